@@ -7,6 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
+export HARMONIZE_CACHE ?= $(CURDIR)/.cache
 
 .PHONY: install demo test bench clean
 

@@ -1,0 +1,29 @@
+"""The backfill flow: stream bulk files (BioSample dump, big SRA XML, .gz) into the warehouse."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from flows import tasks
+from harmonize.steps.summary import Summary
+
+
+@flow(name="backfill")
+def backfill(paths: list[str], warehouse: str | None = None, use_embeddings: bool = True) -> Summary:
+    """Load bulk files, ground the new samples and publish."""
+    from harmonize.steps.engine import load_engine
+    from harmonize.warehouse.db import resolve_path, writer
+    from harmonize.warehouse.load import finish_run, start_run
+
+    with writer(resolve_path(warehouse)) as con:
+        engine = load_engine(con=con, use_embeddings=use_embeddings)
+        run_id = start_run(con, "backfill", "files", {"paths": paths})
+        stats = tasks.ingest_files(con, paths, run_id)
+        tasks.sync_ontologies(con, engine)
+        tasks.annotate_samples(con, engine, only_changed=True)
+        finish_run(con, run_id, "partial" if stats.failed else "ok",
+                   {"records": stats.records, "inserted": stats.inserted,
+                    "updated": stats.updated, "rejects": stats.rejects})
+        result = tasks.summarize(con)
+    tasks.publish_artifact(result, "harmonize backfill", "backfill-summary")
+    return result

@@ -1,0 +1,81 @@
+"""Thin Prefect tasks shared by the flows; each calls one library step.
+
+Tasks that take a live DuckDB connection are not cached (``NO_CACHE``). Retries sit only where
+they can help, and the NCBI client already retries its own requests (one retry layer).
+"""
+
+from __future__ import annotations
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from harmonize.steps import annotate, harvest, ingest, ontology, summary
+
+
+@task(cache_policy=NO_CACHE)
+def harvest_snapshot(con, folder: str, run_id: int) -> list[harvest.HarvestStats]:
+    """Load a folder of recorded NCBI responses through the live-harvest parsers."""
+    stats = harvest.harvest_snapshot(con, folder, run_id)
+    log = get_run_logger()
+    for s in stats:
+        log.info("%s: %d files, %d records (%d new, %d updated, %d unchanged), %d quarantined",
+                 s.source, s.fetched_batches, s.ingest.records, s.ingest.inserted,
+                 s.ingest.updated, s.ingest.unchanged, s.ingest.rejects)
+    return stats
+
+
+@task(cache_policy=NO_CACHE, tags=["ncbi"])
+def harvest_source(con, client, config, source: str, window, run_id: int) -> harvest.HarvestStats:
+    """Harvest one source for one window, resuming after the last committed batch."""
+    stats = harvest.harvest_source(con, client, config, source, window, run_id)
+    get_run_logger().info(
+        "%s %s..%s: %d batches planned, %d fetched, %d already done; %d records "
+        "(%d new, %d updated), %d quarantined", source, getattr(window, "start", "?"),
+        getattr(window, "end", "?"), stats.planned_batches, stats.fetched_batches,
+        stats.skipped_batches, stats.ingest.records, stats.ingest.inserted, stats.ingest.updated,
+        stats.ingest.rejects)
+    return stats
+
+
+@task(cache_policy=NO_CACHE)
+def ingest_files(con, paths: list[str], run_id: int) -> ingest.IngestStats:
+    """Stream bulk files into the raw layer."""
+    stats = ingest.ingest_files(con, paths, run_id)
+    log = get_run_logger()
+    log.info("%d files, %d records (%d new, %d updated), %d quarantined", len(stats.files),
+             stats.records, stats.inserted, stats.updated, stats.rejects)
+    for f in stats.failed:
+        log.warning("%s", f.error)
+    return stats
+
+
+@task(cache_policy=NO_CACHE)
+def sync_ontologies(con, engine) -> list[str]:
+    """Refresh ontology_terms/term_ancestors when an ontology version changed."""
+    loaded = ontology.sync_ontologies(con, engine.ontologies)
+    if loaded:
+        get_run_logger().info("loaded ontology tables for %s", ", ".join(loaded))
+    return loaded
+
+
+@task(cache_policy=NO_CACHE)
+def annotate_samples(con, engine, only_changed: bool = True) -> annotate.AnnotateStats:
+    """Ground new or changed samples (or all) through the mapping cache."""
+    stats = annotate.annotate_samples(con, engine.grounder, only_changed=only_changed)
+    get_run_logger().info("grounded %d samples: %s", stats.samples,
+                          ", ".join(f"{k} {v}" for k, v in sorted(stats.by_facet.items())) or "none")
+    return stats
+
+
+@task(cache_policy=NO_CACHE)
+def summarize(con) -> summary.Summary:
+    """Read the run summary."""
+    return summary.summarize(con)
+
+
+def publish_artifact(result: summary.Summary, title: str, key: str) -> None:
+    """Attach the run summary as a Prefect markdown artifact."""
+    from prefect.artifacts import create_markdown_artifact
+
+    create_markdown_artifact(markdown=summary.markdown(result, title), key=key,
+                             description=title)

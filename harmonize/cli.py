@@ -1,0 +1,409 @@
+"""The ``harmonize`` command line: thin click commands over library calls.
+
+Machine-readable output goes to stdout alone; logs, progress bars and summaries go to stderr;
+every failure exits non-zero with a one-line message.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from harmonize.errors import HarmonizeError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+WAREHOUSE_HELP = "DuckDB warehouse file (default: $HARMONIZE_WAREHOUSE or warehouse/harmonize.duckdb)."
+warehouse_option = click.option("--warehouse", "-w", type=click.Path(dir_okay=False),
+                                 envvar="HARMONIZE_WAREHOUSE", help=WAREHOUSE_HELP)
+
+
+class Group(click.Group):
+    """A group that turns library errors into one-line messages and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except HarmonizeError as exc:
+            raise click.ClickException(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+
+
+def _stderr():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _progress():
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=_stderr(), transient=True)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="harmonize")
+def cli() -> None:
+    """Harvest GEO/SRA/BioSample metadata, ground it to ontologies, query it in DuckDB.
+
+    \b
+    Quick start:
+      harmonize nightly --snapshot tests/data/snapshot    # offline demo run
+      harmonize query "SELECT * FROM sample_summary LIMIT 5"
+      harmonize export --tissue liver --disease MONDO:0005148 -o cohort.tsv
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--normalize", is_flag=True, help="Also ground the new/changed samples.")
+@click.option("--no-embeddings", is_flag=True, help="Skip the embedding matcher when grounding.")
+@warehouse_option
+def ingest(paths: tuple[str, ...], normalize: bool, no_embeddings: bool, warehouse: str | None) -> None:
+    """Load record files into the warehouse (format sniffed, .gz streamed).
+
+    Accepts SRA EXPERIMENT_PACKAGE_SET XML, BioSample XML, GEO MINiML and GEO SOFT files, or
+    folders of them. A malformed file is reported on one line and quarantined; the other files
+    still load, and the command exits non-zero.
+
+    \b
+    Example:
+      harmonize ingest dumps/GSE100007_family.xml dumps/sra/ --normalize
+    """
+    from harmonize.steps.ingest import expand_paths, ingest_files
+    from harmonize.warehouse.db import resolve_path, writer
+    from harmonize.warehouse.load import finish_run, start_run
+
+    files = expand_paths(paths)
+    with writer(resolve_path(warehouse)) as con, _progress() as bar:
+        run_id = start_run(con, "ingest", "files", {"paths": [str(p) for p in paths]})
+        task = bar.add_task("ingesting", total=len(files))
+        stats = ingest_files(con, files, run_id, on_file=lambda r: bar.advance(task))
+        if normalize:
+            _annotate(con, only_changed=True, use_embeddings=not no_embeddings, bar=bar)
+        status = "partial" if stats.failed else "ok"
+        finish_run(con, run_id, status, {"files": len(files), "records": stats.records,
+                                         "rejects": stats.rejects, "inserted": stats.inserted,
+                                         "updated": stats.updated, "merged": stats.merged})
+    err = _stderr()
+    err.print(f"{len(files)} files, {stats.records} records: {stats.inserted} new, "
+              f"{stats.updated} updated, {stats.unchanged} unchanged, {stats.merged} merged, "
+              f"{stats.rejects} quarantined")
+    if stats.failed:
+        for f in stats.failed:
+            click.echo(f"error: {f.error}", err=True)
+        raise click.ClickException(f"{len(stats.failed)} of {len(files)} files had errors "
+                                   "(see above; their good records were loaded)")
+
+
+def _annotate(con, only_changed: bool, use_embeddings: bool, bar=None):
+    from harmonize.steps.annotate import annotate_samples
+    from harmonize.steps.engine import load_engine
+
+    engine = load_engine(con=con, use_embeddings=use_embeddings)
+    task = bar.add_task("grounding", total=None) if bar else None
+    stats = annotate_samples(con, engine.grounder, only_changed=only_changed,
+                             on_batch=(lambda n: bar.advance(task, n)) if bar else None)
+    return stats
+
+
+@cli.command()
+@click.option("--all", "all_samples", is_flag=True, help="Re-ground every sample, not only new ones.")
+@click.option("--no-embeddings", is_flag=True, help="Skip the embedding matcher.")
+@warehouse_option
+def normalize(all_samples: bool, no_embeddings: bool, warehouse: str | None) -> None:
+    """Ground the new or changed samples of the warehouse to ontology terms.
+
+    \b
+    Example:
+      harmonize normalize            # only samples not yet grounded with this lexicon
+      harmonize normalize --all      # every sample
+    """
+    from harmonize.warehouse.db import resolve_path, writer
+
+    with writer(resolve_path(warehouse)) as con, _progress() as bar:
+        stats = _annotate(con, only_changed=not all_samples, use_embeddings=not no_embeddings,
+                          bar=bar)
+    _stderr().print(f"{stats.samples} samples grounded, {stats.annotations} annotations "
+                    f"({', '.join(f'{k} {v}' for k, v in sorted(stats.by_facet.items()))})")
+
+
+@cli.command(name="map")
+@click.argument("input_path", metavar="INPUT.jsonl", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", required=True, help="Output JSONL, or - for stdout.")
+@click.option("--no-embeddings", is_flag=True, help="Skip the embedding matcher (faster).")
+@click.option("--candidates", is_flag=True, help="Include the top candidates of every annotation.")
+def map_cmd(input_path: str, output: str, no_embeddings: bool, candidates: bool) -> None:
+    """Ground a JSONL file of samples (the batch contract of ARCHITECTURE.md).
+
+    Each input line: {"accession": ..., "attributes": {key: value}, "text": optional}.
+    Each output line: {"accession": ..., "annotations": [{facet, term_id, term_label,
+    confidence, method, source_key, source_text, status}]}, same order as the input.
+
+    \b
+    Example:
+      harmonize map samples.jsonl -o mapped.jsonl
+      harmonize map samples.jsonl -o - | jq .annotations
+    """
+    from harmonize.mapping import map_jsonl
+    from harmonize.steps.engine import load_engine
+
+    engine = load_engine(use_embeddings=not no_embeddings)
+    out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")  # noqa: SIM115
+    try:
+        stats = map_jsonl(input_path, out, engine.grounder, progress=True,
+                          **({"with_candidates": True} if candidates else {}))
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    click.echo(f"mapped {getattr(stats, 'records', stats)} records", err=True)
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--facet", required=True,
+              type=click.Choice(["tissue", "disease", "cell_type", "cell_line", "sex", "dev_stage",
+                                 "assay"]))
+@click.option("--no-embeddings", is_flag=True, help="Skip the embedding matcher.")
+def explain(text: str, facet: str, no_embeddings: bool) -> None:
+    """Show the candidates for a text and the parts of each score.
+
+    \b
+    Example:
+      harmonize explain "vastus lateralis muscle_female" --facet tissue
+    """
+    from harmonize.steps.engine import load_engine
+    from rich.console import Console
+    from rich.table import Table
+
+    engine = load_engine(use_embeddings=not no_embeddings)
+    ann = engine.grounder.ground_value(facet, text, "explain")
+    cands = engine.grounder.explain(text, facet)
+    console = Console()
+    console.print(f"[bold]{text!r}[/bold] as {facet}: "
+                  f"{ann.term_id or 'unmapped'} {ann.term_label or ''} "
+                  f"confidence {ann.confidence:.2f} ({ann.method}, {ann.status})")
+    t = Table()
+    for col in ("term", "label", "method", "matched", "kind", "similarity", "score", "features"):
+        t.add_column(col)
+    for c in cands[:10]:
+        feats = ", ".join(f"{k}={v:.2f}" for k, v in c.features.items())
+        t.add_row(c.term_id, c.term_label, c.method, c.matched_text, c.match_kind,
+                  f"{c.similarity:.2f}", f"{c.score:.2f}", feats)
+    console.print(t)
+
+
+@cli.command()
+@click.argument("sql")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "parquet"]),
+              default="table", show_default=True)
+@click.option("-o", "--output", default=None, help="Write to a file (required for parquet).")
+@warehouse_option
+def query(sql: str, fmt: str, output: str | None, warehouse: str | None) -> None:
+    """Run read-only SQL against the warehouse (DDL and DML are refused).
+
+    \b
+    Examples:
+      harmonize query "SELECT facet, count(*) FROM annotations GROUP BY 1"
+      harmonize query "SELECT * FROM sample_summary" --format csv > samples.csv
+    """
+    from harmonize.warehouse.db import resolve_path
+    from harmonize.warehouse.query import run_query, write_result
+
+    df = run_query(resolve_path(warehouse), sql)
+    write_result(df, fmt, output)
+
+
+FACET_OPTIONS = ("tissue", "disease", "cell_type", "cell_line", "sex", "dev_stage", "assay")
+
+
+def _facet_options(func):
+    for facet in reversed(FACET_OPTIONS):
+        func = click.option(f"--{facet.replace('_', '-')}", facet, multiple=True,
+                            help=f"{facet} term: CURIE or label (repeatable = OR).")(func)
+    return func
+
+
+@cli.command()
+@_facet_options
+@click.option("-o", "--output", required=True, help="Cohort file: .tsv, .csv or .parquet.")
+@click.option("--min-confidence", type=float, default=0.5, show_default=True)
+@click.option("--status", type=click.Choice(["accepted", "needs_review", "any"]), default="accepted",
+              show_default=True)
+@click.option("--organism", default=None, help="e.g. 'Homo sapiens'.")
+@click.option("--source", type=click.Choice(["sra", "geo", "biosample"]), default=None)
+@click.option("--exact", is_flag=True, help="Do not include descendant terms.")
+@warehouse_option
+def export(output: str, min_confidence: float, status: str, organism: str | None,
+           source: str | None, exact: bool, warehouse: str | None, **facets) -> None:
+    """Export a reproducible cohort (samples, accessions, runs) plus a manifest.
+
+    Terms include their descendants unless --exact; several facets are combined with AND.
+    Writes OUTPUT and OUTPUT.manifest.json (query, counts, versions, sha256).
+
+    \b
+    Examples:
+      harmonize export --tissue UBERON:0000955 -o brain.tsv
+      harmonize export --tissue liver --disease "type 2 diabetes mellitus" -o t2d_liver.parquet
+    """
+    from harmonize.warehouse.db import resolve_path
+    from harmonize.warehouse.export import export_cohort
+
+    terms = {k: list(v) for k, v in facets.items() if v}
+    result = export_cohort(resolve_path(warehouse), output, min_confidence=min_confidence,
+                           status=status, organism=organism, source=source,
+                           descendants=not exact, **terms)
+    click.echo(f"{getattr(result, 'n_samples', '?')} samples -> {output} "
+               f"(manifest {output}.manifest.json)", err=True)
+
+
+@cli.command()
+@click.option("-o", "--output", required=True, help="Review TSV to write.")
+@click.option("--limit", type=int, default=None, help="Only the N values touching most samples.")
+@warehouse_option
+def review(output: str, limit: int | None, warehouse: str | None) -> None:
+    """Write the review queue: needs_review and unmapped values, most samples first.
+
+    Fill the decision_term_id column (a CURIE, or 'reject') and load it with `harmonize curate`.
+
+    \b
+    Example:
+      harmonize review -o review.tsv --limit 200
+    """
+    from harmonize.warehouse.db import resolve_path
+    from harmonize.warehouse.review import write_review
+
+    n = write_review(resolve_path(warehouse), output, limit=limit)
+    click.echo(f"{n} values to review -> {output}", err=True)
+
+
+@cli.command()
+@click.argument("decisions", type=click.Path(exists=True, dir_okay=False))
+@click.option("--no-embeddings", is_flag=True, help="Skip the embedding matcher when re-grounding.")
+@warehouse_option
+def curate(decisions: str, no_embeddings: bool, warehouse: str | None) -> None:
+    """Load curator decisions from a review TSV; they beat every matcher from now on.
+
+    \b
+    Example:
+      harmonize curate review.tsv
+    """
+    from harmonize.warehouse.annotations import add_overrides
+    from harmonize.warehouse.db import resolve_path, writer
+    from harmonize.warehouse.review import read_decisions
+
+    path = resolve_path(warehouse)
+    with writer(path) as con:
+        rows = read_decisions(decisions, db=con)
+        add_overrides(con, rows)
+        stats = _annotate(con, only_changed=False, use_embeddings=not no_embeddings)
+    click.echo(f"{len(rows)} decisions loaded; {stats.samples} samples re-grounded", err=True)
+
+
+@cli.command()
+@click.option("-o", "--output", required=True, help="HTML file to write.")
+@warehouse_option
+def report(output: str, warehouse: str | None) -> None:
+    """Write a self-contained HTML report with plots (coverage, confidence, unmapped values).
+
+    \b
+    Example:
+      harmonize report -o report.html
+    """
+    from harmonize.warehouse.db import resolve_path
+    from harmonize.warehouse.report import write_report
+
+    write_report(resolve_path(warehouse), output)
+    click.echo(f"report -> {output}", err=True)
+
+
+@cli.command()
+@click.option("--snapshot", type=click.Path(exists=True, file_okay=False),
+              help="Use a folder of recorded NCBI responses instead of the network (offline demo).")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+              help="Harvest configuration TOML (default: harvest.toml if present).")
+@click.option("--sources", default="sra,geo,biosample", show_default=True,
+              help="Comma-separated sources to harvest.")
+@click.option("--no-embeddings", is_flag=True, help="Skip the embedding matcher when grounding.")
+@warehouse_option
+def nightly(snapshot: str | None, config_path: str | None, sources: str, no_embeddings: bool,
+            warehouse: str | None) -> None:
+    """Run the nightly flow: harvest since the watermark, load, ground, publish, summarize.
+
+    \b
+    Examples:
+      harmonize nightly --snapshot tests/data/snapshot     # offline, bundled real records
+      NCBI_API_KEY=... NCBI_EMAIL=me@lab.org harmonize nightly --config harvest.toml
+    """
+    from flows.nightly import nightly as nightly_flow
+    from harmonize.steps.summary import render
+
+    summary = nightly_flow(warehouse=warehouse, snapshot=snapshot, config_path=config_path,
+                           sources=sources.split(","), use_embeddings=not no_embeddings)
+    render(summary)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--no-embeddings", is_flag=True, help="Skip the embedding matcher when grounding.")
+@warehouse_option
+def backfill(paths: tuple[str, ...], no_embeddings: bool, warehouse: str | None) -> None:
+    """Run the backfill flow over bulk files (BioSample dump, big SRA XML, .gz), then ground.
+
+    \b
+    Example:
+      harmonize backfill /data/biosample_set.xml.gz /data/sra_dump/
+    """
+    from flows.backfill import backfill as backfill_flow
+    from harmonize.steps.summary import render
+
+    render(backfill_flow(paths=list(paths), warehouse=warehouse, use_embeddings=not no_embeddings))
+
+
+@cli.command()
+@click.option("-o", "--output", default=None, help="TSV of the annotations that changed.")
+@click.option("--no-embeddings", is_flag=True, help="Skip the embedding matcher.")
+@warehouse_option
+def renormalize(output: str | None, no_embeddings: bool, warehouse: str | None) -> None:
+    """Re-ground every sample after an ontology, lexicon, matcher or calibration change.
+
+    Reports the annotations that changed; on an unchanged warehouse nothing changes.
+
+    \b
+    Example:
+      harmonize renormalize -o changes.tsv
+    """
+    from flows.renormalize import renormalize as renormalize_flow
+
+    changes = renormalize_flow(warehouse=warehouse, report_path=output,
+                               use_embeddings=not no_embeddings)
+    click.echo(f"{len(changes)} annotations changed" + (f" -> {output}" if output else ""), err=True)
+
+
+@cli.command()
+@click.option("--cron", default="0 2 * * *", show_default=True, help="Cron schedule (UTC).")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=None)
+@warehouse_option
+def schedule(cron: str, config_path: str | None, warehouse: str | None) -> None:
+    """Serve the nightly flow on a cron schedule (blocks; run under systemd or a worker).
+
+    \b
+    Example:
+      harmonize schedule --cron "0 2 * * *" --config harvest.toml
+    """
+    from flows.deploy import serve_nightly
+
+    serve_nightly(cron=cron, config_path=config_path, warehouse=warehouse)
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="harmonize")
+
+
+if __name__ == "__main__":
+    main()

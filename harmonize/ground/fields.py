@@ -1,0 +1,101 @@
+"""Attribute keys -> facets: which values to ground, which to scan, which to skip.
+
+The table lives in ``ontologies/field_keys.tsv`` (``key``, ``facet``, ``note``). ``facet`` is a
+facet name (a *dedicated* key), ``scan`` (an ambiguous key such as ``source_name`` or ``title``,
+searched for mentions of every facet) or ``skip`` (ids, dates, numbers). Unknown keys are
+scanned with a lower prior. Keys are compared in :func:`norm_key` form.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+
+from harmonize.errors import ConfigError
+from harmonize.ground.normalize import is_null
+from harmonize.models import FACETS, FieldValue
+
+FIELD_KEYS_PATH = Path(__file__).resolve().parents[2] / "ontologies" / "field_keys.tsv"
+#: Facets searched for in ambiguous keys and free text.
+SCAN_FACETS: tuple[str, ...] = ("tissue", "cell_type", "disease", "cell_line", "dev_stage")
+#: Dedicated keys of these facets are also searched for cell-line names ("cell type: K562").
+ALSO_CELL_LINE = frozenset({"cell_type", "tissue"})
+#: Key classes, strongest evidence first; the grounder uses them as a prior.
+KEY_CLASSES = ("dedicated", "scan", "other", "text")
+_SUFFIX = re.compile(r"\s+(ch\d+|\d+)$")
+
+
+def norm_key(key: str) -> str:
+    """Comparable form of an attribute key.
+
+    >>> norm_key("Cell_Line"), norm_key("characteristics: tissue"), norm_key("source_name_ch1")
+    ('cell line', 'tissue', 'source name')
+    """
+    k = re.sub(r"[^0-9a-z]+", " ", key.lower()).strip()
+    k = re.sub(r"^characteristics? ", "", k) if k not in ("characteristics",) else k
+    return _SUFFIX.sub("", k)
+
+
+@lru_cache(maxsize=4)
+def load_field_keys(path: Path = FIELD_KEYS_PATH) -> dict[str, str]:
+    """``{normalized key: facet | 'scan' | 'skip'}`` from the TSV."""
+    out: dict[str, str] = {}
+    allowed = set(FACETS) | {"scan", "skip"}
+    with path.open(newline="") as fh:
+        for i, row in enumerate(csv.DictReader(fh, delimiter="\t"), 2):
+            key, facet = (row.get("key") or "").strip(), (row.get("facet") or "").strip()
+            if not key or key.startswith("#"):
+                continue
+            if facet not in allowed:
+                raise ConfigError(f"{path}: line {i}: unknown facet {facet!r} for key {key!r}")
+            out[norm_key(key)] = facet
+    return out
+
+
+def key_role(key: str, table: Mapping[str, str] | None = None) -> str:
+    """The role of a key: a facet name, ``scan``, ``skip`` or ``other`` (unknown key)."""
+    table = load_field_keys() if table is None else table
+    return table.get(norm_key(key), "other")
+
+
+def field_values(attributes: Mapping[str, str], text: str | None = None,
+                 harmonized: Mapping[str, str] | None = None,
+                 table: Mapping[str, str] | None = None) -> list[FieldValue]:
+    """The values to ground for one sample.
+
+    ``harmonized`` optionally maps an original key to its BioSample ``harmonized_name``,
+    which wins over the key itself.
+
+    >>> [(v.facet, v.text, v.scanned) for v in field_values({"Organism part": "liver", "age": "5"})]
+    [('tissue', 'liver', False), ('cell_line', 'liver', True)]
+    """
+    table = load_field_keys() if table is None else table
+    out: list[FieldValue] = []
+    for key, value in attributes.items():
+        if not isinstance(value, str) or is_null(value):
+            continue
+        role = key_role((harmonized or {}).get(key) or key, table)
+        if role == "skip":
+            continue
+        if role in FACETS:
+            out.append(FieldValue(role, value, key, scanned=False))
+            if role in ALSO_CELL_LINE:
+                out.append(FieldValue("cell_line", value, key, scanned=True))
+            continue
+        out.extend(FieldValue(f, value, key, scanned=True) for f in SCAN_FACETS)
+    if text and not is_null(text):
+        out.extend(FieldValue(f, text, "text", scanned=True) for f in SCAN_FACETS)
+    return out
+
+
+def key_class(value: FieldValue, table: Mapping[str, str] | None = None) -> str:
+    """``dedicated``, ``scan`` (a known ambiguous key), ``other`` (unknown key) or ``text``."""
+    if value.source_key == "text":
+        return "text"
+    if not value.scanned:
+        return "dedicated"
+    role = key_role(value.source_key, table)
+    return "scan" if role in ("scan", *FACETS) else "other"

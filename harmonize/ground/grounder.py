@@ -1,0 +1,249 @@
+"""The grounder: field values -> candidates -> one calibrated annotation per facet.
+
+Reading order of :meth:`Grounder.annotate`::
+
+    fields.field_values      which attribute values (and free text) speak to which facet
+    Grounder.candidates      override | exact -> mentions -> fuzzy -> embedding (memoized)
+    _pool                    candidates of every value of a facet, merged by term
+    score.score              explainable logit per candidate (weight table)
+    Calibration.confidence   probability that the top candidate is right
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
+from harmonize.ground.calibrate import MARGIN_CAP, Calibration, load_calibration
+from harmonize.ground.exact import match_exact
+from harmonize.ground.fields import field_values, key_class, key_role
+from harmonize.ground.fuzzy import FuzzyIndex
+from harmonize.ground.lexicon import KIND_RANK, Lexicon
+from harmonize.ground.mentions import mention_candidates
+from harmonize.ground.normalize import is_null, normalize
+from harmonize.ground.overrides import REJECT, override_key
+from harmonize.ground.score import feature_vector, score, score_parts
+from harmonize.models import Annotation, Candidate, FieldValue
+
+#: Facets an embedding index is built for (Cellosaurus is too big and not semantic).
+EMBED_FACETS = frozenset({"tissue", "cell_type", "disease"})
+EMBED_MIN_SIMILARITY = 0.80
+FACET_ORDER = ("sex", "cell_line", "disease", "tissue", "cell_type", "dev_stage", "assay")
+
+
+class Grounder:
+    """Grounds attribute values and free text against a :class:`Lexicon`.
+
+    Args:
+        lexicon: the names to match against.
+        overrides: ``{(facet, normalized text): term_id}`` (``""`` = rejected), see
+            :func:`harmonize.ground.overrides.load_overrides`.
+        use_embeddings: let the embedding matcher run for values nothing else matched.
+        model: sentence-transformers model name or folder (default: the packaged MiniLM).
+        calibration: fitted parameters (default: ``ontologies/calibration.json``).
+        use_fuzzy: let the fuzzy matcher run for dedicated values with no exact match.
+    """
+
+    def __init__(self, lexicon: Lexicon, *, overrides: Mapping[tuple[str, str], str] | None = None,
+                 use_embeddings: bool = True, model: str | None = None,
+                 calibration: Calibration | None = None, use_fuzzy: bool = True):
+        self.lexicon = lexicon
+        self.overrides = dict(overrides or {})
+        self.use_embeddings = use_embeddings
+        self.use_fuzzy = use_fuzzy
+        self.model = model
+        self.calibration = calibration if calibration is not None else load_calibration()
+        self._fuzzy = FuzzyIndex(lexicon)
+        self._embed: dict[str, object] = {}
+        self._memo: dict[tuple[str, str, str], tuple[Candidate, ...] | None] = {}
+
+    # ------------------------------------------------------------------ candidates
+    def candidates(self, value: FieldValue, kclass: str | None = None) -> tuple[Candidate, ...] | None:
+        """Candidates for one field value; ``None`` when a curator rejected the text."""
+        kclass = kclass or key_class(value)
+        memo_key = (value.facet, kclass, normalize(value.text))
+        if memo_key in self._memo:
+            return self._memo[memo_key]
+        found = self._match(value.facet, value.text, kclass)
+        self._memo[memo_key] = found
+        return found
+
+    def _match(self, facet: str, text: str, kclass: str) -> tuple[Candidate, ...] | None:
+        override = self.overrides.get(override_key(facet, text))
+        if override is not None:
+            if override == REJECT:
+                return None
+            info = self.lexicon.term(override)
+            return (Candidate(term_id=override, term_label=info.label if info else override,
+                              method="curated", matched_text=normalize(text),
+                              match_kind="curated", similarity=1.0),)
+        found = match_exact(self.lexicon, facet, text)
+        if not found:
+            found = mention_candidates(self.lexicon, facet, text)
+        if kclass == "dedicated":
+            if not found and self.use_fuzzy:
+                found = self._fuzzy.match(facet, text)
+            if not found and self.use_embeddings and facet in EMBED_FACETS:
+                found = self._embedding(facet, text)
+        return tuple(found)
+
+    def _embedding(self, facet: str, text: str) -> list[Candidate]:
+        try:
+            from harmonize.ground.embedding import EmbeddingIndex
+        except ImportError:
+            return []
+        names = self._fuzzy.choices(facet)
+        if facet not in self._embed:
+            self._embed[facet] = EmbeddingIndex.build(
+                names, cache_key=f"lexicon-{self.lexicon.version}-{facet}", model=self.model)
+        hits = self._embed[facet].search([normalize(text)], k=5)[0]
+        out: dict[str, Candidate] = {}
+        for row, sim in hits:
+            if sim < EMBED_MIN_SIMILARITY:
+                continue
+            name = names[row]
+            entries = self.lexicon.lookup(facet, name)
+            for tid, kind in entries:
+                info = self.lexicon.term(tid)
+                if info and tid not in out:
+                    out[tid] = Candidate(term_id=tid, term_label=info.label, method="embedding",
+                                         matched_text=name, match_kind=kind, similarity=float(sim),
+                                         features={"n_same_name": float(len(entries)),
+                                                   "kind_rank": float(KIND_RANK.get(kind, 0))})
+        return list(out.values())
+
+    # ------------------------------------------------------------------ grounding
+    def ground_value(self, facet: str, text: str, source_key: str = "value") -> Annotation:
+        """Ground one value for one facet (a dedicated key unless the key is ambiguous)."""
+        role = key_role(source_key)
+        value = FieldValue(facet, text, source_key, scanned=role != facet)
+        if is_null(text):
+            return self._unmapped(facet, value, ())
+        return self._decide(facet, [value]) or self._unmapped(facet, value, ())
+
+    def annotate(self, attributes: Mapping[str, str], text: str | None = None,
+                 library: Mapping[str, str] | None = None) -> list[Annotation]:
+        """One annotation per facet with evidence (unmapped ones keep their candidates)."""
+        by_facet: dict[str, list[FieldValue]] = {}
+        for v in field_values(attributes, text):
+            by_facet.setdefault(v.facet, []).append(v)
+        out = []
+        for facet in FACET_ORDER:
+            values = by_facet.get(facet)
+            if not values:
+                continue
+            ann = self._decide(facet, values)
+            if ann is None:
+                dedicated = [v for v in values if not v.scanned]
+                if dedicated:
+                    fuzzy = tuple(self._fuzzy.match(facet, dedicated[0].text)) if self.use_fuzzy else ()
+                    out.append(self._unmapped(facet, dedicated[0], fuzzy))
+                continue
+            out.append(ann)
+        if library:
+            out.extend(_assay(library))
+        return out
+
+    def rank(self, facet: str, values: Iterable[FieldValue]
+             ) -> tuple[list[tuple[float, Candidate, FieldValue, dict[str, float]]], FieldValue | None]:
+        """Pool the candidates of every value of a facet, merged by term, best first.
+
+        Returns ``(ranked, rejected)``: ranked ``(score, candidate, value, features)`` tuples and
+        the value a curator rejected, if any.
+        """
+        weights = self.calibration.weights(facet)
+        pooled: dict[str, tuple[float, Candidate, FieldValue, dict[str, float]]] = {}
+        fields_per_term: dict[str, int] = {}
+        rejected: FieldValue | None = None
+        for v in values:
+            kclass = key_class(v)
+            cands = self.candidates(v, kclass)
+            if cands is None:
+                rejected = v
+                continue
+            for c in cands:
+                fields_per_term[c.term_id] = fields_per_term.get(c.term_id, 0) + 1
+                feats = feature_vector(c, kclass)
+                item = (score(feats, weights), c, v, feats)
+                if c.term_id not in pooled or item[0] > pooled[c.term_id][0]:
+                    pooled[c.term_id] = item
+        ranked = []
+        for tid, (_, c, v, feats) in pooled.items():
+            feats = dict(feats, log_fields=_log(fields_per_term[tid]))
+            ranked.append((score(feats, weights), c, v, feats))
+        ranked.sort(key=lambda r: (-r[0], -KIND_RANK.get(r[1].match_kind, 0), r[1].term_id))
+        return ranked, rejected
+
+    def _decide(self, facet: str, values: Iterable[FieldValue]) -> Annotation | None:
+        ranked, rejected = self.rank(facet, values)
+        if not ranked:
+            if rejected is not None:
+                return Annotation(facet, None, None, 1.0, "curated", "rejected",
+                                  rejected.source_key, rejected.text,
+                                  lexicon_version=self.lexicon.version)
+            return None
+        top_s, top, v, _ = ranked[0]
+        margin = top_s - ranked[1][0] if len(ranked) > 1 else MARGIN_CAP
+        if top.method == "curated":
+            conf = 1.0
+        else:
+            conf = self.calibration.confidence(facet, top_s, margin)
+        cands = tuple(replace(c, score=round(s, 4), features=dict(f, margin=margin))
+                      for s, c, _, f in ranked[:5])
+        status = "accepted" if conf >= self.calibration.accept else "needs_review"
+        return Annotation(facet, top.term_id, top.term_label, conf, top.method, status,
+                          v.source_key, v.text, cands, self.lexicon.version)
+
+    def _unmapped(self, facet: str, value: FieldValue, cands: tuple[Candidate, ...]) -> Annotation:
+        return Annotation(facet, None, None, 0.0, "none", "unmapped", value.source_key,
+                          value.text, cands, self.lexicon.version)
+
+    # ------------------------------------------------------------------ explain & cache
+    def explain(self, text: str, facet: str, source_key: str = "value") -> list[Candidate]:
+        """Ranked candidates with their score parts (``features`` holds ``part:<name>``)."""
+        role = key_role(source_key)
+        value = FieldValue(facet, text, source_key, scanned=role != facet)
+        kclass = key_class(value)
+        weights = self.calibration.weights(facet)
+        out = []
+        for c in self.candidates(value, kclass) or ():
+            feats = feature_vector(c, kclass)
+            parts = {f"part:{k}": round(p, 4) for k, p in score_parts(feats, weights).items()}
+            out.append(replace(c, score=round(score(feats, weights), 4),
+                               features={**c.features, **parts}))
+        return sorted(out, key=lambda c: -c.score)
+
+    def cache_items(self) -> list[dict]:
+        """The memo as JSON-ready rows (facet, key_class, norm_text, lexicon_version, ...)."""
+        rows = []
+        for (facet, kclass, norm), cands in self._memo.items():
+            rows.append({"facet": facet, "key_class": kclass, "norm_text": norm,
+                         "lexicon_version": self.lexicon.version, "rejected": cands is None,
+                         "candidates": [c.to_json() for c in cands or ()]})
+        return rows
+
+    def preload(self, items: Iterable[Mapping]) -> int:
+        """Fill the memo from :meth:`cache_items` rows of the same lexicon version."""
+        n = 0
+        for row in items:
+            if row.get("lexicon_version") != self.lexicon.version:
+                continue
+            cands = None if row.get("rejected") else tuple(
+                Candidate(**c) for c in row.get("candidates") or ())
+            self._memo[(row["facet"], row["key_class"], row["norm_text"])] = cands
+            n += 1
+        return n
+
+
+def _log(n: int) -> float:
+    import math
+
+    return math.log(max(n, 1))
+
+
+def _assay(library: Mapping[str, str]) -> list[Annotation]:
+    try:
+        from harmonize.assay import infer_assay
+    except ImportError:
+        return []
+    return list(infer_assay(library))

@@ -1,0 +1,292 @@
+"""Per-facet name dictionaries built from the ontologies, cached on disk by version.
+
+Facets and where their names come from:
+
+==========  ==========================================================================
+tissue      UBERON (minus the life-stage branch and organism-level terms)
+cell_type   CL (minus culture-state classes such as "cell in vitro")
+disease     MONDO, plus healthy words -> PATO:0000461 "normal" (from ``synonyms.tsv``)
+cell_line   Cellosaurus labels, also by their compact form ("HEK 293" = "hek-293")
+sex         PATO female / male words (``synonyms.tsv``)
+dev_stage   UBERON life-cycle stages and HsapDv
+assay       EFO experimental processes (for explain / lookup)
+==========  ==========================================================================
+
+Every name keeps its kind: ``label``, ``synonym``, ``abbreviation``, ``curated``, ``healthy``
+or ``former`` (the label of an obsolete term, pointing to its replacement).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import pickle
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harmonize.errors import OntologyError
+from harmonize.ground.normalize import NORMALIZER_VERSION, compact, normalize
+from harmonize.ontology.model import OntologyData
+
+LEXICON_FORMAT = "5"
+ONTOLOGIES_DIR = Path(__file__).resolve().parents[2] / "ontologies"
+SYNONYMS_PATH = ONTOLOGIES_DIR / "synonyms.tsv"
+HEALTHY = "PATO:0000461"
+LIFE_STAGE_ROOT = "UBERON:0000105"
+ORGANISM_ROOT = "UBERON:0000468"
+ASSAY_ROOT = "EFO:0002694"
+#: CL classes describing a culture state or the root, not a cell type.
+CL_NOT_CELL_TYPE = frozenset({
+    "CL:0000000", "CL:0000010", "CL:0000001", "CL:0000578", "CL:0001034", "CL:0000255",
+    "CL:0000548", "CL:0000003",
+})
+#: Ranking of name kinds (higher is more trustworthy).
+KIND_RANK = {"curated": 5, "label": 4, "healthy": 4, "synonym": 3, "variant": 2,
+             "abbreviation": 2, "former": 1}
+
+Entry = tuple[str, str]  # (term_id, kind)
+
+
+@dataclass(frozen=True, slots=True)
+class TermInfo:
+    """What the matchers need to know about one term."""
+
+    id: str
+    label: str
+    facet: str
+    depth: int = 0  # longest path to a root (0 for roots and flat vocabularies)
+    n_desc: int = 0  # number of descendants in the same facet (genericity)
+
+
+@dataclass(slots=True)
+class Lexicon:
+    """Names by facet and normalized text, with term facts and ancestors.
+
+    ``names[facet][normalized text]`` -> ((term_id, kind), ...);
+    ``compact_names`` does the same for cell lines keyed by :func:`compact`.
+    """
+
+    version: str
+    ontology_versions: dict[str, str]
+    names: dict[str, dict[str, tuple[Entry, ...]]]
+    compact_names: dict[str, tuple[Entry, ...]]
+    terms: dict[str, TermInfo]
+    ancestors: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def lookup(self, facet: str, norm: str) -> tuple[Entry, ...]:
+        """Entries whose normalized name equals ``norm`` exactly."""
+        return self.names.get(facet, {}).get(norm, ())
+
+    def term(self, term_id: str) -> TermInfo | None:
+        """The :class:`TermInfo` of a term, if it is in the lexicon."""
+        return self.terms.get(term_id)
+
+    def is_ancestor(self, ancestor: str, term_id: str) -> bool:
+        """True when ``ancestor`` is a strict ancestor of ``term_id``."""
+        return ancestor in self.ancestors.get(term_id, ())
+
+    def names_of(self, facet: str) -> list[str]:
+        """Every normalized name of a facet (fuzzy/embedding choices), sorted."""
+        return sorted(self.names.get(facet, {}))
+
+
+def read_synonyms(path: Path = SYNONYMS_PATH) -> list[tuple[str, str, str, str]]:
+    """Rows ``(facet, text, term_id, kind)`` of the curated synonyms file."""
+    if not path.exists():
+        return []
+    rows = []
+    with path.open(newline="") as fh:
+        for i, row in enumerate(csv.DictReader(fh, delimiter="\t"), 2):
+            if not row.get("facet") or row["facet"].startswith("#"):
+                continue
+            if not row.get("text") or not row.get("term_id"):
+                raise OntologyError(f"{path}: line {i}: needs facet, text and term_id: {row!r}")
+            rows.append((row["facet"].strip(), row["text"].strip(), row["term_id"].strip(),
+                         (row.get("kind") or "curated").strip()))
+    return rows
+
+
+def _facet_of(ont: str, tid: str, data: OntologyData) -> str | None:
+    term = data.terms[tid]
+    if ont == "UBERON":
+        if tid == LIFE_STAGE_ROOT or LIFE_STAGE_ROOT in term.ancestors:
+            return "dev_stage"
+        if tid == ORGANISM_ROOT or (term.ancestors.get(ORGANISM_ROOT) == 1
+                                    and "organism" in term.label):
+            return None
+        return "tissue"
+    if ont == "CL":
+        return None if tid in CL_NOT_CELL_TYPE or not tid.startswith("CL:") else "cell_type"
+    if ont == "MONDO":
+        return "disease" if tid.startswith("MONDO:") else None
+    if ont == "CVCL":
+        return "cell_line"
+    if ont == "HsapDv":
+        return "dev_stage" if tid.startswith("HsapDv:") else None
+    if ont == "EFO":
+        return "assay" if (ASSAY_ROOT in term.ancestors and tid.startswith("EFO:")) else None
+    return None  # PATO etc.: only through synonyms.tsv
+
+
+def _synonym_kind(text: str) -> str:
+    letters = [c for c in text if c.isalpha()]
+    if letters and len(text) <= 6 and all(c.isupper() for c in letters):
+        return "abbreviation"
+    return "synonym"
+
+
+def _name_variants(norm: str) -> list[str]:
+    """Extra spellings: 't cell' -> 'tcell' (bag-of-words text glues short prefixes)."""
+    toks = norm.split()
+    out = []
+    for i in range(len(toks) - 1):
+        if toks[i + 1] == "cell" and len(toks[i]) <= 3 and toks[i].isalnum():
+            out.append(" ".join(toks[:i] + [toks[i] + "cell"] + toks[i + 2:]))
+    return out
+
+
+_SEGMENT = re.compile(r"[\s\-_/]+")
+
+
+def _cell_line_variants(label: str) -> list[str]:
+    """Compact keys of a cell-line label, the label's own first.
+
+    Labels made of several segments are also reachable by their coded part
+    ('NCI-H1944' -> 'h1944', 'SK-N-BE(2)-C' -> 'be2c', 'D458 Med' -> 'd458'), when that
+    part has a digit and at least 4 characters.
+
+    >>> _cell_line_variants("LNCaP C4-2B")
+    ['lncapc42b', 'c42b']
+    """
+    key = compact(label)
+    out = [key]
+    parts = [p for p in _SEGMENT.split(label) if p]
+    n = len(parts)
+    ends = [n, n - 1] if n > 1 and parts[-1].isalpha() else [n]
+    for i in range(n):
+        for j in ends:
+            if (i, j) == (0, n) or j <= i:
+                continue
+            sub = compact("".join(parts[i:j]))
+            if len(sub) >= 4 and any(c.isdigit() for c in sub) and any(c.isalpha() for c in sub):
+                out.append(sub)
+    return list(dict.fromkeys(out))
+
+
+def build_lexicon(ontologies: Mapping[str, OntologyData],
+                  synonyms: list[tuple[str, str, str, str]] | None = None,
+                  version: str = "dev") -> Lexicon:
+    """Build a :class:`Lexicon` from loaded ontologies and curated synonym rows (pure)."""
+    names: dict[str, dict[str, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
+    compact_names: dict[str, dict[str, str]] = defaultdict(dict)
+    terms: dict[str, TermInfo] = {}
+    ancestors: dict[str, frozenset[str]] = {}
+
+    def add(facet: str, text: str, tid: str, kind: str) -> None:
+        norm = normalize(text)
+        if not norm:
+            return
+        for key in [norm, *_name_variants(norm)]:
+            slot = names[facet][key]
+            k = kind if key == norm else "variant"
+            if KIND_RANK.get(k, 0) > KIND_RANK.get(slot.get(tid, ""), -1):
+                slot[tid] = k
+
+    for ont, data in ontologies.items():
+        facets = {tid: _facet_of(ont, tid, data) for tid in data.terms}
+        n_desc: dict[str, int] = defaultdict(int)
+        for tid, t in data.terms.items():
+            if facets[tid] and not t.obsolete:
+                for a in t.ancestors:
+                    n_desc[a] += 1
+        for tid, t in data.terms.items():
+            facet = facets[tid]
+            if facet is None:
+                continue
+            if t.obsolete:
+                target = data.resolve(tid)
+                if target and target in data.terms and facets.get(target) == facet:
+                    add(facet, t.label.removeprefix("obsolete "), target, "former")
+                continue
+            terms[tid] = TermInfo(tid, t.label, facet,
+                                  max(t.ancestors.values(), default=0), n_desc.get(tid, 0))
+            if t.ancestors and facet != "cell_line":
+                ancestors[tid] = frozenset(t.ancestors)
+            if facet == "cell_line":
+                for key in _cell_line_variants(t.label):
+                    if key:
+                        kind = "label" if key == compact(t.label) else "variant"
+                        slot = compact_names[key]
+                        if KIND_RANK[kind] > KIND_RANK.get(slot.get(tid, ""), -1):
+                            slot[tid] = kind
+                add(facet, t.label, tid, "label")
+                continue
+            add(facet, t.label, tid, "label")
+            for text, _ in t.synonyms:
+                add(facet, text, tid, _synonym_kind(text))
+    pato = ontologies.get("PATO")
+    for facet, text, tid, kind in synonyms or ():
+        if facet == "cell_line":
+            compact_names[compact(text)][tid] = kind
+        if tid not in terms:
+            label = pato.terms[tid].label if pato and tid in pato.terms else tid
+            terms[tid] = TermInfo(tid, label, facet)
+        add(facet, text, tid, kind)
+    frozen = {f: {k: _ranked(v) for k, v in d.items()} for f, d in names.items()}
+    return Lexicon(version=version,
+                   ontology_versions={n: o.version for n, o in sorted(ontologies.items())},
+                   names=frozen, compact_names={k: _ranked(v) for k, v in compact_names.items()},
+                   terms=terms, ancestors=ancestors)
+
+
+def _ranked(slot: Mapping[str, str]) -> tuple[Entry, ...]:
+    return tuple(sorted(slot.items(), key=lambda e: (-KIND_RANK.get(e[1], 0), e[0])))
+
+
+def lexicon_version(fingerprint: str, synonyms_path: Path = SYNONYMS_PATH) -> str:
+    """Hash of the ontology sources, curated synonyms, normalizer and lexicon format."""
+    h = hashlib.sha256()
+    for part in (fingerprint, NORMALIZER_VERSION, LEXICON_FORMAT,
+                 synonyms_path.read_text() if synonyms_path.exists() else ""):
+        h.update(part.encode())
+        h.update(b"\0")
+    return h.hexdigest()[:12]
+
+
+def cache_dir() -> Path:
+    """``$HARMONIZE_CACHE`` or ``~/.cache/harmonize``."""
+    return Path(os.environ.get("HARMONIZE_CACHE") or Path.home() / ".cache" / "harmonize")
+
+
+def load_lexicon(*, rebuild: bool = False, directory: Path | None = None,
+                 synonyms_path: Path = SYNONYMS_PATH) -> Lexicon:
+    """The full lexicon: from the disk cache when its version matches, else built and saved.
+
+    Example:
+        >>> lex = load_lexicon()  # doctest: +SKIP
+        >>> lex.lookup("tissue", "liver")  # doctest: +SKIP
+        (('UBERON:0002107', 'label'),)
+    """
+    from harmonize.ground.sources import load_ontologies, source_fingerprint
+
+    version = lexicon_version(source_fingerprint(), synonyms_path)
+    path = (directory or cache_dir()) / f"lexicon-{version}.pkl"
+    if path.exists() and not rebuild:
+        try:
+            with path.open("rb") as fh:
+                lex = pickle.load(fh)
+            if isinstance(lex, Lexicon) and lex.version == version:
+                return lex
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            pass  # a corrupt or stale cache file is rebuilt below
+    lex = build_lexicon(load_ontologies(), read_synonyms(synonyms_path), version=version)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as fh:
+        pickle.dump(lex, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+    return lex

@@ -1,0 +1,152 @@
+"""Mentions of ontology names inside longer text (titles, source names, descriptions, and the
+bag-of-words text of GEO records).
+
+:func:`find_mentions` scans token n-grams (1..6) against the exact lexicon of one facet, greedy
+longest match first. :func:`mention_candidates` then turns the mentions into one candidate per
+term with the features that decide which mention describes the sample: how often the term is
+named, where it first appears, how specific it is, and whether another mention is a more
+specific term of the same lineage.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from harmonize.ground.lexicon import KIND_RANK, Lexicon
+from harmonize.ground.normalize import fold, tokens
+from harmonize.models import Candidate
+
+MAX_N = 6
+#: Ordinary words that are also abbreviations or short names in some ontology.
+STOPWORDS = frozenset("""
+a an and are as at be by can do for from has have he in is it its no not of on or our per
+she so the to up us was we all any age set men man day may one two use used new end low
+high top via vs ii iii iv cell type line control normal tissue sample human total rna dna
+patient donor case study group data gene expression array assay extract label biotin
+treated treatment untreated primary culture cultured time week hour minute year old male
+female left right positive negative wild mutant knockdown knockout vehicle replicate rep
+""".split())
+_ALNUM = re.compile(r"[0-9a-z]+")
+#: Quantities that look like codes ("48h", "10nm", "5x").
+_UNIT = re.compile(r"^\d+(h|hr|hrs|d|day|days|min|nm|um|mm|ug|ng|ml|x|wk|w|m|s|k|kb|bp|mg|g)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One occurrence of a lexicon name in a text."""
+
+    term_id: str
+    kind: str
+    name: str
+    start: int  # token index
+    n_tokens: int
+    n_same_name: int
+
+
+def find_mentions(lex: Lexicon, facet: str, text: str) -> tuple[list[Mention], int]:
+    """Mentions of one facet's names in ``text`` and the number of tokens scanned."""
+    if facet == "cell_line":
+        return _cell_line_mentions(lex, text)
+    toks = tokens(text)
+    names = lex.names.get(facet, {})
+    out: list[Mention] = []
+    i = 0
+    while i < len(toks):
+        for n in range(min(MAX_N, len(toks) - i), 0, -1):
+            key = " ".join(toks[i:i + n])
+            entries = names.get(key)
+            if not entries or not _usable(key, n, entries):
+                continue
+            out.extend(Mention(tid, kind, key, i, n, len(entries)) for tid, kind in entries)
+            i += n
+            break
+        else:
+            i += 1
+    return out, len(toks)
+
+
+def _usable(key: str, n: int, entries: tuple[tuple[str, str], ...]) -> bool:
+    if n == 1 and (len(key) < 3 or key in STOPWORDS or key.isdigit()):
+        return False
+    if all(kind == "healthy" for _, kind in entries):
+        return False
+    if all(kind == "abbreviation" for _, kind in entries) and (len(key) < 3 or key in STOPWORDS):
+        return False
+    return True
+
+
+def _cell_line_mentions(lex: Lexicon, text: str) -> tuple[list[Mention], int]:
+    """Cell-line names glued from 1..4 raw tokens ('NCI-H1944' = 'nci' + 'h1944')."""
+    raw = _ALNUM.findall(fold(text))
+    out: list[Mention] = []
+    i = 0
+    while i < len(raw):
+        for n in range(min(4, len(raw) - i), 0, -1):
+            key = "".join(raw[i:i + n])
+            entries = lex.compact_names.get(key)
+            if not entries or not _plausible_cell_line(lex, key, raw[i:i + n]):
+                continue
+            out.extend(Mention(tid, kind, key, i, n, len(entries)) for tid, kind in entries)
+            i += n
+            break
+        else:
+            i += 1
+    return out, len(raw)
+
+
+def _plausible_cell_line(lex: Lexicon, key: str, parts: list[str]) -> bool:
+    """A scanned cell-line name must look like one: a code with digits, or a rare word."""
+    if len(key) < 3 or key.isdigit() or parts[0].isdigit() or key in STOPWORDS:
+        return False
+    if _UNIT.match(key):
+        return False
+    if any(c.isdigit() for c in key):
+        return len(key) >= 3
+    if len(key) < 4:
+        return False
+    text = " ".join(parts)
+    return not any(text in lex.names.get(f, {}) for f in ("tissue", "cell_type", "disease",
+                                                          "dev_stage", "sex"))
+
+
+def mention_candidates(lex: Lexicon, facet: str, text: str) -> list[Candidate]:
+    """One candidate per mentioned term, with the features used to pick the sample's term."""
+    mentions, n_tok = find_mentions(lex, facet, text)
+    if not mentions:
+        return []
+    by_term: dict[str, list[Mention]] = {}
+    for m in mentions:
+        by_term.setdefault(m.term_id, []).append(m)
+    term_ids = list(by_term)
+    n_terms = len(term_ids)
+    out = []
+    for tid, ms in by_term.items():
+        info = lex.term(tid)
+        if info is None:
+            continue
+        best = max(ms, key=lambda m: (KIND_RANK.get(m.kind, 0), m.n_tokens))
+        has_desc = any(lex.is_ancestor(tid, o) for o in term_ids if o != tid)
+        has_anc = any(lex.is_ancestor(o, tid) for o in term_ids if o != tid)
+        starts = {m.start for m in ms}
+        feats = {
+            "count": float(len(starts)),
+            "log_count": math.log1p(len(starts)),
+            "first_pos": min(starts) / max(n_tok, 1),
+            "n_tokens": float(best.n_tokens),
+            "n_same_name": float(best.n_same_name),
+            "kind_rank": float(KIND_RANK.get(best.kind, 0)),
+            "has_descendant_mention": float(has_desc),
+            "has_ancestor_mention": float(has_anc),
+            "log_n_desc": math.log1p(info.n_desc),
+            "depth": float(info.depth),
+            "n_terms_mentioned": float(n_terms),
+            "len_name": float(len(best.name)),
+            "has_digit": float(any(c.isdigit() for c in best.name)),
+            "text_tokens": float(n_tok),
+        }
+        out.append(Candidate(term_id=tid, term_label=info.label, method="mention",
+                             matched_text=best.name, match_kind=best.kind, similarity=1.0,
+                             features=feats))
+    return out

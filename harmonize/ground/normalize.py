@@ -1,0 +1,144 @@
+"""Pure string normalization shared by the lexicon and every matcher.
+
+Three views of a text are used:
+
+* :func:`normalize` - NFKC, lower case, Greek letters spelled out, punctuation to spaces,
+  conservative singular of each token ("T cells" -> "t cell").
+* :func:`compact` - :func:`normalize` without any separator ("HEK-293" -> "hek293"), used for
+  cell-line names where spacing and dashes are arbitrary.
+* :func:`variants` - the normalized text plus the same text with noise words removed
+  ("liver tissue" -> "liver", "biopsy of colon" -> "colon").
+
+``NORMALIZER_VERSION`` is part of the lexicon version: bump it when any rule here changes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+NORMALIZER_VERSION = "3"
+
+_GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "κ": "kappa",
+    "λ": "lambda", "μ": "mu", "µ": "mu", "σ": "sigma", "τ": "tau", "ω": "omega", "θ": "theta",
+}
+_NULLS = frozenset({
+    "", "na", "n a", "nan", "none", "null", "missing", "unknown", "not applicable",
+    "not available", "not collected", "not determined", "not provided", "not specified",
+    "unspecified", "undetermined", "no data", "n d", "nd", "other", "not reported",
+    "restricted access", "missing not collected", "missing not provided",
+})
+#: Words that say *what kind of sample* it is, not *what it is*; dropped in a variant.
+NOISE_WORDS = frozenset({
+    "tissue", "tissues", "biopsy", "sample", "specimen", "primary", "normal", "healthy",
+    "human", "homo", "sapiens", "total", "whole", "fresh", "frozen", "adult", "of", "the",
+    "from", "derived", "isolated", "biopsies", "resected", "surgical", "section", "rna",
+})
+#: Tokens never singularized (Latin/Greek singulars ending in s, and words where -s matters).
+_KEEP_S = frozenset({
+    "testis", "pancreas", "lens", "iris", "pelvis", "uterus", "fetus", "bronchus", "thymus",
+    "corpus", "villus", "nucleus", "sinus", "hippocampus", "plexus", "meatus", "fundus",
+    "hiatus", "stratus", "ductus", "locus", "virus", "status", "bus", "gas", "lupus", "mellitus",
+    "syndrome", "diabetes", "analysis", "sepsis", "psoriasis", "fibrosis", "sclerosis",
+    "cirrhosis", "tuberculosis", "metastasis", "stenosis", "thrombosis", "arthritis", "colitis",
+    "hepatitis", "nephritis", "dermatitis", "gastritis", "pancreatitis", "bronchitis",
+    "meningitis", "encephalitis", "myositis", "vasculitis", "osteoporosis", "atherosclerosis",
+    "leukocytosis", "mucosa", "serosa", "glans", "pons", "always", "this", "has",
+    "was", "is", "its", "his", "us", "yes", "plus", "less", "lymphoma", "chorus", "ganglius",
+    "humerus", "radius", "ramus", "rectus", "gracilis", "soleus", "gluteus", "vastus",
+    "longus", "brevis", "magnus", "medius", "minimus", "anus", "calculus", "oesophagus",
+    "esophagus", "gyrus", "sulcus", "bos", "mus", "taurus", "musculus", "nodosus", "cervix",
+})
+_PUNCT = re.compile(r"[^0-9a-z+]+")
+_SPACE = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """NFKC, Greek letters spelled out, lower case, whitespace collapsed.
+
+    >>> fold("  TNF-α  treated ")
+    'tnf-alpha treated'
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(_GREEK.get(ch, ch) for ch in text)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _SPACE.sub(" ", text.lower()).strip()
+
+
+def singular(token: str) -> str:
+    """Conservative English singular of one lower-case token.
+
+    >>> [singular(t) for t in ["cells", "testis", "arteries", "leukocytes", "lymphocytes", "ms"]]
+    ['cell', 'testis', 'artery', 'leukocyte', 'lymphocyte', 'ms']
+    """
+    if len(token) <= 3 or token in _KEEP_S or not token.isalpha():
+        return token
+    if token.endswith(("itis", "osis", "ysis", "asis", "esis", "us", "ss", "is")):
+        return token
+    if token.endswith("ies") and len(token) > 4:
+        return token[:-3] + "y"
+    if token.endswith(("ches", "shes", "xes", "sses")):
+        return token[:-2]
+    if token.endswith("s"):
+        return token[:-1]
+    return token
+
+
+def tokens(text: str) -> list[str]:
+    """Normalized tokens of a text (punctuation splits tokens; '+' is kept)."""
+    flat = _PUNCT.sub(" ", fold(text))
+    return [singular(t) for t in flat.split()]
+
+
+def normalize(text: str) -> str:
+    """The lookup form of a text.
+
+    >>> normalize("Peripheral Blood Mononuclear Cells (PBMCs)")
+    'peripheral blood mononuclear cell pbmc'
+    >>> normalize("CD4+ T-cells")
+    'cd4+ t cell'
+    """
+    return " ".join(tokens(text))
+
+
+def compact(text: str) -> str:
+    """Normalized text with every separator removed (cell-line names).
+
+    >>> compact("HEK 293"), compact("hek-293"), compact("RS4;11")
+    ('hek293', 'hek293', 'rs411')
+    """
+    return re.sub(r"[^0-9a-z]", "", fold(text))
+
+
+def is_null(text: str | None) -> bool:
+    """True for empty and placeholder values ("N/A", "missing", "not applicable", "-", "?").
+
+    >>> is_null("N/A"), is_null("--"), is_null("liver")
+    (True, True, False)
+    """
+    if text is None:
+        return True
+    flat = _SPACE.sub(" ", _PUNCT.sub(" ", fold(text))).strip()
+    return flat in _NULLS
+
+
+def strip_noise(norm: str) -> str:
+    """Drop noise words from a normalized text; keeps the text if nothing would remain.
+
+    >>> strip_noise("liver tissue"), strip_noise("tissue")
+    ('liver', 'tissue')
+    """
+    kept = [t for t in norm.split() if t not in NOISE_WORDS]
+    return " ".join(kept) if kept else norm
+
+
+def variants(text: str) -> list[str]:
+    """Lookup forms of a raw value, most faithful first (no duplicates)."""
+    norm = normalize(text)
+    out = [norm]
+    stripped = strip_noise(norm)
+    if stripped != norm:
+        out.append(stripped)
+    return [v for v in out if v]

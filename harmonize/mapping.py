@@ -1,0 +1,132 @@
+"""``harmonize map``: JSONL samples in, JSONL annotations out (ARCHITECTURE.md contract).
+
+Input line: ``{"accession": ..., "attributes": {key: value}, "text": str | null,
+"library": {...}?}``. Output: exactly one line per input line, in the same order:
+``{"accession": ..., "annotations": [...]}``. A line that is not a JSON object with an
+``accession`` gives ``{"accession": <it or null>, "line": n, "error": "..."}`` instead, so
+that the output stays aligned with the input; :class:`MapStats` counts those errors.
+
+Annotations whose confidence is below the emit threshold (per facet, from
+``calibration.json``, or ``min_confidence``) are written without a term (``term_id: null``,
+status ``unmapped``) and keep the term among their ``candidates``: the scorer ignores them,
+a curator can still see them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import IO, Any
+
+from harmonize.ground.grounder import Grounder
+from harmonize.models import Annotation
+
+
+@dataclass(slots=True)
+class MapStats:
+    """What one ``map`` run did."""
+
+    lines: int = 0
+    errors: int = 0
+    annotations: int = 0
+    unmapped: int = 0
+    seconds: float = 0.0
+    per_facet: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def samples_per_second(self) -> float:
+        """Throughput of the run."""
+        return self.lines / self.seconds if self.seconds else 0.0
+
+
+def _below(ann: Annotation, threshold: float) -> Annotation:
+    if ann.term_id is None or ann.method == "curated" or ann.confidence >= threshold:
+        return ann
+    return replace(ann, term_id=None, term_label=None, status="unmapped")
+
+
+def map_record(record: dict[str, Any], grounder: Grounder,
+               min_confidence: float | None = None) -> dict[str, Any]:
+    """Annotate one input record (a dict with ``accession``/``attributes``/``text``)."""
+    attrs = record.get("attributes") or {}
+    if not isinstance(attrs, dict):
+        raise ValueError(f"attributes of {record.get('accession')!r} is not an object")
+    attrs = {str(k): v for k, v in attrs.items() if isinstance(v, str)}
+    text = record.get("text") if isinstance(record.get("text"), str) else None
+    library = record.get("library") if isinstance(record.get("library"), dict) else None
+    anns = grounder.annotate(attrs, text, library)
+    out = []
+    for a in anns:
+        thr = (grounder.calibration.emit_threshold(a.facet) if min_confidence is None
+               else min_confidence)
+        out.append(_below(a, thr).to_json())
+    return {"accession": record.get("accession"), "annotations": out}
+
+
+def map_records(records: Iterable[dict[str, Any]], grounder: Grounder,
+                min_confidence: float | None = None) -> Iterator[dict[str, Any]]:
+    """Lazily annotate records, one output dict per input record."""
+    for rec in records:
+        yield map_record(rec, grounder, min_confidence)
+
+
+def map_jsonl(in_path_or_fh: str | Path | IO[str], out_fh: IO[str], grounder: Grounder,
+              progress: bool = True, min_confidence: float | None = None) -> MapStats:
+    """Map a JSONL file (or open text handle) to ``out_fh``; see the module docstring."""
+    stats = MapStats()
+    start = time.perf_counter()
+    own = isinstance(in_path_or_fh, (str, Path))
+    fh = open(in_path_or_fh, encoding="utf-8") if own else in_path_or_fh  # noqa: SIM115
+    bar = _progress(progress)
+    try:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            stats.lines += 1
+            result = _one_line(line, n, grounder, min_confidence)
+            if "error" in result:
+                stats.errors += 1
+            for a in result.get("annotations", ()):
+                if a["term_id"] is None:
+                    stats.unmapped += 1
+                else:
+                    stats.annotations += 1
+                    stats.per_facet[a["facet"]] = stats.per_facet.get(a["facet"], 0) + 1
+            out_fh.write(json.dumps(result, ensure_ascii=False) + "\n")
+            if bar and stats.lines % 500 == 0:
+                bar(stats.lines)
+    finally:
+        if own:
+            fh.close()
+    stats.seconds = time.perf_counter() - start
+    return stats
+
+
+def _one_line(line: str, n: int, grounder: Grounder,
+              min_confidence: float | None) -> dict[str, Any]:
+    try:
+        rec = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return {"accession": None, "line": n, "error": f"line {n}: invalid json: {exc.msg}"}
+    if not isinstance(rec, dict) or not isinstance(rec.get("accession"), str):
+        acc = rec.get("accession") if isinstance(rec, dict) else None
+        return {"accession": acc, "line": n,
+                "error": f"line {n}: expected an object with a string 'accession'"}
+    try:
+        return map_record(rec, grounder, min_confidence)
+    except ValueError as exc:
+        return {"accession": rec["accession"], "line": n, "error": f"line {n}: {exc}"}
+
+
+def _progress(enabled: bool):
+    if not enabled:
+        return None
+    import sys
+
+    def report(done: int) -> None:
+        print(f"\rmapped {done} samples", end="", file=sys.stderr, flush=True)
+
+    return report

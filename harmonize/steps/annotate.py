@@ -1,0 +1,97 @@
+"""Ground the raw layer: every sample's attributes -> annotations, through the mapping cache.
+
+Distinct values are grounded once per lexicon version: the grounder memoizes candidates by
+(facet, key class, normalized text) and the memo is persisted in ``mapping_cache``, so
+re-annotating millions of samples costs a dictionary lookup per value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+
+
+@dataclass(slots=True)
+class AnnotateStats:
+    """Counts of one annotation pass."""
+
+    samples: int = 0
+    annotations: int = 0
+    by_facet: dict[str, int] = field(default_factory=dict)
+    cache_hits_before: int = 0
+    cache_size_after: int = 0
+
+
+def annotate_samples(con: duckdb.DuckDBPyConnection, grounder: object, only_changed: bool = True,
+                     on_batch: Callable[[int], None] | None = None) -> AnnotateStats:
+    """Annotate samples (new or changed ones, or all) and store the annotations and the cache."""
+    from harmonize.warehouse.annotations import (load_cache, replace_annotations,
+                                                 samples_to_annotate, save_cache)
+
+    version = grounder.lexicon.version  # type: ignore[attr-defined]
+    cached = load_cache(con, version)
+    grounder.preload(json.loads(r) for r in cached.values())  # type: ignore[attr-defined]
+    stats = AnnotateStats(cache_hits_before=len(cached))
+    for batch in _batches(samples_to_annotate(con, version, only_changed=only_changed)):
+        pairs = []
+        for sample in batch:
+            for ann in grounder.annotate(sample.attributes, sample.text,  # type: ignore[attr-defined]
+                                         sample.library):
+                pairs.append((sample.sample_id, ann))
+                stats.by_facet[ann.facet] = stats.by_facet.get(ann.facet, 0) + 1
+        replace_annotations(con, [s.sample_id for s in batch], pairs)
+        stats.samples += len(batch)
+        stats.annotations += len(pairs)
+        if on_batch:
+            on_batch(len(batch))
+    rows = {cache_key(r): r for r in grounder.cache_items()}  # type: ignore[attr-defined]
+    new = [(k[0], k[1], json.dumps(r)) for k, r in rows.items() if k not in cached]
+    if new:
+        save_cache(con, version, new)
+    stats.cache_size_after = len(rows)
+    return stats
+
+
+def cache_key(row: dict) -> tuple[str, str]:
+    """Warehouse ``mapping_cache`` key of a grounder memo row: (facet, "key_class|norm_text")."""
+    return row["facet"], f"{row['key_class']}|{row['norm_text']}"
+
+
+def _batches(samples, size: int = 5000):
+    """Group the sample stream (which may already be batched) into lists."""
+    batch = []
+    for item in samples:
+        if isinstance(item, list):
+            yield item
+            continue
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def annotation_snapshot(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, str], tuple]:
+    """``{(sample_id, facet, source_key): (term_id, status, confidence)}`` to diff two passes."""
+    rows = con.execute("""SELECT sample_id, facet, source_key, term_id, status,
+                                 round(confidence, 3) FROM annotations""").fetchall()
+    return {(r[0], r[1], r[2]): (r[3], r[4], r[5]) for r in rows}
+
+
+def diff_snapshots(before: dict, after: dict) -> list[dict]:
+    """Rows that were added, removed or changed between two annotation snapshots."""
+    out = []
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        out.append({"sample_id": key[0], "facet": key[1], "source_key": key[2],
+                    "old_term": old[0] if old else None, "new_term": new[0] if new else None,
+                    "old_status": old[1] if old else None, "new_status": new[1] if new else None,
+                    "old_confidence": old[2] if old else None,
+                    "new_confidence": new[2] if new else None})
+    return out

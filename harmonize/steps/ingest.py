@@ -1,0 +1,129 @@
+"""Load record files (SRA, BioSample, MINiML, SOFT, plain or .gz) into the raw layer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from harmonize.errors import HarmonizeError
+from harmonize.models import Reject, SampleRecord
+
+BATCH = 2000
+
+#: Files that a folder walk picks up (compressed or not).
+RECORD_SUFFIXES = (".xml", ".soft", ".txt", ".miniml")
+
+
+@dataclass(slots=True)
+class FileResult:
+    """What happened to one file."""
+
+    path: str
+    records: int = 0
+    rejects: int = 0
+    error: str | None = None  # one-line message when the file failed or lost records
+
+
+@dataclass(slots=True)
+class IngestStats:
+    """Totals of an ingest call, with one :class:`FileResult` per file."""
+
+    files: list[FileResult] = field(default_factory=list)
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    merged: int = 0
+
+    @property
+    def records(self) -> int:
+        """Records parsed across files."""
+        return sum(f.records for f in self.files)
+
+    @property
+    def rejects(self) -> int:
+        """Records quarantined across files."""
+        return sum(f.rejects for f in self.files)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        """Files that failed wholly or partly."""
+        return [f for f in self.files if f.error]
+
+    def add_load(self, load: object) -> None:
+        """Accumulate a ``LoadStats`` from the warehouse."""
+        for name in ("inserted", "updated", "unchanged", "merged"):
+            setattr(self, name, getattr(self, name) + int(getattr(load, name, 0)))
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files given directly, plus record files found recursively in given folders (sorted)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and _looks_like_records(f)))
+        else:
+            out.append(p)
+    return out
+
+
+def _looks_like_records(path: Path) -> bool:
+    name = path.name.lower().removesuffix(".gz")
+    return name.endswith(RECORD_SUFFIXES)
+
+
+def _batched(items: Iterable[SampleRecord | Reject], size: int
+             ) -> Iterator[tuple[list[SampleRecord], list[Reject]]]:
+    recs: list[SampleRecord] = []
+    rejs: list[Reject] = []
+    for item in items:
+        (rejs if isinstance(item, Reject) else recs).append(item)  # type: ignore[arg-type]
+        if len(recs) >= size:
+            yield recs, rejs
+            recs, rejs = [], []
+    if recs or rejs:
+        yield recs, rejs
+
+
+def load_items(con: duckdb.DuckDBPyConnection, items: Iterable[SampleRecord | Reject],
+               run_id: int | None, result: FileResult, stats: IngestStats,
+               on_batch: Callable[[int], None] | None = None) -> None:
+    """Upsert parsed records and quarantine rejects in batches, updating the counters."""
+    from harmonize.warehouse.load import add_rejects, upsert_records
+
+    for recs, rejs in _batched(items, BATCH):
+        if recs:
+            stats.add_load(upsert_records(con, recs, run_id=run_id))
+            result.records += len(recs)
+        if rejs:
+            add_rejects(con, rejs, run_id)
+            result.rejects += len(rejs)
+            if result.error is None:
+                result.error = f"{result.path}: {rejs[0].reason}"
+        if on_batch:
+            on_batch(len(recs) + len(rejs))
+
+
+def ingest_files(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path],
+                 run_id: int | None = None,
+                 on_file: Callable[[FileResult], None] | None = None) -> IngestStats:
+    """Parse and load every file; a bad file is recorded and the others still load."""
+    from harmonize.parse import iter_file
+    from harmonize.warehouse.load import add_rejects
+
+    stats = IngestStats()
+    for path in expand_paths(paths):
+        result = FileResult(str(path))
+        try:
+            load_items(con, iter_file(path), run_id, result, stats)
+        except (HarmonizeError, OSError) as exc:
+            message = str(exc) if str(path) in str(exc) else f"{path}: {exc}"
+            result.error = message.splitlines()[0]
+            add_rejects(con, [Reject(origin=str(path), reason=result.error)], run_id)
+            result.rejects += 1
+        stats.files.append(result)
+        if on_file:
+            on_file(result)
+    return stats

@@ -1,0 +1,28 @@
+"""Keep the warehouse's ontology tables (ontology_terms, term_ancestors) in step with the lexicon."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import duckdb
+
+from harmonize.ontology.model import OntologyData
+
+
+def loaded_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """``{ontology: version}`` currently in ontology_terms."""
+    rows = con.execute("SELECT ontology, any_value(version) FROM ontology_terms GROUP BY 1").fetchall()
+    return {name: version for name, version in rows}
+
+
+def sync_ontologies(con: duckdb.DuckDBPyConnection, ontologies: Mapping[str, OntologyData]) -> list[str]:
+    """Load every ontology whose version differs from the warehouse's; return the names loaded."""
+    from harmonize.ontology.closure import closure_rows, term_rows
+    from harmonize.warehouse.annotations import load_ontology
+
+    have = loaded_versions(con)
+    changed = [name for name, ont in ontologies.items() if have.get(name) != ont.version]
+    for name in changed:
+        ont = ontologies[name]
+        load_ontology(con, term_rows(ont), closure_rows(ont))
+    return changed

@@ -1,0 +1,107 @@
+"""Read-only SQL against the published warehouse, and writing the result.
+
+Two walls keep ``harmonize query`` read-only: every statement must parse as a SELECT (or an
+EXPLAIN of one) according to DuckDB's own parser, and the connection is opened read-only.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import duckdb
+import pandas as pd
+
+from harmonize.errors import ConfigError, ReadOnlyQueryError, WarehouseError
+from harmonize.warehouse.db import connect_read
+
+ALLOWED = frozenset({duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN})
+FORMATS = ("table", "csv", "json", "parquet")
+
+
+def check_read_only(sql: str) -> str:
+    """Return the single read-only statement in ``sql``; raise for anything else.
+
+    Raises:
+        ReadOnlyQueryError: a statement that is not a SELECT (names its type), or several.
+    """
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise ReadOnlyQueryError(f"cannot parse query: {exc}") from exc
+    if not statements:
+        raise ReadOnlyQueryError("empty query")
+    for st in statements:
+        if st.type not in ALLOWED:
+            name = getattr(st.type, "name", str(st.type))
+            raise ReadOnlyQueryError(
+                f"refusing {name} statement: harmonize query is read-only "
+                f"(only SELECT / EXPLAIN): {st.query.strip()[:80]!r}")
+    if len(statements) > 1:
+        raise ReadOnlyQueryError(f"send one statement at a time (got {len(statements)})")
+    return statements[0].query
+
+
+def run_query(path: str | Path | None, sql: str,
+              params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+    """Run one read-only statement on the published warehouse and return a DataFrame."""
+    statement = check_read_only(sql)
+    con = connect_read(path)
+    try:
+        return con.execute(statement, params or []).df()
+    except duckdb.Error as exc:
+        if "read-only" in str(exc).lower():
+            raise ReadOnlyQueryError(f"refused by the read-only connection: {exc}") from exc
+        raise WarehouseError(f"query failed: {exc}") from exc
+    finally:
+        con.close()
+
+
+def write_result(df: pd.DataFrame, fmt: str = "table", out: str | Path | IO[str] | None = None,
+                 ) -> None:
+    """Write a result as a rich table, CSV, JSON lines or Parquet.
+
+    ``table``/``csv``/``json`` go to ``out`` (a path or text stream; stdout by default, with
+    nothing else written there); ``parquet`` needs a file path.
+    """
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown output format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt == "parquet":
+        if out is None or not isinstance(out, (str, Path)):
+            raise ConfigError("parquet output needs a file: pass -o/--output PATH.parquet")
+        df.to_parquet(out, index=False)
+        return
+    if isinstance(out, (str, Path)):
+        with open(out, "w", encoding="utf-8", newline="") as fh:
+            _write_text(df, fmt, fh)
+    else:
+        _write_text(df, fmt, out or sys.stdout)
+
+
+def _write_text(df: pd.DataFrame, fmt: str, stream: IO[str]) -> None:
+    if fmt == "csv":
+        df.to_csv(stream, index=False)
+    elif fmt == "json":
+        df.to_json(stream, orient="records", lines=True, date_format="iso", force_ascii=False)
+        if len(df):
+            stream.write("\n")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(show_lines=False)
+        for col in df.columns:
+            table.add_column(str(col), overflow="fold")
+        for row in df.itertuples(index=False):
+            table.add_row(*("" if _is_null(v) else str(v) for v in row))
+        Console(file=stream, width=200).print(table)
+        stream.write(f"{len(df)} row{'s' if len(df) != 1 else ''}\n")
+
+
+def _is_null(value: Any) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False

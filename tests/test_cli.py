@@ -1,0 +1,144 @@
+"""The CLI through its real console entry point (subprocesses), on real record files."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harmonize.cli import cli
+
+BIN = Path(sys.executable).parent / "harmonize"
+
+#: Real files of each format (copied from the shared NCBI fixtures).
+FILES = {
+    "sra": "ncbi/sra_efetch/pavlidis_GSE212527_sra.xml",
+    "sra_lines": "ncbi/sra_efetch/sradbrs_SRP174132_efetch.xml",
+    "biosample": "ncbi/biosample/ebi_SAMN04327149_geo_brokered.xml",
+    "miniml": "ncbi/geo_miniml/pavlidis_GSE100007_family.xml",
+    "soft": "ncbi/geo_soft/geofetch_GSE146540_GSM.soft",
+}
+ACCESSION = re.compile(rb"\b(GSM\d+|SRX\d+|SRS\d+|SAMN\d+)\b")
+
+
+def run(*args: str, check: bool = False) -> subprocess.CompletedProcess:
+    """Run the installed ``harmonize`` command."""
+    return subprocess.run([str(BIN), *args], capture_output=True, text=True, check=check,
+                          timeout=600)
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_has_help_with_an_example(name):
+    command = cli.commands[name]
+    assert command.help and "Example" in command.help, f"{name} lacks an example in --help"
+
+
+def test_help_through_the_entry_point():
+    out = run("--help", check=True).stdout
+    for name in ("ingest", "normalize", "map", "query", "export", "nightly"):
+        assert name in out
+
+
+@pytest.fixture()
+def record_dir(tmp_path: Path, data_dir: Path) -> Path:
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for name, rel in FILES.items():
+        shutil.copy(data_dir / rel, folder / Path(rel).name)
+    # one file as .gz, to show transparent decompression
+    gz = folder / Path(FILES["soft"]).name
+    (folder / (gz.name + ".gz")).write_bytes(gzip.compress(gz.read_bytes()))
+    gz.unlink()
+    return folder
+
+
+def test_ingest_loads_every_accession_and_reports_a_truncated_file(record_dir, tmp_path, data_dir):
+    raw = b"".join((data_dir / rel).read_bytes() for rel in FILES.values())
+    expected = {m.decode() for m in ACCESSION.findall(raw)}
+    good = (data_dir / FILES["sra"]).read_bytes()
+    (record_dir / "truncated_sra.xml").write_bytes(good[: len(good) // 2])
+    wh = tmp_path / "w.duckdb"
+
+    proc = run("ingest", str(record_dir), "--warehouse", str(wh))
+
+    assert proc.returncode != 0
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "truncated_sra.xml" in errors[0]
+    out = run("query", "SELECT DISTINCT accession FROM sample_accessions", "--format", "json",
+              "--warehouse", str(wh), check=True).stdout
+    loaded = {row["accession"] for row in json.loads(out)}
+    missing = expected - loaded
+    assert not missing, f"accessions not loaded: {sorted(missing)[:10]}"
+
+
+def test_ingest_twice_changes_no_count(record_dir, tmp_path):
+    wh = tmp_path / "w.duckdb"
+    sql = ("SELECT (SELECT count(*) FROM samples) s, (SELECT count(*) FROM sample_accessions) a,"
+           " (SELECT count(*) FROM sample_attributes) t, (SELECT count(*) FROM runs) r")
+    run("ingest", str(record_dir), "--warehouse", str(wh), check=True)
+    first = run("query", sql, "--format", "csv", "--warehouse", str(wh), check=True).stdout
+    run("ingest", str(record_dir), "--warehouse", str(wh), check=True)
+    second = run("query", sql, "--format", "csv", "--warehouse", str(wh), check=True).stdout
+    assert first == second
+    assert int(first.splitlines()[1].split(",")[0]) > 50
+
+
+def test_query_refuses_writes_and_keeps_data(record_dir, tmp_path):
+    wh = tmp_path / "w.duckdb"
+    run("ingest", str(record_dir), "--warehouse", str(wh), check=True)
+    count = "SELECT count(*) AS n FROM samples"
+    before = run("query", count, "--format", "csv", "--warehouse", str(wh), check=True).stdout
+    for sql in ("DROP TABLE samples", "INSERT INTO samples (sample_id) VALUES ('x')",
+                "DELETE FROM samples"):
+        proc = run("query", sql, "--warehouse", str(wh))
+        assert proc.returncode != 0
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+        assert proc.stdout == ""
+    after = run("query", count, "--format", "csv", "--warehouse", str(wh), check=True).stdout
+    assert before == after
+
+
+def test_query_csv_goes_to_stdout_alone(record_dir, tmp_path):
+    wh = tmp_path / "w.duckdb"
+    run("ingest", str(record_dir), "--warehouse", str(wh), check=True)
+    proc = run("query", "SELECT kind, count(*) AS n FROM sample_accessions GROUP BY 1 ORDER BY 1",
+               "--format", "csv", "--warehouse", str(wh), check=True)
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0] == "kind,n"
+    assert {line.split(",")[0] for line in lines[1:]} >= {"gsm", "srx", "srs", "biosample"}
+
+
+def test_missing_warehouse_is_a_one_line_error(tmp_path):
+    proc = run("query", "SELECT 1", "--warehouse", str(tmp_path / "nope.duckdb"))
+    assert proc.returncode != 0
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "nope.duckdb" in proc.stderr
+
+
+def test_map_writes_the_contract_to_stdout(tmp_path):
+    rows = [
+        {"accession": "S1", "attributes": {"tissue": "vastus lateralis muscle", "sex": "female"}},
+        {"accession": "S2", "attributes": {"cell line": "HeLa", "disease": "healthy"}, "text": None},
+        {"accession": "S3", "attributes": {}, "text": "total RNA from human liver biopsy"},
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    proc = run("map", str(src), "-o", "-", "--no-embeddings", check=True)
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [o["accession"] for o in out] == ["S1", "S2", "S3"]
+    by = {(o["accession"], a["facet"]): a for o in out for a in o["annotations"]}
+    assert by[("S1", "sex")]["term_id"] == "PATO:0000383"
+    assert by[("S1", "tissue")]["term_id"] == "UBERON:0001379"
+    assert by[("S2", "cell_line")]["term_id"] == "CVCL:0030"
+    assert by[("S2", "disease")]["term_id"] == "PATO:0000461"
+    assert by[("S3", "tissue")]["term_id"] == "UBERON:0002107"
+    for a in by.values():
+        assert 0.0 <= a["confidence"] <= 1.0
+        assert a["status"] in {"accepted", "needs_review", "unmapped"}
+        assert a["source_text"]

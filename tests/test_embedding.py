@@ -1,0 +1,95 @@
+"""The embedding index (harmonize.ground.embedding) with the real packaged MiniLM model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from harmonize.errors import ConfigError
+from harmonize.ground import embedding
+from harmonize.ground.embedding import EmbeddingIndex, cache_path, default_model
+
+TEXTS = ["cardiac muscle tissue", "liver", "lung", "kidney", "brain", "skeletal muscle tissue",
+         "blood", "skin", "bone marrow", "hepatocyte", "T cell", "colon"]
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.delenv("HARMONIZE_EMBEDDING_MODEL", raising=False)
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    return EmbeddingIndex.build(TEXTS, cache_key="tiny", cache_dir=tmp_path_factory.mktemp("c"))
+
+
+@pytest.mark.slow
+def test_semantic_neighbour(index):
+    best = index.search(["heart muscle"], k=3)[0]
+    names = [TEXTS[i] for i, _ in best]
+    assert names[0] == "cardiac muscle tissue"
+    score = dict((TEXTS[i], s) for i, s in index.search(["heart muscle"], k=len(TEXTS))[0])
+    assert score["cardiac muscle tissue"] > score["liver"]
+    assert [s for _, s in best] == sorted((s for _, s in best), reverse=True)
+    assert -1.0 <= best[-1][1] <= best[0][1] <= 1.0 + 1e-6
+
+
+@pytest.mark.slow
+def test_vectors_unit_norm_and_duplicates(index):
+    v = index.vectors
+    assert v.dtype == np.float32 and v.shape[0] == len(TEXTS)
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-2)
+    enc = index.encode(["liver", "lung", "liver"])
+    assert np.array_equal(enc[0], enc[2]) and not np.array_equal(enc[0], enc[1])
+    # precomputed query vectors give the same answer as strings
+    assert index.search(enc[:1], k=1)[0][0][0] == TEXTS.index("liver")
+
+
+@pytest.mark.slow
+def test_batched_search_and_k_larger_than_index(index):
+    queries = ["liver"] * 1100  # crosses the internal query batch size
+    res = index.search(queries, k=50)
+    assert len(res) == 1100 and all(len(r) == len(TEXTS) for r in res)
+    assert {r[0][0] for r in res} == {TEXTS.index("liver")}
+    assert index.search([], k=3) == []
+
+
+@pytest.mark.slow
+def test_warm_build_reads_cache_without_model(index, tmp_path):
+    assert index.path is not None and index.path.is_file() and not index.from_cache
+    stored = np.load(index.path)
+    assert stored.dtype == np.float16 and stored.shape == index.vectors.shape
+    embedding.clear_model_cache()
+    warm = EmbeddingIndex.build(TEXTS, cache_key="tiny", cache_dir=index.path.parents[1])
+    assert warm.from_cache and warm.path == index.path
+    assert embedding.loaded_models() == []  # the model was never loaded for the warm build
+    assert np.allclose(warm.vectors, index.vectors, atol=2e-3)
+    assert warm.search(["liver"], k=1)[0][0][0] == TEXTS.index("liver")  # now loads it
+
+
+def test_cache_key_depends_on_texts_model_and_key(tmp_path):
+    a = cache_path(["a", "b"], "k", "/m/x", tmp_path)
+    assert a.parent == tmp_path / "embeddings" and a.suffix == ".npy"
+    assert cache_path(["a", "b"], "k", "/m/x", tmp_path) == a
+    assert cache_path(["b", "a"], "k", "/m/x", tmp_path) != a
+    assert cache_path(["a", "b"], "k2", "/m/x", tmp_path) != a
+    assert cache_path(["a", "b"], "k", "/m/y", tmp_path) != a
+    assert cache_path(["ab"], "k", "/m/x", tmp_path) != cache_path(["a", "b"], "k", "/m/x",
+                                                                  tmp_path)
+
+
+def test_default_model_from_env_or_package(monkeypatch, tmp_path):
+    assert default_model().endswith("model")
+    monkeypatch.setenv("HARMONIZE_EMBEDDING_MODEL", str(tmp_path))
+    assert default_model() == str(tmp_path)
+
+
+def test_bad_model_path_is_a_clear_error(tmp_path):
+    missing = tmp_path / "no-such-model"
+    with pytest.raises(ConfigError, match="no-such-model"):
+        EmbeddingIndex.build(["liver"], cache_key="x", model=str(missing), cache_dir=tmp_path)
+    empty = tmp_path / "empty-model"
+    empty.mkdir()
+    with pytest.raises(ConfigError, match="empty-model"):
+        embedding.load_model(str(empty))

@@ -1,0 +1,87 @@
+"""The Prefect flows under a real (temporary) Prefect server, on real recorded records."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.slow
+
+COUNTS_SQL = {
+    "samples": "SELECT count(*) FROM samples",
+    "accessions": "SELECT count(*) FROM sample_accessions",
+    "attributes": "SELECT count(*) FROM sample_attributes",
+    "runs": "SELECT count(*) FROM runs",
+    "annotations": "SELECT count(*) FROM annotations",
+    "mapped": "SELECT count(*) FROM annotations WHERE term_id IS NOT NULL",
+    "distinct_accessions": "SELECT count(DISTINCT accession) FROM sample_accessions",
+}
+
+
+def counts(path: Path) -> dict[str, int]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {k: con.execute(sql).fetchone()[0] for k, sql in COUNTS_SQL.items()}
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def demo_warehouse(tmp_path_factory, snapshot_dir, prefect_harness) -> Path:
+    """The warehouse the demo builds: the nightly flow over the bundled snapshot."""
+    from flows.nightly import nightly
+
+    path = tmp_path_factory.mktemp("demo") / "harmonize.duckdb"
+    nightly(warehouse=str(path), snapshot=str(snapshot_dir), use_embeddings=False)
+    return path
+
+
+def test_nightly_on_the_snapshot_builds_a_grounded_warehouse(demo_warehouse):
+    c = counts(demo_warehouse)
+    assert c["samples"] > 100
+    assert c["annotations"] > c["samples"]  # several facets per sample
+    assert c["mapped"] / c["annotations"] > 0.5
+    con = duckdb.connect(str(demo_warehouse), read_only=True)
+    facets = {r[0] for r in con.execute("SELECT DISTINCT facet FROM annotations").fetchall()}
+    assert {"tissue", "sex", "assay"} <= facets
+    runs = con.execute("SELECT flow, status FROM harvest_runs").fetchall()
+    assert ("nightly", "ok") in runs
+
+
+def test_second_nightly_run_changes_no_count(demo_warehouse, snapshot_dir, prefect_harness):
+    from flows.nightly import nightly
+
+    before = counts(demo_warehouse)
+    nightly(warehouse=str(demo_warehouse), snapshot=str(snapshot_dir), use_embeddings=False)
+    assert counts(demo_warehouse) == before
+    con = duckdb.connect(str(demo_warehouse), read_only=True)
+    assert con.execute("SELECT count(*) FROM harvest_runs WHERE flow = 'nightly'").fetchone()[0] >= 2
+
+
+def test_renormalize_on_an_unchanged_warehouse_changes_nothing(demo_warehouse, prefect_harness):
+    from flows.renormalize import renormalize
+
+    before = counts(demo_warehouse)
+    changes = renormalize(warehouse=str(demo_warehouse), use_embeddings=False)
+    assert changes == []
+    assert counts(demo_warehouse) == before
+
+
+def test_unreachable_ncbi_fails_cleanly_and_keeps_the_published_warehouse(
+        demo_warehouse, tmp_path, prefect_harness):
+    from flows.nightly import nightly
+    from harmonize.errors import FetchError
+
+    digest = hashlib.sha256(demo_warehouse.read_bytes()).hexdigest()
+    config = tmp_path / "harvest.toml"
+    config.write_text('eutils_base = "http://127.0.0.1:9/entrez/eutils/"\n'
+                      'geo_base = "http://127.0.0.1:9/geo/query/acc.cgi"\n'
+                      "max_retries = 1\ntimeout = 2\n")
+    with pytest.raises(FetchError) as err:
+        nightly(warehouse=str(demo_warehouse), config_path=str(config), sources=["sra"],
+                use_embeddings=False)
+    assert "127.0.0.1" in str(err.value)
+    assert hashlib.sha256(demo_warehouse.read_bytes()).hexdigest() == digest

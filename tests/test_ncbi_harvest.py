@@ -1,0 +1,256 @@
+"""Harvest planning (pure) and full harvests of recorded data through a faulty loopback server."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from lxml import etree
+
+from harmonize.ncbi import (
+    HarvestConfig,
+    NCBIClient,
+    Window,
+    fetch_batch,
+    geo_term,
+    next_window,
+    plan,
+    sra_term,
+)
+from harmonize.ncbi.geo import accession_to_uid, uid_to_accession
+from harmonize.ncbi.planning import make_batches, make_plan_key
+from ncbi_server import MINIML_FAMILY, MINIML_NS, SRP174132_EFETCH, ReplayServer, read
+
+GSE163314 = "sra_efetch/pavlidis_GSE163314_sra.xml"
+TODAY = date(2024, 3, 1)
+
+
+def fast_config(server: ReplayServer, **overrides) -> HarvestConfig:
+    base = dict(
+        eutils_base=server.eutils_base,
+        geo_base=server.geo_base,
+        email="curator@example.org",
+        rate_limit=1000.0,
+        backoff_base=0.01,
+        backoff_cap=0.05,
+        max_retries=6,
+        timeout=10.0,
+    )
+    return HarvestConfig(**(base | overrides))
+
+
+def recorded_srx(rel: str) -> list[str]:
+    """SRX accessions of a recorded file, counted with a regex on the raw bytes."""
+    return re.findall(r'<EXPERIMENT\b[^>]*?\baccession="(SRX\d+)"', read(rel).decode())
+
+
+def harvested_srx(bodies: list[bytes]) -> list[str]:
+    """SRX accessions of harvested bodies, read with lxml (duplicates kept)."""
+    out: list[str] = []
+    for body in bodies:
+        root = etree.fromstring(body)
+        assert root.tag == "EXPERIMENT_PACKAGE_SET"
+        out.extend(e.get("accession") for e in root.iter("EXPERIMENT"))
+    return out
+
+
+# -- pure planning ----------------------------------------------------------------------------
+
+
+def test_windows_first_run_overlap_and_future_watermark():
+    cfg = HarvestConfig(first_window_days=3, overlap_days=1)
+    assert next_window(None, TODAY, cfg) == Window(date(2024, 2, 27), TODAY)
+    assert next_window(date(2024, 2, 29), TODAY, cfg) == Window(date(2024, 2, 28), TODAY)
+    assert next_window(date(2024, 3, 5), TODAY, cfg) == Window(date(2024, 2, 29), TODAY)
+    assert next_window(TODAY, TODAY, replace(cfg, overlap_days=0)) == Window(TODAY, TODAY)
+    assert Window(TODAY, TODAY).mindate == "2024/03/01"
+    with pytest.raises(ValueError, match="after its end"):
+        Window(TODAY, date(2024, 2, 1))
+
+
+def test_terms_follow_configuration():
+    cfg = HarvestConfig(
+        organisms=("Homo sapiens", "Mus musculus"),
+        library_strategies=("RNA-Seq", "ssRNA-seq"),
+        library_sources=("TRANSCRIPTOMIC",),
+        sra_query='"illumina"[Platform]',
+        geo_query="gse[ETYP] NOT gds[ETYP]",
+    )
+    term = sra_term(cfg)
+    assert '("Homo sapiens"[Organism] OR "Mus musculus"[Organism])' in term
+    assert '("rna seq"[Strategy] OR "ssrna seq"[Strategy])' in term
+    assert '"transcriptomic"[Source]' in term and term.endswith('AND ("illumina"[Platform])')
+    gterm = geo_term(cfg)
+    assert "gsm[ETYP]" in gterm and '"high throughput sequencing"[Platform Technology Type]' in gterm
+    assert gterm.endswith("AND (gse[ETYP] NOT gds[ETYP])")
+
+
+@pytest.mark.parametrize("count,size", [(0, 5), (1, 5), (5, 5), (16, 5), (1001, 500), (87, 200)])
+def test_batches_cover_every_record_exactly_once(count, size):
+    batches = make_batches("sra", "k", count, size)
+    covered = [i for b in batches for i in range(b.start, b.start + b.size)]
+    assert covered == list(range(count))
+    assert all(1 <= b.size <= size for b in batches)
+    assert [b.index for b in batches] == list(range(len(batches)))
+
+
+def test_plan_key_is_stable_and_changes_with_its_inputs():
+    w = Window(date(2024, 1, 1), date(2024, 1, 3))
+    key = make_plan_key("sra", "t", w, 10, 5)
+    assert key == make_plan_key("sra", "t", w, 10, 5)
+    assert key.startswith("sra:2024-01-01..2024-01-03:")
+    others = {
+        make_plan_key("geo", "t", w, 10, 5),
+        make_plan_key("sra", "u", w, 10, 5),
+        make_plan_key("sra", "t", Window(date(2024, 1, 2), date(2024, 1, 3)), 10, 5),
+        make_plan_key("sra", "t", w, 11, 5),
+        make_plan_key("sra", "t", w, 10, 6),
+    }
+    assert key not in others and len(others) == 5
+
+
+def test_gds_uid_arithmetic_matches_recorded_answers():
+    import json
+
+    ids = json.loads(read("eutils/sradbrs_esearch_gds_GSE56924.json"))["esearchresult"]["idlist"]
+    assert accession_to_uid("GSE56924") in map(int, ids)
+    assert accession_to_uid("GPL11154") in map(int, ids)
+    assert {uid_to_accession(i)[:3] for i in ids} == {"GSE", "GPL", "GSM"}
+    summary = json.loads(read("eutils/sradbrs_esummary_gds_GSM1371490.json"))["result"]
+    assert uid_to_accession(summary["uids"][0]) == summary["301371490"]["accession"]
+    for acc in ("GSM1", "GSE200000", "GPL20301", "GDS5"):
+        assert uid_to_accession(accession_to_uid(acc)) == acc
+
+
+# -- full harvests through a faulty server ------------------------------------------------------
+
+EFETCH_FAULTS = ("reset", None, "429", "truncate", None, "503", "expire", "backend", "route", "close", "ratelimit200", "502")
+
+
+@pytest.mark.parametrize("rel", [SRP174132_EFETCH, GSE163314])
+def test_full_sra_harvest_through_faults_loses_and_duplicates_nothing(rel):
+    expected = recorded_srx(rel)
+    assert len(expected) == len(set(expected)) > 5
+    with ReplayServer(rel) as server, NCBIClient(fast_config(server, batch_size=3)) as client:
+        server.script("esearch", "503", "backend")
+        server.script("efetch", *EFETCH_FAULTS)
+        the_plan = plan(client, client.config, "sra", next_window(None, TODAY, client.config))
+        bodies = [body for batch in the_plan.batches for body in fetch_batch(client, the_plan, batch)]
+        faults = [r.fault for r in server.requests() if r.fault]
+    got = harvested_srx(bodies)
+    assert the_plan.count == len(expected)
+    assert len(got) == len(set(got)), "duplicates"
+    assert set(got) == set(expected), "lost or invented records"
+    assert {"reset", "truncate", "expire", "429", "close"} <= set(faults)  # the faults did fire
+    # the search ran again after the expiry, with the same window
+    params = [r.params for r in server.requests("esearch")]
+    assert all(p["mindate"] == ["2024/02/27"] and p["maxdate"] == ["2024/03/01"] for p in params)
+    assert all(p["datetype"] == ["mdat"] and p["usehistory"] == ["y"] for p in params)
+
+
+def test_sra_harvest_with_4_threads_and_a_resumed_run():
+    expected = set(recorded_srx(GSE163314))
+    with ReplayServer(GSE163314) as server:
+        cfg = fast_config(server, batch_size=2)
+        with NCBIClient(cfg) as client:
+            the_plan = plan(client, cfg, "sra", Window(date(2024, 2, 1), TODAY))
+        server.script("efetch", "reset", "503", "truncate", "429", None, "backend")
+        committed = {0, 3}  # a previous run already stored these batches
+        todo = [b for b in the_plan.batches if b.index not in committed]
+        results: dict[int, list[bytes]] = {}
+        lock = threading.Lock()
+
+        def worker(mine):
+            with NCBIClient(cfg) as client:
+                for batch in mine:
+                    bodies = fetch_batch(client, the_plan, batch)
+                    with lock:
+                        results[batch.index] = bodies
+
+        threads = [threading.Thread(target=worker, args=(todo[i::4],)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        with NCBIClient(cfg) as client:  # the earlier run's batches, fetched for the check only
+            again = plan(client, cfg, "sra", Window(date(2024, 2, 1), TODAY))
+            assert again.key == the_plan.key and again.batches == the_plan.batches
+            for index in committed:
+                results[index] = fetch_batch(client, again, again.batches[index])
+    assert sorted(results) == [b.index for b in the_plan.batches]
+    got = harvested_srx([b for i in sorted(results) for b in results[i]])
+    assert len(got) == len(set(got)) and set(got) == expected
+
+
+def test_geo_harvest_one_miniml_per_gsm_through_faults():
+    family = read(MINIML_FAMILY).decode()
+    expected = re.findall(r'<Sample iid="(GSM\d+)"', family)
+    with ReplayServer() as server, NCBIClient(fast_config(server, batch_size=20)) as client:
+        server.script("acc", "reset", "redirect", "503", None, "truncate", "429", "route")
+        server.script("esearch", "backend")
+        the_plan = plan(client, client.config, "geo", Window(date(2024, 2, 1), TODAY))
+        docs = [d for b in the_plan.batches for d in fetch_batch(client, the_plan, b)]
+        term = server.requests("esearch")[-1].params["term"][0]
+    assert term == geo_term(client.config)
+    assert the_plan.count == len(expected) == len(docs)
+    got = []
+    for doc in docs:
+        samples = etree.fromstring(doc).findall(f"{{{MINIML_NS}}}Sample")
+        assert len(samples) == 1
+        got.append(samples[0].get("iid"))
+    assert got == list(the_plan.accessions) and sorted(got) == sorted(expected)
+
+
+def test_biosample_plan_over_explicit_accessions_posts_large_batches():
+    wanted = ["SAMN04327149", "SAMN11893677", "SAMN04327149", "GSM2667747", "SAMN06680397"]
+    padding = [f"SAMN{n:08d}" for n in range(90_000_000, 90_000_250)]  # unknown upstream
+    with ReplayServer() as server, NCBIClient(fast_config(server, batch_size=500)) as client:
+        small = plan(client, client.config, "biosample", None, wanted)
+        big = plan(client, client.config, "biosample", None, wanted + padding)
+        (body,) = fetch_batch(client, small, small.batches[0])
+        (big_body,) = fetch_batch(client, big, big.batches[0])
+        methods = [r.method for r in server.requests("efetch")]
+    assert small.accessions == ("SAMN04327149", "SAMN06680397", "SAMN11893677")
+    assert methods == ["GET", "POST"]
+    for doc in (body, big_body):
+        root = etree.fromstring(doc)
+        assert root.tag == "BioSampleSet"
+        assert sorted(b.get("accession") for b in root.iter("BioSample")) == list(small.accessions)
+    with pytest.raises(ValueError, match="needs the accessions"):
+        plan(client, client.config, "biosample", None, [])
+
+
+def test_fetch_batch_refuses_a_batch_of_another_plan():
+    with ReplayServer() as server, NCBIClient(fast_config(server, batch_size=4)) as client:
+        a = plan(client, client.config, "sra", Window(date(2024, 2, 1), TODAY))
+        b = plan(client, client.config, "sra", Window(date(2024, 2, 2), TODAY))
+        with pytest.raises(ValueError, match="belongs to plan"):
+            fetch_batch(client, a, b.batches[0])
+
+
+def test_empty_window_plans_no_batches():
+    with ReplayServer() as server, NCBIClient(fast_config(server)) as client:
+        server.script("esearch", "empty")
+        the_plan = plan(client, client.config, "sra", Window(TODAY, TODAY))
+    assert (the_plan.count, the_plan.batches) == (0, ())
+
+
+def test_harvested_bodies_parse_into_the_same_records():
+    parse = pytest.importorskip("harmonize.parse")
+    expected = set(recorded_srx(SRP174132_EFETCH))
+    with ReplayServer() as server, NCBIClient(fast_config(server, batch_size=4)) as client:
+        server.script("efetch", "truncate", "reset")
+        the_plan = plan(client, client.config, "sra", Window(date(2024, 2, 1), TODAY))
+        records = [
+            rec
+            for batch in the_plan.batches
+            for body in fetch_batch(client, the_plan, batch)
+            for rec in parse.parse_bytes(body, f"test:{batch.index}")
+        ]
+        gp = plan(client, client.config, "geo", None, ["GSM2667747", "GSM2667748"])
+        geo = [r for b in gp.batches for d in fetch_batch(client, gp, b) for r in parse.parse_bytes(d, "geo")]
+    assert {getattr(r, "record_accession", None) for r in records} == expected
+    assert sorted(r.record_accession for r in geo) == ["GSM2667747", "GSM2667748"]
