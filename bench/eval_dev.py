@@ -186,14 +186,15 @@ def main(argv: list[str] | None = None) -> int:
         opts.append("--no-embeddings")
     if args.min_confidence is not None:
         opts.append(f"--min-confidence {args.min_confidence}")
+    cmd = " ".join(["bench/eval_dev.py", *opts])
     buf = io.StringIO()
-    buf.write(f"# Grounding on the dev gold standards\n\n{stamp} · `bench/eval_dev.py "
-              f"{' '.join(opts)}`".rstrip() + "` · scorer: the kit's `score.py` (strict = exact "
-              "id, hier = ancestor-expanded, ECE = 10-bin calibration error)\n\n")
+    buf.write(f"# Grounding on the dev gold standards\n\n{stamp} · `{cmd}` · scorer: the kit's "
+              "`score.py` (strict = exact id, hier = ancestor-expanded, ECE = 10-bin "
+              "calibration error)\n\n")
     buf.write("\n".join(rows) + "\n\n")
     buf.write(f"- grounder set-up (lexicon load, warm cache): {setup:.1f} s\n")
     buf.write("\n".join(notes) + "\n")
-    text = buf.getvalue().replace("`` ·", "` ·")
+    text = buf.getvalue()
     print(text)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,8 @@ from harmonize.steps.summary import Summary
 @flow(name="nightly", log_prints=False)
 def nightly(warehouse: str | None = None, snapshot: str | None = None,
             config_path: str | None = None, sources: list[str] | None = None,
-            use_embeddings: bool = True, today: date | None = None) -> Summary:
+            use_embeddings: bool = True, today: date | None = None,
+            distributed: bool = False) -> Summary:
     """Harvest GEO/SRA/BioSample since the last watermark (or a recorded snapshot) and ground it.
 
     Readers keep seeing the last published warehouse until this run publishes; a failure
@@ -52,7 +53,8 @@ def nightly(warehouse: str | None = None, snapshot: str | None = None,
                     raise
                 finish_run(con, run_id, "ok", _counts([stats]), watermark=window.end)
         tasks.sync_ontologies(con, engine)
-        tasks.annotate_samples(con, engine, only_changed=True)
+        tasks.annotate_samples(con, engine, only_changed=True, distributed=distributed,
+                               use_embeddings=use_embeddings)
         result = tasks.summarize(con)
     tasks.publish_artifact(result, "harmonize nightly run", "nightly-summary")
     log.info("published %s: %d samples", path, result.samples_total)

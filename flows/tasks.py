@@ -6,10 +6,10 @@ they can help, and the NCBI client already retries its own requests (one retry l
 
 from __future__ import annotations
 
-from prefect import get_run_logger, task
+from prefect import get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
 
-from harmonize.steps import annotate, harvest, ingest, ontology, summary
+from harmonize.steps import annotate, distribute, harvest, ingest, ontology, summary
 
 
 @task(cache_policy=NO_CACHE)
@@ -59,9 +59,47 @@ def sync_ontologies(con, engine) -> list[str]:
 
 
 @task(cache_policy=NO_CACHE)
-def annotate_samples(con, engine, only_changed: bool = True) -> annotate.AnnotateStats:
-    """Ground new or changed samples (or all) through the mapping cache."""
-    stats = annotate.annotate_samples(con, engine.grounder, only_changed=only_changed)
+def ground_chunk(values: list, overrides: list, use_embeddings: bool) -> list[dict]:
+    """Ground a chunk of distinct field values on a worker; return memo rows."""
+    return distribute.ground_on_worker(values, overrides, use_embeddings)
+
+
+@task(cache_policy=NO_CACHE)
+def parse_file(path: str) -> tuple[list, list, str | None]:
+    """Parse one record file on a worker."""
+    return distribute.parse_file(path)
+
+
+def ingest_distributed(con, paths: list[str], run_id: int) -> ingest.IngestStats:
+    """Parse files in parallel on the flow's task runner, load them here in input order."""
+    files = [str(p) for p in ingest.expand_paths(paths)]
+    stats = ingest.IngestStats()
+    for path, future in zip(files, parse_file.map(files)):
+        records, rejects, error = future.result()
+        ingest.load_parsed(con, path, records, rejects, error, run_id, stats)
+    get_run_logger().info("%d files parsed on workers, %d records, %d quarantined",
+                          len(files), stats.records, stats.rejects)
+    return stats
+
+
+def annotate_samples(con, engine, only_changed: bool = True, distributed: bool = False,
+                     use_embeddings: bool = True, chunks: int = 8) -> annotate.AnnotateStats:
+    """Ground new or changed samples (or all) through the mapping cache.
+
+    With ``distributed``, unseen values are grounded by ``ground_chunk`` tasks on the flow's
+    task runner (e.g. a Dask cluster) and the results are preloaded before annotating.
+    """
+    ground_many = None
+    if distributed:
+        overrides = distribute.overrides_payload(engine.grounder)
+
+        def ground_many(values: list) -> list[dict]:
+            futures = ground_chunk.map(distribute.chunked(values, chunks), unmapped(overrides),
+                                       unmapped(use_embeddings))
+            return [row for fut in futures for row in fut.result()]
+
+    stats = annotate.annotate_samples(con, engine.grounder, only_changed=only_changed,
+                                      ground_many=ground_many)
     get_run_logger().info("grounded %d samples: %s", stats.samples,
                           ", ".join(f"{k} {v}" for k, v in sorted(stats.by_facet.items())) or "none")
     return stats

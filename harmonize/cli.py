@@ -14,8 +14,13 @@ import click
 
 from harmonize.errors import HarmonizeError
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+#: Offline by design: never reach a model hub; Prefect's temporary server gets time to start on
+#: a busy 2-core machine and sends no telemetry.
+for _key, _value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
+                     ("PREFECT_SERVER_ANALYTICS_ENABLED", "false"),
+                     ("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180"),
+                     ("PREFECT_LOGGING_LEVEL", "INFO")):
+    os.environ.setdefault(_key, _value)
 
 WAREHOUSE_HELP = "DuckDB warehouse file (default: $HARMONIZE_WAREHOUSE or warehouse/harmonize.duckdb)."
 warehouse_option = click.option("--warehouse", "-w", type=click.Path(dir_okay=False),
@@ -329,9 +334,11 @@ def report(output: str, warehouse: str | None) -> None:
 @click.option("--sources", default="sra,geo,biosample", show_default=True,
               help="Comma-separated sources to harvest.")
 @click.option("--no-embeddings", is_flag=True, help="Skip the embedding matcher when grounding.")
+@click.option("--dask", default=None, metavar="ADDRESS",
+              help="Ground on a Dask cluster: a scheduler address, or 'local' for a LocalCluster.")
 @warehouse_option
 def nightly(snapshot: str | None, config_path: str | None, sources: str, no_embeddings: bool,
-            warehouse: str | None) -> None:
+            dask: str | None, warehouse: str | None) -> None:
     """Run the nightly flow: harvest since the watermark, load, ground, publish, summarize.
 
     \b
@@ -340,28 +347,38 @@ def nightly(snapshot: str | None, config_path: str | None, sources: str, no_embe
       NCBI_API_KEY=... NCBI_EMAIL=me@lab.org harmonize nightly --config harvest.toml
     """
     from flows.nightly import nightly as nightly_flow
+    from flows.runners import task_runner
     from harmonize.steps.summary import render
 
-    summary = nightly_flow(warehouse=warehouse, snapshot=snapshot, config_path=config_path,
-                           sources=sources.split(","), use_embeddings=not no_embeddings)
+    run = nightly_flow.with_options(task_runner=task_runner(dask)) if dask else nightly_flow
+    summary = run(warehouse=warehouse, snapshot=snapshot, config_path=config_path,
+                  sources=sources.split(","), use_embeddings=not no_embeddings,
+                  distributed=bool(dask))
     render(summary)
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--no-embeddings", is_flag=True, help="Skip the embedding matcher when grounding.")
+@click.option("--dask", default=None, metavar="ADDRESS",
+              help="Parse and ground on a Dask cluster: a scheduler address, or 'local'.")
 @warehouse_option
-def backfill(paths: tuple[str, ...], no_embeddings: bool, warehouse: str | None) -> None:
+def backfill(paths: tuple[str, ...], no_embeddings: bool, dask: str | None,
+             warehouse: str | None) -> None:
     """Run the backfill flow over bulk files (BioSample dump, big SRA XML, .gz), then ground.
 
     \b
-    Example:
+    Examples:
       harmonize backfill /data/biosample_set.xml.gz /data/sra_dump/
+      harmonize backfill /data/sra_dump/ --dask tcp://scheduler:8786
     """
     from flows.backfill import backfill as backfill_flow
+    from flows.runners import task_runner
     from harmonize.steps.summary import render
 
-    render(backfill_flow(paths=list(paths), warehouse=warehouse, use_embeddings=not no_embeddings))
+    run = backfill_flow.with_options(task_runner=task_runner(dask)) if dask else backfill_flow
+    render(run(paths=list(paths), warehouse=warehouse, use_embeddings=not no_embeddings,
+               distributed=bool(dask)))
 
 
 @cli.command()

@@ -42,6 +42,8 @@ SRP174132_ESEARCH = "eutils/sradbrs_esearch_sra_SRP174132_usehistory.json"
 GDS_ESEARCH = "eutils/sradbrs_esearch_gds_GSE56924.json"
 MINIML_FAMILY = "geo_miniml/pavlidis_GSE100007_family.xml"
 MINIML_NS = "http://www.ncbi.nlm.nih.gov/geo/info/MINiML"
+EMPTY_ESEARCH = "eutils/q2fondue_esearch_empty_phrasesnotfound.json"
+BIOSAMPLE_HEAD = b'<?xml version="1.0" encoding="UTF-8"  ?>\n<BioSampleSet>'
 
 _PACKAGE = re.compile(rb"<EXPERIMENT_PACKAGE>.*?</EXPERIMENT_PACKAGE>", re.DOTALL)
 _BIOSAMPLE = re.compile(rb"<BioSample\s[^>]*?accession=\"([A-Z0-9]+)\".*?</BioSample>", re.DOTALL)
@@ -205,6 +207,14 @@ class ReplayServer:
         with self.state.lock:
             self.state.live_webenvs.clear()
 
+    def drop_front(self, n: int) -> None:
+        """Withdraw the first ``n`` packages upstream (e.g. suppressed) and expire every WebEnv."""
+        with self.state.lock:
+            sra = self.state.sra
+            kept = SraDataset(sra.prefix, sra.packages[n:], sra.separators[n:], sra.suffix)
+            self.state.sra = kept
+            self.state.live_webenvs.clear()
+
     def requests(self, endpoint: str | None = None) -> list[Logged]:
         """The request log (optionally of one endpoint), in arrival order."""
         with self.state.lock:
@@ -229,6 +239,10 @@ _JSON = "application/json; charset=UTF-8"
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "Finatra"
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet server
         pass
@@ -275,7 +289,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- responses -----------------------------------------------------------------------------
 
-    def _send(self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None) -> int:
+    def _send(
+        self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None
+    ) -> int:
         self._entry.status = status
         self.send_response(status)
         self.send_header("Content-Type", ctype)
@@ -289,13 +305,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _fault(self, fault: str, endpoint: str) -> int:
         kind, _, arg = fault.partition(":")
+        rate_429 = read("errors/issue_rentrez132_http429_rate_limit.json")
         if kind == "429":
             headers = {"Retry-After": arg} if arg else {}
-            return self._send(429, read("errors/issue_rentrez132_http429_rate_limit.json"), _JSON, headers)
+            return self._send(429, rate_429, _JSON, headers)
         if kind == "429-date":
             when = datetime.now(timezone.utc) + timedelta(seconds=float(arg))
             headers = {"Retry-After": format_datetime(when, usegmt=True)}
-            return self._send(429, read("errors/issue_rentrez132_http429_rate_limit.json"), _JSON, headers)
+            return self._send(429, rate_429, _JSON, headers)
         if kind in ("500", "502", "503"):
             return self._send(int(kind), read("constructed/http5xx_gateway.html"), "text/html")
         if kind == "reset":
@@ -363,7 +380,7 @@ class _Handler(BaseHTTPRequestHandler):
             res["translationstack"] = []
             return self._send(200, json.dumps(doc, separators=(",", ":")).encode(), _JSON)
         if db != "sra":
-            return self._send(200, read("eutils/q2fondue_esearch_empty_phrasesnotfound.json"), _JSON)
+            return self._send(200, read(EMPTY_ESEARCH), _JSON)
         with state.lock:
             if state.webenv_serial == 0:
                 webenv = state.recorded_webenv
@@ -385,7 +402,7 @@ class _Handler(BaseHTTPRequestHandler):
         db = p.get("db")
         if db == "biosample":
             found = [state.biosamples[a] for a in p["id"] if a in state.biosamples]
-            body = b'<?xml version="1.0" encoding="UTF-8"  ?>\n<BioSampleSet>' + b"\n".join(found) + b"</BioSampleSet>\n"
+            body = BIOSAMPLE_HEAD + b"\n".join(found) + b"</BioSampleSet>\n"
             return self._send(200, body, _XML)
         if db != "sra":
             return self._send(200, read("constructed/epost_invalid_db.xml"), _XML)

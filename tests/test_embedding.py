@@ -7,7 +7,7 @@ import pytest
 
 from harmonize.errors import ConfigError
 from harmonize.ground import embedding
-from harmonize.ground.embedding import EmbeddingIndex, cache_path, default_model
+from harmonize.ground.embedding import EmbeddingIndex, cache_path, default_model, model_dtype
 
 TEXTS = ["cardiac muscle tissue", "liver", "lung", "kidney", "brain", "skeletal muscle tissue",
          "blood", "skin", "bone marrow", "hepatocyte", "T cell", "colon"]
@@ -17,6 +17,7 @@ TEXTS = ["cardiac muscle tissue", "liver", "lung", "kidney", "brain", "skeletal 
 def _offline(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.delenv("HARMONIZE_EMBEDDING_MODEL", raising=False)
+    monkeypatch.delenv("HARMONIZE_EMBEDDING_DTYPE", raising=False)
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +94,33 @@ def test_bad_model_path_is_a_clear_error(tmp_path):
     empty.mkdir()
     with pytest.raises(ConfigError, match="empty-model"):
         embedding.load_model(str(empty))
+
+
+def test_empty_index_needs_no_model(tmp_path):
+    idx = EmbeddingIndex.build([], cache_key="empty", model=str(tmp_path / "absent"),
+                               cache_dir=tmp_path)
+    assert len(idx) == 0 and idx.path is None
+    assert idx.search(["liver", "lung"], k=3) == [[], []]
+
+
+def test_dtype_setting(monkeypatch, tmp_path):
+    assert model_dtype() in ("float32", "bfloat16")
+    for raw, want in (("float32", "float32"), ("BF16", "bfloat16"), ("bfloat16", "bfloat16")):
+        monkeypatch.setenv("HARMONIZE_EMBEDDING_DTYPE", raw)
+        assert model_dtype() == want
+    monkeypatch.setenv("HARMONIZE_EMBEDDING_DTYPE", "int4")
+    with pytest.raises(ConfigError, match="int4"):
+        model_dtype()
+    a = cache_path(["x"], "k", "/m", tmp_path, "float32")
+    assert cache_path(["x"], "k", "/m", tmp_path, "bfloat16") != a
+
+
+@pytest.mark.slow
+def test_float32_and_bfloat16_agree(index):
+    a = embedding.encode(TEXTS, dtype="float32")
+    b = embedding.encode(TEXTS, dtype="bfloat16")
+    assert a.dtype == b.dtype == np.float32
+    assert float((a * b).sum(axis=1).min()) > 0.98
+    # the index records the dtype it was built with (part of its cache key)
+    assert index.dtype in ("float32", "bfloat16")
+    assert index.path == cache_path(TEXTS, "tiny", index.model, index.path.parents[1], index.dtype)

@@ -1,4 +1,4 @@
-"""The NCBI client against a real loopback server that replays recorded responses and injects faults."""
+"""The NCBI client against a loopback server that replays recorded responses and injects faults."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def server():
 
 
 def fast_config(server: ReplayServer, **overrides) -> HarvestConfig:
-    """A config pointed at the loopback server; rate and backoff high/short where not the subject."""
+    """A config for the loopback server; fast rate and short backoff (not the subject here)."""
     base = dict(
         eutils_base=server.eutils_base,
         geo_base=server.geo_base,
@@ -108,12 +108,37 @@ def test_detect_error_passes_every_good_body_and_flags_it_truncated(rel):
     assert cut is not None and cut.transient, rel
 
 
+SHARED_RECORDS = sorted(
+    p
+    for sub in ("sra_efetch", "biosample", "geo_miniml", "geo_soft")
+    for p in (REPLAY.parent / "ncbi" / sub).glob("*")
+    if p.suffix in (".xml", ".soft")
+)
+
+
+@pytest.mark.parametrize("path", SHARED_RECORDS, ids=lambda p: p.name)
+def test_detect_error_has_no_false_alarm_on_real_records(path):
+    """Every real record file in tests/data/ncbi (copied by the parser work) passes as usable."""
+    ctype = "text/xml" if path.suffix == ".xml" else "text/plain"
+    assert detect_error(path.read_bytes(), ctype) is None
+
+
+def test_detect_error_trusts_the_body_over_the_header():
+    backend = read("errors/issue_refinebio1390_esearch_search_backend_failed.xml")
+    assert detect_error(backend, "application/json").transient  # xml error, json header
+    assert detect_error(b'{"error":"API rate limit exceeded"}', "text/html").transient
+    assert detect_error(read("constructed/http5xx_gateway.html"), "text/html").transient
+    assert detect_error(b"<html><body>GSM1 not found</body></html>", "text/html") is None
+
+
 def test_detect_error_expired_history_and_empty_bodies():
-    assert isinstance(detect_error(read("constructed/efetch_history_expired.xml"), "text/xml"), HistoryExpiredError)
+    expired = detect_error(read("constructed/efetch_history_expired.xml"), "text/xml")
+    assert isinstance(expired, HistoryExpiredError)
     assert detect_error(b"", "text/xml").transient
     assert detect_error(b"   \n", None).transient
     # count 0 / PhraseNotFound is an empty result, not an error (JSON and XML forms)
-    assert detect_error(read("eutils/q2fondue_esearch_empty_phrasesnotfound.json"), "application/json") is None
+    empty = read("eutils/q2fondue_esearch_empty_phrasesnotfound.json")
+    assert detect_error(empty, "application/json") is None
     xml = (
         b"<eSearchResult><Count>0</Count><RetMax>0</RetMax><IdList/><ErrorList>"
         b"<PhraseNotFound>SRX0</PhraseNotFound></ErrorList></eSearchResult>"
@@ -159,7 +184,13 @@ def test_esearch_backend_failure_is_retried(server):
 
 @pytest.mark.parametrize(
     "fault,endpoint",
-    [("400", "efetch"), ("invalid-db", "efetch"), ("notpublic", "efetch"), ("noid", "esummary"), ("toomany", "esummary")],
+    [
+        ("400", "efetch"),
+        ("invalid-db", "efetch"),
+        ("notpublic", "efetch"),
+        ("noid", "esummary"),
+        ("toomany", "esummary"),
+    ],
 )
 def test_permanent_errors_are_not_retried(server, fault, endpoint):
     server.script(endpoint, fault)
@@ -183,6 +214,17 @@ def test_retries_stop_after_max_retries_with_one_line_error(server, caplog):
     assert len(server.requests("efetch")) == 4
     assert "\n" not in message and "http 503" in message and "efetch.fcgi" in message
     assert len([r for r in caplog.records if r.name == "harmonize.ncbi"]) == 3
+
+
+def test_unreachable_server_is_a_fetch_error_naming_the_url():
+    with ReplayServer() as gone:
+        cfg = fast_config(gone, max_retries=2, api_key=SECRET)
+    with NCBIClient(cfg) as client, pytest.raises(FetchError) as info:
+        esearch(client, "sra", "SRP174132[All Fields]")
+    message = str(info.value)
+    assert not isinstance(info.value, NCBIError)
+    assert "ConnectionError" in message and f"{gone.eutils_base}esearch.fcgi?" in message
+    assert SECRET not in message and message.count("esearch.fcgi") == 1
 
 
 @pytest.mark.parametrize("fault", ["close", "503", "400", "notpublic", "route"])
@@ -243,6 +285,27 @@ def test_retry_after_is_honoured(server, fault):
     first, second = server.requests("efetch")
     assert first.status == 429
     assert second.t - first.t >= 1.0  # backoff alone would wait at most 0.01 s
+
+
+def test_a_429_makes_every_thread_sharing_the_limiter_wait(server):
+    server.script("esummary", "429:1")
+    cfg = fast_config(server, rate_limit=50.0)  # slow enough that the other thread is still busy
+
+    def worker() -> None:
+        with NCBIClient(cfg) as client:
+            for _ in range(30):
+                esummary(client, "gds", ["301371490"])
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    log = server.requests()
+    assert len(log) == 61 and log[0].status == 429
+    t0 = log[0].t
+    # only requests already in flight when the 429 arrived may land just after it
+    assert not [r for r in log if t0 + 0.3 < r.t < t0 + 0.95]
 
 
 def test_retry_after_parsing():
@@ -342,7 +405,10 @@ def test_geo_acc_cgi_follows_301_and_returns_miniml(server):
 def test_parse_elink_recorded_history_answer():
     import json
 
-    assert parse_elink(json.loads(read("eutils/q2fondue_elink_bioproject_sra_history.json"))) == {"33627": []}
+    doc = json.loads(read("eutils/q2fondue_elink_bioproject_sra_history.json"))
+    assert parse_elink(doc) == {"33627": []}
+    neighbor = {"linksets": [{"ids": ["1"], "linksetdbs": [{"links": ["7", "8"]}]}]}
+    assert parse_elink(neighbor) == {"1": ["7", "8"]}
 
 
 # -- configuration ---------------------------------------------------------------------------------

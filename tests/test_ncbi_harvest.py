@@ -84,7 +84,8 @@ def test_terms_follow_configuration():
     assert '("rna seq"[Strategy] OR "ssrna seq"[Strategy])' in term
     assert '"transcriptomic"[Source]' in term and term.endswith('AND ("illumina"[Platform])')
     gterm = geo_term(cfg)
-    assert "gsm[ETYP]" in gterm and '"high throughput sequencing"[Platform Technology Type]' in gterm
+    assert "gsm[ETYP]" in gterm
+    assert '"high throughput sequencing"[Platform Technology Type]' in gterm
     assert gterm.endswith("AND (gse[ETYP] NOT gds[ETYP])")
 
 
@@ -112,6 +113,17 @@ def test_plan_key_is_stable_and_changes_with_its_inputs():
     assert key not in others and len(others) == 5
 
 
+@pytest.mark.parametrize(
+    "module", ["config", "detect", "ratelimit", "http", "geo", "planning", "eutils", "harvest"]
+)
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"harmonize.ncbi.{module}"))
+    assert result.failed == 0
+
+
 def test_gds_uid_arithmetic_matches_recorded_answers():
     import json
 
@@ -127,7 +139,10 @@ def test_gds_uid_arithmetic_matches_recorded_answers():
 
 # -- full harvests through a faulty server ------------------------------------------------------
 
-EFETCH_FAULTS = ("reset", None, "429", "truncate", None, "503", "expire", "backend", "route", "close", "ratelimit200", "502")
+EFETCH_FAULTS = (
+    "reset", None, "429", "truncate", None, "503", "expire", "backend", "route", "close",
+    "ratelimit200", "502",
+)
 
 
 @pytest.mark.parametrize("rel", [SRP174132_EFETCH, GSE163314])
@@ -138,7 +153,7 @@ def test_full_sra_harvest_through_faults_loses_and_duplicates_nothing(rel):
         server.script("esearch", "503", "backend")
         server.script("efetch", *EFETCH_FAULTS)
         the_plan = plan(client, client.config, "sra", next_window(None, TODAY, client.config))
-        bodies = [body for batch in the_plan.batches for body in fetch_batch(client, the_plan, batch)]
+        bodies = [b for batch in the_plan.batches for b in fetch_batch(client, the_plan, batch)]
         faults = [r.fault for r in server.requests() if r.fault]
     got = harvested_srx(bodies)
     assert the_plan.count == len(expected)
@@ -149,6 +164,47 @@ def test_full_sra_harvest_through_faults_loses_and_duplicates_nothing(rel):
     params = [r.params for r in server.requests("esearch")]
     assert all(p["mindate"] == ["2024/02/27"] and p["maxdate"] == ["2024/03/01"] for p in params)
     assert all(p["datetype"] == ["mdat"] and p["usehistory"] == ["y"] for p in params)
+
+
+def test_history_expiry_with_records_withdrawn_widens_the_slice_and_loses_nothing():
+    expected = recorded_srx(GSE163314)
+    with ReplayServer(GSE163314) as server, NCBIClient(fast_config(server, batch_size=4)) as client:
+        the_plan = plan(client, client.config, "sra", Window(date(2024, 2, 1), TODAY))
+        bodies = fetch_batch(client, the_plan, the_plan.batches[0])
+        server.drop_front(2)  # two already-fetched records vanish: every later record shifts by 2
+        for batch in the_plan.batches[1:]:
+            bodies += fetch_batch(client, the_plan, batch)
+        widened = server.requests("efetch")[2].params
+    got = harvested_srx(bodies)
+    assert set(got) == set(expected)  # some duplicates are expected and harmless
+    assert (widened["retstart"], widened["retmax"]) == (["2"], ["8"])
+    assert the_plan.search.count == len(expected) - 2
+
+
+def test_history_expiry_during_a_4_thread_harvest_loses_nothing_still_upstream():
+    expected = recorded_srx(GSE163314)
+    with ReplayServer(GSE163314) as server:
+        cfg = fast_config(server, batch_size=2)
+        with NCBIClient(cfg) as client:
+            the_plan = plan(client, cfg, "sra", Window(date(2024, 2, 1), TODAY))
+        server.drop_front(1)  # withdrawn upstream between planning and fetching
+        bodies: list[bytes] = []
+        lock = threading.Lock()
+
+        def worker(mine):
+            with NCBIClient(cfg) as client:
+                for batch in mine:
+                    got = fetch_batch(client, the_plan, batch)
+                    with lock:
+                        bodies.extend(got)
+
+        threads = [threading.Thread(target=worker, args=(the_plan.batches[i::4],)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    got = set(harvested_srx(bodies))
+    assert set(expected[1:]) <= got <= set(expected)
 
 
 def test_sra_harvest_with_4_threads_and_a_resumed_run():
@@ -251,6 +307,19 @@ def test_harvested_bodies_parse_into_the_same_records():
             for rec in parse.parse_bytes(body, f"test:{batch.index}")
         ]
         gp = plan(client, client.config, "geo", None, ["GSM2667747", "GSM2667748"])
-        geo = [r for b in gp.batches for d in fetch_batch(client, gp, b) for r in parse.parse_bytes(d, "geo")]
+        docs = [d for b in gp.batches for d in fetch_batch(client, gp, b)]
+        geo = [r for d in docs for r in parse.parse_bytes(d, "geo")]
     assert {getattr(r, "record_accession", None) for r in records} == expected
     assert sorted(r.record_accession for r in geo) == ["GSM2667747", "GSM2667748"]
+
+
+@pytest.mark.live
+def test_live_ncbi_smoke():
+    """Against the real NCBI (deselected by default; run with ``-m live`` and network access)."""
+    cfg = HarvestConfig(batch_size=2)
+    with NCBIClient(cfg) as client:
+        from harmonize.ncbi import efetch, esearch
+
+        search = esearch(client, "sra", "SRP174132[All Fields]")
+        body = efetch(client, "sra", search, 0, 2)
+    assert search.count >= 2 and len(harvested_srx([body])) == 2

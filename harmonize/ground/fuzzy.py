@@ -16,6 +16,7 @@ from harmonize.models import Candidate
 
 MIN_LENGTH = 5
 CUTOFF = 88.0
+SUGGEST_CUTOFF = 70.0  # for the suggestions kept with an unmapped value
 NO_FUZZY = frozenset({"cell_line", "sex"})
 
 
@@ -32,8 +33,9 @@ class FuzzyIndex:
             self._choices[facet] = self.lex.names_of(facet)
         return self._choices[facet]
 
-    def match(self, facet: str, text: str, limit: int = 5) -> list[Candidate]:
-        """Best fuzzy candidates (one per term) above the cut-off."""
+    def match(self, facet: str, text: str, limit: int = 5,
+              cutoff: float = CUTOFF) -> list[Candidate]:
+        """Best fuzzy candidates (one per term) with a similarity of at least ``cutoff``."""
         if facet in NO_FUZZY:
             return []
         from rapidfuzz import fuzz, process
@@ -42,7 +44,7 @@ class FuzzyIndex:
         if len(query) < MIN_LENGTH:
             return []
         hits = process.extract(query, self.choices(facet), scorer=fuzz.ratio,
-                               limit=limit * 3, score_cutoff=CUTOFF)
+                               limit=limit * 3, score_cutoff=cutoff)
         out: dict[str, Candidate] = {}
         for name, score, _ in hits:
             entries = self.lex.lookup(facet, name)

@@ -17,7 +17,7 @@ from dataclasses import replace
 from harmonize.ground.calibrate import MARGIN_CAP, Calibration, load_calibration
 from harmonize.ground.exact import match_exact
 from harmonize.ground.fields import field_values, key_class, key_role
-from harmonize.ground.fuzzy import FuzzyIndex
+from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
 from harmonize.ground.lexicon import KIND_RANK, Lexicon
 from harmonize.ground.mentions import mention_candidates
 from harmonize.ground.normalize import is_null, normalize
@@ -136,7 +136,8 @@ class Grounder:
             if ann is None:
                 dedicated = [v for v in values if not v.scanned]
                 if dedicated:
-                    fuzzy = tuple(self._fuzzy.match(facet, dedicated[0].text)) if self.use_fuzzy else ()
+                    fuzzy = tuple(self._fuzzy.match(facet, dedicated[0].text,
+                                                    cutoff=SUGGEST_CUTOFF)) if self.use_fuzzy else ()
                     out.append(self._unmapped(facet, dedicated[0], fuzzy))
                 continue
             out.append(ann)

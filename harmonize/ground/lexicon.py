@@ -12,8 +12,10 @@ dev_stage   UBERON life-cycle stages and HsapDv
 assay       EFO experimental processes (for explain / lookup)
 ==========  ==========================================================================
 
-Every name keeps its kind: ``label``, ``synonym``, ``abbreviation``, ``curated``, ``healthy``
-or ``former`` (the label of an obsolete term, pointing to its replacement).
+Every name keeps its kind: ``label``, ``synonym``, ``abbreviation`` (a short all-capitals
+synonym), ``curated`` / ``curated_abbreviation`` / ``healthy`` (from ``synonyms.tsv``),
+``variant`` (a derived spelling) or ``former`` (the label of an obsolete term, pointing to its
+replacement).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from harmonize.errors import OntologyError
 from harmonize.ground.normalize import NORMALIZER_VERSION, compact, normalize
 from harmonize.ontology.model import OntologyData
 
-LEXICON_FORMAT = "5"
+LEXICON_FORMAT = "6"
 ONTOLOGIES_DIR = Path(__file__).resolve().parents[2] / "ontologies"
 SYNONYMS_PATH = ONTOLOGIES_DIR / "synonyms.tsv"
 HEALTHY = "PATO:0000461"
@@ -45,8 +47,8 @@ CL_NOT_CELL_TYPE = frozenset({
     "CL:0000548", "CL:0000003",
 })
 #: Ranking of name kinds (higher is more trustworthy).
-KIND_RANK = {"curated": 5, "label": 4, "healthy": 4, "synonym": 3, "variant": 2,
-             "abbreviation": 2, "former": 1}
+KIND_RANK = {"curated": 5, "label": 4, "healthy": 4, "synonym": 3, "curated_abbreviation": 3,
+             "variant": 2, "abbreviation": 2, "composed": 3, "former": 1}
 
 Entry = tuple[str, str]  # (term_id, kind)
 
@@ -230,6 +232,8 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
                 add(facet, text, tid, _synonym_kind(text))
     pato = ontologies.get("PATO")
     for facet, text, tid, kind in synonyms or ():
+        if kind == "abbreviation":
+            kind = "curated_abbreviation"
         if facet == "cell_line":
             compact_names[compact(text)][tid] = kind
         if tid not in terms:
@@ -285,7 +289,7 @@ def load_lexicon(*, rebuild: bool = False, directory: Path | None = None,
             pass  # a corrupt or stale cache file is rebuilt below
     lex = build_lexicon(load_ontologies(), read_synonyms(synonyms_path), version=version)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")  # unique: workers may build at once
     with tmp.open("wb") as fh:
         pickle.dump(lex, fh, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)

@@ -50,6 +50,7 @@ def find_mentions(lex: Lexicon, facet: str, text: str) -> tuple[list[Mention], i
     if facet == "cell_line":
         return _cell_line_mentions(lex, text)
     toks = tokens(text)
+    upper = {t.lower() for t in re.findall(r"[A-Z][A-Z0-9]+", text)}
     names = lex.names.get(facet, {})
     out: list[Mention] = []
     i = 0
@@ -57,23 +58,67 @@ def find_mentions(lex: Lexicon, facet: str, text: str) -> tuple[list[Mention], i
         for n in range(min(MAX_N, len(toks) - i), 0, -1):
             key = " ".join(toks[i:i + n])
             entries = names.get(key)
-            if not entries or not _usable(key, n, entries):
+            if not entries or not _usable(key, n, entries, upper):
                 continue
             out.extend(Mention(tid, kind, key, i, n, len(entries)) for tid, kind in entries)
             i += n
             break
         else:
             i += 1
+    if facet == "disease":
+        out.extend(composed_mentions(lex, text, toks))
     return out, len(toks)
 
 
-def _usable(key: str, n: int, entries: tuple[tuple[str, str], ...]) -> bool:
+#: Words naming a disease class that, with an organ named elsewhere in the text, name a disease.
+DISEASE_HEADS = {"cancer": ("cancer",), "tumor": ("cancer", "neoplasm"), "tumour": ("cancer",
+                 "neoplasm"), "carcinoma": ("carcinoma",), "neoplasm": ("neoplasm",),
+                 "adenocarcinoma": ("adenocarcinoma",), "malignancy": ("cancer",)}
+
+
+def composed_mentions(lex: Lexicon, text: str, toks: list[str]) -> list[Mention]:
+    """Diseases named by an organ and a class word apart ('prostate ... tumor' -> prostate
+    cancer), and phrases completed by 'disease' ('sickle cell' -> sickle cell disease)."""
+    names = lex.names.get("disease", {})
+    heads = [h for t in set(toks) for h in DISEASE_HEADS.get(t, ())]
+    out: list[Mention] = []
+    if heads:
+        organs, _ = find_mentions(lex, "tissue", text)
+        seen = set()
+        for m in organs:
+            for head in dict.fromkeys(heads):
+                key = f"{m.name} {head}"
+                if key in seen:
+                    continue
+                seen.add(key)
+                entries = names.get(key, ())
+                out.extend(Mention(tid, "composed", key, m.start, m.n_tokens, len(entries))
+                           for tid, _ in entries)
+    for n in (2, 3):
+        for i in range(len(toks) - n + 1):
+            phrase = " ".join(toks[i:i + n])
+            if toks[i] in STOPWORDS or any(
+                    phrase in lex.names.get(f, {}) for f in ("tissue", "cell_type")):
+                continue
+            key = phrase + " disease"
+            entries = names.get(key, ())
+            out.extend(Mention(tid, "composed", key, i, n, len(entries)) for tid, _ in entries)
+    return out
+
+
+def _usable(key: str, n: int, entries: tuple[tuple[str, str], ...], upper: set[str]) -> bool:
+    """Whether a name found in running text may count as a mention.
+
+    Ontology abbreviations of up to 4 letters ("MAC", "CDC") are ordinary words in lower
+    case, so in running text they count only when written in capitals.
+    """
     if n == 1 and (len(key) < 3 or key in STOPWORDS or key.isdigit()):
         return False
     if all(kind == "healthy" for _, kind in entries):
         return False
-    if all(kind == "abbreviation" for _, kind in entries) and (len(key) < 3 or key in STOPWORDS):
-        return False
+    if all(kind == "abbreviation" for _, kind in entries):
+        if len(key) < 3 or key in STOPWORDS or (len(key) <= 4 and key not in upper):
+            return False
     return True
 
 
@@ -144,6 +189,8 @@ def mention_candidates(lex: Lexicon, facet: str, text: str) -> list[Candidate]:
             "n_terms_mentioned": float(n_terms),
             "len_name": float(len(best.name)),
             "has_digit": float(any(c.isdigit() for c in best.name)),
+            "single_synonym": float(best.n_tokens == 1 and best.kind not in (
+                "label", "curated", "curated_abbreviation")),
             "text_tokens": float(n_tok),
         }
         out.append(Candidate(term_id=tid, term_label=info.label, method="mention",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-NORMALIZER_VERSION = "3"
+NORMALIZER_VERSION = "5"
 
 _GREEK = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "κ": "kappa",
@@ -58,10 +58,10 @@ def fold(text: str) -> str:
     """NFKC, Greek letters spelled out, lower case, whitespace collapsed.
 
     >>> fold("  TNF-α  treated ")
-    'tnf-alpha treated'
+    'tnf- alpha treated'
     """
     text = unicodedata.normalize("NFKC", text)
-    text = "".join(_GREEK.get(ch, ch) for ch in text)
+    text = "".join(f" {_GREEK[ch]} " if ch in _GREEK else ch for ch in text)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _SPACE.sub(" ", text.lower()).strip()
@@ -86,9 +86,15 @@ def singular(token: str) -> str:
     return token
 
 
+_POSITIVE = re.compile(r"\b([a-z]+[0-9]+[a-z]*)[\s-]?positive\b")
+
+
 def tokens(text: str) -> list[str]:
-    """Normalized tokens of a text (punctuation splits tokens; '+' is kept)."""
-    flat = _PUNCT.sub(" ", fold(text))
+    """Normalized tokens of a text (punctuation splits tokens; '+' is kept).
+
+    Marker positivity is written one way: "CD14-positive" -> "cd14+".
+    """
+    flat = _PUNCT.sub(" ", _POSITIVE.sub(r"\1+", fold(text)))
     return [singular(t) for t in flat.split()]
 
 

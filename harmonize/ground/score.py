@@ -20,6 +20,7 @@ FEATURES: tuple[str, ...] = (
     "similarity", "kind_rank", "log_same_name", "stripped",
     "log_count", "first_pos", "n_tokens", "has_descendant_mention", "has_ancestor_mention",
     "log_n_desc", "depth", "log_terms_mentioned", "has_digit", "log_fields", "short_name", "legacy_id",
+    "single_synonym",
 )
 
 #: Hand-set weights (used when no fitted table exists for a facet).
@@ -30,7 +31,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "stripped": -0.3, "log_count": 1.0, "first_pos": -0.5, "n_tokens": 0.3,
     "has_descendant_mention": -1.0, "has_ancestor_mention": 0.3, "log_n_desc": -0.2,
     "depth": 0.02, "log_terms_mentioned": -0.3, "has_digit": 0.3, "log_fields": 0.5,
-    "short_name": -0.5, "legacy_id": 0.5,
+    "short_name": -0.5, "legacy_id": 0.5, "single_synonym": -0.5,
 }
 
 METHOD_FEATURE = {"exact": "m_exact", "fuzzy": "m_fuzzy", "embedding": "m_embedding",
@@ -58,6 +59,7 @@ def feature_vector(c: Candidate, key_class: str) -> dict[str, float]:
     out["log_terms_mentioned"] = math.log(max(f.get("n_terms_mentioned", 1.0), 1.0))
     out["has_digit"] = float(any(ch.isdigit() for ch in c.matched_text))
     out["log_fields"] = math.log(max(f.get("n_fields", 1.0), 1.0))
+    out["single_synonym"] = f.get("single_synonym", 0.0)
     out["short_name"] = float(len(c.matched_text.replace(" ", "")) <= 4)
     # Cellosaurus gave all-digit accessions to its first (best known) lines
     out["legacy_id"] = float(c.term_id.startswith("CVCL:") and c.term_id[5:].isdigit())

@@ -106,13 +106,16 @@ def validate(cfg: HarvestConfig) -> None:
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ConfigError(f"{name} must be a non-negative integer, got {value!r}")
     if not 1 <= cfg.batch_size <= MAX_BATCH_SIZE:
-        raise ConfigError(f"batch_size must be between 1 and {MAX_BATCH_SIZE}, got {cfg.batch_size}")
+        raise ConfigError(
+            f"batch_size must be between 1 and {MAX_BATCH_SIZE}, got {cfg.batch_size}"
+        )
     for name in _FLOAT_FIELDS:
         value = getattr(cfg, name)
         if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
             raise ConfigError(f"{name} must be a positive number, got {value!r}")
     rate = cfg.rate_limit
-    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= 0):
+    bad_rate = isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= 0
+    if rate is not None and bad_rate:
         raise ConfigError(f"rate_limit must be a positive number, got {rate!r}")
     if cfg.datetype not in _DATETYPES:
         raise ConfigError(f"datetype must be one of {', '.join(_DATETYPES)}, got {cfg.datetype!r}")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 
 from lxml import etree
 
@@ -44,10 +45,16 @@ HISTORY_PATTERNS = re.compile(
     re.IGNORECASE,
 )
 
-_XML_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True, recover=False
-)
+_LOCAL = threading.local()
 _ERROR_TAGS = ("ERROR", "Error", "error")
+#: Children of E-utilities result roots that are bookkeeping, not records.
+_META_TAGS = frozenset(
+    {
+        "Count", "RetMax", "RetStart", "QueryKey", "WebEnv", "IdList", "TranslationSet",
+        "TranslationStack", "QueryTranslation", "ErrorList", "WarningList",
+    }
+)
+_MAX_HTML_ERROR = 65536
 _MAX_MESSAGE = 200
 _MAX_TEXT_ERROR = 4096
 
@@ -60,12 +67,30 @@ def classify(message: str) -> NCBIError:
     return NCBIError(text, transient=bool(TRANSIENT_PATTERNS.search(text)))
 
 
-def _looks_json(body: bytes, content_type: str) -> bool:
-    return "json" in content_type or body.lstrip()[:1] in (b"{", b"[")
+def _parser() -> etree.XMLParser:
+    """One strict, non-networked parser per thread (lxml parsers must not be shared)."""
+    parser = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        parser = _LOCAL.parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True, recover=False
+        )
+    return parser
 
 
-def _looks_xml(body: bytes, content_type: str) -> bool:
-    return "xml" in content_type or body.lstrip()[:1] == b"<"
+def _kind(body: bytes, content_type: str) -> str:
+    """``json``, ``html``, ``xml`` or ``text``: the body's first character wins over the header."""
+    head = body.lstrip()[:14].lower()
+    if head[:1] in (b"{", b"["):
+        return "json"
+    is_html = head.startswith((b"<!doctype html", b"<html"))
+    if is_html or (head[:1] == b"<" and "html" in content_type):
+        return "html"
+    if head[:1] == b"<":
+        return "xml"
+    for kind in ("json", "xml"):
+        if kind in content_type:
+            return kind  # announced but not what arrived: parsing will fail -> transient
+    return "text"
 
 
 def _json_error(body: bytes) -> NCBIError | None:
@@ -77,12 +102,12 @@ def _json_error(body: bytes) -> NCBIError | None:
         return None
     if isinstance(doc.get("error"), str):
         return classify(doc["error"])
-    for value in doc.values():
-        if not isinstance(value, dict | list):
-            continue
+    for key, value in doc.items():
         # esummary {"esummaryresult": ["NCBI C++ Exception: ..."]}
-        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-            return classify("; ".join(value))
+        if isinstance(value, list) and key.endswith("result"):
+            texts = [v for v in value if isinstance(v, str)]
+            if texts and len(texts) == len(value):
+                return classify("; ".join(texts))
         if isinstance(value, dict):
             inner = value.get("ERROR") or value.get("error")
             if isinstance(inner, str) and inner:
@@ -92,7 +117,7 @@ def _json_error(body: bytes) -> NCBIError | None:
 
 def _xml_error(body: bytes) -> NCBIError | None:
     try:
-        root = etree.fromstring(body, _XML_PARSER)
+        root = etree.fromstring(body, _parser())
     except etree.XMLSyntaxError as exc:
         return NCBIError(f"ill-formed xml body ({len(body)} bytes): {exc}", transient=True)
     if root is None:
@@ -102,10 +127,24 @@ def _xml_error(body: bytes) -> NCBIError | None:
     errors = [child for child in root if child.tag in _ERROR_TAGS]
     if not errors:
         return None
-    has_records = any(child.tag not in _ERROR_TAGS and isinstance(child.tag, str) for child in root)
+    has_records = any(
+        isinstance(child.tag, str) and child.tag not in _ERROR_TAGS and child.tag not in _META_TAGS
+        for child in root
+    )
     if has_records:
         return None  # a partial result: the parser keeps the records and rejects the rest
     return classify("; ".join("".join(e.itertext()) for e in errors))
+
+
+def _html_error(body: bytes) -> NCBIError | None:
+    """A short html page that says "try later" (maintenance, gateway) is transient."""
+    if len(body) > _MAX_HTML_ERROR:
+        return None
+    text = etree.HTML(body)
+    words = " ".join(text.itertext()) if text is not None else ""
+    if TRANSIENT_PATTERNS.search(words):
+        return classify(words)
+    return None
 
 
 def detect_error(body: bytes, content_type: str | None = None) -> NCBIError | None:
@@ -126,14 +165,15 @@ def detect_error(body: bytes, content_type: str | None = None) -> NCBIError | No
     ctype = (content_type or "").lower()
     if not body.strip():
         return NCBIError("empty response body", transient=True)
-    if _looks_json(body, ctype):
+    kind = _kind(body, ctype)
+    if kind == "json":
         return _json_error(body)
-    if _looks_xml(body, ctype):
-        if "html" in ctype or body.lstrip()[:14].lower().startswith((b"<!doctype html", b"<html")):
-            return None  # GEO html pages are not ours to judge here
+    if kind == "html":
+        return _html_error(body)
+    if kind == "xml":
         return _xml_error(body)
-    if len(body) > _MAX_TEXT_ERROR:
-        return None  # a real text document (SOFT, CSV); error pages are short
+    if len(body) > _MAX_TEXT_ERROR or body.lstrip()[:1] in (b"^", b"!", b"#"):
+        return None  # a real text document (SOFT, CSV); error pages are short prose
     text = body.decode("utf-8", "replace")
     if TRANSIENT_PATTERNS.search(text) or HISTORY_PATTERNS.search(text):
         return classify(text)

@@ -31,7 +31,8 @@ class SearchResult:
     """An esearch answer, plus the query that produced it (to re-run it when history expires).
 
     ``webenv``/``query_key``/``count`` are updated in place when :func:`efetch` re-runs the
-    search, so later batches of the same plan use the fresh history.
+    search, so later batches of the same plan use the fresh history; ``first_count`` keeps the
+    count the plan was cut from.
     """
 
     count: int
@@ -43,6 +44,16 @@ class SearchResult:
     datetype: str | None = None
     mindate: str | None = None
     maxdate: str | None = None
+    first_count: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.first_count is None:
+            self.first_count = self.count
+
+    @property
+    def drift(self) -> int:
+        """How many records the result gained or lost since it was first searched."""
+        return abs(self.count - (self.first_count if self.first_count is not None else self.count))
 
 
 def _url(client: NCBIClient, utility: str) -> str:
@@ -59,7 +70,9 @@ def _json(body: bytes, what: str) -> dict[str, Any]:
     return doc
 
 
-def parse_esearch(doc: Mapping[str, Any], what: str = "esearch") -> tuple[int, str | None, str | None, tuple[str, ...]]:
+def parse_esearch(
+    doc: Mapping[str, Any], what: str = "esearch"
+) -> tuple[int, str | None, str | None, tuple[str, ...]]:
     """``(count, webenv, query_key, ids)`` from an esearch JSON document.
 
     A Count 0 answer with ``phrasesnotfound`` is an empty result, not an error.
@@ -139,9 +152,10 @@ def efetch(
     """Fetch records ``[retstart, retstart + retmax)`` of a search through its history.
 
     When NCBI answers that the history (WebEnv/query_key) expired, the search is re-run and the
-    slice fetched again. If the re-run found ``d`` more or fewer records, the slice is widened by
-    ``d`` on both sides so that records shifted by the change are not lost (duplicates are
-    harmless: loading is idempotent by accession).
+    slice fetched again. If the re-run found ``d`` more or fewer records than the search the plan
+    was cut from, this and every later slice is widened by ``d`` on both sides so that records
+    shifted by the change are not lost (duplicates are harmless: loading is idempotent by
+    accession). A widened slice above 500 records is refused: re-plan the window.
 
     Raises:
         ValueError: ``retmax`` outside 1..500.
@@ -154,9 +168,15 @@ def efetch(
         if not ids:
             raise NCBIError(f"efetch db={db}: search {search.term!r} has no history and no ids")
         return efetch_ids(client, db, ids, rettype=rettype, retmode=retmode)
-    start, size = retstart, retmax
     for refresh in range(MAX_HISTORY_REFRESH + 1):
-        count_before, webenv_before = search.count, search.webenv
+        webenv_before = search.webenv
+        start = max(0, retstart - search.drift)
+        size = retstart + retmax + search.drift - start
+        if size > MAX_RETMAX:
+            raise NCBIError(
+                f"efetch db={db}: history expired and the search {search.term!r} changed"
+                f" by {search.drift} records; re-plan the window"
+            )
         params: dict[str, Any] = {
             "db": db,
             "WebEnv": webenv_before,
@@ -175,14 +195,6 @@ def efetch(
             log.warning("ncbi history expired, re-running search %r: %s", search.term, exc)
             if search.webenv == webenv_before:  # another thread may have refreshed already
                 _refresh(client, search)
-            delta = abs(search.count - count_before)
-            if delta:
-                start, size = max(0, start - delta), size + 2 * delta
-                if size > MAX_RETMAX:
-                    raise NCBIError(
-                        f"efetch db={db}: history expired and the search {search.term!r} changed"
-                        f" by {delta} records; re-plan the window"
-                    ) from None
     raise AssertionError("unreachable")  # pragma: no cover
 
 

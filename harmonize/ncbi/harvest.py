@@ -64,6 +64,11 @@ class Plan:
     accessions: tuple[str, ...] = ()
     key: str = ""
 
+    @property
+    def plan_key(self) -> str:
+        """Alias of :attr:`key`, the name batches use."""
+        return self.key
+
 
 def _explicit(
     source: str, term: str, window: Window | None, accessions: Sequence[str], batch_size: int
@@ -118,7 +123,8 @@ def plan(
             maxdate=window.maxdate,
         )
         key = make_plan_key("sra", term, window, search.count, size)
-        return Plan("sra", term, window, search.count, search, make_batches("sra", key, search.count, size), (), key)
+        batches = make_batches("sra", key, search.count, size)
+        return Plan("sra", term, window, search.count, search, batches, (), key)
     raise ValueError(f"unknown harvest source {source!r} (expected sra, geo or biosample)")
 
 

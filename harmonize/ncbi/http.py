@@ -46,16 +46,20 @@ _TRANSPORT_ERRORS = (
     requests.exceptions.ContentDecodingError,
 )
 _KEY_RE = re.compile(r"(api_key=)[^&\s'\"]+")
-_MAX_SHOWN_URL = 300
+_WITH_URL_RE = re.compile(r" with url: \S+")
+_MAX_SHOWN_URL = 400
 
 
 class _Retryable(Exception):
     """Internal: one attempt failed in a way a later attempt may not."""
 
-    def __init__(self, error: FetchError, retry_after: float | None = None):
+    def __init__(
+        self, error: FetchError, retry_after: float | None = None, throttled: bool = False
+    ):
         super().__init__(str(error))
         self.error = error
         self.retry_after = retry_after
+        self.throttled = throttled or retry_after is not None
 
 
 def redact(text: str, secret: str | None = None) -> str:
@@ -194,7 +198,7 @@ class NCBIClient:
                 if attempt + 1 >= attempts:
                     raise failure.error from None
                 delay = self._delay(attempt, failure.retry_after)
-                if failure.retry_after is not None:
+                if failure.throttled:  # the server said "slow down": every thread waits
                     limiter.hold(delay)
                 log.warning(
                     "ncbi retry %d/%d in %.2fs: %s", attempt + 1, attempts - 1, delay, failure
@@ -222,7 +226,8 @@ class NCBIClient:
             )
             body = response.content
         except _TRANSPORT_ERRORS as exc:
-            raise _Retryable(FetchError(self._fail(f"{type(exc).__name__}: {exc}", shown))) from None
+            detail = _WITH_URL_RE.sub("", f"{type(exc).__name__}: {exc}")
+            raise _Retryable(FetchError(self._fail(detail, shown))) from None
         except requests.RequestException as exc:
             raise FetchError(self._fail(f"{type(exc).__name__}: {exc}", shown)) from None
         return self._check(response, body, shown)
@@ -243,7 +248,8 @@ class NCBIClient:
             found = detect_error(body, ctype)
             detail = f"http {status}" + (f": {found}" if found else "")
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            raise _Retryable(NCBIError(self._fail(detail, shown), transient=True), retry_after)
+            error = NCBIError(self._fail(detail, shown), transient=True)
+            raise _Retryable(error, retry_after, throttled=status == 429)
         if status >= 300:
             found = detect_error(body, ctype)
             detail = f"http {status}" + (f": {found}" if found else "")
@@ -255,7 +261,9 @@ class NCBIClient:
             raise HistoryExpiredError(self._fail(str(found), shown))
         if found.transient:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            raise _Retryable(NCBIError(self._fail(str(found), shown), transient=True), retry_after)
+            error = NCBIError(self._fail(str(found), shown), transient=True)
+            throttled = "rate limit" in str(found).lower()
+            raise _Retryable(error, retry_after, throttled=throttled)
         raise NCBIError(self._fail(str(found), shown), transient=False)
 
     # -- helpers ------------------------------------------------------------------------------

@@ -85,8 +85,12 @@ def _entrez_value(value: str) -> str:
 def sra_term(config: HarvestConfig) -> str:
     """The SRA esearch term for the configured organisms, strategies and sources.
 
-    >>> sra_term(HarvestConfig(library_sources=("TRANSCRIPTOMIC",)))
-    '"Homo sapiens"[Organism] AND "rna seq"[Strategy] AND "transcriptomic"[Source] AND "public"[Access]'
+    >>> for clause in sra_term(HarvestConfig(library_sources=("TRANSCRIPTOMIC",))).split(" AND "):
+    ...     print(clause)
+    "Homo sapiens"[Organism]
+    "rna seq"[Strategy]
+    "transcriptomic"[Source]
+    "public"[Access]
     """
     clauses = [
         _any_of(config.organisms, "Organism"),
@@ -102,8 +106,10 @@ def sra_term(config: HarvestConfig) -> str:
 def geo_term(config: HarvestConfig) -> str:
     """The gds esearch term for GEO samples (GSM) sequenced on high-throughput platforms.
 
-    >>> geo_term(HarvestConfig())
-    '"Homo sapiens"[Organism] AND gsm[ETYP] AND "high throughput sequencing"[Platform Technology Type]'
+    >>> print(*geo_term(HarvestConfig()).split(" AND "), sep="\\n")
+    "Homo sapiens"[Organism]
+    gsm[ETYP]
+    "high throughput sequencing"[Platform Technology Type]
     """
     clauses = [
         _any_of(config.organisms, "Organism"),
@@ -120,7 +126,9 @@ def biosample_term(accessions: Sequence[str]) -> str:
     return "accessions:" + ",".join(accessions)
 
 
-def make_plan_key(source: str, term: str, window: Window | None, count: int, batch_size: int) -> str:
+def make_plan_key(
+    source: str, term: str, window: Window | None, count: int, batch_size: int
+) -> str:
     """A stable key for (source, term, window, count, batch size).
 
     Including the count and batch size means a resumed run only skips batches whose slice is

@@ -168,11 +168,13 @@ def _check_file(src: OntologySource) -> Path:
 def source_version(src: OntologySource) -> str:
     """The release an ontology source will load, without loading it."""
     if src.source == "snapshot":
-        from harmonize.ontology.snapshot import latest_versions
+        from harmonize.ontology.snapshot import data_dir, latest_versions
 
         version = src.version or latest_versions().get(src.name)
         if version is None:
             raise OntologyError(f"ontology {src.name!r} is not in the embedded snapshot")
+        if src.version and not (data_dir() / f"{src.name}-ontology-{version}.json.zst").is_file():
+            raise OntologyError(f"the embedded snapshot has no {src.name} release {version!r}")
         return version
     from harmonize.ontology.obo import read_version
 

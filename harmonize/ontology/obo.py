@@ -82,7 +82,7 @@ def normalize_version(raw: str) -> str:
     """``releases/2024-09-03`` or a version IRI -> ``2024-09-03``; other strings unchanged.
 
     Example:
-        >>> normalize_version("http://purl.obolibrary.org/obo/uberon/releases/2024-09-03/uberon.owl")
+        >>> normalize_version("http://purl.obolibrary.org/obo/cl/releases/2024-09-03/cl.owl")
         '2024-09-03'
     """
     raw = raw.strip()
@@ -103,7 +103,7 @@ def read_version(path: str | Path) -> str:
     if not path.is_file():
         raise OntologyError(f"ontology file {path} does not exist")
     head = _head(path)
-    header = head.split(b"\n[Term]", 1)[0] if head.lstrip().startswith(b"format-version") else head
+    header = head.split(b"\n[Term]", 1)[0]  # an OBO header ends at the first stanza
     for rx in (_OBO_VERSION, _OWL_VERSION_IRI, _OWL_VERSION_INFO, _JSON_VERSION):
         m = rx.search(header)
         if m:
@@ -209,7 +209,8 @@ def load_obo(path: str | Path, name: str | None = None, *,
             id=tid,
             label=(t.name or "").strip() or tid,
             synonyms=_synonyms(t),
-            ancestors={a: d for a, d in closure[tid].items() if a.startswith(own) and a in raw_terms},
+            ancestors={a: d for a, d in closure[tid].items()
+                       if a.startswith(own) and a in raw_terms},
             obsolete=bool(t.obsolete),
             replaced_by=replaced[0] if t.obsolete and replaced else None,
         )

@@ -18,7 +18,7 @@ XML_ROOTS: dict[str, str] = {
 #: SOFT entity lines that may open a GEO SOFT document.
 SOFT_ENTITIES = ("^DATABASE", "^SERIES", "^SAMPLE", "^PLATFORM")
 
-_SKIP = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)", re.S)
+_SKIP = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>)", re.S)
 _ROOT = re.compile(rb"\s*<([A-Za-z_][\w.:-]*)")
 HEAD_SIZE = 1 << 16
 

@@ -35,61 +35,57 @@ def parse(opener: Opener, origin: str) -> Iterator[SampleRecord | Reject]:
                 yield package_record(el)
             except (ValueError, TypeError) as exc:
                 exp = el.find("EXPERIMENT")
-                rid = exp.get("accession") if exp is not None else None
+                rid = exp.get("accession") if exp is not None else None  # for the Reject
                 yield Reject(origin=origin, reason=f"bad experiment package: {exc}",
                              record_id=rid, raw=etree.tostring(el))
 
 
 def package_record(pkg: etree._Element) -> SampleRecord:
     """Turn one ``EXPERIMENT_PACKAGE`` element into a SampleRecord."""
-    exp = pkg.find("EXPERIMENT")
+    top = _kids(pkg)
+    exp = _one(top, "EXPERIMENT")
     if exp is None:
         raise ValueError("package has no EXPERIMENT element")
-    srx = exp.get("accession") or text(exp.find("IDENTIFIERS/PRIMARY_ID"))
+    e = _kids(exp)
+    srx = exp.get("accession") or _pathtext(e, "IDENTIFIERS", "PRIMARY_ID")
     if not srx:
         raise ValueError("EXPERIMENT has no accession")
-    sample = _sample_element(pkg, exp)
-    study = pkg.find("STUDY")
+    design = _kids(_one(e, "DESIGN"))
+    desc = _one(design, "SAMPLE_DESCRIPTOR")
+    sample = _sample_element(top.get("SAMPLE", []), desc)
+    s = _kids(sample)
 
-    gsms: list[str | None] = []
-    gses: list[str | None] = []
-    biosamples: list[str | None] = []
-    projects: list[str | None] = []
+    gsms: list[str] = []
+    gses: list[str] = []
+    biosamples: list[str] = []
+    projects: list[str] = []
     srs: list[str | None] = []
-
-    if sample is not None:
-        srs.append(sample.get("accession"))
-        for ns, value in _external_ids(sample):
+    for el in (sample, desc):
+        if el is None:
+            continue
+        srs.append(el.get("accession"))
+        for ns, value in _external_ids(el):
             if ns == "biosample":
                 biosamples.append(value)
             elif ns == "geo":
                 gsms.append(clean_gsm(value))
-        for ident in sample.iterfind("IDENTIFIERS/*"):
-            biosamples += [a for a in find_accessions(text(ident)) if a.startswith("SAM")]
-        for link in sample.iterfind("SAMPLE_LINKS/SAMPLE_LINK/XREF_LINK"):
-            if (text(link.find("DB")) or "").lower() == "bioproject":
-                projects += find_accessions(text(link.find("LABEL")))
-    desc = exp.find("DESIGN/SAMPLE_DESCRIPTOR")
-    if desc is not None:
-        srs.append(desc.get("accession"))
-        for ns, value in _external_ids(desc):
-            if ns == "biosample":
-                biosamples.append(value)
-            elif ns == "geo":
-                gsms.append(clean_gsm(value))
+    for link in _xref_links(_one(s, "SAMPLE_LINKS")):
+        if (link.get("DB") or "").lower() == "bioproject":
+            projects += find_accessions(link.get("LABEL"))
     for ns, value in _external_ids(exp):
         if ns == "geo":
             gsms.append(clean_gsm(value))
-    for link in exp.iterfind("EXPERIMENT_LINKS/EXPERIMENT_LINK/XREF_LINK"):
-        if (text(link.find("DB")) or "").lower() == "gds":
-            gsms += [a for a in find_accessions(text(link.find("LABEL"))) if a.startswith("GSM")]
+    for link in _xref_links(_one(e, "EXPERIMENT_LINKS")):
+        if (link.get("DB") or "").lower() == "gds":
+            gsms += find_accessions(link.get("LABEL"))
 
     srp: list[str | None] = []
-    study_ref = exp.find("STUDY_REF")
+    study_ref = _one(e, "STUDY_REF")
     if study_ref is not None:
         srp.append(study_ref.get("accession"))
         gses += find_gse(study_ref.get("refname"))
         gses += [v for ns, v in _external_ids(study_ref) if ns == "geo"]
+    study = _one(top, "STUDY")
     if study is not None:
         srp.append(study.get("accession"))
         gses += find_gse(study.get("alias"))
@@ -98,37 +94,61 @@ def package_record(pkg: etree._Element) -> SampleRecord:
                 projects.append(value)
             elif ns == "geo":
                 gses += find_gse(value)
-    submission = pkg.find("SUBMISSION")
+    submission = _one(top, "SUBMISSION")
     if submission is not None:
         gses += find_gse(submission.get("alias"))
 
-    runs = tuple(_runs(pkg, srx))
-    accessions = unique([srx, *srs, *biosamples, *[g for g in gsms if g and g.startswith("GSM")],
-                         *[g for g in gses if g], *srp, *projects, *(r.accession for r in runs)])
-    name = sample.find("SAMPLE_NAME") if sample is not None else None
-    taxon = text(name.find("TAXON_ID")) if name is not None else None
+    runs = tuple(_runs(_one(top, "RUN_SET"), srx))
+    accessions = unique([srx, *srs, *biosamples, *[g for g in gsms if g.startswith("GSM")],
+                         *[g for g in gses if g.startswith("GSE")], *srp, *projects,
+                         *(r.accession for r in runs)])
+    name = _kids(_one(s, "SAMPLE_NAME"))
+    taxon = text(_one(name, "TAXON_ID"))
     published = sorted(r.published for r in runs if r.published)
     return SampleRecord(
         source="sra",
         record_accession=srx,
         accessions=accessions,
-        organism=text(name.find("SCIENTIFIC_NAME")) if name is not None else None,
+        organism=text(_one(name, "SCIENTIFIC_NAME")),
         taxon_id=int(taxon) if taxon and taxon.isdigit() else None,
-        title=(text(sample.find("TITLE")) if sample is not None else None)
-        or text(exp.find("TITLE")),
-        description=(text(sample.find("DESCRIPTION")) if sample is not None else None)
-        or text(exp.find("DESIGN/DESIGN_DESCRIPTION")),
-        attributes=tuple(_attributes(sample)),
+        title=text(_one(s, "TITLE")) or text(_one(e, "TITLE")),
+        description=text(_one(s, "DESCRIPTION")) or text(_one(design, "DESIGN_DESCRIPTION")),
+        attributes=tuple(_attributes(_one(s, "SAMPLE_ATTRIBUTES"))),
         runs=runs,
-        library=_library(exp),
+        library=_library(_kids(_one(design, "LIBRARY_DESCRIPTOR")), _one(e, "PLATFORM")),
         published=published[0] if published else None,
     )
 
 
-def _sample_element(pkg: etree._Element, exp: etree._Element) -> etree._Element | None:
+Kids = dict[str, list[etree._Element]]
+
+
+def _kids(el: etree._Element | None) -> Kids:
+    """Children by tag in one pass (much faster than repeated ``find`` calls)."""
+    out: Kids = {}
+    if el is not None:
+        for child in el:
+            tag = child.tag
+            if isinstance(tag, str):
+                out.setdefault(tag, []).append(child)
+    return out
+
+
+def _one(kids: Kids, tag: str) -> etree._Element | None:
+    found = kids.get(tag)
+    return found[0] if found else None
+
+
+def _path_text(kids: Kids, *tags: str) -> str | None:
+    el = _one(kids, tags[0])
+    for tag in tags[1:]:
+        el = _one(_kids(el), tag)
+    return text(el)
+
+
+def _sample_element(samples: list[etree._Element], desc: etree._Element | None
+                    ) -> etree._Element | None:
     """The SAMPLE the experiment describes (the first one if the descriptor names none)."""
-    samples = pkg.findall("SAMPLE")
-    desc = exp.find("DESIGN/SAMPLE_DESCRIPTOR")
     wanted = desc.get("accession") if desc is not None else None
     for s in samples:
         if wanted and s.get("accession") == wanted:
@@ -137,27 +157,47 @@ def _sample_element(pkg: etree._Element, exp: etree._Element) -> etree._Element 
 
 
 def _external_ids(el: etree._Element) -> Iterator[tuple[str, str]]:
-    for ext in el.iterfind("IDENTIFIERS/EXTERNAL_ID"):
-        value = text(ext)
-        if value:
-            yield (ext.get("namespace") or "").strip().lower(), value
+    for ident in _kids(el).get("IDENTIFIERS", ()):
+        for ext in ident:
+            if ext.tag == "EXTERNAL_ID" and (value := text(ext)):
+                yield (ext.get("namespace") or "").strip().lower(), value
 
 
-def _attributes(sample: etree._Element | None) -> Iterator[Attribute]:
-    if sample is None:
+def _xref_links(links: etree._Element | None) -> Iterator[dict[str, str]]:
+    """``*_LINK/XREF_LINK`` children as ``{"DB": ..., "ID": ..., "LABEL": ...}``."""
+    if links is None:
         return
-    for attr in sample.iterfind("SAMPLE_ATTRIBUTES/SAMPLE_ATTRIBUTE"):
-        key, value = text(attr.find("TAG")), text(attr.find("VALUE"))
+    for link in links:
+        for xref in link:
+            if xref.tag == "XREF_LINK":
+                yield {c.tag: (c.text or "").strip() for c in xref if isinstance(c.tag, str)}
+
+
+def _attributes(attrs: etree._Element | None) -> Iterator[Attribute]:
+    if attrs is None:
+        return
+    for attr in attrs:
+        key = value = None
+        for c in attr:
+            if c.tag == "TAG":
+                key = text(c)
+            elif c.tag == "VALUE":
+                value = text(c)
         if key and value is not None:
             yield Attribute(key=key, value=value)
 
 
-def _runs(pkg: etree._Element, srx: str) -> Iterator[Run]:
-    for run in pkg.iterfind("RUN_SET/RUN"):
-        acc = run.get("accession") or text(run.find("IDENTIFIERS/PRIMARY_ID"))
+def _runs(run_set: etree._Element | None, srx: str) -> Iterator[Run]:
+    if run_set is None:
+        return
+    for run in run_set:
+        if run.tag != "RUN":
+            continue
+        kids = _kids(run)
+        acc = run.get("accession") or _pathtext(kids, "IDENTIFIERS", "PRIMARY_ID")
         if not acc:
             continue
-        ref = run.find("EXPERIMENT_REF")
+        ref = _one(kids, "EXPERIMENT_REF")
         yield Run(
             accession=acc,
             experiment=(ref.get("accession") if ref is not None else None) or srx,
@@ -167,24 +207,18 @@ def _runs(pkg: etree._Element, srx: str) -> Iterator[Run]:
         )
 
 
-def _library(exp: etree._Element) -> Library:
-    lib = exp.find("DESIGN/LIBRARY_DESCRIPTOR")
-    platform = exp.find("PLATFORM")
-    vendor = next((c for c in platform if isinstance(c.tag, str)), None) if platform is not None \
-        else None
-    layout = None
-    if lib is not None:
-        lay = lib.find("LIBRARY_LAYOUT")
-        first = next((c for c in lay if isinstance(c.tag, str)), None) if lay is not None else None
-        layout = local(first.tag) if first is not None else None
-    get = (lambda tag: text(lib.find(tag))) if lib is not None else (lambda tag: None)
+def _library(lib: Kids, platform: etree._Element | None) -> Library:
+    vendor = next((c for c in platform if isinstance(c.tag, str)), None) \
+        if platform is not None else None
+    lay = _one(lib, "LIBRARY_LAYOUT")
+    first = next((c for c in lay if isinstance(c.tag, str)), None) if lay is not None else None
     return Library(
-        strategy=get("LIBRARY_STRATEGY"),
-        source=get("LIBRARY_SOURCE"),
-        selection=get("LIBRARY_SELECTION"),
-        layout=layout,
-        protocol=get("LIBRARY_CONSTRUCTION_PROTOCOL"),
-        instrument=text(vendor.find("INSTRUMENT_MODEL")) if vendor is not None else None,
+        strategy=text(_one(lib, "LIBRARY_STRATEGY")),
+        source=text(_one(lib, "LIBRARY_SOURCE")),
+        selection=text(_one(lib, "LIBRARY_SELECTION")),
+        layout=local(first.tag) if first is not None else None,
+        protocol=text(_one(lib, "LIBRARY_CONSTRUCTION_PROTOCOL")),
+        instrument=text(_one(_kids(vendor), "INSTRUMENT_MODEL")),
         platform=local(vendor.tag) if vendor is not None else None,
     )
 

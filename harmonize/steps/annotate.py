@@ -26,8 +26,13 @@ class AnnotateStats:
 
 
 def annotate_samples(con: duckdb.DuckDBPyConnection, grounder: object, only_changed: bool = True,
-                     on_batch: Callable[[int], None] | None = None) -> AnnotateStats:
-    """Annotate samples (new or changed ones, or all) and store the annotations and the cache."""
+                     on_batch: Callable[[int], None] | None = None,
+                     ground_many: Callable[[list], list[dict]] | None = None) -> AnnotateStats:
+    """Annotate samples (new or changed ones, or all) and store the annotations and the cache.
+
+    ``ground_many`` (optional) grounds a batch's unseen field values elsewhere (e.g. on Dask
+    workers) and returns memo rows that are preloaded before the batch is annotated.
+    """
     from harmonize.warehouse.annotations import (load_cache, replace_annotations,
                                                  samples_to_annotate, save_cache)
 
@@ -36,6 +41,12 @@ def annotate_samples(con: duckdb.DuckDBPyConnection, grounder: object, only_chan
     grounder.preload(json.loads(r) for r in cached.values())  # type: ignore[attr-defined]
     stats = AnnotateStats(cache_hits_before=len(cached))
     for batch in _batches(samples_to_annotate(con, version, only_changed=only_changed)):
+        if ground_many is not None:
+            from harmonize.steps.distribute import missing_values
+
+            values = missing_values(grounder, batch)
+            if values:
+                grounder.preload(ground_many(values))  # type: ignore[attr-defined]
         pairs = []
         for sample in batch:
             for ann in grounder.annotate(sample.attributes, sample.text,  # type: ignore[attr-defined]

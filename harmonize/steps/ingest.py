@@ -106,6 +106,22 @@ def load_items(con: duckdb.DuckDBPyConnection, items: Iterable[SampleRecord | Re
             on_batch(len(recs) + len(rejs))
 
 
+def load_parsed(con: duckdb.DuckDBPyConnection, path: str | Path, records: list[SampleRecord],
+                rejects: list[Reject], error: str | None, run_id: int | None,
+                stats: IngestStats) -> FileResult:
+    """Load one file parsed elsewhere (e.g. on a Dask worker), as :func:`ingest_files` would."""
+    from harmonize.warehouse.load import add_rejects
+
+    result = FileResult(str(path))
+    load_items(con, [*records, *rejects], run_id, result, stats)
+    if error:
+        result.error = error if str(path) in error else f"{path}: {error}"
+        add_rejects(con, [Reject(origin=str(path), reason=result.error)], run_id)
+        result.rejects += 1
+    stats.files.append(result)
+    return result
+
+
 def ingest_files(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path],
                  run_id: int | None = None,
                  on_file: Callable[[FileResult], None] | None = None) -> IngestStats:

@@ -115,20 +115,11 @@ def replace_annotations(con: duckdb.DuckDBPyConnection, sample_ids: Iterable[str
     """
     ids = list(dict.fromkeys(sample_ids))
     now = utcnow()
-    sid_col, facet, term, label, conf, method, status, key, text, lex, cands = (
-        [] for _ in range(11))
-    for sid, a in annotations:
-        sid_col.append(sid)
-        facet.append(a.facet)
-        term.append(a.term_id)
-        label.append(a.term_label)
-        conf.append(a.confidence)
-        method.append(a.method)
-        status.append(a.status)
-        key.append(a.source_key)
-        text.append(a.source_text)
-        lex.append(a.lexicon_version)
-        cands.append(_candidates_json(a) if a.candidates else None)
+    rows = [(sid, a.facet, a.term_id, a.term_label, a.confidence, a.method, a.status,
+             a.source_key, a.source_text, a.lexicon_version,
+             _candidates_json(a) if a.candidates else None) for sid, a in annotations]
+    cols = [[r[i] for r in rows] for i in range(11)]
+    sid_col, lex = cols[0], cols[9]
     version = lexicon_version or next((v for v in lex if v), None) or ""
     n = len(sid_col)
     con.begin()
@@ -141,9 +132,8 @@ def replace_annotations(con: duckdb.DuckDBPyConnection, sample_ids: Iterable[str
         con.execute("INSERT INTO annotated_samples SELECT sample_id, ?, ? FROM _b_ann_del",
                     [version, now])
         if n:
-            register(con, "_b_ann", dict(zip(_ANN_COLS, (
-                sid_col, facet, term, label, conf, method, status, key, text, lex,
-                [now] * n, cands))), {"confidence": FLOAT, "annotated_at": TS})
+            register(con, "_b_ann", dict(zip(_ANN_COLS, (*cols[:10], [now] * n, cols[10]))),
+                     {"confidence": FLOAT, "annotated_at": TS})
             con.execute("INSERT INTO annotations SELECT * FROM _b_ann")
             con.unregister("_b_ann")
         con.unregister("_b_ann_del")

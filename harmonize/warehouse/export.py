@@ -158,8 +158,9 @@ def _manifest(con: duckdb.DuckDBPyConnection, path, out: Path, requested, resolv
         "SELECT ontology, max(version) FROM ontology_terms GROUP BY ontology ORDER BY ontology"
     ).fetchall()}
     lexicons = [r[0] for r in con.execute(
-        "SELECT DISTINCT lexicon_version FROM annotations WHERE lexicon_version IS NOT NULL "
-        "ORDER BY 1").fetchall()]
+        "SELECT DISTINCT lexicon_version FROM annotated_samples WHERE sample_id IN "
+        "(SELECT unnest(?::VARCHAR[])) AND lexicon_version <> '' ORDER BY 1",
+        [list(df["sample_id"])]).fetchall()]
     try:
         version = metadata.version("harmonize")
     except metadata.PackageNotFoundError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from harmonize.models import SAMPLE_LEVEL_KINDS, SampleRecord, accession_kind
+from harmonize.models import SAMPLE_LEVEL_KINDS, SampleRecord
 
 #: Sample id priority by accession kind (lower wins).
 ID_PRIORITY: dict[str | None, int] = {"biosample": 0, "gsm": 1, "srs": 2, "srx": 3, "srr": 4}
@@ -26,36 +26,51 @@ def id_rank(accession: str) -> tuple[int, str]:
     >>> sorted(["SRS1", "GSM2", "SAMN3"], key=id_rank)[0]
     'SAMN3'
     """
-    return ID_PRIORITY.get(accession_kind(accession), 5), accession
+    return ID_PRIORITY.get(fast_kind(accession), 5), accession
 
 
-def record_accessions(record: SampleRecord) -> tuple[list[str], list[tuple[str, str]]]:
-    """Split what a record names into (sample-level accessions, [(accession, kind)] of all kinds).
+_KIND3 = {"GSM": "gsm", "GSE": "gse", "SRS": "srs", "ERS": "srs", "DRS": "srs", "SRX": "srx",
+          "ERX": "srx", "DRX": "srx", "SRR": "srr", "ERR": "srr", "DRR": "srr", "SRP": "srp",
+          "ERP": "srp", "DRP": "srp", "GPL": "gpl"}
 
-    The record's own accession is always sample-level (it names this sample), as are its runs
-    and their experiments. Accessions of unknown kind are dropped.
+
+def fast_kind(acc: str) -> str | None:
+    """:func:`accession_kind` for an already normalized accession (a dict lookup, no copies)."""
+    kind = _KIND3.get(acc[:3])
+    if kind is not None:
+        return kind
+    if acc.startswith(("SAMN", "SAMEA", "SAMD")):
+        return "biosample"
+    if acc.startswith(("PRJNA", "PRJEB", "PRJDB")):
+        return "bioproject"
+    return None
+
+
+def record_accessions(record: SampleRecord) -> tuple[list[str], dict[str, str]]:
+    """Split what a record names into (sample-level accessions, {accession: kind} of all kinds).
+
+    The record's own accession comes first and is always sample-level (it names this sample),
+    as are its runs and their experiments. Accessions of unknown kind are dropped.
     """
-    own = normalize_accession(record.record_accession)
-    names = [own, *record.accessions]
+    own = record.record_accession.strip().upper()
+    kinds: dict[str, str] = {own: fast_kind(own) or "other"}
+    sample_level = [own]
+    names = list(record.accessions)
     for run in record.runs:
         names.append(run.accession)
         if run.experiment:
             names.append(run.experiment)
-    sample_level: list[str] = [own]
-    kinds: dict[str, str] = {}
     for raw in names:
-        acc = normalize_accession(raw)
-        if not acc:
+        acc = raw.strip().upper()
+        if acc in kinds:
             continue
-        kind = accession_kind(acc)
+        kind = fast_kind(acc)
         if kind is None:
             continue
         kinds[acc] = kind
-        if kind in SAMPLE_LEVEL_KINDS and acc != own:
+        if kind in SAMPLE_LEVEL_KINDS:
             sample_level.append(acc)
-    if own not in kinds:
-        kinds[own] = accession_kind(own) or "other"
-    return list(dict.fromkeys(sample_level)), list(kinds.items())
+    return sample_level, kinds
 
 
 class Components:

@@ -6,6 +6,7 @@ import base64
 import html
 import io
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +45,11 @@ def gather(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
               "(SELECT count(*) FROM ontology_terms)")[0]))
     d["records_by_source"] = _rows(con, "SELECT source, count(*) FROM records GROUP BY 1 "
                                    "ORDER BY 2 DESC")
-    d["status"] = {(f, s): n for f, s, n in _rows(
-        con, "SELECT facet, status, count(DISTINCT sample_id) FROM annotations GROUP BY ALL")}
+    d["status"] = {(f, STATUSES[b]): n for f, b, n in _rows(con, """
+        SELECT facet, best, count(*) FROM (
+            SELECT sample_id, facet, min(CASE status WHEN 'accepted' THEN 0
+                WHEN 'needs_review' THEN 1 WHEN 'unmapped' THEN 2 ELSE 3 END) AS best
+            FROM annotations GROUP BY ALL) GROUP BY ALL""")}
     d["mapped"] = _rows(con, """
         SELECT facet, count(DISTINCT sample_id) AS with_value,
                count(DISTINCT sample_id) FILTER (WHERE status = 'accepted') AS accepted
@@ -90,10 +94,13 @@ def _plots(d: dict[str, Any]) -> dict[str, str]:
         vals = [d["status"].get((f, s), 0) for f in facets]
         ax.barh(facets, vals, left=left, color=COLORS[s], label=s)
         left = [a + b for a, b in zip(left, vals)]
+    total = d["totals"]["samples"]
+    ax.barh(facets, [max(total - x, 0) for x in left], left=left, color="#e9ecef",
+            label="no value")
     ax.set_xlabel("samples")
     ax.invert_yaxis()
-    ax.legend(loc="lower right", fontsize=8)
-    ax.set_title("Samples per facet and annotation status")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
+    ax.set_title("Samples per facet by best annotation status")
     out["mapped"] = _png(fig)
 
     fig, ax = plt.subplots(figsize=(8, 3))
@@ -126,6 +133,8 @@ def _plots(d: dict[str, Any]) -> dict[str, str]:
 
 def _table(head: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     def cell(v: Any) -> str:
+        if isinstance(v, datetime):
+            v = f"{v:%Y-%m-%d %H:%M:%S}"
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             txt = f"{v:,}" if isinstance(v, int) else f"{v:.3f}"
             return f'<td class="num">{txt}</td>'
@@ -162,7 +171,7 @@ def render(d: dict[str, Any], plots: dict[str, str]) -> str:
         else "<p>No unmapped values.</p>",
         "<h2 id='years'>Samples per source and year</h2>",
         img.format(alt="samples per source and year", src=plots["by_year"]),
-        _table(("source", "year", "samples"), d["by_year"]),
+        _table(("source", "year", "samples"), [(s, str(y), n) for s, y, n in d["by_year"]]),
         "<h2 id='ontologies'>Ontologies</h2>",
         _table(("ontology", "version", "terms"), d["ontologies"]),
         "<h2 id='runs'>Recent runs</h2>",

@@ -1,0 +1,275 @@
+"""Fit ``ontologies/calibration.json`` from the dev gold files in ../shared/eval.
+
+    python bench/fit_calibration.py [--eval-dir DIR] [--out ontologies/calibration.json]
+
+For each facet with gold (tissue, cell_type: txt2onto1; disease: t2o2 series, labels applied to
+member samples; cell_line: bsllmner, including samples whose gold is empty), every pooled
+candidate of a sample becomes a row (features of score.py, label = candidate is a gold id):
+
+1. ranking weights: L2 logistic regression over all candidate rows (per facet);
+2. Platt step: the top candidate's logit and margin -> probability (per facet);
+3. emit threshold: the confidence that maximises F1 of the top choices (per facet; for
+   series-level gold, hierarchical F1 of the union of the members' choices).
+
+Honesty check: samples are split in two halves by series (or by submitter group); the script
+fits on one half and reports ECE / accuracy / F1 on the other, both ways, before fitting the
+final file on everything. Skips cleanly when the eval folder is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from harmonize.ground import Grounder, load_lexicon, load_overrides
+from harmonize.ground.calibrate import (CALIBRATION_PATH, MARGIN_CAP, Calibration,
+                                        as_weights, expected_calibration_error, fit_logistic)
+from harmonize.ground.fields import field_values
+from harmonize.ground.score import DEFAULT_WEIGHTS, FEATURES
+
+FILES = {"txt2onto1_dev.jsonl": ("tissue", "cell_type"),
+         "t2o2_series_disease_dev.jsonl": ("disease",),
+         "bsllmner_cellline_dev.jsonl": ("cell_line",)}
+RANK_L2 = 10.0
+PLATT_L2 = 1.0
+
+
+def load_samples(eval_dir: Path) -> list[dict]:
+    """``{facet, group, gold, values}`` per sample and gold facet."""
+    samples = []
+    for name, facets in FILES.items():
+        path = eval_dir / name
+        if not path.exists():
+            continue
+        recs = [json.loads(line) for line in path.open() if line.strip()]
+        series_gold = {r["accession"]: r["gold"] for r in recs if r.get("members")}
+        for r in recs:
+            if r.get("members"):
+                continue
+            gold = r.get("gold") or {}
+            if r.get("series") in series_gold and not gold:
+                gold = series_gold[r["series"]]
+            group = r.get("series") or (r.get("extra") or {}).get("group") or r["accession"]
+            values = field_values({k: v for k, v in (r.get("attributes") or {}).items()
+                                   if isinstance(v, str)}, r.get("text"))
+            for facet in facets:
+                if facet not in gold:
+                    continue
+                samples.append({"facet": facet, "group": f"{name}:{group}",
+                                "series_level": r.get("series") in series_gold,
+                                "gold": set(gold[facet]),
+                                "values": [v for v in values if v.facet == facet]})
+    return samples
+
+
+def half(group: str) -> int:
+    """Stable 0/1 split of a group name."""
+    return int(hashlib.sha1(group.encode()).hexdigest(), 16) % 2
+
+
+def rows_of(grounder: Grounder, samples: list[dict]) -> list[dict]:
+    """Ranked candidates of each sample with features (computed once, weights-free)."""
+    out = []
+    for s in samples:
+        ranked, _ = grounder.rank(s["facet"], s["values"])
+        cands = [([feats[f] for f in FEATURES], int(c.term_id in s["gold"]))
+                 for _, c, _, feats in ranked]
+        out.append({**s, "cands": cands, "ids": [c.term_id for _, c, _, _ in ranked]})
+    return out
+
+
+def fit(rows: list[dict]) -> Calibration:
+    """Fit ranking weights, Platt parameters and emit thresholds per facet."""
+    cal = Calibration(version=time.strftime("fit-%Y%m%d-%H%M%S"))
+    for facet in sorted({r["facet"] for r in rows}):
+        mine = [r for r in rows if r["facet"] == facet]
+        x = [f for r in mine for f, _ in r["cands"]]
+        y = [ok for r in mine for _, ok in r["cands"]]
+        if len(set(y)) < 2:
+            continue
+        size = defaultdict(int)
+        for r in mine:
+            size[r["group"]] += 1
+        sw = [size[r["group"]] ** -0.5 for r in mine for _ in r["cands"]]
+        beta = with_priors(fit_logistic(x, y, l2=RANK_L2, weights=sw), x)
+        cal.rank_weights[facet] = as_weights(FEATURES, beta)
+        tops = top_choices(mine, beta)
+        if mine[0].get("series_level"):
+            items = series_items(mine, tops)
+            px = [[1.0, lg, min(mg, MARGIN_CAP)] for lg, mg, _ in items]
+            py = [ok for _, _, ok in items]
+        else:
+            px = [[1.0, t[0], min(t[1], MARGIN_CAP)] for t in tops]
+            py = [t[2] for t in tops]
+        if len(set(py)) == 2:
+            cal.platt[facet] = [round(b, 4) for b in monotone_platt(px, py)]
+        confs = [cal.confidence(facet, t[0], t[1]) for t in tops]
+        thr = best_threshold(mine, tops, confs)
+        kept = [i for i, c in enumerate(confs) if c >= thr]
+        if not mine[0].get("series_level") and thr > 0 and len({py[i] for i in kept}) == 2:
+            # refit the Platt step on what is actually emitted, keeping the same set
+            cal.platt[facet] = [round(b, 4) for b in monotone_platt([px[i] for i in kept],
+                                                                    [py[i] for i in kept])]
+            confs = [cal.confidence(facet, t[0], t[1]) for t in tops]
+            thr = best_threshold(mine, tops, confs)
+        cal.emit_min[facet] = round(max(thr, 0.0), 4)
+    return cal
+
+
+def monotone_platt(px: list[list[float]], py: list[int]) -> list[float]:
+    """Platt step whose confidence never falls as the logit or the margin rises.
+
+    A coefficient fitted below zero is fixed at zero and the rest refitted.
+    """
+    keep = [0, 1, 2]
+    while True:
+        w = fit_logistic([[row[j] for j in keep] for row in px], py, l2=PLATT_L2)
+        full = [0.0, 0.0, 0.0]
+        for j, b in zip(keep, w):
+            full[j] = b
+        bad = [j for j in keep[1:] if full[j] < 0]
+        if not bad:
+            return full
+        keep.remove(bad[0])
+
+
+def with_priors(beta: list[float], x: list[list[float]]) -> list[float]:
+    """Features that never vary in the training rows keep their hand-set weight.
+
+    The bias absorbs the change, so training logits stay the same; other data (e.g. a
+    dedicated key where the dev file only has free text) still gets the prior's judgement.
+    """
+    beta = list(beta)
+    for j, name in enumerate(FEATURES[1:], 1):
+        col = {row[j] for row in x}
+        if len(col) == 1:
+            const = col.pop()
+            beta[0] -= (DEFAULT_WEIGHTS[name] - beta[j]) * const
+            beta[j] = DEFAULT_WEIGHTS[name]
+    return beta
+
+
+def top_choices(rows: list[dict], beta: list[float]) -> list[tuple[float, float, int, int]]:
+    """``(logit, margin, correct, row index)`` of each sample's top candidate."""
+    out = []
+    for i, r in enumerate(rows):
+        if not r["cands"]:
+            continue
+        scored = sorted(((sum(b * v for b, v in zip(beta, f)), ok, tid)
+                         for (f, ok), tid in zip(r["cands"], r["ids"])), key=lambda t: -t[0])
+        r["top_id"] = scored[0][2]
+        margin = scored[0][0] - scored[1][0] if len(scored) > 1 else MARGIN_CAP
+        out.append((scored[0][0], margin, scored[0][1], i))
+    return out
+
+
+def series_items(rows, tops) -> list[tuple[float, float, int]]:
+    """Series-level gold: one item per (series, predicted term), best logit/margin of members."""
+    best: dict[tuple[str, str], list] = {}
+    for t in tops:
+        r = rows[t[3]]
+        key = (r["group"], r["top_id"])
+        item = best.setdefault(key, [t[0], t[1], t[2]])
+        if t[0] > item[0]:
+            item[0], item[1] = t[0], t[1]
+    return [tuple(v) for v in best.values()]
+
+
+ANCESTORS: dict[str, frozenset[str]] = {}
+
+
+def _closure(ids: set) -> set:
+    out = set()
+    for t in ids:
+        out |= {t} | set(ANCESTORS.get(t, ()))
+    return out
+
+
+def f1_at(rows, tops, confs, thr) -> float:
+    """F1 of the top choices kept at ``thr``; series-level rows are scored as a union."""
+    if rows and rows[0].get("series_level"):
+        pred: dict[str, set] = defaultdict(set)
+        gold: dict[str, set] = {}
+        for r in rows:
+            gold[r["group"]] = r["gold"]
+        for t, c in zip(tops, confs):
+            if c >= thr:
+                pred[rows[t[3]]["group"]].add(rows[t[3]]["top_id"])
+        tp = fp = fn = 0
+        for g in gold:  # hierarchical: both sides expanded with their ancestors
+            p, t = _closure(pred[g]), _closure(gold[g])
+            tp, fp, fn = tp + len(p & t), fp + len(p - t), fn + len(t - p)
+        return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    n_gold = sum(1 for r in rows if r["gold"])
+    tp = sum(1 for t, c in zip(tops, confs) if c >= thr and t[2])
+    fp = sum(1 for t, c in zip(tops, confs) if c >= thr and not t[2])
+    return 2 * tp / (2 * tp + fp + (n_gold - tp)) if n_gold else 0.0
+
+
+def best_threshold(rows, tops, confs) -> float:
+    """Confidence cut-off maximising F1 of the top choices."""
+    best = (0.0, 0.0)
+    for thr in [i / 100 for i in range(0, 91, 2)]:
+        f1 = f1_at(rows, tops, confs, thr)
+        if f1 > best[0] + 1e-9:
+            best = (f1, thr)
+    return best[1]
+
+
+def evaluate(cal: Calibration, rows: list[dict]) -> dict:
+    """ECE, accuracy and F1 (above the emit threshold) of the top choices per facet."""
+    report = {}
+    for facet in sorted({r["facet"] for r in rows}):
+        mine = [r for r in rows if r["facet"] == facet]
+        w = cal.rank_weights.get(facet)
+        if not w:
+            continue
+        beta = [w[f] for f in FEATURES]
+        tops = top_choices(mine, beta)
+        confs = [cal.confidence(facet, t[0], t[1]) for t in tops]
+        thr = cal.emit_threshold(facet)
+        kept = [(c, t[2]) for t, c in zip(tops, confs) if c >= thr]
+        tp = sum(ok for _, ok in kept)
+        f1 = f1_at(mine, tops, confs, thr)
+        report[facet] = {"n": len(kept), "ece": round(expected_calibration_error(
+            [c for c, _ in kept], [ok for _, ok in kept]), 4),
+            "accuracy": round(tp / len(kept), 4) if kept else None, "f1_top": round(f1, 4),
+            "threshold": thr}
+    return report
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--eval-dir", default=os.environ.get("HARMONIZE_EVAL_DIR", "../shared/eval"))
+    ap.add_argument("--out", default=str(CALIBRATION_PATH))
+    a = ap.parse_args()
+    eval_dir = Path(a.eval_dir)
+    if not eval_dir.is_dir():
+        print(f"skip: no eval folder at {eval_dir}", file=sys.stderr)
+        return 0
+    lexicon = load_lexicon()
+    ANCESTORS.update(lexicon.ancestors)
+    grounder = Grounder(lexicon, overrides=load_overrides(), use_embeddings=False,
+                        calibration=Calibration())
+    samples = load_samples(eval_dir)
+    rows = rows_of(grounder, samples)
+    cv = {}
+    for h in (0, 1):
+        train = [r for r in rows if half(r["group"]) == h]
+        test = [r for r in rows if half(r["group"]) != h]
+        cal = fit(train)
+        cv[f"fit_on_half_{h}"] = {"train": evaluate(cal, train), "test": evaluate(cal, test)}
+    final = fit(rows)
+    Path(a.out).write_text(json.dumps(final.to_json(), indent=1) + "\n")
+    print(json.dumps({"cross_validation": cv, "final_in_sample": evaluate(final, rows)}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

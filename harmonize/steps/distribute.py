@@ -1,0 +1,92 @@
+"""Grounding and parsing as plain functions a remote worker (Dask via Prefect) can run.
+
+The driver finds the field values its grounder has not seen (:func:`missing_values`), ships
+them in chunks to workers that run :func:`ground_on_worker` with the same lexicon version and
+overrides, and preloads the returned memo rows; annotation itself then only reads the memo, so
+the result is identical to a local run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from harmonize.models import FieldValue, Reject, SampleRecord
+
+#: A field value in a form every serializer handles: (facet, text, source_key, scanned).
+ValueTuple = tuple[str, str, str, bool]
+
+_ENGINES: dict[tuple, object] = {}
+
+
+def memo_key(value: FieldValue) -> tuple[str, str, str]:
+    """The grounder's memo key of a field value."""
+    from harmonize.ground.fields import key_class
+    from harmonize.ground.normalize import normalize
+
+    return value.facet, key_class(value), normalize(value.text)
+
+
+def missing_values(grounder: object, samples: Iterable[object]) -> list[ValueTuple]:
+    """Distinct field values of the samples that the grounder has not grounded yet."""
+    from harmonize.ground.fields import field_values
+
+    memo = grounder._memo  # type: ignore[attr-defined]
+    seen: set[tuple[str, str, str]] = set()
+    out: list[ValueTuple] = []
+    for sample in samples:
+        for v in field_values(sample.attributes, sample.text):  # type: ignore[attr-defined]
+            key = memo_key(v)
+            if key in memo or key in seen:
+                continue
+            seen.add(key)
+            out.append((v.facet, v.text, v.source_key, v.scanned))
+    return out
+
+
+def chunked(items: Sequence, n_chunks: int) -> list[list]:
+    """Split items into at most ``n_chunks`` contiguous, non-empty chunks."""
+    if not items:
+        return []
+    size = -(-len(items) // max(1, n_chunks))
+    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+
+
+def ground_on_worker(values: Sequence[ValueTuple], overrides: Sequence[tuple[str, str, str]],
+                     use_embeddings: bool) -> list[dict]:
+    """Ground values with a per-process grounder; return their memo rows (JSON-ready)."""
+    from harmonize.ground import Grounder, load_lexicon
+
+    key = (tuple(overrides), use_embeddings)
+    grounder = _ENGINES.get(key)
+    if grounder is None:
+        grounder = Grounder(load_lexicon(), overrides={(f, t): term for f, t, term in overrides},
+                            use_embeddings=use_embeddings)
+        _ENGINES[key] = grounder
+    wanted = set()
+    for facet, text, source_key, scanned in values:
+        value = FieldValue(facet, text, source_key, scanned)
+        grounder.candidates(value)  # type: ignore[attr-defined]
+        wanted.add(memo_key(value))
+    return [row for row in grounder.cache_items()  # type: ignore[attr-defined]
+            if (row["facet"], row["key_class"], row["norm_text"]) in wanted]
+
+
+def overrides_payload(grounder: object) -> list[tuple[str, str, str]]:
+    """The grounder's overrides as sortable tuples to ship to workers."""
+    return sorted((f, t, term) for (f, t), term in grounder.overrides.items())  # type: ignore[attr-defined]
+
+
+def parse_file(path: str | Path) -> tuple[list[SampleRecord], list[Reject], str | None]:
+    """Parse a whole file on a worker: its records, its rejects and a one-line file error."""
+    from harmonize.errors import HarmonizeError
+    from harmonize.parse import iter_file
+
+    records: list[SampleRecord] = []
+    rejects: list[Reject] = []
+    try:
+        for item in iter_file(path):
+            (rejects if isinstance(item, Reject) else records).append(item)  # type: ignore[arg-type]
+    except (HarmonizeError, OSError) as exc:
+        return records, rejects, str(exc).splitlines()[0]
+    return records, rejects, None

@@ -1,0 +1,76 @@
+"""Calibration: fitted parameters give probabilities that rise with the evidence."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harmonize.errors import ConfigError
+from harmonize.ground.calibrate import (CALIBRATION_PATH, Calibration,
+                                        expected_calibration_error, fit_logistic,
+                                        load_calibration, sigmoid)
+from harmonize.ground.score import DEFAULT_WEIGHTS, FEATURES, score, score_parts
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Calibration:
+    return load_calibration()
+
+
+def test_shipped_file_is_complete(shipped):
+    raw = json.loads(CALIBRATION_PATH.read_text())
+    assert raw["version"] and shipped.version == raw["version"]
+    for facet in ("tissue", "cell_type", "disease", "cell_line"):
+        assert set(shipped.rank_weights[facet]) == set(FEATURES)
+        assert len(shipped.platt[facet]) == 3
+
+
+@pytest.mark.parametrize("facet", ["tissue", "cell_type", "disease", "cell_line", "sex", "assay"])
+def test_confidence_is_monotone_and_bounded(shipped, facet):
+    logits = [x / 4 for x in range(-40, 41)]
+    confs = [shipped.confidence(facet, lg, 1.0) for lg in logits]
+    assert all(0.0 <= c <= 1.0 for c in confs)
+    assert all(a <= b for a, b in zip(confs, confs[1:]))
+    assert confs[-1] > confs[0]
+    by_margin = [shipped.confidence(facet, 0.0, m) for m in (0.0, 1.0, 3.0, 6.0)]
+    assert all(a <= b for a, b in zip(by_margin, by_margin[1:]))
+
+
+def test_fit_logistic_recovers_direction_and_is_calibrated():
+    import random
+
+    rnd = random.Random(7)
+    rows, labels = [], []
+    for _ in range(3000):
+        x = rnd.uniform(-3, 3)
+        rows.append([1.0, x])
+        labels.append(int(rnd.random() < sigmoid(2 * x - 0.5)))
+    w = fit_logistic(rows, labels, l2=0.01)
+    assert abs(w[1] - 2) < 0.3 and abs(w[0] + 0.5) < 0.3
+    conf = [sigmoid(w[0] + w[1] * r[1]) for r in rows]
+    assert expected_calibration_error(conf, labels) < 0.05
+
+
+def test_ece_definition():
+    assert expected_calibration_error([0.9, 0.9], [1, 0]) == pytest.approx(0.4)
+    assert expected_calibration_error([], []) == 0.0
+
+
+def test_score_parts_sum_to_score():
+    feats = {name: 1.0 for name in FEATURES}
+    assert sum(score_parts(feats).values()) == pytest.approx(score(feats))
+    assert score(feats) == pytest.approx(sum(DEFAULT_WEIGHTS.values()))
+
+
+def test_missing_file_gives_defaults(tmp_path):
+    cal = load_calibration(tmp_path / "none.json")
+    assert cal.version == "default" and cal.weights("tissue") is None
+    assert 0 < cal.confidence("tissue", 0.0, 0.0) < 1
+
+
+def test_broken_file_names_the_path(tmp_path):
+    bad = tmp_path / "calibration.json"
+    bad.write_text("{not json")
+    with pytest.raises(ConfigError, match="calibration.json"):
+        load_calibration(bad)

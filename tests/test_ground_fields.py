@@ -1,0 +1,72 @@
+"""Field detection: attribute keys (GEO, SRA, BioSample spellings) -> facets."""
+
+from __future__ import annotations
+
+import pytest
+
+from harmonize.ground.fields import field_values, key_class, key_role, load_field_keys, norm_key
+
+
+@pytest.mark.parametrize(("key", "facet"), [
+    ("tissue", "tissue"), ("Tissue", "tissue"), ("organism part", "tissue"),
+    ("organism_part", "tissue"), ("body site", "tissue"), ("tissue type", "tissue"),
+    ("anatomical site", "tissue"), ("organ", "tissue"), ("sampling site", "tissue"),
+    ("cell type", "cell_type"), ("cell_type", "cell_type"), ("celltype", "cell_type"),
+    ("disease", "disease"), ("disease state", "disease"), ("diagnosis", "disease"),
+    ("disease status", "disease"), ("cell line", "cell_line"), ("cell_line", "cell_line"),
+    ("cellline", "cell_line"), ("cell line name", "cell_line"), ("source cell line", "cell_line"),
+    ("sex", "sex"), ("gender", "sex"), ("developmental stage", "dev_stage"),
+    ("dev_stage", "dev_stage"), ("age group", "dev_stage"), ("library_strategy", "assay"),
+    ("characteristics: tissue", "tissue"), ("tissue_ch1", "tissue"),
+])
+def test_dedicated_keys(key, facet):
+    assert key_role(key) == facet
+
+
+@pytest.mark.parametrize("key", ["source_name", "title", "description", "condition",
+                                 "group", "sample type", "characteristics", "source_name_ch1"])
+def test_ambiguous_keys_are_scanned(key):
+    assert key_role(key) == "scan"
+
+
+@pytest.mark.parametrize("key", ["age", "collection_date", "geo_loc_name", "sample_name",
+                                 "External Id", "INSDC first public", "SRA accession", "replicate"])
+def test_keys_that_cannot_hold_a_facet_are_skipped(key):
+    assert key_role(key) == "skip"
+    assert field_values({key: "liver"}) == []
+
+
+def test_norm_key():
+    assert norm_key("Cell_Line") == "cell line"
+    assert norm_key("source_name_ch1") == "source name"
+
+
+def test_field_values_roles_and_nulls():
+    values = field_values({"organism part": "liver", "source_name": "HeLa cells",
+                           "disease": "N/A", "age": "56"}, text="a description")
+    got = {(v.facet, v.source_key, v.scanned) for v in values}
+    assert ("tissue", "organism part", False) in got
+    assert ("cell_line", "organism part", True) in got  # dedicated tissue keys can hold lines
+    assert ("cell_line", "source_name", True) in got
+    assert ("tissue", "text", True) in got
+    assert not any(v.facet == "disease" and v.source_key == "disease" for v in values)
+    assert not any(v.source_key == "age" for v in values)
+
+
+def test_harmonized_name_wins():
+    values = field_values({"my odd key": "liver"}, harmonized={"my odd key": "tissue"})
+    assert [(v.facet, v.scanned) for v in values][0] == ("tissue", False)
+
+
+def test_key_classes():
+    [ded, *_] = field_values({"tissue": "liver"})
+    assert key_class(ded) == "dedicated"
+    scan = field_values({"title": "liver"})[0]
+    assert key_class(scan) == "scan"
+    other = field_values({"weird key": "liver"})[0]
+    assert key_class(other) == "other"
+
+
+def test_table_has_no_unknown_facets():
+    assert set(load_field_keys().values()) <= {"tissue", "cell_type", "disease", "cell_line",
+                                               "sex", "dev_stage", "assay", "scan", "skip"}

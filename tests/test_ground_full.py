@@ -1,0 +1,63 @@
+"""The full lexicon from the embedded ontology releases (built once, then cached on disk)."""
+
+from __future__ import annotations
+
+import pytest
+
+from harmonize.ground import Grounder, load_lexicon, load_overrides
+from harmonize.ground.lexicon import cache_dir
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def full():
+    lex = load_lexicon()
+    return Grounder(lex, overrides=load_overrides(), use_embeddings=False)
+
+
+def test_lexicon_is_cached_by_version(full):
+    path = cache_dir() / f"lexicon-{full.lexicon.version}.pkl"
+    assert path.exists()
+    assert load_lexicon().version == full.lexicon.version
+    assert set(full.lexicon.ontology_versions) >= {"UBERON", "CL", "MONDO", "CVCL"}
+
+
+@pytest.mark.parametrize(("facet", "value", "key", "term"), [
+    ("tissue", "vastus lateralis muscle", "tissue", "UBERON:0001379"),
+    ("tissue", "Liver", "organism part", "UBERON:0002107"),
+    ("tissue", "whole blood", "tissue", "UBERON:0000178"),
+    ("cell_type", "CD14+ monocytes", "cell type", "CL:0001054"),
+    ("cell_type", "T cells", "cell type", "CL:0000084"),
+    ("cell_type", "PBMC", "cell type", "CL:2000001"),
+    ("disease", "Type 2 diabetes", "disease", "MONDO:0005148"),
+    ("disease", "healthy", "disease state", "PATO:0000461"),
+    ("disease", "NSCLC", "diagnosis", "MONDO:0005233"),
+    ("cell_line", "HEK 293", "cell line", "CVCL:0045"),
+    ("cell_line", "K562", "cell line", "CVCL:0004"),
+    ("cell_line", "MCF-7", "cell_line", "CVCL:0031"),
+    ("cell_line", "HeLa cells", "cell line", "CVCL:0030"),
+    ("sex", "female", "sex", "PATO:0000383"),
+])
+def test_real_values(full, facet, value, key, term):
+    assert full.ground_value(facet, value, key).term_id == term
+
+
+def test_obsolete_terms_follow_replaced_by(full):
+    lex = full.lexicon
+    former = [(n, e) for n, es in lex.names["tissue"].items() for e in es if e[1] == "former"]
+    assert former, "the UBERON release has obsolete terms with replacements"
+    for _, (tid, _) in former[:50]:
+        assert tid in lex.terms  # points at a live term
+
+
+def test_biosample_record(full):
+    anns = {a.facet: a for a in full.annotate({
+        "cell line": "lung cancer cell line NCI-H1944", "cell type": "epithelial cell",
+        "organism part": "lung", "disease": "normal", "sex": "male", "age": "53",
+        "geo_loc_name": "missing"})}
+    assert anns["cell_line"].term_id == "CVCL:1508"
+    assert anns["tissue"].term_id == "UBERON:0002048"
+    assert anns["disease"].term_id == "PATO:0000461"
+    assert anns["sex"].term_id == "PATO:0000384"
+    assert anns["cell_type"].term_id == "CL:0000066"

@@ -1,0 +1,281 @@
+"""Lexicon + grounder on a small ontology set built from real term ids and labels.
+
+The terms are copied from the embedded UBERON/CL/MONDO/Cellosaurus/PATO releases (a few dozen
+of them), so these tests run in milliseconds; tests/test_ground_full.py uses the full lexicon.
+"""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from harmonize.ground import Grounder, build_lexicon
+from harmonize.ground.calibrate import Calibration
+from harmonize.ground.lexicon import read_synonyms
+from harmonize.ground.overrides import load_overrides, override_key
+from harmonize.ontology.model import OntologyData, TermData
+
+LIFE = "UBERON:0000105"
+
+
+def _ont(name: str, terms: list[TermData]) -> OntologyData:
+    return OntologyData(name=name, version="test", origin="test", terms={t.id: t for t in terms})
+
+
+def small_ontologies() -> dict[str, OntologyData]:
+    """A few real terms per ontology, with their real ids, labels and (some) synonyms."""
+    uberon = _ont("UBERON", [
+        TermData("UBERON:0001062", "anatomical entity"),
+        TermData("UBERON:0000479", "tissue", ancestors={"UBERON:0001062": 1}),
+        TermData("UBERON:0002107", "liver", ancestors={"UBERON:0001062": 2}),
+        TermData("UBERON:0000178", "blood", ancestors={"UBERON:0000479": 1, "UBERON:0001062": 2}),
+        TermData("UBERON:0001134", "skeletal muscle tissue",
+                 ancestors={"UBERON:0000479": 1, "UBERON:0001062": 2}),
+        TermData("UBERON:0001379", "vastus lateralis", [("vastus lateralis muscle", "exact")],
+                 ancestors={"UBERON:0001134": 2, "UBERON:0001062": 3}),
+        TermData("UBERON:0002113", "kidney", ancestors={"UBERON:0001062": 2}),
+        TermData("UBERON:0000310", "breast", ancestors={"UBERON:0001062": 2}),
+        TermData("UBERON:0002367", "prostate gland", ancestors={"UBERON:0001062": 2}),
+        TermData("UBERON:0000468", "multicellular organism"),
+        TermData(LIFE, "life cycle stage"),
+        TermData("UBERON:0000113", "post-juvenile adult stage", ancestors={LIFE: 1}),
+        TermData("UBERON:0002371", "bone marrow", ancestors={"UBERON:0001062": 2}),
+        TermData("UBERON:9999999", "obsolete hepar", obsolete=True, replaced_by="UBERON:0002107"),
+    ])
+    cl = _ont("CL", [
+        TermData("CL:0000000", "cell"),
+        TermData("CL:0000084", "T cell", [("T-cell", "exact"), ("T lymphocyte", "exact")],
+                 ancestors={"CL:0000542": 1, "CL:0000000": 3}),
+        TermData("CL:0000236", "B cell", [("B lymphocyte", "exact")],
+                 ancestors={"CL:0000542": 1, "CL:0000000": 3}),
+        TermData("CL:0000542", "lymphocyte", ancestors={"CL:0000000": 2}),
+        TermData("CL:0000842", "mononuclear leukocyte", [("mononuclear cell", "exact")],
+                 ancestors={"CL:0000000": 1}),
+        TermData("CL:0000786", "plasma cell", ancestors={"CL:0000236": 1, "CL:0000000": 4}),
+        TermData("CL:0000057", "fibroblast", ancestors={"CL:0000000": 1}),
+    ])
+    mondo = _ont("MONDO", [
+        TermData("MONDO:0000001", "disease"),
+        TermData("MONDO:0004992", "cancer", [("malignant neoplasm", "exact")],
+                 ancestors={"MONDO:0000001": 1}),
+        TermData("MONDO:0018874", "acute myeloid leukemia", [("AML", "exact")],
+                 ancestors={"MONDO:0004992": 2, "MONDO:0000001": 3}),
+        TermData("MONDO:0007254", "breast cancer", [("breast carcinoma", "exact")],
+                 ancestors={"MONDO:0004992": 1, "MONDO:0000001": 2}),
+        TermData("MONDO:0008315", "prostate cancer", ancestors={"MONDO:0004992": 1}),
+        TermData("MONDO:0005148", "type 2 diabetes mellitus", ancestors={"MONDO:0000001": 2}),
+        TermData("MONDO:0000170", "microphthalmia, isolated, with coloboma", [("MAC", "exact")],
+                 ancestors={"MONDO:0000001": 2}),
+    ])
+    cvcl = _ont("CVCL", [
+        TermData("CVCL:0045", "HEK293"), TermData("CVCL:0004", "K-562"),
+        TermData("CVCL:1508", "NCI-H1944"), TermData("CVCL:0374", "KG-1"),
+        TermData("CVCL:UD72", "KG1"), TermData("CVCL:0030", "HeLa"),
+        TermData("CVCL:1240", "H9"), TermData("CVCL:9773", "WA09"),
+    ])
+    pato = _ont("PATO", [TermData("PATO:0000461", "normal"), TermData("PATO:0000383", "female"),
+                         TermData("PATO:0000384", "male")])
+    return {"UBERON": uberon, "CL": cl, "MONDO": mondo, "CVCL": cvcl, "PATO": pato}
+
+
+@pytest.fixture(scope="module")
+def lex():
+    return build_lexicon(small_ontologies(), read_synonyms(), version="small")
+
+
+@pytest.fixture()
+def grounder(lex):
+    return Grounder(lex, use_embeddings=False, calibration=Calibration())
+
+
+def test_lexicon_facets_and_kinds(lex):
+    assert ("UBERON:0002107", "label") in lex.lookup("tissue", "liver")
+    assert lex.lookup("dev_stage", "post juvenile adult stage")
+    assert not lex.lookup("tissue", "post juvenile adult stage")  # life stages leave tissue
+    assert not lex.lookup("tissue", "multicellular organism")
+    assert not lex.lookup("cell_type", "cell")  # culture-state/root classes are no cell type
+    assert ("MONDO:0018874", "abbreviation") in lex.lookup("disease", "aml")
+    assert lex.lookup("cell_type", "tcell")  # glued spelling of bag-of-words text
+
+
+def test_obsolete_label_resolves_to_replacement(lex):
+    assert lex.lookup("tissue", "hepar") == (("UBERON:0002107", "former"),)
+    assert "UBERON:9999999" not in lex.terms
+
+
+def test_lexicon_pickles(lex, tmp_path):
+    path = tmp_path / "lex.pkl"
+    path.write_bytes(pickle.dumps(lex))
+    again = pickle.loads(path.read_bytes())
+    assert again.lookup("tissue", "liver") == lex.lookup("tissue", "liver")
+
+
+def test_exact_synonym_on_dedicated_key(grounder):
+    ann = grounder.ground_value("tissue", "Vastus lateralis muscle", "tissue")
+    assert (ann.term_id, ann.method, ann.status) == ("UBERON:0001379", "exact", "accepted")
+    assert ann.source_text == "Vastus lateralis muscle"
+    assert 0.5 < ann.confidence <= 1.0
+
+
+def test_noise_words_and_plurals(grounder):
+    assert grounder.ground_value("tissue", "Liver tissue", "tissue").term_id == "UBERON:0002107"
+    assert grounder.ground_value("cell_type", "T-cells", "cell type").term_id == "CL:0000084"
+
+
+@pytest.mark.parametrize("value", ["healthy", "Normal", "control", "healthy control"])
+def test_healthy_maps_to_pato_normal(grounder, value):
+    ann = grounder.ground_value("disease", value, "disease state")
+    assert ann.term_id == "PATO:0000461"
+
+
+def test_healthy_words_in_free_text_are_not_a_disease(grounder):
+    anns = grounder.annotate({}, text="normal healthy control donor liver")
+    assert not any(a.facet == "disease" and a.term_id for a in anns)
+
+
+@pytest.mark.parametrize("value", ["N/A", "missing", "not applicable", "-"])
+def test_null_values_map_to_nothing(grounder, value):
+    assert grounder.ground_value("tissue", value, "tissue").term_id is None
+    assert grounder.annotate({"tissue": value}) == []
+
+
+def test_cell_line_spellings(grounder):
+    for value in ("HEK 293", "hek-293", "HEK293"):
+        assert grounder.ground_value("cell_line", value, "cell line").term_id == "CVCL:0045"
+    assert grounder.ground_value("cell_line", "H1944", "cell line").term_id == "CVCL:1508"
+    assert grounder.ground_value("cell_line", "lung cancer cell line NCI-H1944",
+                                 "cell line").term_id == "CVCL:1508"
+
+
+def test_curated_synonym_beats_homonym_label(grounder):
+    # hESC H9 is Cellosaurus WA09; another line is labelled "H9"
+    assert grounder.ground_value("cell_line", "H9", "cell line").term_id == "CVCL:9773"
+
+
+def test_cell_line_scanned_from_title(grounder):
+    anns = grounder.annotate({"title": "ATAC-Seq_K562-1", "cell type": "lymphoblast"})
+    line = [a for a in anns if a.facet == "cell_line"]
+    assert line and line[0].term_id == "CVCL:0004" and line[0].source_key == "title"
+
+
+def test_units_are_not_cell_lines(lex):
+    from harmonize.ground.mentions import find_mentions
+
+    lex2 = build_lexicon({"CVCL": _ont("CVCL", [TermData("CVCL:J272", "4-8H")])}, [], "u")
+    from harmonize.ground.exact import match_exact
+
+    assert find_mentions(lex2, "cell_line", "treated for 48h")[0] == []
+    assert [c.term_id for c in match_exact(lex2, "cell_line", "4-8H")] == ["CVCL:J272"]
+
+
+def test_fuzzy_on_a_misspelling(grounder):
+    ann = grounder.ground_value("tissue", "vastus laterallis muscle", "tissue")
+    assert ann.term_id == "UBERON:0001379" and ann.method == "fuzzy"
+
+
+def test_mentions_in_bag_of_words_text(grounder):
+    text = ("homo sapiens breast cancer breast tumor lymph node metastasis negative "
+            "breast cancer tumor tissue")
+    anns = {a.facet: a for a in grounder.annotate({}, text=text)}
+    assert anns["tissue"].term_id == "UBERON:0000310"
+    assert anns["disease"].term_id == "MONDO:0007254"
+    assert anns["tissue"].method == "mention" and anns["tissue"].source_key == "text"
+
+
+def test_more_specific_mention_wins(grounder):
+    ann = grounder.annotate({}, text="purified myeloma plasma cell from bone marrow b cell")
+    ct = [a for a in ann if a.facet == "cell_type"][0]
+    assert ct.term_id == "CL:0000786"
+
+
+def test_lowercase_short_abbreviation_is_not_a_mention(grounder):
+    anns = grounder.annotate({}, text="mac purified cells from a donor")
+    assert not any(a.facet == "disease" and a.term_id == "MONDO:0000170" for a in anns)
+
+
+def test_composed_disease(grounder):
+    anns = grounder.annotate({}, text="prostate biopsy percentage tumor prostate")
+    assert [a.term_id for a in anns if a.facet == "disease"] == ["MONDO:0008315"]
+
+
+def test_dedicated_key_beats_scanned_text(grounder):
+    anns = grounder.annotate({"tissue": "kidney", "title": "liver sample"})
+    tissue = [a for a in anns if a.facet == "tissue"][0]
+    assert (tissue.term_id, tissue.source_key) == ("UBERON:0002113", "tissue")
+
+
+def test_overrides_beat_matchers(lex):
+    g = Grounder(lex, overrides={override_key("tissue", "liver"): "UBERON:0002113"},
+                 use_embeddings=False, calibration=Calibration())
+    ann = g.ground_value("tissue", "Liver", "tissue")
+    assert (ann.term_id, ann.method, ann.confidence) == ("UBERON:0002113", "curated", 1.0)
+
+
+def test_rejected_override_yields_no_term(lex):
+    g = Grounder(lex, overrides={override_key("cell_line", "HeLa"): ""}, use_embeddings=False,
+                 calibration=Calibration())
+    ann = g.ground_value("cell_line", "HeLa", "cell line")
+    assert ann.term_id is None and ann.status == "rejected"
+
+
+def test_load_overrides(tmp_path):
+    path = tmp_path / "overrides.tsv"
+    path.write_text("# comment\nfacet\ttext\tterm_id\tcurator\tnote\n"
+                    "tissue\tLiver Tissue\tUBERON:0002107\tme\t\ncell_line\tcontrol\t-\tme\tno\n")
+    got = load_overrides(path)
+    assert got == {("tissue", "liver tissue"): "UBERON:0002107", ("cell_line", "control"): ""}
+
+
+def test_load_overrides_names_bad_row(tmp_path):
+    from harmonize.errors import ConfigError
+
+    path = tmp_path / "overrides.tsv"
+    path.write_text("facet\ttext\tterm_id\tcurator\tnote\norgan\tliver\tUBERON:0002107\tme\t\n")
+    with pytest.raises(ConfigError, match="organ"):
+        load_overrides(path)
+
+
+def test_repository_overrides_file_loads():
+    assert all(k[0] for k in load_overrides())
+
+
+def test_unmapped_keeps_candidates(grounder):
+    anns = grounder.annotate({"tissue": "livre"})
+    [ann] = [a for a in anns if a.facet == "tissue"]
+    assert ann.term_id is None and ann.status == "unmapped"
+    assert ann.source_text == "livre"
+    assert ann.to_json()["candidates"] == [] or ann.candidates
+
+
+def test_unmapped_value_with_fuzzy_suggestion(grounder):
+    [ann] = [a for a in grounder.annotate({"tissue": "kidnee"}) if a.facet == "tissue"]
+    # one edit away: either mapped fuzzily or unmapped with the suggestion kept
+    assert ann.term_id == "UBERON:0002113" or any(
+        c.term_id == "UBERON:0002113" for c in ann.candidates)
+
+
+def test_explain_has_score_parts(grounder):
+    cands = grounder.explain("breast cancer tumor", "disease", "text")
+    assert cands[0].term_id == "MONDO:0007254"
+    parts = {k: v for k, v in cands[0].features.items() if k.startswith("part:")}
+    assert parts and abs(sum(parts.values()) - cands[0].score) < 1e-3
+
+
+def test_cache_items_round_trip(lex, grounder):
+    first = grounder.ground_value("tissue", "vastus lateralis muscle", "tissue")
+    items = grounder.cache_items()
+    assert items and all(i["lexicon_version"] == "small" for i in items)
+    fresh = Grounder(lex, use_embeddings=False, calibration=Calibration())
+    assert fresh.preload(items) == len(items)
+    again = fresh.ground_value("tissue", "vastus lateralis muscle", "tissue")
+    assert (again.term_id, again.confidence) == (first.term_id, first.confidence)
+    stale = [dict(i, lexicon_version="other") for i in items]
+    assert Grounder(lex, use_embeddings=False).preload(stale) == 0
+
+
+def test_sex_words(grounder):
+    anns = {a.facet: a.term_id for a in grounder.annotate({"sex": "F", "gender": "Male"})}
+    assert anns["sex"] in ("PATO:0000383", "PATO:0000384")
+    assert grounder.ground_value("sex", "female", "sex").term_id == "PATO:0000383"
+    assert grounder.ground_value("sex", "M", "sex").term_id == "PATO:0000384"

@@ -1,0 +1,58 @@
+"""Normalization: the lookup form every matcher and the lexicon share."""
+
+from __future__ import annotations
+
+import pytest
+
+from harmonize.ground.normalize import compact, is_null, normalize, singular, strip_noise, variants
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("Liver", "liver"),
+    ("  Peripheral   Blood Mononuclear Cells (PBMCs) ", "peripheral blood mononuclear cell pbmc"),
+    ("CD4+ T-cells", "cd4+ t cell"),
+    ("TNF-α treated", "tnf alpha treated"),
+    ("IL-1β", "il 1 beta"),
+    ("µ-opioid", "mu opioid"),
+    ("Testis", "testis"),
+    ("arteries", "artery"),
+    ("Crohn's disease", "crohn s disease"),
+    ("naïve B cells", "naive b cell"),
+    ("lung_adenocarcinoma", "lung adenocarcinoma"),
+])
+def test_normalize(raw, expected):
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize("word", ["testis", "pancreas", "diabetes", "sepsis", "colitis", "uterus"])
+def test_singular_keeps_latin_and_disease_words(word):
+    assert singular(word) == word
+
+
+@pytest.mark.parametrize(("a", "b"), [("HEK 293", "hek-293"), ("HEK293", "hek 293"),
+                                      ("RS4;11", "rs4-11"), ("MDA-MB-231", "mda mb 231")])
+def test_compact_ignores_separators(a, b):
+    assert compact(a) == compact(b)
+
+
+@pytest.mark.parametrize("value", ["N/A", "NA", "missing", "not applicable", "unknown", "none",
+                                   "not collected", "-", "?", "", "  ", "Not Applicable",
+                                   "missing: not provided"])
+def test_null_values(value):
+    assert is_null(value)
+
+
+@pytest.mark.parametrize("value", ["liver", "normal", "control", "NASH", "T cell"])
+def test_real_values_are_not_null(value):
+    assert not is_null(value)
+
+
+def test_noise_words_only_in_a_second_variant():
+    assert variants("Liver tissue") == ["liver tissue", "liver"]
+    assert variants("liver") == ["liver"]
+    assert strip_noise("tissue") == "tissue"
+
+
+def test_marker_positivity_is_written_one_way():
+    assert normalize("CD14-positive monocyte") == normalize("CD14+ monocytes") == "cd14+ monocyte"
+    assert normalize("positive control") == "positive control"
