@@ -19,6 +19,7 @@ import argparse
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -192,10 +193,13 @@ def main(argv: list[str] | None = None) -> int:
               "`score.py` (strict = exact id, hier = ancestor-expanded, ECE = 10-bin "
               "calibration error)\n\n")
     buf.write("\n".join(rows) + "\n\n")
-    buf.write(f"- grounder set-up (lexicon load, warm cache): {setup:.1f} s\n")
+    buf.write(f"- grounder set-up (lexicon load or build): {setup:.1f} s; mapping times include "
+              "any embedding index the grounder builds on first use when its cache is cold\n")
     buf.write("\n".join(notes) + "\n")
     text = buf.getvalue()
     print(text)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")

@@ -37,6 +37,7 @@ FILES = {"txt2onto1_dev.jsonl": ("tissue", "cell_type"),
          "t2o2_series_disease_dev.jsonl": ("disease",),
          "bsllmner_cellline_dev.jsonl": ("cell_line",)}
 RANK_L2 = 10.0
+DEDICATED = FEATURES.index("key_dedicated")
 PLATT_L2 = 1.0
 
 
@@ -102,21 +103,21 @@ def fit(rows: list[dict]) -> Calibration:
         tops = top_choices(mine, beta)
         if mine[0].get("series_level"):
             items = series_items(mine, tops)
-            px = [[1.0, lg, min(mg, MARGIN_CAP)] for lg, mg, _ in items]
+            px = [[1.0, lg, min(mg, MARGIN_CAP), 0.0] for lg, mg, _ in items]
             py = [ok for _, _, ok in items]
         else:
-            px = [[1.0, t[0], min(t[1], MARGIN_CAP)] for t in tops]
+            px = [[1.0, t[0], min(t[1], MARGIN_CAP), t[4]] for t in tops]
             py = [t[2] for t in tops]
         if len(set(py)) == 2:
             cal.platt[facet] = [round(b, 4) for b in monotone_platt(px, py)]
-        confs = [cal.confidence(facet, t[0], t[1]) for t in tops]
+        confs = [cal.confidence(facet, t[0], t[1], bool(t[4])) for t in tops]
         thr = best_threshold(mine, tops, confs)
         kept = [i for i, c in enumerate(confs) if c >= thr]
         if not mine[0].get("series_level") and thr > 0 and len({py[i] for i in kept}) == 2:
             # refit the Platt step on what is actually emitted, keeping the same set
             cal.platt[facet] = [round(b, 4) for b in monotone_platt([px[i] for i in kept],
                                                                     [py[i] for i in kept])]
-            confs = [cal.confidence(facet, t[0], t[1]) for t in tops]
+            confs = [cal.confidence(facet, t[0], t[1], bool(t[4])) for t in tops]
             thr = best_threshold(mine, tops, confs)
         cal.emit_min[facet] = round(max(thr, 0.0), 4)
     return cal
@@ -125,15 +126,16 @@ def fit(rows: list[dict]) -> Calibration:
 def monotone_platt(px: list[list[float]], py: list[int]) -> list[float]:
     """Platt step whose confidence never falls as the logit or the margin rises.
 
-    A coefficient fitted below zero is fixed at zero and the rest refitted.
+    Columns: bias, logit, margin, dedicated-key flag (dropped when constant). A logit or
+    margin coefficient fitted below zero is fixed at zero and the rest refitted.
     """
-    keep = [0, 1, 2]
+    keep = [j for j in range(len(px[0])) if j < 3 or len({row[j] for row in px}) > 1]
     while True:
         w = fit_logistic([[row[j] for j in keep] for row in px], py, l2=PLATT_L2)
-        full = [0.0, 0.0, 0.0]
+        full = [0.0] * len(px[0])
         for j, b in zip(keep, w):
             full[j] = b
-        bad = [j for j in keep[1:] if full[j] < 0]
+        bad = [j for j in keep[1:3] if full[j] < 0]
         if not bad:
             return full
         keep.remove(bad[0])
@@ -161,11 +163,11 @@ def top_choices(rows: list[dict], beta: list[float]) -> list[tuple[float, float,
     for i, r in enumerate(rows):
         if not r["cands"]:
             continue
-        scored = sorted(((sum(b * v for b, v in zip(beta, f)), ok, tid)
+        scored = sorted(((sum(b * v for b, v in zip(beta, f)), ok, tid, f[DEDICATED])
                          for (f, ok), tid in zip(r["cands"], r["ids"])), key=lambda t: -t[0])
         r["top_id"] = scored[0][2]
         margin = scored[0][0] - scored[1][0] if len(scored) > 1 else MARGIN_CAP
-        out.append((scored[0][0], margin, scored[0][1], i))
+        out.append((scored[0][0], margin, scored[0][1], i, scored[0][3]))
     return out
 
 
@@ -232,7 +234,7 @@ def evaluate(cal: Calibration, rows: list[dict]) -> dict:
             continue
         beta = [w[f] for f in FEATURES]
         tops = top_choices(mine, beta)
-        confs = [cal.confidence(facet, t[0], t[1]) for t in tops]
+        confs = [cal.confidence(facet, t[0], t[1], bool(t[4])) for t in tops]
         thr = cal.emit_threshold(facet)
         kept = [(c, t[2]) for t, c in zip(tops, confs) if c >= thr]
         tp = sum(ok for _, ok in kept)

@@ -44,8 +44,8 @@ def nightly(warehouse: str | None = None, snapshot: str | None = None,
             client = NCBIClient(config)
             for source in sources:
                 window = window_for(con, source, config, today)
-                run_id = start_run(con, "nightly", source, {"window": [str(window.start),
-                                                                        str(window.end)]})
+                run_id = start_run(con, "nightly", source, {"window_start": window.start,
+                                                            "window_end": window.end})
                 try:
                     stats = tasks.harvest_source(con, client, config, source, window, run_id)
                 except Exception as exc:

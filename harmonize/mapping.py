@@ -37,6 +37,11 @@ class MapStats:
     per_facet: dict[str, int] = field(default_factory=dict)
 
     @property
+    def records(self) -> int:
+        """Input lines read (alias of ``lines``)."""
+        return self.lines
+
+    @property
     def samples_per_second(self) -> float:
         """Throughput of the run."""
         return self.lines / self.seconds if self.seconds else 0.0
@@ -49,7 +54,8 @@ def _below(ann: Annotation, threshold: float) -> Annotation:
 
 
 def map_record(record: dict[str, Any], grounder: Grounder,
-               min_confidence: float | None = None) -> dict[str, Any]:
+               min_confidence: float | None = None,
+               with_candidates: bool = False) -> dict[str, Any]:
     """Annotate one input record (a dict with ``accession``/``attributes``/``text``)."""
     attrs = record.get("attributes") or {}
     if not isinstance(attrs, dict):
@@ -62,20 +68,26 @@ def map_record(record: dict[str, Any], grounder: Grounder,
     for a in anns:
         thr = (grounder.calibration.emit_threshold(a.facet) if min_confidence is None
                else min_confidence)
-        out.append(_below(a, thr).to_json())
+        out.append(_below(a, thr).to_json(with_candidates=with_candidates))
     return {"accession": record.get("accession"), "annotations": out}
 
 
 def map_records(records: Iterable[dict[str, Any]], grounder: Grounder,
-                min_confidence: float | None = None) -> Iterator[dict[str, Any]]:
+                min_confidence: float | None = None,
+                with_candidates: bool = False) -> Iterator[dict[str, Any]]:
     """Lazily annotate records, one output dict per input record."""
     for rec in records:
-        yield map_record(rec, grounder, min_confidence)
+        yield map_record(rec, grounder, min_confidence, with_candidates)
 
 
 def map_jsonl(in_path_or_fh: str | Path | IO[str], out_fh: IO[str], grounder: Grounder,
-              progress: bool = True, min_confidence: float | None = None) -> MapStats:
-    """Map a JSONL file (or open text handle) to ``out_fh``; see the module docstring."""
+              progress: bool = True, min_confidence: float | None = None,
+              with_candidates: bool = False) -> MapStats:
+    """Map a JSONL file (or open text handle) to ``out_fh``; see the module docstring.
+
+    ``with_candidates`` adds the top candidates to every annotation (unmapped ones always
+    carry them).
+    """
     stats = MapStats()
     start = time.perf_counter()
     own = isinstance(in_path_or_fh, (str, Path))
@@ -86,7 +98,7 @@ def map_jsonl(in_path_or_fh: str | Path | IO[str], out_fh: IO[str], grounder: Gr
             if not line.strip():
                 continue
             stats.lines += 1
-            result = _one_line(line, n, grounder, min_confidence)
+            result = _one_line(line, n, grounder, min_confidence, with_candidates)
             if "error" in result:
                 stats.errors += 1
             for a in result.get("annotations", ()):
@@ -101,12 +113,14 @@ def map_jsonl(in_path_or_fh: str | Path | IO[str], out_fh: IO[str], grounder: Gr
     finally:
         if own:
             fh.close()
+        if bar and stats.lines >= 500:
+            bar(stats.lines, end=True)
     stats.seconds = time.perf_counter() - start
     return stats
 
 
-def _one_line(line: str, n: int, grounder: Grounder,
-              min_confidence: float | None) -> dict[str, Any]:
+def _one_line(line: str, n: int, grounder: Grounder, min_confidence: float | None,
+              with_candidates: bool = False) -> dict[str, Any]:
     try:
         rec = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -116,7 +130,7 @@ def _one_line(line: str, n: int, grounder: Grounder,
         return {"accession": acc, "line": n,
                 "error": f"line {n}: expected an object with a string 'accession'"}
     try:
-        return map_record(rec, grounder, min_confidence)
+        return map_record(rec, grounder, min_confidence, with_candidates)
     except ValueError as exc:
         return {"accession": rec["accession"], "line": n, "error": f"line {n}: {exc}"}
 
@@ -126,7 +140,7 @@ def _progress(enabled: bool):
         return None
     import sys
 
-    def report(done: int) -> None:
-        print(f"\rmapped {done} samples", end="", file=sys.stderr, flush=True)
+    def report(done: int, end: bool = False) -> None:
+        print(f"\rmapped {done} samples", end="\n" if end else "", file=sys.stderr, flush=True)
 
     return report

@@ -18,6 +18,7 @@ def _offline(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.delenv("HARMONIZE_EMBEDDING_MODEL", raising=False)
     monkeypatch.delenv("HARMONIZE_EMBEDDING_DTYPE", raising=False)
+    monkeypatch.delenv("HARMONIZE_EMBEDDING_THREADS", raising=False)
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +60,7 @@ def test_batched_search_and_k_larger_than_index(index):
 @pytest.mark.slow
 def test_warm_build_reads_cache_without_model(index, tmp_path):
     assert index.path is not None and index.path.is_file() and not index.from_cache
+    assert index.n_encoded == len(TEXTS)
     stored = np.load(index.path)
     assert stored.dtype == np.float16 and stored.shape == index.vectors.shape
     embedding.clear_model_cache()
@@ -124,3 +126,31 @@ def test_float32_and_bfloat16_agree(index):
     # the index records the dtype it was built with (part of its cache key)
     assert index.dtype in ("float32", "bfloat16")
     assert index.path == cache_path(TEXTS, "tiny", index.model, index.path.parents[1], index.dtype)
+
+
+@pytest.mark.slow
+def test_cold_build_reuses_vectors_of_earlier_builds(index):
+    cache_dir = index.path.parents[1]
+    assert index.path.with_suffix(".texts.json").is_file()
+    grown = TEXTS[:6] + ["pancreas"] + TEXTS[6:]
+    idx = EmbeddingIndex.build(grown, cache_key="tiny-next-version", cache_dir=cache_dir)
+    assert not idx.from_cache and idx.n_encoded == 1  # only the new string met the model
+    assert idx.path != index.path and idx.path.is_file()
+    for i, text in enumerate(grown):
+        if text in TEXTS:
+            assert np.allclose(idx.vectors[i], index.vectors[TEXTS.index(text)], atol=2e-3)
+    assert grown[idx.search(["pancreatic tissue"], k=1)[0][0][0]] == "pancreas"
+    # the grown list is now cached under its own key
+    again = EmbeddingIndex.build(grown, cache_key="tiny-next-version", cache_dir=cache_dir)
+    assert again.from_cache and again.n_encoded == 0
+
+
+def test_torch_threads(monkeypatch):
+    import os
+
+    assert 1 <= embedding.torch_threads() <= len(os.sched_getaffinity(0))
+    monkeypatch.setenv("HARMONIZE_EMBEDDING_THREADS", "3")
+    assert embedding.torch_threads() == 3
+    monkeypatch.setenv("HARMONIZE_EMBEDDING_THREADS", "zero")
+    with pytest.raises(ConfigError, match="zero"):
+        embedding.torch_threads()

@@ -61,8 +61,10 @@ def test_harmonized_name_wins():
 def test_key_classes():
     [ded, *_] = field_values({"tissue": "liver"})
     assert key_class(ded) == "dedicated"
-    scan = field_values({"title": "liver"})[0]
+    scan = field_values({"source_name": "liver"})[0]
     assert key_class(scan) == "scan"
+    title = field_values({"title": "liver"})[0]
+    assert key_class(title) == "title"
     other = field_values({"weird key": "liver"})[0]
     assert key_class(other) == "other"
 

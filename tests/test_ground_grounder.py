@@ -95,7 +95,8 @@ def test_lexicon_facets_and_kinds(lex):
     assert not lex.lookup("tissue", "post juvenile adult stage")  # life stages leave tissue
     assert not lex.lookup("tissue", "multicellular organism")
     assert not lex.lookup("cell_type", "cell")  # culture-state/root classes are no cell type
-    assert ("MONDO:0018874", "abbreviation") in lex.lookup("disease", "aml")
+    assert ("MONDO:0000170", "abbreviation") in lex.lookup("disease", "mac")
+    assert ("MONDO:0018874", "curated_abbreviation") in lex.lookup("disease", "aml")
     assert lex.lookup("cell_type", "tcell")  # glued spelling of bag-of-words text
 
 
@@ -279,3 +280,24 @@ def test_sex_words(grounder):
     assert anns["sex"] in ("PATO:0000383", "PATO:0000384")
     assert grounder.ground_value("sex", "female", "sex").term_id == "PATO:0000383"
     assert grounder.ground_value("sex", "M", "sex").term_id == "PATO:0000384"
+
+
+def test_unknown_key_counts_as_dedicated_in_ground_value(grounder):
+    ann = grounder.ground_value("tissue", "vastus laterallis muscle", "explain")
+    assert ann.term_id == "UBERON:0001379" and ann.method == "fuzzy"
+    scanned = grounder.ground_value("tissue", "vastus laterallis muscle", "title")
+    assert scanned.term_id is None  # ambiguous keys are only scanned, never fuzzy-matched
+
+
+def test_cell_words_around_a_cell_line_name(grounder):
+    for value in ("HEK-293 cells", "HeLa cell line", "human HeLa cells"):
+        ann = grounder.ground_value("cell_line", value, "cell line")
+        assert ann.method == "exact" and ann.term_id in ("CVCL:0045", "CVCL:0030")
+
+
+def test_library_texts_give_the_assay(grounder):
+    pytest.importorskip("harmonize.assay")
+    anns = grounder.annotate({"tissue": "liver"}, None,
+                             {"library_strategy": "RNA-Seq", "library_source": "TRANSCRIPTOMIC"})
+    assay = [a for a in anns if a.facet == "assay"]
+    assert assay and all(a.term_id and a.term_id.startswith("EFO:") for a in assay)

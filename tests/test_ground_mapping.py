@@ -82,3 +82,12 @@ def test_output_is_scorable(grounder, tmp_path):
         for a in obj["annotations"]:
             assert a["term_id"] is None or ":" in a["term_id"]
             assert isinstance(a["confidence"], float)
+
+
+def test_with_candidates_and_stats(grounder):
+    out = io.StringIO()
+    stats = map_jsonl(io.StringIO(json.dumps(RECORDS[0]) + "\n"), out, grounder, progress=False,
+                      with_candidates=True)
+    line = json.loads(out.getvalue())
+    assert all("candidates" in a for a in line["annotations"])
+    assert stats.records == stats.lines == 1 and stats.annotations == 2

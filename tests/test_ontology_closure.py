@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harmonize.ontology.closure import ancestor_distances, closure_rows, term_rows
+from harmonize.ontology.closure import ancestor_distances, closure_rows, synonym_rows, term_rows
 from harmonize.ontology.obo import load_obo
 from harmonize.ontology.snapshot import load_snapshot
 
@@ -63,3 +63,11 @@ def test_ancestor_distances_shortest_and_cycles():
     assert got["x"] == {"y": 1} and got["y"] == {"x": 1}
     assert got["s"] == {"d": 1}
     assert got["d"] == {}
+
+
+def test_synonym_rows():
+    ont = load_obo(DATA / "mini_uberon.obo")
+    rows = list(synonym_rows(ont))
+    assert len(rows) == len(set(rows)) == sum(len(t.synonyms) for t in ont.terms.values())
+    assert ("UBERON:0002107", "hepar") in rows and ("UBERON:0001133", "heart muscle") in rows
+    assert all(tid in ont.terms for tid, _ in rows)

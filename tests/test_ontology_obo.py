@@ -128,6 +128,17 @@ def test_owl_rdfxml(caplog):
     assert len(summaries) == 1 and "warning" in summaries[0].getMessage()
 
 
+def test_obo_json_with_undeclared_part_of():
+    dv = load_obo(DATA / "mini_hsapdv.json")
+    assert dv.name == "HsapDv" and dv.version == "2099-04-04"
+    cs1 = dv.terms["HsapDv:0000003"]
+    assert cs1.label == "Carnegie stage 01"
+    assert set(cs1.synonyms) == {("1-cell stage", "narrow"), ("zygote stage", "broad")}
+    # BFO_0000050 edges count as part_of even though the file declares no such property
+    assert cs1.ancestors == {"HsapDv:0000002": 1, "HsapDv:0000000": 2, "HsapDv:0000001": 3}
+    assert dv.terms["HsapDv:0000099"].obsolete
+
+
 def test_gzipped_file(tmp_path):
     gz = tmp_path / "mini_mondo.obo.gz"
     with (DATA / "mini_mondo.obo").open("rb") as src, gzip.open(gz, "wb") as dst:
@@ -155,6 +166,14 @@ def test_not_an_ontology(tmp_path):
     bad = tmp_path / "notes.txt"
     bad.write_text("just some words\nnot an ontology\n")
     with pytest.raises(OntologyError, match="notes.txt"):
+        load_obo(bad)
+
+
+def test_is_a_to_undeclared_term(tmp_path):
+    bad = tmp_path / "dangling.obo"
+    bad.write_text("format-version: 1.2\nontology: x\n\n[Term]\nid: X:1\nname: one\n"
+                   "is_a: X:2\n")
+    with pytest.raises(OntologyError, match=r"dangling.obo.*undeclared entity 'X:2'"):
         load_obo(bad)
 
 

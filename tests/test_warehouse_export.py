@@ -146,6 +146,9 @@ def test_values_are_parameters_not_sql(wh, tmp_path):
     res = export_cohort(db, out, tissue=[LIVER], organism="x' OR '1'='1", min_confidence=0)
     assert res.n_samples == 0
     assert run_query(db, "SELECT count(*) AS n FROM samples")["n"][0] == N
+    everyone = export_cohort(db, out, organism="homo sapiens", source="geo")
+    assert everyone.n_samples == N
+    assert export_cohort(db, out, organism="9606", source="biosample").n_samples == 0
 
 
 @pytest.mark.parametrize("sql", [
@@ -171,7 +174,7 @@ def test_query_formats(wh, tmp_path):
     assert buf.getvalue().splitlines()[0] == "sample_id,tissue_id"
     buf = io.StringIO()
     write_result(df, "json", buf)
-    assert json.loads(buf.getvalue().splitlines()[0])["sample_id"] == "GSM7000"
+    assert [r["sample_id"] for r in json.loads(buf.getvalue())] == ["GSM7000"]
     buf = io.StringIO()
     write_result(df, "table", buf)
     assert "GSM7000" in buf.getvalue() and "1 row" in buf.getvalue()

@@ -106,7 +106,8 @@ def test_link_record_merges_gsm_and_srs_samples_keeping_everything(con):
     assert stats.merged == 2 and stats.samples == 0
     assert con.execute("SELECT sample_id, sources FROM samples").fetchall() == [
         ("SAMN4001", ["biosample", "geo", "sra"])]
-    assert con.execute("SELECT count(*) FROM sample_attributes").fetchall()[0][0] == attrs_before + 2
+    attrs_after = con.execute("SELECT count(*) FROM sample_attributes").fetchall()[0][0]
+    assert attrs_after == attrs_before + 2
     for table in ("sample_attributes", "runs", "records", "libraries", "sample_accessions"):
         ids = {r[0] for r in con.execute(f"SELECT DISTINCT sample_id FROM {table}").fetchall()}
         assert ids == {"SAMN4001"}, table
@@ -193,3 +194,64 @@ def test_parsed_real_records_load_idempotently(tmp_path):
     again = upsert_records(c, records)
     assert again.inserted == 0 and again.updated == 0
     assert counts(c) == before and before["samples"] >= 1
+
+
+def test_readme_documents_every_table_that_exists(tmp_path):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "warehouse" / "README.md").read_text()
+    documented = set(re.findall(r"^\| (?:view )?`(\w+)`", readme, flags=re.M))
+    c = duckdb.connect(str(tmp_path / "d.duckdb"))
+    migrate(c)
+    actual = {r[0] for r in c.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+    assert documented == actual - {"schema_migrations"}
+
+
+def test_changed_and_merged_samples_come_back_for_annotation(con):
+    from harmonize.models import Annotation
+    from harmonize.warehouse.annotations import replace_annotations, samples_to_annotate
+
+    upsert_records(con, [geo_record(1), sra_record(1, biosample=False), geo_record(2)])
+    todo = {s.sample_id: s for s in samples_to_annotate(con, "v1")}
+    assert set(todo) == {"GSM1001", "SRS3001", "GSM1002"}
+    assert todo["SRS3001"].library["library_layout"] == "PAIRED"
+    ann = Annotation("tissue", "UBERON:0002107", "liver", 0.9, "exact", "accepted", "tissue",
+                     "liver", lexicon_version="v1")
+    replace_annotations(con, list(todo), [(sid, ann) for sid in todo])
+    assert list(samples_to_annotate(con, "v1")) == []
+    upsert_records(con, [biosample_link(1)])  # merges GSM1001 + SRS3001 into SAMN4001
+    todo = list(samples_to_annotate(con, "v1"))
+    assert [s.sample_id for s in todo] == ["SAMN4001"]
+    assert todo[0].attributes["tissue"] == "liver biopsy; liver"  # ordered by source, record
+    assert con.execute("SELECT count(*) FROM annotations WHERE sample_id = 'SAMN4001'"
+                       ).fetchall()[0][0] == 2
+    upsert_records(con, [geo_record(2, tissue="kidney")])
+    assert [s.sample_id for s in samples_to_annotate(con, "v1")] == ["GSM1002", "SAMN4001"]
+    replace_annotations(con, ["SAMN4001", "GSM1002"], [("SAMN4001", ann), ("GSM1002", ann)])
+    assert con.execute("SELECT sample_id, count(*) FROM annotations GROUP BY 1 ORDER BY 1"
+                       ).fetchall() == [("GSM1002", 1), ("SAMN4001", 1)]
+    assert list(samples_to_annotate(con, "v1")) == []
+
+
+def test_run_named_by_a_second_record_is_stored_once(con):
+    first = SampleRecord("sra", "SRX1", ("SRX1", "SRS1"), runs=(Run("SRR1", "SRX1", 10),))
+    second = SampleRecord("sra", "SRX2", ("SRX2", "SRS2"), runs=(Run("SRR1", "SRX2", 12),))
+    upsert_records(con, [first])
+    stats = upsert_records(con, [second])
+    assert (stats.inserted, stats.samples) == (1, 0)  # the shared run: one sample
+    assert con.execute("SELECT sample_id FROM samples").fetchall() == [("SRS1",)]
+    assert con.execute("SELECT run_accession, experiment, sample_id, total_spots FROM runs"
+                       ).fetchall() == [("SRR1", "SRX2", "SRS1", 12)]
+
+
+def test_samples_without_annotations_are_not_picked_again(con):
+    from harmonize.warehouse.annotations import replace_annotations, samples_to_annotate
+
+    upsert_records(con, [geo_record(5)])
+    assert [s.sample_id for s in samples_to_annotate(con, "v9")] == ["GSM1005"]
+    replace_annotations(con, ["GSM1005"], [])  # nothing to annotate, no version known
+    assert list(samples_to_annotate(con, "v9")) == []
+    assert [s.sample_id for s in samples_to_annotate(con, "v9", only_changed=False)] == [
+        "GSM1005"]

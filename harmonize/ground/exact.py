@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from harmonize.ground.lexicon import KIND_RANK, Lexicon
-from harmonize.ground.normalize import compact, variants
+from harmonize.ground.normalize import compact, fold, normalize, variants
+
+_CELL_WORDS = re.compile(r"\b(cells?|cell lines?|lines?|human)\b")
 from harmonize.models import Candidate
 
 
@@ -22,9 +26,16 @@ def match_exact(lex: Lexicon, facet: str, text: str) -> list[Candidate]:
             break
     if not out and facet == "cell_line":
         key = compact(text)
+        if key not in lex.compact_names:  # "HEK-293 cells", "HeLa cell line"
+            key = compact(_CELL_WORDS.sub(" ", fold(text)))
         entries = lex.compact_names.get(key, ()) if len(key) >= 2 else ()
+        norm = normalize(text)
         for tid, kind in entries:
-            _keep(out, lex, tid, kind, key, stripped=False, n_same=len(entries), compact=True)
+            # a spelling that matches exactly ('HAP1' = 'HAP1') beats one equal only
+            # without separators ('HAP1' ~ 'HAP-1')
+            same = normalize(lex.terms[tid].label) == norm if tid in lex.terms else False
+            _keep(out, lex, tid, kind, key, stripped=not same, n_same=len(entries),
+                  compact=True)
     return sorted(out.values(), key=lambda c: -c.similarity)
 
 

@@ -24,7 +24,10 @@ SCAN_FACETS: tuple[str, ...] = ("tissue", "cell_type", "disease", "cell_line", "
 #: Dedicated keys of these facets are also searched for cell-line names ("cell type: K562").
 ALSO_CELL_LINE = frozenset({"cell_type", "tissue"})
 #: Key classes, strongest evidence first; the grounder uses them as a prior.
-KEY_CLASSES = ("dedicated", "scan", "other", "text")
+KEY_CLASSES = ("dedicated", "scan", "title", "other", "text")
+#: Scanned keys that hold a free sentence or a submitter's label (codes there are often not
+#: cell lines: "KO1", "rep2", "D13").
+TITLE_KEYS = frozenset({"title", "description", "sample description", "sample title"})
 _SUFFIX = re.compile(r"\s+(ch\d+|\d+)$")
 
 
@@ -92,10 +95,13 @@ def field_values(attributes: Mapping[str, str], text: str | None = None,
 
 
 def key_class(value: FieldValue, table: Mapping[str, str] | None = None) -> str:
-    """``dedicated``, ``scan`` (a known ambiguous key), ``other`` (unknown key) or ``text``."""
+    """``dedicated``, ``scan`` (a known ambiguous key), ``title`` (a title or description),
+    ``other`` (unknown key) or ``text``."""
     if value.source_key == "text":
         return "text"
     if not value.scanned:
         return "dedicated"
+    if norm_key(value.source_key) in TITLE_KEYS:
+        return "title"
     role = key_role(value.source_key, table)
     return "scan" if role in ("scan", *FACETS) else "other"

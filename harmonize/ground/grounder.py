@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from functools import lru_cache
 
 from harmonize.ground.calibrate import MARGIN_CAP, Calibration, load_calibration
 from harmonize.ground.exact import match_exact
@@ -59,25 +60,35 @@ class Grounder:
 
     # ------------------------------------------------------------------ candidates
     def candidates(self, value: FieldValue, kclass: str | None = None) -> tuple[Candidate, ...] | None:
-        """Candidates for one field value; ``None`` when a curator rejected the text."""
+        """Candidates for one field value; ``None`` when a curator rejected the text.
+
+        Overrides are looked up before the memo and never memoized, so a decision loaded after
+        a value was cached (``harmonize curate``) still wins.
+        """
+        if self.overrides:
+            override = self.overrides.get(override_key(value.facet, value.text))
+            if override is not None:
+                return self._curated(override, value.text)
         kclass = kclass or key_class(value)
-        memo_key = (value.facet, kclass, normalize(value.text))
+        memo_key = (value.facet, kclass, _normalized(value.text))
         if memo_key in self._memo:
             return self._memo[memo_key]
         found = self._match(value.facet, value.text, kclass)
         self._memo[memo_key] = found
         return found
 
-    def _match(self, facet: str, text: str, kclass: str) -> tuple[Candidate, ...] | None:
-        override = self.overrides.get(override_key(facet, text))
-        if override is not None:
-            if override == REJECT:
-                return None
-            info = self.lexicon.term(override)
-            return (Candidate(term_id=override, term_label=info.label if info else override,
-                              method="curated", matched_text=normalize(text),
-                              match_kind="curated", similarity=1.0),)
-        found = match_exact(self.lexicon, facet, text)
+    def _curated(self, term_id: str, text: str) -> tuple[Candidate, ...] | None:
+        if term_id == REJECT:
+            return None
+        info = self.lexicon.term(term_id)
+        return (Candidate(term_id=term_id, term_label=info.label if info else term_id,
+                          method="curated", matched_text=normalize(text),
+                          match_kind="curated", similarity=1.0),)
+
+    def _match(self, facet: str, text: str, kclass: str) -> tuple[Candidate, ...]:
+        # a scanned value may be a whole cell-line name only if it looks like one ("48h" not)
+        whole = kclass == "dedicated" or facet != "cell_line"
+        found = match_exact(self.lexicon, facet, text) if whole else []
         if not found:
             found = mention_candidates(self.lexicon, facet, text)
         if kclass == "dedicated":
@@ -114,9 +125,12 @@ class Grounder:
 
     # ------------------------------------------------------------------ grounding
     def ground_value(self, facet: str, text: str, source_key: str = "value") -> Annotation:
-        """Ground one value for one facet (a dedicated key unless the key is ambiguous)."""
-        role = key_role(source_key)
-        value = FieldValue(facet, text, source_key, scanned=role != facet)
+        """Ground one value for one facet.
+
+        The value counts as a dedicated field unless ``source_key`` is an ambiguous key
+        (``title``, ``source_name``...) or the key of another facet.
+        """
+        value = FieldValue(facet, text, source_key, scanned=_scanned(facet, source_key))
         if is_null(text):
             return self._unmapped(facet, value, ())
         return self._decide(facet, [value]) or self._unmapped(facet, value, ())
@@ -142,7 +156,9 @@ class Grounder:
                 continue
             out.append(ann)
         if library:
-            out.extend(_assay(library))
+            assay = _assay(library)
+            if assay:  # the library-prep rules know more than an "assay" attribute
+                out = [a for a in out if a.facet != "assay"] + assay
         return out
 
     def rank(self, facet: str, values: Iterable[FieldValue]
@@ -188,7 +204,7 @@ class Grounder:
         if top.method == "curated":
             conf = 1.0
         else:
-            conf = self.calibration.confidence(facet, top_s, margin)
+            conf = self.calibration.confidence(facet, top_s, margin, dedicated=not v.scanned)
         cands = tuple(replace(c, score=round(s, 4), features=dict(f, margin=margin))
                       for s, c, _, f in ranked[:5])
         status = "accepted" if conf >= self.calibration.accept else "needs_review"
@@ -202,8 +218,7 @@ class Grounder:
     # ------------------------------------------------------------------ explain & cache
     def explain(self, text: str, facet: str, source_key: str = "value") -> list[Candidate]:
         """Ranked candidates with their score parts (``features`` holds ``part:<name>``)."""
-        role = key_role(source_key)
-        value = FieldValue(facet, text, source_key, scanned=role != facet)
+        value = FieldValue(facet, text, source_key, scanned=_scanned(facet, source_key))
         kclass = key_class(value)
         weights = self.calibration.weights(facet)
         out = []
@@ -234,6 +249,16 @@ class Grounder:
             self._memo[(row["facet"], row["key_class"], row["norm_text"])] = cands
             n += 1
         return n
+
+
+def _scanned(facet: str, source_key: str) -> bool:
+    role = key_role(source_key)
+    return role not in (facet, "other", "skip")
+
+
+@lru_cache(maxsize=200_000)
+def _normalized(text: str) -> str:
+    return normalize(text)
 
 
 def _log(n: int) -> float:

@@ -21,6 +21,7 @@ replacement).
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import os
 import pickle
@@ -34,10 +35,11 @@ from harmonize.errors import OntologyError
 from harmonize.ground.normalize import NORMALIZER_VERSION, compact, normalize
 from harmonize.ontology.model import OntologyData
 
-LEXICON_FORMAT = "6"
+LEXICON_FORMAT = "9"
 ONTOLOGIES_DIR = Path(__file__).resolve().parents[2] / "ontologies"
 SYNONYMS_PATH = ONTOLOGIES_DIR / "synonyms.tsv"
 HEALTHY = "PATO:0000461"
+KEEP_CACHED = 3  # lexicon versions kept in the cache folder
 LIFE_STAGE_ROOT = "UBERON:0000105"
 ORGANISM_ROOT = "UBERON:0000468"
 ASSAY_ROOT = "EFO:0002694"
@@ -48,7 +50,7 @@ CL_NOT_CELL_TYPE = frozenset({
 })
 #: Ranking of name kinds (higher is more trustworthy).
 KIND_RANK = {"curated": 5, "label": 4, "healthy": 4, "synonym": 3, "curated_abbreviation": 3,
-             "variant": 2, "abbreviation": 2, "composed": 3, "former": 1}
+             "variant": 2, "abbreviation": 2, "composed": 3, "adjective": 2, "former": 1}
 
 Entry = tuple[str, str]  # (term_id, kind)
 
@@ -135,8 +137,12 @@ def _facet_of(ont: str, tid: str, data: OntologyData) -> str | None:
 
 
 def _synonym_kind(text: str) -> str:
+    """``abbreviation`` for short capitals ("AML") and any one-word synonym of up to 4
+    characters ("cdc"), else ``synonym``."""
     letters = [c for c in text if c.isalpha()]
     if letters and len(text) <= 6 and all(c.isupper() for c in letters):
+        return "abbreviation"
+    if len(text) <= 4 and " " not in text.strip():
         return "abbreviation"
     return "synonym"
 
@@ -169,7 +175,12 @@ def _cell_line_variants(label: str) -> list[str]:
     parts = [p for p in _SEGMENT.split(label) if p]
     n = len(parts)
     ends = [n, n - 1] if n > 1 and parts[-1].isalpha() else [n]
-    for i in range(n):
+    starts = [0]
+    for i in range(1, n):  # only alphabetic prefixes may go ("NCI-", "SK-N-", "hTERT-")
+        if not parts[i - 1].isalpha():
+            break
+        starts.append(i)
+    for i in starts:
         for j in ends:
             if (i, j) == (0, n) or j <= i:
                 continue
@@ -225,8 +236,7 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
                         slot = compact_names[key]
                         if KIND_RANK[kind] > KIND_RANK.get(slot.get(tid, ""), -1):
                             slot[tid] = kind
-                add(facet, t.label, tid, "label")
-                continue
+                continue  # cell lines are looked up by their compact form only
             add(facet, t.label, tid, "label")
             for text, _ in t.synonyms:
                 add(facet, text, tid, _synonym_kind(text))
@@ -281,8 +291,12 @@ def load_lexicon(*, rebuild: bool = False, directory: Path | None = None,
     path = (directory or cache_dir()) / f"lexicon-{version}.pkl"
     if path.exists() and not rebuild:
         try:
-            with path.open("rb") as fh:
-                lex = pickle.load(fh)
+            gc.disable()  # unpickling a million small objects is much faster without gc
+            try:
+                with path.open("rb") as fh:
+                    lex = pickle.load(fh)
+            finally:
+                gc.enable()
             if isinstance(lex, Lexicon) and lex.version == version:
                 return lex
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
@@ -293,4 +307,12 @@ def load_lexicon(*, rebuild: bool = False, directory: Path | None = None,
     with tmp.open("wb") as fh:
         pickle.dump(lex, fh, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)
+    _prune(path.parent, keep=KEEP_CACHED)
     return lex
+
+
+def _prune(directory: Path, keep: int) -> None:
+    """Remove all but the ``keep`` most recent cached lexicons (each is ~50 MB)."""
+    files = sorted(directory.glob("lexicon-*.pkl"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[keep:]:
+        old.unlink(missing_ok=True)

@@ -43,6 +43,7 @@ class Mention:
     start: int  # token index
     n_tokens: int
     n_same_name: int
+    nested: bool = False  # found inside a longer match
 
 
 def find_mentions(lex: Lexicon, facet: str, text: str) -> tuple[list[Mention], int]:
@@ -61,6 +62,7 @@ def find_mentions(lex: Lexicon, facet: str, text: str) -> tuple[list[Mention], i
             if not entries or not _usable(key, n, entries, upper):
                 continue
             out.extend(Mention(tid, kind, key, i, n, len(entries)) for tid, kind in entries)
+            out.extend(_nested(names, toks, i, n, upper))
             i += n
             break
         else:
@@ -106,6 +108,18 @@ def composed_mentions(lex: Lexicon, text: str, toks: list[str]) -> list[Mention]
     return out
 
 
+def _nested(names, toks: list[str], i: int, n: int, upper: set[str]) -> list[Mention]:
+    """The longest name that starts a longer match ('hippocampus' in 'hippocampus layer'):
+    bag-of-words text glues unrelated words into phrases."""
+    for m in range(n - 1, 0, -1):
+        key = " ".join(toks[i:i + m])
+        entries = names.get(key)
+        if entries and _usable(key, m, entries, upper):
+            return [Mention(tid, kind, key, i, m, len(entries), nested=True)
+                    for tid, kind in entries]
+    return []
+
+
 def _usable(key: str, n: int, entries: tuple[tuple[str, str], ...], upper: set[str]) -> bool:
     """Whether a name found in running text may count as a mention.
 
@@ -131,7 +145,8 @@ def _cell_line_mentions(lex: Lexicon, text: str) -> tuple[list[Mention], int]:
         for n in range(min(4, len(raw) - i), 0, -1):
             key = "".join(raw[i:i + n])
             entries = lex.compact_names.get(key)
-            if not entries or not _plausible_cell_line(lex, key, raw[i:i + n]):
+            if (not entries or not _plausible_cell_line(lex, key, raw[i:i + n])
+                    or _cell_type_code(lex, key)):
                 continue
             out.extend(Mention(tid, kind, key, i, n, len(entries)) for tid, kind in entries)
             i += n
@@ -156,6 +171,11 @@ def _plausible_cell_line(lex: Lexicon, key: str, parts: list[str]) -> bool:
                                                           "dev_stage", "sex"))
 
 
+def _cell_type_code(lex: Lexicon, key: str) -> bool:
+    """'Th1' is a cell type when 'th1 cell' is one."""
+    return f"{key} cell" in lex.names.get("cell_type", {})
+
+
 def mention_candidates(lex: Lexicon, facet: str, text: str) -> list[Candidate]:
     """One candidate per mentioned term, with the features used to pick the sample's term."""
     mentions, n_tok = find_mentions(lex, facet, text)
@@ -171,7 +191,7 @@ def mention_candidates(lex: Lexicon, facet: str, text: str) -> list[Candidate]:
         info = lex.term(tid)
         if info is None:
             continue
-        best = max(ms, key=lambda m: (KIND_RANK.get(m.kind, 0), m.n_tokens))
+        best = max(ms, key=lambda m: (not m.nested, KIND_RANK.get(m.kind, 0), m.n_tokens))
         has_desc = any(lex.is_ancestor(tid, o) for o in term_ids if o != tid)
         has_anc = any(lex.is_ancestor(o, tid) for o in term_ids if o != tid)
         starts = {m.start for m in ms}
@@ -189,6 +209,7 @@ def mention_candidates(lex: Lexicon, facet: str, text: str) -> list[Candidate]:
             "n_terms_mentioned": float(n_terms),
             "len_name": float(len(best.name)),
             "has_digit": float(any(c.isdigit() for c in best.name)),
+            "nested": float(all(m.nested for m in ms)),
             "single_synonym": float(best.n_tokens == 1 and best.kind not in (
                 "label", "curated", "curated_abbreviation")),
             "text_tokens": float(n_tok),

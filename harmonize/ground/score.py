@@ -16,22 +16,23 @@ from harmonize.models import Candidate
 #: Feature names, in the order of the fitted vectors.
 FEATURES: tuple[str, ...] = (
     "bias", "m_exact", "m_fuzzy", "m_embedding", "m_mention", "m_curated",
-    "key_dedicated", "key_scan", "key_other", "key_text",
+    "key_dedicated", "key_scan", "key_title", "key_other", "key_text",
     "similarity", "kind_rank", "log_same_name", "stripped",
     "log_count", "first_pos", "n_tokens", "has_descendant_mention", "has_ancestor_mention",
     "log_n_desc", "depth", "log_terms_mentioned", "has_digit", "log_fields", "short_name", "legacy_id",
-    "single_synonym",
+    "single_synonym", "nested",
 )
 
 #: Hand-set weights (used when no fitted table exists for a facet).
 DEFAULT_WEIGHTS: dict[str, float] = {
     "bias": -2.0, "m_exact": 2.0, "m_fuzzy": 0.5, "m_embedding": -0.5, "m_mention": 0.0,
-    "m_curated": 6.0, "key_dedicated": 2.0, "key_scan": 0.5, "key_other": -0.5,
+    "m_curated": 6.0, "key_dedicated": 2.0, "key_scan": 0.5, "key_title": 0.0, "key_other": -0.5,
     "key_text": 0.0, "similarity": 1.0, "kind_rank": 0.3, "log_same_name": -1.0,
     "stripped": -0.3, "log_count": 1.0, "first_pos": -0.5, "n_tokens": 0.3,
     "has_descendant_mention": -1.0, "has_ancestor_mention": 0.3, "log_n_desc": -0.2,
     "depth": 0.02, "log_terms_mentioned": -0.3, "has_digit": 0.3, "log_fields": 0.5,
     "short_name": -0.5, "legacy_id": 0.5, "single_synonym": -0.5,
+    "nested": -0.5,
 }
 
 METHOD_FEATURE = {"exact": "m_exact", "fuzzy": "m_fuzzy", "embedding": "m_embedding",
@@ -60,6 +61,7 @@ def feature_vector(c: Candidate, key_class: str) -> dict[str, float]:
     out["has_digit"] = float(any(ch.isdigit() for ch in c.matched_text))
     out["log_fields"] = math.log(max(f.get("n_fields", 1.0), 1.0))
     out["single_synonym"] = f.get("single_synonym", 0.0)
+    out["nested"] = f.get("nested", 0.0)
     out["short_name"] = float(len(c.matched_text.replace(" ", "")) <= 4)
     # Cellosaurus gave all-digit accessions to its first (best known) lines
     out["legacy_id"] = float(c.term_id.startswith("CVCL:") and c.term_id[5:].isdigit())

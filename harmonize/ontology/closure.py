@@ -4,7 +4,8 @@
 distances; :func:`closure_rows` and :func:`term_rows` flatten an
 :class:`~harmonize.ontology.model.OntologyData` into the rows of ``term_ancestors``
 ``(term_id, ancestor_id, distance)`` and ``ontology_terms``
-``(term_id, label, ontology, version, obsolete, replaced_by)``.
+``(term_id, label, ontology, version, obsolete, replaced_by)``; :func:`synonym_rows` gives the
+``(term_id, synonym)`` pairs of ``term_synonyms``.
 """
 
 from __future__ import annotations
@@ -63,3 +64,10 @@ def term_rows(ont: OntologyData) -> Iterator[tuple[str, str, str, str, bool, str
     """``(term_id, label, ontology, version, obsolete, replaced_by)`` for every term."""
     for tid, term in ont.terms.items():
         yield tid, term.label, ont.name, ont.version, term.obsolete, term.replaced_by
+
+
+def synonym_rows(ont: OntologyData) -> Iterator[tuple[str, str]]:
+    """``(term_id, synonym)`` for every distinct synonym text of every term."""
+    for tid, term in ont.terms.items():
+        for text in dict.fromkeys(s for s, _ in term.synonyms):
+            yield tid, text

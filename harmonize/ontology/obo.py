@@ -120,9 +120,9 @@ def _parse(path: Path):  # -> pronto.Ontology (lazy import keeps `import harmoni
         warnings.simplefilter("always")
         try:
             ont = pronto.Ontology(str(path), import_depth=0)
-        except KeyError as exc:  # pronto cannot link an is_a to an undeclared term
-            raise OntologyError(f"cannot read ontology file {path}: is_a to the undeclared "
-                                f"term {exc.args[0]!r}") from exc
+        except KeyError as exc:  # e.g. an is_a to a term the file does not declare
+            raise OntologyError(f"cannot read ontology file {path}: it refers to the "
+                                f"undeclared entity {exc.args[0]!r}") from exc
         except Exception as exc:  # pronto raises SyntaxError, ValueError, TypeError, lxml errors
             raise OntologyError(f"cannot read ontology file {path}: "
                                 f"{type(exc).__name__}: {exc}") from exc
@@ -136,12 +136,26 @@ def _parse(path: Path):  # -> pronto.Ontology (lazy import keeps `import harmoni
     return ont
 
 
-def _parents(term) -> list[str]:
+def _part_of_ids(ont) -> frozenset[str]:
+    """Relation ids that mean part_of in this file (by id or by declared name)."""
+    named = {r.id for r in ont.relationships() if (r.name or "") in _PART_OF}
+    return _PART_OF | named
+
+
+def _relations(term) -> dict[str, set[str]]:
+    """``{relation id: target ids}`` of a pronto term."""
+    try:
+        return {rel.id: set(targets.ids) for rel, targets in term.relationships.items()}
+    except KeyError:  # pronto cannot resolve a relation the file uses without declaring it
+        return {k: set(v) for k, v in term._data().relationships.items()}
+
+
+def _parents(term, part_of: frozenset[str]) -> list[str]:
     """Direct is_a and part_of targets of a pronto term, as raw ids."""
     out = [str(t.id) for t in term.superclasses(distance=1, with_self=False)]
-    for rel, targets in term.relationships.items():
-        if rel.id in _PART_OF or (rel.name or "") in _PART_OF:
-            out.extend(targets.ids)
+    for rel_id, targets in _relations(term).items():
+        if rel_id in part_of:
+            out.extend(sorted(targets))
     return out
 
 
@@ -195,7 +209,8 @@ def load_obo(path: str | Path, name: str | None = None, *,
     ont = _parse(path)
     raw_terms = {curie(str(t.id)): t for t in ont.terms()}
     prefix = _ontology_prefix(list(raw_terms), ont.metadata.ontology, name, path)
-    parents = {tid: [curie(p) for p in _parents(t)] for tid, t in raw_terms.items()}
+    part_of = _part_of_ids(ont)
+    parents = {tid: [curie(p) for p in _parents(t, part_of)] for tid, t in raw_terms.items()}
     closure = ancestor_distances(parents)
     own = prefix + ":"
     terms: dict[str, TermData] = {}

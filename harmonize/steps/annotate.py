@@ -53,7 +53,7 @@ def annotate_samples(con: duckdb.DuckDBPyConnection, grounder: object, only_chan
                                          sample.library):
                 pairs.append((sample.sample_id, ann))
                 stats.by_facet[ann.facet] = stats.by_facet.get(ann.facet, 0) + 1
-        replace_annotations(con, [s.sample_id for s in batch], pairs)
+        replace_annotations(con, [s.sample_id for s in batch], pairs, lexicon_version=version)
         stats.samples += len(batch)
         stats.annotations += len(pairs)
         if on_batch:

@@ -17,12 +17,10 @@ def loaded_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def sync_ontologies(con: duckdb.DuckDBPyConnection, ontologies: Mapping[str, OntologyData]) -> list[str]:
     """Load every ontology whose version differs from the warehouse's; return the names loaded."""
-    from harmonize.ontology.closure import closure_rows, term_rows
-    from harmonize.warehouse.annotations import load_ontology
+    from harmonize.warehouse.terms import load_ontology, ontology_rows
 
     have = loaded_versions(con)
     changed = [name for name, ont in ontologies.items() if have.get(name) != ont.version]
     for name in changed:
-        ont = ontologies[name]
-        load_ontology(con, term_rows(ont), closure_rows(ont))
+        load_ontology(con, *ontology_rows(ontologies[name]))
     return changed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -11,7 +12,11 @@ import duckdb
 from harmonize.models import Annotation
 from harmonize.warehouse.arrow import FLOAT, TS, register
 from harmonize.warehouse.db import utcnow
-from harmonize.warehouse.terms import load_ontology, ontology_rows  # noqa: F401  (API)
+from harmonize.warehouse.terms import load_ontology, ontology_rows
+
+__all__ = ["Override", "SampleInput", "add_overrides", "annotation_counts", "load_cache",
+           "load_ontology", "load_overrides", "normalize_text", "ontology_rows",
+           "replace_annotations", "samples_to_annotate", "save_cache"]
 
 ANNOTATE_BATCH = 10_000
 _ANN_COLS = ("sample_id", "facet", "term_id", "term_label", "confidence", "method", "status",
@@ -59,8 +64,10 @@ def samples_to_annotate(con: duckdb.DuckDBPyConnection, lexicon_version: str,
     """
     where = ""
     if only_changed:
+        # version '' marks samples that yielded no annotation and no version to record
         where = ("WHERE NOT EXISTS (SELECT 1 FROM annotated_samples a WHERE a.sample_id = "
-                 "s.sample_id AND a.lexicon_version = ? AND a.annotated_at >= s.updated_at)")
+                 "s.sample_id AND a.lexicon_version IN (?, '') "
+                 "AND a.annotated_at >= s.updated_at)")
     ids = [r[0] for r in con.execute(
         f"SELECT sample_id FROM samples s {where} ORDER BY sample_id",
         [lexicon_version] if only_changed else []).fetchall()]
@@ -108,11 +115,23 @@ def replace_annotations(con: duckdb.DuckDBPyConnection, sample_ids: Iterable[str
     """Replace every annotation of ``sample_ids`` with ``annotations`` (one transaction).
 
     The samples are marked annotated with ``lexicon_version`` (default: the version the
-    annotations carry), so :func:`samples_to_annotate` skips them until they change.
+    annotations carry), so :func:`samples_to_annotate` skips them until they change. Pass it
+    explicitly: a batch without any annotation has no version to take it from (its samples
+    are then recorded with version ``''``, which every version accepts).
 
     Returns:
         The number of annotation rows written.
     """
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of short tuples, no cycles: collection passes are pure overhead
+    try:
+        return _replace_annotations(con, sample_ids, annotations, lexicon_version)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _replace_annotations(con, sample_ids, annotations, lexicon_version) -> int:
     ids = list(dict.fromkeys(sample_ids))
     now = utcnow()
     rows = [(sid, a.facet, a.term_id, a.term_label, a.confidence, a.method, a.status,
@@ -125,10 +144,14 @@ def replace_annotations(con: duckdb.DuckDBPyConnection, sample_ids: Iterable[str
     con.begin()
     try:
         register(con, "_b_ann_del", {"sample_id": ids})
-        con.execute("DELETE FROM annotations WHERE sample_id IN "
-                    "(SELECT sample_id FROM _b_ann_del)")
-        con.execute("DELETE FROM annotated_samples WHERE lexicon_version = ? AND sample_id IN "
-                    "(SELECT sample_id FROM _b_ann_del)", [version])
+        # a sample with annotations always has an annotated_samples row (merges re-point both),
+        # so first annotations of new samples skip the delete scan over all annotations
+        if con.execute("SELECT count(*) FROM annotated_samples WHERE sample_id IN "
+                       "(SELECT sample_id FROM _b_ann_del)").fetchall()[0][0]:
+            con.execute("DELETE FROM annotations WHERE sample_id IN "
+                        "(SELECT sample_id FROM _b_ann_del)")
+            con.execute("DELETE FROM annotated_samples WHERE lexicon_version = ? AND sample_id "
+                        "IN (SELECT sample_id FROM _b_ann_del)", [version])
         con.execute("INSERT INTO annotated_samples SELECT sample_id, ?, ? FROM _b_ann_del",
                     [version, now])
         if n:

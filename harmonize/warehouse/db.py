@@ -42,7 +42,7 @@ def migrations_dir() -> Path:
 
 
 def resolve_path(path: str | Path | None) -> Path:
-    """The warehouse file: ``path``, else ``$HARMONIZE_WAREHOUSE``, else ``warehouse/harmonize.duckdb``."""
+    """The warehouse file: ``path``, else ``$HARMONIZE_WAREHOUSE``, else the default path."""
     if path:
         return Path(path)
     env = os.environ.get(ENV_VAR)
@@ -67,17 +67,27 @@ def utcnow() -> datetime:
 def connect_read(path: str | Path | None) -> duckdb.DuckDBPyConnection:
     """Open the published warehouse read-only.
 
+    The file is attached read-only to a fresh in-memory connection rather than opened with
+    ``duckdb.connect(path)``: DuckDB caches one instance per path and process, which would keep
+    showing a replaced (older) snapshot while any earlier connection to it is open.
+
     Raises:
-        WarehouseError: no warehouse file at the path.
+        WarehouseError: no warehouse file at the path, or it cannot be opened.
     """
     p = resolve_path(path)
     if not p.exists():
         raise WarehouseError(
             f"no warehouse at {p}; run `harmonize ingest` or `harmonize nightly` first")
+    con = duckdb.connect()
     try:
-        return duckdb.connect(str(p), read_only=True)
+        con.execute("SET enable_progress_bar = false")  # keep stdout for results only
+        literal = str(p.resolve()).replace("'", "''")
+        con.execute(f"ATTACH '{literal}' AS warehouse (READ_ONLY)")
+        con.execute("USE warehouse")
     except duckdb.Error as exc:
+        con.close()
         raise WarehouseError(f"cannot open warehouse {p} read-only: {exc}") from exc
+    return con
 
 
 def _applied(con: duckdb.DuckDBPyConnection) -> set[int]:
@@ -143,11 +153,17 @@ def _get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
 def _published_snapshot(path: Path) -> str | None:
     if not path.exists():
         return None
-    con = duckdb.connect(str(path), read_only=True)
+    con = connect_read(path)
     try:
         return snapshot_id(con)
     finally:
         con.close()
+
+
+def _connect_rw(path: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path))
+    con.execute("SET enable_progress_bar = false")  # it would write to the CLI user's terminal
+    return con
 
 
 def _remove_staging(stage: Path) -> None:
@@ -156,17 +172,23 @@ def _remove_staging(stage: Path) -> None:
 
 
 def _prepare_staging(path: Path, stage: Path) -> duckdb.DuckDBPyConnection:
-    """Reuse a leftover staging file built on the published snapshot, else copy the published one."""
+    """Reuse a leftover staging file built on the published snapshot, else copy the published."""
     published = _published_snapshot(path)
     if stage.exists():
-        con = duckdb.connect(str(stage))
-        if _get_meta(con, "base_snapshot") == (published or ""):
-            return con
-        con.close()
+        try:
+            con = _connect_rw(stage)
+        except duckdb.Error:  # a damaged leftover: start again from the published file
+            con = None
+        if con is not None:
+            if _get_meta(con, "base_snapshot") == (published or ""):
+                return con
+            con.close()
         _remove_staging(stage)
     if path.exists():
-        shutil.copyfile(path, stage)
-    con = duckdb.connect(str(stage))
+        partial = stage.with_name(stage.name + ".copying")
+        shutil.copyfile(path, partial)
+        os.replace(partial, stage)  # a copy cut short never looks like a staging file
+    con = _connect_rw(stage)
     migrate(con)
     _set_meta(con, "base_snapshot", published or "")
     return con

@@ -9,18 +9,20 @@ batches; nothing is inserted row by row.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from itertools import islice
 
 import duckdb
+import pyarrow as pa
 
 from harmonize.models import SampleRecord
 from harmonize.warehouse.arrow import INT, LIST_STR, TS, register
 from harmonize.warehouse.db import utcnow
 from harmonize.warehouse.identity import Components, id_rank, record_accessions
-from harmonize.warehouse.runlog import (  # noqa: F401  (part of this module's API)
+from harmonize.warehouse.runlog import (
     add_rejects,
     done_batches,
     finish_run,
@@ -29,9 +31,12 @@ from harmonize.warehouse.runlog import (  # noqa: F401  (part of this module's A
     start_run,
 )
 
+__all__ = ["LoadStats", "add_rejects", "done_batches", "finish_run", "last_watermark",
+           "mark_batch", "record_hash", "start_run", "upsert_records"]
+
 BATCH_SIZE = 20_000
 _SAMPLE_TABLES = ("sample_accessions", "records", "sample_attributes", "libraries", "runs",
-                  "annotations")
+                  "annotations", "annotated_samples")
 
 
 @dataclass(slots=True)
@@ -78,14 +83,20 @@ def upsert_records(con: duckdb.DuckDBPyConnection, records: Iterable[SampleRecor
     stored samples merges them into one (the id chosen by :func:`identity.id_rank`).
     """
     stats = LoadStats()
-    for chunk in _chunks(records, batch_size):
-        con.begin()
-        try:
-            stats += _load_batch(con, chunk, run_id)
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # a batch allocates millions of small tuples and frees none of them early
+    try:
+        for chunk in _chunks(records, batch_size):
+            con.begin()
+            try:
+                stats += _load_batch(con, chunk, run_id)
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     return stats
 
 
@@ -120,20 +131,21 @@ def _load_batch(con: duckdb.DuckDBPyConnection, batch: list[SampleRecord],
                     " AND records.content_hash = b.content_hash", [now])
     if not changed:
         return stats
-    merged, new_samples, sample_of = _resolve_and_merge(con, changed, now)
+    merged, new_samples, sample_of, known = _resolve_and_merge(con, changed, now)
     stats.merged += merged
     stats.samples += new_samples
-    _replace_record_rows(con, changed, sample_of, stored, run_id, now)
+    _replace_record_rows(con, changed, sample_of, stored, known, run_id, now)
     return stats
 
 
 def _resolve_and_merge(con: duckdb.DuckDBPyConnection,
                        changed: list[tuple[tuple[str, str], SampleRecord, str]],
-                       now) -> tuple[int, int, list[str]]:
+                       now) -> tuple[int, int, list[str], set[str]]:
     """Group changed records with the samples they name; write merged sample rows.
 
     Returns:
-        (samples merged away or re-keyed, new sample rows, final sample id per changed record).
+        (samples merged away or re-keyed, new sample rows, final sample id per changed record,
+        the records' sample-level accessions that were already stored).
     """
     comps = Components()
     per_record = []
@@ -164,8 +176,8 @@ def _resolve_and_merge(con: duckdb.DuckDBPyConnection,
                for old in olds if old != final_by_root[root]}
     old_ids = [sid for olds in old_ids_by_root.values() for sid in olds]
     old_rows = _fetch_samples(con, old_ids)
-    rows = _merged_sample_rows(changed, sample_of, old_ids_by_root, final_by_root, comps,
-                               old_rows, now)
+    rows = _merged_sample_rows(changed, sample_of, old_ids_by_root, final_by_root, old_rows,
+                               now)
     if renames:
         _repoint(con, renames)
     if old_ids:
@@ -177,8 +189,9 @@ def _resolve_and_merge(con: duckdb.DuckDBPyConnection,
              {"taxon_id": INT, "sources": LIST_STR, "first_seen": TS, "updated_at": TS})
     con.execute(f"INSERT INTO samples ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _b_samples")
     new_samples = sum(1 for root in final_by_root if root not in old_ids_by_root)
-    _store_accessions(con, changed, per_record, sample_of, now)
-    return len(renames), new_samples, sample_of
+    touched = {final_by_root[root] for root in old_ids_by_root}  # samples with stored rows
+    _store_accessions(con, changed, per_record, sample_of, touched, now)
+    return len(renames), new_samples, sample_of, {acc for acc, _ in existing}
 
 
 def _fetch_samples(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, tuple]:
@@ -190,7 +203,7 @@ def _fetch_samples(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, 
         "FROM samples WHERE sample_id IN (SELECT sample_id FROM _b_ids)").fetchall()}
 
 
-def _merged_sample_rows(changed, sample_of, old_ids_by_root, final_by_root, comps, old_rows,
+def _merged_sample_rows(changed, sample_of, old_ids_by_root, final_by_root, old_rows,
                         now) -> list[tuple]:
     """One row per final sample: new record values win, stored values fill the gaps."""
     acc: dict[str, list] = {}
@@ -229,7 +242,6 @@ def _repoint(con: duckdb.DuckDBPyConnection, renames: dict[str, str]) -> None:
     for table in _SAMPLE_TABLES:
         con.execute(f"UPDATE {table} SET sample_id = m.new_id FROM _b_map m "
                     f"WHERE {table}.sample_id = m.old_id")
-    con.execute("DELETE FROM annotated_samples WHERE sample_id IN (SELECT old_id FROM _b_map)")
     con.execute(
         "DELETE FROM sample_accessions WHERE rowid IN (SELECT rid FROM ("
         " SELECT rowid AS rid, row_number() OVER (PARTITION BY accession, sample_id"
@@ -237,17 +249,24 @@ def _repoint(con: duckdb.DuckDBPyConnection, renames: dict[str, str]) -> None:
         " WHERE sample_id IN (SELECT new_id FROM _b_map)) WHERE n > 1)")
 
 
-def _store_accessions(con, changed, per_record, sample_of, now) -> None:
+def _store_accessions(con, changed, per_record, sample_of, stored_ids: set[str], now) -> None:
+    """Add the accessions the changed records name (pairs of stored samples only if missing)."""
     rows = {(acc, sid): (kind, rec.source)
             for (_, rec, _), (_, kinds), sid in zip(changed, per_record, sample_of)
             for acc, kind in kinds.items()}
     keys = list(rows)
     values = list(rows.values())
-    register(con, "_b_sacc", {"accession": [k[0] for k in keys], "sample_id": [k[1] for k in keys],
-                              "kind": [v[0] for v in values], "source": [v[1] for v in values]})
-    con.execute("INSERT INTO sample_accessions SELECT b.accession, b.sample_id, b.kind, b.source "
-                "FROM _b_sacc b ANTI JOIN sample_accessions a "
-                "ON a.accession = b.accession AND a.sample_id = b.sample_id")
+    register(con, "_b_sacc", {
+        "accession": [k[0] for k in keys], "sample_id": [k[1] for k in keys],
+        "kind": [v[0] for v in values], "source": [v[1] for v in values],
+        "stored": [k[1] in stored_ids for k in keys]}, {"stored": pa.bool_()})
+    # a new sample cannot have stored pairs yet: only stored samples need the anti-join
+    con.execute("INSERT INTO sample_accessions SELECT accession, sample_id, kind, source "
+                "FROM _b_sacc WHERE NOT stored")
+    if stored_ids:
+        con.execute("INSERT INTO sample_accessions SELECT b.accession, b.sample_id, b.kind, "
+                    "b.source FROM _b_sacc b ANTI JOIN sample_accessions a "
+                    "ON a.accession = b.accession AND a.sample_id = b.sample_id WHERE b.stored")
     studies = {k[0]: v[0] for k, v in rows.items() if v[0] in ("gse", "srp", "bioproject")}
     if studies:
         register(con, "_b_std", {"accession": list(studies), "kind": list(studies.values()),
@@ -269,7 +288,7 @@ _RUN = ("run_accession", "experiment", "sample_id", "total_spots", "total_bases"
         "source", "record_accession")
 
 
-def _replace_record_rows(con, changed, sample_of, stored, run_id, now) -> None:
+def _replace_record_rows(con, changed, sample_of, stored, known, run_id, now) -> None:
     """Replace the changed records' rows in records, sample_attributes, libraries and runs."""
     recs, atts, libs, runs = [], [], [], []
     seen_runs: set[str] = set()
@@ -301,5 +320,6 @@ def _replace_record_rows(con, changed, sample_of, stored, run_id, now) -> None:
     register(con, "_b_lib", _columns(_LIB, libs))
     con.execute("INSERT INTO libraries SELECT * FROM _b_lib")
     register(con, "_b_runs", _columns(_RUN, runs), {"total_spots": INT, "total_bases": INT})
-    con.execute("DELETE FROM runs WHERE run_accession IN (SELECT run_accession FROM _b_runs)")
+    if any(r[0] in known for r in runs):  # a run stored under another record moves here
+        con.execute("DELETE FROM runs WHERE run_accession IN (SELECT run_accession FROM _b_runs)")
     con.execute("INSERT INTO runs SELECT * FROM _b_runs")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import duckdb
 
@@ -48,19 +49,8 @@ def resolve_term(con: duckdb.DuckDBPyConnection, facet: str, value: str) -> str:
         used = _rows(con, "SELECT 1 FROM annotations WHERE term_id = ? LIMIT 1", [tid])
         if used:
             return tid
-        if not _rows(con, "SELECT 1 FROM ontology_terms WHERE lower(label) = lower(?) LIMIT 1",
-                     [text]):
-            raise OntologyError(f"unknown term {value!r} for {facet}: not in ontology_terms "
-                                "nor used by any annotation")
     preferred = list(FACET_ONTOLOGIES.get(facet, ()))
-    labels = _rows(con, "SELECT term_id, label, ontology FROM ontology_terms "
-                   "WHERE lower(label) = lower(?) AND NOT obsolete", [text])
-    synonyms = _rows(con, "SELECT DISTINCT t.term_id, t.label, t.ontology FROM term_synonyms s "
-                     "JOIN ontology_terms t USING (term_id) WHERE lower(s.synonym) = lower(?) "
-                     "AND NOT t.obsolete", [text])
-    tiers = ([r for r in labels if r[2] in preferred], [r for r in synonyms if r[2] in preferred],
-             labels, synonyms)
-    for found in tiers:
+    for found in _tiers(con, text, preferred):
         if not found:
             continue
         ids = sorted({r[0] for r in found})
@@ -69,8 +59,25 @@ def resolve_term(con: duckdb.DuckDBPyConnection, facet: str, value: str) -> str:
         listed = "; ".join(f"{r[0]} ({r[1]}, {r[2]})" for r in sorted(set(found))[:10])
         raise AmbiguousTermError(
             f"{value!r} names several {facet} terms: {listed}; use a term id instead")
+    if _CURIE.match(text):
+        raise OntologyError(f"unknown term {value!r} for {facet}: not in ontology_terms, "
+                            "not used by any annotation, and no label or synonym")
     raise OntologyError(f"unknown {facet} term {value!r}: no label or synonym matches "
                         "in ontology_terms (give a term id like UBERON:0002107)")
+
+
+def _tiers(con: duckdb.DuckDBPyConnection, text: str,
+           preferred: list[str]) -> Iterator[list[tuple]]:
+    """Candidate rows, best tier first (synonyms are only read when labels do not decide)."""
+    labels = _rows(con, "SELECT term_id, label, ontology FROM ontology_terms "
+                   "WHERE lower(label) = lower(?) AND NOT obsolete", [text])
+    yield [r for r in labels if r[2] in preferred]
+    synonyms = _rows(con, "SELECT DISTINCT t.term_id, t.label, t.ontology FROM term_synonyms s "
+                     "JOIN ontology_terms t USING (term_id) WHERE lower(s.synonym) = lower(?) "
+                     "AND NOT t.obsolete", [text])
+    yield [r for r in synonyms if r[2] in preferred]
+    yield labels
+    yield synonyms
 
 
 def with_descendants(con: duckdb.DuckDBPyConnection, term_ids: list[str]) -> list[str]:

@@ -61,7 +61,7 @@ def run_query(path: str | Path | None, sql: str,
 
 def write_result(df: pd.DataFrame, fmt: str = "table", out: str | Path | IO[str] | None = None,
                  ) -> None:
-    """Write a result as a rich table, CSV, JSON lines or Parquet.
+    """Write a result as a rich table, CSV, a JSON array of row objects, or Parquet.
 
     ``table``/``csv``/``json`` go to ``out`` (a path or text stream; stdout by default, with
     nothing else written there); ``parquet`` needs a file path.
@@ -84,9 +84,8 @@ def _write_text(df: pd.DataFrame, fmt: str, stream: IO[str]) -> None:
     if fmt == "csv":
         df.to_csv(stream, index=False)
     elif fmt == "json":
-        df.to_json(stream, orient="records", lines=True, date_format="iso", force_ascii=False)
-        if len(df):
-            stream.write("\n")
+        df.to_json(stream, orient="records", date_format="iso", force_ascii=False)
+        stream.write("\n")
     else:
         from rich.console import Console
         from rich.table import Table

@@ -149,7 +149,8 @@ def render(d: dict[str, Any], plots: dict[str, str]) -> str:
     """The report page as one HTML string."""
     t = d["totals"]
     cards = "".join(f'<div class="card">{html.escape(k)}<b>{v:,}</b></div>' for k, v in t.items())
-    mapped_rows = [(f, n, a, f"{(a / n if n else 0):.1%}", f"{(a / t['samples'] if t['samples'] else 0):.1%}")
+    total = t["samples"] or 1
+    mapped_rows = [(f, n, a, f"{(a / n if n else 0):.1%}", f"{a / total:.1%}")
                    for f, n, a in d["mapped"]]
     img = '<img alt="{alt}" src="{src}">'
     parts = [

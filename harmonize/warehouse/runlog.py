@@ -44,7 +44,7 @@ def start_run(con: duckdb.DuckDBPyConnection, flow: str, source: str | None,
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str,
                counts: Mapping[str, Any] | None = None, watermark: date | str | None = None,
                message: str | None = None) -> None:
-    """Record how a run ended (``success`` / ``failed`` / ``partial``…), its counts and watermark."""
+    """Record how a run ended (``ok`` / ``failed`` / ``partial``…), its counts, watermark."""
     con.execute(
         "UPDATE harvest_runs SET status = ?, finished_at = ?, counts = ?, watermark = ?, "
         "message = ? WHERE run_id = ?",

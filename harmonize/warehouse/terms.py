@@ -7,20 +7,18 @@ from collections.abc import Iterable, Iterator
 import duckdb
 import pyarrow as pa
 
+from harmonize.ontology.closure import closure_rows, synonym_rows, term_rows
 from harmonize.ontology.model import OntologyData
 from harmonize.warehouse.arrow import register
 
-TermRow = tuple[str, str, str, str, bool, str | None]  # id, label, ontology, version, obsolete, repl
+#: (term_id, label, ontology, version, obsolete, replaced_by)
+TermRow = tuple[str, str, str, str, bool, str | None]
 
 
 def ontology_rows(data: OntologyData) -> tuple[Iterator[TermRow], Iterator[tuple[str, str, int]],
                                                Iterator[tuple[str, str]]]:
     """Rows for :func:`load_ontology` from a loaded ontology: (terms, ancestors, synonyms)."""
-    terms = ((t.id, t.label, data.name, data.version, t.obsolete, t.replaced_by)
-             for t in data.terms.values())
-    ancestors = ((t.id, a, d) for t in data.terms.values() for a, d in t.ancestors.items())
-    synonyms = ((t.id, s) for t in data.terms.values() for s, _ in t.synonyms)
-    return terms, ancestors, synonyms
+    return term_rows(data), closure_rows(data), synonym_rows(data)
 
 
 def load_ontology(con: duckdb.DuckDBPyConnection, terms: Iterable[TermRow],
