@@ -1,18 +1,21 @@
 """Harvest one NCBI source for a date window into the raw layer, batch by batch, resumably.
 
-Each batch is fetched, parsed, upserted and marked done in one go, so a run that dies resumes
-at the first batch it had not finished (the plan key names source, query and window).
+Each batch is fetched, parsed, upserted, then marked done, so a run that dies resumes at the
+first batch it had not marked (the plan key names source, query and window); a batch killed
+between its load and its mark is fetched again, which is harmless because loading is idempotent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
+from harmonize.errors import NCBIError
+from harmonize.models import Reject
 from harmonize.steps.ingest import (FileResult, IngestStats, expand_paths, ingest_files,
                                     load_items)
 
@@ -42,9 +45,13 @@ def missing_biosamples(con: duckdb.DuckDBPyConnection, limit: int = 10_000) -> l
 
 
 def harvest_source(con: duckdb.DuckDBPyConnection, client: object, config: object, source: str,
-                   window: object, run_id: int | None,
+                   window: object, run_id: str | None,
                    on_batch: Callable[[int, int], None] | None = None) -> HarvestStats:
-    """Plan the source's query for the window, then fetch/parse/load every batch not yet done."""
+    """Plan the source's query for the window, then fetch/parse/load every batch not yet done.
+
+    A GSM or BioSample that NCBI refuses for good (private, withdrawn) is quarantined in
+    ``rejects`` and its batch siblings still load; any other error stops the harvest.
+    """
     from harmonize.ncbi import harvest as ncbi
     from harmonize.parse import parse_bytes
     from harmonize.warehouse.load import done_batches, mark_batch
@@ -61,14 +68,45 @@ def harvest_source(con: duckdb.DuckDBPyConnection, client: object, config: objec
             stats.skipped_batches += 1
             continue
         result = FileResult(f"{source}:{plan.plan_key}#{batch.index}")
-        for body in ncbi.fetch_batch(client, plan, batch):
+        bodies, refused = _fetch_bodies(client, plan, batch)
+        for body in bodies:
             load_items(con, parse_bytes(body, origin=result.path), run_id, result, stats.ingest)
+        if refused:
+            load_items(con, refused, run_id, result, stats.ingest)
         mark_batch(con, plan.plan_key, batch.index, run_id)
         stats.ingest.files.append(result)
         stats.fetched_batches += 1
         if on_batch:
             on_batch(stats.fetched_batches + stats.skipped_batches, stats.planned_batches)
     return stats
+
+
+def _fetch_bodies(client: object, plan: object, batch: object) -> tuple[list[bytes], list[Reject]]:
+    """A batch's bodies; for per-accession plans, refetch one by one after a permanent error.
+
+    Returns the bodies and one :class:`Reject` per accession NCBI refused for good.
+    """
+    from harmonize.ncbi import harvest as ncbi
+    from harmonize.ncbi.detect import HistoryExpiredError
+
+    try:
+        return ncbi.fetch_batch(client, plan, batch), []
+    except NCBIError as exc:
+        if exc.transient or isinstance(exc, HistoryExpiredError) or not plan.accessions:
+            raise
+    bodies: list[bytes] = []
+    refused: list[Reject] = []
+    for offset in range(batch.size):
+        one = replace(batch, start=batch.start + offset, size=1)
+        accession = plan.accessions[one.start]
+        try:
+            bodies.extend(ncbi.fetch_batch(client, plan, one))
+        except NCBIError as exc:
+            if exc.transient or isinstance(exc, HistoryExpiredError):
+                raise
+            refused.append(Reject(origin=f"{plan.source}:{accession}", record_id=accession,
+                                  reason=str(exc).splitlines()[0]))
+    return bodies, refused
 
 
 def harvest_snapshot(con: duckdb.DuckDBPyConnection, folder: str | Path, run_id: int | None

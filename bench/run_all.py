@@ -1,0 +1,43 @@
+"""Run every benchmark in turn; each writes its table to bench/results/.
+
+    .venv/bin/python bench/run_all.py            # full sizes (about 20 min on 2 cores)
+    .venv/bin/python bench/run_all.py --quick    # small sizes, to check the scripts run
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+FULL = [
+    ["bench_parse.py"],
+    ["bench_warehouse.py", "--samples", "2500000"],
+    ["bench_ground.py"],
+    ["eval_dev.py"],
+]
+QUICK = [
+    ["bench_parse.py", "--sizes", "1000", "--gz", "0"],
+    ["bench_warehouse.py", "--samples", "20000", "--out", str(HERE / "out" / "warehouse.md")],
+    ["eval_dev.py", "--limit", "200", "--no-embeddings", "--out", str(HERE / "out" / "eval.md")],
+]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    (HERE / "out").mkdir(exist_ok=True)
+    failed = 0
+    for cmd in QUICK if args.quick else FULL:
+        print(f"== {' '.join(cmd)}", file=sys.stderr, flush=True)
+        failed += subprocess.run([sys.executable, str(HERE / cmd[0]), *cmd[1:]]).returncode != 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
