@@ -41,17 +41,17 @@ def nightly(warehouse: str | None = None, snapshot: str | None = None,
             from harmonize.ncbi.http import NCBIClient
 
             config = load_config(config_path)
-            client = NCBIClient(config)
-            for source in sources:
-                window = window_for(con, source, config, today)
-                run_id = start_run(con, "nightly", source, {"window_start": window.start,
-                                                            "window_end": window.end})
-                try:
-                    stats = tasks.harvest_source(con, client, config, source, window, run_id)
-                except Exception as exc:
-                    finish_run(con, run_id, "failed", {}, message=str(exc).splitlines()[0])
-                    raise
-                finish_run(con, run_id, "ok", _counts([stats]), watermark=window.end)
+            with NCBIClient(config) as client:
+                for source in sources:
+                    window = window_for(con, source, config, today)
+                    run_id = start_run(con, "nightly", source, {"window_start": window.start,
+                                                                "window_end": window.end})
+                    try:
+                        stats = tasks.harvest_source(con, client, config, source, window, run_id)
+                    except Exception as exc:
+                        finish_run(con, run_id, "failed", {}, message=str(exc).splitlines()[0])
+                        raise
+                    finish_run(con, run_id, "ok", _counts([stats]), watermark=window.end)
         tasks.sync_ontologies(con, engine)
         tasks.annotate_samples(con, engine, only_changed=True, distributed=distributed,
                                use_embeddings=use_embeddings)
