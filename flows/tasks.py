@@ -13,7 +13,7 @@ from harmonize.steps import annotate, distribute, harvest, ingest, ontology, sum
 
 
 @task(cache_policy=NO_CACHE)
-def harvest_snapshot(con, folder: str, run_id: int) -> list[harvest.HarvestStats]:
+def harvest_snapshot(con, folder: str, run_id: str) -> list[harvest.HarvestStats]:
     """Load a folder of recorded NCBI responses through the live-harvest parsers."""
     stats = harvest.harvest_snapshot(con, folder, run_id)
     log = get_run_logger()
@@ -25,7 +25,7 @@ def harvest_snapshot(con, folder: str, run_id: int) -> list[harvest.HarvestStats
 
 
 @task(cache_policy=NO_CACHE, tags=["ncbi"])
-def harvest_source(con, client, config, source: str, window, run_id: int) -> harvest.HarvestStats:
+def harvest_source(con, client, config, source: str, window, run_id: str) -> harvest.HarvestStats:
     """Harvest one source for one window, resuming after the last committed batch."""
     stats = harvest.harvest_source(con, client, config, source, window, run_id)
     get_run_logger().info(
@@ -38,7 +38,7 @@ def harvest_source(con, client, config, source: str, window, run_id: int) -> har
 
 
 @task(cache_policy=NO_CACHE)
-def ingest_files(con, paths: list[str], run_id: int) -> ingest.IngestStats:
+def ingest_files(con, paths: list[str], run_id: str) -> ingest.IngestStats:
     """Stream bulk files into the raw layer."""
     stats = ingest.ingest_files(con, paths, run_id)
     log = get_run_logger()
@@ -70,7 +70,7 @@ def parse_file(path: str) -> tuple[list, list, str | None]:
     return distribute.parse_file(path)
 
 
-def ingest_distributed(con, paths: list[str], run_id: int) -> ingest.IngestStats:
+def ingest_distributed(con, paths: list[str], run_id: str) -> ingest.IngestStats:
     """Parse files in parallel on the flow's task runner, load them here in input order."""
     files = [str(p) for p in ingest.expand_paths(paths)]
     stats = ingest.IngestStats()

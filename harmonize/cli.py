@@ -352,6 +352,8 @@ def nightly(snapshot: str | None, config_path: str | None, sources: str, no_embe
     from flows.runners import task_runner
     from harmonize.steps.summary import render
 
+    if config_path is None and Path("harvest.toml").exists():
+        config_path = "harvest.toml"
     run = nightly_flow.with_options(task_runner=task_runner(dask)) if dask else nightly_flow
     summary = run(warehouse=warehouse, snapshot=snapshot, config_path=config_path,
                   sources=sources.split(","), use_embeddings=not no_embeddings,
@@ -405,7 +407,8 @@ def renormalize(output: str | None, no_embeddings: bool, warehouse: str | None) 
 
 @cli.command()
 @click.option("--cron", default="0 2 * * *", show_default=True, help="Cron schedule (UTC).")
-@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Harvest configuration TOML (default: harvest.toml if present).")
 @warehouse_option
 def schedule(cron: str, config_path: str | None, warehouse: str | None) -> None:
     """Serve the nightly flow on a cron schedule (blocks; run under systemd or a worker).
@@ -416,6 +419,8 @@ def schedule(cron: str, config_path: str | None, warehouse: str | None) -> None:
     """
     from flows.deploy import serve_nightly
 
+    if config_path is None and Path("harvest.toml").exists():
+        config_path = str(Path("harvest.toml").resolve())
     serve_nightly(cron=cron, config_path=config_path, warehouse=warehouse)
 
 

@@ -432,3 +432,20 @@ class _Handler(BaseHTTPRequestHandler):
 def _ids(params: dict[str, list[str]]) -> list[str]:
     """Every id of repeated and comma-separated ``id=`` parameters."""
     return [i for value in params.get("id", ()) for i in value.split(",") if i]
+
+
+def fast_config(server: "ReplayServer", **overrides):
+    """A harvest config for this server: fast rate and short backoff (not the subject of a test)."""
+    from harmonize.ncbi.config import HarvestConfig
+
+    base = dict(
+        eutils_base=server.eutils_base,
+        geo_base=server.geo_base,
+        email="curator@example.org",
+        rate_limit=1000.0,
+        backoff_base=0.01,
+        backoff_cap=0.05,
+        max_retries=6,
+        timeout=10.0,
+    )
+    return HarvestConfig(**(base | overrides))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -146,11 +148,29 @@ def test_cold_build_reuses_vectors_of_earlier_builds(index):
 
 
 def test_torch_threads(monkeypatch):
-    import os
-
     assert 1 <= embedding.torch_threads() <= len(os.sched_getaffinity(0))
     monkeypatch.setenv("HARMONIZE_EMBEDDING_THREADS", "3")
     assert embedding.torch_threads() == 3
     monkeypatch.setenv("HARMONIZE_EMBEDDING_THREADS", "zero")
     with pytest.raises(ConfigError, match="zero"):
         embedding.torch_threads()
+
+
+@pytest.mark.slow
+def test_old_cache_files_are_pruned(index, tmp_path):
+    cache_dir = tmp_path / "c"
+    first = EmbeddingIndex.build(TEXTS[:3], cache_key="v0", cache_dir=cache_dir)
+    family = first.path.name.split("--", 1)[0]
+    stale = []
+    for i in range(embedding.KEEP_FILES + 2):
+        p = first.path.with_name(f"{family}--old{i}--{i:016x}.npy")
+        p.write_bytes(first.path.read_bytes())
+        os.utime(p, (1_000_000 + i, 1_000_000 + i))  # older than anything built now
+        stale.append(p)
+    new = EmbeddingIndex.build(TEXTS[:4], cache_key="v1", cache_dir=cache_dir)
+    left = sorted(cache_dir.glob("embeddings/*.npy"))
+    assert len(left) == embedding.KEEP_FILES
+    assert new.path in left and first.path in left  # the two most recent survive
+    assert not stale[0].exists() and stale[-1].exists()  # least recently used go first
+    assert not any(p.name.endswith(".texts.json") and p.with_suffix("").with_suffix(".npy")
+                   not in left for p in cache_dir.glob("embeddings/*.texts.json"))

@@ -370,9 +370,6 @@ def test_unreachable_ncbi_exits_nonzero_and_keeps_the_warehouse(clean_run, tmp_p
 # -- resume safety of plan keys ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="harmonize/ncbi/harvest.py plan(): the key of a geo window "
-                   "plan hashes the term and count, not the GSM list, so a resumed run can skip "
-                   "batches that now hold other GSMs")
 def test_geo_plan_key_changes_when_the_searched_gsms_change(tmp_path):
     from harmonize.ncbi import NCBIClient, load_config, plan
     from harmonize.ncbi.planning import Window

@@ -26,6 +26,7 @@ from harmonize.ncbi import (
 )
 from harmonize.ncbi.eutils import parse_elink
 from harmonize.ncbi.http import parse_retry_after
+from ncbi_server import fast_config as _fast_config
 from ncbi_server import REPLAY, SRP174132_EFETCH, ReplayServer, read
 
 SECRET = "0123456789abcdefSECRETKEY"
@@ -39,18 +40,8 @@ def server():
 
 
 def fast_config(server: ReplayServer, **overrides) -> HarvestConfig:
-    """A config for the loopback server; fast rate and short backoff (not the subject here)."""
-    base = dict(
-        eutils_base=server.eutils_base,
-        geo_base=server.geo_base,
-        email="curator@example.org",
-        rate_limit=1000.0,
-        backoff_base=0.01,
-        backoff_cap=0.05,
-        max_retries=4,
-        timeout=10.0,
-    )
-    return HarvestConfig(**(base | overrides))
+    """The shared fast config with fewer retries (these tests count attempts)."""
+    return _fast_config(server, **({"max_retries": 4} | overrides))
 
 
 def max_in_window(times: list[float], width: float = 1.0) -> int:

@@ -22,24 +22,13 @@ from harmonize.ncbi import (
 )
 from harmonize.ncbi.geo import accession_to_uid, uid_to_accession
 from harmonize.ncbi.planning import make_batches, make_plan_key
+from ncbi_server import fast_config
 from ncbi_server import MINIML_FAMILY, MINIML_NS, SRP174132_EFETCH, ReplayServer, read
 
 GSE163314 = "sra_efetch/pavlidis_GSE163314_sra.xml"
 TODAY = date(2024, 3, 1)
 
 
-def fast_config(server: ReplayServer, **overrides) -> HarvestConfig:
-    base = dict(
-        eutils_base=server.eutils_base,
-        geo_base=server.geo_base,
-        email="curator@example.org",
-        rate_limit=1000.0,
-        backoff_base=0.01,
-        backoff_cap=0.05,
-        max_retries=6,
-        timeout=10.0,
-    )
-    return HarvestConfig(**(base | overrides))
 
 
 def recorded_srx(rel: str) -> list[str]:

@@ -58,6 +58,11 @@ class Calibration:
             x += w[3]
         return sigmoid(x)
 
+    def has_dedicated_term(self, facet: str) -> bool:
+        """Whether the facet's Platt step has a fitted, non-zero dedicated-key coefficient."""
+        w = self.platt.get(facet) or self.platt.get("*") or DEFAULT_PLATT
+        return len(w) > 3 and w[3] != 0.0
+
     def emit_threshold(self, facet: str) -> float:
         """Confidence under which an annotation is written as unmapped."""
         return self.emit_min.get(facet, self.emit_min.get("*", 0.0))

@@ -38,6 +38,8 @@ ENV_DTYPE = "HARMONIZE_EMBEDDING_DTYPE"
 ENV_THREADS = "HARMONIZE_EMBEDDING_THREADS"
 _DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16": "bfloat16"}
 _SEARCH_BATCH = 512
+#: Cache files kept per model and dtype (3 facets x 4 lexicon versions); older ones are pruned.
+KEEP_FILES = 12
 
 _MODELS: dict[tuple[str, str], Any] = {}  # (model, dtype) -> SentenceTransformer, per process
 _LOCK = threading.Lock()
@@ -229,14 +231,32 @@ def _save(path: Path, texts: list[str], vecs: np.ndarray) -> None:
     _write_atomic(path, lambda fh: np.save(fh, vecs.astype(np.float16)))
 
 
+def _family_files(path: Path) -> list[Path]:
+    """Cache files of the same model and dtype as ``path``, most recently used first."""
+    family = path.name.split("--", 1)[0]
+    files = []
+    for p in path.parent.glob(f"{family}--*.npy"):
+        try:
+            files.append((p.stat().st_mtime, p))
+        except OSError:  # pruned by another process meanwhile
+            continue
+    return [p for _, p in sorted(files, reverse=True)]
+
+
+def _prune(path: Path, keep: int = KEEP_FILES) -> None:
+    """Delete the least recently used cache files of ``path``'s family beyond ``keep``."""
+    for old in _family_files(path)[keep:]:
+        if old != path:
+            for p in (old, _texts_path(old)):
+                p.unlink(missing_ok=True)
+
+
 def _reuse(path: Path, wanted: list[str], max_files: int = 4) -> dict[str, np.ndarray]:
     """Vectors of ``wanted`` texts already stored by recent builds of the same model and dtype.
 
     A new lexicon version usually keeps most names, so only the new ones need the model.
     """
-    family = path.name.split("--", 1)[0]
-    files = sorted((p for p in path.parent.glob(f"{family}--*.npy") if p != path),
-                   key=lambda p: p.stat().st_mtime, reverse=True)[:max_files]
+    files = [p for p in _family_files(path) if p != path][:max_files]
     need = set(wanted)
     found: dict[str, np.ndarray] = {}
     for file in files:
@@ -314,6 +334,7 @@ class EmbeddingIndex:
             try:
                 stored = np.load(path, mmap_mode="r")
                 if stored.shape[0] == len(texts):
+                    os.utime(path)  # most recently used: kept by the pruning
                     return cls(texts, model, dtype, path, from_cache=True, _stored=stored)
             except (OSError, ValueError):  # a damaged cache file is rebuilt
                 pass
@@ -330,6 +351,7 @@ class EmbeddingIndex:
         saved: Path | None = path
         try:
             _save(path, texts, vecs)
+            _prune(path)
         except OSError:  # a read-only cache only costs speed
             saved = None
         return cls(texts, model, dtype, saved, n_encoded=len(missing), _stored=vecs,

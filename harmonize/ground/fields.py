@@ -16,6 +16,7 @@ from pathlib import Path
 
 from harmonize.errors import ConfigError
 from harmonize.ground.normalize import is_null
+from harmonize.ground.stages import stage_of
 from harmonize.models import FACETS, FieldValue
 
 FIELD_KEYS_PATH = Path(__file__).resolve().parents[2] / "ontologies" / "field_keys.tsv"
@@ -28,6 +29,14 @@ KEY_CLASSES = ("dedicated", "scan", "title", "other", "text")
 #: Scanned keys that hold a free sentence or a submitter's label (codes there are often not
 #: cell lines: "KO1", "rep2", "D13").
 TITLE_KEYS = frozenset({"title", "description", "sample description", "sample title"})
+#: Scanned keys that describe something else (a genotype, a mouse strain, a treatment, a
+#: person): they name a cell line only when the whole value is a distinctive line name.
+WHOLE_VALUE_ONLY = frozenset({
+    "genotype", "genotype variation", "strain", "strain background", "background strain",
+    "treatment", "treatment protocol", "agent", "compound", "individual", "patient", "donor",
+    "subject", "isolate", "genetic modification", "genetic background", "transfection",
+    "knockdown", "knockout", "mutation", "construct", "shrna", "sirna", "vector", "clone",
+})
 _SUFFIX = re.compile(r"\s+(ch\d+|\d+)$")
 
 
@@ -59,9 +68,29 @@ def load_field_keys(path: Path = FIELD_KEYS_PATH) -> dict[str, str]:
 
 
 def key_role(key: str, table: Mapping[str, str] | None = None) -> str:
-    """The role of a key: a facet name, ``scan``, ``skip`` or ``other`` (unknown key)."""
+    """The role of a key: a facet name, ``scan``, ``skip`` or ``other`` (unknown key).
+
+    Unlisted keys ending in 'cell line' ('human cell line', 'parental cell line') are
+    cell-line keys.
+    """
     table = load_field_keys() if table is None else table
-    return table.get(norm_key(key), "other")
+    k = norm_key(key)
+    role = table.get(k)
+    if role is None and re.search(r"\bcell ?lines?$", k):
+        return "cell_line"
+    return role or "other"
+
+
+def is_age_key(key: str) -> bool:
+    """'age', 'donor age', 'age at collection', 'gestational age'... (read by stages.py)."""
+    k = norm_key(key)
+    return k == "age" or k.startswith("age ") or k.endswith(" age")
+
+
+def whole_value_only(key: str) -> bool:
+    """Keys whose values name a cell line only as a whole (see :data:`WHOLE_VALUE_ONLY`)."""
+    k = norm_key(key)
+    return k in WHOLE_VALUE_ONLY or k.split(" ")[-1] in ("genotype", "strain", "treatment")
 
 
 def field_values(attributes: Mapping[str, str], text: str | None = None,
@@ -82,6 +111,8 @@ def field_values(attributes: Mapping[str, str], text: str | None = None,
             continue
         role = key_role((harmonized or {}).get(key) or key, table)
         if role == "skip":
+            if is_age_key(key) and stage_of(value):
+                out.append(FieldValue("dev_stage", value, key, scanned=False))
             continue
         if role in FACETS:
             out.append(FieldValue(role, value, key, scanned=False))
@@ -96,11 +127,14 @@ def field_values(attributes: Mapping[str, str], text: str | None = None,
 
 def key_class(value: FieldValue, table: Mapping[str, str] | None = None) -> str:
     """``dedicated``, ``scan`` (a known ambiguous key), ``title`` (a title or description),
-    ``other`` (unknown key) or ``text``."""
+    ``other`` (unknown key), ``text``, or ``whole`` (a cell line looked for in a genotype,
+    strain, treatment... key: only a whole-value name counts)."""
     if value.source_key == "text":
         return "text"
     if not value.scanned:
         return "dedicated"
+    if value.facet == "cell_line" and whole_value_only(value.source_key):
+        return "whole"
     if norm_key(value.source_key) in TITLE_KEYS:
         return "title"
     role = key_role(value.source_key, table)

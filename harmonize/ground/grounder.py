@@ -14,16 +14,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
+import re
 
 from harmonize.ground.calibrate import MARGIN_CAP, Calibration, load_calibration
 from harmonize.ground.exact import match_exact
+from harmonize.ground.evidence import adjust_confidence
 from harmonize.ground.fields import field_values, key_class, key_role
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
 from harmonize.ground.lexicon import KIND_RANK, Lexicon
-from harmonize.ground.mentions import mention_candidates
+from harmonize.ground.mentions import distinctive_cell_line, mention_candidates
 from harmonize.ground.normalize import is_null, normalize
 from harmonize.ground.overrides import REJECT, override_key
 from harmonize.ground.score import feature_vector, score, score_parts
+from harmonize.ground.stages import stage_of
 from harmonize.models import Annotation, Candidate, FieldValue
 
 #: Facets an embedding index is built for (Cellosaurus is too big and not semantic).
@@ -86,11 +89,26 @@ class Grounder:
                           match_kind="curated", similarity=1.0),)
 
     def _match(self, facet: str, text: str, kclass: str) -> tuple[Candidate, ...]:
+        if kclass == "whole":  # genotype, strain, treatment...: a whole distinctive line name
+            return tuple(c for c in match_exact(self.lexicon, facet, text)
+                         if distinctive_cell_line(self.lexicon, c.term_id, c.match_kind))
+        if facet == "dev_stage" and kclass == "dedicated":
+            rule = stage_of(text)
+            if rule:
+                info = self.lexicon.term(rule[0])
+                return (Candidate(term_id=rule[0], term_label=info.label if info else rule[0],
+                                  method="rule", matched_text=rule[1], match_kind="curated",
+                                  similarity=1.0, features={"kind_rank": 5.0}),)
+        if facet == "sex":
+            found = _sex(self.lexicon, text)
+            if found:
+                return found
         # a scanned value may be a whole cell-line name only if it looks like one ("48h" not)
         whole = kclass == "dedicated" or facet != "cell_line"
         found = match_exact(self.lexicon, facet, text) if whole else []
         if not found:
-            found = mention_candidates(self.lexicon, facet, text)
+            found = mention_candidates(self.lexicon, facet, text,
+                                       strict=kclass != "dedicated")
         if kclass == "dedicated":
             if not found and self.use_fuzzy:
                 found = self._fuzzy.match(facet, text)
@@ -178,6 +196,9 @@ class Grounder:
             if cands is None:
                 rejected = v
                 continue
+            if facet == "cell_line" and kclass != "dedicated":
+                cands = tuple(c for c in cands if c.method == "curated" or distinctive_cell_line(
+                    self.lexicon, c.term_id, c.match_kind, v.text))
             for c in cands:
                 fields_per_term[c.term_id] = fields_per_term.get(c.term_id, 0) + 1
                 feats = feature_vector(c, kclass)
@@ -205,6 +226,8 @@ class Grounder:
             conf = 1.0
         else:
             conf = self.calibration.confidence(facet, top_s, margin, dedicated=not v.scanned)
+            conf = adjust_confidence(facet, top, v, key_class(v), conf,
+                                     self.calibration.has_dedicated_term(facet))
         cands = tuple(replace(c, score=round(s, 4), features=dict(f, margin=margin))
                       for s, c, _, f in ranked[:5])
         status = "accepted" if conf >= self.calibration.accept else "needs_review"
@@ -249,6 +272,20 @@ class Grounder:
             self._memo[(row["facet"], row["key_class"], row["norm_text"])] = cands
             n += 1
         return n
+
+
+MIXED_SEX = "PATO:0001338"
+
+
+def _sex(lex: Lexicon, text: str) -> tuple[Candidate, ...]:
+    """A value naming both sexes ('pooled male and female', 'M/F') is mixed sex."""
+    toks = set(re.findall(r"[a-z]+", text.lower()))
+    ids = {tid for t in toks for tid, _ in lex.lookup("sex", t)}
+    if len(toks) > 1 and {"PATO:0000383", "PATO:0000384"} <= ids:
+        return (Candidate(term_id=MIXED_SEX, term_label="mixed sex", method="rule",
+                          matched_text="female and male", match_kind="curated",
+                          similarity=1.0, features={"kind_rank": 5.0}),)
+    return ()
 
 
 def _scanned(facet: str, source_key: str) -> bool:

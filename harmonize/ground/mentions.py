@@ -18,6 +18,13 @@ from harmonize.ground.lexicon import KIND_RANK, Lexicon
 from harmonize.ground.normalize import fold, tokens
 from harmonize.models import Candidate
 
+#: Words that, next to a name found by scanning, say the value is about a disease.
+DISEASE_CONTEXT = frozenset("""
+disease disorder syndrome cancer tumor tumour carcinoma neoplasm malignancy malignant
+patient affected diagnosed diagnosis infected infection lesion leukemia lymphoma sarcoma
+metastatic metastasis deficiency deficient mutation carrier case
+""".split())
+
 MAX_N = 6
 #: Ordinary words that are also abbreviations or short names in some ontology.
 STOPWORDS = frozenset("""
@@ -46,11 +53,17 @@ class Mention:
     nested: bool = False  # found inside a longer match
 
 
-def find_mentions(lex: Lexicon, facet: str, text: str) -> tuple[list[Mention], int]:
-    """Mentions of one facet's names in ``text`` and the number of tokens scanned."""
+def find_mentions(lex: Lexicon, facet: str, text: str,
+                  strict: bool = True) -> tuple[list[Mention], int]:
+    """Mentions of one facet's names in ``text`` and the number of tokens scanned.
+
+    ``strict`` (cell lines only) asks for distinctive names; a dedicated cell-line key
+    passes ``False``.
+    """
     if facet == "cell_line":
-        return _cell_line_mentions(lex, text)
+        return _cell_line_mentions(lex, text, strict)
     toks = tokens(text)
+    defined = defined_abbreviations(text)
     upper = {t.lower() for t in re.findall(r"[A-Z][A-Z0-9]+", text)}
     names = lex.names.get(facet, {})
     out: list[Mention] = []
@@ -59,7 +72,7 @@ def find_mentions(lex: Lexicon, facet: str, text: str) -> tuple[list[Mention], i
         for n in range(min(MAX_N, len(toks) - i), 0, -1):
             key = " ".join(toks[i:i + n])
             entries = names.get(key)
-            if not entries or not _usable(key, n, entries, upper):
+            if not entries or not _usable(key, n, entries, upper) or (n == 1 and key in defined):
                 continue
             out.extend(Mention(tid, kind, key, i, n, len(entries)) for tid, kind in entries)
             out.extend(_nested(names, toks, i, n, upper))
@@ -69,7 +82,56 @@ def find_mentions(lex: Lexicon, facet: str, text: str) -> tuple[list[Mention], i
             i += 1
     if facet == "disease":
         out.extend(composed_mentions(lex, text, toks))
+    if facet == "dev_stage" and out:
+        out = _outside_cell_types(lex, text, out)
     return out, len(toks)
+
+
+_DEFINED = re.compile(r"((?:[^\W_][\w+-]*[\s,/]+){1,8})\(([A-Za-z][A-Za-z0-9]{1,9})\)")
+
+
+def defined_abbreviations(text: str) -> frozenset[str]:
+    """Abbreviations the text defines itself: 'neural progenitor cells (NPC)' -> {'npc'}.
+
+    The letters of the parenthesised word (less a plural 's') must be a subsequence of the
+    initials of the preceding words, the first letter matching a word's initial and the last
+    the initial of the word just before the bracket. Such a word names the preceding phrase,
+    not some other term that shares the abbreviation.
+
+    >>> sorted(defined_abbreviations("Human embryonic stem cells (hESC) and NPCs (NPC)"))
+    ['hesc']
+    """
+    out = set()
+    for m in _DEFINED.finditer(text):
+        abbr = m.group(2).lower()
+        core = abbr[:-1] if abbr.endswith("s") and len(abbr) > 2 else abbr
+        letters = [c for c in core if c.isalpha()]
+        words = [w for w in re.split(r"[\s,/-]+", m.group(1).lower()) if w][-8:]
+        initials = [w[0] for w in words]
+        if not letters or not initials or letters[-1] != initials[-1]:
+            continue
+        j = 0
+        for c in reversed(initials):
+            if j < len(letters) and c == letters[len(letters) - 1 - j]:
+                j += 1
+        if j == len(letters):
+            out.update({abbr, core})
+    return frozenset(out)
+
+
+def _outside_cell_types(lex: Lexicon, text: str, found: list[Mention]) -> list[Mention]:
+    """Drop life-stage words that are part of a cell-type name ('embryonic stem cell')."""
+    cells, _ = find_mentions(lex, "cell_type", text)
+    spans = [(m.start, m.start + m.n_tokens) for m in cells if m.n_tokens > 1]
+    return [m for m in found
+            if not any(a <= m.start and m.start + m.n_tokens <= b and b - a > m.n_tokens
+                       for a, b in spans)]
+
+
+def has_disease_context(text: str, matched: str) -> bool:
+    """Whether a text says, beyond ``matched``, that it is about a disease."""
+    rest = set(tokens(text)) - set(matched.split())
+    return bool(rest & DISEASE_CONTEXT) or any(t.endswith(("oma", "itis", "pathy")) for t in rest)
 
 
 #: Words naming a disease class that, with an organ named elsewhere in the text, name a disease.
@@ -136,9 +198,16 @@ def _usable(key: str, n: int, entries: tuple[tuple[str, str], ...], upper: set[s
     return True
 
 
-def _cell_line_mentions(lex: Lexicon, text: str) -> tuple[list[Mention], int]:
-    """Cell-line names glued from 1..4 raw tokens ('NCI-H1944' = 'nci' + 'h1944')."""
+def _cell_line_mentions(lex: Lexicon, text: str,
+                        strict: bool = True) -> tuple[list[Mention], int]:
+    """Cell-line names glued from 1..4 raw tokens ('NCI-H1944' = 'nci' + 'h1944').
+
+    Scanned text names a cell line only on strong evidence (:func:`distinctive_cell_line`):
+    the full name (not a derived part of a longer one), with a digit or spelled with the
+    label's own capitals, and not a word the text defines as an abbreviation of its own.
+    """
     raw = _ALNUM.findall(fold(text))
+    defined = defined_abbreviations(text)
     out: list[Mention] = []
     i = 0
     while i < len(raw):
@@ -146,9 +215,13 @@ def _cell_line_mentions(lex: Lexicon, text: str) -> tuple[list[Mention], int]:
             key = "".join(raw[i:i + n])
             entries = lex.compact_names.get(key)
             if (not entries or not _plausible_cell_line(lex, key, raw[i:i + n])
-                    or _cell_type_code(lex, key)):
+                    or _cell_type_code(lex, key) or key in defined):
                 continue
-            out.extend(Mention(tid, kind, key, i, n, len(entries)) for tid, kind in entries)
+            good = [(tid, kind) for tid, kind in entries
+                    if not strict or distinctive_cell_line(lex, tid, kind)]
+            if not good:
+                continue
+            out.extend(Mention(tid, kind, key, i, n, len(entries)) for tid, kind in good)
             i += n
             break
         else:
@@ -156,9 +229,35 @@ def _cell_line_mentions(lex: Lexicon, text: str) -> tuple[list[Mention], int]:
     return out, len(raw)
 
 
+#: Names shaped like the codes submitters give samples, clones and days ('D13', 'KO-1', 'C14').
+_SAMPLE_CODE = re.compile(r"^[a-z]{1,2}\d{1,2}$")
+
+
+def distinctive_cell_line(lex: Lexicon, tid: str, kind: str, text: str | None = None) -> bool:
+    """Whether a scanned name is strong evidence of a cell line.
+
+    The name must be the line's full name (``kind`` ``label`` or curated, not a part derived
+    from a longer name such as 'SETD2' of 'Abcam Raji SETD2 KO'), not shaped like a sample
+    code (:data:`_SAMPLE_CODE`). With ``text`` (the raw
+    value; this part depends on case, so it runs after the case-blind memo), a name without a
+    digit must also be written there with the label's capitals ('HeLa', not 'hela'; 'Plat-E',
+    not 'plate'), since such names are often words.
+    """
+    if kind not in ("label", "curated", "curated_abbreviation"):
+        return False
+    info = lex.term(tid)
+    if info is None or _SAMPLE_CODE.match(re.sub(r"[^0-9a-z]", "", info.label.lower())):
+        return False
+    if text is None or any(c.isdigit() for c in info.label):
+        return True
+    label = re.sub(r"[^0-9A-Za-z]", "", info.label)
+    return len(label) >= 3 and label in re.sub(r"[^0-9A-Za-z]", "", text)
+
+
 def _plausible_cell_line(lex: Lexicon, key: str, parts: list[str]) -> bool:
     """A scanned cell-line name must look like one: a code with digits, or a rare word."""
-    if len(key) < 3 or key.isdigit() or parts[0].isdigit() or key in STOPWORDS:
+    if (len(key) < 3 or key.isdigit() or parts[0].isdigit() or key in STOPWORDS
+            or parts[0] in STOPWORDS):
         return False
     if _UNIT.match(key):
         return False
@@ -176,9 +275,10 @@ def _cell_type_code(lex: Lexicon, key: str) -> bool:
     return f"{key} cell" in lex.names.get("cell_type", {})
 
 
-def mention_candidates(lex: Lexicon, facet: str, text: str) -> list[Candidate]:
+def mention_candidates(lex: Lexicon, facet: str, text: str,
+                       strict: bool = True) -> list[Candidate]:
     """One candidate per mentioned term, with the features used to pick the sample's term."""
-    mentions, n_tok = find_mentions(lex, facet, text)
+    mentions, n_tok = find_mentions(lex, facet, text, strict)
     if not mentions:
         return []
     by_term: dict[str, list[Mention]] = {}

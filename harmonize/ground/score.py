@@ -45,7 +45,7 @@ def feature_vector(c: Candidate, key_class: str) -> dict[str, float]:
     out = {name: 0.0 for name in FEATURES}
     out["bias"] = 1.0
     out[METHOD_FEATURE.get(c.method, "m_exact")] = 1.0
-    out[f"key_{key_class}"] = 1.0
+    out[f"key_{'other' if key_class == 'whole' else key_class}"] = 1.0
     out["similarity"] = c.similarity
     out["kind_rank"] = f.get("kind_rank", 0.0)
     out["log_same_name"] = math.log(max(f.get("n_same_name", 1.0), 1.0))

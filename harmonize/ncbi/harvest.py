@@ -73,9 +73,13 @@ class Plan:
 def _explicit(
     source: str, term: str, window: Window | None, accessions: Sequence[str], batch_size: int
 ) -> Plan:
-    """A plan over a known accession list (deduplicated, order kept)."""
+    """A plan over a known accession list (deduplicated, order kept).
+
+    The key covers the list itself, so a resumed run never skips a batch whose accessions
+    changed upstream (same count, other records).
+    """
     unique = tuple(dict.fromkeys(a.strip() for a in accessions if a and a.strip()))
-    key = make_plan_key(source, term, window, len(unique), batch_size)
+    key = make_plan_key(source, term + "\x1f" + ",".join(unique), window, len(unique), batch_size)
     batches = make_batches(source, key, len(unique), batch_size)
     return Plan(source, term, window, len(unique), None, batches, unique, key)
 

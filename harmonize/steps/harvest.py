@@ -109,7 +109,7 @@ def _fetch_bodies(client: object, plan: object, batch: object) -> tuple[list[byt
     return bodies, refused
 
 
-def harvest_snapshot(con: duckdb.DuckDBPyConnection, folder: str | Path, run_id: int | None
+def harvest_snapshot(con: duckdb.DuckDBPyConnection, folder: str | Path, run_id: str | None
                      ) -> list[HarvestStats]:
     """Use a folder of recorded NCBI responses (``sra/``, ``biosample/``, ``geo/``) as the source.
 

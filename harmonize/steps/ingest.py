@@ -88,7 +88,7 @@ def _batched(items: Iterable[SampleRecord | Reject], size: int
 
 
 def load_items(con: duckdb.DuckDBPyConnection, items: Iterable[SampleRecord | Reject],
-               run_id: int | None, result: FileResult, stats: IngestStats,
+               run_id: str | None, result: FileResult, stats: IngestStats,
                on_batch: Callable[[int], None] | None = None) -> None:
     """Upsert parsed records and quarantine rejects in batches, updating the counters."""
     from harmonize.warehouse.load import add_rejects, upsert_records
@@ -107,7 +107,7 @@ def load_items(con: duckdb.DuckDBPyConnection, items: Iterable[SampleRecord | Re
 
 
 def load_parsed(con: duckdb.DuckDBPyConnection, path: str | Path, records: list[SampleRecord],
-                rejects: list[Reject], error: str | None, run_id: int | None,
+                rejects: list[Reject], error: str | None, run_id: str | None,
                 stats: IngestStats) -> FileResult:
     """Load one file parsed elsewhere (e.g. on a Dask worker), as :func:`ingest_files` would."""
     from harmonize.warehouse.load import add_rejects
@@ -123,7 +123,7 @@ def load_parsed(con: duckdb.DuckDBPyConnection, path: str | Path, records: list[
 
 
 def ingest_files(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path],
-                 run_id: int | None = None,
+                 run_id: str | None = None,
                  on_file: Callable[[FileResult], None] | None = None) -> IngestStats:
     """Parse and load every file; a bad file is recorded and the others still load."""
     from harmonize.parse import iter_file

@@ -32,6 +32,10 @@ def start_run(con: duckdb.DuckDBPyConnection, flow: str, source: str | None,
     """
     params = dict(params or {})
     now = utcnow()
+    # one writer at a time (the warehouse lock): a row still 'running' belongs to a killed run
+    con.execute("UPDATE harvest_runs SET status = 'interrupted', finished_at = ?, "
+                "message = 'the process stopped before the run finished' "
+                "WHERE status = 'running'", [now])
     run_id = f"{now:%Y%m%dT%H%M%S}-{flow}-{uuid.uuid4().hex[:8]}"
     con.execute(
         "INSERT INTO harvest_runs (run_id, flow, source, status, started_at, window_start, "

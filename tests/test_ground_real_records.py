@@ -1,0 +1,187 @@
+"""The grounder on the real records of tests/data (SRA, GEO, BioSample, the demo snapshot).
+
+Each test states a general property of the accepted annotations (no confident call from weak
+evidence), plus a few concrete calls on those records that must be right.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from harmonize.ground import Grounder, load_lexicon, load_overrides
+from harmonize.ground.evidence import WEAK_KINDS
+from harmonize.ground.fields import key_role, whole_value_only
+from harmonize.ground.mentions import defined_abbreviations, has_disease_context
+from harmonize.ground.normalize import compact, tokens
+from harmonize.ground.stages import EMBRYO, FETAL
+from harmonize.models import SampleRecord
+from harmonize.parse import iter_file
+
+pytestmark = pytest.mark.slow
+
+DATA = Path(__file__).parent / "data"
+FOLDERS = ("ncbi/sra_efetch", "ncbi/biosample", "ncbi/geo_miniml", "ncbi/geo_soft", "snapshot")
+CODE = re.compile(r"^[a-z]{1,2}\d{1,2}$")
+
+
+def _records() -> list[SampleRecord]:
+    out = []
+    for folder in FOLDERS:
+        for path in sorted((DATA / folder).rglob("*")):
+            if not path.is_file() or path.suffix == ".md":
+                continue
+            try:
+                out.extend(r for r in iter_file(path) if isinstance(r, SampleRecord))
+            except Exception:  # noqa: BLE001 - a file of another kind (e.g. a series header)
+                continue
+    return out
+
+
+@pytest.fixture(scope="module")
+def grounder() -> Grounder:
+    return Grounder(load_lexicon(), overrides=load_overrides(), use_embeddings=False)
+
+
+@pytest.fixture(scope="module")
+def annotated(grounder):
+    """``(attributes, annotations)`` of every real record."""
+    recs = _records()
+    assert len(recs) > 100, "the real fixtures should give well over 100 records"
+    out = []
+    for r in recs:
+        attrs = r.attribute_dict()
+        text = "\n".join(p for p in (r.title, r.description) if p and p.strip()) or None
+        out.append((attrs, grounder.annotate(attrs, text)))
+    return out
+
+
+def _accepted(annotated, facet):
+    return [a for _, anns in annotated for a in anns
+            if a.facet == facet and a.status == "accepted" and a.term_id]
+
+
+def _alnum(text: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]", "", text)
+
+
+def test_scanned_cell_lines_are_distinctive_full_names(annotated, grounder):
+    found = _accepted(annotated, "cell_line")
+    assert found, "the fixtures name cell lines"
+    for a in found:
+        if key_role(a.source_key) == "cell_line" or a.method == "curated":
+            continue
+        label = grounder.lexicon.term(a.term_id).label
+        # the full name, spelled out in the value (not a fragment of a longer name)
+        assert compact(label) in compact(a.source_text), (a.source_key, a.source_text, label)
+        assert not CODE.match(compact(label)), (a.source_text, label)
+        if not any(c.isdigit() for c in label):  # word-like names need the label's capitals
+            assert _alnum(label) in _alnum(a.source_text), (a.source_text, label)
+
+
+def test_genotype_strain_treatment_keys_name_no_cell_line_but_a_whole_value(annotated):
+    for a in _accepted(annotated, "cell_line"):
+        if whole_value_only(a.source_key):
+            assert compact(a.term_label) == compact(a.source_text), (a.source_key, a.source_text)
+
+
+def test_no_disease_from_a_bare_abbreviation_or_adjective_in_a_scanned_key(annotated):
+    for a in _accepted(annotated, "disease"):
+        if key_role(a.source_key) == "disease":
+            continue
+        top = a.candidates[0] if a.candidates else None
+        if top is None:
+            continue
+        whole_curated = (top.match_kind == "curated_abbreviation"
+                         and " ".join(tokens(a.source_text)) == top.matched_text)  # "NSCLC"
+        weak = top.match_kind in WEAK_KINDS or (
+            top.match_kind == "synonym" and len(top.matched_text.split()) == 1)
+        if weak and not whole_curated:
+            assert has_disease_context(a.source_text, top.matched_text), a.source_text
+        assert not (top and top.matched_text in defined_abbreviations(a.source_text)), a
+
+
+def test_a_cell_type_phrase_is_not_a_life_stage(annotated, grounder):
+    cell_names = grounder.lexicon.names["cell_type"]
+    for a in _accepted(annotated, "dev_stage"):
+        if key_role(a.source_key) == "dev_stage" or not a.candidates:
+            continue
+        toks = tokens(a.source_text)
+        word = a.candidates[0].matched_text
+        for i, t in enumerate(toks):
+            if t != word.split()[0]:
+                continue
+            for n in range(2, 5):
+                assert " ".join(toks[i:i + n]) not in cell_names, a.source_text
+
+
+def test_gestational_weeks_map_to_embryo_or_fetal_stage(annotated):
+    seen = 0
+    for attrs, anns in annotated:
+        for key, value in attrs.items():
+            m = re.match(r"(\d+(?:\.\d+)?) weeks? gestation", value.lower())
+            if not m or key_role(key) != "dev_stage":
+                continue
+            stage = next(a for a in anns if a.facet == "dev_stage")
+            assert stage.status == "accepted"
+            assert stage.term_id == (EMBRYO if float(m.group(1)) < 10 else FETAL)
+            seen += 1
+    assert seen, "the snapshot has gestational ages"
+
+
+def test_disease_confidence_separates_strong_from_weak_evidence(annotated):
+    dedicated = [a.confidence for a in _accepted(annotated, "disease")
+                 if key_role(a.source_key) == "disease" and a.method == "exact"]
+    weak = [a.confidence for _, anns in annotated for a in anns if a.facet == "disease"
+            and a.candidates and a.candidates[0].match_kind in WEAK_KINDS
+            and key_role(a.source_key) != "disease"]
+    assert dedicated and min(dedicated) >= 0.85
+    assert not weak or max(weak) < min(dedicated)
+    confs = {round(a.confidence, 2) for _, anns in annotated for a in anns if a.facet == "disease"}
+    assert len(confs) >= 3
+
+
+def _calls(annotated, facet, key_text):
+    return [a for _, anns in annotated for a in anns
+            if a.facet == facet and a.source_text == key_text]
+
+
+@pytest.mark.parametrize(("facet", "text", "term"), [
+    ("cell_line", "MCF-7", "CVCL:0031"),
+    ("disease", "Crohn's Disease", "MONDO:0005011"),
+    ("disease", "Healthy Control", "PATO:0000461"),
+    ("disease", "Clear cell renal cell carcinoma cells", "MONDO:0005005"),
+    ("cell_type", "Neural progenitor cells (NPC)", "CL:0011020"),
+    ("tissue", "bone marrow", "UBERON:0002371"),
+])
+def test_concrete_calls_on_real_records(annotated, facet, text, term):
+    calls = _calls(annotated, facet, text)
+    assert calls, f"no {facet} annotation from {text!r}"
+    assert all(a.term_id == term and a.status == "accepted" for a in calls), calls[0]
+
+
+@pytest.mark.parametrize("text", ["Brain, cortical plate", "SETD2-deficient", "C57BL6/J",
+                                  "Human iPSC derived neural organoids (HNOs)"])
+def test_no_cell_line_from_words_genes_or_strains(annotated, text):
+    assert not [a for a in _calls(annotated, "cell_line", text) if a.term_id]
+
+
+def test_host_keys_of_biosample_packages(annotated):
+    stages = [a for _, anns in annotated for a in anns
+              if a.source_key.startswith("host_life") and a.facet == "tissue"]
+    assert not stages, "a host life stage ('calf') is not a body part"
+
+
+def test_sex_words(grounder):
+    assert grounder.ground_value("sex", "F", "Sex").term_id == "PATO:0000383"
+    assert grounder.ground_value("sex", "male", "gender").term_id == "PATO:0000384"
+    assert grounder.ground_value("sex", "pooled male and female", "sex").term_id == "PATO:0001338"
+    assert grounder.ground_value("sex", "hermaphrodite", "sex").term_id == "PATO:0001340"
+
+
+def test_age_keys_give_life_stages(grounder):
+    anns = {a.facet: a for a in grounder.annotate({"age": "45 years", "Sex": "female"})}
+    assert anns["dev_stage"].term_id == "UBERON:0000113"
+    assert "dev_stage" not in {a.facet for a in grounder.annotate({"age": "45"})}
