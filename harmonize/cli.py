@@ -6,6 +6,7 @@ every failure exits non-zero with a one-line message.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -25,6 +26,19 @@ for _key, _value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
 WAREHOUSE_HELP = "DuckDB warehouse file (default: $HARMONIZE_WAREHOUSE or warehouse/harmonize.duckdb)."
 warehouse_option = click.option("--warehouse", "-w", type=click.Path(dir_okay=False),
                                  envvar="HARMONIZE_WAREHOUSE", help=WAREHOUSE_HELP)
+
+
+class _NoTracebackForKnownErrors(logging.Filter):
+    """Prefect logs a flow's exception with its traceback; ours already say what to do."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], HarmonizeError):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+for _name in ("prefect.flow_runs", "prefect.task_runs"):
+    logging.getLogger(_name).addFilter(_NoTracebackForKnownErrors())
 
 
 class Group(click.Group):

@@ -214,7 +214,8 @@ def test_unreachable_server_is_a_fetch_error_naming_the_url():
         esearch(client, "sra", "SRP174132[All Fields]")
     message = str(info.value)
     assert not isinstance(info.value, NCBIError)
-    assert "ConnectionError" in message and f"{gone.eutils_base}esearch.fcgi?" in message
+    host = gone.eutils_base.split("/")[2]
+    assert f"cannot reach {host} (" in message and f"{gone.eutils_base}esearch.fcgi?" in message
     assert SECRET not in message and message.count("esearch.fcgi") == 1
 
 

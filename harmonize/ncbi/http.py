@@ -226,7 +226,7 @@ class NCBIClient:
             )
             body = response.content
         except _TRANSPORT_ERRORS as exc:
-            detail = _WITH_URL_RE.sub("", f"{type(exc).__name__}: {exc}")
+            detail = _transport_detail(exc, url, self.config.timeout)
             raise _Retryable(FetchError(self._fail(detail, shown))) from None
         except requests.RequestException as exc:
             raise FetchError(self._fail(f"{type(exc).__name__}: {exc}", shown)) from None
@@ -294,3 +294,22 @@ class NCBIClient:
         """One redacted line: what went wrong and for which request."""
         line = " ".join(f"{detail} for {shown}".split())
         return redact(line, self.config.api_key)
+
+
+_ERRNO_RE = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")
+
+
+def _transport_detail(exc: Exception, url: str, timeout: float) -> str:
+    """A network failure in words: which host, what happened, what to check."""
+    parts = urlsplit(url)
+    host = parts.netloc or url
+    if isinstance(exc, requests.Timeout):
+        what = f"no answer from {host} within {timeout:g} s"
+    elif isinstance(exc, requests.ConnectionError) and not isinstance(
+            exc, requests.exceptions.ChunkedEncodingError):
+        found = _ERRNO_RE.search(str(exc))
+        reason = found.group(1).strip() if found else type(exc).__name__
+        what = f"cannot reach {host} ({reason}); check the network and eutils_base/geo_base"
+    else:
+        what = _WITH_URL_RE.sub("", f"{type(exc).__name__}: {exc}")
+    return what
