@@ -119,3 +119,25 @@ def test_dask_runner_gives_the_same_warehouse_as_local_threads(tmp_path, snapsho
     assert len(a["annotations"]) > 100
     for table in a:
         assert a[table] == b[table], f"{table} differs between local and Dask runs"
+
+
+def test_the_nightly_deployment_carries_its_cron_schedule_and_parameters():
+    from flows.deploy import nightly_deployment
+
+    dep = nightly_deployment("30 3 * * *", config_path="harvest.toml", warehouse="w.duckdb")
+    assert dep.name == "nightly"
+    assert [s.schedule.cron for s in dep.schedules] == ["30 3 * * *"]
+    assert dep.parameters == {"config_path": "harvest.toml", "warehouse": "w.duckdb"}
+
+
+def test_schedule_refuses_a_bad_cron_and_a_missing_server():
+    from click.testing import CliRunner
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from harmonize.cli import cli
+
+    bad = CliRunner().invoke(cli, ["schedule", "--cron", "every night"])
+    assert bad.exit_code != 0 and "invalid cron expression 'every night'" in bad.output
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        none = CliRunner().invoke(cli, ["schedule"])
+    assert none.exit_code != 0 and "prefect server start" in none.output

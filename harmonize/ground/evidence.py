@@ -8,7 +8,7 @@ Three documented priors, in logit space, fill that gap:
   key ("disease state: Crohn's disease") - applied only when the facet's fitted Platt step has
   no dedicated-key coefficient of its own.
 * ``FULL_NAME_PRIOR``: a multi-word label or synonym inside a short scanned value
-  ("source_name: Clear cell renal cell carcinoma cells"), or a label that is the whole value
+  ("source_name: Clear cell renal cell carcinoma cells"; known sample keys only), or a label that is the whole value
   but for words such as 'cells' or 'sample' ("source_name: Leiomyosarcoma").
 * ``WEAK_CAP``: a disease named in a scanned value only by an abbreviation, an adjective, a
   composed phrase ("NPC", "renal tubular" + disease) or a one-word synonym ("condition",
@@ -31,7 +31,9 @@ FULL_NAME_PRIOR = 1.5
 WEAK_CAP = 0.4
 STRONG_KINDS = frozenset({"label", "synonym", "curated", "healthy", "former", "variant"})
 WEAK_KINDS = frozenset({"abbreviation", "curated_abbreviation", "adjective", "composed"})
-SHORT_VALUE_CLASSES = frozenset({"scan", "title", "other"})
+#: Keys known to describe the sample itself (unknown keys may describe the study: a study
+#: name about a disease says little about one sample).
+SHORT_VALUE_CLASSES = frozenset({"scan", "title"})
 
 
 def adjust_confidence(facet: str, top: Candidate, value: FieldValue, kclass: str,
