@@ -98,14 +98,17 @@ def embed_facets() -> tuple[str, ...]:
 
 def build_indexes(lex: Any, facets: tuple[str, ...], batch_size: int
                   ) -> list[tuple[str, int, float, bool]]:
-    """Build (or load) the grounder's embedding index of each facet: (facet, n, s, cached)."""
-    from harmonize.ground.embedding import EmbeddingIndex
+    """Build (or load) the grounder's embedding index of each facet: (facet, n, s, cached).
 
+    Goes through :meth:`Grounder.embedding_index`, so the names are exactly the grounder's.
+    ``batch_size`` is kept for the command line; the grounder uses the index default.
+    """
+    from harmonize.ground import Grounder
+
+    grounder = Grounder(lex, use_embeddings=True)
     out = []
     for facet in facets:
-        names = lex.names_of(facet)
-        idx, sec = _timed(EmbeddingIndex.build, names,
-                          cache_key=f"lexicon-{lex.version}-{facet}", batch_size=batch_size)
+        (names, idx), sec = _timed(grounder.embedding_index, facet)
         out.append((facet, len(names), sec, idx.from_cache))
     return out
 

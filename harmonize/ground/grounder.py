@@ -32,6 +32,10 @@ from harmonize.models import Annotation, Candidate, FieldValue
 #: Facets an embedding index is built for (Cellosaurus is too big and not semantic).
 EMBED_FACETS = frozenset({"tissue", "cell_type", "disease"})
 EMBED_MIN_SIMILARITY = 0.80
+#: Facets whose embedding index holds labels (and curated names) only: MONDO's 88k labels and
+#: synonyms take ~3 min to encode on 2 cores, its ~30k labels about a minute.
+EMBED_LABELS_ONLY = frozenset({"disease"})
+EMBED_KINDS = frozenset({"label", "curated", "healthy"})
 FACET_ORDER = ("sex", "cell_line", "disease", "tissue", "cell_type", "dev_stage", "assay")
 
 
@@ -116,16 +120,22 @@ class Grounder:
                 found = self._embedding(facet, text)
         return tuple(found)
 
-    def _embedding(self, facet: str, text: str) -> list[Candidate]:
-        try:
-            from harmonize.ground.embedding import EmbeddingIndex
-        except ImportError:
-            return []
-        names = self._fuzzy.choices(facet)
+    def embedding_index(self, facet: str) -> tuple[list[str], object]:
+        """The names of a facet that are embedded, and their index (built or read from cache)."""
+        from harmonize.ground.embedding import EmbeddingIndex
+
         if facet not in self._embed:
-            self._embed[facet] = EmbeddingIndex.build(
-                names, cache_key=f"lexicon-{self.lexicon.version}-{facet}", model=self.model)
-        hits = self._embed[facet].search([normalize(text)], k=5)[0]
+            names = list(self._fuzzy.choices(facet))
+            if facet in EMBED_LABELS_ONLY:
+                names = [n for n in names
+                         if any(kind in EMBED_KINDS for _, kind in self.lexicon.lookup(facet, n))]
+            self._embed[facet] = (names, EmbeddingIndex.build(
+                names, cache_key=f"lexicon-{self.lexicon.version}-{facet}", model=self.model))
+        return self._embed[facet]  # type: ignore[return-value]
+
+    def _embedding(self, facet: str, text: str) -> list[Candidate]:
+        names, index = self.embedding_index(facet)
+        hits = index.search([normalize(text)], k=5)[0]
         out: dict[str, Candidate] = {}
         for row, sim in hits:
             if sim < EMBED_MIN_SIMILARITY:

@@ -36,7 +36,7 @@ def annotate_samples(con: duckdb.DuckDBPyConnection, grounder: object, only_chan
     from harmonize.warehouse.annotations import (load_cache, replace_annotations,
                                                  samples_to_annotate, save_cache)
 
-    version = grounder.lexicon.version  # type: ignore[attr-defined]
+    version = cache_version(grounder)
     cached = load_cache(con, version)
     grounder.preload(json.loads(r) for r in cached.values())  # type: ignore[attr-defined]
     stats = AnnotateStats(cache_hits_before=len(cached))
@@ -64,6 +64,24 @@ def annotate_samples(con: duckdb.DuckDBPyConnection, grounder: object, only_chan
         save_cache(con, version, new)
     stats.cache_size_after = len(rows)
     return stats
+
+
+def cache_version(grounder: object) -> str:
+    """Lexicon version plus a digest of the matching code.
+
+    Cached candidates, and the "already annotated" mark of a sample, are only reused by the
+    same lexicon *and* the same matchers; a matcher change re-grounds on the next run.
+    """
+    import hashlib
+    from pathlib import Path
+
+    import harmonize.ground
+
+    lexicon_version = grounder.lexicon.version  # type: ignore[attr-defined]
+    digest = hashlib.sha256(lexicon_version.encode())
+    for path in sorted(Path(harmonize.ground.__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return f"{lexicon_version}-{digest.hexdigest()[:8]}"
 
 
 def cache_key(row: dict) -> tuple[str, str]:
