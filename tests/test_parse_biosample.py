@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from harmonize.models import Reject, SampleRecord
+from parse_support import RAW_ACCESSION
+from parse_support import records as _records
+
 from harmonize.parse import iter_file, parse_bytes
 
 BIOSAMPLE = Path(__file__).parent / "data" / "ncbi" / "biosample"
-RAW_ACCESSION = re.compile(rb"\b(GSM\d{4,}|[SED]R[XSR]\d{6,}|SAM(?:N|EA|D)\d{5,})\b")
 
 
 def records(name: str) -> list[SampleRecord]:
-    out = list(iter_file(BIOSAMPLE / name))
-    assert all(isinstance(r, SampleRecord) for r in out)
-    return out  # type: ignore[return-value]
+    return _records(BIOSAMPLE / name)
 
 
 def test_harmonized_names_kept_next_to_submitter_names():

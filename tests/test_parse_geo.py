@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import gzip
-import re
 from pathlib import Path
 
 import pytest
 
 from harmonize.models import Reject, SampleRecord
+from parse_support import RAW_ACCESSION, records
+
 from harmonize.parse import iter_file, parse_bytes
 
 DATA = Path(__file__).parent / "data" / "ncbi"
 MINIML = DATA / "geo_miniml" / "pavlidis_GSE100007_family.xml"
 SOFT = DATA / "geo_soft"
-RAW_ACCESSION = re.compile(rb"\b(GSM\d{4,}|[SED]R[XSR]\d{6,}|SAM(?:N|EA|D)\d{5,})\b")
 
-
-def records(path: Path) -> list[SampleRecord]:
-    out = list(iter_file(path))
-    assert not [r for r in out if isinstance(r, Reject)], f"unexpected rejects in {path.name}"
-    return out  # type: ignore[return-value]
 
 
 def test_miniml_gse100007_has_52_samples_each_linked():

@@ -11,18 +11,13 @@ from pathlib import Path
 import pytest
 
 from harmonize.models import Reject, SampleRecord, accession_kind
+from parse_support import RAW_ACCESSION, records
+
 from harmonize.parse import iter_file, parse_bytes
 
 SRA = Path(__file__).parent / "data" / "ncbi" / "sra_efetch"
 ERRORS = Path(__file__).parent / "data" / "ncbi" / "errors"
-# independent of the parser: every sample-level accession written anywhere in the file
-RAW_ACCESSION = re.compile(rb"\b(GSM\d{4,}|[SED]R[XSR]\d{6,}|SAM(?:N|EA|D)\d{5,})\b")
 
-
-def records(path: Path) -> list[SampleRecord]:
-    out = list(iter_file(path))
-    assert not [r for r in out if isinstance(r, Reject)], f"unexpected rejects in {path.name}"
-    return out  # type: ignore[return-value]
 
 
 def test_geo_submitted_package_links_every_accession():
@@ -184,3 +179,14 @@ def test_parser_memory_does_not_grow_with_file_size(tmp_path: Path):
         assert int(out[0]) == copies
         peaks[copies] = int(out[1])  # KiB
     assert peaks[3000] - peaks[300] < 10_000, peaks
+
+
+def test_accessions_only_in_primary_id_elements_are_still_found():
+    """Some producers put the accession only in IDENTIFIERS/PRIMARY_ID, not as an attribute."""
+    raw = (SRA / "pavlidis_SRX26261721_sra.xml").read_bytes()
+    stripped = re.sub(rb'(<(?:EXPERIMENT|RUN) )accession="[^"]+" ', rb"\1", raw)
+    assert stripped != raw
+    (rec,) = [r for r in parse_bytes(stripped, origin="stripped") if isinstance(r, SampleRecord)]
+    (orig,) = records(SRA / "pavlidis_SRX26261721_sra.xml")
+    assert rec.record_accession == orig.record_accession
+    assert [r.accession for r in rec.runs] == [r.accession for r in orig.runs]

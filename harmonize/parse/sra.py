@@ -47,7 +47,7 @@ def package_record(pkg: etree._Element) -> SampleRecord:
     if exp is None:
         raise ValueError("package has no EXPERIMENT element")
     e = _kids(exp)
-    srx = exp.get("accession") or _pathtext(e, "IDENTIFIERS", "PRIMARY_ID")
+    srx = exp.get("accession") or _path_text(e, "IDENTIFIERS", "PRIMARY_ID")
     if not srx:
         raise ValueError("EXPERIMENT has no accession")
     design = _kids(_one(e, "DESIGN"))
@@ -194,7 +194,7 @@ def _runs(run_set: etree._Element | None, srx: str) -> Iterator[Run]:
         if run.tag != "RUN":
             continue
         kids = _kids(run)
-        acc = run.get("accession") or _pathtext(kids, "IDENTIFIERS", "PRIMARY_ID")
+        acc = run.get("accession") or _path_text(kids, "IDENTIFIERS", "PRIMARY_ID")
         if not acc:
             continue
         ref = _one(kids, "EXPERIMENT_REF")
