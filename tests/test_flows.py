@@ -18,6 +18,7 @@ COUNTS_SQL = {
     "annotations": "SELECT count(*) FROM annotations",
     "mapped": "SELECT count(*) FROM annotations WHERE term_id IS NOT NULL",
     "distinct_accessions": "SELECT count(DISTINCT accession) FROM sample_accessions",
+    "rejects": "SELECT count(*) FROM rejects",
 }
 
 

@@ -255,3 +255,15 @@ def test_samples_without_annotations_are_not_picked_again(con):
     assert list(samples_to_annotate(con, "v9")) == []
     assert [s.sample_id for s in samples_to_annotate(con, "v9", only_changed=False)] == [
         "GSM1005"]
+
+
+def test_a_record_rejected_again_is_kept_once(tmp_path):
+    bad = [Reject(origin="dump.xml", reason="truncated at line 9", record_id="SRX1", raw=b"<x"),
+           Reject(origin="dump.xml", reason="empty file")]
+    with writer(tmp_path / "w.duckdb") as con:
+        add_rejects(con, bad, "run-1")
+        add_rejects(con, bad, "run-2")
+        add_rejects(con, [Reject(origin="dump.xml", reason="other", record_id="SRX1")], "run-2")
+        rows = con.execute("SELECT record_id, reason, run_id FROM rejects ORDER BY ALL").fetchall()
+    assert rows == [("SRX1", "other", "run-2"), ("SRX1", "truncated at line 9", "run-2"),
+                    (None, "empty file", "run-2")]

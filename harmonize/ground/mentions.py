@@ -79,6 +79,8 @@ def find_mentions(lex: Lexicon, facet: str, text: str,
             i += n
             break
         else:
+            if facet == "disease":
+                out.extend(_misspelled(lex, toks[i], i))
             i += 1
     if facet == "disease":
         out.extend(composed_mentions(lex, text, toks))
@@ -168,6 +170,45 @@ def composed_mentions(lex: Lexicon, text: str, toks: list[str]) -> list[Mention]
             entries = names.get(key, ())
             out.extend(Mention(tid, "composed", key, i, n, len(entries)) for tid, _ in entries)
     return out
+
+
+#: Shortest word checked for a misspelled disease name (shorter words collide with real ones).
+MIN_TYPO_LEN = 12
+_TYPO_INDEX: dict[tuple[str, str], dict[tuple[str, int], list[str]]] = {}
+
+
+def _misspelled(lex: Lexicon, tok: str, pos: int) -> list[Mention]:
+    """A long word one edit away from exactly one one-word disease name ('oligodendrioglioma').
+
+    Disease names are long Greek-Latin compounds that submitters often misspell; a word that
+    is no name of any facet and differs by a single letter from one such name most likely
+    means it (kind ``misspelled``, ranked with names composed from parts).
+    """
+    if len(tok) < MIN_TYPO_LEN or not tok.isalpha() or tok in STOPWORDS:
+        return []
+    if any(tok in lex.names.get(f, {}) for f in lex.names):
+        return []
+    hits = _near_names(lex, tok)
+    if len(hits) != 1:
+        return []
+    entries = lex.names["disease"][hits[0]]
+    return [Mention(tid, "misspelled", hits[0], pos, 1, len(entries)) for tid, _ in entries]
+
+
+def _near_names(lex: Lexicon, tok: str) -> list[str]:
+    from rapidfuzz.distance import Levenshtein
+
+    key = (lex.version, "disease")
+    if key not in _TYPO_INDEX:
+        index: dict[tuple[str, int], list[str]] = {}
+        for name in lex.names.get("disease", {}):
+            if len(name) >= MIN_TYPO_LEN - 1 and name.isalpha():
+                index.setdefault((name[0], len(name)), []).append(name)
+        _TYPO_INDEX[key] = index
+    index = _TYPO_INDEX[key]
+    return [name for n in (len(tok) - 1, len(tok), len(tok) + 1)
+            for name in index.get((tok[0], n), ())
+            if Levenshtein.distance(tok, name, score_cutoff=1) <= 1]
 
 
 def _nested(names, toks: list[str], i: int, n: int, upper: set[str]) -> list[Mention]:
@@ -285,6 +326,7 @@ def mention_candidates(lex: Lexicon, facet: str, text: str,
     for m in mentions:
         by_term.setdefault(m.term_id, []).append(m)
     term_ids = list(by_term)
+    standalone = [t for t, ms in by_term.items() if not all(m.nested for m in ms)]
     n_terms = len(term_ids)
     out = []
     for tid, ms in by_term.items():
@@ -292,7 +334,9 @@ def mention_candidates(lex: Lexicon, facet: str, text: str,
         if info is None:
             continue
         best = max(ms, key=lambda m: (not m.nested, KIND_RANK.get(m.kind, 0), m.n_tokens))
-        has_desc = any(lex.is_ancestor(tid, o) for o in term_ids if o != tid)
+        # a name read inside the longer name of its ancestor ('autism' in 'autism spectrum
+        # disorder') is no evidence of the more specific term
+        has_desc = any(lex.is_ancestor(tid, o) for o in standalone if o != tid)
         has_anc = any(lex.is_ancestor(o, tid) for o in term_ids if o != tid)
         starts = {m.start for m in ms}
         feats = {

@@ -78,7 +78,11 @@ def done_batches(con: duckdb.DuckDBPyConnection, plan_key: str) -> set[int]:
 
 def add_rejects(con: duckdb.DuckDBPyConnection, rejects: Iterable[Reject],
                 run_id: str | None) -> int:
-    """Store rejected records/files with their reason and raw bytes; returns how many."""
+    """Store rejected records/files with their reason and raw bytes; returns how many.
+
+    The same record rejected again for the same reason (a re-run, an overlapping window) is
+    kept once, stamped with the latest run; the run's own counts still report it.
+    """
     rows = list(rejects)
     if not rows:
         return 0
@@ -88,5 +92,11 @@ def add_rejects(con: duckdb.DuckDBPyConnection, rejects: Iterable[Reject],
         "record_id": [r.record_id for r in rows], "reason": [r.reason for r in rows],
         "raw": [bytes(r.raw) for r in rows], "created_at": [now] * len(rows)},
         {"raw": BLOB, "created_at": TS})
-    con.execute("INSERT INTO rejects SELECT * FROM _b_rej")
+    same = ("r.origin = b.origin AND r.reason = b.reason AND "
+            "r.record_id IS NOT DISTINCT FROM b.record_id")
+    con.execute(f"UPDATE rejects r SET run_id = b.run_id, created_at = b.created_at "
+                f"FROM _b_rej b WHERE {same}")
+    con.execute(f"INSERT INTO rejects SELECT * FROM _b_rej b "
+                f"WHERE NOT EXISTS (SELECT 1 FROM rejects r WHERE {same})")
+    con.unregister("_b_rej")
     return len(rows)
