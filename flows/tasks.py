@@ -6,8 +6,10 @@ they can help, and the NCBI client already retries its own requests (one retry l
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from prefect import get_run_logger, task, unmapped
-from prefect.cache_policies import NO_CACHE
+from prefect.cache_policies import INPUTS, NO_CACHE
 
 from harmonize.steps import annotate, distribute, harvest, ingest, ontology, summary
 
@@ -58,9 +60,13 @@ def sync_ontologies(con, engine) -> list[str]:
     return loaded
 
 
-@task(cache_policy=NO_CACHE)
-def ground_chunk(values: list, overrides: list, use_embeddings: bool) -> list[dict]:
-    """Ground a chunk of distinct field values on a worker; return memo rows."""
+@task(cache_policy=INPUTS, persist_result=True, cache_expiration=timedelta(days=30))
+def ground_chunk(values: list, overrides: list, use_embeddings: bool, version: str) -> list[dict]:
+    """Ground a chunk of distinct field values on a worker; return memo rows.
+
+    Cached by its small inputs: the values, the overrides and ``version`` (lexicon + matcher
+    code), so a re-run over the same values with the same engine is served from Prefect's cache.
+    """
     return distribute.ground_on_worker(values, overrides, use_embeddings)
 
 
@@ -92,10 +98,11 @@ def annotate_samples(con, engine, only_changed: bool = True, distributed: bool =
     ground_many = None
     if distributed:
         overrides = distribute.overrides_payload(engine.grounder)
+        version = annotate.cache_version(engine.grounder)
 
         def ground_many(values: list) -> list[dict]:
             futures = ground_chunk.map(distribute.chunked(values, chunks), unmapped(overrides),
-                                       unmapped(use_embeddings))
+                                       unmapped(use_embeddings), unmapped(version))
             return [row for fut in futures for row in fut.result()]
 
     stats = annotate.annotate_samples(con, engine.grounder, only_changed=only_changed,

@@ -75,7 +75,11 @@ def find_mentions(lex: Lexicon, facet: str, text: str,
             if not entries or not _usable(key, n, entries, upper) or (n == 1 and key in defined):
                 continue
             out.extend(Mention(tid, kind, key, i, n, len(entries)) for tid, kind in entries)
-            out.extend(_nested(names, toks, i, n, upper))
+            outer = {tid for tid, _ in entries}
+            # a name inside the longer name of its ancestor ('autism' in 'autism spectrum
+            # disorder') is part of that name, not a mention of the more specific term
+            out.extend(m for m in _nested(names, toks, i, n, upper)
+                       if not any(lex.is_ancestor(o, m.term_id) for o in outer))
             i += n
             break
         else:
@@ -326,7 +330,6 @@ def mention_candidates(lex: Lexicon, facet: str, text: str,
     for m in mentions:
         by_term.setdefault(m.term_id, []).append(m)
     term_ids = list(by_term)
-    standalone = [t for t, ms in by_term.items() if not all(m.nested for m in ms)]
     n_terms = len(term_ids)
     out = []
     for tid, ms in by_term.items():
@@ -334,9 +337,7 @@ def mention_candidates(lex: Lexicon, facet: str, text: str,
         if info is None:
             continue
         best = max(ms, key=lambda m: (not m.nested, KIND_RANK.get(m.kind, 0), m.n_tokens))
-        # a name read inside the longer name of its ancestor ('autism' in 'autism spectrum
-        # disorder') is no evidence of the more specific term
-        has_desc = any(lex.is_ancestor(tid, o) for o in standalone if o != tid)
+        has_desc = any(lex.is_ancestor(tid, o) for o in term_ids if o != tid)
         has_anc = any(lex.is_ancestor(o, tid) for o in term_ids if o != tid)
         starts = {m.start for m in ms}
         feats = {

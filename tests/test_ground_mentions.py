@@ -1,0 +1,52 @@
+"""Disease mentions in bag-of-words text: misspelled long names, names inside an ancestor's name."""
+
+from __future__ import annotations
+
+import pytest
+
+from harmonize.ground import build_lexicon
+from harmonize.ground.lexicon import read_synonyms
+from harmonize.ground.mentions import find_mentions, mention_candidates
+from harmonize.ontology.model import OntologyData, TermData
+
+
+def _ont(name: str, terms: list[TermData]) -> OntologyData:
+    return OntologyData(name=name, version="test", origin="test", terms={t.id: t for t in terms})
+
+
+@pytest.fixture(scope="module")
+def lex():
+    """Real MONDO ids, labels and synonyms of a few terms."""
+    mondo = _ont("MONDO", [
+        TermData("MONDO:0000001", "disease"),
+        TermData("MONDO:0021042", "glioma", ancestors={"MONDO:0000001": 1}),
+        TermData("MONDO:0016695", "oligodendroglioma", ancestors={"MONDO:0021042": 1,
+                                                                  "MONDO:0000001": 2}),
+        TermData("MONDO:0005258", "autism spectrum disorder", ancestors={"MONDO:0000001": 1}),
+        TermData("MONDO:0005260", "autism", ancestors={"MONDO:0005258": 1, "MONDO:0000001": 2}),
+        TermData("MONDO:0016226", "specific language disorder", [("dysphasia", "exact")],
+                 ancestors={"MONDO:0000001": 1}),
+    ])
+    uberon = _ont("UBERON", [TermData("UBERON:0001062", "anatomical entity"),
+                             TermData("UBERON:0000955", "brain",
+                                      ancestors={"UBERON:0001062": 1})])
+    return build_lexicon({"MONDO": mondo, "UBERON": uberon}, read_synonyms(), version="small")
+
+
+def test_long_misspelled_disease_word_is_read_as_the_name(lex):
+    found, _ = find_mentions(lex, "disease", "brain tumor oligodendrioglioma grade ii male")
+    assert [(m.term_id, m.kind) for m in found] == [("MONDO:0016695", "misspelled")]
+
+
+def test_short_words_are_not_read_as_misspellings(lex):
+    # 'dysplasia' is one letter from 'dysphasia' but a word of its own
+    found, _ = find_mentions(lex, "disease", "multilineage dysplasia mononuclear cell")
+    assert found == []
+
+
+def test_name_inside_its_ancestors_name_is_not_a_mention(lex):
+    text = "whole blood child autism spectrum disorder asd general population"
+    assert [m.term_id for m in find_mentions(lex, "disease", text)[0]] == ["MONDO:0005258"]
+    # on its own, the more specific name still counts
+    cands = mention_candidates(lex, "disease", text + " autism regression")
+    assert {c.term_id for c in cands} == {"MONDO:0005258", "MONDO:0005260"}
