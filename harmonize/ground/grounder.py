@@ -77,12 +77,21 @@ class Grounder:
             if override is not None:
                 return self._curated(override, value.text)
         kclass = kclass or key_class(value)
-        memo_key = (value.facet, kclass, _normalized(value.text))
-        if memo_key in self._memo:
-            return self._memo[memo_key]
+        key = (value.facet, kclass, _normalized(value.text))
+        if key in self._memo:
+            return self._memo[key]
         found = self._match(value.facet, value.text, kclass)
-        self._memo[memo_key] = found
+        self._memo[key] = found
         return found
+
+    @staticmethod
+    def memo_key(value: FieldValue) -> tuple[str, str, str]:
+        """The memo key of a field value: (facet, key class, normalized text)."""
+        return value.facet, key_class(value), _normalized(value.text)
+
+    def is_grounded(self, value: FieldValue) -> bool:
+        """True when the value's candidates are already memoized (or preloaded)."""
+        return self.memo_key(value) in self._memo
 
     def _curated(self, term_id: str, text: str) -> tuple[Candidate, ...] | None:
         if term_id == REJECT:

@@ -19,25 +19,17 @@ ValueTuple = tuple[str, str, str, bool]
 _ENGINES: dict[tuple, object] = {}
 
 
-def memo_key(value: FieldValue) -> tuple[str, str, str]:
-    """The grounder's memo key of a field value."""
-    from harmonize.ground.fields import key_class
-    from harmonize.ground.normalize import normalize
-
-    return value.facet, key_class(value), normalize(value.text)
-
-
 def missing_values(grounder: object, samples: Iterable[object]) -> list[ValueTuple]:
     """Distinct field values of the samples that the grounder has not grounded yet."""
+    from harmonize.ground import Grounder
     from harmonize.ground.fields import field_values
 
-    memo = grounder._memo  # type: ignore[attr-defined]
     seen: set[tuple[str, str, str]] = set()
     out: list[ValueTuple] = []
     for sample in samples:
         for v in field_values(sample.attributes, sample.text):  # type: ignore[attr-defined]
-            key = memo_key(v)
-            if key in memo or key in seen:
+            key = Grounder.memo_key(v)
+            if key in seen or grounder.is_grounded(v):  # type: ignore[attr-defined]
                 continue
             seen.add(key)
             out.append((v.facet, v.text, v.source_key, v.scanned))
@@ -67,7 +59,7 @@ def ground_on_worker(values: Sequence[ValueTuple], overrides: Sequence[tuple[str
     for facet, text, source_key, scanned in values:
         value = FieldValue(facet, text, source_key, scanned)
         grounder.candidates(value)  # type: ignore[attr-defined]
-        wanted.add(memo_key(value))
+        wanted.add(Grounder.memo_key(value))
     return [row for row in grounder.cache_items()  # type: ignore[attr-defined]
             if (row["facet"], row["key_class"], row["norm_text"]) in wanted]
 
