@@ -177,11 +177,15 @@ def map_cmd(input_path: str, output: str, no_embeddings: bool, candidates: bool)
     out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")  # noqa: SIM115
     try:
         stats = map_jsonl(input_path, out, engine.grounder, progress=True,
-                          **({"with_candidates": True} if candidates else {}))
+                          with_candidates=candidates)
     finally:
         if out is not sys.stdout:
             out.close()
-    click.echo(f"mapped {getattr(stats, 'records', stats)} records", err=True)
+    click.echo(f"mapped {stats.records} records", err=True)
+    if stats.errors:
+        raise click.ClickException(
+            f"{input_path}: {stats.errors} malformed line(s); their output lines carry an "
+            "'error' field, the other lines were mapped")
 
 
 @cli.command()
@@ -278,7 +282,7 @@ def export(output: str, min_confidence: float, status: str, organism: str | None
     result = export_cohort(resolve_path(warehouse), output, min_confidence=min_confidence,
                            status=status, organism=organism, source=source,
                            descendants=not exact, **terms)
-    click.echo(f"{getattr(result, 'n_samples', '?')} samples -> {output} "
+    click.echo(f"{result.n_samples} samples -> {output} "
                f"(manifest {output}.manifest.json)", err=True)
 
 

@@ -142,3 +142,16 @@ def test_map_writes_the_contract_to_stdout(tmp_path):
         assert 0.0 <= a["confidence"] <= 1.0
         assert a["status"] in {"accepted", "needs_review", "unmapped"}
         assert a["source_text"]
+
+
+def test_map_reports_malformed_lines_and_maps_the_rest(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"accession": "S1", "attributes": {"sex": "male"}}\n'
+                   '{"accession": "S2", "attributes": \n'
+                   '{"accession": "S3", "attributes": {"sex": "female"}}\n')
+    proc = run("map", str(src), "-o", "-", "--no-embeddings")
+    assert proc.returncode != 0
+    assert "in.jsonl" in proc.stderr.strip().splitlines()[-1]
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(out) == 3 and "error" in out[1]
+    assert out[2]["annotations"][0]["term_id"] == "PATO:0000383"

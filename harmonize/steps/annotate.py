@@ -90,12 +90,9 @@ def cache_key(row: dict) -> tuple[str, str]:
 
 
 def _batches(samples, size: int = 5000):
-    """Group the sample stream (which may already be batched) into lists."""
+    """Group the sample stream into lists of ``size``."""
     batch = []
     for item in samples:
-        if isinstance(item, list):
-            yield item
-            continue
         batch.append(item)
         if len(batch) >= size:
             yield batch
