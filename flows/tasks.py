@@ -54,7 +54,7 @@ def ingest_files(con, paths: list[str], run_id: str) -> ingest.IngestStats:
 @task(cache_policy=NO_CACHE)
 def sync_ontologies(con, engine) -> list[str]:
     """Refresh ontology_terms/term_ancestors when an ontology version changed."""
-    loaded = ontology.sync_ontologies(con, engine.ontologies)
+    loaded = ontology.sync_ontologies(con, engine.ontology_versions(), engine.load_ontologies)
     if loaded:
         get_run_logger().info("loaded ontology tables for %s", ", ".join(loaded))
     return loaded

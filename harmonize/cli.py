@@ -125,7 +125,7 @@ def _annotate(con, only_changed: bool, use_embeddings: bool, bar=None):
     from harmonize.steps.ontology import sync_ontologies
 
     engine = load_engine(con=con, use_embeddings=use_embeddings)
-    sync_ontologies(con, engine.ontologies)
+    sync_ontologies(con, engine.ontology_versions(), engine.load_ontologies)
     task = bar.add_task("grounding", total=None) if bar else None
     stats = annotate_samples(con, engine.grounder, only_changed=only_changed,
                              on_batch=(lambda n: bar.advance(task, n)) if bar else None)

@@ -26,8 +26,13 @@ def load_ontologies(names: tuple[str, ...] = LEXICON_ONTOLOGIES) -> dict[str, On
     return _load(manifest, wanted)
 
 
-def source_fingerprint(names: tuple[str, ...] = LEXICON_ONTOLOGIES) -> str:
-    """A cheap string that changes when an ontology release changes (nothing is loaded)."""
+def ontology_versions(names: tuple[str, ...] = LEXICON_ONTOLOGIES) -> dict[str, str]:
+    """``{ontology: release}`` of the named ontologies the manifest declares (nothing is loaded)."""
     manifest, wanted = _wanted(names)
     vers = _versions(manifest)
-    return ",".join(f"{n}={vers.get(n, '?')}" for n in wanted)
+    return {n: vers.get(n, "?") for n in wanted}
+
+
+def source_fingerprint(names: tuple[str, ...] = LEXICON_ONTOLOGIES) -> str:
+    """A cheap string that changes when an ontology release changes (nothing is loaded)."""
+    return ",".join(f"{n}={v}" for n, v in ontology_versions(names).items())

@@ -80,5 +80,5 @@ def parse_file(path: str | Path) -> tuple[list[SampleRecord], list[Reject], str 
         for item in iter_file(path):
             (rejects if isinstance(item, Reject) else records).append(item)  # type: ignore[arg-type]
     except (HarmonizeError, OSError) as exc:
-        return records, rejects, str(exc).splitlines()[0]
+        return records, rejects, str(exc)
     return records, rejects, None

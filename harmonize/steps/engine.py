@@ -1,4 +1,4 @@
-"""Assemble the grounding engine: ontologies (lazily), the cached lexicon, overrides, grounder.
+"""Assemble the grounding engine: the cached lexicon, overrides, grounder, ontology access.
 
 Curator overrides come from ``ontologies/overrides.tsv`` and, when a warehouse connection is
 given, from its ``curator_overrides`` table (the warehouse wins: it holds the latest decisions).
@@ -6,7 +6,8 @@ given, from its ``curator_overrides`` table (the warehouse wins: it holds the la
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import duckdb
 
@@ -15,19 +16,24 @@ from harmonize.ontology.model import OntologyData
 
 @dataclass(slots=True)
 class Engine:
-    """The grounder plus the ontologies it was built from (loaded on first use)."""
+    """The grounder plus access to the ontologies it was built from."""
 
     grounder: object
-    _ontologies: dict[str, OntologyData] | None = field(default=None)
 
-    @property
-    def ontologies(self) -> dict[str, OntologyData]:
-        """Every ontology of the manifest, for the warehouse's term tables."""
-        if self._ontologies is None:
-            from harmonize.ground.sources import load_ontologies
+    @staticmethod
+    def ontology_versions() -> dict[str, str]:
+        """The release of each lexicon ontology (cheap: nothing is loaded)."""
+        from harmonize.ground.sources import ontology_versions
 
-            self._ontologies = load_ontologies()
-        return self._ontologies
+        return ontology_versions()
+
+    @staticmethod
+    def load_ontologies(names: Iterable[str]) -> dict[str, OntologyData]:
+        """Load some lexicon ontologies, for the warehouse's term tables."""
+        from harmonize.ground.sources import load_ontologies
+
+        names = tuple(names)
+        return load_ontologies(names) if names else {}
 
 
 def overrides_for(con: duckdb.DuckDBPyConnection | None) -> dict[tuple[str, str], str]:

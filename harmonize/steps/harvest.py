@@ -7,7 +7,6 @@ between its load and its mark is fetched again, which is harmless because loadin
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -45,8 +44,7 @@ def missing_biosamples(con: duckdb.DuckDBPyConnection, limit: int = 10_000) -> l
 
 
 def harvest_source(con: duckdb.DuckDBPyConnection, client: object, config: object, source: str,
-                   window: object, run_id: str | None,
-                   on_batch: Callable[[int, int], None] | None = None) -> HarvestStats:
+                   window: object, run_id: str | None) -> HarvestStats:
     """Plan the source's query for the window, then fetch/parse/load every batch not yet done.
 
     A GSM or BioSample that NCBI refuses for good (private, withdrawn) is quarantined in
@@ -76,8 +74,6 @@ def harvest_source(con: duckdb.DuckDBPyConnection, client: object, config: objec
         mark_batch(con, plan.plan_key, batch.index, run_id)
         stats.ingest.files.append(result)
         stats.fetched_batches += 1
-        if on_batch:
-            on_batch(stats.fetched_batches + stats.skipped_batches, stats.planned_batches)
     return stats
 
 

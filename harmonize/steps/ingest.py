@@ -88,8 +88,7 @@ def _batched(items: Iterable[SampleRecord | Reject], size: int
 
 
 def load_items(con: duckdb.DuckDBPyConnection, items: Iterable[SampleRecord | Reject],
-               run_id: str | None, result: FileResult, stats: IngestStats,
-               on_batch: Callable[[int], None] | None = None) -> None:
+               run_id: str | None, result: FileResult, stats: IngestStats) -> None:
     """Upsert parsed records and quarantine rejects in batches, updating the counters."""
     from harmonize.warehouse.load import add_rejects, upsert_records
 
@@ -102,22 +101,27 @@ def load_items(con: duckdb.DuckDBPyConnection, items: Iterable[SampleRecord | Re
             result.rejects += len(rejs)
             if result.error is None:
                 result.error = f"{result.path}: {rejs[0].reason}"
-        if on_batch:
-            on_batch(len(recs) + len(rejs))
+
+
+def quarantine_file(con: duckdb.DuckDBPyConnection, result: FileResult, message: str,
+                    run_id: str | None) -> None:
+    """Record a whole-file failure: a one-line error naming the file, kept in ``rejects``."""
+    from harmonize.warehouse.load import add_rejects
+
+    line = message.splitlines()[0] if message else "unreadable"
+    result.error = line if result.path in line else f"{result.path}: {line}"
+    add_rejects(con, [Reject(origin=result.path, reason=result.error)], run_id)
+    result.rejects += 1
 
 
 def load_parsed(con: duckdb.DuckDBPyConnection, path: str | Path, records: list[SampleRecord],
                 rejects: list[Reject], error: str | None, run_id: str | None,
                 stats: IngestStats) -> FileResult:
     """Load one file parsed elsewhere (e.g. on a Dask worker), as :func:`ingest_files` would."""
-    from harmonize.warehouse.load import add_rejects
-
     result = FileResult(str(path))
     load_items(con, [*records, *rejects], run_id, result, stats)
     if error:
-        result.error = error if str(path) in error else f"{path}: {error}"
-        add_rejects(con, [Reject(origin=str(path), reason=result.error)], run_id)
-        result.rejects += 1
+        quarantine_file(con, result, error, run_id)
     stats.files.append(result)
     return result
 
@@ -127,7 +131,6 @@ def ingest_files(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path],
                  on_file: Callable[[FileResult], None] | None = None) -> IngestStats:
     """Parse and load every file; a bad file is recorded and the others still load."""
     from harmonize.parse import iter_file
-    from harmonize.warehouse.load import add_rejects
 
     stats = IngestStats()
     for path in expand_paths(paths):
@@ -135,10 +138,7 @@ def ingest_files(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path],
         try:
             load_items(con, iter_file(path), run_id, result, stats)
         except (HarmonizeError, OSError) as exc:
-            message = str(exc) if str(path) in str(exc) else f"{path}: {exc}"
-            result.error = message.splitlines()[0]
-            add_rejects(con, [Reject(origin=str(path), reason=result.error)], run_id)
-            result.rejects += 1
+            quarantine_file(con, result, str(exc), run_id)
         stats.files.append(result)
         if on_file:
             on_file(result)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import duckdb
 
@@ -15,12 +15,16 @@ def loaded_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {name: version for name, version in rows}
 
 
-def sync_ontologies(con: duckdb.DuckDBPyConnection, ontologies: Mapping[str, OntologyData]) -> list[str]:
-    """Load every ontology whose version differs from the warehouse's; return the names loaded."""
+def sync_ontologies(con: duckdb.DuckDBPyConnection, versions: Mapping[str, str],
+                    load: Callable[[Iterable[str]], Mapping[str, OntologyData]]) -> list[str]:
+    """Load every ontology whose release differs from the warehouse's; return the names loaded.
+
+    ``versions`` is read cheaply from the manifest, so an up-to-date warehouse loads nothing.
+    """
     from harmonize.warehouse.terms import load_ontology, ontology_rows
 
     have = loaded_versions(con)
-    changed = [name for name, ont in ontologies.items() if have.get(name) != ont.version]
-    for name in changed:
-        load_ontology(con, *ontology_rows(ontologies[name]))
+    changed = [name for name, version in versions.items() if have.get(name) != version]
+    for ont in load(changed).values():
+        load_ontology(con, *ontology_rows(ont))
     return changed
