@@ -49,6 +49,26 @@ def harvested_srx(bodies: list[bytes]) -> list[str]:
 # -- pure planning ----------------------------------------------------------------------------
 
 
+def fetch_in_threads(cfg, the_plan, batches, n: int = 4) -> dict[int, list[bytes]]:
+    """Fetch batches with ``n`` threads, each with its own client (the limiter is shared)."""
+    results: dict[int, list[bytes]] = {}
+    lock = threading.Lock()
+
+    def worker(mine):
+        with NCBIClient(cfg) as client:
+            for batch in mine:
+                bodies = fetch_batch(client, the_plan, batch)
+                with lock:
+                    results[batch.index] = bodies
+
+    threads = [threading.Thread(target=worker, args=(batches[i::n],)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
 def test_windows_first_run_overlap_and_future_watermark():
     cfg = HarvestConfig(first_window_days=3, overlap_days=1)
     assert next_window(None, TODAY, cfg) == Window(date(2024, 2, 27), TODAY)
@@ -177,21 +197,8 @@ def test_history_expiry_during_a_4_thread_harvest_loses_nothing_still_upstream()
         with NCBIClient(cfg) as client:
             the_plan = plan(client, cfg, "sra", Window(date(2024, 2, 1), TODAY))
         server.drop_front(1)  # withdrawn upstream between planning and fetching
-        bodies: list[bytes] = []
-        lock = threading.Lock()
-
-        def worker(mine):
-            with NCBIClient(cfg) as client:
-                for batch in mine:
-                    got = fetch_batch(client, the_plan, batch)
-                    with lock:
-                        bodies.extend(got)
-
-        threads = [threading.Thread(target=worker, args=(the_plan.batches[i::4],)) for i in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
+        fetched = fetch_in_threads(cfg, the_plan, the_plan.batches)
+        bodies = [b for i in sorted(fetched) for b in fetched[i]]
     got = set(harvested_srx(bodies))
     assert set(expected[1:]) <= got <= set(expected)
 
@@ -205,21 +212,7 @@ def test_sra_harvest_with_4_threads_and_a_resumed_run():
         server.script("efetch", "reset", "503", "truncate", "429", None, "backend")
         committed = {0, 3}  # a previous run already stored these batches
         todo = [b for b in the_plan.batches if b.index not in committed]
-        results: dict[int, list[bytes]] = {}
-        lock = threading.Lock()
-
-        def worker(mine):
-            with NCBIClient(cfg) as client:
-                for batch in mine:
-                    bodies = fetch_batch(client, the_plan, batch)
-                    with lock:
-                        results[batch.index] = bodies
-
-        threads = [threading.Thread(target=worker, args=(todo[i::4],)) for i in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
+        results = fetch_in_threads(cfg, the_plan, todo)
         with NCBIClient(cfg) as client:  # the earlier run's batches, fetched for the check only
             again = plan(client, cfg, "sra", Window(date(2024, 2, 1), TODAY))
             assert again.key == the_plan.key and again.batches == the_plan.batches
