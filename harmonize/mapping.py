@@ -21,8 +21,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
+from harmonize.ground.fields import field_values
 from harmonize.ground.grounder import Grounder
-from harmonize.models import Annotation
+from harmonize.models import Annotation, FieldValue
+
+#: Records read ahead and grounded together (embedding queries are batched per chunk).
+CHUNK = 1000
 
 
 @dataclass(slots=True)
@@ -57,19 +61,23 @@ def map_record(record: dict[str, Any], grounder: Grounder,
                min_confidence: float | None = None,
                with_candidates: bool = False) -> dict[str, Any]:
     """Annotate one input record (a dict with ``accession``/``attributes``/``text``)."""
-    attrs = record.get("attributes") or {}
-    if not isinstance(attrs, dict):
+    if not isinstance(record.get("attributes") or {}, dict):
         raise ValueError(f"attributes of {record.get('accession')!r} is not an object")
-    attrs = {str(k): v for k, v in attrs.items() if isinstance(v, str)}
-    text = record.get("text") if isinstance(record.get("text"), str) else None
-    library = record.get("library") if isinstance(record.get("library"), dict) else None
-    anns = grounder.annotate(attrs, text, library)
+    anns = grounder.annotate(*_inputs(record))
     out = []
     for a in anns:
         thr = (grounder.calibration.emit_threshold(a.facet) if min_confidence is None
                else min_confidence)
         out.append(_below(a, thr).to_json(with_candidates=with_candidates))
     return {"accession": record.get("accession"), "annotations": out}
+
+
+def _inputs(record: dict[str, Any]) -> tuple[dict[str, str], str | None, dict | None]:
+    """``(attributes, text, library)`` of a record, keeping only well-typed values."""
+    attrs = {str(k): v for k, v in (record.get("attributes") or {}).items() if isinstance(v, str)}
+    text = record.get("text") if isinstance(record.get("text"), str) else None
+    library = record.get("library") if isinstance(record.get("library"), dict) else None
+    return attrs, text, library
 
 
 def map_records(records: Iterable[dict[str, Any]], grounder: Grounder,
@@ -91,25 +99,28 @@ def map_jsonl(in_path_or_fh: str | Path | IO[str], out_fh: IO[str], grounder: Gr
     stats = MapStats()
     start = time.perf_counter()
     own = isinstance(in_path_or_fh, (str, Path))
-    fh = open(in_path_or_fh, encoding="utf-8") if own else in_path_or_fh  # noqa: SIM115
+    fh = open(in_path_or_fh, encoding="utf-8") if own else in_path_or_fh
     bar = _progress(progress)
     try:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            stats.lines += 1
-            result = _one_line(line, n, grounder, min_confidence, with_candidates)
-            if "error" in result:
-                stats.errors += 1
-            for a in result.get("annotations", ()):
-                if a["term_id"] is None:
-                    stats.unmapped += 1
-                else:
-                    stats.annotations += 1
-                    stats.per_facet[a["facet"]] = stats.per_facet.get(a["facet"], 0) + 1
-            out_fh.write(json.dumps(result, ensure_ascii=False) + "\n")
-            if bar and stats.lines % 500 == 0:
-                bar(stats.lines)
+        for chunk in _chunks(fh):
+            parsed = [(n, _parse_line(line, n)) for n, line in chunk]
+            grounder.prepare(v for _, rec in parsed if "error" not in rec
+                             for v in _field_values(rec))
+            for n, rec in parsed:
+                stats.lines += 1
+                result = rec if "error" in rec else _map_one(rec, n, grounder, min_confidence,
+                                                             with_candidates)
+                if "error" in result:
+                    stats.errors += 1
+                for a in result.get("annotations", ()):
+                    if a["term_id"] is None:
+                        stats.unmapped += 1
+                    else:
+                        stats.annotations += 1
+                        stats.per_facet[a["facet"]] = stats.per_facet.get(a["facet"], 0) + 1
+                out_fh.write(json.dumps(result, ensure_ascii=False) + "\n")
+                if bar and stats.lines % 500 == 0:
+                    bar(stats.lines)
     finally:
         if own:
             fh.close()
@@ -119,8 +130,21 @@ def map_jsonl(in_path_or_fh: str | Path | IO[str], out_fh: IO[str], grounder: Gr
     return stats
 
 
-def _one_line(line: str, n: int, grounder: Grounder, min_confidence: float | None,
-              with_candidates: bool = False) -> dict[str, Any]:
+def _chunks(fh: IO[str], size: int = CHUNK) -> Iterator[list[tuple[int, str]]]:
+    """Non-blank lines with their 1-based numbers, ``size`` at a time."""
+    chunk: list[tuple[int, str]] = []
+    for n, line in enumerate(fh, 1):
+        if line.strip():
+            chunk.append((n, line))
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
+
+
+def _parse_line(line: str, n: int) -> dict[str, Any]:
+    """The record of one input line, or an error result naming the line."""
     try:
         rec = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -129,6 +153,19 @@ def _one_line(line: str, n: int, grounder: Grounder, min_confidence: float | Non
         acc = rec.get("accession") if isinstance(rec, dict) else None
         return {"accession": acc, "line": n,
                 "error": f"line {n}: expected an object with a string 'accession'"}
+    return rec
+
+
+def _field_values(rec: dict[str, Any]) -> list[FieldValue]:
+    """The field values :func:`map_record` will ground (none for a malformed record)."""
+    if not isinstance(rec.get("attributes") or {}, dict):
+        return []
+    attrs, text, _ = _inputs(rec)
+    return field_values(attrs, text)
+
+
+def _map_one(rec: dict[str, Any], n: int, grounder: Grounder, min_confidence: float | None,
+             with_candidates: bool) -> dict[str, Any]:
     try:
         return map_record(rec, grounder, min_confidence, with_candidates)
     except ValueError as exc:

@@ -34,7 +34,10 @@ def test_confidence_is_monotone_and_bounded(shipped, facet):
     assert all(a <= b for a, b in zip(confs, confs[1:]))
     by_margin = [shipped.confidence(facet, 0.0, m) for m in (0.0, 1.0, 3.0, 6.0)]
     assert all(a <= b for a, b in zip(by_margin, by_margin[1:]))
-    assert confs[-1] > confs[0] or by_margin[-1] > by_margin[0]  # evidence moves it
+    by_key = [shipped.confidence(facet, 0.0, 1.0, dedicated=d) for d in (False, True)]
+    assert by_key[0] <= by_key[1]
+    # evidence moves it: the logit, the margin or the kind of key the value came from
+    assert confs[-1] > confs[0] or by_margin[-1] > by_margin[0] or by_key[1] > by_key[0]
 
 
 def test_fit_logistic_recovers_direction_and_is_calibrated():

@@ -35,3 +35,26 @@ def test_paraphrase_found_by_embedding(grounder, facet, value, term):
 def test_embedding_not_used_for_scanned_text(grounder):
     anns = grounder.annotate({}, text="diabetes type II")
     assert not any(a.method == "embedding" for a in anns)
+
+
+def test_prepare_batches_embedding_queries_with_the_same_result(grounder):
+    """prepare() grounds many values in one model call per facet; annotate then agrees with a
+    grounder that met each value alone."""
+    records = [{"disease state": "diabetes type II", "tissue": "liver"},
+               {"disease": "myeloid leukaemia, acute", "source_name": "PBMC"},
+               {"disease state": "diabetes type II"}, {"disease": "not applicable"}]
+    from harmonize.ground.fields import field_values
+
+    alone = Grounder(grounder.lexicon, use_embeddings=True, calibration=Calibration())
+    batched = Grounder(grounder.lexicon, use_embeddings=True, calibration=Calibration())
+    values = [v for r in records for v in field_values(r)]
+    new = batched.prepare(values)
+    assert new == len({batched.memo_key(v) for v in values if v.text != "not applicable"})
+    assert all(batched.is_grounded(v) for v in values if v.text != "not applicable")
+    assert batched.prepare(values) == 0  # nothing left to ground
+    for r in records:
+        a = [(x.facet, x.term_id, x.method) for x in alone.annotate(r)]
+        b = [(x.facet, x.term_id, x.method) for x in batched.annotate(r)]
+        assert a == b
+    assert ("disease", "MONDO:0005148", "embedding") in [
+        (x.facet, x.term_id, x.method) for x in batched.annotate(records[0])]

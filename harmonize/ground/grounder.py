@@ -11,14 +11,14 @@ Reading order of :meth:`Grounder.annotate`::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
-import re
 
 from harmonize.ground.calibrate import MARGIN_CAP, Calibration, load_calibration
-from harmonize.ground.exact import match_exact
 from harmonize.ground.evidence import adjust_confidence
+from harmonize.ground.exact import match_exact
 from harmonize.ground.fields import field_values, key_class, key_role
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
 from harmonize.ground.lexicon import KIND_RANK, Lexicon
@@ -101,7 +101,41 @@ class Grounder:
                           method="curated", matched_text=normalize(text),
                           match_kind="curated", similarity=1.0),)
 
-    def _match(self, facet: str, text: str, kclass: str) -> tuple[Candidate, ...]:
+    def prepare(self, values: Iterable[FieldValue]) -> int:
+        """Ground many values ahead of :meth:`annotate`; returns how many were new.
+
+        Same candidates as :meth:`candidates` one by one, but the values that reach the
+        embedding matcher are encoded together, one batch per facet: a model call per value
+        costs ~30 ms on a CPU, a batch ~1.5 ms per value.
+        """
+        pending: dict[str, dict[tuple[str, str, str], str]] = {}
+        n = 0
+        for v in values:
+            if is_null(v.text) or (self.overrides
+                                   and override_key(v.facet, v.text) in self.overrides):
+                continue
+            kclass = key_class(v)
+            key = (v.facet, kclass, _normalized(v.text))
+            if key in self._memo or key in pending.get(v.facet, ()):
+                continue
+            n += 1
+            found = self._match(v.facet, v.text, kclass, embed=False)
+            if not found and self._embeds(v.facet, kclass):
+                pending.setdefault(v.facet, {})[key] = normalize(v.text)
+            else:
+                self._memo[key] = found
+        for facet, items in pending.items():
+            names, index = self.embedding_index(facet)
+            hits = index.search(list(items.values()), k=5)  # type: ignore[attr-defined]
+            for key, row in zip(items, hits):
+                self._memo[key] = tuple(self._from_hits(facet, names, row))
+        return n
+
+    def _embeds(self, facet: str, kclass: str) -> bool:
+        return self.use_embeddings and kclass == "dedicated" and facet in EMBED_FACETS
+
+    def _match(self, facet: str, text: str, kclass: str,
+               embed: bool = True) -> tuple[Candidate, ...]:
         if kclass == "whole":  # genotype, strain, treatment...: a whole distinctive line name
             return tuple(c for c in match_exact(self.lexicon, facet, text)
                          if distinctive_cell_line(self.lexicon, c.term_id, c.match_kind))
@@ -125,7 +159,7 @@ class Grounder:
         if kclass == "dedicated":
             if not found and self.use_fuzzy:
                 found = self._fuzzy.match(facet, text)
-            if not found and self.use_embeddings and facet in EMBED_FACETS:
+            if not found and embed and self._embeds(facet, kclass):
                 found = self._embedding(facet, text)
         return tuple(found)
 
@@ -144,7 +178,10 @@ class Grounder:
 
     def _embedding(self, facet: str, text: str) -> list[Candidate]:
         names, index = self.embedding_index(facet)
-        hits = index.search([normalize(text)], k=5)[0]
+        return self._from_hits(facet, names, index.search([normalize(text)], k=5)[0])  # type: ignore[attr-defined]
+
+    def _from_hits(self, facet: str, names: list[str],
+                   hits: list[tuple[int, float]]) -> list[Candidate]:
         out: dict[str, Candidate] = {}
         for row, sim in hits:
             if sim < EMBED_MIN_SIMILARITY:

@@ -35,7 +35,7 @@ from harmonize.errors import OntologyError
 from harmonize.ground.normalize import NORMALIZER_VERSION, compact, normalize
 from harmonize.ontology.model import OntologyData
 
-LEXICON_FORMAT = "9"
+LEXICON_FORMAT = "10"
 ONTOLOGIES_DIR = Path(__file__).resolve().parents[2] / "ontologies"
 SYNONYMS_PATH = ONTOLOGIES_DIR / "synonyms.tsv"
 HEALTHY = "PATO:0000461"
@@ -43,6 +43,9 @@ KEEP_CACHED = 3  # lexicon versions kept in the cache folder
 LIFE_STAGE_ROOT = "UBERON:0000105"
 ORGANISM_ROOT = "UBERON:0000468"
 ASSAY_ROOT = "EFO:0002694"
+#: MONDO branches that are not diseases a sample can have: grades, "congenital", "idiopathic",
+#: "inherited"... (disease characteristic) and genetic susceptibilities.
+MONDO_NOT_DISEASE = frozenset({"MONDO:0021125", "MONDO:0042489"})
 #: CL classes describing a culture state or the root, not a cell type.
 CL_NOT_CELL_TYPE = frozenset({
     "CL:0000000", "CL:0000010", "CL:0000001", "CL:0000578", "CL:0001034", "CL:0000255",
@@ -127,7 +130,10 @@ def _facet_of(ont: str, tid: str, data: OntologyData) -> str | None:
     if ont == "CL":
         return None if tid in CL_NOT_CELL_TYPE or not tid.startswith("CL:") else "cell_type"
     if ont == "MONDO":
-        return "disease" if tid.startswith("MONDO:") else None
+        if not tid.startswith("MONDO:") or tid in MONDO_NOT_DISEASE or any(
+                a in MONDO_NOT_DISEASE for a in term.ancestors):
+            return None
+        return "disease"
     if ont == "CVCL":
         return "cell_line"
     if ont == "HsapDv":

@@ -33,6 +33,7 @@ def annotate_samples(con: duckdb.DuckDBPyConnection, grounder: object, only_chan
     ``ground_many`` (optional) grounds a batch's unseen field values elsewhere (e.g. on Dask
     workers) and returns memo rows that are preloaded before the batch is annotated.
     """
+    from harmonize.ground.fields import field_values
     from harmonize.warehouse.annotations import (load_cache, replace_annotations,
                                                  samples_to_annotate, save_cache)
 
@@ -47,6 +48,8 @@ def annotate_samples(con: duckdb.DuckDBPyConnection, grounder: object, only_chan
             values = missing_values(grounder, batch)
             if values:
                 grounder.preload(ground_many(values))  # type: ignore[attr-defined]
+        grounder.prepare(v for sample in batch  # type: ignore[attr-defined]
+                         for v in field_values(sample.attributes, sample.text))
         pairs = []
         for sample in batch:
             for ann in grounder.annotate(sample.attributes, sample.text,  # type: ignore[attr-defined]

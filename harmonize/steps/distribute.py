@@ -55,9 +55,10 @@ def ground_on_worker(values: Sequence[ValueTuple], overrides: Sequence[tuple[str
         grounder = Grounder(load_lexicon(), overrides={(f, t): term for f, t, term in overrides},
                             use_embeddings=use_embeddings)
         _ENGINES[key] = grounder
+    field_vals = [FieldValue(f, t, k, scanned) for f, t, k, scanned in values]
+    grounder.prepare(field_vals)  # type: ignore[attr-defined]
     wanted = set()
-    for facet, text, source_key, scanned in values:
-        value = FieldValue(facet, text, source_key, scanned)
+    for value in field_vals:
         grounder.candidates(value)  # type: ignore[attr-defined]
         wanted.add(Grounder.memo_key(value))
     return [row for row in grounder.cache_items()  # type: ignore[attr-defined]
