@@ -66,7 +66,7 @@ def real_pools() -> Pools:
                             orgs.append((r.organism, r.taxon_id))
                         if any(r.library.as_texts().values()):
                             libs.append(r.library)
-            except Exception:  # noqa: BLE001  (a fixture the parser refuses is just skipped)
+            except Exception:
                 continue
     if not attrs:
         sys.exit("no attributes parsed from the fixtures; is harmonize.parse installed?")

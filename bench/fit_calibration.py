@@ -30,12 +30,15 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 from harmonize.ground import Grounder, load_lexicon, load_overrides
 from harmonize.ground.calibrate import (
     CALIBRATION_PATH,
     MARGIN_CAP,
     Calibration,
     as_weights,
+    closeness,
     expected_calibration_error,
     fit_logistic,
 )
@@ -49,6 +52,7 @@ RANK_L2 = 10.0
 DEDICATED = FEATURES.index("key_dedicated")
 PLATT_L2 = 1.0
 INNER_FOLDS = 5
+EMBED_FIT_N = 3000
 #: Series-level gold gives ~50 (series, term) items: a strong penalty keeps the Platt step
 #: near the base rate instead of chasing noise (held-out ECE 0.18 -> 0.13, bench/cv_eval.py).
 SERIES_PLATT_L2 = 100.0
@@ -157,6 +161,28 @@ def out_of_fold_tops(rows: list[dict], folds: int) -> list[tuple]:
         for t in top_choices([rows[i] for i in held], beta):
             tops.append((*t[:3], held[t[3]], *t[4:]))
     return sorted(tops, key=lambda t: t[3])
+
+
+def fit_embedding(lexicon, n: int = EMBED_FIT_N) -> list[float]:
+    """The embedding step ``[bias, closeness]`` from held-out MONDO synonyms (half 0).
+
+    Each synonym is grounded under a ``disease`` key with only its embedding candidates (see
+    ``bench_embedding.py``, which scores the other half); label = the chosen term is right.
+    """
+    import bench_embedding as be
+
+    grounder = Grounder(lexicon, use_embeddings=True, calibration=Calibration())
+    names, index = grounder.embedding_index("disease")
+    queries = be.held_out_synonyms(lexicon, set(names), n, seed=11, part=be.FIT_PART)
+    px, py = [], []
+    for (query, truth), found in zip(queries, index.search([q for q, _ in queries], k=5)):
+        ann = be.embedding_only(grounder, names, query, found)
+        if ann.term_id is None:
+            continue
+        top = next(c for c in ann.candidates if c.term_id == ann.term_id)
+        px.append([1.0, closeness(top.similarity)])
+        py.append(int(ann.term_id in truth))
+    return [round(b, 4) for b in fit_logistic(px, py, l2=PLATT_L2)]
 
 
 def monotone_platt(px: list[list[float]], py: list[int], l2: float = PLATT_L2) -> list[float]:
@@ -297,6 +323,7 @@ def main() -> int:
                         calibration=Calibration())
     rows = rows_of(grounder, load_samples(eval_dir))
     final = fit(rows)
+    final.embedding["*"] = fit_embedding(lexicon)
     Path(a.out).write_text(json.dumps(final.to_json(), indent=1) + "\n")
     print(json.dumps({"in_sample": evaluate(final, rows)}, indent=1))
     return 0

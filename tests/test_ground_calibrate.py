@@ -7,9 +7,14 @@ import json
 import pytest
 
 from harmonize.errors import ConfigError
-from harmonize.ground.calibrate import (CALIBRATION_PATH, Calibration,
-                                        expected_calibration_error, fit_logistic,
-                                        load_calibration, sigmoid)
+from harmonize.ground.calibrate import (
+    CALIBRATION_PATH,
+    Calibration,
+    expected_calibration_error,
+    fit_logistic,
+    load_calibration,
+    sigmoid,
+)
 from harmonize.ground.score import DEFAULT_WEIGHTS, FEATURES, score, score_parts
 
 
@@ -77,3 +82,10 @@ def test_broken_file_names_the_path(tmp_path):
     bad.write_text("{not json")
     with pytest.raises(ConfigError, match="calibration.json"):
         load_calibration(bad)
+
+
+def test_embedding_step_rises_with_similarity(shipped):
+    confs = [shipped.embedding_confidence("disease", s) for s in (0.80, 0.85, 0.90, 0.95, 0.99)]
+    assert all(c is not None and 0.0 < c < 1.0 for c in confs)
+    assert all(a < b for a, b in zip(confs, confs[1:]))
+    assert Calibration().embedding_confidence("disease", 0.95) is None  # no fitted step

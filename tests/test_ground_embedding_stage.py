@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from test_ground_grounder import small_ontologies
 
 from harmonize.ground import Grounder, build_lexicon
 from harmonize.ground.calibrate import Calibration
 from harmonize.ground.lexicon import read_synonyms
-
-from test_ground_grounder import small_ontologies
 
 pytest.importorskip("harmonize.ground.embedding")
 pytestmark = pytest.mark.slow
@@ -58,3 +57,14 @@ def test_prepare_batches_embedding_queries_with_the_same_result(grounder):
         assert a == b
     assert ("disease", "MONDO:0005148", "embedding") in [
         (x.facet, x.term_id, x.method) for x in batched.annotate(records[0])]
+
+
+def test_embedding_choice_gets_the_fitted_embedding_confidence(grounder):
+    from harmonize.ground.calibrate import closeness, sigmoid
+
+    cal = Calibration(embedding={"*": [-4.0, 1.6]})
+    g = Grounder(grounder.lexicon, use_embeddings=True, calibration=cal)
+    ann = g.ground_value("disease", "diabetes type II", "disease")
+    top = ann.candidates[0]
+    assert ann.method == "embedding" and top.similarity >= 0.8
+    assert ann.confidence == pytest.approx(sigmoid(-4.0 + 1.6 * closeness(top.similarity)))

@@ -14,10 +14,9 @@ Three views of a text are used:
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import re
 import unicodedata
+from functools import lru_cache
 
 NORMALIZER_VERSION = "5"
 
