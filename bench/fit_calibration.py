@@ -52,7 +52,7 @@ RANK_L2 = 10.0
 DEDICATED = FEATURES.index("key_dedicated")
 PLATT_L2 = 1.0
 INNER_FOLDS = 5
-EMBED_FIT_N = 3000
+HELDOUT_FIT_N = 3000
 #: Series-level gold gives ~50 (series, term) items: a strong penalty keeps the Platt step
 #: near the base rate instead of chasing noise (held-out ECE 0.18 -> 0.13, bench/cv_eval.py).
 SERIES_PLATT_L2 = 100.0
@@ -163,26 +163,26 @@ def out_of_fold_tops(rows: list[dict], folds: int) -> list[tuple]:
     return sorted(tops, key=lambda t: t[3])
 
 
-def fit_embedding(lexicon, n: int = EMBED_FIT_N) -> list[float]:
-    """The embedding step ``[bias, closeness]`` from held-out MONDO synonyms (half 0).
+def fit_similarity_steps(lexicon, n: int = HELDOUT_FIT_N) -> dict[str, dict[str, list[float]]]:
+    """Fuzzy and embedding steps ``[bias, closeness]`` from held-out synonyms (half 0).
 
-    Each synonym is grounded under a ``disease`` key with only its embedding candidates (see
-    ``bench_embedding.py``, which scores the other half); label = the chosen term is right.
+    The closeness weight is kept >= 0 (a closer match never lowers the confidence).
+
+    Each synonym is grounded under its facet's key with only one matcher's candidates (see
+    ``bench_heldout.py``, which scores the other half); label = the chosen term is right.
     """
-    import bench_embedding as be
+    import bench_heldout as bh
 
     grounder = Grounder(lexicon, use_embeddings=True, calibration=Calibration())
-    names, index = grounder.embedding_index("disease")
-    queries = be.held_out_synonyms(lexicon, set(names), n, seed=11, part=be.FIT_PART)
-    px, py = [], []
-    for (query, truth), found in zip(queries, index.search([q for q, _ in queries], k=5)):
-        ann = be.embedding_only(grounder, names, query, found)
-        if ann.term_id is None:
-            continue
-        top = next(c for c in ann.candidates if c.term_id == ann.term_id)
-        px.append([1.0, closeness(top.similarity)])
-        py.append(int(ann.term_id in truth))
-    return [round(b, 4) for b in fit_logistic(px, py, l2=PLATT_L2)]
+    trials = {"embedding": bh.embedding_trials(grounder, n, 11, bh.FIT_PART),
+              "fuzzy": [t for facet in bh.FUZZY_FACETS
+                        for t in bh.fuzzy_trials(grounder, facet, n, 11, bh.FIT_PART)]}
+    steps = {}
+    for method, rows in trials.items():
+        made = [t for t in rows if t[1] is not None]
+        steps[method] = {"*": [round(b, 4) for b in monotone_platt(
+            [[1.0, closeness(t[0])] for t in made], [int(t[1]) for t in made])]}
+    return steps
 
 
 def monotone_platt(px: list[list[float]], py: list[int], l2: float = PLATT_L2) -> list[float]:
@@ -323,7 +323,7 @@ def main() -> int:
                         calibration=Calibration())
     rows = rows_of(grounder, load_samples(eval_dir))
     final = fit(rows)
-    final.embedding["*"] = fit_embedding(lexicon)
+    final.similarity_steps = fit_similarity_steps(lexicon)
     Path(a.out).write_text(json.dumps(final.to_json(), indent=1) + "\n")
     print(json.dumps({"in_sample": evaluate(final, rows)}, indent=1))
     return 0

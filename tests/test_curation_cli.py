@@ -6,7 +6,6 @@ import csv
 import json
 
 import pytest
-
 from test_cli import run
 
 pytestmark = pytest.mark.slow

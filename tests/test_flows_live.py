@@ -20,7 +20,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from ncbi_server import SRP174132_EFETCH, ReplayServer, miniml_per_sample, read
 
 pytestmark = pytest.mark.slow

@@ -84,8 +84,13 @@ def test_broken_file_names_the_path(tmp_path):
         load_calibration(bad)
 
 
-def test_embedding_step_rises_with_similarity(shipped):
-    confs = [shipped.embedding_confidence("disease", s) for s in (0.80, 0.85, 0.90, 0.95, 0.99)]
+@pytest.mark.parametrize("method", ["embedding", "fuzzy"])
+def test_similarity_steps_never_fall_with_similarity(shipped, method):
+    sims = (0.80, 0.85, 0.90, 0.95, 0.99)
+    confs = [shipped.similarity_confidence(method, "disease", s) for s in sims]
     assert all(c is not None and 0.0 < c < 1.0 for c in confs)
-    assert all(a < b for a, b in zip(confs, confs[1:]))
-    assert Calibration().embedding_confidence("disease", 0.95) is None  # no fitted step
+    assert all(a <= b for a, b in zip(confs, confs[1:]))
+    if method == "embedding":  # a cosine of 0.80 is a guess, 0.99 nearly the same name
+        assert confs[0] < 0.5 < confs[-1]
+    assert Calibration().similarity_confidence(method, "disease", 0.95) is None  # not fitted
+    assert shipped.similarity_confidence("exact", "disease", 1.0) is None

@@ -62,7 +62,7 @@ def test_prepare_batches_embedding_queries_with_the_same_result(grounder):
 def test_embedding_choice_gets_the_fitted_embedding_confidence(grounder):
     from harmonize.ground.calibrate import closeness, sigmoid
 
-    cal = Calibration(embedding={"*": [-4.0, 1.6]})
+    cal = Calibration(similarity_steps={"embedding": {"*": [-4.0, 1.6]}})
     g = Grounder(grounder.lexicon, use_embeddings=True, calibration=cal)
     ann = g.ground_value("disease", "diabetes type II", "disease")
     top = ann.candidates[0]

@@ -61,3 +61,20 @@ def test_biosample_record(full):
     assert anns["disease"].term_id == "PATO:0000461"
     assert anns["sex"].term_id == "PATO:0000384"
     assert anns["cell_type"].term_id == "CL:0000066"
+
+
+@pytest.mark.parametrize(("facet", "hidden", "right"), [
+    ("disease", "sma type 2", False),             # nearest other name: "sma type 1"
+    ("tissue", "larynx organ mucosa", False),     # "pharynx organ mucosa", ratio 0.92
+    ("cell_type", "type ii spiral ganglion cell", False),  # "type i spiral ganglion cell"
+    ("disease", "benign pituitary tumour", True),  # "benign pituitary tumor": same term
+    ("cell_type", "multinucleate giant cell", True),
+])
+def test_fuzzy_on_held_out_synonyms(full, facet, hidden, right):
+    """A real synonym hidden from the fuzzy matcher: a respelt name of the same term may
+    match it, a near-identical name of another term may not."""
+    truth = {tid for tid, _ in full.lexicon.lookup(facet, hidden)}
+    assert truth, f"{hidden!r} is not a {facet} name of this lexicon"
+    found = full._fuzzy.match(facet, hidden, exclude=frozenset({hidden}))
+    assert bool(found) == right
+    assert all(c.term_id in truth for c in found)

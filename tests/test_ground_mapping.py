@@ -6,13 +6,12 @@ import io
 import json
 
 import pytest
+from test_ground_grounder import small_ontologies
 
 from harmonize.ground import Grounder, build_lexicon
 from harmonize.ground.calibrate import Calibration
 from harmonize.ground.lexicon import read_synonyms
 from harmonize.mapping import map_jsonl, map_records
-
-from test_ground_grounder import small_ontologies
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,7 @@ def _records() -> list[SampleRecord]:
                 continue
             try:
                 out.extend(r for r in iter_file(path) if isinstance(r, SampleRecord))
-            except Exception:  # noqa: BLE001 - a file of another kind (e.g. a series header)
+            except Exception:
                 continue
     return out
 

@@ -8,6 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from ncbi_server import REPLAY, SRP174132_EFETCH, ReplayServer, read
+from ncbi_server import fast_config as _fast_config
 
 from harmonize.errors import ConfigError, FetchError, NCBIError
 from harmonize.ncbi import (
@@ -26,8 +28,6 @@ from harmonize.ncbi import (
 )
 from harmonize.ncbi.eutils import parse_elink
 from harmonize.ncbi.http import parse_retry_after
-from ncbi_server import fast_config as _fast_config
-from ncbi_server import REPLAY, SRP174132_EFETCH, ReplayServer, read
 
 SECRET = "0123456789abcdefSECRETKEY"
 REPO = Path(__file__).resolve().parents[1]

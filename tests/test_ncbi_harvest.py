@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 from lxml import etree
+from ncbi_server import MINIML_FAMILY, MINIML_NS, SRP174132_EFETCH, ReplayServer, fast_config, read
 
 from harmonize.ncbi import (
     HarvestConfig,
@@ -22,8 +23,6 @@ from harmonize.ncbi import (
 )
 from harmonize.ncbi.geo import accession_to_uid, uid_to_accession
 from harmonize.ncbi.planning import make_batches, make_plan_key
-from ncbi_server import fast_config
-from ncbi_server import MINIML_FAMILY, MINIML_NS, SRP174132_EFETCH, ReplayServer, read
 
 GSE163314 = "sra_efetch/pavlidis_GSE163314_sra.xml"
 TODAY = date(2024, 3, 1)

@@ -9,7 +9,12 @@ import pytest
 from harmonize.errors import ConfigError, OntologyError
 from harmonize.models import FACETS
 from harmonize.ontology.manifest import (
-    REPO_MANIFEST, default_manifest, load_manifest, load_ontologies, versions)
+    REPO_MANIFEST,
+    default_manifest,
+    load_manifest,
+    load_ontologies,
+    versions,
+)
 from harmonize.ontology.snapshot import latest_versions
 
 DATA = Path(__file__).parent / "data" / "ontologies"

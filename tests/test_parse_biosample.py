@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from harmonize.models import Reject, SampleRecord
 from parse_support import RAW_ACCESSION
 from parse_support import records as _records
 
+from harmonize.models import Reject, SampleRecord
 from harmonize.parse import iter_file, parse_bytes
 
 BIOSAMPLE = Path(__file__).parent / "data" / "ncbi" / "biosample"

@@ -6,10 +6,9 @@ import gzip
 from pathlib import Path
 
 import pytest
-
-from harmonize.models import Reject, SampleRecord
 from parse_support import RAW_ACCESSION, records
 
+from harmonize.models import Reject, SampleRecord
 from harmonize.parse import iter_file, parse_bytes
 
 DATA = Path(__file__).parent / "data" / "ncbi"

@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from harmonize.models import Reject, SampleRecord, accession_kind
 from parse_support import RAW_ACCESSION, records
 
+from harmonize.models import Reject, SampleRecord, accession_kind
 from harmonize.parse import iter_file, parse_bytes
 
 SRA = Path(__file__).parent / "data" / "ncbi" / "sra_efetch"

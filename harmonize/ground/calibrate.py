@@ -6,13 +6,14 @@
      "rank_weights": {facet: {feature: weight}},        # candidate ranking (score.py)
      "platt": {facet: [w_bias, w_logit, w_margin, w_dedicated?]},  # top -> probability
      "emit_min": {facet: threshold},                    # below: reported as unmapped
-     "embedding": {facet|"*": [w_bias, w_closeness]}}   # embedding-only choices
+     "similarity_steps": {method: {facet|"*": [w_bias, w_closeness]}}}  # fuzzy, embedding
 
-The ``embedding`` step judges a choice that only the embedding matcher found from its cosine
-similarity, as ``closeness = -log(1 - similarity)``: accuracy climbs steeply near 1 (about 0.2
-at 0.80, 0.45 at 0.90, 0.95 at 0.98), which a line in the similarity itself cannot follow. It
-is fitted on held-out MONDO synonyms, since the dev gold never reaches that stage
-(``bench/bench_embedding.py`` scores the other half).
+A similarity step judges a choice that only the fuzzy or the embedding matcher found, from its
+similarity as ``closeness = -log(1 - similarity)``: accuracy climbs steeply near 1 (embedding:
+about 0.2 at a cosine of 0.80, 0.45 at 0.90, 0.95 at 0.98), which a line in the similarity
+itself cannot follow. The dev gold never reaches those stages (they run for a value under the
+facet's own key that nothing exact matched), so the steps are fitted on held-out ontology
+synonyms: half of them fit, ``bench/bench_heldout.py`` scores the other half.
 
 :func:`fit_logistic` (Newton's method with an L2 penalty) is what ``bench/fit_calibration.py``
 uses to produce the file; at run time only :meth:`Calibration.confidence` runs.
@@ -50,7 +51,7 @@ class Calibration:
     rank_weights: dict[str, dict[str, float]] = field(default_factory=dict)
     platt: dict[str, list[float]] = field(default_factory=dict)
     emit_min: dict[str, float] = field(default_factory=dict)
-    embedding: dict[str, list[float]] = field(default_factory=dict)
+    similarity_steps: dict[str, dict[str, list[float]]] = field(default_factory=dict)
 
     def weights(self, facet: str) -> dict[str, float] | None:
         """The fitted ranking weights of a facet, or ``None`` for the defaults."""
@@ -71,9 +72,10 @@ class Calibration:
         w = self.platt.get(facet) or self.platt.get("*") or DEFAULT_PLATT
         return len(w) > 3 and w[3] != 0.0
 
-    def embedding_confidence(self, facet: str, similarity: float) -> float | None:
-        """Probability that an embedding-only choice is right (``None``: no fitted step)."""
-        w = self.embedding.get(facet) or self.embedding.get("*")
+    def similarity_confidence(self, method: str, facet: str, similarity: float) -> float | None:
+        """Probability that a fuzzy or embedding choice is right (``None``: no fitted step)."""
+        steps = self.similarity_steps.get(method) or {}
+        w = steps.get(facet) or steps.get("*")
         if not w:
             return None
         return sigmoid(w[0] + w[1] * closeness(similarity))
@@ -86,7 +88,7 @@ class Calibration:
         """JSON-ready dict."""
         return {"version": self.version, "accept": self.accept,
                 "rank_weights": self.rank_weights, "platt": self.platt,
-                "emit_min": self.emit_min, "embedding": self.embedding}
+                "emit_min": self.emit_min, "similarity_steps": self.similarity_steps}
 
 
 def closeness(similarity: float) -> float:
@@ -108,7 +110,8 @@ def load_calibration(path: Path | None = None) -> Calibration:
                        rank_weights=raw.get("rank_weights") or {},
                        platt={k: list(v) for k, v in (raw.get("platt") or {}).items()},
                        emit_min=raw.get("emit_min") or {},
-                       embedding={k: list(v) for k, v in (raw.get("embedding") or {}).items()})
+                       similarity_steps={m: {k: list(v) for k, v in steps.items()} for m, steps
+                                         in (raw.get("similarity_steps") or {}).items()})
 
 
 def fit_logistic(rows: Sequence[Sequence[float]], labels: Sequence[int], *, l2: float = 1.0,

@@ -278,12 +278,11 @@ class Grounder:
             return None
         top_s, top, v, _ = ranked[0]
         margin = top_s - ranked[1][0] if len(ranked) > 1 else MARGIN_CAP
-        embedded = (self.calibration.embedding_confidence(facet, top.similarity)
-                    if top.method == "embedding" else None)
+        stepped = self.calibration.similarity_confidence(top.method, facet, top.similarity)
         if top.method == "curated":
             conf = 1.0
-        elif embedded is not None:
-            conf = embedded
+        elif stepped is not None:
+            conf = stepped
         else:
             conf = self.calibration.confidence(facet, top_s, margin, dedicated=not v.scanned)
             conf = adjust_confidence(facet, top, v, key_class(v), conf,
