@@ -47,10 +47,13 @@ class FuzzyIndex:
         return self._choices[facet]
 
     def match(self, facet: str, text: str, limit: int = 5, cutoff: float = CUTOFF,
-              exclude: frozenset[str] = frozenset()) -> list[Candidate]:
+              exclude: frozenset[str] = frozenset(), spelling_only: bool = True
+              ) -> list[Candidate]:
         """Best fuzzy candidates (one per term) with a similarity of at least ``cutoff``.
 
         ``exclude``: lexicon names to leave out (the held-out benchmark hides a synonym).
+        ``spelling_only=False`` keeps near names that are not :func:`spelling_variant` s
+        (suggestions shown to a curator next to an unmapped value).
         """
         if facet in NO_FUZZY:
             return []
@@ -63,7 +66,8 @@ class FuzzyIndex:
                                limit=limit * 3 + len(exclude), score_cutoff=cutoff)
         out: dict[str, Candidate] = {}
         for name, score, _ in hits:
-            if name in exclude or not spelling_variant(query, strip_noise(name)):
+            if name in exclude or (spelling_only
+                                   and not spelling_variant(query, strip_noise(name))):
                 continue
             entries = self.lex.lookup(facet, name)
             for tid, kind in entries:

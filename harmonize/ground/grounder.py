@@ -64,6 +64,7 @@ class Grounder:
         self._fuzzy = FuzzyIndex(lexicon)
         self._embed: dict[str, object] = {}
         self._memo: dict[tuple[str, str, str], tuple[Candidate, ...] | None] = {}
+        self._suggest: dict[tuple[str, str], tuple[Candidate, ...]] = {}
 
     # ------------------------------------------------------------------ candidates
     def candidates(self, value: FieldValue, kclass: str | None = None) -> tuple[Candidate, ...] | None:
@@ -224,9 +225,8 @@ class Grounder:
             if ann is None:
                 dedicated = [v for v in values if not v.scanned]
                 if dedicated:
-                    fuzzy = tuple(self._fuzzy.match(facet, dedicated[0].text,
-                                                    cutoff=SUGGEST_CUTOFF)) if self.use_fuzzy else ()
-                    out.append(self._unmapped(facet, dedicated[0], fuzzy))
+                    out.append(self._unmapped(facet, dedicated[0],
+                                              self._suggestions(facet, dedicated[0].text)))
                 continue
             out.append(ann)
         if library:
@@ -234,6 +234,16 @@ class Grounder:
             if assay:  # the library-prep rules know more than an "assay" attribute
                 out = [a for a in out if a.facet != "assay"] + assay
         return out
+
+    def _suggestions(self, facet: str, text: str) -> tuple[Candidate, ...]:
+        """Near names kept with an unmapped value for a curator (memoized)."""
+        if not self.use_fuzzy:
+            return ()
+        key = (facet, _normalized(text))
+        if key not in self._suggest:
+            self._suggest[key] = tuple(self._fuzzy.match(facet, text, cutoff=SUGGEST_CUTOFF,
+                                                         spelling_only=False))
+        return self._suggest[key]
 
     def rank(self, facet: str, values: Iterable[FieldValue]
              ) -> tuple[list[tuple[float, Candidate, FieldValue, dict[str, float]]], FieldValue | None]:

@@ -76,5 +76,6 @@ def score_parts(features: Mapping[str, float],
 
 
 def score(features: Mapping[str, float], weights: Mapping[str, float] | None = None) -> float:
-    """The candidate's logit."""
-    return sum(score_parts(features, weights).values())
+    """The candidate's logit (the sum of :func:`score_parts`)."""
+    w = DEFAULT_WEIGHTS if weights is None else weights
+    return sum(w.get(k, 0.0) * v for k, v in features.items())

@@ -38,10 +38,12 @@ def annotate_samples(con: duckdb.DuckDBPyConnection, grounder: object, only_chan
                                                  samples_to_annotate, save_cache)
 
     version = cache_version(grounder)
+    # a sample is re-annotated when the matchers *or* the fitted confidences change
+    annotated_as = f"{version}+{grounder.calibration.version}"  # type: ignore[attr-defined]
     cached = load_cache(con, version)
     grounder.preload(json.loads(r) for r in cached.values())  # type: ignore[attr-defined]
     stats = AnnotateStats(cache_hits_before=len(cached))
-    for batch in _batches(samples_to_annotate(con, version, only_changed=only_changed)):
+    for batch in _batches(samples_to_annotate(con, annotated_as, only_changed=only_changed)):
         if ground_many is not None:
             from harmonize.steps.distribute import missing_values
 
@@ -56,7 +58,8 @@ def annotate_samples(con: duckdb.DuckDBPyConnection, grounder: object, only_chan
                                          sample.library):
                 pairs.append((sample.sample_id, ann))
                 stats.by_facet[ann.facet] = stats.by_facet.get(ann.facet, 0) + 1
-        replace_annotations(con, [s.sample_id for s in batch], pairs, lexicon_version=version)
+        replace_annotations(con, [s.sample_id for s in batch], pairs,
+                            lexicon_version=annotated_as)
         stats.samples += len(batch)
         stats.annotations += len(pairs)
         if on_batch:

@@ -1,0 +1,35 @@
+"""Annotating the warehouse: distinct values once, re-annotation when matchers or fit change."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from harmonize.ground import Grounder, build_lexicon
+from harmonize.ground.calibrate import load_calibration
+from harmonize.ground.lexicon import read_synonyms
+from harmonize.steps.annotate import annotate_samples
+from harmonize.warehouse.db import writer
+from harmonize.warehouse.load import upsert_records
+
+from test_ground_grounder import small_ontologies
+from test_warehouse_load import geo_record, sra_record
+
+
+def test_a_new_calibration_reannotates_but_keeps_the_mapping_cache(tmp_path):
+    lex = build_lexicon(small_ontologies(), read_synonyms(), version="small-ann")
+    fitted = load_calibration()
+    db = tmp_path / "w.duckdb"
+    with writer(db) as con:
+        upsert_records(con, [geo_record(i) for i in range(3)] + [sra_record(i) for i in range(2)])
+        first = annotate_samples(con, Grounder(lex, use_embeddings=False, calibration=fitted))
+        again = annotate_samples(con, Grounder(lex, use_embeddings=False, calibration=fitted))
+        refit = replace(fitted, version=fitted.version + "-refit",
+                        platt={**fitted.platt, "tissue": [4.0, 0.0, 0.0]})
+        after = annotate_samples(con, Grounder(lex, use_embeddings=False, calibration=refit))
+        conf = con.execute("SELECT DISTINCT round(confidence, 3) FROM annotations "
+                           "WHERE facet = 'tissue' AND method = 'exact'").fetchall()
+    assert first.samples == 5 and first.annotations > 0
+    assert again.samples == 0  # nothing changed: nothing re-annotated
+    assert after.samples == 5  # the confidences changed, so every sample is redone...
+    assert after.cache_hits_before == first.cache_size_after > 0  # ...from the cached candidates
+    assert conf and all(c[0] > 0.99 for c in conf)  # with the new fit (sigmoid(4) + prior)
