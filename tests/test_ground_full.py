@@ -78,3 +78,12 @@ def test_fuzzy_on_held_out_synonyms(full, facet, hidden, right):
     found = full._fuzzy.match(facet, hidden, exclude=frozenset({hidden}))
     assert bool(found) == right
     assert all(c.term_id in truth for c in found)
+
+
+def test_an_ontology_root_is_never_a_mention(full):
+    for value, key in [("totipotent culture conditions", "treatment"),
+                       ("disorder of unknown origin", "source_name")]:
+        anns = full.annotate({key: value})
+        assert all(a.term_id != "MONDO:0000001" for a in anns), anns
+    # under the facet's own key the word is taken at face value
+    assert full.ground_value("disease", "disease", "disease state").term_id == "MONDO:0000001"

@@ -26,6 +26,8 @@ metastatic metastasis deficiency deficient mutation carrier case
 """.split())
 
 MAX_N = 6
+#: Facets whose ontologies are hierarchies (a root there is a placeholder, not a term).
+ROOTED_FACETS = frozenset({"tissue", "cell_type", "disease", "dev_stage"})
 #: Ordinary words that are also abbreviations or short names in some ontology.
 STOPWORDS = frozenset("""
 a an and are as at be by can do for from has have he in is it its no not of on or our per
@@ -334,8 +336,8 @@ def mention_candidates(lex: Lexicon, facet: str, text: str,
     out = []
     for tid, ms in by_term.items():
         info = lex.term(tid)
-        if info is None:
-            continue
+        if info is None or (info.depth == 0 and facet in ROOTED_FACETS):
+            continue  # an ontology root ("condition", "disorder") names nothing in a text
         best = max(ms, key=lambda m: (not m.nested, KIND_RANK.get(m.kind, 0), m.n_tokens))
         has_desc = any(lex.is_ancestor(tid, o) for o in term_ids if o != tid)
         has_anc = any(lex.is_ancestor(o, tid) for o in term_ids if o != tid)
