@@ -174,7 +174,7 @@ def map_cmd(input_path: str, output: str, no_embeddings: bool, candidates: bool)
     from harmonize.steps.engine import load_engine
 
     engine = load_engine(use_embeddings=not no_embeddings)
-    out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")  # noqa: SIM115
+    out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")
     try:
         stats = map_jsonl(input_path, out, engine.grounder, progress=True,
                           with_candidates=candidates)
@@ -201,9 +201,10 @@ def explain(text: str, facet: str, no_embeddings: bool) -> None:
     Example:
       harmonize explain "vastus lateralis muscle_female" --facet tissue
     """
-    from harmonize.steps.engine import load_engine
     from rich.console import Console
     from rich.table import Table
+
+    from harmonize.steps.engine import load_engine
 
     engine = load_engine(use_embeddings=not no_embeddings)
     ann = engine.grounder.ground_value(facet, text, "explain")
@@ -369,7 +370,9 @@ def nightly(snapshot: str | None, config_path: str | None, sources: str, no_embe
     from flows.nightly import nightly as nightly_flow
     from flows.runners import task_runner
     from harmonize.steps.summary import render
+    from harmonize.warehouse.db import check_writable
 
+    check_writable(warehouse)  # one clear line before a Prefect server starts
     if config_path is None and Path("harvest.toml").exists():
         config_path = "harvest.toml"
     run = nightly_flow.with_options(task_runner=task_runner(dask)) if dask else nightly_flow
@@ -397,7 +400,9 @@ def backfill(paths: tuple[str, ...], no_embeddings: bool, dask: str | None,
     from flows.backfill import backfill as backfill_flow
     from flows.runners import task_runner
     from harmonize.steps.summary import render
+    from harmonize.warehouse.db import check_writable
 
+    check_writable(warehouse)  # one clear line before a Prefect server starts
     run = backfill_flow.with_options(task_runner=task_runner(dask)) if dask else backfill_flow
     render(run(paths=list(paths), warehouse=warehouse, use_embeddings=not no_embeddings,
                distributed=bool(dask)))
@@ -417,7 +422,9 @@ def renormalize(output: str | None, no_embeddings: bool, warehouse: str | None) 
       harmonize renormalize -o changes.tsv
     """
     from flows.renormalize import renormalize as renormalize_flow
+    from harmonize.warehouse.db import check_writable
 
+    check_writable(warehouse)  # one clear line before a Prefect server starts
     changes = renormalize_flow(warehouse=warehouse, report_path=output,
                                use_embeddings=not no_embeddings)
     click.echo(f"{len(changes)} annotations changed" + (f" -> {output}" if output else ""), err=True)

@@ -155,3 +155,23 @@ def test_map_reports_malformed_lines_and_maps_the_rest(tmp_path):
     out = [json.loads(line) for line in proc.stdout.splitlines()]
     assert len(out) == 3 and "error" in out[1]
     assert out[2]["annotations"][0]["term_id"] == "PATO:0000383"
+
+
+@pytest.mark.parametrize("command", [["backfill", "{data}"], ["renormalize"],
+                                     ["nightly", "--snapshot", "{snap}"]])
+def test_flow_commands_check_the_warehouse_before_starting(tmp_path, data_dir, snapshot_dir,
+                                                           command):
+    """A warehouse that is not one, or that cannot be created, is one line and exit 1, before
+    any Prefect server starts; nothing is written."""
+    bogus = tmp_path / "w.duckdb"
+    bogus.write_text("not a database\n")
+    args = [a.format(data=data_dir / "ncbi", snap=snapshot_dir) for a in command]
+    for target in (bogus, tmp_path / "file" / "w.duckdb"):
+        if target.parent.name == "file":
+            (tmp_path / "file").write_text("a file where a folder should be\n")
+        proc = run(*args, "-w", str(target))
+        assert proc.returncode == 1
+        lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+        assert len(lines) == 1 and lines[0].startswith("Error:") and str(target.parent) in lines[0]
+        assert "prefect" not in proc.stderr.lower()
+    assert bogus.read_text() == "not a database\n"

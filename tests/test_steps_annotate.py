@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from test_ground_grounder import small_ontologies
+from test_warehouse_load import geo_record, sra_record
+
 from harmonize.ground import Grounder, build_lexicon
 from harmonize.ground.calibrate import load_calibration
 from harmonize.ground.lexicon import read_synonyms
 from harmonize.steps.annotate import annotate_samples
 from harmonize.warehouse.db import writer
 from harmonize.warehouse.load import upsert_records
-
-from test_ground_grounder import small_ontologies
-from test_warehouse_load import geo_record, sra_record
 
 
 def test_a_new_calibration_reannotates_but_keeps_the_mapping_cache(tmp_path):

@@ -34,8 +34,12 @@ def annotate_samples(con: duckdb.DuckDBPyConnection, grounder: object, only_chan
     workers) and returns memo rows that are preloaded before the batch is annotated.
     """
     from harmonize.ground.fields import field_values
-    from harmonize.warehouse.annotations import (load_cache, replace_annotations,
-                                                 samples_to_annotate, save_cache)
+    from harmonize.warehouse.annotations import (
+        load_cache,
+        replace_annotations,
+        samples_to_annotate,
+        save_cache,
+    )
 
     version = cache_version(grounder)
     # a sample is re-annotated when the matchers *or* the fitted confidences change

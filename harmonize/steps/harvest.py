@@ -15,8 +15,7 @@ import duckdb
 
 from harmonize.errors import NCBIError
 from harmonize.models import Reject
-from harmonize.steps.ingest import (FileResult, IngestStats, expand_paths, ingest_files,
-                                    load_items)
+from harmonize.steps.ingest import FileResult, IngestStats, expand_paths, ingest_files, load_items
 
 SOURCES = ("sra", "geo", "biosample")
 

@@ -90,6 +90,34 @@ def connect_read(path: str | Path | None) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def check_writable(path: str | Path | None) -> Path:
+    """Fail fast, before a flow starts, when a run could not write the warehouse at ``path``.
+
+    Raises:
+        WarehouseError: the file exists but is no DuckDB warehouse, or its folder cannot be
+            created or written.
+    """
+    p = resolve_path(path)
+    if p.exists():
+        try:
+            connect_read(p).close()
+        except WarehouseError as exc:
+            raise WarehouseError(f"{exc.args[0].splitlines()[0]} (move it away or pass another "
+                                 "--warehouse)") from exc
+    _make_folder(p)
+    if not os.access(p.parent, os.W_OK):
+        raise WarehouseError(f"cannot write the warehouse {p}: {p.parent} is not writable")
+    return p
+
+
+def _make_folder(p: Path) -> None:
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WarehouseError(f"cannot create the warehouse folder {p.parent}: "
+                             f"{exc.strerror or exc}") from exc
+
+
 def _applied(con: duckdb.DuckDBPyConnection) -> set[int]:
     con.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
                 "version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)")
@@ -252,7 +280,7 @@ def writer(path: str | Path | None) -> Iterator[duckdb.DuckDBPyConnection]:
         WarehouseError: another run holds the lock, or the warehouse cannot be written.
     """
     p = resolve_path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
+    _make_folder(p)
     stage = staging_path(p)
     with _exclusive_lock(p):
         try:
