@@ -1,6 +1,6 @@
 """Run every benchmark in turn; each writes its table to bench/results/.
 
-    .venv/bin/python bench/run_all.py            # full sizes (about 20 min on 2 cores)
+    .venv/bin/python bench/run_all.py            # full sizes (about 25 min on 2 cores)
     .venv/bin/python bench/run_all.py --quick    # small sizes, to check the scripts run
 """
 
@@ -17,12 +17,17 @@ FULL = [
     ["bench_parse.py"],
     ["bench_warehouse.py", "--samples", "2500000"],
     ["bench_ground.py"],
+    ["fit_calibration.py", "--out", str(HERE / "out" / "calibration.json")],  # refit, not shipped
     ["eval_dev.py"],
+    ["cv_eval.py", "--seeds", "8"],
+    ["bench_heldout.py"],
 ]
 QUICK = [
     ["bench_parse.py", "--sizes", "1000", "--gz", "0"],
     ["bench_warehouse.py", "--samples", "20000", "--out", str(HERE / "out" / "warehouse.md")],
     ["eval_dev.py", "--limit", "200", "--no-embeddings", "--out", str(HERE / "out" / "eval.md")],
+    ["cv_eval.py", "--folds", "2", "--out", str(HERE / "out" / "cv.md")],
+    ["bench_heldout.py", "--n", "100", "--out", str(HERE / "out" / "heldout.md")],
 ]
 
 
