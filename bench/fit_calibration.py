@@ -26,7 +26,6 @@ import hashlib
 import json
 import os
 import sys
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -104,7 +103,7 @@ def fit(rows: list[dict], folds: int = INNER_FOLDS) -> Calibration:
     fitted on out-of-fold logits (each group scored by a ranker fitted without it), so the
     confidence is learnt from logits as over- or under-confident as those of unseen samples.
     """
-    cal = Calibration(version=time.strftime("fit-%Y%m%d-%H%M%S"))
+    cal = Calibration(version="unversioned")
     for facet in sorted({r["facet"] for r in rows}):
         mine = [r for r in rows if r["facet"] == facet]
         beta = fit_ranker(mine)
@@ -133,6 +132,13 @@ def fit(rows: list[dict], folds: int = INNER_FOLDS) -> Calibration:
             thr = best_threshold(mine, tops, confs)
         cal.emit_min[facet] = round(max(thr, 0.0), 4)
     return cal
+
+
+def content_version(cal: Calibration) -> str:
+    """``fit-<digest of the parameters>``: a refit that changes nothing keeps the version, so
+    it does not make the next run re-annotate every sample."""
+    body = {k: v for k, v in cal.to_json().items() if k != "version"}
+    return "fit-" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
 
 
 def fit_ranker(rows: list[dict]) -> list[float] | None:
@@ -324,6 +330,7 @@ def main() -> int:
     rows = rows_of(grounder, load_samples(eval_dir))
     final = fit(rows)
     final.similarity_steps = fit_similarity_steps(lexicon)
+    final.version = content_version(final)
     Path(a.out).write_text(json.dumps(final.to_json(), indent=1) + "\n")
     print(json.dumps({"in_sample": evaluate(final, rows)}, indent=1))
     return 0

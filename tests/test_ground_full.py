@@ -87,3 +87,15 @@ def test_an_ontology_root_is_never_a_mention(full):
         assert all(a.term_id != "MONDO:0000001" for a in anns), anns
     # under the facet's own key the word is taken at face value
     assert full.ground_value("disease", "disease", "disease state").term_id == "MONDO:0000001"
+
+
+@pytest.mark.parametrize(("value", "term"), [
+    ("21 weeks gestation", "UBERON:0007220"), ("fetal", "UBERON:0007220"),
+    ("8 years", "UBERON:0034919"), ("15 y", "UBERON:0034919"), ("child", "UBERON:0034919"),
+    ("45 years", "UBERON:0000113"), ("adult", "UBERON:0000113"), ("newborn", "UBERON:0007221"),
+    ("E14.5", "UBERON:0000068"),
+])
+def test_developmental_stages_are_uberon_life_stages(full, value, term):
+    ann = full.ground_value("dev_stage", value, "developmental stage")
+    assert ann.term_id == term
+    assert full.lexicon.is_ancestor("UBERON:0000105", term)  # a life cycle stage

@@ -8,7 +8,7 @@ cell_type   CL (minus culture-state classes such as "cell in vitro")
 disease     MONDO, plus healthy words -> PATO:0000461 "normal" (from ``synonyms.tsv``)
 cell_line   Cellosaurus labels, also by their compact form ("HEK 293" = "hek-293")
 sex         PATO female / male words (``synonyms.tsv``)
-dev_stage   UBERON life-cycle stages and HsapDv
+dev_stage   UBERON life-cycle stages only (the issue and the gold use UBERON stages)
 assay       EFO experimental processes (for explain / lookup)
 ==========  ==========================================================================
 
@@ -35,7 +35,7 @@ from harmonize.errors import OntologyError
 from harmonize.ground.normalize import NORMALIZER_VERSION, compact, normalize
 from harmonize.ontology.model import OntologyData
 
-LEXICON_FORMAT = "10"
+LEXICON_FORMAT = "11"
 ONTOLOGIES_DIR = Path(__file__).resolve().parents[2] / "ontologies"
 SYNONYMS_PATH = ONTOLOGIES_DIR / "synonyms.tsv"
 HEALTHY = "PATO:0000461"
@@ -136,8 +136,6 @@ def _facet_of(ont: str, tid: str, data: OntologyData) -> str | None:
         return "disease"
     if ont == "CVCL":
         return "cell_line"
-    if ont == "HsapDv":
-        return "dev_stage" if tid.startswith("HsapDv:") else None
     if ont == "EFO":
         return "assay" if (ASSAY_ROOT in term.ancestors and tid.startswith("EFO:")) else None
     return None  # PATO etc.: only through synonyms.tsv

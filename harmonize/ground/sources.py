@@ -12,7 +12,7 @@ from harmonize.ontology.manifest import versions as _versions
 from harmonize.ontology.model import OntologyData
 
 #: Ontologies the lexicon is built from.
-LEXICON_ONTOLOGIES: tuple[str, ...] = ("UBERON", "CL", "MONDO", "CVCL", "PATO", "HsapDv", "EFO")
+LEXICON_ONTOLOGIES: tuple[str, ...] = ("UBERON", "CL", "MONDO", "CVCL", "PATO", "EFO")
 
 
 def _wanted(names: tuple[str, ...]) -> tuple[object, list[str]]:

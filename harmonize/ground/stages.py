@@ -5,13 +5,13 @@ The rules (used only for values of a dedicated developmental-stage or age key):
 =======================================  ==================================================
 value                                    stage
 =======================================  ==================================================
-``N weeks gestation`` / ``GW N`` (GA)    N < 10: embryo stage, else fetal stage
-``N pcw`` / ``N weeks post-conception``  N < 8: embryo stage, else fetal stage
+``N weeks gestation`` / ``GW N`` (GA)    N < 10: embryo stage, else late embryonic (fetal)
+``N pcw`` / ``N weeks post-conception``  N < 8: embryo stage, else late embryonic (fetal)
 ``E12.5`` / ``embryonic day 12``         embryo stage (mouse/rat embryonic days)
 ``P0``/``P1`` (postnatal day)            neonate stage
 ``P2`` .. ``P41``                        juvenile stage
 ``P42`` and later                        adult stage
-``N years`` (also ``45 y``, ``45yo``)    < 1 infant, 1-12 child, 13-18 adolescent, >= 19 adult
+``N years`` (also ``45 y``, ``45yo``)    < 1 infant, 1-18 juvenile, >= 19 adult
 =======================================  ==================================================
 
 Gestational age counts from the last menstrual period, two weeks before conception, so the
@@ -25,12 +25,10 @@ from __future__ import annotations
 import re
 
 EMBRYO = "UBERON:0000068"
-FETAL = "HsapDv:0000037"
+FETAL = "UBERON:0007220"  # late embryonic stage: the fetal period, to birth
 NEONATE = "UBERON:0007221"
 INFANT = "UBERON:0034920"
 JUVENILE = "UBERON:0034919"
-CHILD = "HsapDv:0000264"
-ADOLESCENT = "HsapDv:0000086"
 ADULT = "UBERON:0000113"
 
 _NUM = r"(\d+(?:\.\d+)?)"
@@ -46,7 +44,7 @@ def stage_of(value: str) -> tuple[str, str] | None:
     """``(term_id, rule)`` for an age or stage value, or ``None`` when no rule applies.
 
     >>> stage_of("21.3 weeks gestation"), stage_of("E14.5"), stage_of("45 years")
-    (('HsapDv:0000037', 'gestational week >= 10'), ('UBERON:0000068', 'embryonic day'), \
+    (('UBERON:0007220', 'gestational week >= 10'), ('UBERON:0000068', 'embryonic day'), \
 ('UBERON:0000113', 'age >= 19 years'))
     """
     v = re.sub(r"\s+", " ", value.strip().lower())
@@ -73,9 +71,7 @@ def stage_of(value: str) -> tuple[str, str] | None:
         years = float(m.group(1))
         if years < 1:
             return INFANT, "age < 1 year"
-        if years < 13:
-            return CHILD, "age 1-12 years"
-        if years < 19:
-            return ADOLESCENT, "age 13-18 years"
+        if years < 19:  # UBERON has no child or adolescent stage
+            return JUVENILE, "age 1-18 years"
         return ADULT, "age >= 19 years"
     return None

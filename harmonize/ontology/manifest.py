@@ -32,7 +32,7 @@ _TOP_KEYS = {"facets", "ontologies"}
 #: Used when no manifest file exists (e.g. harmonize installed from a wheel).
 DEFAULT_FACETS: dict[str, tuple[str, ...]] = {
     "tissue": ("UBERON",), "cell_type": ("CL",), "disease": ("MONDO", "PATO"),
-    "cell_line": ("CVCL",), "sex": ("PATO",), "dev_stage": ("HsapDv", "UBERON"), "assay": ("EFO",),
+    "cell_line": ("CVCL",), "sex": ("PATO",), "dev_stage": ("UBERON",), "assay": ("EFO",),
 }
 
 

@@ -15,7 +15,7 @@ _CURIE = re.compile(r"^[A-Za-z][A-Za-z0-9.]*[:_][A-Za-z0-9][\w.-]*$")
 FACET_ONTOLOGIES: dict[str, tuple[str, ...]] = {
     "tissue": ("UBERON",), "disease": ("MONDO", "PATO"), "cell_type": ("CL",),
     "cell_line": ("CVCL", "CLO", "EFO"), "sex": ("PATO",),
-    "dev_stage": ("HsapDv", "MmusDv", "UBERON", "EFO"), "assay": ("EFO", "OBI"),
+    "dev_stage": ("UBERON", "HsapDv", "MmusDv", "EFO"), "assay": ("EFO", "OBI"),
 }
 
 
