@@ -30,6 +30,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import eval_dev  # noqa: E402
+
 RESULTS = Path(__file__).resolve().parent / "results" / "heldout.md"
 BANDS = (0.80, 0.85, 0.90, 0.95, 0.99, 1.01)
 FIT_PART, EVAL_PART = 0, 1
@@ -135,10 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             f"`bench/bench_heldout.py --n {args.n} --seed {args.seed}` · lexicon "
             f"{lexicon.version} · calibration {grounder.calibration.version} · "
             f"{time.perf_counter() - t0:.0f} s\n\n" + "\n".join(lines) + "\n")
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8")
+    eval_dev.publish(text, args.out)
     return 0
 
 

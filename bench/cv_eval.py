@@ -138,11 +138,7 @@ def main(argv: list[str] | None = None) -> int:
               f"scored by the kit's `score.py`; no embeddings; {seconds:.0f} s. Mean over the "
               "splits, range in brackets.\n\n")
     buf.write("\n".join(table) + "\n")
-    text = buf.getvalue()
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8")
+    eval_dev.publish(buf.getvalue(), args.out)
     return 0
 
 

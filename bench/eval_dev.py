@@ -197,13 +197,18 @@ def main(argv: list[str] | None = None) -> int:
               "any embedding index the grounder builds on first use when its cache is cold\n")
     buf.write("\n".join(notes) + "\n")
     text = buf.getvalue()
-    print(text)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8")
+    publish(text, args.out)
     return 0
+
+
+def publish(text: str, out: Path | None) -> None:
+    """Print a results table and write it to ``out`` (``bench/results/...``) when given."""
+    print(text)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
