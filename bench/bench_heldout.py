@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import eval_dev  # noqa: E402
+import eval_dev
 
 RESULTS = Path(__file__).resolve().parent / "results" / "heldout.md"
 BANDS = (0.80, 0.85, 0.90, 0.95, 0.99, 1.01)

@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[5000, 20000, 50000])
     ap.add_argument("--gz", type=int, default=20000, help="packages in the .gz variant (0: none)")
+    ap.add_argument("--out", type=Path, default=RESULTS, help="where to write the table")
     ap.add_argument("--no-ingest", dest="ingest", action="store_false",
                     help="skip the end-to-end ingest (parse + warehouse load) measurement")
     ap.add_argument("--run", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
@@ -161,8 +162,8 @@ def main(argv: list[str] | None = None) -> int:
               "steadier measure.", ""]
     table = "\n".join(lines)
     print(table)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(table)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(table)
     return 0
 
 

@@ -23,7 +23,7 @@ FULL = [
     ["bench_heldout.py"],
 ]
 QUICK = [
-    ["bench_parse.py", "--sizes", "1000", "--gz", "0"],
+    ["bench_parse.py", "--sizes", "1000", "--gz", "0", "--out", str(HERE / "out" / "parse.md")],
     ["bench_warehouse.py", "--samples", "20000", "--out", str(HERE / "out" / "warehouse.md")],
     ["eval_dev.py", "--limit", "200", "--no-embeddings", "--out", str(HERE / "out" / "eval.md")],
     ["cv_eval.py", "--folds", "2", "--out", str(HERE / "out" / "cv.md")],
