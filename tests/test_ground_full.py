@@ -99,3 +99,18 @@ def test_developmental_stages_are_uberon_life_stages(full, value, term):
     ann = full.ground_value("dev_stage", value, "developmental stage")
     assert ann.term_id == term
     assert full.lexicon.is_ancestor("UBERON:0000105", term)  # a life cycle stage
+
+
+@pytest.mark.parametrize(("value", "term"), [("Endothelial", "CL:0000115"),
+                                             ("Dendritic", "CL:0000451"), ("Stromal", "CL:0000499")])
+def test_a_cell_type_named_by_its_adjective(full, value, term):
+    ann = full.ground_value("cell_type", value, "cell type")
+    assert (ann.term_id, ann.method, ann.status) == (term, "exact", "accepted")
+
+
+def test_an_abbreviation_inside_a_longer_scanned_value_is_only_a_suggestion(full):
+    """Real BioSample 'treatment' value: "MMP" is also CL's abbreviation of migratory muscle
+    precursor."""
+    anns = full.annotate({"treatment": "MMP inhibitor GM6001 (Millipore, 20 uM)"})
+    cell = [a for a in anns if a.facet == "cell_type"]
+    assert all(a.status != "accepted" and a.confidence <= 0.4 for a in cell)

@@ -10,7 +10,9 @@ Three documented priors, in logit space, fill that gap:
 * ``FULL_NAME_PRIOR``: a multi-word label or synonym inside a short scanned value
   ("source_name: Clear cell renal cell carcinoma cells"; known sample keys only), or a label that is the whole value
   but for words such as 'cells' or 'sample' ("source_name: Leiomyosarcoma").
-* ``WEAK_CAP``: a disease named in a scanned value only by an abbreviation, an adjective, a
+* ``WEAK_CAP``: any term named inside a longer scanned value only by an ontology abbreviation
+  ("MMP inhibitor GM6001": migratory muscle precursor), and a disease named in a scanned
+  value only by an abbreviation, an adjective, a
   composed phrase ("NPC", "renal tubular" + disease) or a one-word synonym ("condition",
   "infection") with no word of disease context around it cannot be accepted; it goes to
   review. A curated abbreviation (``synonyms.tsv``) that is the whole value ("NSCLC") is not
@@ -45,6 +47,9 @@ def adjust_confidence(facet: str, top: Candidate, value: FieldValue, kclass: str
             return _shift(conf, DEDICATED_PRIOR)
         return conf
     if facet != "disease":
+        # an ontology abbreviation inside a longer scanned value ("MMP inhibitor GM6001")
+        if top.match_kind == "abbreviation" and not _whole(value.text, top.matched_text):
+            return min(conf, WEAK_CAP)
         return conf
     weak = top.match_kind in WEAK_KINDS or (
         top.match_kind == "synonym" and len(top.matched_text.split()) == 1)

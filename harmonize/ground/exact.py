@@ -6,9 +6,9 @@ import re
 
 from harmonize.ground.lexicon import KIND_RANK, Lexicon
 from harmonize.ground.normalize import compact, fold, normalize, variants
+from harmonize.models import Candidate
 
 _CELL_WORDS = re.compile(r"\b(cells?|cell lines?|lines?|human)\b")
-from harmonize.models import Candidate
 
 
 def match_exact(lex: Lexicon, facet: str, text: str) -> list[Candidate]:
@@ -24,6 +24,8 @@ def match_exact(lex: Lexicon, facet: str, text: str) -> list[Candidate]:
             _keep(out, lex, tid, kind, norm, stripped=i > 0, n_same=len(entries))
         if out:
             break
+    if not out and facet == "cell_type":
+        _cell_adjective(out, lex, text)
     if not out and facet == "cell_line":
         key = compact(text)
         if key not in lex.compact_names:  # "HEK-293 cells", "HeLa cell line"
@@ -37,6 +39,16 @@ def match_exact(lex: Lexicon, facet: str, text: str) -> list[Candidate]:
             _keep(out, lex, tid, kind, key, stripped=not same, n_same=len(entries),
                   compact=True)
     return sorted(out.values(), key=lambda c: -c.similarity)
+
+
+def _cell_adjective(out: dict[str, Candidate], lex: Lexicon, text: str) -> None:
+    """A cell type named by its adjective alone: "Endothelial" = "endothelial cell"."""
+    norm = normalize(text)
+    if not norm or "cell" in norm.split() or len(norm.split()) > 2:
+        return
+    entries = lex.lookup("cell_type", f"{norm} cell")
+    for tid, kind in entries:
+        _keep(out, lex, tid, kind, f"{norm} cell", stripped=True, n_same=len(entries))
 
 
 def _keep(out: dict[str, Candidate], lex: Lexicon, tid: str, kind: str, name: str, *,
