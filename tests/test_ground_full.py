@@ -114,3 +114,10 @@ def test_an_abbreviation_inside_a_longer_scanned_value_is_only_a_suggestion(full
     anns = full.annotate({"treatment": "MMP inhibitor GM6001 (Millipore, 20 uM)"})
     cell = [a for a in anns if a.facet == "cell_type"]
     assert all(a.status != "accepted" and a.confidence <= 0.4 for a in cell)
+
+
+def test_an_acronym_ending_in_s_is_not_a_plural(full):
+    """MONDO's label "AIDS" is not the plural of "AID" (auxin-inducible degron in a real title)."""
+    anns = full.annotate({"title": "ATAC-SEM-CTCF-AID_no_IAA Replicate 27"})
+    assert not [a for a in anns if a.facet == "disease"]
+    assert full.ground_value("disease", "AIDS", "disease").term_id == "MONDO:0012268"

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-NORMALIZER_VERSION = "5"
+NORMALIZER_VERSION = "6"
 
 _GREEK = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "κ": "kappa",
@@ -91,13 +91,23 @@ def singular(token: str) -> str:
 _POSITIVE = re.compile(r"\b([a-z]+[0-9]+[a-z]*)[\s-]?positive\b")
 
 
+_ACRONYM_S = re.compile(r"\b[A-Z][A-Z0-9]+S\b")
+
+
 def tokens(text: str) -> list[str]:
     """Normalized tokens of a text (punctuation splits tokens; '+' is kept).
 
-    Marker positivity is written one way: "CD14-positive" -> "cd14+".
+    Marker positivity is written one way: "CD14-positive" -> "cd14+". A capitalised acronym
+    ending in S is not a plural ("AIDS" is not "AID"), unless a text of several words is all in
+    capitals.
+
+    >>> tokens("AIDS patients"), tokens("AIDS"), tokens("AID degron"), tokens("BLOOD CELLS")
+    (['aids', 'patient'], ['aids'], ['aid', 'degron'], ['blood', 'cell'])
     """
+    shouted = not any(ch.islower() for ch in text) and len(text.split()) > 1
+    keep = () if shouted else {m.lower() for m in _ACRONYM_S.findall(text)}
     flat = _PUNCT.sub(" ", _POSITIVE.sub(r"\1+", fold(text)))
-    return [singular(t) for t in flat.split()]
+    return [t if t in keep else singular(t) for t in flat.split()]
 
 
 @lru_cache(maxsize=131_072)
