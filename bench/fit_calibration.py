@@ -27,6 +27,7 @@ import json
 import os
 import sys
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -169,7 +170,8 @@ def out_of_fold_tops(rows: list[dict], folds: int) -> list[tuple]:
     return sorted(tops, key=lambda t: t[3])
 
 
-def fit_similarity_steps(lexicon, n: int = HELDOUT_FIT_N) -> dict[str, dict[str, list[float]]]:
+def fit_similarity_steps(lexicon, ranking: Calibration,
+                         n: int = HELDOUT_FIT_N) -> dict[str, dict[str, list[float]]]:
     """Fuzzy and embedding steps ``[bias, closeness]`` from held-out synonyms (half 0).
 
     The closeness weight is kept >= 0 (a closer match never lowers the confidence).
@@ -179,7 +181,10 @@ def fit_similarity_steps(lexicon, n: int = HELDOUT_FIT_N) -> dict[str, dict[str,
     """
     import bench_heldout as bh
 
-    grounder = Grounder(lexicon, use_embeddings=True, calibration=Calibration())
+    # the choice among a matcher's candidates is made by the fitted ranking weights, as at
+    # run time; the steps themselves must not be in place yet
+    grounder = Grounder(lexicon, use_embeddings=True,
+                        calibration=replace(ranking, similarity_steps={}))
     trials = {"embedding": bh.embedding_trials(grounder, n, 11, bh.FIT_PART),
               "fuzzy": [t for facet in bh.FUZZY_FACETS
                         for t in bh.fuzzy_trials(grounder, facet, n, 11, bh.FIT_PART)]}
@@ -329,7 +334,7 @@ def main() -> int:
                         calibration=Calibration())
     rows = rows_of(grounder, load_samples(eval_dir))
     final = fit(rows)
-    final.similarity_steps = fit_similarity_steps(lexicon)
+    final.similarity_steps = fit_similarity_steps(lexicon, final)
     final.version = content_version(final)
     Path(a.out).write_text(json.dumps(final.to_json(), indent=1) + "\n")
     print(json.dumps({"in_sample": evaluate(final, rows)}, indent=1))
