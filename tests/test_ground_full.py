@@ -121,3 +121,15 @@ def test_an_acronym_ending_in_s_is_not_a_plural(full):
     anns = full.annotate({"title": "ATAC-SEM-CTCF-AID_no_IAA Replicate 27"})
     assert not [a for a in anns if a.facet == "disease"]
     assert full.ground_value("disease", "AIDS", "disease").term_id == "MONDO:0012268"
+
+
+@pytest.mark.parametrize(("attrs", "healthy"), [
+    ({"treatment": "control"}, False),          # an untreated control, not a healthy donor
+    ({"genotype/variation": "Control"}, False),  # a wild-type control
+    ({"disease state": "control"}, True),
+    ({"dx": "control"}, True),
+    ({"source_name": "Healthy Control"}, True),
+])
+def test_control_means_healthy_only_on_a_disease_field(full, attrs, healthy):
+    terms = [a.term_id for a in full.annotate(attrs) if a.facet == "disease"]
+    assert (terms == ["PATO:0000461"]) == healthy

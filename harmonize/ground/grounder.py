@@ -154,6 +154,8 @@ class Grounder:
         # a scanned value may be a whole cell-line name only if it looks like one ("48h" not)
         whole = kclass == "dedicated" or facet != "cell_line"
         found = match_exact(self.lexicon, facet, text) if whole else []
+        if kclass != "dedicated":
+            found = [c for c in found if not _experimental_control(c)]
         if not found:
             found = mention_candidates(self.lexicon, facet, text,
                                        strict=kclass != "dedicated")
@@ -355,6 +357,13 @@ def _sex(lex: Lexicon, text: str) -> tuple[Candidate, ...]:
                           matched_text="female and male", match_kind="curated",
                           similarity=1.0, features={"kind_rank": 5.0}),)
     return ()
+
+
+def _experimental_control(c: Candidate) -> bool:
+    """A bare "control" outside a disease field ("treatment: control", "genotype: Control")
+    is an experimental control, not a healthy donor."""
+    return c.match_kind == "healthy" and "control" in c.matched_text.split() and not (
+        {"healthy", "normal"} & set(c.matched_text.split()))
 
 
 def _scanned(facet: str, source_key: str) -> bool:
