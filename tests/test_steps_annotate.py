@@ -33,3 +33,18 @@ def test_a_new_calibration_reannotates_but_keeps_the_mapping_cache(tmp_path):
     assert after.samples == 5  # the confidences changed, so every sample is redone...
     assert after.cache_hits_before == first.cache_size_after > 0  # ...from the cached candidates
     assert conf and all(c[0] > 0.99 for c in conf)  # with the new fit (sigmoid(4) + prior)
+
+
+def test_the_cache_version_follows_the_key_table(tmp_path, monkeypatch):
+    """Which keys speak for which facet decides the candidates: a new table re-grounds."""
+    import harmonize.ground.fields as fields
+    from harmonize.steps.annotate import cache_version
+
+    g = Grounder(build_lexicon(small_ontologies(), read_synonyms(), version="small-keys"),
+                 use_embeddings=False)
+    before = cache_version(g)
+    table = tmp_path / "field_keys.tsv"
+    table.write_text(fields.FIELD_KEYS_PATH.read_text() + "biopsy site\ttissue\t\n")
+    monkeypatch.setattr(fields, "FIELD_KEYS_PATH", table)
+    assert cache_version(g) != before
+    assert before.startswith("small-keys-")

@@ -77,20 +77,25 @@ def annotate_samples(con: duckdb.DuckDBPyConnection, grounder: object, only_chan
 
 
 def cache_version(grounder: object) -> str:
-    """Lexicon version plus a digest of the matching code.
+    """Lexicon version plus a digest of the matching code and rule tables.
 
     Cached candidates, and the "already annotated" mark of a sample, are only reused by the
-    same lexicon *and* the same matchers; a matcher change re-grounds on the next run.
+    same lexicon *and* the same matchers; a change to the matchers, to which keys speak for
+    which facet (``field_keys.tsv``) or to the assay rules re-grounds on the next run.
     """
     import hashlib
     from pathlib import Path
 
+    import harmonize.assay
     import harmonize.ground
+    from harmonize.assay import DEFAULT_RULES
+    from harmonize.ground.fields import FIELD_KEYS_PATH
 
     lexicon_version = grounder.lexicon.version  # type: ignore[attr-defined]
     digest = hashlib.sha256(lexicon_version.encode())
-    for path in sorted(Path(harmonize.ground.__file__).parent.glob("*.py")):
-        digest.update(path.read_bytes())
+    sources = sorted(Path(harmonize.ground.__file__).parent.glob("*.py"))
+    for path in [*sources, Path(harmonize.assay.__file__), FIELD_KEYS_PATH, DEFAULT_RULES]:
+        digest.update(path.read_bytes() if path.exists() else b"")
     return f"{lexicon_version}-{digest.hexdigest()[:8]}"
 
 
