@@ -133,3 +133,14 @@ def test_an_acronym_ending_in_s_is_not_a_plural(full):
 def test_control_means_healthy_only_on_a_disease_field(full, attrs, healthy):
     terms = [a.term_id for a in full.annotate(attrs) if a.facet == "disease"]
     assert (terms == ["PATO:0000461"]) == healthy
+
+
+@pytest.mark.parametrize("title", ["PML_ChIPseq_UPR9_noZinc_JM30",
+                                   "ATAC-seq_Pulmonary artery endothelial cells - LSS_"])
+def test_an_ontology_abbreviation_in_a_title_is_no_disease(full, title):
+    """Real BioSample titles: PML (a gene) and LSS (laminar shear stress) are also MONDO
+    abbreviations (progressive multifocal leukoencephalopathy, Leigh syndrome)."""
+    assert not [a for a in full.annotate({"title": title}) if a.facet == "disease"]
+    # a curated abbreviation still counts: "AML" is acute myeloid leukemia
+    assert [a.term_id for a in full.annotate({"title": "AML patient 3 bone marrow"})
+            if a.facet == "disease"] == ["MONDO:0018874"]

@@ -159,6 +159,8 @@ class Grounder:
         if not found:
             found = mention_candidates(self.lexicon, facet, text,
                                        strict=kclass != "dedicated")
+            if kclass == "title":  # "PML_ChIPseq_UPR9": codes in titles are genes and labs
+                found = [c for c in found if c.match_kind != "abbreviation"]
         if kclass == "dedicated":
             if not found and self.use_fuzzy:
                 found = self._fuzzy.match(facet, text)
