@@ -21,9 +21,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
-from harmonize.ground.fields import field_values
 from harmonize.ground.grounder import Grounder
-from harmonize.models import Annotation, FieldValue
+from harmonize.models import Annotation
 
 #: Records read ahead and grounded together (embedding queries are batched per chunk).
 CHUNK = 1000
@@ -63,7 +62,13 @@ def map_record(record: dict[str, Any], grounder: Grounder,
     """Annotate one input record (a dict with ``accession``/``attributes``/``text``)."""
     if not isinstance(record.get("attributes") or {}, dict):
         raise ValueError(f"attributes of {record.get('accession')!r} is not an object")
-    anns = grounder.annotate(*_inputs(record))
+    return _result(record, grounder.annotate(*_inputs(record)), grounder, min_confidence,
+                   with_candidates)
+
+
+def _result(record: dict[str, Any], anns: Iterable[Annotation], grounder: Grounder,
+            min_confidence: float | None, with_candidates: bool) -> dict[str, Any]:
+    """The output line of a record from its annotations (emit threshold applied)."""
     out = []
     for a in anns:
         thr = (grounder.calibration.emit_threshold(a.facet) if min_confidence is None
@@ -103,13 +108,12 @@ def map_jsonl(in_path_or_fh: str | Path | IO[str], out_fh: IO[str], grounder: Gr
     bar = _progress(progress)
     try:
         for chunk in _chunks(fh):
-            parsed = [(n, _parse_line(line, n)) for n, line in chunk]
-            grounder.prepare(v for _, rec in parsed if "error" not in rec
-                             for v in _field_values(rec))
-            for n, rec in parsed:
+            parsed = [_parse_line(line, n) for n, line in chunk]
+            found = iter(grounder.annotate_many(_inputs(rec) for rec, err in parsed if not err))
+            for rec, err in parsed:
                 stats.lines += 1
-                result = rec if "error" in rec else _map_one(rec, n, grounder, min_confidence,
-                                                             with_candidates)
+                result = err or _result(rec, next(found), grounder, min_confidence,
+                                        with_candidates)
                 if "error" in result:
                     stats.errors += 1
                 for a in result.get("annotations", ()):
@@ -143,33 +147,21 @@ def _chunks(fh: IO[str], size: int = CHUNK) -> Iterator[list[tuple[int, str]]]:
         yield chunk
 
 
-def _parse_line(line: str, n: int) -> dict[str, Any]:
-    """The record of one input line, or an error result naming the line."""
+def _parse_line(line: str, n: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """``(record, None)`` for one input line, or ``({}, error result naming the line)`` (not
+    JSON, no ``accession``, ``attributes`` not an object)."""
     try:
         rec = json.loads(line)
     except json.JSONDecodeError as exc:
-        return {"accession": None, "line": n, "error": f"line {n}: invalid json: {exc.msg}"}
+        return {}, {"accession": None, "line": n, "error": f"line {n}: invalid json: {exc.msg}"}
     if not isinstance(rec, dict) or not isinstance(rec.get("accession"), str):
         acc = rec.get("accession") if isinstance(rec, dict) else None
-        return {"accession": acc, "line": n,
-                "error": f"line {n}: expected an object with a string 'accession'"}
-    return rec
-
-
-def _field_values(rec: dict[str, Any]) -> list[FieldValue]:
-    """The field values :func:`map_record` will ground (none for a malformed record)."""
+        return {}, {"accession": acc, "line": n,
+                    "error": f"line {n}: expected an object with a string 'accession'"}
     if not isinstance(rec.get("attributes") or {}, dict):
-        return []
-    attrs, text, _ = _inputs(rec)
-    return field_values(attrs, text)
-
-
-def _map_one(rec: dict[str, Any], n: int, grounder: Grounder, min_confidence: float | None,
-             with_candidates: bool) -> dict[str, Any]:
-    try:
-        return map_record(rec, grounder, min_confidence, with_candidates)
-    except ValueError as exc:
-        return {"accession": rec["accession"], "line": n, "error": f"line {n}: {exc}"}
+        return {}, {"accession": rec["accession"], "line": n,
+                    "error": f"line {n}: attributes of {rec['accession']!r} is not an object"}
+    return rec, None
 
 
 def _progress(enabled: bool):

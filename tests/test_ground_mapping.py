@@ -90,3 +90,23 @@ def test_with_candidates_and_stats(grounder):
     line = json.loads(out.getvalue())
     assert all("candidates" in a for a in line["annotations"])
     assert stats.records == stats.lines == 1 and stats.annotations == 2
+
+
+def test_a_record_with_its_own_error_field_is_still_mapped(tmp_path):
+    """An input field named "error" is the user's data, not a parse failure."""
+    import io
+
+    from harmonize.ground import Grounder, build_lexicon
+    from harmonize.ground.calibrate import Calibration
+    from harmonize.ground.lexicon import read_synonyms
+    from harmonize.mapping import map_jsonl
+    from test_ground_grounder import small_ontologies
+
+    g = Grounder(build_lexicon(small_ontologies(), read_synonyms(), version="small-err"),
+                 use_embeddings=False, calibration=Calibration())
+    out = io.StringIO()
+    stats = map_jsonl(io.StringIO('{"accession": "S1", "error": "x", '
+                                  '"attributes": {"tissue": "liver"}}\n'), out, g, progress=False)
+    line = json.loads(out.getvalue())
+    assert stats.errors == 0 and "error" not in line
+    assert [a["term_id"] for a in line["annotations"]] == ["UBERON:0002107"]

@@ -217,8 +217,23 @@ class Grounder:
     def annotate(self, attributes: Mapping[str, str], text: str | None = None,
                  library: Mapping[str, str] | None = None) -> list[Annotation]:
         """One annotation per facet with evidence (unmapped ones keep their candidates)."""
+        return self._annotate_values(field_values(attributes, text), library)
+
+    def annotate_many(self, samples: Iterable[tuple[Mapping[str, str], str | None,
+                                                    Mapping[str, str] | None]]
+                      ) -> list[list[Annotation]]:
+        """:meth:`annotate` of many ``(attributes, text, library)`` samples, in order; their
+        unseen values are grounded together first (:meth:`prepare`)."""
+        samples = list(samples)
+        values = [field_values(attrs, text) for attrs, text, _ in samples]
+        self.prepare(v for vs in values for v in vs)
+        return [self._annotate_values(vs, library)
+                for vs, (_, _, library) in zip(values, samples)]
+
+    def _annotate_values(self, field_vals: Iterable[FieldValue],
+                         library: Mapping[str, str] | None) -> list[Annotation]:
         by_facet: dict[str, list[FieldValue]] = {}
-        for v in field_values(attributes, text):
+        for v in field_vals:
             by_facet.setdefault(v.facet, []).append(v)
         out = []
         for facet in FACET_ORDER:

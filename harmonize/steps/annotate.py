@@ -33,7 +33,6 @@ def annotate_samples(con: duckdb.DuckDBPyConnection, grounder: object, only_chan
     ``ground_many`` (optional) grounds a batch's unseen field values elsewhere (e.g. on Dask
     workers) and returns memo rows that are preloaded before the batch is annotated.
     """
-    from harmonize.ground.fields import field_values
     from harmonize.warehouse.annotations import (
         load_cache,
         replace_annotations,
@@ -54,12 +53,11 @@ def annotate_samples(con: duckdb.DuckDBPyConnection, grounder: object, only_chan
             values = missing_values(grounder, batch)
             if values:
                 grounder.preload(ground_many(values))  # type: ignore[attr-defined]
-        grounder.prepare(v for sample in batch  # type: ignore[attr-defined]
-                         for v in field_values(sample.attributes, sample.text))
+        found = grounder.annotate_many(  # type: ignore[attr-defined]
+            (sample.attributes, sample.text, sample.library) for sample in batch)
         pairs = []
-        for sample in batch:
-            for ann in grounder.annotate(sample.attributes, sample.text,  # type: ignore[attr-defined]
-                                         sample.library):
+        for sample, anns in zip(batch, found):
+            for ann in anns:
                 pairs.append((sample.sample_id, ann))
                 stats.by_facet[ann.facet] = stats.by_facet.get(ann.facet, 0) + 1
         replace_annotations(con, [s.sample_id for s in batch], pairs,
