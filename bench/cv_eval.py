@@ -16,7 +16,6 @@ Skips cleanly when ``../shared/eval`` is absent.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import json
 import os
@@ -35,22 +34,10 @@ import fit_calibration as fc
 RESULTS = Path(__file__).resolve().parent / "results" / "cv.md"
 
 
-def fold_of(group: str, folds: int, seed: int = 0) -> int:
-    """Stable fold number of a group name (``seed`` draws another split)."""
-    salt = f"{seed}:" if seed else ""
-    return int(hashlib.sha1(f"{salt}{group}".encode()).hexdigest(), 16) % folds
-
-
-def record_group(name: str, rec: dict) -> str:
-    """The group a gold record belongs to (same rule as ``fit_calibration.load_samples``)."""
-    group = rec.get("series") or (rec.get("extra") or {}).get("group") or rec["accession"]
-    return f"{name}:{group}"
-
-
 def one_split(grounder, rows: list[dict], folder: Path, work: Path, folds: int, seed: int,
               map_record) -> dict[str, dict]:
     """Out-of-fold predictions of every dev file for one split; ``{file: score.py result}``."""
-    cals = [fc.fit([r for r in rows if fold_of(r["group"], folds, seed) != k])
+    cals = [fc.fit([r for r in rows if fc.fold_of(r["group"], folds, seed) != k])
             for k in range(folds)]
     results = {}
     for name in fc.FILES:
@@ -63,7 +50,7 @@ def one_split(grounder, rows: list[dict], folder: Path, work: Path, folds: int, 
             for r in recs:
                 if r.get("members"):
                     continue  # series-level: scored through its members
-                fold = fold_of(record_group(name, r), folds, seed)
+                fold = fc.fold_of(fc.record_group(name, r), folds, seed)
                 grounder.calibration = cals[fold]
                 inp = {k: r[k] for k in eval_dev.INPUT_FIELDS if k in r}
                 out.write(json.dumps(map_record(inp, grounder)) + "\n")

@@ -58,6 +58,18 @@ HELDOUT_FIT_N = 3000
 SERIES_PLATT_L2 = 100.0
 
 
+def fold_of(group: str, folds: int, seed: int | str = 0) -> int:
+    """Stable fold number of a group name (``seed`` draws another split)."""
+    salt = f"{seed}:" if seed else ""
+    return int(hashlib.sha1(f"{salt}{group}".encode()).hexdigest(), 16) % folds
+
+
+def record_group(name: str, rec: dict) -> str:
+    """The group a gold record belongs to: its GEO series, else its BioSample submitter group."""
+    group = rec.get("series") or (rec.get("extra") or {}).get("group") or rec["accession"]
+    return f"{name}:{group}"
+
+
 def load_samples(eval_dir: Path) -> list[dict]:
     """``{facet, group, gold, values}`` per sample and gold facet."""
     samples = []
@@ -73,13 +85,12 @@ def load_samples(eval_dir: Path) -> list[dict]:
             gold = r.get("gold") or {}
             if r.get("series") in series_gold and not gold:
                 gold = series_gold[r["series"]]
-            group = r.get("series") or (r.get("extra") or {}).get("group") or r["accession"]
             values = field_values({k: v for k, v in (r.get("attributes") or {}).items()
                                    if isinstance(v, str)}, r.get("text"))
             for facet in facets:
                 if facet not in gold:
                     continue
-                samples.append({"facet": facet, "group": f"{name}:{group}",
+                samples.append({"facet": facet, "group": record_group(name, r),
                                 "series_level": r.get("series") in series_gold,
                                 "gold": set(gold[facet]),
                                 "values": [v for v in values if v.facet == facet]})
@@ -157,8 +168,7 @@ def fit_ranker(rows: list[dict]) -> list[float] | None:
 
 def out_of_fold_tops(rows: list[dict], folds: int) -> list[tuple]:
     """:func:`top_choices` of each row under a ranker fitted without the row's group."""
-    fold = [int(hashlib.sha1(f"inner:{r['group']}".encode()).hexdigest(), 16) % folds
-            for r in rows]
+    fold = [fold_of(r["group"], folds, seed="inner") for r in rows]
     tops: list[tuple] = []
     for k in range(folds):
         beta = fit_ranker([r for r, f in zip(rows, fold) if f != k])
