@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from warehouse_support import warehouse_content
 
 pytestmark = pytest.mark.slow
 
@@ -88,24 +89,6 @@ def test_unreachable_ncbi_fails_cleanly_and_keeps_the_published_warehouse(
     assert hashlib.sha256(demo_warehouse.read_bytes()).hexdigest() == digest
 
 
-def _table_rows(path: Path) -> dict[str, list[tuple]]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return {
-            "samples": con.execute("SELECT sample_id, organism, title FROM samples "
-                                   "ORDER BY ALL").fetchall(),
-            "accessions": con.execute("SELECT accession, sample_id, kind FROM sample_accessions "
-                                      "ORDER BY ALL").fetchall(),
-            "attributes": con.execute("SELECT sample_id, key, value FROM sample_attributes "
-                                      "ORDER BY ALL").fetchall(),
-            "annotations": con.execute(
-                "SELECT sample_id, facet, term_id, round(confidence, 6), method, status, "
-                "source_key, source_text FROM annotations ORDER BY ALL").fetchall(),
-        }
-    finally:
-        con.close()
-
-
 def test_dask_runner_gives_the_same_warehouse_as_local_threads(tmp_path, snapshot_dir,
                                                               prefect_harness):
     from flows.backfill import backfill
@@ -116,7 +99,7 @@ def test_dask_runner_gives_the_same_warehouse_as_local_threads(tmp_path, snapsho
     backfill(paths=files, warehouse=str(local), use_embeddings=False)
     backfill.with_options(task_runner=task_runner("local"))(
         paths=files, warehouse=str(dask), use_embeddings=False, distributed=True)
-    a, b = _table_rows(local), _table_rows(dask)
+    a, b = warehouse_content(local), warehouse_content(dask)
     assert len(a["annotations"]) > 100
     for table in a:
         assert a[table] == b[table], f"{table} differs between local and Dask runs"

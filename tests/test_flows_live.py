@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from ncbi_server import SRP174132_EFETCH, ReplayServer, miniml_per_sample, read
+from warehouse_support import warehouse_content
 
 pytestmark = pytest.mark.slow
 
@@ -74,27 +75,6 @@ def write_config(path: Path, server: ReplayServer | None = None, *, eutils_base:
              for k, v in values.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
-
-
-def content(path: Path) -> dict[str, list[tuple]]:
-    """The warehouse's content without timestamps or run ids (comparable across runs)."""
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return {
-            "samples": con.execute("SELECT sample_id, organism, title, sources FROM samples "
-                                   "ORDER BY ALL").fetchall(),
-            "accessions": con.execute("SELECT accession, sample_id, kind FROM sample_accessions "
-                                      "ORDER BY ALL").fetchall(),
-            "records": con.execute("SELECT source, record_accession, sample_id, content_hash "
-                                   "FROM records ORDER BY ALL").fetchall(),
-            "attributes": con.execute("SELECT sample_id, key, value FROM sample_attributes "
-                                      "ORDER BY ALL").fetchall(),
-            "annotations": con.execute(
-                "SELECT sample_id, facet, term_id, round(confidence, 6), method, status "
-                "FROM annotations ORDER BY ALL").fetchall(),
-        }
-    finally:
-        con.close()
 
 
 def sample_of(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -178,13 +158,13 @@ def test_second_live_run_adds_no_duplicates(clean_run, tmp_path, prefect_harness
     path, _ = clean_run
     copy = tmp_path / "rerun.duckdb"
     copy.write_bytes(path.read_bytes())
-    before = content(copy)
+    before = warehouse_content(copy)
     with ReplayServer() as server:
         config = write_config(tmp_path / "harvest.toml", server)
         nightly(warehouse=str(copy), config_path=str(config), sources=SOURCES,
                 use_embeddings=False, today=TODAY + timedelta(days=1))
         assert len(server.requests("acc")) == 52  # the overlapping window re-reads everything
-    assert content(copy) == before
+    assert warehouse_content(copy) == before
     con = duckdb.connect(str(copy), read_only=True)
     try:
         total, distinct = duplicates(con)
@@ -218,7 +198,7 @@ def test_faults_during_the_flow_give_the_clean_content(clean_run, tmp_path, pref
         faults = [r.fault for r in server.requests() if r.fault]
     assert faults == ["500", "429:1", "500", "reset", "truncate", "truncate", "reset"]
     assert 429 in statuses and 500 in statuses
-    assert content(faulty) == content(path)
+    assert warehouse_content(faulty) == warehouse_content(path)
 
 
 def test_a_gsm_refused_for_good_is_quarantined_and_the_rest_loads(tmp_path, prefect_harness):
