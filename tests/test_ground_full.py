@@ -144,3 +144,23 @@ def test_an_ontology_abbreviation_in_a_title_is_no_disease(full, title):
     # a curated abbreviation still counts: "AML" is acute myeloid leukemia
     assert [a.term_id for a in full.annotate({"title": "AML patient 3 bone marrow"})
             if a.facet == "disease"] == ["MONDO:0018874"]
+
+
+@pytest.mark.parametrize(("attrs", "disease"), [
+    # a disease a scanned value rules out is no disease of the sample
+    ({"source_name": "PBMC from HIV-negative donor"}, None),
+    ({"source_name": "non-diabetic islets"}, None),
+    ({"title": "tumor-free lung margin"}, None),
+    # under a disease key, a value that only rules diseases out is the healthy state
+    ({"disease state": "non-diabetic"}, "PATO:0000461"),
+    ({"disease": "HIV negative"}, "PATO:0000461"),
+    ({"diagnosis": "without diabetes"}, "PATO:0000461"),
+    # a negating word that belongs to the name is no negation
+    ({"disease": "non-small cell lung cancer"}, "MONDO:0005233"),
+    ({"source_name": "non-Hodgkin lymphoma biopsy"}, "MONDO:0018908"),
+    ({"source_name": "HIV-positive donor PBMC"}, "MONDO:0005109"),
+])
+def test_negated_diseases(full, attrs, disease):
+    found = [a.term_id for a in full.annotate(attrs) if a.facet == "disease" and a.term_id]
+    assert found == ([disease] if disease else [])
+

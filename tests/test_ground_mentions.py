@@ -50,3 +50,19 @@ def test_name_inside_its_ancestors_name_is_not_a_mention(lex):
     # on its own, the more specific name still counts
     cands = mention_candidates(lex, "disease", text + " autism regression")
     assert {c.term_id for c in cands} == {"MONDO:0005258", "MONDO:0005260"}
+
+
+@pytest.mark.parametrize(("text", "start", "n", "negated"), [
+    ("hiv negative donor", 0, 1, True),
+    ("non diabetic islet", 1, 1, True),
+    ("free of tumor", 2, 1, True),
+    ("tumor free margin", 0, 1, True),
+    ("hiv positive donor", 0, 1, False),
+    ("non small cell lung cancer", 0, 5, False),        # the trigger is part of the name
+    ("non muscle invasive bladder cancer", 3, 2, False),  # a trigger must touch the name
+    ("ulcerative colitis excluded", 0, 2, False),        # may open the next sentence
+])
+def test_negation_needs_a_touching_trigger(text, start, n, negated):
+    from harmonize.ground.negation import is_negated
+
+    assert is_negated(text.split(), start, n) is negated

@@ -21,8 +21,8 @@ from harmonize.ground.evidence import adjust_confidence
 from harmonize.ground.exact import match_exact
 from harmonize.ground.fields import field_values, key_class, key_role
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
-from harmonize.ground.lexicon import KIND_RANK, Lexicon
-from harmonize.ground.mentions import distinctive_cell_line, mention_candidates
+from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
+from harmonize.ground.mentions import distinctive_cell_line, mention_candidates, only_negated
 from harmonize.ground.normalize import is_null, normalize
 from harmonize.ground.overrides import REJECT, override_key
 from harmonize.ground.score import feature_vector, score, score_parts
@@ -162,11 +162,20 @@ class Grounder:
             if kclass == "title":  # "PML_ChIPseq_UPR9": codes in titles are genes and labs
                 found = [c for c in found if c.match_kind != "abbreviation"]
         if kclass == "dedicated":
+            if not found and only_negated(self.lexicon, facet, text):
+                return self._healthy(text)  # "non-diabetic", "HIV negative" under a disease key
             if not found and self.use_fuzzy:
                 found = self._fuzzy.match(facet, text)
             if not found and embed and self._embeds(facet, kclass):
                 found = self._embedding(facet, text)
         return tuple(found)
+
+    def _healthy(self, text: str) -> tuple[Candidate, ...]:
+        """The healthy state, for a disease field that only names diseases it rules out."""
+        info = self.lexicon.term(HEALTHY)
+        return (Candidate(term_id=HEALTHY, term_label=info.label if info else "normal",
+                          method="rule", matched_text=normalize(text), match_kind="healthy",
+                          similarity=1.0, features={"kind_rank": float(KIND_RANK["healthy"])}),)
 
     def embedding_index(self, facet: str) -> tuple[list[str], object]:
         """The names of a facet that are embedded, and their index (built or read from cache)."""

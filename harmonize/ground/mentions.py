@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from harmonize.ground.lexicon import KIND_RANK, Lexicon
+from harmonize.ground.negation import is_negated
 from harmonize.ground.normalize import fold, tokens
 from harmonize.models import Candidate
 
@@ -55,12 +56,13 @@ class Mention:
     nested: bool = False  # found inside a longer match
 
 
-def find_mentions(lex: Lexicon, facet: str, text: str,
-                  strict: bool = True) -> tuple[list[Mention], int]:
+def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
+                  negation: bool = True) -> tuple[list[Mention], int]:
     """Mentions of one facet's names in ``text`` and the number of tokens scanned.
 
     ``strict`` (cell lines only) asks for distinctive names; a dedicated cell-line key
-    passes ``False``.
+    passes ``False``. Negated disease names ("HIV-negative", "non-diabetic") are dropped
+    unless ``negation`` is off (:mod:`harmonize.ground.negation`).
     """
     if facet == "cell_line":
         return _cell_line_mentions(lex, text, strict)
@@ -90,6 +92,8 @@ def find_mentions(lex: Lexicon, facet: str, text: str,
             i += 1
     if facet == "disease":
         out.extend(composed_mentions(lex, text, toks))
+        if negation:
+            out = [m for m in out if not is_negated(toks, m.start, m.n_tokens)]
     if facet == "dev_stage" and out:
         out = _outside_cell_types(lex, text, out)
     return out, len(toks)
@@ -152,7 +156,8 @@ def composed_mentions(lex: Lexicon, text: str, toks: list[str]) -> list[Mention]
     """Diseases named by an organ and a class word apart ('prostate ... tumor' -> prostate
     cancer), and phrases completed by 'disease' ('sickle cell' -> sickle cell disease)."""
     names = lex.names.get("disease", {})
-    heads = [h for t in set(toks) for h in DISEASE_HEADS.get(t, ())]
+    heads = [h for i, t in enumerate(toks) if not is_negated(toks, i, 1)  # not "tumor free"
+             for h in DISEASE_HEADS.get(t, ())]
     out: list[Mention] = []
     if heads:
         organs, _ = find_mentions(lex, "tissue", text)
@@ -320,6 +325,14 @@ def _plausible_cell_line(lex: Lexicon, key: str, parts: list[str]) -> bool:
 def _cell_type_code(lex: Lexicon, key: str) -> bool:
     """'Th1' is a cell type when 'th1 cell' is one."""
     return f"{key} cell" in lex.names.get("cell_type", {})
+
+
+def only_negated(lex: Lexicon, facet: str, text: str) -> bool:
+    """Whether ``text`` names terms of ``facet`` and every one of them is negated."""
+    if facet != "disease":
+        return False
+    return not find_mentions(lex, facet, text)[0] and bool(
+        find_mentions(lex, facet, text, negation=False)[0])
 
 
 def mention_candidates(lex: Lexicon, facet: str, text: str,
