@@ -109,11 +109,11 @@ def test_a_cell_type_named_by_its_adjective(full, value, term):
 
 
 def test_an_abbreviation_inside_a_longer_scanned_value_is_only_a_suggestion(full):
-    """Real BioSample 'treatment' value: "MMP" is also CL's abbreviation of migratory muscle
-    precursor."""
-    anns = full.annotate({"treatment": "MMP inhibitor GM6001 (Millipore, 20 uM)"})
-    cell = [a for a in anns if a.facet == "cell_type"]
-    assert all(a.status != "accepted" and a.confidence <= 0.4 for a in cell)
+    """A real BioSample 'treatment' value under a sample key: "MMP" is also CL's abbreviation
+    of migratory muscle precursor (under 'treatment' itself it is no mention at all)."""
+    anns = full.annotate({"source_name": "MMP inhibitor GM6001 (Millipore, 20 uM)"})
+    cell = [a for a in anns if a.facet == "cell_type" and a.term_id]
+    assert cell and all(a.status != "accepted" and a.confidence <= 0.4 for a in cell)
 
 
 def test_an_acronym_ending_in_s_is_not_a_plural(full):
@@ -164,3 +164,22 @@ def test_negated_diseases(full, attrs, disease):
     found = [a.term_id for a in full.annotate(attrs) if a.facet == "disease" and a.term_id]
     assert found == ([disease] if disease else [])
 
+
+
+@pytest.mark.parametrize(("attrs", "facet"), [
+    # real BioSample values: reagents and protocol codes that are also ontology abbreviations
+    ({"treatment/agent": "PMA/ionomycin"}, "disease"),      # progressive muscular atrophy
+    ({"treatment": "2%FBS DMEM"}, "disease"),                # a glycogen storage disease
+    ({"fixation method": "FA"}, "disease"),                  # Friedreich ataxia
+    ({"treatment": "MMP inhibitor GM6001 (Millipore, 20 uM)"}, "cell_type"),
+])
+def test_an_abbreviation_under_a_key_about_something_else_is_no_mention(full, attrs, facet):
+    assert not [a for a in full.annotate(attrs) if a.facet == facet and a.term_id]
+
+
+def test_a_phrase_completed_by_disease_needs_disease_context(full):
+    """Real BioSample source_name: 'renal tubular' + 'disease' is a MONDO synonym."""
+    anns = full.annotate({"source_name": "Murine renal tubular epithelial cells"})
+    assert not [a for a in anns if a.facet == "disease" and a.term_id]
+    anns = full.annotate({"source_name": "sickle cell patient platelets"})
+    assert [a.term_id for a in anns if a.facet == "disease"] == ["MONDO:0011382"]

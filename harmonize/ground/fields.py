@@ -127,14 +127,15 @@ def field_values(attributes: Mapping[str, str], text: str | None = None,
 
 def key_class(value: FieldValue, table: Mapping[str, str] | None = None) -> str:
     """``dedicated``, ``scan`` (a known ambiguous key), ``title`` (a title or description),
-    ``other`` (unknown key), ``text``, or ``whole`` (a cell line looked for in a genotype,
-    strain, treatment... key: only a whole-value name counts)."""
+    ``other`` (an unknown key, or a genotype, strain, treatment... key, which describes
+    something else), ``text``, or ``whole`` (a cell line looked for in a genotype, strain,
+    treatment... key: only a whole-value name counts)."""
     if value.source_key == "text":
         return "text"
     if not value.scanned:
         return "dedicated"
-    if value.facet == "cell_line" and whole_value_only(value.source_key):
-        return "whole"
+    if whole_value_only(value.source_key):
+        return "whole" if value.facet == "cell_line" else "other"
     if norm_key(value.source_key) in TITLE_KEYS:
         return "title"
     role = key_role(value.source_key, table)

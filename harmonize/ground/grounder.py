@@ -159,8 +159,10 @@ class Grounder:
         if not found:
             found = mention_candidates(self.lexicon, facet, text,
                                        strict=kclass != "dedicated")
-            if kclass == "title":  # "PML_ChIPseq_UPR9": codes in titles are genes and labs
-                found = [c for c in found if c.match_kind != "abbreviation"]
+        if kclass in ("title", "other"):
+            # codes in titles are genes and labs ("PML_ChIPseq_UPR9"), in treatments and
+            # protocols reagents ("PMA/ionomycin", "2% FBS", "fixation method: FA")
+            found = [c for c in found if c.match_kind != "abbreviation"]
         if kclass == "dedicated":
             if not found and only_negated(self.lexicon, facet, text):
                 return self._healthy(text)  # "non-diabetic", "HIV negative" under a disease key

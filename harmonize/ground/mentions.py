@@ -154,7 +154,8 @@ DISEASE_HEADS = {"cancer": ("cancer",), "tumor": ("cancer", "neoplasm"), "tumour
 
 def composed_mentions(lex: Lexicon, text: str, toks: list[str]) -> list[Mention]:
     """Diseases named by an organ and a class word apart ('prostate ... tumor' -> prostate
-    cancer), and phrases completed by 'disease' ('sickle cell' -> sickle cell disease)."""
+    cancer), and phrases completed by 'disease' ('sickle cell patient' -> sickle cell disease)
+    when the text says it is about a disease (:func:`has_disease_context`)."""
     names = lex.names.get("disease", {})
     heads = [h for i, t in enumerate(toks) if not is_negated(toks, i, 1)  # not "tumor free"
              for h in DISEASE_HEADS.get(t, ())]
@@ -179,6 +180,8 @@ def composed_mentions(lex: Lexicon, text: str, toks: list[str]) -> list[Mention]
                 continue
             key = phrase + " disease"
             entries = names.get(key, ())
+            if entries and not has_disease_context(text, phrase):
+                continue  # 'renal tubular epithelial cells' is no renal tubular disease
             out.extend(Mention(tid, "composed", key, i, n, len(entries)) for tid, _ in entries)
     return out
 
