@@ -193,34 +193,55 @@ def map_cmd(input_path: str, output: str, no_embeddings: bool, candidates: bool)
 @click.option("--facet", required=True,
               type=click.Choice(["tissue", "disease", "cell_type", "cell_line", "sex", "dev_stage",
                                  "assay"]))
+@click.option("--key", default=None, metavar="KEY",
+              help="Attribute key the text came from: it sets how the text is read "
+                   "(default: the facet's own key; try source_name, title or text).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 @click.option("--no-embeddings", is_flag=True, help="Skip the embedding matcher.")
-def explain(text: str, facet: str, no_embeddings: bool) -> None:
+def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings: bool) -> None:
     """Show the candidates for a text and the parts of each score.
 
     \b
-    Example:
+    Examples:
       harmonize explain "vastus lateralis muscle_female" --facet tissue
+      harmonize explain "PBMC from HIV-negative donor" --facet disease --key source_name
+      harmonize explain "T2D islets" --facet disease --json
     """
+    import json as _json
+
     from rich.console import Console
     from rich.table import Table
 
     from harmonize.steps.engine import load_engine
 
     engine = load_engine(use_embeddings=not no_embeddings)
-    ann = engine.grounder.ground_value(facet, text, "explain")
-    cands = engine.grounder.explain(text, facet)
+    source_key = key or facet.replace("_", " ")
+    ann = engine.grounder.ground_value(facet, text, source_key)
+    cands = engine.grounder.explain(text, facet, source_key)[:10]
+    if as_json:
+        click.echo(_json.dumps({"text": text, "facet": facet, "key": source_key,
+                                "annotation": ann.to_json(),
+                                "candidates": [c.to_json() for c in cands]}, indent=1))
+        return
     console = Console()
-    console.print(f"[bold]{text!r}[/bold] as {facet}: "
+    console.print(f"[bold]{text!r}[/bold] under key {source_key!r} as {facet}: "
                   f"{ann.term_id or 'unmapped'} {ann.term_label or ''} "
                   f"confidence {ann.confidence:.2f} ({ann.method}, {ann.status})")
+    if not cands:
+        console.print("no candidates")
+        return
     t = Table()
-    for col in ("term", "label", "method", "matched", "kind", "similarity", "score", "features"):
-        t.add_column(col)
-    for c in cands[:10]:
-        feats = ", ".join(f"{k}={v:.2f}" for k, v in c.features.items())
-        t.add_row(c.term_id, c.term_label, c.method, c.matched_text, c.match_kind,
-                  f"{c.similarity:.2f}", f"{c.score:.2f}", feats)
+    for col in ("#", "term", "label", "method", "matched", "kind", "sim", "score"):
+        t.add_column(col, no_wrap=col in ("#", "term", "sim", "score"))
+    for i, c in enumerate(cands, 1):
+        t.add_row(str(i), c.term_id, c.term_label, c.method, c.matched_text, c.match_kind,
+                  f"{c.similarity:.2f}", f"{c.score:.2f}")
     console.print(t)
+    for i, c in enumerate(cands[:3], 1):
+        parts = sorted(((k[5:], v) for k, v in c.features.items() if k.startswith("part:")),
+                       key=lambda kv: -abs(kv[1]))
+        console.print(f"#{i} {c.term_id} score {c.score:.2f} = "
+                      + "  ".join(f"{k} {v:+.2f}" for k, v in parts))
 
 
 @cli.command()

@@ -175,3 +175,21 @@ def test_flow_commands_check_the_warehouse_before_starting(tmp_path, data_dir, s
         assert len(lines) == 1 and lines[0].startswith("Error:") and str(target.parent) in lines[0]
         assert "prefect" not in proc.stderr.lower()
     assert bogus.read_text() == "not a database\n"
+
+
+@pytest.mark.slow
+def test_explain_reads_the_text_as_its_key_says():
+    """The same words as a disease field and inside a source_name: JSON output, score parts."""
+    field = json.loads(run("explain", "HIV negative", "--facet", "disease", "--json",
+                           "--no-embeddings", check=True).stdout)
+    assert field["key"] == "disease"
+    assert field["annotation"]["term_id"] == "PATO:0000461"  # rules the disease out
+    scanned = json.loads(run("explain", "PBMC from an HIV-positive donor", "--facet", "disease",
+                             "--key", "source_name", "--json", "--no-embeddings",
+                             check=True).stdout)
+    assert scanned["annotation"]["term_id"] == "MONDO:0005109"
+    top = scanned["candidates"][0]
+    assert top["term_id"] == "MONDO:0005109" and top["method"] == "mention"
+    table = run("explain", "vastus lateralis muscle", "--facet", "tissue", "--no-embeddings",
+                check=True).stdout
+    assert "UBERON:0001379" in table and "score" in table and "bias" in table
