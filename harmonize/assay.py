@@ -29,8 +29,9 @@ from pathlib import Path
 
 from harmonize.errors import ConfigError
 from harmonize.models import Annotation, Candidate
+from harmonize.resources import ONTOLOGIES_DIR
 
-DEFAULT_RULES = Path(__file__).resolve().parents[1] / "ontologies" / "assay_rules.tsv"
+DEFAULT_RULES = ONTOLOGIES_DIR / "assay_rules.tsv"
 ACCEPT_AT = 0.7
 CONFLICT_FACTOR = 0.6
 #: Structured fields whose rules anchor the family, most authoritative first.

@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harmonize.errors import ConfigError
+from harmonize.resources import ONTOLOGIES_DIR
 
-CALIBRATION_PATH = Path(__file__).resolve().parents[2] / "ontologies" / "calibration.json"
+CALIBRATION_PATH = ONTOLOGIES_DIR / "calibration.json"
 DEFAULT_PLATT = (0.0, 1.0, 0.3)
 MARGIN_CAP = 6.0
 

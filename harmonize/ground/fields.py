@@ -18,8 +18,9 @@ from harmonize.errors import ConfigError
 from harmonize.ground.normalize import is_null
 from harmonize.ground.stages import stage_of
 from harmonize.models import FACETS, FieldValue
+from harmonize.resources import ONTOLOGIES_DIR
 
-FIELD_KEYS_PATH = Path(__file__).resolve().parents[2] / "ontologies" / "field_keys.tsv"
+FIELD_KEYS_PATH = ONTOLOGIES_DIR / "field_keys.tsv"
 #: Facets searched for in ambiguous keys and free text.
 SCAN_FACETS: tuple[str, ...] = ("tissue", "cell_type", "disease", "cell_line", "dev_stage")
 #: Dedicated keys of these facets are also searched for cell-line names ("cell type: K562").

@@ -34,9 +34,9 @@ from pathlib import Path
 from harmonize.errors import OntologyError
 from harmonize.ground.normalize import NORMALIZER_VERSION, compact, normalize
 from harmonize.ontology.model import OntologyData
+from harmonize.resources import ONTOLOGIES_DIR
 
 LEXICON_FORMAT = "11"
-ONTOLOGIES_DIR = Path(__file__).resolve().parents[2] / "ontologies"
 SYNONYMS_PATH = ONTOLOGIES_DIR / "synonyms.tsv"
 HEALTHY = "PATO:0000461"
 KEEP_CACHED = 3  # lexicon versions kept in the cache folder

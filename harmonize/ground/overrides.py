@@ -12,8 +12,9 @@ from pathlib import Path
 from harmonize.errors import ConfigError
 from harmonize.ground.normalize import normalize
 from harmonize.models import FACETS
+from harmonize.resources import ONTOLOGIES_DIR
 
-OVERRIDES_PATH = Path(__file__).resolve().parents[2] / "ontologies" / "overrides.tsv"
+OVERRIDES_PATH = ONTOLOGIES_DIR / "overrides.tsv"
 REJECT = ""
 
 

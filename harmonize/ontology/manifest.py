@@ -21,9 +21,10 @@ from typing import Any
 from harmonize.errors import ConfigError, OntologyError
 from harmonize.models import FACETS
 from harmonize.ontology.model import OntologyData
+from harmonize.resources import ONTOLOGIES_DIR
 
 ENV_MANIFEST = "HARMONIZE_ONTOLOGY_MANIFEST"
-REPO_MANIFEST = Path(__file__).resolve().parents[2] / "ontologies" / "manifest.toml"
+REPO_MANIFEST = ONTOLOGIES_DIR / "manifest.toml"
 
 _SOURCES = ("snapshot", "obo")
 _SOURCE_KEYS = {"source", "version", "path", "url", "follow_consider"}

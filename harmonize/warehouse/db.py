@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 
 from harmonize.errors import WarehouseError
+from harmonize.resources import MIGRATIONS_DIR
 
 DEFAULT_PATH = Path("warehouse") / "harmonize.duckdb"
 ENV_VAR = "HARMONIZE_WAREHOUSE"
@@ -38,7 +39,7 @@ _MIGRATION = re.compile(r"^(\d+)_[\w-]+\.sql$")
 
 def migrations_dir() -> Path:
     """The folder of numbered SQL migrations (``warehouse/migrations`` in the repo)."""
-    return Path(__file__).resolve().parents[2] / "warehouse" / "migrations"
+    return MIGRATIONS_DIR
 
 
 def resolve_path(path: str | Path | None) -> Path:
