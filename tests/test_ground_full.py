@@ -183,3 +183,14 @@ def test_a_phrase_completed_by_disease_needs_disease_context(full):
     assert not [a for a in anns if a.facet == "disease" and a.term_id]
     anns = full.annotate({"source_name": "sickle cell patient platelets"})
     assert [a.term_id for a in anns if a.facet == "disease"] == ["MONDO:0011382"]
+
+
+@pytest.mark.parametrize(("value", "term"), [
+    ("Brain, neocortex", "UBERON:0001950"),        # real SRA tissue values
+    ("Brain, cortical plate", "UBERON:0005343"),
+])
+def test_a_dedicated_value_naming_a_lineage_takes_its_most_specific_term(full, value, term):
+    ann = full.ground_value("tissue", value, "tissue")
+    assert ann.term_id == term and ann.status == "accepted"
+    # the organ named with it is one of its ancestors, so it gave way
+    assert full.lexicon.is_ancestor("UBERON:0000955", term)

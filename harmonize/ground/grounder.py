@@ -22,7 +22,8 @@ from harmonize.ground.exact import match_exact
 from harmonize.ground.fields import field_values, key_class, key_role
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
-from harmonize.ground.mentions import distinctive_cell_line, mention_candidates, only_negated
+from harmonize.ground.mentions import (distinctive_cell_line, mention_candidates, most_specific,
+                                       only_negated)
 from harmonize.ground.normalize import is_null, normalize
 from harmonize.ground.overrides import REJECT, override_key
 from harmonize.ground.score import feature_vector, score, score_parts
@@ -32,6 +33,9 @@ from harmonize.models import Annotation, Candidate, FieldValue
 #: Facets an embedding index is built for (Cellosaurus is too big and not semantic).
 EMBED_FACETS = frozenset({"tissue", "cell_type", "disease"})
 EMBED_MIN_SIMILARITY = 0.80
+#: Facets whose dedicated values name their most specific term when they name several terms
+#: of one lineage ("Brain, neocortex", "T cells, CD4+").
+MOST_SPECIFIC_FACETS = frozenset({"tissue", "cell_type", "disease"})
 #: Facets whose embedding index holds labels (and curated names) only: MONDO's 88k labels and
 #: synonyms take ~3 min to encode on 2 cores, its ~30k labels about a minute.
 EMBED_LABELS_ONLY = frozenset({"disease"})
@@ -159,6 +163,8 @@ class Grounder:
         if not found:
             found = mention_candidates(self.lexicon, facet, text,
                                        strict=kclass != "dedicated")
+            if kclass == "dedicated" and facet in MOST_SPECIFIC_FACETS:
+                found = most_specific(self.lexicon, found)  # "Brain, neocortex": neocortex
         if kclass in ("title", "other"):
             # codes in titles are genes and labs ("PML_ChIPseq_UPR9"), in treatments and
             # protocols reagents ("PMA/ionomycin", "2% FBS", "fixation method: FA")

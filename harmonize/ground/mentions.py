@@ -330,6 +330,14 @@ def _cell_type_code(lex: Lexicon, key: str) -> bool:
     return f"{key} cell" in lex.names.get("cell_type", {})
 
 
+def most_specific(lex: Lexicon, cands: list[Candidate]) -> list[Candidate]:
+    """Drop each candidate that is an ancestor of another one (the curation convention for a
+    value such as "Brain, neocortex")."""
+    ids = {c.term_id for c in cands}
+    return [c for c in cands if not any(o != c.term_id and lex.is_ancestor(c.term_id, o)
+                                        for o in ids)]
+
+
 def only_negated(lex: Lexicon, facet: str, text: str) -> bool:
     """Whether ``text`` names terms of ``facet`` and every one of them is negated."""
     if facet != "disease":
