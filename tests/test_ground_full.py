@@ -194,3 +194,11 @@ def test_a_dedicated_value_naming_a_lineage_takes_its_most_specific_term(full, v
     assert ann.term_id == term and ann.status == "accepted"
     # the organ named with it is one of its ancestors, so it gave way
     assert full.lexicon.is_ancestor("UBERON:0000955", term)
+
+
+@pytest.mark.parametrize("organ", ["Kidney", "blood", "bone marrow"])
+def test_an_organ_is_no_cell_type_adjective(full, organ):
+    """Real source_name values: the organ is the tissue, not CL's '<organ> cell'."""
+    anns = {a.facet: a for a in full.annotate({"source_name": organ})}
+    assert anns["tissue"].term_id
+    assert "cell_type" not in anns or anns["cell_type"].term_id is None

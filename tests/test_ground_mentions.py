@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from harmonize.ground import build_lexicon
@@ -66,3 +68,36 @@ def test_negation_needs_a_touching_trigger(text, start, n, negated):
     from harmonize.ground.negation import is_negated
 
     assert is_negated(text.split(), start, n) is negated
+
+
+def test_a_thing_of_a_place_is_also_named_in_sample_word_order():
+    """CL's 'fibroblast of lung' is what a sample calls 'lung fibroblast'."""
+    cl = _ont("CL", [TermData("CL:0000057", "fibroblast"),
+                     TermData("CL:0002553", "fibroblast of lung",
+                              ancestors={"CL:0000057": 1})])
+    lex = build_lexicon({"CL": cl}, [], version="small")
+    assert lex.lookup("cell_type", "lung fibroblast") == (("CL:0002553", "variant"),)
+    found, _ = find_mentions(lex, "cell_type", "primary lung fibroblast sirna transfected")
+    assert [m.term_id for m in found] == ["CL:0002553"]
+
+
+def test_the_lexicon_version_follows_the_code_that_builds_names(tmp_path):
+    """A cache written by other lexicon code (even with the same format number) is not reused."""
+    from harmonize.ground import lexicon as L
+
+    syn = tmp_path / "synonyms.tsv"
+    syn.write_text("facet\ttext\tterm_id\tkind\tnote\n")
+    before = L.lexicon_version("fp", syn)
+    assert before == L.lexicon_version("fp", syn)
+    saved = L._normalize_mod
+    try:
+        fake = tmp_path / "normalize.py"
+        fake.write_text(Path(saved.__file__).read_text() + "\n# changed\n")
+
+        class Module:
+            __file__ = str(fake)
+
+        L._normalize_mod = Module  # type: ignore[assignment]
+        assert L.lexicon_version("fp", syn) != before
+    finally:
+        L._normalize_mod = saved

@@ -42,9 +42,13 @@ def match_exact(lex: Lexicon, facet: str, text: str) -> list[Candidate]:
 
 
 def _cell_adjective(out: dict[str, Candidate], lex: Lexicon, text: str) -> None:
-    """A cell type named by its adjective alone: "Endothelial" = "endothelial cell"."""
+    """A cell type named by its adjective alone: "Endothelial" = "endothelial cell".
+
+    An organ is no adjective: "Kidney", "blood", "bone marrow" name tissues, not the CL terms
+    "kidney cell", "blood cell", "bone marrow cell".
+    """
     norm = normalize(text)
-    if not norm or "cell" in norm.split() or len(norm.split()) > 2:
+    if not norm or "cell" in norm.split() or len(norm.split()) > 2 or lex.lookup("tissue", norm):
         return
     entries = lex.lookup("cell_type", f"{norm} cell")
     for tid, kind in entries:

@@ -26,17 +26,19 @@ import hashlib
 import os
 import pickle
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import harmonize.ground.normalize as _normalize_mod
 from harmonize.errors import OntologyError
 from harmonize.ground.normalize import NORMALIZER_VERSION, compact, normalize
 from harmonize.ontology.model import OntologyData
 from harmonize.resources import ONTOLOGIES_DIR
 
-LEXICON_FORMAT = "11"
+LEXICON_FORMAT = "12"
 SYNONYMS_PATH = ONTOLOGIES_DIR / "synonyms.tsv"
 HEALTHY = "PATO:0000461"
 KEEP_CACHED = 3  # lexicon versions kept in the cache folder
@@ -153,12 +155,25 @@ def _synonym_kind(text: str) -> str:
 
 
 def _name_variants(norm: str) -> list[str]:
-    """Extra spellings: 't cell' -> 'tcell' (bag-of-words text glues short prefixes)."""
+    """Extra spellings of a name.
+
+    * 't cell' -> 'tcell': bag-of-words text glues short prefixes;
+    * 'fibroblast of lung' -> 'lung fibroblast': the word order samples use for
+      '<thing> of <place>' names (both sides at most two words).
+
+    >>> _name_variants("fibroblast of lung"), _name_variants("epithelial cell of prostate")
+    (['lung fibroblast'], ['prostate epithelial cell'])
+    """
     toks = norm.split()
     out = []
     for i in range(len(toks) - 1):
         if toks[i + 1] == "cell" and len(toks[i]) <= 3 and toks[i].isalnum():
             out.append(" ".join(toks[:i] + [toks[i] + "cell"] + toks[i + 2:]))
+    if toks.count("of") == 1:
+        k = toks.index("of")
+        head, place = toks[:k], toks[k + 1:]
+        if 1 <= len(head) <= 2 and 1 <= len(place) <= 2 and place[0] not in ("the", "a", "an"):
+            out.append(" ".join(place + head))
     return out
 
 
@@ -267,9 +282,14 @@ def _ranked(slot: Mapping[str, str]) -> tuple[Entry, ...]:
 
 
 def lexicon_version(fingerprint: str, synonyms_path: Path = SYNONYMS_PATH) -> str:
-    """Hash of the ontology sources, curated synonyms, normalizer and lexicon format."""
+    """Hash of the ontology sources, curated synonyms, normalizer and lexicon format.
+
+    The source of the modules that build names (this one and ``normalize.py``) is part of it:
+    a cache built by other code, even with the same format number, is never read back.
+    """
     h = hashlib.sha256()
-    for part in (fingerprint, NORMALIZER_VERSION, LEXICON_FORMAT,
+    code = "".join(Path(m.__file__).read_text() for m in (sys.modules[__name__], _normalize_mod))
+    for part in (fingerprint, NORMALIZER_VERSION, LEXICON_FORMAT, code,
                  synonyms_path.read_text() if synonyms_path.exists() else ""):
         h.update(part.encode())
         h.update(b"\0")
