@@ -214,10 +214,19 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
 
     from harmonize.steps.engine import load_engine
 
-    engine = load_engine(use_embeddings=not no_embeddings)
+    from harmonize.ground.fields import field_values
+
     source_key = key or facet.replace("_", " ")
-    ann = engine.grounder.ground_value(facet, text, source_key)
-    cands = engine.grounder.explain(text, facet, source_key)[:10]
+    scanned = False
+    if key:  # read as `map` and `normalize` read that key
+        read = [v for v in field_values({key: text}) if v.facet == facet]
+        if not read:
+            raise click.ClickException(f"key {key!r} is not read for {facet} (see "
+                                       "ontologies/field_keys.tsv); try another --key")
+        scanned = read[0].scanned
+    engine = load_engine(use_embeddings=not no_embeddings)
+    ann = engine.grounder.ground_value(facet, text, source_key, scanned=scanned)
+    cands = engine.grounder.explain(text, facet, source_key, scanned=scanned)[:10]
     if as_json:
         click.echo(_json.dumps({"text": text, "facet": facet, "key": source_key,
                                 "annotation": ann.to_json(),

@@ -193,3 +193,9 @@ def test_explain_reads_the_text_as_its_key_says():
     table = run("explain", "vastus lateralis muscle", "--facet", "tissue", "--no-embeddings",
                 check=True).stdout
     assert "UBERON:0001379" in table and "score" in table and "bias" in table
+
+
+def test_explain_refuses_a_key_that_is_not_read_for_the_facet():
+    done = run("explain", "female", "--facet", "sex", "--key", "source_name", "--no-embeddings")
+    assert done.returncode != 0
+    assert "not read for sex" in done.stderr and "--key" in done.stderr

@@ -202,3 +202,11 @@ def test_an_organ_is_no_cell_type_adjective(full, organ):
     anns = {a.facet: a for a in full.annotate({"source_name": organ})}
     assert anns["tissue"].term_id
     assert "cell_type" not in anns or anns["cell_type"].term_id is None
+
+
+def test_a_tissue_under_a_key_about_something_else_is_less_sure(full):
+    """Real BioSample keys: 'cause of death' names an organ that need not be the sample's."""
+    other = {a.facet: a for a in full.annotate({"cause of death": "sudden cardiac death"})}
+    own = {a.facet: a for a in full.annotate({"source_name": "cardiac muscle biopsy"})}
+    assert other["tissue"].term_id == "UBERON:0000948"
+    assert other["tissue"].confidence < 0.85 < own["tissue"].confidence

@@ -194,6 +194,9 @@ class Grounder:
             if facet in EMBED_LABELS_ONLY:
                 names = [n for n in names
                          if any(kind in EMBED_KINDS for _, kind in self.lexicon.lookup(facet, n))]
+            else:  # a derived spelling ('lung fibroblast', 'tcell') embeds like its source name
+                names = [n for n in names
+                         if any(kind != "variant" for _, kind in self.lexicon.lookup(facet, n))]
             self._embed[facet] = (names, EmbeddingIndex.build(
                 names, cache_key=f"lexicon-{self.lexicon.version}-{facet}", model=self.model))
         return self._embed[facet]  # type: ignore[return-value]
@@ -220,13 +223,17 @@ class Grounder:
         return list(out.values())
 
     # ------------------------------------------------------------------ grounding
-    def ground_value(self, facet: str, text: str, source_key: str = "value") -> Annotation:
+    def ground_value(self, facet: str, text: str, source_key: str = "value",
+                     scanned: bool | None = None) -> Annotation:
         """Ground one value for one facet.
 
-        The value counts as a dedicated field unless ``source_key`` is an ambiguous key
-        (``title``, ``source_name``...) or the key of another facet.
+        Unless ``scanned`` says otherwise, the value counts as a dedicated field unless
+        ``source_key`` is an ambiguous key (``title``, ``source_name``...) or the key of
+        another facet.
         """
-        value = FieldValue(facet, text, source_key, scanned=_scanned(facet, source_key))
+        if scanned is None:
+            scanned = _scanned(facet, source_key)
+        value = FieldValue(facet, text, source_key, scanned=scanned)
         if is_null(text):
             return self._unmapped(facet, value, ())
         return self._decide(facet, [value]) or self._unmapped(facet, value, ())
@@ -344,9 +351,12 @@ class Grounder:
                           value.text, cands, self.lexicon.version)
 
     # ------------------------------------------------------------------ explain & cache
-    def explain(self, text: str, facet: str, source_key: str = "value") -> list[Candidate]:
+    def explain(self, text: str, facet: str, source_key: str = "value",
+                scanned: bool | None = None) -> list[Candidate]:
         """Ranked candidates with their score parts (``features`` holds ``part:<name>``)."""
-        value = FieldValue(facet, text, source_key, scanned=_scanned(facet, source_key))
+        if scanned is None:
+            scanned = _scanned(facet, source_key)
+        value = FieldValue(facet, text, source_key, scanned=scanned)
         kclass = key_class(value)
         weights = self.calibration.weights(facet)
         out = []
