@@ -72,3 +72,13 @@ def test_key_classes():
 def test_table_has_no_unknown_facets():
     assert set(load_field_keys().values()) <= {"tissue", "cell_type", "disease", "cell_line",
                                                "sex", "dev_stage", "assay", "scan", "skip"}
+
+
+@pytest.mark.parametrize(("key", "role"), [
+    ("tumor tissue", "tissue"), ("primary disease", "disease"), ("donor sex", "sex"),
+    ("secondary diagnosis", "disease"), ("parental cell line", "cell_line"),
+    ("Tissue/Cell type", "scan"),                  # names two facets: scanned for all
+    ("disease duration", "other"), ("tissue collection date", "other"),
+])
+def test_an_unlisted_key_is_read_by_its_last_words(key, role):
+    assert key_role(key) == role

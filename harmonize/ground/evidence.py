@@ -36,7 +36,7 @@ from harmonize.models import Candidate, FieldValue
 
 DEDICATED_PRIOR = 2.0
 FULL_NAME_PRIOR = 1.5
-OTHER_KEY_PRIOR = -2.0
+OTHER_KEY_PRIOR = -1.5
 WEAK_CAP = 0.4
 STRONG_KINDS = frozenset({"label", "synonym", "curated", "healthy", "former", "variant"})
 WEAK_KINDS = frozenset({"abbreviation", "curated_abbreviation", "adjective", "composed"})

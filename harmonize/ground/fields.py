@@ -38,6 +38,13 @@ WHOLE_VALUE_ONLY = frozenset({
     "subject", "isolate", "genetic modification", "genetic background", "transfection",
     "knockdown", "knockout", "mutation", "construct", "shrna", "sirna", "vector", "clone",
 })
+#: Words that end an unlisted key naming a facet ("parental cell line", "tumor tissue").
+HEAD_WORDS: tuple[tuple[str, str], ...] = (
+    ("cell ?lines?", "cell_line"), ("cell ?types?", "cell_type"), ("tissues?", "tissue"),
+    ("organism part", "tissue"), ("body site", "tissue"), ("diseases?", "disease"),
+    ("diagnosis", "disease"), ("sex", "sex"), ("gender", "sex"),
+    ("developmental stage", "dev_stage"),
+)
 _SUFFIX = re.compile(r"\s+(ch\d+|\d+)$")
 
 
@@ -71,15 +78,23 @@ def load_field_keys(path: Path = FIELD_KEYS_PATH) -> dict[str, str]:
 def key_role(key: str, table: Mapping[str, str] | None = None) -> str:
     """The role of a key: a facet name, ``scan``, ``skip`` or ``other`` (unknown key).
 
-    Unlisted keys ending in 'cell line' ('human cell line', 'parental cell line') are
-    cell-line keys.
+    An unlisted key is read by its last words (:data:`HEAD_WORDS`): 'parental cell line',
+    'tumor tissue', 'primary disease', 'donor sex' speak for their facet; a key naming two
+    facets ('tissue/cell type') is scanned for all of them.
+
+    >>> key_role("tumor tissue"), key_role("Tissue/Cell type"), key_role("disease duration")
+    ('tissue', 'scan', 'other')
     """
     table = load_field_keys() if table is None else table
     k = norm_key(key)
     role = table.get(k)
-    if role is None and re.search(r"\bcell ?lines?$", k):
-        return "cell_line"
-    return role or "other"
+    if role is not None:
+        return role
+    named = {facet for head, facet in HEAD_WORDS if re.search(rf"\b{head}\b", k)}
+    last = next((facet for head, facet in HEAD_WORDS if re.search(rf"\b{head}$", k)), None)
+    if last and named == {last}:
+        return last
+    return "scan" if len(named) > 1 and last else "other"
 
 
 def is_age_key(key: str) -> bool:
