@@ -188,6 +188,9 @@ def test_a_phrase_completed_by_disease_needs_disease_context(full):
 @pytest.mark.parametrize(("value", "term"), [
     ("Brain, neocortex", "UBERON:0001950"),        # real SRA tissue values
     ("Brain, cortical plate", "UBERON:0005343"),
+    # a real BioSample tissue value: 'anterior temporal' (a temporalis part) must not hide
+    # 'temporal cortex', which starts inside it and reaches further
+    ("brain (adult anterior temporal cortex)", "UBERON:0016538"),
 ])
 def test_a_dedicated_value_naming_a_lineage_takes_its_most_specific_term(full, value, term):
     ann = full.ground_value("tissue", value, "tissue")

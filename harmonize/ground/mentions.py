@@ -2,10 +2,12 @@
 bag-of-words text of GEO records).
 
 :func:`find_mentions` scans token n-grams (1..6) against the exact lexicon of one facet, greedy
-longest match first. :func:`mention_candidates` then turns the mentions into one candidate per
-term with the features that decide which mention describes the sample: how often the term is
-named, where it first appears, how specific it is, and whether another mention is a more
-specific term of the same lineage.
+longest match first, unless a name starting inside that match reaches further ('anterior
+temporal cortex' is temporal cortex, not 'anterior temporal' + 'cortex').
+:func:`mention_candidates` then turns the mentions into one candidate per term with the
+features that decide which mention describes the sample: how often the term is named, where it
+first appears, how specific it is, and whether another mention is a more specific term of the
+same lineage.
 """
 
 from __future__ import annotations
@@ -71,13 +73,22 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
     upper = {t.lower() for t in re.findall(r"[A-Z][A-Z0-9]+", text)}
     names = lex.names.get(facet, {})
     out: list[Mention] = []
+    def found(j: int, n: int) -> tuple[str, tuple] | None:
+        key = " ".join(toks[j:j + n])
+        entries = names.get(key)
+        if not entries or not _usable(key, n, entries, upper) or (n == 1 and key in defined):
+            return None
+        return key, entries
+
     i = 0
     while i < len(toks):
         for n in range(min(MAX_N, len(toks) - i), 0, -1):
-            key = " ".join(toks[i:i + n])
-            entries = names.get(key)
-            if not entries or not _usable(key, n, entries, upper) or (n == 1 and key in defined):
+            hit = found(i, n)
+            if hit is None:
                 continue
+            if _overtaken(found, i, n, len(toks)) is not None:
+                continue  # 'anterior [temporal cortex]': a name starting inside reaches further
+            key, entries = hit
             out.extend(Mention(tid, kind, key, i, n, len(entries)) for tid, kind in entries)
             outer = {tid for tid, _ in entries}
             # a name inside the longer name of its ancestor ('autism' in 'autism spectrum
@@ -97,6 +108,15 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
     if facet == "dev_stage" and out:
         out = _outside_cell_types(lex, text, out)
     return out, len(toks)
+
+
+def _overtaken(found, i: int, n: int, size: int) -> int | None:
+    """The start of a name that begins inside ``toks[i:i+n]`` and ends after it, if any."""
+    for j in range(i + 1, i + n):
+        for m in range(min(MAX_N, size - j), i + n - j, -1):
+            if found(j, m) is not None:
+                return j
+    return None
 
 
 _DEFINED = re.compile(r"((?:[^\W_][\w+-]*[\s,/]+){1,8})\(([A-Za-z][A-Za-z0-9]{1,9})\)")
