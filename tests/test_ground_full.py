@@ -213,3 +213,18 @@ def test_a_tissue_under_a_key_about_something_else_is_less_sure(full):
     own = {a.facet: a for a in full.annotate({"source_name": "cardiac muscle biopsy"})}
     assert other["tissue"].term_id == "UBERON:0000948"
     assert other["tissue"].confidence < 0.85 < own["tissue"].confidence
+
+
+@pytest.mark.parametrize(("value", "terms"), [
+    # real SRA value (typo included): two diseases, one annotation each
+    ("Co-morbid Crohn's and Spondyloarhtritis", {"MONDO:0005011", "MONDO:0005095"}),
+    ("obesity and type 2 diabetes", {"MONDO:0011122", "MONDO:0005148"}),
+    # one disease, however it is punctuated
+    ("cancer, breast cancer", {"MONDO:0007254"}),
+    ("Diabetes Mellitus, Type 2", {"MONDO:0005148"}),
+    ("Crohn's", {"MONDO:0005011"}),  # under a disease key, no further disease words needed
+])
+def test_a_disease_field_listing_several_diseases(full, value, terms):
+    found = [a for a in full.annotate({"disease state": value}) if a.facet == "disease"]
+    assert {a.term_id for a in found} == terms
+    assert len(found) == len(terms)

@@ -40,6 +40,9 @@ MOST_SPECIFIC_FACETS = frozenset({"tissue", "cell_type", "disease"})
 #: synonyms take ~3 min to encode on 2 cores, its ~30k labels about a minute.
 EMBED_LABELS_ONLY = frozenset({"disease"})
 EMBED_KINDS = frozenset({"label", "curated", "healthy"})
+#: Separators between the diseases a disease field lists ("with" is not one: "AML with
+#: maturation" is one disease).
+_LIST = re.compile(r"\s*(?:;|,|/|\+|&|\band\b)\s*", re.IGNORECASE)
 FACET_ORDER = ("sex", "cell_line", "disease", "tissue", "cell_type", "dev_stage", "assay")
 
 
@@ -69,6 +72,7 @@ class Grounder:
         self._embed: dict[str, object] = {}
         self._memo: dict[tuple[str, str, str], tuple[Candidate, ...] | None] = {}
         self._suggest: dict[tuple[str, str], tuple[Candidate, ...]] = {}
+        self._lists: dict[str, tuple[str, ...]] = {}
 
     # ------------------------------------------------------------------ candidates
     def candidates(self, value: FieldValue, kclass: str | None = None) -> tuple[Candidate, ...] | None:
@@ -264,7 +268,15 @@ class Grounder:
             values = by_facet.get(facet)
             if not values:
                 continue
+            named: list[Annotation] = []
+            if facet == "disease":  # "Co-morbid Crohn's and Spondyloarthritis": both
+                named, values = self._several_diseases(values)
+                out.extend(named)
+                if not values:
+                    continue
             ann = self._decide(facet, values)
+            if ann is not None and any(a.term_id == ann.term_id for a in named):
+                continue
             if ann is None:
                 dedicated = [v for v in values if not v.scanned]
                 if dedicated:
@@ -277,6 +289,41 @@ class Grounder:
             if assay:  # the library-prep rules know more than an "assay" attribute
                 out = [a for a in out if a.facet != "assay"] + assay
         return out
+
+    def _several_diseases(self, values: list[FieldValue]
+                          ) -> tuple[list[Annotation], list[FieldValue]]:
+        """One annotation per disease of a disease field that lists several unrelated ones
+        ("T2D; obesity", "Crohn's disease and spondyloarthritis"), and the values left for the
+        usual single decision. Each part is grounded as if it were the whole value; a list
+        counts only when at least two parts name diseases outside each other's lineage
+        (not "cancer, breast cancer", "AML, FAB M2" or a curator-decided value)."""
+        named: list[Annotation] = []
+        rest: list[FieldValue] = []
+        for v in values:
+            parts = () if v.scanned or (self.overrides and override_key(v.facet, v.text)
+                                        in self.overrides) else self._parts(v.text)
+            found: dict[str, Annotation] = {}
+            for part in parts:
+                ann = self._decide("disease", [FieldValue("disease", part, v.source_key,
+                                                          scanned=False)])
+                if ann is not None and ann.term_id and ann.term_id != HEALTHY:
+                    found.setdefault(ann.term_id, ann)
+            ids = list(found)
+            if len(ids) < 2 or any(self.lexicon.is_ancestor(a, b) for a in ids for b in ids):
+                rest.append(v)
+                continue
+            named.extend(found.values())
+        return named, rest
+
+    def _parts(self, text: str) -> tuple[str, ...]:
+        """The parts of a listed disease value that a matcher other than the embedding one
+        grounds (memoized; an embedding guess for a fragment is no second disease)."""
+        if text not in self._lists:
+            parts = [p for p in _LIST.split(text) if p.strip()]
+            self._lists[text] = tuple(
+                p for p in parts
+                if len(parts) > 1 and self._match("disease", p, "dedicated", embed=False))
+        return self._lists[text]
 
     def _suggestions(self, facet: str, text: str) -> tuple[Candidate, ...]:
         """Near names kept with an unmapped value for a curator (memoized)."""

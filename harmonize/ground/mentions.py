@@ -62,8 +62,8 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
                   negation: bool = True) -> tuple[list[Mention], int]:
     """Mentions of one facet's names in ``text`` and the number of tokens scanned.
 
-    ``strict`` (cell lines only) asks for distinctive names; a dedicated cell-line key
-    passes ``False``. Negated disease names ("HIV-negative", "non-diabetic") are dropped
+    ``strict`` (a scanned value; a value under the facet's own key passes ``False``) asks
+    cell lines for distinctive names and phrases completed by 'disease' for disease context. Negated disease names ("HIV-negative", "non-diabetic") are dropped
     unless ``negation`` is off (:mod:`harmonize.ground.negation`).
     """
     if facet == "cell_line":
@@ -102,7 +102,7 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
                 out.extend(_misspelled(lex, toks[i], i))
             i += 1
     if facet == "disease":
-        out.extend(composed_mentions(lex, text, toks))
+        out.extend(composed_mentions(lex, text, toks, need_context=strict))
         if negation:
             out = [m for m in out if not is_negated(toks, m.start, m.n_tokens)]
     if facet == "dev_stage" and out:
@@ -172,10 +172,12 @@ DISEASE_HEADS = {"cancer": ("cancer",), "tumor": ("cancer", "neoplasm"), "tumour
                  "adenocarcinoma": ("adenocarcinoma",), "malignancy": ("cancer",)}
 
 
-def composed_mentions(lex: Lexicon, text: str, toks: list[str]) -> list[Mention]:
+def composed_mentions(lex: Lexicon, text: str, toks: list[str],
+                      need_context: bool = True) -> list[Mention]:
     """Diseases named by an organ and a class word apart ('prostate ... tumor' -> prostate
     cancer), and phrases completed by 'disease' ('sickle cell patient' -> sickle cell disease)
-    when the text says it is about a disease (:func:`has_disease_context`)."""
+    when the text says it is about a disease (:func:`has_disease_context`) or, without
+    ``need_context``, is a disease field ("disease: Crohn's")."""
     names = lex.names.get("disease", {})
     heads = [h for i, t in enumerate(toks) if not is_negated(toks, i, 1)  # not "tumor free"
              for h in DISEASE_HEADS.get(t, ())]
@@ -200,7 +202,7 @@ def composed_mentions(lex: Lexicon, text: str, toks: list[str]) -> list[Mention]
                 continue
             key = phrase + " disease"
             entries = names.get(key, ())
-            if entries and not has_disease_context(text, phrase):
+            if entries and need_context and not has_disease_context(text, phrase):
                 continue  # 'renal tubular epithelial cells' is no renal tubular disease
             out.extend(Mention(tid, "composed", key, i, n, len(entries)) for tid, _ in entries)
     return out
