@@ -1,4 +1,5 @@
-"""The grounder: field values -> candidates -> one calibrated annotation per facet.
+"""The grounder: field values -> candidates -> one calibrated annotation per facet (per
+disease, for a disease field that lists several).
 
 Reading order of :meth:`Grounder.annotate`::
 
@@ -244,7 +245,8 @@ class Grounder:
 
     def annotate(self, attributes: Mapping[str, str], text: str | None = None,
                  library: Mapping[str, str] | None = None) -> list[Annotation]:
-        """One annotation per facet with evidence (unmapped ones keep their candidates)."""
+        """One annotation per facet with evidence (unmapped ones keep their candidates); a
+        disease field listing several unrelated diseases gives one per disease."""
         return self._annotate_values(field_values(attributes, text), library)
 
     def annotate_many(self, samples: Iterable[tuple[Mapping[str, str], str | None,
