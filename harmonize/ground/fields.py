@@ -85,8 +85,18 @@ def key_role(key: str, table: Mapping[str, str] | None = None) -> str:
     >>> key_role("tumor tissue"), key_role("Tissue/Cell type"), key_role("disease duration")
     ('tissue', 'scan', 'other')
     """
-    table = load_field_keys() if table is None else table
-    k = norm_key(key)
+    if table is None:
+        return _default_role(key)
+    return _role(norm_key(key), table)
+
+
+@lru_cache(maxsize=100_000)
+def _default_role(key: str) -> str:
+    """:func:`key_role` with the repository's table (memoized: it runs for every attribute)."""
+    return _role(norm_key(key), load_field_keys())
+
+
+def _role(k: str, table: Mapping[str, str]) -> str:
     role = table.get(k)
     if role is not None:
         return role
