@@ -228,3 +228,18 @@ def test_a_disease_field_listing_several_diseases(full, value, terms):
     found = [a for a in full.annotate({"disease state": value}) if a.facet == "disease"]
     assert {a.term_id for a in found} == terms
     assert len(found) == len(terms)
+
+
+@pytest.mark.parametrize(("attrs", "disease"), [
+    ({"hiv status": "positive"}, "MONDO:0005109"),   # GEO characteristics of this shape
+    ({"diabetes": "yes"}, "MONDO:0005015"),
+    ({"hiv status": "negative"}, None),              # a denial says nothing more
+    ({"smoker": "yes"}, None),                       # the key names no disease
+    ({"her2 status": "positive"}, None),
+])
+def test_a_key_naming_a_disease_affirmed_by_its_value(full, attrs, disease):
+    found = [a for a in full.annotate(attrs) if a.facet == "disease" and a.term_id]
+    assert [a.term_id for a in found] == ([disease] if disease else [])
+    if disease:
+        key, value = next(iter(attrs.items()))
+        assert found[0].source_text == f"{key}: {value}" and found[0].status == "accepted"

@@ -44,6 +44,8 @@ EMBED_KINDS = frozenset({"label", "curated", "healthy"})
 #: Separators between the diseases a disease field lists ("with" is not one: "AML with
 #: maturation" is one disease).
 _LIST = re.compile(r"\s*(?:;|,|/|\+|&|\band\b)\s*", re.IGNORECASE)
+#: Values that affirm what their key names ("hiv status: positive").
+AFFIRMATIVE = frozenset({"positive", "pos", "yes", "y", "true", "affected", "present"})
 FACET_ORDER = ("sex", "cell_line", "disease", "tissue", "cell_type", "dev_stage", "assay")
 
 
@@ -74,6 +76,7 @@ class Grounder:
         self._memo: dict[tuple[str, str, str], tuple[Candidate, ...] | None] = {}
         self._suggest: dict[tuple[str, str], tuple[Candidate, ...]] = {}
         self._lists: dict[str, tuple[str, ...]] = {}
+        self._affirm: dict[str, bool] = {}
 
     # ------------------------------------------------------------------ candidates
     def candidates(self, value: FieldValue, kclass: str | None = None) -> tuple[Candidate, ...] | None:
@@ -272,6 +275,7 @@ class Grounder:
                 continue
             named: list[Annotation] = []
             if facet == "disease":  # "Co-morbid Crohn's and Spondyloarthritis": both
+                values = [self._affirmed(v) for v in values]
                 named, values = self._several_diseases(values)
                 out.extend(named)
                 if not values:
@@ -291,6 +295,18 @@ class Grounder:
             if assay:  # the library-prep rules know more than an "assay" attribute
                 out = [a for a in out if a.facet != "assay"] + assay
         return out
+
+    def _affirmed(self, value: FieldValue) -> FieldValue:
+        """"hiv status: positive", "diabetes: yes": a key naming a disease, affirmed by its
+        value, is read as a disease field holding "key: value" (a denial is left alone)."""
+        if not value.scanned or normalize(value.text) not in AFFIRMATIVE or key_class(
+                value) not in ("scan", "other"):
+            return value
+        text = f"{value.source_key}: {value.text}"
+        if text not in self._affirm:
+            self._affirm[text] = bool(self._match("disease", text, "dedicated", embed=False))
+        return FieldValue("disease", text, value.source_key, scanned=False) \
+            if self._affirm[text] else value
 
     def _several_diseases(self, values: list[FieldValue]
                           ) -> tuple[list[Annotation], list[FieldValue]]:
