@@ -299,7 +299,7 @@ class Grounder:
     def _affirmed(self, value: FieldValue) -> FieldValue:
         """"hiv status: positive", "diabetes: yes": a key naming a disease, affirmed by its
         value, is read as a disease field holding "key: value" (a denial is left alone)."""
-        if not value.scanned or normalize(value.text) not in AFFIRMATIVE or key_class(
+        if not value.scanned or value.text.strip().lower() not in AFFIRMATIVE or key_class(
                 value) not in ("scan", "other"):
             return value
         text = f"{value.source_key}: {value.text}"
