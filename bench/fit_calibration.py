@@ -129,8 +129,9 @@ def fit(rows: list[dict], folds: int = INNER_FOLDS) -> Calibration:
         if mine[0].get("series_level"):
             # ~50 items: one fold draw is noise (item accuracy 0.42-0.54 between draws), so
             # the step is fitted on the items of several draws together
-            items = [it for d in range(SERIES_DRAWS) for it in series_items(
-                mine, out_of_fold_tops(mine, folds, seed=f"inner{d}" if d else "inner"))]
+            items = series_items(mine, tops) + [  # `tops` is the first draw ("inner")
+                it for d in range(1, SERIES_DRAWS)
+                for it in series_items(mine, out_of_fold_tops(mine, folds, seed=f"inner{d}"))]
             px = [[1.0, lg, min(mg, MARGIN_CAP), 0.0] for lg, mg, _ in items]
             py = [ok for _, _, ok in items]
         else:

@@ -212,18 +212,15 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
     from rich.console import Console
     from rich.table import Table
 
+    from harmonize.ground.fields import read_as
     from harmonize.steps.engine import load_engine
 
-    from harmonize.ground.fields import field_values
-
     source_key = key or facet.replace("_", " ")
-    scanned = False
-    if key:  # read as `map` and `normalize` read that key
-        read = [v for v in field_values({key: text}) if v.facet == facet]
-        if not read:
-            raise click.ClickException(f"key {key!r} is not read for {facet} (see "
-                                       "ontologies/field_keys.tsv); try another --key")
-        scanned = read[0].scanned
+    value = read_as(key, text, facet) if key else None  # as `map` and `normalize` read it
+    if key and value is None:
+        raise click.ClickException(f"key {key!r} is not read for {facet} (see "
+                                   "ontologies/field_keys.tsv); try another --key")
+    scanned = value.scanned if value else False
     engine = load_engine(use_embeddings=not no_embeddings)
     ann = engine.grounder.ground_value(facet, text, source_key, scanned=scanned)
     cands = engine.grounder.explain(text, facet, source_key, scanned=scanned)[:10]

@@ -151,6 +151,12 @@ def field_values(attributes: Mapping[str, str], text: str | None = None,
     return out
 
 
+def read_as(key: str, text: str, facet: str) -> FieldValue | None:
+    """The value of ``facet`` that ``{key: text}`` gives, as :func:`field_values` reads it
+    (``None`` when that key is not read for the facet)."""
+    return next((v for v in field_values({key: text}) if v.facet == facet), None)
+
+
 def key_class(value: FieldValue, table: Mapping[str, str] | None = None) -> str:
     """``dedicated``, ``scan`` (a known ambiguous key), ``title`` (a title or description),
     ``other`` (an unknown key, or a genotype, strain, treatment... key, which describes

@@ -63,8 +63,9 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
     """Mentions of one facet's names in ``text`` and the number of tokens scanned.
 
     ``strict`` (a scanned value; a value under the facet's own key passes ``False``) asks
-    cell lines for distinctive names and phrases completed by 'disease' for disease context. Negated disease names ("HIV-negative", "non-diabetic") are dropped
-    unless ``negation`` is off (:mod:`harmonize.ground.negation`).
+    cell lines for distinctive names and phrases completed by 'disease' for disease context.
+    Negated disease names ("HIV-negative", "non-diabetic") are dropped unless ``negation`` is
+    off (:mod:`harmonize.ground.negation`).
     """
     if facet == "cell_line":
         return _cell_line_mentions(lex, text, strict)
@@ -73,6 +74,7 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
     upper = {t.lower() for t in re.findall(r"[A-Z][A-Z0-9]+", text)}
     names = lex.names.get(facet, {})
     out: list[Mention] = []
+
     def found(j: int, n: int) -> tuple[str, tuple] | None:
         key = " ".join(toks[j:j + n])
         entries = names.get(key)
@@ -86,7 +88,7 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
             hit = found(i, n)
             if hit is None:
                 continue
-            if _overtaken(found, i, n, len(toks)) is not None:
+            if _overtaken(found, i, n, len(toks)):
                 continue  # 'anterior [temporal cortex]': a name starting inside reaches further
             key, entries = hit
             out.extend(Mention(tid, kind, key, i, n, len(entries)) for tid, kind in entries)
@@ -110,13 +112,10 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
     return out, len(toks)
 
 
-def _overtaken(found, i: int, n: int, size: int) -> int | None:
-    """The start of a name that begins inside ``toks[i:i+n]`` and ends after it, if any."""
-    for j in range(i + 1, i + n):
-        for m in range(min(MAX_N, size - j), i + n - j, -1):
-            if found(j, m) is not None:
-                return j
-    return None
+def _overtaken(found, i: int, n: int, size: int) -> bool:
+    """Whether a name begins inside ``toks[i:i+n]`` and ends after it."""
+    return any(found(j, m) is not None for j in range(i + 1, i + n)
+               for m in range(min(MAX_N, size - j), i + n - j, -1))
 
 
 _DEFINED = re.compile(r"((?:[^\W_][\w+-]*[\s,/]+){1,8})\(([A-Za-z][A-Za-z0-9]{1,9})\)")
