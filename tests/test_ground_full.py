@@ -166,6 +166,27 @@ def test_negated_diseases(full, attrs, disease):
 
 
 
+@pytest.mark.parametrize(("attrs", "disease"), [
+    # the usual abbreviations of sample metadata, as the whole value of a disease field
+    ({"disease state": "UC"}, "MONDO:0005101"),
+    ({"diagnosis": "MS"}, "MONDO:0005301"),
+    ({"disease": "HF"}, "MONDO:0005252"),          # heart failure, not hydrops fetalis
+    ({"disease": "CKD"}, "MONDO:0005300"),
+    # a two-letter abbreviation in capitals inside a disease value
+    ({"disease state": "AD patient"}, "MONDO:0004975"),
+    ({"disease state": "post MI"}, "MONDO:0005068"),
+    ({"condition": "post MI"}, None),              # condition is scanned: too weak
+    ({"disease state": "CD, ileum"}, "MONDO:0005011"),
+    # but not in lower case, nor in a scanned title ('RA' is as often retinoic acid)
+    ({"disease state": "ra patient"}, None),
+    ({"title": "RA treated ES cells day 4"}, None),
+    ({"source_name": "UC-MSC passage 3"}, None),
+])
+def test_usual_disease_abbreviations(full, attrs, disease):
+    found = [a.term_id for a in full.annotate(attrs) if a.facet == "disease" and a.term_id]
+    assert found == ([disease] if disease else [])
+
+
 @pytest.mark.parametrize(("attrs", "facet"), [
     # real BioSample values: reagents and protocol codes that are also ontology abbreviations
     ({"treatment/agent": "PMA/ionomycin"}, "disease"),      # progressive muscular atrophy

@@ -78,7 +78,8 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
     def found(j: int, n: int) -> tuple[str, tuple] | None:
         key = " ".join(toks[j:j + n])
         entries = names.get(key)
-        if not entries or not _usable(key, n, entries, upper) or (n == 1 and key in defined):
+        if (not entries or not _usable(key, n, entries, upper, dedicated=not strict)
+                or (n == 1 and key in defined)):
             return None
         return key, entries
 
@@ -258,12 +259,18 @@ def _nested(names, toks: list[str], i: int, n: int, upper: set[str]) -> list[Men
     return []
 
 
-def _usable(key: str, n: int, entries: tuple[tuple[str, str], ...], upper: set[str]) -> bool:
+def _usable(key: str, n: int, entries: tuple[tuple[str, str], ...], upper: set[str],
+            dedicated: bool = False) -> bool:
     """Whether a name found in running text may count as a mention.
 
     Ontology abbreviations of up to 4 letters ("MAC", "CDC") are ordinary words in lower
-    case, so in running text they count only when written in capitals.
+    case, so in running text they count only when written in capitals. Two-letter
+    abbreviations ("UC", "MI") count only in capitals inside a value of the facet's own key
+    ("disease state: AD patient"); elsewhere "RA" is as often retinoic acid.
     """
+    if n == 1 and len(key) == 2 and dedicated and key in upper and key not in STOPWORDS and any(
+            kind in ("abbreviation", "curated_abbreviation") for _, kind in entries):
+        return True
     if n == 1 and (len(key) < 3 or key in STOPWORDS or key.isdigit()):
         return False
     if all(kind == "healthy" for _, kind in entries):
