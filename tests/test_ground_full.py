@@ -159,6 +159,12 @@ def test_an_ontology_abbreviation_in_a_title_is_no_disease(full, title):
     ({"disease": "non-small cell lung cancer"}, "MONDO:0005233"),
     ({"source_name": "non-Hodgkin lymphoma biopsy"}, "MONDO:0018908"),
     ({"source_name": "HIV-positive donor PBMC"}, "MONDO:0005109"),
+    # "no history of", and a disease of someone else or only a risk
+    ({"description": "adult donor, no history of cancer"}, None),
+    ({"disease state": "no evidence of disease"}, "PATO:0000461"),
+    ({"description": "family history of breast cancer"}, None),
+    ({"disease": "at risk for type 2 diabetes"}, None),   # not known healthy either
+    ({"description": "history of myocardial infarction"}, "MONDO:0005068"),
 ])
 def test_negated_diseases(full, attrs, disease):
     found = [a.term_id for a in full.annotate(attrs) if a.facet == "disease" and a.term_id]

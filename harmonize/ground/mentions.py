@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from harmonize.ground.lexicon import KIND_RANK, Lexicon
-from harmonize.ground.negation import is_negated
+from harmonize.ground.negation import is_negated, says_other
 from harmonize.ground.normalize import fold, tokens
 from harmonize.models import Candidate
 
@@ -368,7 +368,7 @@ def most_specific(lex: Lexicon, cands: list[Candidate]) -> list[Candidate]:
 
 def only_negated(lex: Lexicon, facet: str, text: str) -> bool:
     """Whether ``text`` names terms of ``facet`` and every one of them is negated."""
-    if facet != "disease":
+    if facet != "disease" or says_other(tokens(text)):
         return False
     return not find_mentions(lex, facet, text)[0] and bool(
         find_mentions(lex, facet, text, negation=False)[0])

@@ -5,17 +5,28 @@ name (no words between), because sample text is terse and a wider window negates
 thing ("non muscle invasive bladder cancer" is bladder cancer). A trigger inside a longer
 lexicon name is part of that name ("non small cell lung cancer", "non hodgkin lymphoma"), so
 only the shorter names nested in it are negated.
+
+As in ConText, a disease said of someone else ("family history of breast cancer") or only
+feared ("at risk for type 2 diabetes") is no disease of the sample either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-#: Words (and word pairs) that negate the name right after them.
+#: Phrases that say the disease after them is someone else's or only a risk (ConText).
+OTHER: tuple[tuple[str, ...], ...] = (("family", "history", "of"), ("risk", "of"),
+                                      ("risk", "for"))
+#: Words (and phrases) that negate the name right after them, or say it is not the sample's.
 BEFORE: tuple[tuple[str, ...], ...] = (
     ("no",), ("non",), ("not",), ("without",), ("never",), ("free", "of"), ("negative", "for"),
     ("absence", "of"), ("absent",), ("excluding",), ("rule", "out"), ("ruled", "out"),
-)
+    ("history", "of"), ("evidence", "of"), ("sign", "of"), ("diagnosis", "of"),  # after "no"
+) + OTHER
+#: Phrases above that negate only after "no"/"without" ("no history of cancer"); on their own
+#: they affirm ("history of MI", "diagnosis of AML").
+NEED_NO = frozenset({("history", "of"), ("evidence", "of"), ("sign", "of"), ("diagnosis", "of")})
+NO = frozenset({"no", "without", "never", "not"})
 #: Words that negate the name right before them ("HIV negative", "tumor free"). Words that
 #: often open the next sentence ("Excluded were...", "Absent in...") are left out: GEO
 #: bag-of-words text has lost its full stops.
@@ -35,14 +46,23 @@ def is_negated(toks: Sequence[str], start: int, n_tokens: int) -> bool:
     False
     >>> is_negated("non small cell lung cancer".split(), 0, 5)
     False
+    >>> is_negated("no history of cancer".split(), 3, 1), is_negated("history of mi".split(), 2, 1)
+    (True, False)
     """
     end = start + n_tokens
     for trig in BEFORE:
         k = len(trig)
         if start >= k and tuple(toks[start - k:start]) == trig:
-            return True
+            if trig not in NEED_NO or (start > k and toks[start - k - 1] in NO):
+                return True
     for trig in AFTER:
         k = len(trig)
         if tuple(toks[end:end + k]) == trig:
             return True
     return False
+
+
+def says_other(toks: Sequence[str]) -> bool:
+    """Whether the text speaks of a disease that is someone else's or only a risk (then a
+    disease field naming nothing else is not known to be healthy either)."""
+    return any(tuple(toks[i:i + len(t)]) == t for t in OTHER for i in range(len(toks)))
