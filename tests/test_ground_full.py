@@ -189,6 +189,7 @@ def test_negated_diseases(full, attrs, disease):
     ({"source_name": "UC-MSC passage 3"}, None),
 ])
 def test_usual_disease_abbreviations(full, attrs, disease):
+    """Curated abbreviations; two letters count only in capitals on a disease field."""
     found = [a.term_id for a in full.annotate(attrs) if a.facet == "disease" and a.term_id]
     assert found == ([disease] if disease else [])
 
@@ -270,3 +271,11 @@ def test_a_key_naming_a_disease_affirmed_by_its_value(full, attrs, disease):
     if disease:
         key, value = next(iter(attrs.items()))
         assert found[0].source_text == f"{key}: {value}" and found[0].status == "accepted"
+
+
+def test_a_mixed_case_abbreviation_is_no_word(full):
+    """MONDO's 'chILD' (interstitial lung disease specific to childhood) is not 'child'."""
+    text = "whole blood of a child with autism spectrum disorder"
+    assert [a.term_id for a in full.annotate({"description": text})
+            if a.facet == "disease"] == ["MONDO:0005258"]
+    assert full.lexicon.names["disease"]["child"][0][1] == "abbreviation"

@@ -147,6 +147,8 @@ def _synonym_kind(text: str) -> str:
     """``abbreviation`` for short capitals ("AML") and any one-word synonym of up to 4
     characters ("cdc"), else ``synonym``."""
     letters = [c for c in text if c.isalpha()]
+    if " " not in text.strip() and re.search(r"[a-z][A-Z]", text):
+        return "abbreviation"  # 'chILD', 'pSS', 'IgAN': in lower case a word ('child')
     if letters and len(text) <= 6 and all(c.isupper() for c in letters):
         return "abbreviation"
     if len(text) <= 4 and " " not in text.strip():

@@ -71,7 +71,7 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
         return _cell_line_mentions(lex, text, strict)
     toks = tokens(text)
     defined = defined_abbreviations(text)
-    upper = {t.lower() for t in re.findall(r"[A-Z][A-Z0-9]+", text)}
+    upper = written_in_capitals(text)
     names = lex.names.get(facet, {})
     out: list[Mention] = []
 
@@ -111,6 +111,14 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
     if facet == "dev_stage" and out:
         out = _outside_cell_types(lex, text, out)
     return out, len(toks)
+
+
+def written_in_capitals(text: str) -> set[str]:
+    """Lower-cased runs of capitals ('AML', 'NPC' of 'NPCs') and words written with capitals
+    inside ('chILD', 'IgAN', 'SSc')."""
+    runs = {t.lower() for t in re.findall(r"[A-Z][A-Z0-9]+", text)}
+    return runs | {w.lower() for w in re.findall(r"[A-Za-z0-9]+", text)
+                   if sum(c.isupper() for c in w) >= 2 or re.search(r"[a-z][A-Z]", w)}
 
 
 def _overtaken(found, i: int, n: int, size: int) -> bool:
@@ -263,8 +271,8 @@ def _usable(key: str, n: int, entries: tuple[tuple[str, str], ...], upper: set[s
             dedicated: bool = False) -> bool:
     """Whether a name found in running text may count as a mention.
 
-    Ontology abbreviations of up to 4 letters ("MAC", "CDC") are ordinary words in lower
-    case, so in running text they count only when written in capitals. Two-letter
+    Ontology abbreviations ("MAC", "CDC", "chILD") are often ordinary words in lower case, so
+    in running text they count only when written in capitals. Two-letter
     abbreviations ("UC", "MI") count only in capitals inside a value of the facet's own key
     ("disease state: AD patient"); elsewhere "RA" is as often retinoic acid.
     """
@@ -276,7 +284,7 @@ def _usable(key: str, n: int, entries: tuple[tuple[str, str], ...], upper: set[s
     if all(kind == "healthy" for _, kind in entries):
         return False
     if all(kind == "abbreviation" for _, kind in entries):
-        if len(key) < 3 or key in STOPWORDS or (len(key) <= 4 and key not in upper):
+        if len(key) < 3 or key in STOPWORDS or key not in upper:
             return False
     return True
 
