@@ -279,3 +279,13 @@ def test_a_mixed_case_abbreviation_is_no_word(full):
     assert [a.term_id for a in full.annotate({"description": text})
             if a.facet == "disease"] == ["MONDO:0005258"]
     assert full.lexicon.names["disease"]["child"][0][1] == "abbreviation"
+
+
+@pytest.mark.parametrize("attrs", [
+    {"tissue": "subcutaneous adipose tissue"},   # MONDO lists it as a synonym of panniculitis
+    {"source_name": "pituitary gland"},           # ... of hypophysitis
+    {"title": "normal seminal vesicle"},          # ... of vesiculitis
+])
+def test_a_body_part_is_no_disease(full, attrs):
+    assert not [a for a in full.annotate(attrs) if a.facet == "disease" and a.term_id]
+    assert [a for a in full.annotate(attrs) if a.facet == "tissue" and a.term_id]

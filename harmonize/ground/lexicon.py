@@ -272,11 +272,36 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
             label = pato.terms[tid].label if pato and tid in pato.terms else tid
             terms[tid] = TermInfo(tid, label, facet)
         add(facet, text, tid, kind)
+    _drop_site_synonyms(names)
     frozen = {f: {k: _ranked(v) for k, v in d.items()} for f, d in names.items()}
     return Lexicon(version=version,
                    ontology_versions={n: o.version for n, o in sorted(ontologies.items())},
                    names=frozen, compact_names={k: _ranked(v) for k, v in compact_names.items()},
                    terms=terms, ancestors=ancestors)
+
+
+#: Name kinds a disease may borrow from its site only by mistake.
+SITE_SYNONYM_KINDS = frozenset({"synonym", "variant"})
+
+
+def _drop_site_synonyms(names: dict[str, dict[str, dict[str, str]]]) -> None:
+    """Remove disease synonyms that are the name of a body part or cell type.
+
+    MONDO lists the inflamed organ among the synonyms of its inflammation ('subcutaneous
+    adipose tissue' for panniculitis, 'pituitary gland' for hypophysitis, 'seminal vesicle'
+    for vesiculitis); read as disease names, every sample of that tissue would get the
+    disease. A disease *label* that is also an anatomical name ('bicornuate uterus',
+    'synostosis') stays.
+    """
+    sites = {key for facet in ("tissue", "cell_type") for key, slot in names.get(facet, {}).items()
+             if any(kind != "abbreviation" for kind in slot.values())}
+    disease = names.get("disease", {})
+    for key in sites & disease.keys():
+        slot = disease[key]
+        for tid in [t for t, kind in slot.items() if kind in SITE_SYNONYM_KINDS]:
+            del slot[tid]
+        if not slot:
+            del disease[key]
 
 
 def _ranked(slot: Mapping[str, str]) -> tuple[Entry, ...]:
