@@ -187,6 +187,7 @@ def test_negated_diseases(full, attrs, disease):
     ({"disease state": "ra patient"}, None),
     ({"title": "RA treated ES cells day 4"}, None),
     ({"source_name": "UC-MSC passage 3"}, None),
+    ({"source_name": "UC"}, None),   # real BioSample: umbilical cord MSCs, donor UC0025
 ])
 def test_usual_disease_abbreviations(full, attrs, disease):
     """Curated abbreviations; two letters count only in capitals on a disease field."""

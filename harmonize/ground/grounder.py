@@ -49,6 +49,10 @@ AFFIRMATIVE = frozenset({"positive", "pos", "yes", "y", "true", "affected", "pre
 FACET_ORDER = ("sex", "cell_line", "disease", "tissue", "cell_type", "dev_stage", "assay")
 
 
+#: Disease name kinds not trusted as a whole scanned value when of two letters.
+SHORT_KINDS = frozenset({"abbreviation", "curated_abbreviation"})
+
+
 class Grounder:
     """Grounds attribute values and free text against a :class:`Lexicon`.
 
@@ -167,7 +171,11 @@ class Grounder:
         whole = kclass == "dedicated" or facet != "cell_line"
         found = match_exact(self.lexicon, facet, text) if whole else []
         if kclass != "dedicated":
-            found = [c for c in found if not _experimental_control(c)]
+            # "control" is no healthy donor, and "UC" in a source name is as often umbilical
+            # cord: two letters name a disease only under a disease key
+            found = [c for c in found if not _experimental_control(c)
+                     and not (facet == "disease" and c.match_kind in SHORT_KINDS
+                              and len(c.matched_text) <= 2)]
         if not found:
             found = mention_candidates(self.lexicon, facet, text,
                                        strict=kclass != "dedicated")
