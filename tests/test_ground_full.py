@@ -27,6 +27,7 @@ def test_lexicon_is_cached_by_version(full):
     ("tissue", "vastus lateralis muscle", "tissue", "UBERON:0001379"),
     ("tissue", "Liver", "organism part", "UBERON:0002107"),
     ("tissue", "whole blood", "tissue", "UBERON:0000178"),
+    ("tissue", "hippocampus", "tissue", "UBERON:0002421"),  # UBERON: 'hippocampus (Crosby)'
     ("cell_type", "CD14+ monocytes", "cell type", "CL:0001054"),
     ("cell_type", "T cells", "cell type", "CL:0000084"),
     ("cell_type", "PBMC", "cell type", "CL:2000001"),

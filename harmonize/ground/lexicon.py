@@ -179,6 +179,28 @@ def _name_variants(norm: str) -> list[str]:
     return out
 
 
+#: A trailing qualifier of kind ('(disease)'), taxon ('(sensu Vertebrata)', '(Mmus)') or
+#: author ('(Crosby)'); other brackets carry meaning ('anterior lobe (hypophysis)').
+_QUALIFIER = re.compile(
+    r"^([^()]*[^()\s])\s+\((?:disease|disorder|finding|morphologic abnormality|sensu [^()]+"
+    r"|Mmus|Mus|Mus musculus|Homo sapiens|Primate|human|mouse|[A-Z][a-z]{3,})\)\s*$")
+
+
+def _unqualified(text: str) -> str | None:
+    """The normalized name without a trailing parenthesised qualifier, if it has one.
+
+    Ontologies qualify names by author, taxon or kind: 'hippocampus (Crosby)', 'neuroblast
+    (sensu Vertebrata)', 'epididymitis (disease)'. Samples write the bare name.
+
+    >>> _unqualified("hippocampus (Crosby)"), _unqualified("hippocampus")
+    ('hippocampus', None)
+    >>> _unqualified("anterior lobe (hypophysis)"), _unqualified("Del(16)(p13.2)")
+    (None, None)
+    """
+    m = _QUALIFIER.match(text)
+    return (normalize(m.group(1)) or None) if m else None
+
+
 _SEGMENT = re.compile(r"[\s\-_/]+")
 
 
@@ -221,10 +243,16 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
     terms: dict[str, TermInfo] = {}
     ancestors: dict[str, frozenset[str]] = {}
 
+    unqualified: list[tuple[str, str, str, str]] = []
+
     def add(facet: str, text: str, tid: str, kind: str) -> None:
         norm = normalize(text)
         if not norm:
             return
+        bare = _unqualified(text)
+        if bare:  # 'ION (sensu Cancer borealis)' is an abbreviation once bare
+            short = _synonym_kind(text.split("(")[0].strip()) == "abbreviation"
+            unqualified.append((facet, bare, tid, "abbreviation" if short else kind))
         for key in [norm, *_name_variants(norm)]:
             slot = names[facet][key]
             k = kind if key == norm else "variant"
@@ -272,6 +300,11 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
             label = pato.terms[tid].label if pato and tid in pato.terms else tid
             terms[tid] = TermInfo(tid, label, facet)
         add(facet, text, tid, kind)
+    taken = {(f, key) for f in {u[0] for u in unqualified} for key, slot in names[f].items()
+             if any(k != "variant" for k in slot.values())}
+    for facet, bare, tid, kind in unqualified:  # only where the bare name names nothing else
+        if (facet, bare) not in taken:
+            names[facet][bare].setdefault(tid, kind)
     _drop_site_synonyms(names)
     frozen = {f: {k: _ranked(v) for k, v in d.items()} for f, d in names.items()}
     return Lexicon(version=version,
