@@ -291,3 +291,12 @@ def test_a_mixed_case_abbreviation_is_no_word(full):
 def test_a_body_part_is_no_disease(full, attrs):
     assert not [a for a in full.annotate(attrs) if a.facet == "disease" and a.term_id]
     assert [a for a in full.annotate(attrs) if a.facet == "tissue" and a.term_id]
+
+
+@pytest.mark.parametrize(("facet", "key", "value", "term"), [
+    # real BioSample values with a misspelt word: the whole value, respelt, names more
+    ("tissue", "tissue", "Enthorinal Cortex", "UBERON:0002728"),            # not 'cortex'
+    ("cell_type", "cell type", "human umblical vein endothelial cells", "CL:0002618"),
+])
+def test_a_misspelt_word_in_a_value_is_read_respelt(full, facet, key, value, term):
+    assert [a.term_id for a in full.annotate({key: value}) if a.facet == facet] == [term]

@@ -24,7 +24,7 @@ from harmonize.ground.fields import field_values, key_class, key_role
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
 from harmonize.ground.mentions import (distinctive_cell_line, mention_candidates, most_specific,
-                                       only_negated)
+                                       only_negated, unknown_word)
 from harmonize.ground.normalize import is_null, normalize
 from harmonize.ground.overrides import REJECT, override_key
 from harmonize.ground.score import feature_vector, score, score_parts
@@ -181,6 +181,7 @@ class Grounder:
                                        strict=kclass != "dedicated")
             if kclass == "dedicated" and facet in MOST_SPECIFIC_FACETS:
                 found = most_specific(self.lexicon, found)  # "Brain, neocortex": neocortex
+                found = self._respelt(facet, text, found)
         if kclass in ("title", "other"):
             # codes in titles are genes and labs ("PML_ChIPseq_UPR9"), in treatments and
             # protocols reagents ("PMA/ionomycin", "2% FBS", "fixation method: FA")
@@ -193,6 +194,17 @@ class Grounder:
             if not found and embed and self._embeds(facet, kclass):
                 found = self._embedding(facet, text)
         return tuple(found)
+
+    def _respelt(self, facet: str, text: str, found: list[Candidate]) -> list[Candidate]:
+        """The term the whole value spells wrongly, when it names more than the mentions found
+        ("Enthorinal Cortex" is the entorhinal cortex, not 'cortex') and a long word of the
+        value is part of no name at all."""
+        if not found or not self.use_fuzzy or not unknown_word(self.lexicon, text):
+            return found
+        closer = [c for c in self._fuzzy.match(facet, text)
+                  if any(set(f.matched_text.split()) < set(c.matched_text.split())
+                         or self.lexicon.is_ancestor(f.term_id, c.term_id) for f in found)]
+        return closer or found
 
     def _healthy(self, text: str) -> tuple[Candidate, ...]:
         """The healthy state, for a disease field that only names diseases it rules out."""

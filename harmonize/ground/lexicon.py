@@ -86,6 +86,14 @@ class Lexicon:
     compact_names: dict[str, tuple[Entry, ...]]
     terms: dict[str, TermInfo]
     ancestors: dict[str, frozenset[str]] = field(default_factory=dict)
+    _words: frozenset[str] | None = field(default=None, repr=False, compare=False)
+
+    def knows_word(self, word: str) -> bool:
+        """Whether ``word`` is part of any name of any facet (vocabulary built on first use)."""
+        if self._words is None:
+            self._words = frozenset(w for names in self.names.values() for name in names
+                                    for w in name.split())
+        return word in self._words
 
     def lookup(self, facet: str, norm: str) -> tuple[Entry, ...]:
         """Entries whose normalized name equals ``norm`` exactly."""

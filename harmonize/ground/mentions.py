@@ -374,6 +374,18 @@ def most_specific(lex: Lexicon, cands: list[Candidate]) -> list[Candidate]:
                                         for o in ids)]
 
 
+#: Shortest word taken for a misspelled name in a dedicated value.
+MIN_UNKNOWN_LEN = 6
+
+
+def unknown_word(lex: Lexicon, text: str) -> bool:
+    """Whether ``text`` has a long alphabetic word that is no name, nor part of one, in any
+    facet (a likely misspelling: 'enthorinal')."""
+    words = {t for t in tokens(text) if len(t) >= MIN_UNKNOWN_LEN and t.isalpha()
+             and t not in STOPWORDS}
+    return bool(words) and any(not lex.knows_word(w) for w in words)
+
+
 def only_negated(lex: Lexicon, facet: str, text: str) -> bool:
     """Whether ``text`` names terms of ``facet`` and every one of them is negated."""
     if facet != "disease" or says_other(tokens(text)):
