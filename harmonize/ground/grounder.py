@@ -23,8 +23,13 @@ from harmonize.ground.exact import match_exact
 from harmonize.ground.fields import field_values, key_class, key_role
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
-from harmonize.ground.mentions import (distinctive_cell_line, mention_candidates, most_specific,
-                                       only_negated, unknown_word)
+from harmonize.ground.mentions import (
+    distinctive_cell_line,
+    mention_candidates,
+    most_specific,
+    only_negated,
+    unknown_word,
+)
 from harmonize.ground.normalize import is_null, normalize
 from harmonize.ground.overrides import REJECT, override_key
 from harmonize.ground.score import feature_vector, score, score_parts

@@ -283,10 +283,8 @@ def _usable(key: str, n: int, entries: tuple[tuple[str, str], ...], upper: set[s
         return False
     if all(kind == "healthy" for _, kind in entries):
         return False
-    if all(kind == "abbreviation" for _, kind in entries):
-        if len(key) < 3 or key in STOPWORDS or key not in upper:
-            return False
-    return True
+    return not (all(kind == "abbreviation" for _, kind in entries)
+                and (len(key) < 3 or key in STOPWORDS or key not in upper))
 
 
 def _cell_line_mentions(lex: Lexicon, text: str,

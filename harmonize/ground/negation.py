@@ -52,9 +52,9 @@ def is_negated(toks: Sequence[str], start: int, n_tokens: int) -> bool:
     end = start + n_tokens
     for trig in BEFORE:
         k = len(trig)
-        if start >= k and tuple(toks[start - k:start]) == trig:
-            if trig not in NEED_NO or (start > k and toks[start - k - 1] in NO):
-                return True
+        if start >= k and tuple(toks[start - k:start]) == trig and (
+                trig not in NEED_NO or (start > k and toks[start - k - 1] in NO)):
+            return True
     for trig in AFTER:
         k = len(trig)
         if tuple(toks[end:end + k]) == trig:
