@@ -9,11 +9,18 @@ thread, HTTP/1.1 keep-alive). It serves
 * ``efetch.fcgi`` db=sra by WebEnv/query_key: the recorded EXPERIMENT_PACKAGE_SET sliced by
   retstart/retmax at EXPERIMENT_PACKAGE boundaries (the full slice is the file, byte for byte);
   db=biosample by ``id=`` (GET or POST): the recorded BioSample elements for those accessions;
-* ``esummary.fcgi``: the recorded gds esummary JSON of GSM1371490;
-* ``geo/query/acc.cgi``: one MINiML document per GSM, cut from the recorded family file.
+* ``esummary.fcgi`` db=gds by ``id=`` (GET or POST): for exactly the uid of GSM1371490, its
+  recorded JSON byte for byte; otherwise the same shape built per uid (constructed): the
+  recorded GSM1371490 entry, or for a GSM served by ``acc.cgi`` the recorded entry's fields
+  filled from that GSM's MINiML (title, source, platform, organism, release date, SRX) with
+  ``"gse"`` from :attr:`ReplayState.gsm_series` (``"100007"`` for the family's GSMs, ``""`` for
+  others), and ``{"uid": ..., "error": "cannot get document summary"}`` for an unknown uid;
+* ``geo/query/acc.cgi``: one MINiML document per GSM (``targ=self``), cut from the recorded
+  family file; ``acc=GSE100007&targ=gsm``: the recorded family file itself, all 52 samples.
 
 Every request is logged with its arrival time (``time.monotonic()``). Faults are scripted per
-endpoint (``esearch``, ``efetch``, ``esummary``, ``acc``) and consumed one per request:
+endpoint (``esearch``, ``efetch``, ``esummary``, ``acc`` -- per-GSM and series requests alike)
+and consumed one per request:
 see :data:`FAULTS`. Bodies of error faults are the real recorded ones where a recording exists
 (``errors/``), otherwise the ``constructed/`` files documented in ``tests/data/ncbi_replay``.
 """
@@ -40,6 +47,8 @@ REPLAY = Path(__file__).parent / "data" / "ncbi_replay"
 SRP174132_EFETCH = "sra_efetch/sradbrs_SRP174132_efetch.xml"
 SRP174132_ESEARCH = "eutils/sradbrs_esearch_sra_SRP174132_usehistory.json"
 GDS_ESEARCH = "eutils/sradbrs_esearch_gds_GSE56924.json"
+GDS_ESUMMARY = "eutils/sradbrs_esummary_gds_GSM1371490.json"
+FAMILY_GSE = "GSE100007"
 MINIML_FAMILY = "geo_miniml/pavlidis_GSE100007_family.xml"
 MINIML_NS = "http://www.ncbi.nlm.nih.gov/geo/info/MINiML"
 EMPTY_ESEARCH = "eutils/q2fondue_esearch_empty_phrasesnotfound.json"
@@ -121,6 +130,43 @@ def _copy(element: etree._Element) -> etree._Element:
     return etree.fromstring(etree.tostring(element))
 
 
+def family_series(rel: str = MINIML_FAMILY) -> dict[str, str]:
+    """GSM -> the number of the Series that lists it (``Sample-Ref``) in a family file."""
+    root = etree.fromstring(read(rel))
+    out: dict[str, str] = {}
+    for series in root.findall(f"{{{MINIML_NS}}}Series"):
+        number = (series.get("iid") or "").removeprefix("GSE")
+        for ref in series.findall(f"{{{MINIML_NS}}}Sample-Ref"):
+            out.setdefault(ref.get("ref"), number)
+    return out
+
+
+def gds_summary(uid: str, doc: bytes, gse: str, template: dict) -> dict:
+    """A gds esummary entry for the GSM of a MINiML ``doc``, in the shape of ``template``."""
+    ns = f"{{{MINIML_NS}}}"
+    sample = etree.fromstring(doc).find(f"{ns}Sample")
+    entry = json.loads(json.dumps(template))
+
+    def text(path: str) -> str:
+        found = sample.find(path)
+        return (found.text or "").strip() if found is not None else ""
+
+    ref = sample.find(f"{ns}Platform-Ref")
+    released = text(f"{ns}Status/{ns}Release-Date")
+    srx = [re.search(r"SRX\d+", r.get("target", "")) for r in sample.findall(f"{ns}Relation")]
+    entry.update(
+        uid=uid, accession=sample.get("iid"), title=text(f"{ns}Title"),
+        summary=text(f"{ns}Channel/{ns}Source"), gse=gse,
+        gpl=(ref.get("ref") or "").removeprefix("GPL") if ref is not None else "",
+        taxon=text(f"{ns}Channel/{ns}Organism"), pdat=released.replace("-", "/"),
+        extrelations=[
+            {"relationtype": "SRA", "targetobject": m.group(0), "targetftplink":
+             f"ftp://ftp-trace.ncbi.nlm.nih.gov/sra/sra-instant/reads/ByExp/sra/SRX/"
+             f"{m.group(0)[:6]}/{m.group(0)}/"} for m in srx if m],
+    )
+    return entry
+
+
 def biosamples() -> dict[str, bytes]:
     """Raw ``<BioSample>`` elements of every recorded BioSample file, by accession."""
     out: dict[str, bytes] = {}
@@ -138,6 +184,10 @@ class ReplayState:
     sra_esearch_template: bytes
     gsm_docs: dict[str, bytes]
     biosamples: dict[str, bytes]
+    #: acc.cgi ``targ=gsm`` answers by GSE accession.
+    series_docs: dict[str, bytes] = field(default_factory=dict)
+    #: esummary ``"gse"`` by GSM (GSMs absent here answer ``""``).
+    gsm_series: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     log: list[Logged] = field(default_factory=list)
     faults: dict[str, deque[str | None]] = field(default_factory=dict)
@@ -161,6 +211,8 @@ class ReplayServer:
             sra_esearch_template=template,
             gsm_docs=miniml_per_sample(),
             biosamples=biosamples(),
+            series_docs={FAMILY_GSE: read(MINIML_FAMILY)},
+            gsm_series=family_series(),
             recorded_webenv=json.loads(template)["esearchresult"]["webenv"],
         )
         self.sra_file = sra_file
@@ -323,7 +375,8 @@ class _Handler(BaseHTTPRequestHandler):
             return 0
         if kind == "truncate":
             full = self._normal_body(endpoint)
-            return self._send(200, full[: len(full) // 2], _XML)
+            ctype = _JSON if endpoint == "esummary" else _XML
+            return self._send(200, full[: len(full) // 2], ctype)
         simple = {
             "backend": (200, "errors/issue_refinebio1390_esearch_search_backend_failed.xml", _XML),
             "route": (200, "constructed/routing_failure.txt", "text/plain"),
@@ -347,6 +400,8 @@ class _Handler(BaseHTTPRequestHandler):
         state: ReplayState = self.server.state  # type: ignore[attr-defined]
         if endpoint == "acc":
             return next(iter(state.gsm_docs.values()))
+        if endpoint == "esummary":
+            return read(GDS_ESUMMARY)
         return state.sra.slice(0, len(state.sra.packages))
 
     def _reset(self) -> int:
@@ -419,10 +474,30 @@ class _Handler(BaseHTTPRequestHandler):
     def _esummary(self, state: ReplayState, p: dict) -> int:
         if not p["id"]:
             return self._send(200, read("errors/biopython_esummary_error_no_id.xml"), _XML)
-        return self._send(200, read("eutils/sradbrs_esummary_gds_GSM1371490.json"), _JSON)
+        recorded = json.loads(read(GDS_ESUMMARY))
+        if p["id"] == recorded["result"]["uids"]:
+            return self._send(200, read(GDS_ESUMMARY), _JSON)  # the recording, byte for byte
+        template = recorded["result"][recorded["result"]["uids"][0]]
+        uids = list(dict.fromkeys(p["id"]))
+        result: dict = {"uids": uids}
+        with state.lock:
+            docs, series = dict(state.gsm_docs), dict(state.gsm_series)
+        for uid in uids:
+            gsm = f"GSM{int(uid) - 300_000_000}" if uid.isdigit() else ""
+            if uid in recorded["result"]:
+                result[uid] = recorded["result"][uid]
+            elif gsm in docs:
+                result[uid] = gds_summary(uid, docs[gsm], series.get(gsm, ""), template)
+            else:
+                result[uid] = {"uid": uid, "error": "cannot get document summary"}
+        doc = {"header": recorded["header"], "result": result}
+        return self._send(200, json.dumps(doc, separators=(",", ":")).encode(), _JSON)
 
     def _acc(self, state: ReplayState, p: dict) -> int:
-        doc = state.gsm_docs.get(p.get("acc", ""))
+        acc = p.get("acc", "")
+        if p.get("targ") == "gsm" and acc in state.series_docs:
+            return self._send(200, state.series_docs[acc], _XML)
+        doc = state.gsm_docs.get(acc)
         if doc is None:
             page = b"<html><body>Could not find a public or private accession</body></html>\n"
             return self._send(200, page, "text/html")

@@ -149,7 +149,11 @@ def test_live_nightly_loads_exactly_the_replayed_records_linked(clean_run):
     asked = [i for r in efetch if r.params["db"][0] == "biosample"
              for v in r.params["id"] for i in v.split(",")]
     assert sorted(asked) == sorted(kinds["biosample"])  # every BioSample named, asked once
-    assert len([r for r in log if r.endpoint == "acc"]) == len(gsm)
+    # GEO costs one esummary and one series acc.cgi per batch of 4, not one acc.cgi per GSM
+    batches = -(-len(gsm) // 4)
+    assert len([r for r in log if r.endpoint == "esummary"]) == batches
+    series = [r.params["acc"][0] for r in log if r.endpoint == "acc"]
+    assert series == ["GSE100007"] * batches
 
 
 def test_second_live_run_adds_no_duplicates(clean_run, tmp_path, prefect_harness):
@@ -163,7 +167,8 @@ def test_second_live_run_adds_no_duplicates(clean_run, tmp_path, prefect_harness
         config = write_config(tmp_path / "harvest.toml", server)
         nightly(warehouse=str(copy), config_path=str(config), sources=SOURCES,
                 use_embeddings=False, today=TODAY + timedelta(days=1))
-        assert len(server.requests("acc")) == 52  # the overlapping window re-reads everything
+        # the overlapping window re-reads everything: one series request per batch of 4 GSMs
+        assert len(server.requests("acc")) == len(server.requests("esummary")) == 52 // 4
     assert warehouse_content(copy) == before
     con = duckdb.connect(str(copy), read_only=True)
     try:
@@ -205,13 +210,19 @@ def test_a_gsm_refused_for_good_is_quarantined_and_the_rest_loads(tmp_path, pref
     from flows.nightly import nightly
 
     path = tmp_path / "refused.duckdb"
+    private = next(iter(geo_links()))
     with ReplayServer() as server:
-        server.script("acc", "notpublic", "notpublic")  # in the batch, then when asked alone
+        # a private GSM is not in its public series document, and acc.cgi refuses it alone:
+        # after the first series answer, when its batch falls back to it, then when asked alone
+        family = server.state.series_docs["GSE100007"]
+        server.state.series_docs["GSE100007"] = re.sub(
+            rb'<Sample iid="%s">.*?</Sample>' % private.encode(), b"", family, flags=re.DOTALL)
+        server.script("acc", None, "notpublic", "notpublic")
         config = write_config(tmp_path / "harvest.toml", server)
         nightly(warehouse=str(path), config_path=str(config), sources=["geo"],
                 use_embeddings=False, today=TODAY)
         refused = [r.params["acc"][0] for r in server.requests("acc") if r.fault]
-    assert len(set(refused)) == 1
+    assert refused == [private, private]
     con = duckdb.connect(str(path), read_only=True)
     try:
         loaded = {r[0] for r in con.execute(

@@ -11,6 +11,7 @@ import pytest
 from lxml import etree
 from ncbi_server import MINIML_FAMILY, MINIML_NS, SRP174132_EFETCH, ReplayServer, fast_config, read
 
+from harmonize.models import SampleRecord
 from harmonize.ncbi import (
     HarvestConfig,
     NCBIClient,
@@ -21,8 +22,15 @@ from harmonize.ncbi import (
     plan,
     sra_term,
 )
-from harmonize.ncbi.geo import accession_to_uid, uid_to_accession
+from harmonize.ncbi.geo import (
+    accession_to_uid,
+    choose_series,
+    fetch_miniml,
+    series_of,
+    uid_to_accession,
+)
 from harmonize.ncbi.planning import make_batches, make_plan_key
+from harmonize.parse import parse_bytes
 
 GSE163314 = "sra_efetch/pavlidis_GSE163314_sra.xml"
 TODAY = date(2024, 3, 1)
@@ -222,23 +230,132 @@ def test_sra_harvest_with_4_threads_and_a_resumed_run():
     assert len(got) == len(set(got)) and set(got) == expected
 
 
-def test_geo_harvest_one_miniml_per_gsm_through_faults():
-    family = read(MINIML_FAMILY).decode()
-    expected = re.findall(r'<Sample iid="(GSM\d+)"', family)
+def family_gsms() -> list[str]:
+    """The GSMs of the recorded GSE100007 family file, read with a regex on the raw bytes."""
+    return re.findall(r'<Sample iid="(GSM\d+)"', read(MINIML_FAMILY).decode())
+
+
+def doc_gsms(docs: list[bytes]) -> list[str]:
+    """The Sample iids of MINiML documents, read with lxml (duplicates kept)."""
+    return [s.get("iid") for d in docs for s in etree.fromstring(d).iter(f"{{{MINIML_NS}}}Sample")]
+
+
+def records_by_gsm(docs: list[bytes]) -> dict[str, SampleRecord]:
+    """Parsed records by GSM; a GSM parsed twice fails the test."""
+    out: dict[str, SampleRecord] = {}
+    for i, doc in enumerate(docs):
+        for rec in parse_bytes(doc, f"doc{i}"):
+            assert isinstance(rec, SampleRecord), rec
+            assert rec.record_accession not in out, f"{rec.record_accession} twice"
+            out[rec.record_accession] = rec
+    return out
+
+
+#: What the GSE100007 Series element adds to every sample's accessions (its own id, BioProject
+#: and SRA study); a GSM's own acc.cgi document carries no Series.
+SERIES_STUDIES = {"GSE100007", "PRJNA390315", "SRP109126"}
+
+
+def test_geo_harvest_costs_one_esummary_and_one_series_request_per_batch():
+    expected = family_gsms()
     with ReplayServer() as server, NCBIClient(fast_config(server, batch_size=20)) as client:
-        server.script("acc", "reset", "redirect", "503", None, "truncate", "429", "route")
         server.script("esearch", "backend")
         the_plan = plan(client, client.config, "geo", Window(date(2024, 2, 1), TODAY))
-        docs = [d for b in the_plan.batches for d in fetch_batch(client, the_plan, b)]
+        per_batch = [fetch_batch(client, the_plan, b) for b in the_plan.batches]
+        log = server.requests()
+        # the old path, for comparison: one acc.cgi request per GSM
+        single = [fetch_miniml(client, gsm) for gsm in the_plan.accessions]
+        single_requests = len(server.requests("acc")) - len([r for r in log if r.endpoint == "acc"])
         term = server.requests("esearch")[-1].params["term"][0]
     assert term == geo_term(client.config)
-    assert the_plan.count == len(expected) == len(docs)
-    got = []
-    for doc in docs:
-        samples = etree.fromstring(doc).findall(f"{{{MINIML_NS}}}Sample")
-        assert len(samples) == 1
-        got.append(samples[0].get("iid"))
-    assert got == list(the_plan.accessions) and sorted(got) == sorted(expected)
+    assert the_plan.count == len(expected) == 52 and len(the_plan.batches) == 3
+    summaries = [r for r in log if r.endpoint == "esummary"]
+    series = [r for r in log if r.endpoint == "acc"]
+    assert len(summaries) == len(series) == len(the_plan.batches)  # 6 requests, not 52
+    assert single_requests == 52
+    for batch, summary, acc, docs in zip(the_plan.batches, summaries, series, per_batch):
+        planned = the_plan.accessions[batch.start : batch.start + batch.size]
+        assert summary.params["db"] == ["gds"] and summary.params["retmode"] == ["json"]
+        assert summary.params["id"] == [",".join(str(accession_to_uid(g)) for g in planned)]
+        assert (acc.params["acc"], acc.params["targ"]) == (["GSE100007"], ["gsm"])
+        assert sorted(doc_gsms(docs)) == sorted(planned)  # trimmed to the batch's GSMs
+    batched = records_by_gsm([d for docs in per_batch for d in docs])
+    alone = records_by_gsm(single)
+    assert sorted(batched) == sorted(alone) == sorted(expected)
+    for gsm, rec in batched.items():
+        one = alone[gsm]
+        assert replace(rec, accessions=()) == replace(one, accessions=())  # same attributes...
+        assert set(rec.accessions) == set(one.accessions) | SERIES_STUDIES  # ...plus the study
+
+
+def test_geo_harvest_through_faults_on_esummary_and_acc_completes():
+    expected = family_gsms()
+    with ReplayServer() as server, NCBIClient(fast_config(server, batch_size=20)) as client:
+        server.script("esummary", "429", "500", "truncate", None, "cxx", None, "503")
+        server.script("acc", "reset", "redirect", "truncate", "503", None, "429:0", "route")
+        the_plan = plan(client, client.config, "geo", Window(date(2024, 2, 1), TODAY))
+        docs = [d for b in the_plan.batches for d in fetch_batch(client, the_plan, b)]
+        faults = [r.fault for r in server.requests() if r.fault]
+        acc = [r.params["acc"][0] for r in server.requests("acc")]
+        ok = [r for r in server.requests() if r.endpoint != "esearch" and r.fault is None]
+    assert {"429", "500", "truncate", "cxx", "503", "reset", "redirect", "route"} <= set(faults)
+    assert set(acc) == {"GSE100007"}  # every fault retried by the client, no per-GSM fallback
+    assert len(ok) == 2 * len(the_plan.batches)  # one answered esummary + acc.cgi per batch
+    got = doc_gsms(docs)
+    assert len(got) == len(set(got)) and sorted(got) == sorted(expected)
+
+
+def test_gsms_the_series_does_not_deliver_are_fetched_alone():
+    family = family_gsms()
+    with ReplayServer() as server, NCBIClient(fast_config(server, batch_size=10)) as client:
+        docs = server.state.gsm_docs
+        # upstream GSMs acc.cgi serves alone: one esummary gives no series, the other names
+        # GSE100007 but is not in the recorded series document
+        docs["GSM9999998"] = docs[family[0]].replace(family[0].encode(), b"GSM9999998")
+        docs["GSM9999999"] = docs[family[1]].replace(family[1].encode(), b"GSM9999999")
+        server.state.gsm_series["GSM9999999"] = "100007"
+        wanted = [*family[:5], "GSM9999998", "GSM9999999"]
+        the_plan = plan(client, client.config, "geo", None, wanted)
+        (batch,) = the_plan.batches
+        bodies = fetch_batch(client, the_plan, batch)
+        first = [r.params.get("acc", [""])[0] for r in server.requests() if r.endpoint == "acc"]
+        # a failed esummary, then a refused series document: every GSM is fetched alone
+        server.script("esummary", "400")
+        no_summary = fetch_batch(client, the_plan, batch)
+        server.script("acc", "notpublic")
+        no_series = fetch_batch(client, the_plan, batch)
+        # a batch of one GSM needs no esummary
+        one = plan(client, client.config, "geo", None, family[:1])
+        before = len(server.requests("esummary"))
+        lone = fetch_batch(client, one, one.batches[0])
+        assert len(server.requests("esummary")) == before
+        later = [r.params["acc"][0] for r in server.requests("acc")][len(first) :]
+    assert first == ["GSE100007", "GSM9999998", "GSM9999999"]
+    assert later == sorted(wanted) + ["GSE100007", *sorted(wanted)] + family[:1]
+    for result in (bodies, no_summary, no_series):
+        got = doc_gsms(result)
+        assert len(got) == len(set(got)) and sorted(got) == sorted(wanted)  # none lost, none twice
+        assert sorted(records_by_gsm(result)) == sorted(wanted)
+    assert doc_gsms(lone) == family[:1]
+
+
+def test_superseries_are_fetched_once_preferring_the_one_covering_most_gsms():
+    candidates = {
+        "GSM1": ["GSE10", "GSE99"],  # SubSeries GSE10 of SuperSeries GSE99
+        "GSM2": ["GSE10", "GSE99"],
+        "GSM3": ["GSE11", "GSE99"],  # SubSeries GSE11 of GSE99
+        "GSM4": ["GSE12"],
+        "GSM5": ["GSE12"],
+        "GSM6": ["GSE13"],  # alone in its series: fetched alone
+        "GSM7": [],
+    }
+    chosen = choose_series(candidates)
+    assert chosen == {"GSE99": ("GSM1", "GSM2", "GSM3"), "GSE12": ("GSM4", "GSM5")}
+    covered = [g for gsms in chosen.values() for g in gsms]
+    assert len(covered) == len(set(covered))
+    assert choose_series({"GSM1": ["GSE10", "GSE99"], "GSM2": ["GSE99", "GSE10"]}) == {
+        "GSE10": ("GSM1", "GSM2")}  # a tie goes to the lower number (the SubSeries)
+    assert series_of({"gse": "10;99"}) == ("GSE10", "GSE99")
 
 
 def test_biosample_plan_over_explicit_accessions_posts_large_batches():

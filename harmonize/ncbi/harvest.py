@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from harmonize.models import accession_kind
 from harmonize.ncbi.config import HarvestConfig
 from harmonize.ncbi.eutils import SearchResult, efetch, efetch_ids, esearch
-from harmonize.ncbi.geo import fetch_miniml, geo_sample_uids, uid_to_accession
+from harmonize.ncbi.geo import fetch_samples, geo_sample_uids, uid_to_accession
 from harmonize.ncbi.http import NCBIClient
 from harmonize.ncbi.planning import (
     Batch,
@@ -136,7 +136,9 @@ def fetch_batch(client: NCBIClient, plan: Plan, batch: Batch) -> list[bytes]:
     """Fetch one batch as bodies ready for ``harmonize.parse.parse_bytes``.
 
     Returns one ``EXPERIMENT_PACKAGE_SET`` document for SRA, one ``BioSampleSet`` for BioSample,
-    and one MINiML document per GSM for GEO.
+    and for GEO MINiML documents that together hold each planned GSM exactly once: one per
+    series, trimmed to the planned GSMs, plus one per GSM its series did not deliver
+    (:func:`~harmonize.ncbi.geo.fetch_samples`: one esummary + about one request per series).
 
     Raises:
         ValueError: the batch belongs to another plan.
@@ -152,5 +154,5 @@ def fetch_batch(client: NCBIClient, plan: Plan, batch: Batch) -> list[bytes]:
     if plan.source == "biosample":
         return [efetch_ids(client, "biosample", chunk)]
     if plan.source == "geo":
-        return [fetch_miniml(client, accession) for accession in chunk]
+        return fetch_samples(client, chunk)
     raise ValueError(f"unknown harvest source {plan.source!r} in plan {plan.key}")
