@@ -82,3 +82,15 @@ def test_table_has_no_unknown_facets():
 ])
 def test_an_unlisted_key_is_read_by_its_last_words(key, role):
     assert key_role(key) == role
+
+
+@pytest.mark.parametrize(("key", "role"), [
+    # real EBI BioSample keys in CamelCase that the table does not list
+    ("ArrayExpress-DevelopmentalStage", "dev_stage"),
+    ("developmentalStage", "dev_stage"),
+    ("sampleCellLine", "cell_line"),
+    ("ArrayExpress-Phenotype", "other"),
+    ("ArrayExpress-CellType", "cell_type"),   # listed as 'arrayexpress celltype'
+])
+def test_camel_case_keys_are_read_by_their_words(key, role):
+    assert key_role(key) == role

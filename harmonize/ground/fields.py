@@ -87,19 +87,32 @@ def key_role(key: str, table: Mapping[str, str] | None = None) -> str:
     """
     if table is None:
         return _default_role(key)
-    return _role(norm_key(key), table)
+    return _role(norm_key(key), table, key_words(key))
 
 
 @lru_cache(maxsize=100_000)
 def _default_role(key: str) -> str:
     """:func:`key_role` with the repository's table (memoized: it runs for every attribute)."""
-    return _role(norm_key(key), load_field_keys())
+    return _role(norm_key(key), load_field_keys(), key_words(key))
 
 
-def _role(k: str, table: Mapping[str, str]) -> str:
+def key_words(key: str) -> str:
+    """:func:`norm_key` with CamelCase split into words, for keys the table does not list.
+
+    >>> key_words("ArrayExpress-DevelopmentalStage"), key_words("sampleCellLine")
+    ('array express developmental stage', 'sample cell line')
+    """
+    return norm_key(re.sub(r"(?<=[a-z])(?=[A-Z])", " ", key))
+
+
+def _role(k: str, table: Mapping[str, str], words: str | None = None) -> str:
     role = table.get(k)
     if role is not None:
         return role
+    if words and words != k:
+        role = _role(words, table)
+        if role != "other":
+            return role  # 'ArrayExpress-DevelopmentalStage': developmental stage
     named = {facet for head, facet in HEAD_WORDS if re.search(rf"\b{head}\b", k)}
     last = next((facet for head, facet in HEAD_WORDS if re.search(rf"\b{head}$", k)), None)
     if last and named == {last}:
