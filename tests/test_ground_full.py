@@ -300,3 +300,13 @@ def test_a_body_part_is_no_disease(full, attrs):
 ])
 def test_a_misspelt_word_in_a_value_is_read_respelt(full, facet, key, value, term):
     assert [a.term_id for a in full.annotate({key: value}) if a.facet == facet] == [term]
+
+
+def test_a_word_cut_short_is_the_longer_name(full):
+    """Real GEO bag-of-words text: 'hip' abbreviates the hippocampus named next to it."""
+    text = ("homo sapiens hip control hippocampus layer iii neuron postmortem brain hippocampus "
+            "hip control extract total rna norm hippocampus normal")
+    terms = [a.term_id for a in full.annotate({"text": text}) if a.facet == "tissue"]
+    assert "UBERON:0001464" not in terms  # the hip (pelvic region)
+    assert [a.term_id for a in full.annotate({"source_name": "hip joint synovium"})
+            if a.facet == "tissue"]  # a hip with nothing longer next to it stays

@@ -108,6 +108,8 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
         out.extend(composed_mentions(lex, text, toks, need_context=strict))
         if negation:
             out = [m for m in out if not is_negated(toks, m.start, m.n_tokens)]
+    if facet in ("tissue", "cell_type") and out:
+        out = _not_truncations(out, toks)
     if facet == "dev_stage" and out:
         out = _outside_cell_types(lex, text, out)
     return out, len(toks)
@@ -157,6 +159,16 @@ def defined_abbreviations(text: str) -> frozenset[str]:
         if j == len(letters):
             out.update({abbr, core})
     return frozenset(out)
+
+
+def _not_truncations(found: list[Mention], toks: list[str]) -> list[Mention]:
+    """Drop one-word names that begin a longer word naming another term in the same text:
+    bag-of-words text abbreviates by truncation ('hip control hippocampus': 'hip' is the
+    hippocampus, not the hip)."""
+    heads = {toks[m.start]: m.term_id for m in found}
+    return [m for m in found
+            if m.n_tokens > 1 or not any(len(w) > len(m.name) and w.startswith(m.name)
+                                         and tid != m.term_id for w, tid in heads.items())]
 
 
 def _outside_cell_types(lex: Lexicon, text: str, found: list[Mention]) -> list[Mention]:
