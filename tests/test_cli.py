@@ -184,10 +184,11 @@ def test_explain_reads_the_text_as_its_key_says():
                            "--no-embeddings", check=True).stdout)
     assert field["key"] == "disease"
     assert field["annotation"]["term_id"] == "PATO:0000461"  # rules the disease out
+    assert field["negated"] == ["hiv"]  # and says which name it set aside
     scanned = json.loads(run("explain", "PBMC from an HIV-positive donor", "--facet", "disease",
                              "--key", "source_name", "--json", "--no-embeddings",
                              check=True).stdout)
-    assert scanned["annotation"]["term_id"] == "MONDO:0005109"
+    assert scanned["annotation"]["term_id"] == "MONDO:0005109" and scanned["negated"] == []
     top = scanned["candidates"][0]
     assert top["term_id"] == "MONDO:0005109" and top["method"] == "mention"
     table = run("explain", "vastus lateralis muscle", "--facet", "tissue", "--no-embeddings",

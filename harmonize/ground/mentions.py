@@ -396,6 +396,16 @@ def unknown_word(lex: Lexicon, text: str) -> bool:
     return bool(words) and any(not lex.knows_word(w) for w in words)
 
 
+def set_aside(lex: Lexicon, facet: str, text: str) -> list[str]:
+    """Names of ``facet`` that :mod:`~harmonize.ground.negation` keeps out of ``text``
+    ("HIV-negative donor" -> ['hiv']), for ``harmonize explain``."""
+    if facet != "disease":
+        return []
+    kept = {(m.start, m.term_id) for m in find_mentions(lex, facet, text)[0]}
+    return list(dict.fromkeys(m.name for m in find_mentions(lex, facet, text, negation=False)[0]
+                              if (m.start, m.term_id) not in kept))
+
+
 def only_negated(lex: Lexicon, facet: str, text: str) -> bool:
     """Whether ``text`` names terms of ``facet`` and every one of them is negated."""
     if facet != "disease" or says_other(tokens(text)):
