@@ -196,6 +196,14 @@ def main(argv: list[str] | None = None) -> int:
     buf.write(f"- grounder set-up (lexicon load or build): {setup:.1f} s; mapping times include "
               "any embedding index the grounder builds on first use when its cache is cold\n")
     buf.write("\n".join(notes) + "\n")
+    from harmonize.ground.calibrate import calibration_drift
+
+    cal = grounder.calibration
+    drift = calibration_drift(cal, grounder.lexicon.version)
+    buf.write(f"- calibration {cal.version}: "
+              + (f"**{drift}**\n" if drift else "fitted on this lexicon and matcher code\n"))
+    if drift:
+        print(f"warning: {drift}", file=sys.stderr)
     text = buf.getvalue()
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)

@@ -41,6 +41,7 @@ from harmonize.ground.calibrate import (
     closeness,
     expected_calibration_error,
     fit_logistic,
+    matcher_fingerprint,
 )
 from harmonize.ground.fields import field_values
 from harmonize.ground.score import DEFAULT_WEIGHTS, FEATURES
@@ -157,7 +158,7 @@ def fit(rows: list[dict], folds: int = INNER_FOLDS) -> Calibration:
 def content_version(cal: Calibration) -> str:
     """``fit-<digest of the parameters>``: a refit that changes nothing keeps the version, so
     it does not make the next run re-annotate every sample."""
-    body = {k: v for k, v in cal.to_json().items() if k != "version"}
+    body = {k: v for k, v in cal.to_json().items() if k not in ("version", "fitted_on")}
     return "fit-" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -361,6 +362,7 @@ def main() -> int:
     final = fit(rows)
     final.similarity_steps = fit_similarity_steps(lexicon, final)
     final.version = content_version(final)
+    final.fitted_on = {"lexicon": lexicon.version, "matchers": matcher_fingerprint()}
     Path(a.out).write_text(json.dumps(final.to_json(), indent=1) + "\n")
     print(json.dumps({"in_sample": evaluate(final, rows)}, indent=1))
     return 0

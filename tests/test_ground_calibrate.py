@@ -94,3 +94,30 @@ def test_similarity_steps_never_fall_with_similarity(shipped, method):
         assert confs[0] < 0.5 < confs[-1]
     assert Calibration().similarity_confidence(method, "disease", 0.95) is None  # not fitted
     assert shipped.similarity_confidence("exact", "disease", 1.0) is None
+
+
+def test_drift_is_reported_when_the_matchers_change(tmp_path):
+    """A fit records what it saw; other grounding code or key table makes it stale."""
+    from harmonize.ground.calibrate import calibration_drift, matcher_fingerprint
+
+    code, keys = tmp_path / "ground", tmp_path / "field_keys.tsv"
+    code.mkdir()
+    (code / "mentions.py").write_text("X = 1\n")
+    keys.write_text("key\tfacet\ntissue\ttissue\n")
+    before = matcher_fingerprint(code, keys)
+    cal = Calibration(fitted_on={"lexicon": "lex1", "matchers": before})
+    assert calibration_drift(cal, "lex1", before) is None
+    (code / "mentions.py").write_text("X = 2\n")
+    after = matcher_fingerprint(code, keys)
+    assert after != before
+    assert "matchers" in calibration_drift(cal, "lex1", after)
+    keys.write_text("key\tfacet\ntissue\ttissue\norgan\ttissue\n")
+    assert matcher_fingerprint(code, keys) not in (before, after)
+    assert "no fit inputs" in calibration_drift(Calibration(), "lex1", before)
+
+
+def test_fitted_on_survives_a_round_trip(tmp_path):
+    path = tmp_path / "calibration.json"
+    cal = Calibration(version="fit-x", fitted_on={"lexicon": "l", "matchers": "m"})
+    path.write_text(json.dumps(cal.to_json()))
+    assert load_calibration(path).fitted_on == {"lexicon": "l", "matchers": "m"}

@@ -6,7 +6,12 @@
      "rank_weights": {facet: {feature: weight}},        # candidate ranking (score.py)
      "platt": {facet: [w_bias, w_logit, w_margin, w_dedicated?]},  # top -> probability
      "emit_min": {facet: threshold},                    # below: reported as unmapped
-     "similarity_steps": {method: {facet|"*": [w_bias, w_closeness]}}}  # fuzzy, embedding
+     "similarity_steps": {method: {facet|"*": [w_bias, w_closeness]}},  # fuzzy, embedding
+     "fitted_on": {"lexicon": version, "matchers": digest}}   # what the fit saw
+
+A fit is only as good as the candidates it saw: :func:`calibration_drift` says when the
+lexicon or the grounding code changed since (``bench/eval_dev.py`` prints it; rerun
+``bench/fit_calibration.py``).
 
 A similarity step judges a choice that only the fuzzy or the embedding matcher found, from its
 similarity as ``closeness = -log(1 - similarity)``: accuracy climbs steeply near 1 (embedding:
@@ -21,6 +26,7 @@ uses to produce the file; at run time only :meth:`Calibration.confidence` runs.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Sequence
@@ -53,6 +59,7 @@ class Calibration:
     platt: dict[str, list[float]] = field(default_factory=dict)
     emit_min: dict[str, float] = field(default_factory=dict)
     similarity_steps: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    fitted_on: dict[str, str] = field(default_factory=dict)
 
     def weights(self, facet: str) -> dict[str, float] | None:
         """The fitted ranking weights of a facet, or ``None`` for the defaults."""
@@ -89,7 +96,38 @@ class Calibration:
         """JSON-ready dict."""
         return {"version": self.version, "accept": self.accept,
                 "rank_weights": self.rank_weights, "platt": self.platt,
-                "emit_min": self.emit_min, "similarity_steps": self.similarity_steps}
+                "emit_min": self.emit_min, "similarity_steps": self.similarity_steps,
+                "fitted_on": self.fitted_on}
+
+
+def matcher_fingerprint(ground_dir: Path = Path(__file__).parent,
+                        keys_path: Path = ONTOLOGIES_DIR / "field_keys.tsv") -> str:
+    """Digest of the grounding code and the key table: what makes the candidates a fit sees
+    (names and synonyms are covered by the lexicon version)."""
+    h = hashlib.sha256()
+    for path in sorted(ground_dir.glob("*.py")) + [keys_path]:
+        h.update(path.name.encode() + b"\0" + (path.read_bytes() if path.exists() else b""))
+    return h.hexdigest()[:12]
+
+
+def calibration_drift(cal: Calibration, lexicon_version: str,
+                      fingerprint: str | None = None) -> str | None:
+    """Why ``cal`` may not fit the current candidates, or ``None`` when it was fitted on them.
+
+    >>> cal = Calibration(fitted_on={"lexicon": "abc", "matchers": "123"})
+    >>> calibration_drift(cal, "abc", "123") is None, calibration_drift(cal, "abd", "123")
+    (True, 'calibration fitted on lexicon abc, now abd: rerun bench/fit_calibration.py')
+    """
+    fingerprint = matcher_fingerprint() if fingerprint is None else fingerprint
+    seen = cal.fitted_on
+    if not seen:
+        return "calibration records no fit inputs: rerun bench/fit_calibration.py"
+    changed = [f"{what} {seen.get(what)}, now {now}" for what, now in
+               (("lexicon", lexicon_version), ("matchers", fingerprint))
+               if seen.get(what) != now]
+    if not changed:
+        return None
+    return "calibration fitted on " + "; ".join(changed) + ": rerun bench/fit_calibration.py"
 
 
 def closeness(similarity: float) -> float:
@@ -112,7 +150,8 @@ def load_calibration(path: Path | None = None) -> Calibration:
                        platt={k: list(v) for k, v in (raw.get("platt") or {}).items()},
                        emit_min=raw.get("emit_min") or {},
                        similarity_steps={m: {k: list(v) for k, v in steps.items()} for m, steps
-                                         in (raw.get("similarity_steps") or {}).items()})
+                                         in (raw.get("similarity_steps") or {}).items()},
+                       fitted_on=dict(raw.get("fitted_on") or {}))
 
 
 def fit_logistic(rows: Sequence[Sequence[float]], labels: Sequence[int], *, l2: float = 1.0,
