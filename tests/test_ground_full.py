@@ -29,6 +29,11 @@ def test_lexicon_is_cached_by_version(full):
     ("tissue", "whole blood", "tissue", "UBERON:0000178"),
     ("tissue", "hippocampus", "tissue", "UBERON:0002421"),  # UBERON: 'hippocampus (Crosby)'
     ("cell_type", "CD14+ monocytes", "cell type", "CL:0001054"),
+    ("cell_type", "CD4+ T cells", "cell type", "CL:0000624"),  # curated usual names
+    ("cell_type", "hiPSCs", "cell type", "CL:0002248"),
+    ("cell_type", "Microglia", "cell type", "CL:0000129"),
+    ("cell_type", "alpha cells", "cell type", "CL:0000171"),  # not 'alpha cell (Mmus)'
+    ("cell_type", "beta cells", "cell type", "CL:0000169"),
     ("cell_type", "T cells", "cell type", "CL:0000084"),
     ("cell_type", "PBMC", "cell type", "CL:2000001"),
     ("disease", "Type 2 diabetes", "disease", "MONDO:0005148"),

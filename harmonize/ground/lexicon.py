@@ -192,11 +192,14 @@ def _name_variants(norm: str) -> list[str]:
     return out
 
 
-#: A trailing qualifier of kind ('(disease)'), taxon ('(sensu Vertebrata)', '(Mmus)') or
-#: author ('(Crosby)'); other brackets carry meaning ('anterior lobe (hypophysis)').
+#: A trailing qualifier of kind ('(disease)'), a taxon that includes humans ('(sensu
+#: Vertebrata)', '(Primate)') or an author ('(Crosby)'). Other brackets carry meaning
+#: ('anterior lobe (hypophysis)'), and a mouse-only term ('alpha cell (Mmus)', a retinal
+#: ganglion cell) must not take a bare name human samples use for something else.
 _QUALIFIER = re.compile(
-    r"^([^()]*[^()\s])\s+\((?:disease|disorder|finding|morphologic abnormality|sensu [^()]+"
-    r"|Mmus|Mus|Mus musculus|Homo sapiens|Primate|human|mouse|[A-Z][a-z]{3,})\)\s*$")
+    r"^([^()]*[^()\s])\s+\((?:disease|disorder|finding|morphologic abnormality"
+    r"|sensu (?:Vertebrata|Mammalia|Homo)|Homo sapiens|Primate|human|(?!Mmus\))[A-Z][a-z]{3,})"
+    r"\)\s*$")
 
 
 def _unqualified(text: str) -> str | None:
@@ -208,6 +211,8 @@ def _unqualified(text: str) -> str | None:
     >>> _unqualified("hippocampus (Crosby)"), _unqualified("hippocampus")
     ('hippocampus', None)
     >>> _unqualified("anterior lobe (hypophysis)"), _unqualified("Del(16)(p13.2)")
+    (None, None)
+    >>> _unqualified("alpha cell (Mmus)"), _unqualified("A7 cell (Mus musculus)")
     (None, None)
     """
     m = _QUALIFIER.match(text)
