@@ -28,6 +28,9 @@ def test_lexicon_is_cached_by_version(full):
     ("tissue", "Liver", "organism part", "UBERON:0002107"),
     ("tissue", "whole blood", "tissue", "UBERON:0000178"),
     ("tissue", "hippocampus", "tissue", "UBERON:0002421"),  # UBERON: 'hippocampus (Crosby)'
+    ("tissue", "Pancreatic islets", "tissue", "UBERON:0000006"),  # curated usual names
+    ("tissue", "DLPFC", "brain region", "UBERON:0009834"),
+    ("tissue", "breast milk", "tissue", "UBERON:0001913"),  # not 'breast'
     ("cell_type", "CD14+ monocytes", "cell type", "CL:0001054"),
     ("cell_type", "CD4+ T cells", "cell type", "CL:0000624"),  # curated usual names
     ("cell_type", "hiPSCs", "cell type", "CL:0002248"),
