@@ -187,6 +187,8 @@ def test_negated_diseases(full, attrs, disease):
     ({"diagnosis": "MS"}, "MONDO:0005301"),
     ({"disease": "HF"}, "MONDO:0005252"),          # heart failure, not hydrops fetalis
     ({"disease": "CKD"}, "MONDO:0005300"),
+    ({"diagnosis": "hypertension"}, "MONDO:0005044"),     # usual names MONDO lacks
+    ({"disease state": "healthy subject"}, "PATO:0000461"),
     # a two-letter abbreviation in capitals inside a disease value
     ({"disease state": "AD patient"}, "MONDO:0004975"),
     ({"disease state": "post MI"}, "MONDO:0005068"),
