@@ -46,6 +46,8 @@ def test_lexicon_is_cached_by_version(full):
     ("cell_line", "K562", "cell line", "CVCL:0004"),
     ("cell_line", "MCF-7", "cell_line", "CVCL:0031"),
     ("cell_line", "HeLa cells", "cell line", "CVCL:0030"),
+    ("cell_line", "BJ", "cell line", "CVCL:3653"),       # label 'BJ [Human fibroblast]'
+    ("cell_line", "WTC-11", "cell line", "CVCL:Y803"),   # curated: label GM25256
     ("sex", "female", "sex", "PATO:0000383"),
 ])
 def test_real_values(full, facet, value, key, term):

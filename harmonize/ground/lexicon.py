@@ -222,6 +222,9 @@ def _unqualified(text: str) -> str | None:
 _SEGMENT = re.compile(r"[\s\-_/]+")
 
 
+_HUMAN_QUALIFIER = re.compile(r"^(.*\S)\s+\[Human [^\]]*\]$")
+
+
 def _cell_line_variants(label: str) -> list[str]:
     """Compact keys of a cell-line label, the label's own first.
 
@@ -229,11 +232,18 @@ def _cell_line_variants(label: str) -> list[str]:
     ('NCI-H1944' -> 'h1944', 'SK-N-BE(2)-C' -> 'be2c', 'D458 Med' -> 'd458'), when that
     part has a digit and at least 4 characters.
 
-    >>> _cell_line_variants("LNCaP C4-2B")
-    ['lncapc42b', 'c42b']
+    A human line whose label Cellosaurus qualifies to tell it from namesakes is also reachable
+    by its bare name ('HK-2 [Human kidney]' -> 'hk2'); lines of other species are not.
+
+    >>> _cell_line_variants("LNCaP C4-2B"), _cell_line_variants("HK-2 [Human kidney]")[1:]
+    (['lncapc42b', 'c42b'], ['hk2'])
     """
     key = compact(label)
     out = [key]
+    human = _HUMAN_QUALIFIER.match(label)
+    if human:
+        out.append(compact(human.group(1)))
+        label = human.group(1)
     parts = [p for p in _SEGMENT.split(label) if p]
     n = len(parts)
     ends = [n, n - 1] if n > 1 and parts[-1].isalpha() else [n]
