@@ -94,3 +94,14 @@ def test_an_unlisted_key_is_read_by_its_last_words(key, role):
 ])
 def test_camel_case_keys_are_read_by_their_words(key, role):
     assert key_role(key) == role
+
+
+@pytest.mark.parametrize(("key", "role"), [
+    # real SRA/BioSample attribute names
+    ("clinical_condition", "disease"), ("case/control", "disease"),
+    ("infection status", "disease"), ("brain_region", "tissue"),
+    ("sorted population", "cell_type"), ("parental line", "cell_line"),
+    ("specimen_type", "scan"),
+])
+def test_more_real_keys(key, role):
+    assert key_role(key) == role
