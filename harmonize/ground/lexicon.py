@@ -169,21 +169,16 @@ def _name_variants(norm: str) -> list[str]:
 
     * 't cell' -> 'tcell': bag-of-words text glues short prefixes;
     * 'fibroblast of lung' -> 'lung fibroblast': the word order samples use for
-      '<thing> of <place>' names (both sides at most two words);
-    * 'breast epithelium' -> 'breast epithelial': the adjective samples write before 'cells'.
+      '<thing> of <place>' names (both sides at most two words).
 
     >>> _name_variants("fibroblast of lung"), _name_variants("epithelial cell of prostate")
     (['lung fibroblast'], ['prostate epithelial cell'])
-    >>> _name_variants("breast epithelium")
-    ['breast epithelial']
     """
     toks = norm.split()
     out = []
     for i in range(len(toks) - 1):
         if toks[i + 1] == "cell" and len(toks[i]) <= 3 and toks[i].isalnum():
             out.append(" ".join(toks[:i] + [toks[i] + "cell"] + toks[i + 2:]))
-    if len(toks) >= 2 and toks[-1] == "epithelium":  # 'breast epithelial cells'
-        out.append(" ".join(toks[:-1] + ["epithelial"]))
     if toks.count("of") == 1:
         k = toks.index("of")
         head, place = toks[:k], toks[k + 1:]
