@@ -391,9 +391,8 @@ MIN_UNKNOWN_LEN = 6
 def unknown_word(lex: Lexicon, text: str) -> bool:
     """Whether ``text`` has a long alphabetic word that is no name, nor part of one, in any
     facet (a likely misspelling: 'enthorinal')."""
-    words = {t for t in tokens(text) if len(t) >= MIN_UNKNOWN_LEN and t.isalpha()
-             and t not in STOPWORDS}
-    return bool(words) and any(not lex.knows_word(w) for w in words)
+    return any(len(t) >= MIN_UNKNOWN_LEN and t.isalpha() and t not in STOPWORDS
+               and not lex.knows_word(t) for t in tokens(text))
 
 
 def set_aside(lex: Lexicon, facet: str, text: str) -> list[str]:
