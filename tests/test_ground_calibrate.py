@@ -26,6 +26,7 @@ def shipped() -> Calibration:
 def test_shipped_file_is_complete(shipped):
     raw = json.loads(CALIBRATION_PATH.read_text())
     assert raw["version"] and shipped.version == raw["version"]
+    assert set(shipped.fitted_on) == {"lexicon", "matchers"}  # what the fit saw
     for facet in ("tissue", "cell_type", "disease", "cell_line"):
         assert set(shipped.rank_weights[facet]) == set(FEATURES)
         assert len(shipped.platt[facet]) in (3, 4)
