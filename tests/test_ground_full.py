@@ -322,3 +322,12 @@ def test_a_word_cut_short_is_the_longer_name(full):
     assert "UBERON:0001464" not in terms  # the hip (pelvic region)
     assert [a.term_id for a in full.annotate({"source_name": "hip joint synovium"})
             if a.facet == "tissue"]  # a hip with nothing longer next to it stays
+
+
+@pytest.mark.parametrize(("value", "disease"), [
+    ("Kidney, diabetic nephropathy", "MONDO:0005016"),   # not diabetes mellitus ('diabetic')
+    ("synovium, psoriatic arthritis", "MONDO:0011849"),  # not psoriasis ('psoriatic')
+])
+def test_a_disease_word_qualifying_a_longer_name_is_part_of_it(full, value, disease):
+    assert [a.term_id for a in full.annotate({"source_name": value})
+            if a.facet == "disease"] == [disease]
