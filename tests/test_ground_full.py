@@ -331,3 +331,24 @@ def test_a_word_cut_short_is_the_longer_name(full):
 def test_a_disease_word_qualifying_a_longer_name_is_part_of_it(full, value, disease):
     assert [a.term_id for a in full.annotate({"source_name": value})
             if a.facet == "disease"] == [disease]
+
+
+@pytest.mark.parametrize(("value", "term"), [
+    ("Brain, frontal cortex, Alzheimer's disease", "UBERON:0001870"),   # not brain
+    ("Heart left ventricle, dilated cardiomyopathy", "UBERON:0002084"),  # not heart
+])
+def test_a_short_sample_value_naming_a_lineage_takes_its_most_specific_term(full, value, term):
+    assert [a.term_id for a in full.annotate({"source_name": value})
+            if a.facet == "tissue"] == [term]
+
+
+def test_a_cell_type_followed_by_derived_is_the_origin(full):
+    """Real SRA source_name: the organoids are not iPSCs. In GEO bag-of-words text, whose word
+    order is lost ('dendritic cell derived human monocyte'), the rule does not apply."""
+    assert not [a for a in full.annotate(
+        {"source_name": "Human iPSC derived neural organoids (HNOs)"})
+        if a.facet == "cell_type" and a.term_id]
+    assert [a.term_id for a in full.annotate({"source_name": "iPSC-derived cardiomyocytes"})
+            if a.facet == "cell_type"] == ["CL:0000746"]
+    assert [a.term_id for a in full.annotate({"text": "dendritic cell derived human monocyte"})
+            if a.facet == "cell_type"] == ["CL:0000451"]

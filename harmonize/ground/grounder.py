@@ -183,9 +183,13 @@ class Grounder:
                               and len(c.matched_text) <= 2)]
         if not found:
             found = mention_candidates(self.lexicon, facet, text,
-                                       strict=kclass != "dedicated")
+                                       strict=kclass != "dedicated", ordered=kclass != "text")
+            if kclass in ("dedicated", "scan") and facet in MOST_SPECIFIC_FACETS:
+                # a short value naming one lineage means its most specific term, under the
+                # facet's key or a sample key ("Brain, neocortex"; "source_name: Brain,
+                # frontal cortex"); bag-of-words text is left to the fitted ranking
+                found = most_specific(self.lexicon, found)
             if kclass == "dedicated" and facet in MOST_SPECIFIC_FACETS:
-                found = most_specific(self.lexicon, found)  # "Brain, neocortex": neocortex
                 found = self._respelt(facet, text, found)
         if kclass in ("title", "other"):
             # codes in titles are genes and labs ("PML_ChIPseq_UPR9"), in treatments and

@@ -59,13 +59,15 @@ class Mention:
 
 
 def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
-                  negation: bool = True) -> tuple[list[Mention], int]:
+                  negation: bool = True, ordered: bool = True) -> tuple[list[Mention], int]:
     """Mentions of one facet's names in ``text`` and the number of tokens scanned.
 
     ``strict`` (a scanned value; a value under the facet's own key passes ``False``) asks
     cell lines for distinctive names and phrases completed by 'disease' for disease context.
     Negated disease names ("HIV-negative", "non-diabetic") are dropped unless ``negation`` is
-    off (:mod:`harmonize.ground.negation`).
+    off (:mod:`harmonize.ground.negation`). In ``ordered`` text (a value, not the bag of words
+    of a GEO record, whose word order is lost) a cell type followed by 'derived' is where the
+    sample came from ('iPSC-derived neural organoids'), not what it is.
     """
     if facet == "cell_line":
         return _cell_line_mentions(lex, text, strict)
@@ -113,6 +115,8 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
             out = [m for m in out if not is_negated(toks, m.start, m.n_tokens)]
     if facet in ("tissue", "cell_type") and out:
         out = _not_truncations(out, toks)
+    if facet == "cell_type" and ordered and out:
+        out = [m for m in out if toks[m.start + m.n_tokens:m.start + m.n_tokens + 1] != ["derived"]]
     if facet == "dev_stage" and out:
         out = _outside_cell_types(lex, text, out)
     return out, len(toks)
@@ -416,10 +420,10 @@ def only_negated(lex: Lexicon, facet: str, text: str) -> bool:
         find_mentions(lex, facet, text, negation=False)[0])
 
 
-def mention_candidates(lex: Lexicon, facet: str, text: str,
-                       strict: bool = True) -> list[Candidate]:
+def mention_candidates(lex: Lexicon, facet: str, text: str, strict: bool = True,
+                       ordered: bool = True) -> list[Candidate]:
     """One candidate per mentioned term, with the features used to pick the sample's term."""
-    mentions, n_tok = find_mentions(lex, facet, text, strict)
+    mentions, n_tok = find_mentions(lex, facet, text, strict, ordered=ordered)
     if not mentions:
         return []
     by_term: dict[str, list[Mention]] = {}
