@@ -189,8 +189,8 @@ class Grounder:
                 # facet's key or a sample key ("Brain, neocortex"; "source_name: Brain,
                 # frontal cortex"); bag-of-words text is left to the fitted ranking
                 found = most_specific(self.lexicon, found)
-            if kclass == "dedicated" and facet in MOST_SPECIFIC_FACETS:
-                found = self._respelt(facet, text, found)
+                if kclass == "dedicated":
+                    found = self._respelt(facet, text, found)
         if kclass in ("title", "other"):
             # codes in titles are genes and labs ("PML_ChIPseq_UPR9"), in treatments and
             # protocols reagents ("PMA/ionomycin", "2% FBS", "fixation method: FA")
@@ -268,9 +268,7 @@ class Grounder:
         ``source_key`` is an ambiguous key (``title``, ``source_name``...) or the key of
         another facet.
         """
-        if scanned is None:
-            scanned = _scanned(facet, source_key)
-        value = FieldValue(facet, text, source_key, scanned=scanned)
+        value = _value(facet, text, source_key, scanned)
         if is_null(text):
             return self._unmapped(facet, value, ())
         return self._decide(facet, [value]) or self._unmapped(facet, value, ())
@@ -448,9 +446,7 @@ class Grounder:
     def explain(self, text: str, facet: str, source_key: str = "value",
                 scanned: bool | None = None) -> list[Candidate]:
         """Ranked candidates with their score parts (``features`` holds ``part:<name>``)."""
-        if scanned is None:
-            scanned = _scanned(facet, source_key)
-        value = FieldValue(facet, text, source_key, scanned=scanned)
+        value = _value(facet, text, source_key, scanned)
         kclass = key_class(value)
         weights = self.calibration.weights(facet)
         out = []
@@ -504,9 +500,12 @@ def _experimental_control(c: Candidate) -> bool:
         {"healthy", "normal"} & set(c.matched_text.split()))
 
 
-def _scanned(facet: str, source_key: str) -> bool:
-    role = key_role(source_key)
-    return role not in (facet, "other", "skip")
+def _value(facet: str, text: str, source_key: str, scanned: bool | None) -> FieldValue:
+    """One value to ground; unless ``scanned`` says otherwise, it is scanned when its key is
+    neither the facet's own nor unknown."""
+    if scanned is None:
+        scanned = key_role(source_key) not in (facet, "other", "skip")
+    return FieldValue(facet, text, source_key, scanned=scanned)
 
 
 @lru_cache(maxsize=200_000)

@@ -198,20 +198,20 @@ _QUALIFIER = re.compile(
 
 
 def _unqualified(text: str) -> str | None:
-    """The normalized name without a trailing parenthesised qualifier, if it has one.
+    """The name without a trailing parenthesised qualifier, if it has one.
 
     Ontologies qualify names by author, taxon or kind: 'hippocampus (Crosby)', 'neuroblast
     (sensu Vertebrata)', 'epididymitis (disease)'. Samples write the bare name.
 
-    >>> _unqualified("hippocampus (Crosby)"), _unqualified("hippocampus")
-    ('hippocampus', None)
+    >>> _unqualified("Hippocampus (Crosby)"), _unqualified("hippocampus")
+    ('Hippocampus', None)
     >>> _unqualified("anterior lobe (hypophysis)"), _unqualified("Del(16)(p13.2)")
     (None, None)
     >>> _unqualified("alpha cell (Mmus)"), _unqualified("A7 cell (Mus musculus)")
     (None, None)
     """
-    m = _QUALIFIER.match(text)
-    return (normalize(m.group(1)) or None) if m else None
+    m = _QUALIFIER.match(text) if text.endswith(")") else None
+    return m.group(1) if m else None
 
 
 _SEGMENT = re.compile(r"[\s\-_/]+")
@@ -273,9 +273,9 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
         if not norm:
             return
         bare = _unqualified(text)
-        if bare:  # 'ION (sensu Cancer borealis)' is an abbreviation once bare
-            short = _synonym_kind(text.split("(")[0].strip()) == "abbreviation"
-            unqualified.append((facet, bare, tid, "abbreviation" if short else kind))
+        if bare and normalize(bare):  # 'ION (sensu Cancer borealis)': an abbreviation once bare
+            short = _synonym_kind(bare) == "abbreviation"
+            unqualified.append((facet, normalize(bare), tid, "abbreviation" if short else kind))
         for key in [norm, *_name_variants(norm)]:
             slot = names[facet][key]
             k = kind if key == norm else "variant"
