@@ -195,6 +195,21 @@ def test_lowercase_short_abbreviation_is_not_a_mention(grounder):
     assert not any(a.facet == "disease" and a.term_id == "MONDO:0000170" for a in anns)
 
 
+@pytest.mark.parametrize(("value", "term"), [
+    ("mCRPC", "MONDO:0850353"), ("sAML", "MONDO:0018874"),
+    ("mRNA", None), ("hESC", None), ("c9", None)])
+def test_modified_abbreviation_under_a_disease_key(grounder, value, term):
+    # metastatic CRPC, secondary AML are kinds of the bare disease; a lower-case
+    # prefix before letters that name no disease gives nothing
+    ann = grounder.ground_value("disease", value, "disease state")
+    assert ann.term_id == term
+
+
+def test_modified_abbreviation_counts_only_under_a_disease_key(grounder):
+    anns = grounder.annotate({"source_name": "sALS"})
+    assert not [a for a in anns if a.facet == "disease" and a.term_id]
+
+
 def test_composed_disease(grounder):
     anns = grounder.annotate({}, text="prostate biopsy percentage tumor prostate")
     assert [a.term_id for a in anns if a.facet == "disease"] == ["MONDO:0008315"]

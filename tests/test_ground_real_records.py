@@ -132,8 +132,10 @@ def test_gestational_weeks_map_to_embryo_or_fetal_stage(annotated):
 
 
 def test_disease_confidence_separates_strong_from_weak_evidence(annotated):
+    # a full name under a disease key ("Crohn's Disease"); abbreviations ("sALS") rank lower
     dedicated = [a.confidence for a in _accepted(annotated, "disease")
-                 if key_role(a.source_key) == "disease" and a.method == "exact"]
+                 if key_role(a.source_key) == "disease" and a.method == "exact"
+                 and "abbreviation" not in a.candidates[0].match_kind]
     weak = [a.confidence for _, anns in annotated for a in anns if a.facet == "disease"
             and a.candidates and a.candidates[0].match_kind in WEAK_KINDS
             and key_role(a.source_key) != "disease"]
@@ -153,6 +155,8 @@ def _calls(annotated, facet, key_text):
     ("disease", "Crohn's Disease", "MONDO:0005011"),
     ("disease", "Healthy Control", "PATO:0000461"),
     ("disease", "Clear cell renal cell carcinoma cells", "MONDO:0005005"),
+    ("disease", "sALS", "MONDO:0004976"),  # sporadic ALS: a modifier before the abbreviation
+    ("disease", "c9FTLD", "MONDO:0017276"),  # C9orf72 FTLD; MONDO's FTLD is FTD
     ("cell_type", "Neural progenitor cells (NPC)", "CL:0011020"),
     ("tissue", "bone marrow", "UBERON:0002371"),
 ])

@@ -26,6 +26,7 @@ from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
 from harmonize.ground.mentions import (
     distinctive_cell_line,
     mention_candidates,
+    modified_abbreviation,
     most_specific,
     only_negated,
     unknown_word,
@@ -196,6 +197,9 @@ class Grounder:
             # protocols reagents ("PMA/ionomycin", "2% FBS", "fixation method: FA")
             found = [c for c in found if c.match_kind != "abbreviation"]
         if kclass == "dedicated":
+            bare = modified_abbreviation(text) if facet == "disease" and not found else None
+            if bare:  # "sALS", "c9FTLD": a kind of the disease the bare abbreviation names
+                found = list(self._match(facet, bare, kclass, embed=False))
             if not found and only_negated(self.lexicon, facet, text):
                 return self._healthy(text)  # "non-diabetic", "HIV negative" under a disease key
             if not found and self.use_fuzzy:

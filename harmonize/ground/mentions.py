@@ -130,6 +130,21 @@ def written_in_capitals(text: str) -> set[str]:
                    if sum(c.isupper() for c in w) >= 2 or re.search(r"[a-z][A-Z]", w)}
 
 
+_MODIFIED = re.compile(r"^\s*[a-z]{1,2}\d?([A-Z][A-Z0-9]{2,})\s*$")
+
+
+def modified_abbreviation(text: str) -> str | None:
+    """The abbreviation behind a lower-case modifier, when that is the whole value: 'sALS'
+    (sporadic), 'fALS' (familial), 'c9FTLD' (C9orf72), 'mCRPC' (metastatic) -> 'ALS', 'FTLD',
+    'CRPC'. The modified disease is one of the bare one's kinds.
+
+    >>> modified_abbreviation("c9FTLD"), modified_abbreviation("AML"), modified_abbreviation("mRNA x")
+    ('FTLD', None, None)
+    """
+    m = _MODIFIED.match(text)
+    return m.group(1) if m else None
+
+
 def _overtaken(found, i: int, n: int, size: int) -> bool:
     """Whether a name begins inside ``toks[i:i+n]`` and ends after it."""
     return any(found(j, m) is not None for j in range(i + 1, i + n)
