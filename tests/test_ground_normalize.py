@@ -19,6 +19,15 @@ from harmonize.ground.normalize import compact, is_null, normalize, singular, st
     ("Crohn's disease", "crohn s disease"),
     ("naïve B cells", "naive b cell"),
     ("lung_adenocarcinoma", "lung adenocarcinoma"),
+    ("prefrontal cortices", "prefrontal cortex"),  # Latin and Greek plurals
+    ("Glomeruli", "glomerulus"),
+    ("airway epithelia", "airway epithelium"),
+    ("testes", "testis"),
+    ("alveolar type II cells", "alveolar type 2 cell"),  # Roman numerals after type/grade
+    ("grade III glioma", "grade 3 glioma"),
+    ("iPSC-CMs", "ipsc cm"),  # plural of a short acronym
+    ("DCs", "dc"),
+    ("AIDS", "aids"),  # a capital S is part of the acronym
 ])
 def test_normalize(raw, expected):
     assert normalize(raw) == expected

@@ -169,13 +169,19 @@ def _name_variants(norm: str) -> list[str]:
 
     * 't cell' -> 'tcell': bag-of-words text glues short prefixes;
     * 'fibroblast of lung' -> 'lung fibroblast': the word order samples use for
-      '<thing> of <place>' names (both sides at most two words).
+      '<thing> of <place>' names (both sides at most two words);
+    * 'subcutaneous adipose tissue' -> 'subcutaneous adipose': samples use the adjective as a
+      noun ('adipose' alone is curated).
 
     >>> _name_variants("fibroblast of lung"), _name_variants("epithelial cell of prostate")
     (['lung fibroblast'], ['prostate epithelial cell'])
+    >>> _name_variants("brown adipose tissue")
+    ['brown adipose']
     """
     toks = norm.split()
     out = []
+    if len(toks) >= 3 and toks[-2:] == ["adipose", "tissue"]:
+        out.append(" ".join(toks[:-1]))
     for i in range(len(toks) - 1):
         if toks[i + 1] == "cell" and len(toks[i]) <= 3 and toks[i].isalnum():
             out.append(" ".join(toks[:i] + [toks[i] + "cell"] + toks[i + 2:]))
@@ -314,6 +320,7 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
             for text, _ in t.synonyms:
                 add(facet, text, tid, _synonym_kind(text))
     pato = ontologies.get("PATO")
+    claimed: list[tuple[str, str, str]] = []
     for facet, text, tid, kind in synonyms or ():
         if kind == "abbreviation":
             kind = "curated_abbreviation"
@@ -323,6 +330,12 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
             label = pato.terms[tid].label if pato and tid in pato.terms else tid
             terms[tid] = TermInfo(tid, label, facet)
         add(facet, text, tid, kind)
+        if kind == "curated":
+            claimed.append((facet, normalize(text), tid))
+    for facet, norm, tid in claimed:  # a curated name means its term ('skin': skin of body,
+        slot = names[facet][norm]     # not UBERON's other 'skin', zone of skin); a curated
+        for other in [o for o in slot if o != tid and slot[o] != "curated"]:  # abbreviation
+            del slot[other]           # stays ambiguous
     taken = {(f, key) for f in {u[0] for u in unqualified} for key, slot in names[f].items()
              if any(k != "variant" for k in slot.values())}
     for facet, bare, tid, kind in unqualified:  # only where the bare name names nothing else

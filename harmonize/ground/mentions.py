@@ -115,6 +115,8 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
             out = [m for m in out if not is_negated(toks, m.start, m.n_tokens)]
     if facet in ("tissue", "cell_type") and out:
         out = _not_truncations(out, toks)
+    if facet == "tissue" and out:  # 'gastric bypass', 'coronary artery bypass': a surgery
+        out = [m for m in out if toks[m.start + m.n_tokens:m.start + m.n_tokens + 1] != ["bypass"]]
     if facet == "cell_type" and ordered and out:
         out = [m for m in out if toks[m.start + m.n_tokens:m.start + m.n_tokens + 1] != ["derived"]]
     if facet == "dev_stage" and out:

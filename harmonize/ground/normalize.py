@@ -69,12 +69,29 @@ def fold(text: str) -> str:
     return _SPACE.sub(" ", text.lower()).strip()
 
 
+#: Latin and Greek plurals of anatomy words, which no English rule gives back.
+_IRREGULAR = {
+    "cortices": "cortex", "apices": "apex", "calyces": "calyx", "matrices": "matrix",
+    "glomeruli": "glomerulus", "bronchi": "bronchus", "bronchioli": "bronchiolus",
+    "alveoli": "alveolus", "nuclei": "nucleus", "villi": "villus", "hippocampi": "hippocampus",
+    "thalami": "thalamus", "gyri": "gyrus", "sulci": "sulcus", "tubuli": "tubulus",
+    "epithelia": "epithelium", "endothelia": "endothelium", "mesothelia": "mesothelium",
+    "ganglia": "ganglion", "vertebrae": "vertebra", "papillae": "papilla", "laminae": "lamina",
+    "mucosae": "mucosa", "testes": "testis", "ova": "ovum", "corpora": "corpus",
+    "lumina": "lumen", "phalanges": "phalanx", "atria": "atrium", "septa": "septum",
+}
+
+
 def singular(token: str) -> str:
     """Conservative English singular of one lower-case token.
 
     >>> [singular(t) for t in ["cells", "testis", "arteries", "leukocytes", "lymphocytes", "ms"]]
     ['cell', 'testis', 'artery', 'leukocyte', 'lymphocyte', 'ms']
+    >>> [singular(t) for t in ["cortices", "glomeruli", "epithelia", "testes"]]
+    ['cortex', 'glomerulus', 'epithelium', 'testis']
     """
+    if token in _IRREGULAR:
+        return _IRREGULAR[token]
     if len(token) <= 3 or token in _KEEP_S or not token.isalpha():
         return token
     if token.endswith(("itis", "osis", "ysis", "asis", "esis", "us", "ss", "is")):
@@ -92,6 +109,7 @@ _POSITIVE = re.compile(r"\b([a-z]+[0-9]+[a-z]*)[\s-]?positive\b")
 
 
 _ACRONYM_S = re.compile(r"\b[A-Z][A-Z0-9]+S\b")
+_ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Z0-9]*[A-Z])s\b")
 
 
 def tokens(text: str) -> list[str]:
@@ -103,11 +121,20 @@ def tokens(text: str) -> list[str]:
 
     >>> tokens("AIDS patients"), tokens("AIDS"), tokens("AID degron"), tokens("BLOOD CELLS")
     (['aids', 'patient'], ['aids'], ['aid', 'degron'], ['blood', 'cell'])
+    >>> tokens("alveolar type II cells"), tokens("iPSC-CMs")
+    (['alveolar', 'type', '2', 'cell'], ['ipsc', 'cm'])
     """
     shouted = not any(ch.islower() for ch in text) and len(text.split()) > 1
     keep = () if shouted else {m.lower() for m in _ACRONYM_S.findall(text)}
+    text = _ACRONYM_PLURAL.sub(r"\1", text)  # "iPSC-CMs", "DCs": short acronyms in plural
     flat = _PUNCT.sub(" ", _POSITIVE.sub(r"\1+", fold(text)))
-    return [t if t in keep else singular(t) for t in flat.split()]
+    out = [t if t in keep else singular(t) for t in flat.split()]
+    return [_ROMAN.get(t, t) if i and out[i - 1] in _NUMBERED else t for i, t in enumerate(out)]
+
+
+#: "type II alveolar cell", "grade III": a Roman numeral after these words is written in digits.
+_NUMBERED = frozenset({"type", "grade", "stage", "class"})
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6"}
 
 
 @lru_cache(maxsize=131_072)
