@@ -126,6 +126,28 @@ def test_developmental_stages_are_uberon_life_stages(full, value, term):
     assert full.lexicon.is_ancestor("UBERON:0000105", term)  # a life cycle stage
 
 
+@pytest.mark.parametrize(("key", "value", "term"), [
+    ("cell type", "HT29", "CVCL:0320"),  # shaped like a sample code, but the whole value
+    ("cell type", "H1 hESC line", "CVCL:9771"),  # the value says it is a line
+    ("cell type", "D13", None),  # three characters alone: a sample code as likely
+    ("tissue", "C2", None),  # a vertebra as likely
+    ("source_name", "HT29", None),  # submitters' labels hold codes
+])
+def test_a_cell_line_named_in_a_cell_type_field(full, key, value, term):
+    lines = [a.term_id for a in full.annotate({key: value}) if a.facet == "cell_line"]
+    assert lines == ([term] if term else [])
+
+
+@pytest.mark.parametrize(("value", "term"), [
+    ("newborn", "UBERON:0007221"), ("Adult", "UBERON:0000113"), ("24 gestational weeks",
+                                                                 "UBERON:0007220"),
+    ("45", None),  # a bare number: years for a human, weeks for a mouse
+])
+def test_an_age_field_holding_a_stage_word_or_an_age(full, value, term):
+    stages = [a for a in full.annotate({"age": value}) if a.facet == "dev_stage"]
+    assert [a.term_id for a in stages] == ([term] if term else [])
+
+
 @pytest.mark.parametrize(("value", "term"), [("Endothelial", "CL:0000115"),
                                              ("Dendritic", "CL:0000451"), ("Stromal", "CL:0000499")])
 def test_a_cell_type_named_by_its_adjective(full, value, term):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from harmonize.errors import ConfigError
 from harmonize.ground.normalize import is_null
-from harmonize.ground.stages import stage_of
+from harmonize.ground.stages import names_a_stage, stage_of
 from harmonize.models import FACETS, FieldValue
 from harmonize.resources import ONTOLOGIES_DIR
 
@@ -150,7 +150,7 @@ def field_values(attributes: Mapping[str, str], text: str | None = None,
             continue
         role = key_role((harmonized or {}).get(key) or key, table)
         if role == "skip":
-            if is_age_key(key) and stage_of(value):
+            if is_age_key(key) and (stage_of(value) or names_a_stage(value)):
                 out.append(FieldValue("dev_stage", value, key, scanned=False))
             continue
         if role in FACETS:

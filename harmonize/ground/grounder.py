@@ -339,6 +339,21 @@ class Grounder:
         return FieldValue("disease", text, value.source_key, scanned=False) \
             if self._affirm[text] else value
 
+    def _line_alone(self, value: FieldValue) -> tuple[Candidate, ...]:
+        """'cell type: HL60', 'H9 hESC line': a cell-type value that is a line's full name
+        with words that say it is a line, or alone and at least four characters long, names
+        that line even when the name is shaped like a sample code ('D13' alone does not)."""
+        if key_role(value.source_key) != "cell_type":
+            return ()
+        words = [w for w in re.split(r"[\s,;]+", value.text.strip()) if w]
+        rest = " ".join(w for w in words if w.lower() not in _LINE_WORDS)
+        if not rest or len(rest.split()) > 1 or (
+                rest == value.text.strip() and len(re.sub(r"[^0-9A-Za-z]", "", rest)) < 4):
+            return ()
+        return tuple(c for c in match_exact(self.lexicon, "cell_line", rest)
+                     if distinctive_cell_line(self.lexicon, c.term_id, c.match_kind, value.text,
+                                              code_ok=True))
+
     def _several_diseases(self, values: list[FieldValue]
                           ) -> tuple[list[Annotation], list[FieldValue]]:
         """One annotation per disease of a disease field that lists several unrelated ones
@@ -403,7 +418,7 @@ class Grounder:
                 continue
             if facet == "cell_line" and kclass != "dedicated":
                 cands = tuple(c for c in cands if c.method == "curated" or distinctive_cell_line(
-                    self.lexicon, c.term_id, c.match_kind, v.text))
+                    self.lexicon, c.term_id, c.match_kind, v.text)) or self._line_alone(v)
             for c in cands:
                 fields_per_term[c.term_id] = fields_per_term.get(c.term_id, 0) + 1
                 feats = feature_vector(c, kclass)
@@ -482,6 +497,10 @@ class Grounder:
             n += 1
         return n
 
+
+#: Words that say a value names a cell line ("HL60 cells", "H9 hESC line").
+_LINE_WORDS = frozenset({"cell", "cells", "line", "lines", "cell-line", "esc", "hesc", "ipsc",
+                         "hipsc", "hpsc", "human"})
 
 MIXED_SEX = "PATO:0001338"
 

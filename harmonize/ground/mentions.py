@@ -358,7 +358,8 @@ def _cell_line_mentions(lex: Lexicon, text: str,
 _SAMPLE_CODE = re.compile(r"^[a-z]{1,2}\d{1,2}$")
 
 
-def distinctive_cell_line(lex: Lexicon, tid: str, kind: str, text: str | None = None) -> bool:
+def distinctive_cell_line(lex: Lexicon, tid: str, kind: str, text: str | None = None,
+                          code_ok: bool = False) -> bool:
     """Whether a scanned name is strong evidence of a cell line.
 
     The name must be the line's full name (``kind`` ``label`` or curated, not a part derived
@@ -366,12 +367,14 @@ def distinctive_cell_line(lex: Lexicon, tid: str, kind: str, text: str | None = 
     code (:data:`_SAMPLE_CODE`). With ``text`` (the raw
     value; this part depends on case, so it runs after the case-blind memo), a name without a
     digit must also be written there with the label's capitals ('HeLa', not 'hela'; 'Plat-E',
-    not 'plate'), since such names are often words.
+    not 'plate'), since such names are often words. ``code_ok`` lifts the sample-code rule
+    for a value that is the name alone under a cell-type key ('HL60').
     """
     if kind not in ("label", "curated", "curated_abbreviation"):
         return False
     info = lex.term(tid)
-    if info is None or _SAMPLE_CODE.match(re.sub(r"[^0-9a-z]", "", info.label.lower())):
+    if info is None or (not code_ok and _SAMPLE_CODE.match(
+            re.sub(r"[^0-9a-z]", "", info.label.lower()))):
         return False
     if text is None or any(c.isdigit() for c in info.label):
         return True

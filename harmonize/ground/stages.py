@@ -6,6 +6,7 @@ The rules (used only for values of a dedicated developmental-stage or age key):
 value                                    stage
 =======================================  ==================================================
 ``N weeks gestation`` / ``GW N`` (GA)    N < 10: embryo stage, else late embryonic (fetal)
+``N gestational weeks``                  (the same)
 ``N pcw`` / ``N weeks post-conception``  N < 8: embryo stage, else late embryonic (fetal)
 ``E12.5`` / ``embryonic day 12``         embryo stage (mouse/rat embryonic days)
 ``P0``/``P1`` (postnatal day)            neonate stage
@@ -33,11 +34,25 @@ ADULT = "UBERON:0000113"
 
 _NUM = r"(\d+(?:\.\d+)?)"
 _GA = re.compile(rf"^(?:gw|gestational week|ga)\s*{_NUM}\b|{_NUM}\s*(?:\+\d\s*)?"
-                 rf"(?:weeks?|wks?|w)\s*(?:of\s+)?(?:gestation|gestational age|ga)\b")
+                 rf"(?:weeks?|wks?|w)\s*(?:of\s+)?(?:gestation|gestational age|ga)\b"
+                 rf"|{_NUM}\s*gestational\s+weeks?\b")
 _PCW = re.compile(rf"{_NUM}\s*(?:pcw|weeks?\s+post[\s-]?conception|post[\s-]?conception\s+weeks?)\b")
 _EDAY = re.compile(rf"^(?:e|embryonic day\s*){_NUM}$")
 _PDAY = re.compile(r"^(?:p|pnd|postnatal day\s*)(\d+)$")
 _YEARS = re.compile(rf"^(?:age\s*)?{_NUM}\s*(?:years?(?:\s+old)?|yrs?|y|yo|y\.o\.?)$")
+
+
+#: Life-stage words an age field may hold instead of a number ("age: adult"); the
+#: developmental-stage lexicon grounds them.
+STAGE_WORDS = frozenset({
+    "embryo", "embryonic", "fetus", "fetal", "foetal", "prenatal", "newborn", "neonate",
+    "neonatal", "infant", "child", "children", "juvenile", "adolescent", "adult", "adults",
+    "young adult", "elderly", "aged"})
+
+
+def names_a_stage(value: str) -> bool:
+    """Whether an age value is a life-stage word ("adult", "Newborn") rather than a number."""
+    return re.sub(r"\s+", " ", value.strip().lower()) in STAGE_WORDS
 
 
 def stage_of(value: str) -> tuple[str, str] | None:
@@ -55,7 +70,7 @@ def stage_of(value: str) -> tuple[str, str] | None:
             FETAL, "post-conception week >= 8")
     m = _GA.search(v)
     if m:
-        weeks = float(m.group(1) or m.group(2))
+        weeks = float(next(g for g in m.groups() if g))
         return (EMBRYO, "gestational week < 10") if weeks < 10 else (
             FETAL, "gestational week >= 10")
     if _EDAY.match(v):
