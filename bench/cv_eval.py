@@ -10,6 +10,9 @@ together by the kit's ``score.py``. Those are the figures to expect on unseen sa
     .venv/bin/python bench/cv_eval.py               # 5 folds, writes bench/results/cv.md
     .venv/bin/python bench/cv_eval.py --folds 2
 
+The ECE floor column is the ECE a perfectly calibrated grounder would show with the same
+confidences and as few predictions (simulated); an ECE near it is noise, not miscalibration.
+
 Skips cleanly when ``../shared/eval`` is absent.
 """
 
@@ -60,8 +63,8 @@ def one_split(grounder, rows: list[dict], folder: Path, work: Path, folds: int, 
 
 def summary_table(runs: list[dict[str, dict]]) -> list[str]:
     """Markdown rows: per file and facet, mean (min–max) of each figure over the splits."""
-    out = ["| file | facet | n_gold | strict P | strict R | strict F1 | hier F1 | ECE |",
-           "|---|---|---:|---:|---:|---:|---:|---:|"]
+    out = ["| file | facet | n_gold | strict P | strict R | strict F1 | hier F1 | ECE | "
+           "ECE floor |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name, first in runs[0].items():
         for facet, r in first["facets"].items():
             if not r.get("n_gold"):
@@ -69,9 +72,31 @@ def summary_table(runs: list[dict[str, dict]]) -> list[str]:
             figs = [run[name]["facets"][facet] for run in runs]
             cells = [_spread([f["strict"][k] for f in figs]) for k in ("precision", "recall", "f1")]
             cells += [_spread([f["hier"]["f1"] for f in figs]),
-                      _spread([f["calibration"]["ece"] for f in figs])]
+                      _spread([f["calibration"]["ece"] for f in figs]),
+                      _spread([ece_floor(f["calibration"].get("bins") or []) for f in figs])]
             out.append(f"| {name} | {facet} | {r['n_gold']} | " + " | ".join(cells) + " |")
     return out
+
+
+def ece_floor(bins: list[list[float]], draws: int = 2000, seed: int = 0) -> float | None:
+    """Expected ECE of a perfectly calibrated grounder with these confidences.
+
+    ``bins`` are score.py's ``[lower, n, mean confidence, accuracy]`` rows; each bin's right
+    count is drawn from Binomial(n, mean confidence). With few predictions (~50 series-level
+    disease items) this floor is far above zero: an ECE near it is as good as the data shows.
+    """
+    import random
+
+    rows = [(int(b[1]), float(b[2])) for b in bins if b[1]]
+    total = sum(n for n, _ in rows)
+    if not total:
+        return None
+    rng = random.Random(seed)
+    acc = 0.0
+    for _ in range(draws):
+        acc += sum(abs(sum(rng.random() < c for _ in range(n)) / n - c) * n
+                   for n, c in rows) / total
+    return acc / draws
 
 
 def _spread(xs: list[float | None]) -> str:
