@@ -45,6 +45,8 @@ def test_lexicon_is_cached_by_version(full):
     ("cell_type", "OPCs", "cell type", "CL:0002453"),
     ("disease", "sepsis", "disease", "MONDO:1040015"),
     ("disease", "ASD", "diagnosis", "MONDO:0005258"),  # autism, not atrial septal defect
+    ("disease", "type 2 diabetic", "disease state", "MONDO:0005148"),  # adjective of the noun
+    ("disease", "gestational diabetic", "disease state", "MONDO:0005406"),
     ("cell_type", "CD14+ monocytes", "cell type", "CL:0001054"),
     ("cell_type", "CD4+ T cells", "cell type", "CL:0000624"),  # curated usual names
     ("cell_type", "hiPSCs", "cell type", "CL:0002248"),
@@ -124,6 +126,16 @@ def test_developmental_stages_are_uberon_life_stages(full, value, term):
     ann = full.ground_value("dev_stage", value, "developmental stage")
     assert ann.term_id == term
     assert full.lexicon.is_ancestor("UBERON:0000105", term)  # a life cycle stage
+
+
+@pytest.mark.parametrize(("value", "terms"), [
+    ("GBM, IDH-wildtype", {"MONDO:0018177"}),  # IDH is the gene, not a disease abbreviation
+    ("IDH-mutant glioma", {"MONDO:0021042"}),
+    ("KRAS mutant", set()),
+])
+def test_a_gene_with_its_status_is_no_disease(full, value, terms):
+    found = {a.term_id for a in full.annotate({"disease": value}) if a.facet == "disease"}
+    assert found - {None} == terms
 
 
 @pytest.mark.parametrize(("key", "value", "term"), [

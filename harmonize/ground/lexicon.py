@@ -321,6 +321,7 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
                 add(facet, text, tid, _synonym_kind(text))
     pato = ontologies.get("PATO")
     claimed: list[tuple[str, str, str]] = []
+    adjectives: list[tuple[str, str, str]] = []
     for facet, text, tid, kind in synonyms or ():
         if kind == "abbreviation":
             kind = "curated_abbreviation"
@@ -332,6 +333,9 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
         add(facet, text, tid, kind)
         if kind == "curated":
             claimed.append((facet, normalize(text), tid))
+            if re.fullmatch(r"[a-z]+ic", text):  # 'diabetic', 'asthmatic'
+                adjectives.append((facet, text, tid))
+    _adjective_variants(names, terms, adjectives)
     for facet, norm, tid in claimed:  # a curated name means its term ('skin': skin of body,
         slot = names[facet][norm]     # not UBERON's other 'skin', zone of skin); a curated
         for other in [o for o in slot if o != tid and slot[o] != "curated"]:  # abbreviation
@@ -347,6 +351,28 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
                    ontology_versions={n: o.version for n, o in sorted(ontologies.items())},
                    names=frozen, compact_names={k: _ranked(v) for k, v in compact_names.items()},
                    terms=terms, ancestors=ancestors)
+
+
+def _adjective_variants(names: dict[str, dict[str, dict[str, str]]],
+                        terms: Mapping[str, TermInfo],
+                        adjectives: list[tuple[str, str, str]]) -> None:
+    """Names ending in a noun whose adjective is curated are also found with the adjective:
+    'diabetic' is curated for diabetes mellitus, so 'type 2 diabetes' is also 'type 2
+    diabetic' (a donor described by the adjective). The noun is the label's word sharing at
+    least five first letters with the adjective."""
+    for facet, adj, tid in adjectives:
+        info = terms.get(tid)
+        noun = next((w for w in (info.label.lower().split() if info else ())
+                     if w != adj and len(os.path.commonprefix([w, adj])) >= 5), None)
+        if noun is None:
+            continue
+        for key, slot in list(names[facet].items()):
+            toks = key.split()
+            if len(toks) > 1 and toks[-1] == noun:
+                variant = names[facet][" ".join(toks[:-1] + [adj])]
+                for t, k in slot.items():
+                    if k != "variant":
+                        variant.setdefault(t, "variant")
 
 
 #: Name kinds a disease may borrow from its site only by mistake.

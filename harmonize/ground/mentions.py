@@ -111,6 +111,7 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
             i += 1
     if facet == "disease":
         out.extend(composed_mentions(lex, text, toks, need_context=strict))
+        out = [m for m in out if not _gene_status(m, toks)]
         if negation:
             out = [m for m in out if not is_negated(toks, m.start, m.n_tokens)]
     if facet in ("tissue", "cell_type") and out:
@@ -122,6 +123,19 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
     if facet == "dev_stage" and out:
         out = _outside_cell_types(lex, text, out)
     return out, len(toks)
+
+
+#: Words after a gene symbol: an abbreviation they follow names a gene, not a disease
+#: ('IDH-wildtype' is no infective dermatitis, 'MET amplified' no disease MET).
+GENE_STATUS = frozenset({"wildtype", "wild", "wt", "mutant", "mutated", "mutation", "deleted",
+                         "amplified", "amplification", "fusion", "rearranged", "knockout",
+                         "knockdown", "overexpressing", "null"})
+
+
+def _gene_status(m: Mention, toks: list[str]) -> bool:
+    """Whether an abbreviation mention is a gene symbol followed by its status."""
+    after = toks[m.start + m.n_tokens:m.start + m.n_tokens + 1]
+    return bool(after) and after[0] in GENE_STATUS and "abbreviation" in m.kind
 
 
 def written_in_capitals(text: str) -> set[str]:
