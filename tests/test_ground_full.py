@@ -37,8 +37,11 @@ def test_lexicon_is_cached_by_version(full):
     ("tissue", "Glomeruli", "tissue", "UBERON:0000074"),
     ("tissue", "subcutaneous adipose", "tissue", "UBERON:0002190"),  # adjective as noun
     ("tissue", "brown adipose", "tissue", "UBERON:0001348"),
-    ("tissue", "omental adipose tissue obtained during gastric bypass", "tissue",
+    ("tissue", "adipose tissue obtained during gastric bypass", "tissue",
      "UBERON:0001013"),  # a surgery names no sampled organ
+    ("tissue", "nasopharyngeal swab", "source_name", "UBERON:0001728"),  # organ adjectives
+    ("tissue", "ileal biopsy", "source_name", "UBERON:0002116"),
+    ("tissue", "DRG neurons", "source_name", "UBERON:0000044"),
     ("cell_type", "iPSC-CMs", "cell type", "CL:0000746"),
     ("cell_type", "alveolar type II cells", "cell type", "CL:0002063"),
     ("cell_type", "CD34+ cells", "cell type", "CL:0000037"),
