@@ -46,6 +46,8 @@ def test_lexicon_is_cached_by_version(full):
     ("cell_type", "alveolar type II cells", "cell type", "CL:0002063"),
     ("cell_type", "CD34+ cells", "cell type", "CL:0000037"),
     ("cell_type", "OPCs", "cell type", "CL:0002453"),
+    ("cell_type", "CD14+", "cell fraction", "CL:0001054"),  # a marker alone names its cells
+    ("cell_type", "Treg", "cell_subtype", "CL:0000815"),
     ("disease", "sepsis", "disease", "MONDO:1040015"),
     ("disease", "ASD", "diagnosis", "MONDO:0005258"),  # autism, not atrial septal defect
     ("disease", "type 2 diabetic", "disease state", "MONDO:0005148"),  # adjective of the noun
