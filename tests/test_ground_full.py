@@ -52,6 +52,8 @@ def test_lexicon_is_cached_by_version(full):
     ("disease", "ASD", "diagnosis", "MONDO:0005258"),  # autism, not atrial septal defect
     ("disease", "type 2 diabetic", "disease state", "MONDO:0005148"),  # adjective of the noun
     ("disease", "gestational diabetic", "disease state", "MONDO:0005406"),
+    # GEO bag-of-words text drops 'with'; 'refractory anemia' inside is no second disease
+    ("disease", "refractory anemia excess blast", "text", "MONDO:0019454"),
     ("cell_type", "CD14+ monocytes", "cell type", "CL:0001054"),
     ("cell_type", "CD4+ T cells", "cell type", "CL:0000624"),  # curated usual names
     ("cell_type", "hiPSCs", "cell type", "CL:0002248"),

@@ -164,6 +164,12 @@ def _synonym_kind(text: str) -> str:
     return "synonym"
 
 
+#: Words the bag-of-words text of GEO records has lost ('refractory anemia [with] excess
+#: blasts').
+_FUNCTION_WORDS = frozenset({"of", "the", "with", "and", "in", "from", "for", "to", "a", "an",
+                             "by", "on", "at", "or"})
+
+
 def _name_variants(norm: str) -> list[str]:
     """Extra spellings of a name.
 
@@ -171,15 +177,21 @@ def _name_variants(norm: str) -> list[str]:
     * 'fibroblast of lung' -> 'lung fibroblast': the word order samples use for
       '<thing> of <place>' names (both sides at most two words);
     * 'subcutaneous adipose tissue' -> 'subcutaneous adipose': samples use the adjective as a
-      noun ('adipose' alone is curated).
+      noun ('adipose' alone is curated);
+    * the name without function words ('of', 'with'...), which GEO bag-of-words text drops.
 
-    >>> _name_variants("fibroblast of lung"), _name_variants("epithelial cell of prostate")
-    (['lung fibroblast'], ['prostate epithelial cell'])
+    >>> _name_variants("fibroblast of lung")
+    ['fibroblast lung', 'lung fibroblast']
+    >>> _name_variants("refractory anemia with excess blasts")
+    ['refractory anemia excess blasts']
     >>> _name_variants("brown adipose tissue")
     ['brown adipose']
     """
     toks = norm.split()
     out = []
+    bare = [t for t in toks if t not in _FUNCTION_WORDS]
+    if len(bare) >= 2 and len(bare) < len(toks):  # bag-of-words text drops them
+        out.append(" ".join(bare))
     if len(toks) >= 3 and toks[-2:] == ["adipose", "tissue"]:
         out.append(" ".join(toks[:-1]))
     for i in range(len(toks) - 1):

@@ -97,12 +97,12 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
             out.extend(Mention(tid, kind, key, i, n, len(entries)) for tid, kind in entries)
             outer = {tid for tid, _ in entries}
             # a name inside the longer name of its ancestor ('autism' in 'autism spectrum
-            # disorder') is part of that name, not a mention of the more specific term; nor
-            # is a disease word that qualifies a longer disease name ('diabetic nephropathy',
-            # 'psoriatic arthritis')
+            # disorder') is part of that name, not a mention of the more specific term; a
+            # disease name inside a longer disease name always is ('diabetic nephropathy',
+            # 'refractory anemia [with] excess blasts')
             out.extend(m for m in _nested(names, toks, i, n, upper)
                        if not any(lex.is_ancestor(o, m.term_id) for o in outer)
-                       and not (facet == "disease" and m.n_tokens == 1))
+                       and facet != "disease")
             i += n
             break
         else:
