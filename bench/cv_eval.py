@@ -63,8 +63,8 @@ def one_split(grounder, rows: list[dict], folder: Path, work: Path, folds: int, 
 
 def summary_table(runs: list[dict[str, dict]]) -> list[str]:
     """Markdown rows: per file and facet, mean (min–max) of each figure over the splits."""
-    out = ["| file | facet | n_gold | strict P | strict R | strict F1 | hier F1 | ECE | "
-           "ECE floor |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    header = "| file | facet | n_gold | strict P | strict R | strict F1 | hier F1 | ECE | ECE floor |"
+    out = [header, "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name, first in runs[0].items():
         for facet, r in first["facets"].items():
             if not r.get("n_gold"):
