@@ -372,16 +372,18 @@ def _adjective_variants(names: dict[str, dict[str, dict[str, str]]],
     'diabetic' is curated for diabetes mellitus, so 'type 2 diabetes' is also 'type 2
     diabetic' (a donor described by the adjective). The noun is the label's word sharing at
     least five first letters with the adjective."""
+    wanted: dict[str, dict[str, str]] = defaultdict(dict)  # facet -> noun -> adjective
     for facet, adj, tid in adjectives:
         info = terms.get(tid)
         noun = next((w for w in (info.label.lower().split() if info else ())
                      if w != adj and len(os.path.commonprefix([w, adj])) >= 5), None)
-        if noun is None:
-            continue
+        if noun is not None:
+            wanted[facet][noun] = adj
+    for facet, nouns in wanted.items():
         for key, slot in list(names[facet].items()):
-            toks = key.split()
-            if len(toks) > 1 and toks[-1] == noun:
-                variant = names[facet][" ".join(toks[:-1] + [adj])]
+            head, _, last = key.rpartition(" ")
+            if head and last in nouns:
+                variant = names[facet][f"{head} {nouns[last]}"]
                 for t, k in slot.items():
                     if k != "variant":
                         variant.setdefault(t, "variant")

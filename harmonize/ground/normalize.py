@@ -55,17 +55,20 @@ _PUNCT = re.compile(r"[^0-9a-z+]+")
 _SPACE = re.compile(r"\s+")
 
 
+_GREEK_TABLE = str.maketrans({ch: f" {name} " for ch, name in _GREEK.items()})
+
+
 @lru_cache(maxsize=131_072)
 def fold(text: str) -> str:
     """NFKC, Greek letters spelled out, lower case, whitespace collapsed.
 
-    >>> fold("  TNF-α  treated ")
-    'tnf- alpha treated'
+    >>> fold("  TNF-α  treated "), fold("naïve ＣＤ4")
+    ('tnf- alpha treated', 'naive cd4')
     """
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(f" {_GREEK[ch]} " if ch in _GREEK else ch for ch in text)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():  # ASCII text has no compatibility forms, Greek or accents
+        text = unicodedata.normalize("NFKC", text).translate(_GREEK_TABLE)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _SPACE.sub(" ", text.lower()).strip()
 
 
