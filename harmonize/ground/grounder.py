@@ -87,6 +87,7 @@ class Grounder:
         self._suggest: dict[tuple[str, str], tuple[Candidate, ...]] = {}
         self._lists: dict[str, tuple[str, ...]] = {}
         self._affirm: dict[str, bool] = {}
+        self._alone: dict[str, tuple[Candidate, ...]] = {}
 
     # ------------------------------------------------------------------ candidates
     def candidates(self, value: FieldValue, kclass: str | None = None) -> tuple[Candidate, ...] | None:
@@ -345,14 +346,17 @@ class Grounder:
         that line even when the name is shaped like a sample code ('D13' alone does not)."""
         if key_role(value.source_key) != "cell_type":
             return ()
-        words = [w for w in re.split(r"[\s,;]+", value.text.strip()) if w]
-        rest = " ".join(w for w in words if w.lower() not in _LINE_WORDS)
-        if not rest or len(rest.split()) > 1 or (
-                rest == value.text.strip() and len(re.sub(r"[^0-9A-Za-z]", "", rest)) < 4):
-            return ()
-        return tuple(c for c in match_exact(self.lexicon, "cell_line", rest)
-                     if distinctive_cell_line(self.lexicon, c.term_id, c.match_kind, value.text,
-                                              code_ok=True))
+        text = value.text
+        if text not in self._alone:  # memoized: every sample of a cell-type key asks
+            words = [w for w in re.split(r"[\s,;]+", text.strip()) if w]
+            rest = " ".join(w for w in words if w.lower() not in _LINE_WORDS)
+            named = bool(rest) and len(rest.split()) == 1 and not (
+                rest == text.strip() and len(re.sub(r"[^0-9A-Za-z]", "", rest)) < 4)
+            self._alone[text] = tuple(
+                c for c in (match_exact(self.lexicon, "cell_line", rest) if named else ())
+                if distinctive_cell_line(self.lexicon, c.term_id, c.match_kind, text,
+                                         code_ok=True))
+        return self._alone[text]
 
     def _several_diseases(self, values: list[FieldValue]
                           ) -> tuple[list[Annotation], list[FieldValue]]:

@@ -291,9 +291,10 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
         if not norm:
             return
         bare = _unqualified(text)
-        if bare and normalize(bare):  # 'ION (sensu Cancer borealis)': an abbreviation once bare
+        bare_norm = normalize(bare) if bare else ""
+        if bare_norm:  # 'ION (sensu Cancer borealis)': an abbreviation once bare
             short = _synonym_kind(bare) == "abbreviation"
-            unqualified.append((facet, normalize(bare), tid, "abbreviation" if short else kind))
+            unqualified.append((facet, bare_norm, tid, "abbreviation" if short else kind))
         for key in [norm, *_name_variants(norm)]:
             slot = names[facet][key]
             k = kind if key == norm else "variant"
@@ -348,10 +349,12 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
             if re.fullmatch(r"[a-z]+ic", text):  # 'diabetic', 'asthmatic'
                 adjectives.append((facet, text, tid))
     _adjective_variants(names, terms, adjectives)
-    for facet, norm, tid in claimed:  # a curated name means its term ('skin': skin of body,
-        slot = names[facet][norm]     # not UBERON's other 'skin', zone of skin); a curated
-        for other in [o for o in slot if o != tid and slot[o] != "curated"]:  # abbreviation
-            del slot[other]           # stays ambiguous
+    # a curated name means its term ('skin': skin of body, not UBERON's other 'skin', zone
+    # of skin); a curated abbreviation stays ambiguous
+    for facet, norm, tid in claimed:
+        slot = names[facet][norm]
+        for other in [o for o in slot if o != tid and slot[o] != "curated"]:
+            del slot[other]
     taken = {(f, key) for f in {u[0] for u in unqualified} for key, slot in names[f].items()
              if any(k != "variant" for k in slot.values())}
     for facet, bare, tid, kind in unqualified:  # only where the bare name names nothing else

@@ -116,10 +116,10 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
             out = [m for m in out if not is_negated(toks, m.start, m.n_tokens)]
     if facet in ("tissue", "cell_type") and out:
         out = _not_truncations(out, toks)
-    if facet == "tissue" and out:  # 'gastric bypass', 'coronary artery bypass': a surgery
-        out = [m for m in out if toks[m.start + m.n_tokens:m.start + m.n_tokens + 1] != ["bypass"]]
-    if facet == "cell_type" and ordered and out:
-        out = [m for m in out if toks[m.start + m.n_tokens:m.start + m.n_tokens + 1] != ["derived"]]
+    if facet == "tissue":  # 'gastric bypass', 'coronary artery bypass': a surgery
+        out = [m for m in out if _word_after(m, toks) != "bypass"]
+    if facet == "cell_type" and ordered:
+        out = [m for m in out if _word_after(m, toks) != "derived"]
     if facet == "dev_stage" and out:
         out = _outside_cell_types(lex, text, out)
     return out, len(toks)
@@ -134,8 +134,13 @@ GENE_STATUS = frozenset({"wildtype", "wild", "wt", "mutant", "mutated", "mutatio
 
 def _gene_status(m: Mention, toks: list[str]) -> bool:
     """Whether an abbreviation mention is a gene symbol followed by its status."""
-    after = toks[m.start + m.n_tokens:m.start + m.n_tokens + 1]
-    return bool(after) and after[0] in GENE_STATUS and "abbreviation" in m.kind
+    return "abbreviation" in m.kind and _word_after(m, toks) in GENE_STATUS
+
+
+def _word_after(m: Mention, toks: list[str]) -> str | None:
+    """The token just after a mention, if any."""
+    end = m.start + m.n_tokens
+    return toks[end] if end < len(toks) else None
 
 
 def written_in_capitals(text: str) -> set[str]:
