@@ -249,16 +249,26 @@ def test_negated_diseases(full, attrs, disease):
     # a two-letter abbreviation in capitals inside a disease value
     ({"disease state": "AD patient"}, "MONDO:0004975"),
     ({"disease state": "post MI"}, "MONDO:0005068"),
-    ({"condition": "post MI"}, None),              # condition is scanned: too weak
+    ({"condition": "MI"}, None),                   # condition is scanned: too weak alone
+    # ...unless the word next to it says it is the subject's disease
+    ({"condition": "post MI"}, "MONDO:0005068"),
+    ({"source_name": "synovium, RA patient 4"}, "MONDO:0008383"),
     ({"disease state": "CD, ileum"}, "MONDO:0005011"),
-    # but not in lower case, nor in a scanned title ('RA' is as often retinoic acid)
-    ({"disease state": "ra patient"}, None),
+    # case-folded text (GEO bag of words) has no capitals: a disease-state neighbour decides
+    ({"text": "ra patient synovium"}, "MONDO:0008383"),
+    ({"text": "colonic mucosa uc inflamed"}, "MONDO:0005101"),
+    ({"text": "whole blood day post mi"}, "MONDO:0005068"),
+    ({"text": "ad control hippocampus"}, None),    # a control of an AD study is a control
+    ({"text": "es cells treated ra day"}, None),
+    # but not in lower case among capitals, nor in a scanned title ('RA' is retinoic acid too)
+    ({"disease state": "ra patient, Synovium"}, None),
     ({"title": "RA treated ES cells day 4"}, None),
     ({"source_name": "UC-MSC passage 3"}, None),
     ({"source_name": "UC"}, None),   # real BioSample: umbilical cord MSCs, donor UC0025
 ])
 def test_usual_disease_abbreviations(full, attrs, disease):
-    """Curated abbreviations; two letters count only in capitals on a disease field."""
+    """Curated abbreviations; two letters count only in capitals on a disease field, or next to
+    a disease-state word ('patient', 'inflamed', 'post')."""
     found = [a.term_id for a in full.annotate(attrs) if a.facet == "disease" and a.term_id]
     assert found == ([disease] if disease else [])
 

@@ -25,7 +25,8 @@ from harmonize.models import Candidate
 DISEASE_CONTEXT = frozenset("""
 disease disorder syndrome cancer tumor tumour carcinoma neoplasm malignancy malignant
 patient affected diagnosed diagnosis infected infection lesion leukemia lymphoma sarcoma
-metastatic metastasis deficiency deficient mutation carrier case
+metastatic metastasis deficiency deficient mutation carrier case inflamed noninflamed
+uninflamed lesional nonlesional remission flare relapse
 """.split())
 
 MAX_N = 6
@@ -77,11 +78,16 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
     names = lex.names.get(facet, {})
     out: list[Mention] = []
 
+    caseless = facet == "disease" and text == text.lower()
+
     def found(j: int, n: int) -> tuple[str, tuple] | None:
         key = " ".join(toks[j:j + n])
         entries = names.get(key)
-        if (not entries or not _usable(key, n, entries, upper, dedicated=not strict)
-                or (n == 1 and key in defined)):
+        if not entries or (n == 1 and key in defined):
+            return None
+        if not _usable(key, n, entries, upper, dedicated=not strict) and not (
+                facet == "disease" and n == 1 and (caseless or key in upper)
+                and _abbreviation_in_context(key, entries, toks, j)):
             return None
         return key, entries
 
@@ -123,6 +129,27 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
     if facet == "dev_stage" and out:
         out = _outside_cell_types(lex, text, out)
     return out, len(toks)
+
+
+#: Words that, right after an abbreviation, say it names the subject's disease ('RA patient',
+#: 'UC inflamed', 'MS lesion'); 'post' says so right before it ('post-MI').
+STATE_AFTER = frozenset({"patient", "inflamed", "noninflamed", "uninflamed", "lesion",
+                         "lesional", "nonlesional", "active", "remission", "flare", "relapse",
+                         "affected", "case"})
+
+
+def _abbreviation_in_context(key: str, entries: tuple[tuple[str, str], ...], toks: list[str],
+                             i: int) -> bool:
+    """Whether a short abbreviation that running text alone would not trust names a disease
+    by the word next to it. Capitals tell 'MI' from 'mi' elsewhere; case-folded bag-of-words
+    text has lost them, and there a disease-state neighbour ('ra patient', 'post mi') is the
+    evidence instead. Never 'control': an 'AD control' is a control."""
+    if (len(key) < 2 or not key.isalpha() or key in STOPWORDS or not any(
+            kind in ("abbreviation", "curated_abbreviation") for _, kind in entries)):
+        return False
+    after = toks[i + 1] if i + 1 < len(toks) else None
+    before = toks[i - 1] if i > 0 else None
+    return after in STATE_AFTER or before == "post"
 
 
 #: Words after a gene symbol: an abbreviation they follow names a gene, not a disease
@@ -225,8 +252,10 @@ def _outside_cell_types(lex: Lexicon, text: str, found: list[Mention]) -> list[M
 
 def has_disease_context(text: str, matched: str) -> bool:
     """Whether a text says, beyond ``matched``, that it is about a disease."""
-    rest = set(tokens(text)) - set(matched.split())
-    return bool(rest & DISEASE_CONTEXT) or any(t.endswith(("oma", "itis", "pathy")) for t in rest)
+    toks = tokens(text)
+    rest = set(toks) - set(matched.split())
+    return (bool(rest & DISEASE_CONTEXT) or any(t.endswith(("oma", "itis", "pathy")) for t in rest)
+            or f" post {matched} " in f" {' '.join(toks)} ")  # 'post-MI': after the event
 
 
 #: Words naming a disease class that, with an organ named elsewhere in the text, name a disease.
