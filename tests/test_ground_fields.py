@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from harmonize.ground.fields import field_values, key_class, key_role, load_field_keys, norm_key
+from harmonize.errors import ConfigError
+from harmonize.ground.fields import (
+    field_values,
+    key_class,
+    key_role,
+    load_field_keys,
+    norm_key,
+    whole_value_only,
+)
 
 
 @pytest.mark.parametrize(("key", "facet"), [
@@ -48,6 +56,7 @@ def test_field_values_roles_and_nulls():
     assert ("tissue", "organism part", False) in got
     assert ("cell_line", "organism part", True) in got  # dedicated tissue keys can hold lines
     assert ("cell_line", "source_name", True) in got
+    assert ("disease", "organism part", True) in got  # ...and diseases ('lung adenocarcinoma')
     assert ("tissue", "text", True) in got
     assert not any(v.facet == "disease" and v.source_key == "disease" for v in values)
     assert not any(v.source_key == "age" for v in values)
@@ -67,6 +76,13 @@ def test_key_classes():
     assert key_class(title) == "title"
     other = field_values({"weird key": "liver"})[0]
     assert key_class(other) == "other"
+
+
+def test_a_key_listed_twice_with_two_roles_is_refused(tmp_path):
+    table = tmp_path / "keys.tsv"
+    table.write_text("key\tfacet\tnote\ncell subtype\tskip\t\nCell_Subtype\tcell_type\t\n")
+    with pytest.raises(ConfigError, match=r"keys.tsv: line 3: key 'Cell_Subtype' is listed twice"):
+        load_field_keys(table)
 
 
 def test_table_has_no_unknown_facets():
@@ -105,3 +121,12 @@ def test_camel_case_keys_are_read_by_their_words(key, role):
 ])
 def test_more_real_keys(key, role):
     assert key_role(key) == role
+
+
+@pytest.mark.parametrize(("key", "whole"), [
+    ("genotype", True), ("treatment", True), ("esr1 genotype", True),
+    ("ad5 mutant", True),        # real BioSample: 'wt E1A' is a gene, not the E1a cell line
+    ("drug treatment", True), ("source_name", False), ("cell type", False),
+])
+def test_keys_about_something_else_name_a_line_only_as_a_whole(key, whole):
+    assert whole_value_only(key) is whole

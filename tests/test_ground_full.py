@@ -417,3 +417,27 @@ def test_a_cell_type_followed_by_derived_is_the_origin(full):
             if a.facet == "cell_type"] == ["CL:0000746"]
     assert [a.term_id for a in full.annotate({"text": "dendritic cell derived human monocyte"})
             if a.facet == "cell_type"] == ["CL:0000451"]
+
+
+def test_a_term_under_an_unrelated_key_does_not_outrank_the_source_name(full):
+    """A real BioSample: 'cause of death: sudden cardiac death' names the heart, but the
+    sample is the brain region its source_name gives."""
+    anns = full.annotate({"source_name": "inferior temporal cortex",
+                          "cause of death": "sudden cardiac death", "cell type": "Neuronal"})
+    tissue = [a for a in anns if a.facet == "tissue"]
+    assert [a.term_id for a in tissue] == ["UBERON:0016538"]  # temporal cortex
+
+
+@pytest.mark.parametrize(("attrs", "disease"), [
+    # real BioSample values: a cell-type or tissue field that names the disease
+    ({"cell line": "WM989", "cell type": "melanoma"}, "MONDO:0005105"),
+    ({"cell line": "T47D", "cell type": "breast cancer cell line"}, "MONDO:0007254"),
+    ({"tissue": "lung adenocarcinoma"}, "MONDO:0005061"),
+    ({"tissue": "psoriatic skin lesion"}, "MONDO:0005083"),
+    # and one that names none
+    ({"tissue": "adjacent non-tumor liver"}, None),
+    ({"tissue": "normal colon"}, None),
+])
+def test_a_tissue_or_cell_type_field_also_names_the_disease(full, attrs, disease):
+    found = [a.term_id for a in full.annotate(attrs) if a.facet == "disease" and a.term_id]
+    assert found == ([disease] if disease else [])

@@ -15,7 +15,8 @@ Three documented priors, in logit space, fill that gap:
   "collagen matrix concentration: rat tail collagen") is the sample's own term less often than
   one in ``source_name``: 5 of the 7 such annotations on the real BioSample and SRA records of
   the dev kit and the fixtures were right, where the fitted step said 0.96. (Diseases there
-  were 6 of 6 right and keep their confidence.)
+  were 6 of 6 right and keep their confidence.) The same prior orders the values of a sample:
+  a source_name term outranks one found under such a key (:func:`key_prior`).
 * ``WEAK_CAP``: any term named inside a longer scanned value only by an ontology abbreviation
   ("MMP inhibitor GM6001": migratory muscle precursor), and a disease named in a scanned
   value only by an abbreviation, an adjective, a
@@ -45,6 +46,11 @@ WEAK_KINDS = frozenset({"abbreviation", "curated_abbreviation", "adjective", "co
 SHORT_VALUE_CLASSES = frozenset({"scan", "title"})
 
 
+def key_prior(facet: str, kclass: str) -> float:
+    """The logit shift a value's key class gets when values of one sample compete."""
+    return OTHER_KEY_PRIOR if kclass == "other" and facet in ("tissue", "cell_type") else 0.0
+
+
 def adjust_confidence(facet: str, top: Candidate, value: FieldValue, kclass: str,
                       conf: float, fitted_dedicated: bool) -> float:
     """The calibrated confidence of ``top`` moved by the priors above (pure)."""
@@ -53,8 +59,7 @@ def adjust_confidence(facet: str, top: Candidate, value: FieldValue, kclass: str
                 and top.match_kind in STRONG_KINDS):
             return _shift(conf, DEDICATED_PRIOR)
         return conf
-    if kclass == "other" and facet in ("tissue", "cell_type"):
-        conf = _shift(conf, OTHER_KEY_PRIOR)
+    conf = _shift(conf, key_prior(facet, kclass)) if key_prior(facet, kclass) else conf
     if facet != "disease":
         # an ontology abbreviation inside a longer scanned value ("MMP inhibitor GM6001")
         if top.match_kind == "abbreviation" and not _whole(value.text, top.matched_text):

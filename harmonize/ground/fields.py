@@ -25,6 +25,8 @@ FIELD_KEYS_PATH = ONTOLOGIES_DIR / "field_keys.tsv"
 SCAN_FACETS: tuple[str, ...] = ("tissue", "cell_type", "disease", "cell_line", "dev_stage")
 #: Dedicated keys of these facets are also searched for cell-line names ("cell type: K562").
 ALSO_CELL_LINE = frozenset({"cell_type", "tissue"})
+#: ...and for diseases they name ("tissue: colorectal tumor", "cell type: AML blasts").
+ALSO_DISEASE = frozenset({"cell_type", "tissue", "cell_line"})
 #: Key classes, strongest evidence first; the grounder uses them as a prior.
 KEY_CLASSES = ("dedicated", "scan", "title", "other", "text")
 #: Scanned keys that hold a free sentence or a submitter's label (codes there are often not
@@ -38,6 +40,10 @@ WHOLE_VALUE_ONLY = frozenset({
     "subject", "isolate", "genetic modification", "genetic background", "transfection",
     "knockdown", "knockout", "mutation", "construct", "shrna", "sirna", "vector", "clone",
 })
+#: Last words of unlisted keys of that kind ('ad5 mutant', 'esr1 genotype', 'drug treatment').
+WHOLE_VALUE_HEADS = frozenset({"genotype", "strain", "treatment", "mutant", "mutation",
+                               "knockdown", "knockout", "construct", "vector", "transfection",
+                               "agent", "compound", "drug"})
 #: Words that end an unlisted key naming a facet ("parental cell line", "tumor tissue").
 HEAD_WORDS: tuple[tuple[str, str], ...] = (
     ("cell ?lines?", "cell_line"), ("cell ?types?", "cell_type"), ("tissues?", "tissue"),
@@ -71,7 +77,11 @@ def load_field_keys(path: Path = FIELD_KEYS_PATH) -> dict[str, str]:
                 continue
             if facet not in allowed:
                 raise ConfigError(f"{path}: line {i}: unknown facet {facet!r} for key {key!r}")
-            out[norm_key(key)] = facet
+            k = norm_key(key)
+            if k in out and out[k] != facet:
+                raise ConfigError(f"{path}: line {i}: key {key!r} is listed twice, as "
+                                  f"{out[k]!r} and {facet!r}; keep one row")
+            out[k] = facet
     return out
 
 
@@ -129,7 +139,7 @@ def is_age_key(key: str) -> bool:
 def whole_value_only(key: str) -> bool:
     """Keys whose values name a cell line only as a whole (see :data:`WHOLE_VALUE_ONLY`)."""
     k = norm_key(key)
-    return k in WHOLE_VALUE_ONLY or k.split(" ")[-1] in ("genotype", "strain", "treatment")
+    return k in WHOLE_VALUE_ONLY or k.split(" ")[-1] in WHOLE_VALUE_HEADS
 
 
 def field_values(attributes: Mapping[str, str], text: str | None = None,
@@ -141,7 +151,7 @@ def field_values(attributes: Mapping[str, str], text: str | None = None,
     which wins over the key itself.
 
     >>> [(v.facet, v.text, v.scanned) for v in field_values({"Organism part": "liver", "age": "5"})]
-    [('tissue', 'liver', False), ('cell_line', 'liver', True)]
+    [('tissue', 'liver', False), ('cell_line', 'liver', True), ('disease', 'liver', True)]
     """
     table = load_field_keys() if table is None else table
     out: list[FieldValue] = []
@@ -157,6 +167,8 @@ def field_values(attributes: Mapping[str, str], text: str | None = None,
             out.append(FieldValue(role, value, key, scanned=False))
             if role in ALSO_CELL_LINE:
                 out.append(FieldValue("cell_line", value, key, scanned=True))
+            if role in ALSO_DISEASE:
+                out.append(FieldValue("disease", value, key, scanned=True))
             continue
         out.extend(FieldValue(f, value, key, scanned=True) for f in SCAN_FACETS)
     if text and not is_null(text):

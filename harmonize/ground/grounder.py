@@ -18,7 +18,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from harmonize.ground.calibrate import MARGIN_CAP, Calibration, load_calibration
-from harmonize.ground.evidence import adjust_confidence
+from harmonize.ground.evidence import adjust_confidence, key_prior
 from harmonize.ground.exact import match_exact
 from harmonize.ground.fields import field_values, key_class, key_role
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
@@ -35,7 +35,7 @@ from harmonize.ground.normalize import is_null, normalize
 from harmonize.ground.overrides import REJECT, override_key
 from harmonize.ground.score import feature_vector, score, score_parts
 from harmonize.ground.stages import stage_of
-from harmonize.models import Annotation, Candidate, FieldValue
+from harmonize.models import FACETS, Annotation, Candidate, FieldValue
 
 #: Facets an embedding index is built for (Cellosaurus is too big and not semantic).
 EMBED_FACETS = frozenset({"tissue", "cell_type", "disease"})
@@ -423,17 +423,27 @@ class Grounder:
             if facet == "cell_line" and kclass != "dedicated":
                 cands = tuple(c for c in cands if c.method == "curated" or distinctive_cell_line(
                     self.lexicon, c.term_id, c.match_kind, v.text)) or self._line_alone(v)
+            if facet == "disease" and v.scanned and key_role(v.source_key) in FACETS:
+                # a tissue or cell-type field names a disease by name ('melanoma'); its
+                # abbreviations are the field's own ('cDCs' is no collecting duct carcinoma)
+                cands = tuple(c for c in cands if c.match_kind != "abbreviation")
             for c in cands:
                 fields_per_term[c.term_id] = fields_per_term.get(c.term_id, 0) + 1
                 feats = feature_vector(c, kclass)
                 item = (score(feats, weights), c, v, feats)
-                if c.term_id not in pooled or item[0] > pooled[c.term_id][0]:
+                if c.term_id not in pooled or _order(facet, item) < _order(
+                        facet, pooled[c.term_id]):
                     pooled[c.term_id] = item
         ranked = []
         for tid, (_, c, v, feats) in pooled.items():
             feats = dict(feats, log_fields=_log(fields_per_term[tid]))
             ranked.append((score(feats, weights), c, v, feats))
-        ranked.sort(key=lambda r: (-r[0], -KIND_RANK.get(r[1].match_kind, 0), r[1].term_id))
+        # the fitted weights compare names within one text; across a sample's values the key
+        # each came from also counts: a name found under the facet's own key outranks the
+        # others ('cell type: cDC2' beside 'source_name: PBMC'), and a term under an unrelated
+        # key ranks below ('cause of death: sudden cardiac death' is no tissue beside
+        # 'source_name: inferior temporal cortex')
+        ranked.sort(key=lambda r: _order(facet, r))
         return ranked, rejected
 
     def _decide(self, facet: str, values: Iterable[FieldValue]) -> Annotation | None:
@@ -445,7 +455,8 @@ class Grounder:
                                   lexicon_version=self.lexicon.version)
             return None
         top_s, top, v, _ = ranked[0]
-        margin = top_s - ranked[1][0] if len(ranked) > 1 else MARGIN_CAP
+        # a runner-up from a weaker key may score higher: the two are then as good as tied
+        margin = max(top_s - ranked[1][0], 0.0) if len(ranked) > 1 else MARGIN_CAP
         stepped = self.calibration.similarity_confidence(top.method, facet, top.similarity)
         if top.method == "curated":
             conf = 1.0
@@ -518,6 +529,21 @@ def _sex(lex: Lexicon, text: str) -> tuple[Candidate, ...]:
                           matched_text="female and male", match_kind="curated",
                           similarity=1.0, features={"kind_rank": 5.0}),)
     return ()
+
+
+def _order(facet: str, item: tuple[float, Candidate, FieldValue, dict[str, float]]
+           ) -> tuple[bool, float, float, str]:
+    """Sort key of a ranked ``(score, candidate, value, features)``: best first."""
+    s, c, v, _ = item
+    return (not _named_by_key(facet, c, v), -(s + key_prior(facet, key_class(v))),
+            -KIND_RANK.get(c.match_kind, 0), c.term_id)
+
+
+def _named_by_key(facet: str, c: Candidate, v: FieldValue) -> bool:
+    """Whether a candidate is a name (not a fuzzy or embedding guess) found in a value of the
+    facet's own key. Cell lines are left to the fitted ranking: their fields often hold a
+    parental line or a description, and the fit gives the key no weight."""
+    return facet != "cell_line" and not v.scanned and c.method not in ("fuzzy", "embedding")
 
 
 def _experimental_control(c: Candidate) -> bool:

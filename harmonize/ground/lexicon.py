@@ -170,6 +170,12 @@ _FUNCTION_WORDS = frozenset({"of", "the", "with", "and", "in", "from", "for", "t
                              "by", "on", "at", "or"})
 
 
+#: A first word written with a prefix that samples also hyphenate ('pre-diabetes').
+_PREFIX = re.compile(r"^(pre|post)([a-z]{4,})$")
+#: Words that only look prefixed ('premature', 'posterior').
+_NOT_SPLIT = frozenset({"mature", "erior", "ure", "ural", "ulated", "ulation"})
+
+
 def _name_variants(norm: str) -> list[str]:
     """Extra spellings of a name.
 
@@ -178,7 +184,9 @@ def _name_variants(norm: str) -> list[str]:
       '<thing> of <place>' names (both sides at most two words);
     * 'subcutaneous adipose tissue' -> 'subcutaneous adipose': samples use the adjective as a
       noun ('adipose' alone is curated);
-    * the name without function words ('of', 'with'...), which GEO bag-of-words text drops.
+    * the name without function words ('of', 'with'...), which GEO bag-of-words text drops;
+    * 'prediabetes' -> 'pre diabetes': samples hyphenate 'pre-' and 'post-', and the
+      hyphen splits the word.
 
     >>> _name_variants("fibroblast of lung")
     ['fibroblast lung', 'lung fibroblast']
@@ -186,9 +194,14 @@ def _name_variants(norm: str) -> list[str]:
     ['refractory anemia excess blasts']
     >>> _name_variants("brown adipose tissue")
     ['brown adipose']
+    >>> [_name_variants(n) for n in ("prediabetes syndrome", "premature", "posterior")]
+    [['pre diabetes syndrome'], [], []]
     """
     toks = norm.split()
     out = []
+    prefix = _PREFIX.match(toks[0]) if toks else None
+    if prefix and prefix.group(2) not in _NOT_SPLIT:
+        out.append(" ".join([prefix.group(1), prefix.group(2)] + toks[1:]))
     bare = [t for t in toks if t not in _FUNCTION_WORDS]
     if len(bare) >= 2 and len(bare) < len(toks):  # bag-of-words text drops them
         out.append(" ".join(bare))

@@ -51,6 +51,8 @@ _KEEP_S = frozenset({
     "longus", "brevis", "magnus", "medius", "minimus", "anus", "calculus", "oesophagus",
     "esophagus", "gyrus", "sulcus", "bos", "mus", "taurus", "musculus", "nodosus", "cervix",
 })
+#: Longer kept words also kept at the end of a compound ('prediabetes').
+_KEEP_S_ENDINGS = tuple(w for w in _KEEP_S if len(w) >= 7)
 _PUNCT = re.compile(r"[^0-9a-z+]+")
 _SPACE = re.compile(r"\s+")
 
@@ -90,12 +92,14 @@ def singular(token: str) -> str:
 
     >>> [singular(t) for t in ["cells", "testis", "arteries", "leukocytes", "lymphocytes", "ms"]]
     ['cell', 'testis', 'artery', 'leukocyte', 'lymphocyte', 'ms']
-    >>> [singular(t) for t in ["cortices", "glomeruli", "epithelia", "testes"]]
-    ['cortex', 'glomerulus', 'epithelium', 'testis']
+    >>> [singular(t) for t in ["cortices", "glomeruli", "epithelia", "testes", "prediabetes"]]
+    ['cortex', 'glomerulus', 'epithelium', 'testis', 'prediabetes']
     """
     if token in _IRREGULAR:
         return _IRREGULAR[token]
     if len(token) <= 3 or token in _KEEP_S or not token.isalpha():
+        return token
+    if token.endswith(_KEEP_S_ENDINGS):  # 'prediabetes'
         return token
     if token.endswith(("itis", "osis", "ysis", "asis", "esis", "us", "ss", "is")):
         return token
