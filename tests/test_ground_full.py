@@ -441,3 +441,44 @@ def test_a_term_under_an_unrelated_key_does_not_outrank_the_source_name(full):
 def test_a_tissue_or_cell_type_field_also_names_the_disease(full, attrs, disease):
     found = [a.term_id for a in full.annotate(attrs) if a.facet == "disease" and a.term_id]
     assert found == ([disease] if disease else [])
+
+
+@pytest.mark.parametrize(("attrs", "disease"), [
+    # an organ adjective and a class word compose the organ's disease, by the organ's name
+    ({"disease": "renal cancer"}, "MONDO:0002367"),          # kidney cancer
+    ({"disease": "pulmonary carcinoma"}, "MONDO:0005138"),   # lung carcinoma
+    ({"disease": "gastric tumor"}, "MONDO:0021085"),         # a MONDO synonym as written
+])
+def test_an_organ_adjective_and_a_class_word_name_the_organ_disease(full, attrs, disease):
+    found = [a.term_id for a in full.annotate(attrs) if a.facet == "disease" and a.term_id]
+    assert found == [disease]
+
+
+@pytest.mark.parametrize(("attrs", "disease"), [
+    # a disease name and the organ named beside it: the organ's kind of that disease
+    ({"source_name": "primary brain tumor, glioblastoma"}, "MONDO:0002501"),  # brain GBM
+    ({"characteristics": "lung tumor tissue, adenocarcinoma"}, "MONDO:0005061"),
+    ({"source_name": "stomach, lymphoma"}, "MONDO:0001059"),  # gastric lymphoma
+    # the organ in another field of the sample is not read into the disease value
+    ({"disease state": "glioblastoma", "tissue": "brain"}, "MONDO:0018177"),
+])
+def test_a_disease_name_is_narrowed_by_the_organ_beside_it(full, attrs, disease):
+    found = [a for a in full.annotate(attrs) if a.facet == "disease" and a.term_id]
+    assert [a.term_id for a in found] == [disease]
+    assert found[0].confidence >= 0.5
+
+
+@pytest.mark.parametrize(("text", "narrowed"), [
+    ("brain tumor glioblastoma astrocytoma", {"MONDO:0002501", "MONDO:0021631"}),
+    ("gastric tissue, lymphoma", {"MONDO:0001059"}),  # by the adjective and by the label
+    # MONDO's 'lung mucinous cystadenocarcinoma' is lung colloid adenocarcinoma, no kind of
+    # mucinous cystadenocarcinoma: the organ may narrow a name, never change it
+    ("mucinous cystadenocarcinoma, lung", set()),
+])
+def test_narrowing_only_ever_reaches_a_descendant_of_a_name_found(full, text, narrowed):
+    from harmonize.ground.mentions import find_mentions
+    found, _ = find_mentions(full.lexicon, "disease", text)
+    named = {m.term_id for m in found if m.kind in ("label", "synonym")}
+    got = {m.term_id for m in found if m.kind == "narrowed"}
+    assert got == narrowed
+    assert all(any(full.lexicon.is_ancestor(t, n) for t in named) for n in got)

@@ -7,7 +7,8 @@ Three documented priors, in logit space, fill that gap:
 * ``DEDICATED_PRIOR``: an exact name (label, synonym, curated word, rule) under the facet's own
   key ("disease state: Crohn's disease") - applied only when the facet's fitted Platt step has
   no dedicated-key coefficient of its own.
-* ``FULL_NAME_PRIOR``: a multi-word label or synonym inside a short scanned value
+* ``FULL_NAME_PRIOR``: a multi-word label or synonym (or a name narrowed by its organ) inside
+  a short scanned value
   ("source_name: Clear cell renal cell carcinoma cells"; known sample keys only), or a label that is the whole value
   but for words such as 'cells' or 'sample' ("source_name: Leiomyosarcoma").
 * ``OTHER_KEY_PRIOR``: a tissue or cell type found under a key that describes something else
@@ -41,6 +42,8 @@ OTHER_KEY_PRIOR = -1.5
 WEAK_CAP = 0.4
 STRONG_KINDS = frozenset({"label", "synonym", "curated", "healthy", "former", "variant"})
 WEAK_KINDS = frozenset({"abbreviation", "curated_abbreviation", "adjective", "composed"})
+#: Kinds of a full disease name: a label, a synonym, or one narrowed by an organ named beside it.
+FULL_KINDS = frozenset({"label", "synonym", "narrowed"})
 #: Keys known to describe the sample itself (unknown keys may describe the study: a study
 #: name about a disease says little about one sample).
 SHORT_VALUE_CLASSES = frozenset({"scan", "title"})
@@ -71,7 +74,7 @@ def adjust_confidence(facet: str, top: Candidate, value: FieldValue, kclass: str
         weak = False  # a curated (unambiguous) abbreviation that is the whole value: "NSCLC"
     if weak and not has_disease_context(value.text, top.matched_text):
         return min(conf, WEAK_CAP)
-    if kclass in SHORT_VALUE_CLASSES and top.match_kind in ("label", "synonym") and (
+    if kclass in SHORT_VALUE_CLASSES and top.match_kind in FULL_KINDS and (
             len(top.matched_text.split()) >= 2 or _whole(value.text, top.matched_text)):
         return _shift(conf, FULL_NAME_PRIOR)
     return conf

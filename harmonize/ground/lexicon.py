@@ -56,7 +56,7 @@ CL_NOT_CELL_TYPE = frozenset({
 #: Ranking of name kinds (higher is more trustworthy).
 KIND_RANK = {"curated": 5, "label": 4, "healthy": 4, "synonym": 3, "curated_abbreviation": 3,
              "variant": 2, "abbreviation": 2, "composed": 3, "adjective": 2, "former": 1,
-             "misspelled": 3}
+             "misspelled": 3, "narrowed": 3}
 
 Entry = tuple[str, str]  # (term_id, kind)
 

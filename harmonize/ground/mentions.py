@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from harmonize.ground.lexicon import KIND_RANK, Lexicon
 from harmonize.ground.negation import is_negated, says_other
-from harmonize.ground.normalize import fold, tokens
+from harmonize.ground.normalize import fold, normalize, tokens
 from harmonize.models import Candidate
 
 #: Words that, next to a name found by scanning, say the value is about a disease.
@@ -116,7 +116,7 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
                 out.extend(_misspelled(lex, toks[i], i))
             i += 1
     if facet == "disease":
-        out.extend(composed_mentions(lex, text, toks, need_context=strict))
+        out.extend(composed_mentions(lex, text, toks, need_context=strict, found=out))
         out = [m for m in out if not _gene_status(m, toks)]
         if negation:
             out = [m for m in out if not is_negated(toks, m.start, m.n_tokens)]
@@ -264,28 +264,40 @@ DISEASE_HEADS = {"cancer": ("cancer",), "tumor": ("cancer", "neoplasm"), "tumour
                  "adenocarcinoma": ("adenocarcinoma",), "malignancy": ("cancer",)}
 
 
-def composed_mentions(lex: Lexicon, text: str, toks: list[str],
-                      need_context: bool = True) -> list[Mention]:
+def composed_mentions(lex: Lexicon, text: str, toks: list[str], need_context: bool = True,
+                      found: list[Mention] = ()) -> list[Mention]:
     """Diseases named by an organ and a class word apart ('prostate ... tumor' -> prostate
-    cancer), and phrases completed by 'disease' ('sickle cell patient' -> sickle cell disease)
+    cancer), an organ and a disease name ``found`` in the text that the organ makes more
+    specific ('brain tumor ... glioblastoma' -> brain glioblastoma, a kind of glioblastoma),
+    and phrases completed by 'disease' ('sickle cell patient' -> sickle cell disease)
     when the text says it is about a disease (:func:`has_disease_context`) or, without
     ``need_context``, is a disease field ("disease: Crohn's")."""
     names = lex.names.get("disease", {})
     heads = [h for i, t in enumerate(toks) if not is_negated(toks, i, 1)  # not "tumor free"
              for h in DISEASE_HEADS.get(t, ())]
+    # a found name composes only into its own descendants: the organ narrows, never changes it
+    named = {m.name: m.term_id for m in found
+             if m.kind in ("label", "synonym") and m.name not in DISEASE_HEADS}
     out: list[Mention] = []
-    if heads:
+    if heads or named:
         organs, _ = find_mentions(lex, "tissue", text)
         seen = set()
         for m in organs:
-            for head in dict.fromkeys(heads):
-                key = f"{m.name} {head}"
-                if key in seen:
-                    continue
-                seen.add(key)
-                entries = names.get(key, ())
-                out.extend(Mention(tid, "composed", key, m.start, m.n_tokens, len(entries))
-                           for tid, _ in entries)
+            info = lex.term(m.term_id)
+            # the organ as written or by its name: 'renal ... cancer' is kidney cancer
+            organ_names = dict.fromkeys([m.name] + ([normalize(info.label)] if info else []))
+            for organ in organ_names:
+                for head in dict.fromkeys(heads + list(named)):
+                    key = f"{organ} {head}"
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    entries = [tid for tid, _ in names.get(key, ())
+                               if head not in named or lex.is_ancestor(named[head], tid)]
+                    # a found name narrowed by its organ is as strong as the name itself
+                    kind = "narrowed" if head in named else "composed"
+                    out.extend(Mention(tid, kind, key, m.start, m.n_tokens, len(entries))
+                               for tid in entries)
     for n in (2, 3):
         for i in range(len(toks) - n + 1):
             phrase = " ".join(toks[i:i + n])

@@ -115,6 +115,7 @@ def singular(token: str) -> str:
 _POSITIVE = re.compile(r"\b([a-z]+[0-9]+[a-z]*)[\s-]?positive\b")
 
 
+_PLUS_JOIN = re.compile(r"\+(?=[0-9a-z])")
 _ACRONYM_S = re.compile(r"\b[A-Z][A-Z0-9]+S\b")
 _ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Z0-9]*[A-Z])s\b")
 
@@ -128,13 +129,14 @@ def tokens(text: str) -> list[str]:
 
     >>> tokens("AIDS patients"), tokens("AIDS"), tokens("AID degron"), tokens("BLOOD CELLS")
     (['aids', 'patient'], ['aids'], ['aid', 'degron'], ['blood', 'cell'])
-    >>> tokens("alveolar type II cells"), tokens("iPSC-CMs")
-    (['alveolar', 'type', '2', 'cell'], ['ipsc', 'cm'])
+    >>> tokens("alveolar type II cells"), tokens("iPSC-CMs"), tokens("CD4+CD25+ cells")
+    (['alveolar', 'type', '2', 'cell'], ['ipsc', 'cm'], ['cd4+', 'cd25+', 'cell'])
     """
     shouted = not any(ch.islower() for ch in text) and len(text.split()) > 1
     keep = () if shouted else {m.lower() for m in _ACRONYM_S.findall(text)}
     text = _ACRONYM_PLURAL.sub(r"\1", text)  # "iPSC-CMs", "DCs": short acronyms in plural
-    flat = _PUNCT.sub(" ", _POSITIVE.sub(r"\1+", fold(text)))
+    # a '+' ends a marker and also separates words ('CD4+CD25+', 'SVZ+caudate')
+    flat = _PLUS_JOIN.sub("+ ", _PUNCT.sub(" ", _POSITIVE.sub(r"\1+", fold(text))))
     out = [t if t in keep else singular(t) for t in flat.split()]
     return [_ROMAN.get(t, t) if i and out[i - 1] in _NUMBERED else t for i, t in enumerate(out)]
 
