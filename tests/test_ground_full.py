@@ -482,3 +482,14 @@ def test_narrowing_only_ever_reaches_a_descendant_of_a_name_found(full, text, na
     got = {m.term_id for m in found if m.kind == "narrowed"}
     assert got == narrowed
     assert all(any(full.lexicon.is_ancestor(t, n) for t in named) for n in got)
+
+
+@pytest.mark.parametrize(("value", "disease"), [
+    # a '<kind> cell' cancer is that carcinoma ('conventional' RCC is the clear cell one)
+    ("conventional renal cell cancer", "MONDO:0005005"),
+    ("transitional cell cancer", "MONDO:0006474"),
+    ("basal cell cancer", "MONDO:0020804"),
+])
+def test_a_cell_cancer_is_the_cell_carcinoma(full, value, disease):
+    found = [a.term_id for a in full.annotate({"disease": value}) if a.facet == "disease"]
+    assert found == [disease]
