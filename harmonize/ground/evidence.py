@@ -30,6 +30,7 @@ Three documented priors, in logit space, fill that gap:
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from harmonize.ground.calibrate import sigmoid
 from harmonize.ground.mentions import has_disease_context
@@ -85,6 +86,7 @@ _FILLER = frozenset({"cell", "line", "sample", "tissue", "primary", "human", "pa
                      "from", "biopsy", "specimen", "tumor", "tumour"})
 
 
+@lru_cache(maxsize=65_536)
 def _whole(text: str, matched: str) -> bool:
     rest = [t for t in tokens(text) if t not in _FILLER]
     return bool(rest) and " ".join(rest) == matched

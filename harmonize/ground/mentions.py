@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from harmonize.ground.lexicon import KIND_RANK, Lexicon
 from harmonize.ground.negation import is_negated, says_other
@@ -250,6 +251,7 @@ def _outside_cell_types(lex: Lexicon, text: str, found: list[Mention]) -> list[M
                        for a, b in spans)]
 
 
+@lru_cache(maxsize=65_536)
 def has_disease_context(text: str, matched: str) -> bool:
     """Whether a text says, beyond ``matched``, that it is about a disease."""
     toks = tokens(text)

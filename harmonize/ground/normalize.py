@@ -167,6 +167,7 @@ def compact(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", fold(text))
 
 
+@lru_cache(maxsize=131_072)
 def is_null(text: str | None) -> bool:
     """True for empty and placeholder values ("N/A", "missing", "not applicable", "-", "?").
 
