@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -267,7 +268,7 @@ DISEASE_HEADS = {"cancer": ("cancer",), "tumor": ("cancer", "neoplasm"), "tumour
 
 
 def composed_mentions(lex: Lexicon, text: str, toks: list[str], need_context: bool = True,
-                      found: list[Mention] = ()) -> list[Mention]:
+                      found: Sequence[Mention] = ()) -> list[Mention]:
     """Diseases named by an organ and a class word apart ('prostate ... tumor' -> prostate
     cancer), an organ and a disease name ``found`` in the text that the organ makes more
     specific ('brain tumor ... glioblastoma' -> brain glioblastoma, a kind of glioblastoma),
@@ -278,8 +279,10 @@ def composed_mentions(lex: Lexicon, text: str, toks: list[str], need_context: bo
     heads = [h for i, t in enumerate(toks) if not is_negated(toks, i, 1)  # not "tumor free"
              for h in DISEASE_HEADS.get(t, ())]
     # a found name composes only into its own descendants: the organ narrows, never changes it
-    named = {m.name: m.term_id for m in found
-             if m.kind in ("label", "synonym") and m.name not in DISEASE_HEADS}
+    named: dict[str, set[str]] = {}
+    for m in found:
+        if m.kind in ("label", "synonym") and m.name not in DISEASE_HEADS:
+            named.setdefault(m.name, set()).add(m.term_id)
     out: list[Mention] = []
     if heads or named:
         organs, _ = find_mentions(lex, "tissue", text)
@@ -295,7 +298,8 @@ def composed_mentions(lex: Lexicon, text: str, toks: list[str], need_context: bo
                         continue
                     seen.add(key)
                     entries = [tid for tid, _ in names.get(key, ())
-                               if head not in named or lex.is_ancestor(named[head], tid)]
+                               if head not in named
+                               or any(lex.is_ancestor(n, tid) for n in named[head])]
                     # a found name narrowed by its organ is as strong as the name itself
                     kind = "narrowed" if head in named else "composed"
                     out.extend(Mention(tid, kind, key, m.start, m.n_tokens, len(entries))
