@@ -493,3 +493,19 @@ def test_narrowing_only_ever_reaches_a_descendant_of_a_name_found(full, text, na
 def test_a_cell_cancer_is_the_cell_carcinoma(full, value, disease):
     found = [a.term_id for a in full.annotate({"disease": value}) if a.facet == "disease"]
     assert found == [disease]
+
+
+@pytest.mark.parametrize(("text", "organs"), [
+    # an organ named only inside a disease the text negates is no organ of the sample
+    ("sudden death without brain injury, dorsolateral prefrontal cortex", {"UBERON:0009834"}),
+    ("donor without liver disease", set()),
+    ("no history of lung cancer", set()),
+    # named on its own as well, it stays
+    ("lung, no history of lung cancer", {"UBERON:0002048"}),
+    ("liver disease", {"UBERON:0002107"}),
+])
+def test_an_organ_inside_a_negated_disease_is_no_tissue(full, text, organs):
+    from harmonize.ground.mentions import find_mentions
+    found, _ = find_mentions(full.lexicon, "tissue", text)
+    assert {m.term_id for m in found} & {"UBERON:0009834", "UBERON:0002107", "UBERON:0002048",
+                                         "UBERON:0000955"} == organs

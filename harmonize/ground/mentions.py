@@ -67,8 +67,9 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
 
     ``strict`` (a scanned value; a value under the facet's own key passes ``False``) asks
     cell lines for distinctive names and phrases completed by 'disease' for disease context.
-    Negated disease names ("HIV-negative", "non-diabetic") are dropped unless ``negation`` is
-    off (:mod:`harmonize.ground.negation`). In ``ordered`` text (a value, not the bag of words
+    Negated disease names ("HIV-negative", "non-diabetic"), and organs named only inside one
+    ("without brain injury"), are dropped unless ``negation`` is off
+    (:mod:`harmonize.ground.negation`). In ``ordered`` text (a value, not the bag of words
     of a GEO record, whose word order is lost) a cell type followed by 'derived' is where the
     sample came from ('iPSC-derived neural organoids'), not what it is.
     """
@@ -126,6 +127,8 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
         out = _not_truncations(out, toks)
     if facet == "tissue":  # 'gastric bypass', 'coronary artery bypass': a surgery
         out = [m for m in out if _word_after(m, toks) != "bypass"]
+        if negation and out:
+            out = _outside_negated_diseases(lex, text, toks, out)
     if facet == "cell_type" and ordered:
         out = [m for m in out if _word_after(m, toks) != "derived"]
     if facet == "dev_stage" and out:
@@ -243,6 +246,18 @@ def _not_truncations(found: list[Mention], toks: list[str]) -> list[Mention]:
                                          and tid != m.term_id for w, tid in heads.items())]
 
 
+def _outside_negated_diseases(lex: Lexicon, text: str, toks: list[str],
+                              found: list[Mention]) -> list[Mention]:
+    """Drop organs named only inside a disease name the text negates: 'sudden death without
+    brain injury' says nothing of a brain sample, 'no liver disease' nothing of a liver one."""
+    diseases, _ = find_mentions(lex, "disease", text, negation=False)
+    spans = [(m.start, m.start + m.n_tokens) for m in diseases
+             if m.n_tokens > 1 and m.kind in ("label", "synonym", "curated")
+             and is_negated(toks, m.start, m.n_tokens)]
+    return [m for m in found
+            if not any(a <= m.start and m.start + m.n_tokens <= b for a, b in spans)]
+
+
 def _outside_cell_types(lex: Lexicon, text: str, found: list[Mention]) -> list[Mention]:
     """Drop life-stage words that are part of a cell-type name ('embryonic stem cell')."""
     cells, _ = find_mentions(lex, "cell_type", text)
@@ -285,7 +300,7 @@ def composed_mentions(lex: Lexicon, text: str, toks: list[str], need_context: bo
             named.setdefault(m.name, set()).add(m.term_id)
     out: list[Mention] = []
     if heads or named:
-        organs, _ = find_mentions(lex, "tissue", text)
+        organs, _ = find_mentions(lex, "tissue", text, negation=False)
         seen = set()
         for m in organs:
             info = lex.term(m.term_id)
