@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from harmonize.ground.lexicon import KIND_RANK, Lexicon
-from harmonize.ground.negation import is_negated, says_other
+from harmonize.ground.negation import TRIGGER_WORDS, is_negated, says_other
 from harmonize.ground.normalize import fold, normalize, tokens
 from harmonize.models import Candidate
 
@@ -250,6 +250,8 @@ def _outside_negated_diseases(lex: Lexicon, text: str, toks: list[str],
                               found: list[Mention]) -> list[Mention]:
     """Drop organs named only inside a disease name the text negates: 'sudden death without
     brain injury' says nothing of a brain sample, 'no liver disease' nothing of a liver one."""
+    if TRIGGER_WORDS.isdisjoint(toks):
+        return found
     diseases, _ = find_mentions(lex, "disease", text, negation=False)
     spans = [(m.start, m.start + m.n_tokens) for m in diseases
              if m.n_tokens > 1 and m.kind in ("label", "synonym", "curated")

@@ -31,6 +31,8 @@ NO = frozenset({"no", "without", "never", "not"})
 #: often open the next sentence ("Excluded were...", "Absent in...") are left out: GEO
 #: bag-of-words text has lost its full stops.
 AFTER: tuple[tuple[str, ...], ...] = (("negative",), ("neg",), ("negativity",), ("free",))
+#: Every word of a trigger: a text with none of them negates nothing.
+TRIGGER_WORDS = frozenset(w for trig in BEFORE + AFTER for w in trig)
 
 
 def is_negated(toks: Sequence[str], start: int, n_tokens: int) -> bool:
