@@ -509,3 +509,18 @@ def test_an_organ_inside_a_negated_disease_is_no_tissue(full, text, organs):
     found, _ = find_mentions(full.lexicon, "tissue", text)
     assert {m.term_id for m in found} & {"UBERON:0009834", "UBERON:0002107", "UBERON:0002048",
                                          "UBERON:0000955"} == organs
+
+
+@pytest.mark.parametrize(("text", "ordered", "narrowed"), [
+    # in a value the organ beside a disease name is its site
+    ("tonsil centroblasts, lymphoma cells", True, {"MONDO:0044884"}),  # tonsil lymphoma
+    # free text mixes a control sample's organ with the study's disease: only an organ named
+    # as a disease site ('brain tumor') narrows there
+    ("tonsil centroblasts lymphoma cell", False, set()),
+    ("brain tumor tissue homo sapiens glioblastoma male", False, {"MONDO:0002501"}),
+])
+def test_free_text_narrows_only_by_an_organ_named_as_a_disease_site(full, text, ordered,
+                                                                    narrowed):
+    from harmonize.ground.mentions import find_mentions
+    found, _ = find_mentions(full.lexicon, "disease", text, ordered=ordered)
+    assert {m.term_id for m in found if m.kind == "narrowed"} == narrowed

@@ -119,7 +119,8 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
                 out.extend(_misspelled(lex, toks[i], i))
             i += 1
     if facet == "disease":
-        out.extend(composed_mentions(lex, text, toks, need_context=strict, found=out))
+        out.extend(composed_mentions(lex, text, toks, need_context=strict, found=out,
+                                     ordered=ordered))
         out = [m for m in out if not _gene_status(m, toks)]
         if negation:
             out = [m for m in out if not is_negated(toks, m.start, m.n_tokens)]
@@ -285,7 +286,7 @@ DISEASE_HEADS = {"cancer": ("cancer",), "tumor": ("cancer", "neoplasm"), "tumour
 
 
 def composed_mentions(lex: Lexicon, text: str, toks: list[str], need_context: bool = True,
-                      found: Sequence[Mention] = ()) -> list[Mention]:
+                      found: Sequence[Mention] = (), ordered: bool = True) -> list[Mention]:
     """Diseases named by an organ and a class word apart ('prostate ... tumor' -> prostate
     cancer), an organ and a disease name ``found`` in the text that the organ makes more
     specific ('brain tumor ... glioblastoma' -> brain glioblastoma, a kind of glioblastoma),
@@ -300,6 +301,9 @@ def composed_mentions(lex: Lexicon, text: str, toks: list[str], need_context: bo
     for m in found:
         if m.kind in ("label", "synonym") and m.name not in DISEASE_HEADS:
             named.setdefault(m.name, set()).add(m.term_id)
+    # in free text (a description, GEO bag of words) the organ may be a control sample's
+    # and the disease the study's: there only an organ named as a disease site narrows
+    sites = [(m.start, m.start + m.n_tokens) for m in found if m.n_tokens > 1]
     out: list[Mention] = []
     if heads or named:
         organs, _ = find_mentions(lex, "tissue", text, negation=False)
@@ -311,7 +315,8 @@ def composed_mentions(lex: Lexicon, text: str, toks: list[str], need_context: bo
             for organ in organ_names:
                 for head in dict.fromkeys(heads + list(named)):
                     key = f"{organ} {head}"
-                    if key in seen:
+                    if key in seen or (head in named and not ordered and not any(
+                            a <= m.start and m.start + m.n_tokens <= b for a, b in sites)):
                         continue
                     seen.add(key)
                     entries = [tid for tid, _ in names.get(key, ())
