@@ -257,8 +257,12 @@ def _outside_negated_diseases(lex: Lexicon, text: str, toks: list[str],
     spans = [(m.start, m.start + m.n_tokens) for m in diseases
              if m.n_tokens > 1 and m.kind in ("label", "synonym", "curated")
              and is_negated(toks, m.start, m.n_tokens)]
-    return [m for m in found
-            if not any(a <= m.start and m.start + m.n_tokens <= b for a, b in spans)]
+    return [m for m in found if not _inside(m, spans)]
+
+
+def _inside(m: Mention, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether a mention lies within one of the token ``spans`` (start, end)."""
+    return any(a <= m.start and m.start + m.n_tokens <= b for a, b in spans)
 
 
 def _outside_cell_types(lex: Lexicon, text: str, found: list[Mention]) -> list[Mention]:
@@ -315,8 +319,8 @@ def composed_mentions(lex: Lexicon, text: str, toks: list[str], need_context: bo
             for organ in organ_names:
                 for head in dict.fromkeys(heads + list(named)):
                     key = f"{organ} {head}"
-                    if key in seen or (head in named and not ordered and not any(
-                            a <= m.start and m.start + m.n_tokens <= b for a, b in sites)):
+                    if key in seen or (head in named and not ordered
+                                       and not _inside(m, sites)):
                         continue
                     seen.add(key)
                     entries = [tid for tid, _ in names.get(key, ())
