@@ -226,15 +226,21 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
     ann = engine.grounder.ground_value(facet, text, source_key, scanned=scanned)
     cands = engine.grounder.explain(text, facet, source_key, scanned=scanned)[:10]
     negated = set_aside(engine.grounder.lexicon, facet, text)
+    steps = ann.confidence_steps()
     if as_json:
         click.echo(_json.dumps({"text": text, "facet": facet, "key": source_key,
-                                "annotation": ann.to_json(), "negated": negated,
+                                "annotation": ann.to_json(), "confidence_steps": steps,
+                                "negated": negated,
                                 "candidates": [c.to_json() for c in cands]}, indent=1))
         return
     console = Console()
     console.print(f"[bold]{text!r}[/bold] under key {source_key!r} as {facet}: "
                   f"{ann.term_id or 'unmapped'} {ann.term_label or ''} "
                   f"confidence {ann.confidence:.2f} ({ann.method}, {ann.status})")
+    if steps:
+        console.print("how the confidence was reached: " + ", ".join(
+            f"{k} {v:+.3f}" if k not in ("p_fit", "support", "cautious") else f"{k} {v:g}"
+            for k, v in steps.items()))
     if negated:
         console.print("set aside as negated, someone else's or only a risk: "
                       + ", ".join(repr(n) for n in negated))

@@ -178,6 +178,14 @@ class Annotation:
     candidates: tuple[Candidate, ...] = ()
     lexicon_version: str | None = None
 
+    def confidence_steps(self) -> dict[str, float]:
+        """How the confidence was reached: the ``conf:`` parts the grounder recorded on the
+        top candidate (evidence-model contributions, fitted p, support, cautious result)."""
+        if not self.candidates:
+            return {}
+        return {k[5:]: v for k, v in self.candidates[0].features.items()
+                if k.startswith("conf:")}
+
     def to_json(self, with_candidates: bool = False) -> dict[str, Any]:
         """The ``harmonize map`` output shape (candidates only when asked or when unmapped)."""
         out: dict[str, Any] = {

@@ -20,6 +20,11 @@ from harmonize.ground.stages import names_a_stage, stage_of
 from harmonize.models import FACETS, FieldValue
 from harmonize.resources import ONTOLOGIES_DIR
 
+try:  # the rule registry (harmonize/ground/rules.py) switches rules off for ablations
+    from harmonize.ground.rules import enabled as rules_enabled
+except ImportError:  # pragma: no cover - before the registry lands
+    rules_enabled = None
+
 FIELD_KEYS_PATH = ONTOLOGIES_DIR / "field_keys.tsv"
 #: Facets searched for in ambiguous keys and free text.
 SCAN_FACETS: tuple[str, ...] = ("tissue", "cell_type", "disease", "cell_line", "dev_stage")
@@ -171,8 +176,44 @@ def field_values(attributes: Mapping[str, str], text: str | None = None,
                 out.append(FieldValue("disease", value, key, scanned=True))
             continue
         out.extend(FieldValue(f, value, key, scanned=True) for f in SCAN_FACETS)
+        out.extend(_pairs_in(value, attributes))
     if text and not is_null(text):
         out.extend(FieldValue(f, text, "text", scanned=True) for f in SCAN_FACETS)
+        out.extend(_pairs_in(text, attributes))
+    return out
+
+
+def _pairs_in(text: str, attributes: Mapping[str, str]) -> list[FieldValue]:
+    """Dedicated values for the facet keys written inside a scanned value or the free text
+    ("description: ... Gender: Male"), unless the sample has that key as an attribute."""
+    if rules_enabled is not None and not rules_enabled("embedded_pairs"):
+        return []
+    have = {norm_key(k) for k in attributes}
+    return [FieldValue(_default_role(k), v, k, scanned=False)
+            for k, v in embedded_pairs(text) if norm_key(k) not in have]
+
+
+#: A "key: value" pair inside a longer value, as submitters write GEO characteristics and
+#: descriptions ("Gender: Male; age: 54", "tissue: liver | disease: NASH"): a key of at most
+#: four words before ':' or '=', its value up to the next ';', '|', tab, line break or pair.
+_KEY = r"[A-Za-z][A-Za-z /_-]{1,30}?"
+_PAIR = re.compile(rf"(?:^|[;|\t\n]|[,.]\s)\s*({_KEY})\s*[:=]\s*"
+                   rf"(.+?)(?=\s*(?:[;|\t\n]|[,.]\s+{_KEY}\s*[:=]|$))")
+
+
+def embedded_pairs(text: str) -> list[tuple[str, str]]:
+    """The ``(key, value)`` pairs written inside ``text`` whose key speaks for a facet.
+
+    >>> embedded_pairs("Patient sample; Gender: Male; Age: 54 years")
+    [('Gender', 'Male')]
+    """
+    if ":" not in text and "=" not in text:
+        return []
+    out = []
+    for m in _PAIR.finditer(text):
+        key, value = m.group(1).strip(), m.group(2).strip().rstrip(".,")
+        if len(key.split()) <= 4 and value and not is_null(value) and _default_role(key) in FACETS:
+            out.append((key, value))
     return out
 
 
