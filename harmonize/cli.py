@@ -212,7 +212,7 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
     from rich.console import Console
     from rich.table import Table
 
-    from harmonize.ground.fields import read_as
+    from harmonize.ground.fields import MAX_VALUE_CHARS, read_as
     from harmonize.ground.mentions import set_aside
     from harmonize.steps.engine import load_engine
 
@@ -225,7 +225,7 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
     engine = load_engine(use_embeddings=not no_embeddings)
     ann = engine.grounder.ground_value(facet, text, source_key, scanned=scanned)
     cands = engine.grounder.explain(text, facet, source_key, scanned=scanned)[:10]
-    negated = set_aside(engine.grounder.lexicon, facet, text)
+    negated = set_aside(engine.grounder.lexicon, facet, ann.source_text)
     steps = ann.confidence_steps()
     if as_json:
         click.echo(_json.dumps({"text": text, "facet": facet, "key": source_key,
@@ -234,13 +234,16 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
                                 "candidates": [c.to_json() for c in cands]}, indent=1))
         return
     console = Console()
-    console.print(f"[bold]{text!r}[/bold] under key {source_key!r} as {facet}: "
+    shown = ann.source_text if len(ann.source_text) <= 300 else ann.source_text[:300] + "…"
+    console.print(f"[bold]{shown!r}[/bold] under key {source_key!r} as {facet}: "
                   f"{ann.term_id or 'unmapped'} {ann.term_label or ''} "
                   f"confidence {ann.confidence:.2f} ({ann.method}, {ann.status})")
+    if ann.source_length is not None:
+        console.print(f"only the first {len(ann.source_text):,} of its {ann.source_length:,} "
+                      f"characters were read (a value is grounded on at most {MAX_VALUE_CHARS:,})")
     if steps:
         console.print("how the confidence was reached: " + ", ".join(
-            f"{k} {v:+.3f}" if k not in ("p_fit", "support", "cautious") else f"{k} {v:g}"
-            for k, v in steps.items()))
+            f"{k} {v:g}" for k, v in steps.items()))
     if negated:
         console.print("set aside as negated, someone else's or only a risk: "
                       + ", ".join(repr(n) for n in negated))

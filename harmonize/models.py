@@ -143,6 +143,9 @@ class FieldValue:
     text: str
     source_key: str
     scanned: bool = False  # True when found by scanning an ambiguous key or free text
+    #: Characters of the whole value when ``text`` is only its first part (a value longer
+    #: than :data:`harmonize.ground.fields.MAX_VALUE_CHARS`); ``None`` when it is all of it.
+    full_length: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +180,9 @@ class Annotation:
     source_text: str
     candidates: tuple[Candidate, ...] = ()
     lexicon_version: str | None = None
+    #: Characters of the whole value when ``source_text`` is only the part grounded (its
+    #: first characters, see :data:`harmonize.ground.fields.MAX_VALUE_CHARS`).
+    source_length: int | None = None
 
     def confidence_steps(self) -> dict[str, float]:
         """How the confidence was reached: the ``conf:`` parts the grounder recorded on the
@@ -198,6 +204,8 @@ class Annotation:
             "source_text": self.source_text,
             "status": self.status,
         }
+        if self.source_length is not None:  # only the first part of a long value was read
+            out["source_length"] = self.source_length
         if with_candidates or self.term_id is None:
             out["candidates"] = [
                 {"term_id": c.term_id, "term_label": c.term_label, "score": round(c.score, 4)}

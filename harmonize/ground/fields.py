@@ -57,6 +57,12 @@ HEAD_WORDS: tuple[tuple[str, str], ...] = (
     ("developmental stage", "dev_stage"),
 )
 _SUFFIX = re.compile(r"\s+(ch\d+|\d+)$")
+#: Characters of one value (or of a record's free text) that are grounded. Longer values (a
+#: pasted protocol, a 50 MB attribute) are grounded on their first ``MAX_VALUE_CHARS``
+#: characters, cut at the last space before the limit, and their annotations say so:
+#: ``source_text`` holds the part read and ``source_length`` the length of the whole value.
+#: The scanners are linear in the text, so this bounds the time one value can take.
+MAX_VALUE_CHARS = 10_000
 
 
 def norm_key(key: str) -> str:
@@ -147,6 +153,21 @@ def whole_value_only(key: str) -> bool:
     return k in WHOLE_VALUE_ONLY or k.split(" ")[-1] in WHOLE_VALUE_HEADS
 
 
+def bounded(text: str, limit: int | None = None) -> tuple[str, int | None]:
+    """The part of ``text`` that is grounded, and the length of the whole text when that part
+    is shorter (``None`` when all of it is read).
+
+    >>> bounded("liver"), bounded("liver biopsy from a donor", limit=14)
+    (('liver', None), ('liver biopsy', 25))
+    """
+    limit = MAX_VALUE_CHARS if limit is None else limit
+    if len(text) <= limit:
+        return text, None
+    head = text[:limit + 1]  # a space just after the limit ends the last whole word
+    cut = max(head.rfind(" "), head.rfind("\n"), head.rfind("\t"))
+    return (text[:cut] if cut > limit // 2 else text[:limit]).rstrip(), len(text)
+
+
 def field_values(attributes: Mapping[str, str], text: str | None = None,
                  harmonized: Mapping[str, str] | None = None,
                  table: Mapping[str, str] | None = None) -> list[FieldValue]:
@@ -161,25 +182,32 @@ def field_values(attributes: Mapping[str, str], text: str | None = None,
     table = load_field_keys() if table is None else table
     out: list[FieldValue] = []
     for key, value in attributes.items():
-        if not isinstance(value, str) or is_null(value):
+        if not isinstance(value, str):
+            continue
+        value, full = bounded(value)
+        if is_null(value):
             continue
         role = key_role((harmonized or {}).get(key) or key, table)
         if role == "skip":
             if is_age_key(key) and (stage_of(value) or names_a_stage(value)):
-                out.append(FieldValue("dev_stage", value, key, scanned=False))
+                out.append(FieldValue("dev_stage", value, key, scanned=False, full_length=full))
             continue
         if role in FACETS:
-            out.append(FieldValue(role, value, key, scanned=False))
+            out.append(FieldValue(role, value, key, scanned=False, full_length=full))
             if role in ALSO_CELL_LINE:
-                out.append(FieldValue("cell_line", value, key, scanned=True))
+                out.append(FieldValue("cell_line", value, key, scanned=True, full_length=full))
             if role in ALSO_DISEASE:
-                out.append(FieldValue("disease", value, key, scanned=True))
+                out.append(FieldValue("disease", value, key, scanned=True, full_length=full))
             continue
-        out.extend(FieldValue(f, value, key, scanned=True) for f in SCAN_FACETS)
+        out.extend(FieldValue(f, value, key, scanned=True, full_length=full)
+                   for f in SCAN_FACETS)
         out.extend(_pairs_in(value, attributes))
-    if text and not is_null(text):
-        out.extend(FieldValue(f, text, "text", scanned=True) for f in SCAN_FACETS)
-        out.extend(_pairs_in(text, attributes))
+    if text:
+        text, full = bounded(text)
+        if not is_null(text):
+            out.extend(FieldValue(f, text, "text", scanned=True, full_length=full)
+                       for f in SCAN_FACETS)
+            out.extend(_pairs_in(text, attributes))
     return out
 
 
