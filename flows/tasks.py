@@ -48,6 +48,8 @@ def ingest_files(con, paths: list[str], run_id: str) -> ingest.IngestStats:
              stats.records, stats.inserted, stats.updated, stats.rejects)
     for f in stats.failed:
         log.warning("%s", f.error)
+    for note in stats.notes:
+        log.warning("%s", note)
     return stats
 
 
@@ -71,7 +73,7 @@ def ground_chunk(values: list, overrides: list, use_embeddings: bool, version: s
 
 
 @task(cache_policy=NO_CACHE)
-def parse_file(path: str) -> tuple[list, list, str | None]:
+def parse_file(path: str) -> tuple[list, list, str | None, list[str]]:
     """Parse one record file on a worker."""
     return distribute.parse_file(path)
 
@@ -81,8 +83,8 @@ def ingest_distributed(con, paths: list[str], run_id: str) -> ingest.IngestStats
     files = [str(p) for p in ingest.expand_paths(paths)]
     stats = ingest.IngestStats()
     for path, future in zip(files, parse_file.map(files)):
-        records, rejects, error = future.result()
-        ingest.load_parsed(con, path, records, rejects, error, run_id, stats)
+        records, rejects, error, notes = future.result()
+        ingest.load_parsed(con, path, records, rejects, error, run_id, stats, notes)
     get_run_logger().info("%d files parsed on workers, %d records, %d quarantined",
                           len(files), stats.records, stats.rejects)
     return stats
