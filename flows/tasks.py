@@ -23,6 +23,8 @@ def harvest_snapshot(con, folder: str, run_id: str) -> list[harvest.HarvestStats
         log.info("%s: %d files, %d records (%d new, %d updated, %d unchanged), %d quarantined",
                  s.source, s.fetched_batches, s.ingest.records, s.ingest.inserted,
                  s.ingest.updated, s.ingest.unchanged, s.ingest.rejects)
+        for note in s.ingest.notes:
+            log.warning("%s", note)
     return stats
 
 
@@ -36,6 +38,8 @@ def harvest_source(con, client, config, source: str, window, run_id: str) -> har
         getattr(window, "end", "?"), stats.planned_batches, stats.fetched_batches,
         stats.skipped_batches, stats.ingest.records, stats.ingest.inserted, stats.ingest.updated,
         stats.ingest.rejects)
+    for note in stats.ingest.notes:
+        get_run_logger().warning("%s", note)
     return stats
 
 

@@ -140,8 +140,8 @@ def no_samples(con: duckdb.DuckDBPyConnection, result: FileResult, run_id: str |
     """Say plainly that a readable file gave no sample and no reject: it fails, by name."""
     if result.records or result.rejects or result.error:
         return
-    quarantine_file(con, result, f"{result.path}: holds no sample records (nothing was "
-                    "loaded from it; is it a platform or an empty set?)", run_id)
+    quarantine_file(con, result, f"{result.path}: holds no sample records, nothing was loaded "
+                    "from it (a platform description or an empty set?)", run_id)
 
 
 def load_parsed(con: duckdb.DuckDBPyConnection, path: str | Path, records: list[SampleRecord],
