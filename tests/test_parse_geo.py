@@ -80,7 +80,7 @@ def test_soft_missing_key_on_one_sample():
 def test_series_only_soft_links_the_samples_it_names():
     recs = records(SOFT / "geofetch_GSE146540_GSE.soft")
     named = re.findall(r"^!Series_sample_id = (GSM\d+)",
-                       (SOFT / "geofetch_GSE146540_GSE.soft").read_text(), re.M)
+                       (SOFT / "geofetch_GSE146540_GSE.soft").read_text(), re.MULTILINE)
     assert [r.record_accession for r in recs] == [f"GSE146540/{g}" for g in named]
     assert all(r.accessions[:2] == (g, "GSE146540") for r, g in zip(recs, named))
     assert all(any(a.startswith("PRJNA") for a in r.accessions) for r in recs)

@@ -37,7 +37,7 @@ BIOSAMPLE_SET = PEER / "ddbj_biosample_set_SAMN00000002-11.xml.gz"
 def run(*args: str) -> subprocess.CompletedProcess:
     """Run the installed ``harmonize`` command."""
     return subprocess.run([str(BIN), *map(str, args)], capture_output=True, text=True,
-                          timeout=900)
+                          check=False, timeout=900)
 
 
 def rows(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -96,6 +96,23 @@ def test_repair_is_the_same_whatever_the_read_size(size):
     assert repairs.replaced == 4
 
 
+def test_latin1_byte_in_soft_is_read_not_replaced_blindly():
+    """SOFT has no declaration: a Latin-1 byte is read as cp1252 and counted, as in XML."""
+    data = OLD_SOFT.read_bytes().replace(b"Pre-BII cells\r\n", b"Pre-BII cells \xb5\r\n")
+    items = parse_bytes(data, origin="old.soft")
+    (rec,) = list(items)
+    assert rec.attribute_dict()["source_name"] == "Large Pre-BII cells µ"
+    assert len(items.notes) == 1 and "1 byte not valid UTF-8 (first at line 6)" in items.notes[0]
+
+
+def test_worker_parse_keeps_the_warnings():
+    from harmonize.steps.distribute import parse_file
+
+    records, rejects, error, notes = parse_file(LATIN1)
+    assert len(records) == 3 and not rejects and error is None
+    assert len(notes) == 1 and "not valid UTF-8" in notes[0]
+
+
 def test_latin1_miniml_through_the_cli_loads_and_warns(tmp_path):
     wh = tmp_path / "w.duckdb"
     proc = run("ingest", LATIN1, "-w", wh)
@@ -132,7 +149,7 @@ def test_series_only_soft_links_its_samples_whatever_the_load_order(tmp_path):
 def test_gds_subsets_annotate_the_samples_they_name(tmp_path):
     recs, rejects = parsed(GDS)
     text = gzip.decompress(GDS.read_bytes()).decode()
-    listed = {g for line in re.findall(r"^!subset_sample_id = (.*)$", text, re.M)
+    listed = {g for line in re.findall(r"^!subset_sample_id = (.*)$", text, re.MULTILINE)
               for g in line.split(",")}
     assert not rejects and {r.record_accession.split("/")[1] for r in recs} == listed
     by_gsm = {r.record_accession: r.attribute_dict() for r in recs}

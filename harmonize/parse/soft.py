@@ -212,7 +212,7 @@ def _contributions(state: _State) -> Iterator[SampleRecord]:
 
 def _single(values: list[str]) -> str | None:
     """The one distinct non-empty value, or ``None`` when there are none or several."""
-    distinct = set(v.strip() for v in values if v.strip())
+    distinct = {v.strip() for v in values if v.strip()}
     return distinct.pop() if len(distinct) == 1 else None
 
 

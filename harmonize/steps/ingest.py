@@ -61,8 +61,8 @@ class IngestStats:
     def errors(self) -> list[str]:
         """One line per failed file (or one saying no record file was found)."""
         if not self.files:
-            return [f"no record files found (looked for {', '.join(RECORD_SUFFIXES)}, plain "
-                    "or .gz, in the given folders)"]
+            return [(f"no record files found (looked for {', '.join(RECORD_SUFFIXES)}, plain "
+                     "or .gz, in the given folders)")]
         return [f.error for f in self.failed if f.error]
 
     def failure(self) -> str | None:
