@@ -101,6 +101,7 @@ def parse(opener: Opener, origin: str) -> Iterator[SampleRecord | Reject]:
                 _add_line(block, raw_line)
         broken = f"compressed stream broken: {fh.error}" if fh.error is not None else None
     if broken:
+        yield from _contributions(state)  # what the series read so far say still counts
         where = f" inside {block.kind.lower()} {block.ident}" if block is not None else ""
         yield Reject(origin=origin, reason=f"{broken}{where}",
                      record_id=block.ident or None if block is not None else None,
