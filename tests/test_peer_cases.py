@@ -272,6 +272,15 @@ def test_gpl_family_missing_samples_loads_what_is_there_and_reports_the_rest(tmp
     assert {"GSE72138", "PRJNA293166"} <= accessions_of(wh, "GSM1855902")  # but loaded
 
 
+def test_a_cut_gzip_family_still_gives_the_series_links():
+    """A .gz cut inside a sample after the series: the series' links to its samples still load."""
+    packed = gzip.compress(GPL_FAMILY.read_bytes() + OLD_SOFT.read_bytes())
+    out = list(parse_bytes(packed[: len(packed) - 40], origin="cut.soft.gz"))
+    *recs, rej = out
+    assert [r.record_accession for r in recs] == ["GSE72138/GSM1855902", "GSE72138/GSM1855903"]
+    assert isinstance(rej, Reject) and "compressed stream broken" in rej.reason
+
+
 def test_every_peer_case_through_the_cli_in_one_folder(tmp_path):
     """All of them together: every sample-level accession written in the files is stored."""
     folder = tmp_path / "peer"
