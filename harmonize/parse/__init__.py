@@ -64,6 +64,12 @@ class Parsed(Iterator[SampleRecord | Reject]):
     def __next__(self) -> SampleRecord | Reject:
         return next(self._items)
 
+    def close(self) -> None:
+        """Stop early and release the file (as a generator's ``close``)."""
+        close = getattr(self._items, "close", None)
+        if close is not None:
+            close()
+
     @property
     def notes(self) -> list[str]:
         """Warnings about the document so far (one line each, naming it)."""
