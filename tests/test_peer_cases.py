@@ -187,6 +187,14 @@ def test_a_file_without_samples_fails_by_name(tmp_path):
     assert platform_only.name in error and "holds no sample records" in error
 
 
+def test_a_folder_without_record_files_says_so(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.tsv").write_text("not a record file\n")
+    proc = run("ingest", tmp_path / "empty", "-w", tmp_path / "w.duckdb")
+    assert proc.returncode == 1
+    assert "error: no record files found" in proc.stderr and "nothing to load" in proc.stderr
+
+
 @pytest.mark.slow
 def test_backfill_fails_when_every_file_is_refused(tmp_path, data_dir):
     """Like ingest: one line per refused file and a non-zero exit (it used to exit 0)."""
