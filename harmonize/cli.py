@@ -87,7 +87,8 @@ def ingest(paths: tuple[str, ...], normalize: bool, no_embeddings: bool, warehou
 
     Accepts SRA EXPERIMENT_PACKAGE_SET XML, BioSample XML, GEO MINiML and GEO SOFT files, or
     folders of them. A malformed file is reported on one line and quarantined; the other files
-    still load, and the command exits non-zero.
+    still load, and the command exits non-zero. A file that holds no sample record fails the
+    same way; bytes that are not valid UTF-8 are read as Windows-1252 and reported as a warning.
 
     \b
     Example:
@@ -107,16 +108,23 @@ def ingest(paths: tuple[str, ...], normalize: bool, no_embeddings: bool, warehou
         status = "partial" if stats.failed else "ok"
         finish_run(con, run_id, status, {"files": len(files), "records": stats.records,
                                          "rejects": stats.rejects, "inserted": stats.inserted,
-                                         "updated": stats.updated, "merged": stats.merged})
+                                         "updated": stats.updated, "merged": stats.merged,
+                                         "warnings": len(stats.notes)})
     err = _stderr()
     err.print(f"{len(files)} files, {stats.records} records: {stats.inserted} new, "
               f"{stats.updated} updated, {stats.unchanged} unchanged, {stats.merged} merged, "
               f"{stats.rejects} quarantined")
-    if stats.failed:
-        for f in stats.failed:
-            click.echo(f"error: {f.error}", err=True)
-        raise click.ClickException(f"{len(stats.failed)} of {len(files)} files had errors "
-                                   "(see above; their good records were loaded)")
+    _verdict(stats.notes, stats.errors(), stats.failure())
+
+
+def _verdict(warnings: list[str], errors: list[str], failure: str | None) -> None:
+    """Print warnings and per-file errors to stderr; exit non-zero when a file failed."""
+    for note in warnings:
+        click.echo(f"warning: {note}", err=True)
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
+    if failure:
+        raise click.ClickException(failure)
 
 
 def _annotate(con, only_changed: bool, use_embeddings: bool, bar=None):
@@ -433,6 +441,9 @@ def backfill(paths: tuple[str, ...], no_embeddings: bool, dask: str | None,
              warehouse: str | None) -> None:
     """Run the backfill flow over bulk files (BioSample dump, big SRA XML, .gz), then ground.
 
+    Like `ingest`, a file that cannot be read or holds no sample is reported on one line, the
+    other files still load, and the command exits non-zero.
+
     \b
     Examples:
       harmonize backfill /data/biosample_set.xml.gz /data/sra_dump/
@@ -445,8 +456,10 @@ def backfill(paths: tuple[str, ...], no_embeddings: bool, dask: str | None,
 
     check_writable(warehouse)  # one clear line before a Prefect server starts
     run = backfill_flow.with_options(task_runner=task_runner(dask)) if dask else backfill_flow
-    render(run(paths=list(paths), warehouse=warehouse, use_embeddings=not no_embeddings,
-               distributed=bool(dask)))
+    summary = run(paths=list(paths), warehouse=warehouse, use_embeddings=not no_embeddings,
+                  distributed=bool(dask))
+    render(summary)
+    _verdict(summary.warnings, summary.file_errors, summary.failure)
 
 
 @cli.command()
