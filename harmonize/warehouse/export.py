@@ -134,11 +134,11 @@ def export_sql(facets: list[str]) -> str:
     pick = ", ".join(f"arg_max({col}, pick) AS {col}" for _, col in BEST_FIELDS)
     ctes = [
         f"cohort AS ({cohort_sql(facets)})",
-        "ann AS MATERIALIZED (SELECT sample_id, facet, term_id, term_label, confidence, status, "
-        "source_text FROM annotations WHERE sample_id IN (SELECT sample_id FROM cohort))",
-        f"best AS (SELECT sample_id, facet, {pick} FROM (SELECT *, ({rank}, term_id, "
-        "source_text) AS pick FROM ann WHERE term_id IS NOT NULL AND status IN "
-        "('accepted', 'needs_review')) GROUP BY sample_id, facet)",
+        ("ann AS MATERIALIZED (SELECT sample_id, facet, term_id, term_label, confidence, "
+         "status, source_text FROM annotations WHERE sample_id IN (SELECT sample_id FROM cohort))"),
+        (f"best AS (SELECT sample_id, facet, {pick} FROM (SELECT *, ({rank}, term_id, "
+         "source_text) AS pick FROM ann WHERE term_id IS NOT NULL AND status IN "
+         "('accepted', 'needs_review')) GROUP BY sample_id, facet)"),
         "piv AS (SELECT sample_id, " + ", ".join(
             f"any_value({col}) FILTER (WHERE facet = '{f}') AS {f}_{name}"
             for f in FACETS for name, col in BEST_FIELDS) + " FROM best GROUP BY sample_id)",

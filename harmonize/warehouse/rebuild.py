@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,7 +262,7 @@ def _cell(df: pd.DataFrame, sid: str, col: str) -> str:
     if col not in df.columns:
         return "(no column)"
     value = df.at[sid, col]
-    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
 def _flat(v: dict[str, Any]) -> dict[str, str]:
