@@ -290,6 +290,8 @@ def test_manifests_that_cannot_be_rebuilt_say_why(wh, tmp_path):
     cases = {
         "notjson": ("{not json", "not JSON"),
         "old": (json.dumps({k: v for k, v in m.items() if k != "cohort"}), "older harmonize"),
+        "damaged": (json.dumps({**m, "cohort": {**m["cohort"], "samples": ["x"]}}),
+                    "do not match cohort.samples"),
         "copy": (json.dumps({**m, "query": {**m["query"], "params": [],
                                             "sql": "COPY samples TO 'x.csv'"}}), "refusing COPY"),
         "file": (json.dumps({**m, "query": {**m["query"], "params": [], "sql":
@@ -334,3 +336,29 @@ def test_curate_through_the_cli_then_rebuild(tmp_path, snapshot_dir):
     assert set(diff[diff["field"] == "tissue_id"]["after"]) == {"UBERON:0002037"}
     assert sha(out) == json.loads((tmp_path / "brain.tsv.manifest.json").read_text()
                                   )["output"]["sha256"]  # the original is left alone
+
+
+def test_tied_annotations_are_chosen_the_same_whatever_the_row_order(wh, tmp_path):
+    con = duckdb.connect(str(wh), read_only=True)
+    a, b = closure(con, LIVER)[:2]
+    sid = con.execute("SELECT min(sample_id) FROM samples").fetchall()[0][0]
+    con.close()
+    tied = [(sid, Annotation("tissue", t, f"label {t}", 0.8, "exact", "accepted", key, f"{key} x",
+                             lexicon_version="lx")) for t, key in ((a, "tissue"), (b, "organ"))]
+
+    def store(pairs):
+        with writer(wh) as con:
+            replace_annotations(con, [sid], pairs, "lx")
+
+    store(tied)
+    out = tmp_path / "tied.tsv"
+    export(wh, out)
+    row = read_tsv(out).set_index("sample_id").loc[sid]
+    assert row["tissue_id"] == row["matched_tissue_id"] == max(a, b)
+    assert row["tissue_source_text"] == ("organ x" if b > a else "tissue x")
+    store(list(reversed(tied)))  # same annotations, stored in the other order
+
+    proc = rebuild(wh, tmp_path / "tied.tsv.manifest.json", "-o", str(tmp_path / "again.tsv"))
+
+    assert proc.returncode == 0, proc.stderr
+    assert sha(tmp_path / "again.tsv") == sha(out)

@@ -86,7 +86,22 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
             raise ConfigError(f"manifest {p} has no {section}.{key}: written by an older "
                               "harmonize or edited; it can be checked but not rebuilt (re-run "
                               "its export)")
+    _check_consistent(p, manifest)
     return manifest
+
+
+def _check_consistent(path: Path, manifest: dict[str, Any]) -> None:
+    cohort, query = manifest["cohort"], manifest["query"]
+    problem = None
+    if not isinstance(query["sql"], str) or not isinstance(query["params"], list):
+        problem = "query.sql must be text and query.params a list"
+    elif not isinstance(cohort["samples"], list) or not isinstance(cohort["digests"], dict):
+        problem = "cohort.samples must be a list and cohort.digests an object"
+    elif any(not isinstance(d, list) or len(d) != len(cohort["samples"])
+             for d in cohort["digests"].values()):
+        problem = "cohort.digests do not match cohort.samples one to one"
+    if problem:
+        raise ConfigError(f"manifest {path} is damaged: {problem}; re-run its export")
 
 
 def default_output(manifest_path: Path, manifest: dict[str, Any]) -> Path:
@@ -138,6 +153,8 @@ def rebuild_cohort(warehouse: str | Path | None, manifest_path: str | Path,
     try:
         _lock_down(con)
         now = _run(con, sql, params, wh)
+        if "sample_id" not in now.columns:
+            raise WarehouseError(f"manifest {mpath}: its SQL returns no sample_id column")
         rec_ids = [str(s) for s in recorded["samples"]]
         rec_set, now_ids = set(rec_ids), [str(s) for s in now["sample_id"].tolist()]
         entered = [s for s in now_ids if s not in rec_set]
