@@ -362,3 +362,25 @@ def test_tied_annotations_are_chosen_the_same_whatever_the_row_order(wh, tmp_pat
 
     assert proc.returncode == 0, proc.stderr
     assert sha(tmp_path / "again.tsv") == sha(out)
+
+
+def test_fetchngs_of_a_cohort_without_runs_is_an_error_and_writes_nothing(wh, tmp_path):
+    con = duckdb.connect(str(wh), read_only=True)
+    geo_only = con.execute("SELECT min(sample_id) FROM samples WHERE sample_id NOT IN "
+                           "(SELECT sample_id FROM sample_accessions WHERE kind = 'srr')"
+                           ).fetchall()[0][0]
+    con.close()
+    assert geo_only, "the snapshot has GEO samples without an SRA run"
+    with writer(wh) as con:
+        replace_annotations(con, [geo_only], [(geo_only, Annotation(
+            "tissue", "UBERON:0001264", "pancreas", 1.0, "curated", "accepted", "tissue",
+            "pancreas"))], "lx")
+    (tmp_path / "out").mkdir()
+    out = tmp_path / "out" / "runs.txt"
+
+    proc = run("export", "--tissue", "UBERON:0001264", "--exact", "--min-confidence", "0.9995",
+               "--format", "fetchngs", "-o", str(out), "--warehouse", str(wh))
+
+    assert proc.returncode == 1
+    assert "no run accession (SRR/ERR/DRR) among the 1 samples" in proc.stderr
+    assert str(out) in proc.stderr and not list(out.parent.iterdir())

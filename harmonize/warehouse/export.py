@@ -198,20 +198,20 @@ def run_accessions(df: pd.DataFrame) -> list[str]:
     return list(runs)
 
 
-def _write_fetchngs(df: pd.DataFrame, path: Path) -> None:
-    runs = run_accessions(df)
-    if not runs:
-        raise ConfigError(f"no run accession (SRR/ERR/DRR) among the {len(df)} samples of this "
-                          f"cohort: nothing for fetchngs in {path.name}; export .tsv to see them")
-    path.write_text("".join(f"{r}\n" for r in runs), encoding="ascii")
-
-
 def stage_output(df: pd.DataFrame, out: Path, fmt: str) -> tuple[Path, str]:
-    """Write ``df`` as ``fmt`` beside ``out`` (a hidden partial file); return it and its sha256."""
+    """Write ``df`` as ``fmt`` beside ``out`` (a hidden partial file); return it and its sha256.
+
+    Raises:
+        ConfigError: fetchngs for a cohort without any run accession (nothing is written).
+    """
+    runs = run_accessions(df) if fmt == "fetchngs" else []
+    if fmt == "fetchngs" and not runs:
+        raise ConfigError(f"no run accession (SRR/ERR/DRR) among the {len(df)} samples of this "
+                          f"cohort: nothing for fetchngs in {out}; export .tsv to see them")
     tmp = out.with_name(f".{out.name}.partial")
     try:
         if fmt == "fetchngs":
-            _write_fetchngs(df, tmp)
+            tmp.write_text("".join(f"{r}\n" for r in runs), encoding="ascii")
         else:
             WRITERS[f".{fmt}"](df, tmp)
     except BaseException:
