@@ -113,10 +113,23 @@ def default_output(manifest_path: Path, manifest: dict[str, Any]) -> Path:
 
 
 def _lock_down(con: duckdb.DuckDBPyConnection) -> None:
+    """No file access, no extension loading, configuration locked (idempotent).
+
+    Raises:
+        WarehouseError: a setting is on and cannot be turned off (the SQL is not run).
+    """
     for setting in ("enable_external_access", "autoinstall_known_extensions",
                     "autoload_known_extensions"):
-        con.execute(f"SET {setting} = false")
-    con.execute("SET lock_configuration = true")
+        try:
+            con.execute(f"SET {setting} = false")
+        except duckdb.Error:  # already locked by the connection's opener: check, do not trust
+            value = con.execute("SELECT current_setting(?)", [setting]).fetchall()[0][0]
+            if str(value).lower() not in ("false", "0"):
+                raise WarehouseError(f"cannot turn {setting} off to run a manifest's SQL") from None
+    try:
+        con.execute("SET lock_configuration = true")
+    except duckdb.Error:
+        pass  # locked already
 
 
 def _run(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any], path: Path) -> pd.DataFrame:
