@@ -384,3 +384,23 @@ def test_fetchngs_of_a_cohort_without_runs_is_an_error_and_writes_nothing(wh, tm
     assert proc.returncode == 1
     assert "no run accession (SRR/ERR/DRR) among the 1 samples" in proc.stderr
     assert str(out) in proc.stderr and not list(out.parent.iterdir())
+
+
+def test_large_cohorts_keep_one_digest_per_row(monkeypatch):
+    from harmonize.warehouse import cohort_state as cs
+
+    df = pd.DataFrame({"sample_id": ["S1", "S2", "S3"], "organism": ["Homo sapiens"] * 3,
+                       "srr": ["SRR1", None, "SRR3;SRR4"], "tissue_id": ["UBERON:1", "U:2", None],
+                       "tissue_confidence": [0.1 + 0.2, 0.5, float("nan")]})
+    per_part = cs.cohort_state(df)
+    assert set(per_part["digests"]) == {"sample", "accessions", "tissue"}
+    monkeypatch.setattr(cs, "PART_DIGEST_LIMIT", 2)
+    state = cs.cohort_state(df)
+    assert set(state["digests"]) == {"row"} and len(state["digests"]["row"]) == 3
+    changed = df.copy()
+    changed.loc[1, "tissue_confidence"] = 0.5000000001
+    assert cs.changed_parts(state, df) == {}
+    assert cs.changed_parts(state, changed) == {"S2": ["row"]}
+    assert cs.changed_parts(per_part, changed) == {"S2": ["tissue"]}
+    assert cs.changed_parts(per_part, df.drop(columns=["srr"])) == {
+        s: ["accessions"] for s in ("S1", "S3")}  # S2 had no run: missing either way

@@ -22,6 +22,8 @@ from harmonize.models import FACETS
 ACCESSION_NAMES = ("gsm", "srx", "srs", "srr", "gse", "srp", "biosample", "bioproject")
 SAMPLE_COLUMNS = ("organism", "taxon_id")
 DIGEST_HEX = 16
+#: Above this many samples a manifest keeps one digest per row instead of one per part.
+PART_DIGEST_LIMIT = 200_000
 
 
 def part_of(column: str) -> str | None:
@@ -63,13 +65,24 @@ def _digest(values: Sequence[Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_HEX]
 
 
-def row_digests(df: pd.DataFrame) -> dict[str, list[str]]:
-    """Per part, the digest of each row's values (aligned with ``df`` rows)."""
+def row_digests(df: pd.DataFrame, groups: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Per group of columns, the digest of each row's values (aligned with ``df`` rows).
+
+    A column ``df`` lacks counts as missing in every row.
+    """
     out = {}
-    for part, cols in parts(df.columns).items():
-        columns = [df[c].tolist() for c in cols]
-        out[part] = [_digest(vals) for vals in zip(*columns)] if columns and len(df) else []
+    for part, cols in groups.items():
+        columns = [df[c].tolist() if c in df.columns else [None] * len(df) for c in cols]
+        out[part] = [_digest(vals) for vals in zip(*columns)] if columns else [""] * len(df)
     return out
+
+
+def digest_groups(columns: Sequence[str], n_rows: int) -> dict[str, list[str]]:
+    """The parts a cohort of ``n_rows`` is digested by: :func:`parts`, or one ``row`` part
+    above :data:`PART_DIGEST_LIMIT` samples (keeps a whole-warehouse manifest small)."""
+    if n_rows > PART_DIGEST_LIMIT:
+        return {"row": [c for c in columns if c != "sample_id"]}
+    return parts(columns)
 
 
 def state_digest(sample_ids: Sequence[str], digests: dict[str, list[str]]) -> str:
@@ -84,27 +97,31 @@ def state_digest(sample_ids: Sequence[str], digests: dict[str, list[str]]) -> st
 def cohort_state(df: pd.DataFrame) -> dict[str, Any]:
     """The manifest's ``cohort`` section: sample ids, per-part digests, their state digest."""
     ids = [str(s) for s in df["sample_id"].tolist()]
-    digests = row_digests(df)
-    return {"samples": ids, "parts": {p: cols for p, cols in parts(df.columns).items()},
-            "digests": digests, "state_sha256": state_digest(ids, digests)}
+    groups = digest_groups(list(df.columns), len(df))
+    digests = row_digests(df, groups)
+    return {"samples": ids, "parts": groups, "digests": digests,
+            "state_sha256": state_digest(ids, digests)}
 
 
 def changed_parts(recorded: dict[str, Any], df: pd.DataFrame) -> dict[str, list[str]]:
     """Samples present in both ``recorded`` (a :func:`cohort_state`) and ``df`` whose parts differ.
 
+    ``df`` is digested by the recorded parts, so a column added or dropped since shows up as
+    a change of its part.
+
     Returns:
-        ``{sample_id: [part, ...]}``; a part missing on one side counts as changed.
+        ``{sample_id: [part, ...]}``.
     """
-    now = row_digests(df)
-    index = {sid: i for i, sid in enumerate(recorded["samples"])}
     rec = recorded["digests"]
+    groups = recorded.get("parts") or digest_groups(list(df.columns), len(recorded["samples"]))
+    now = row_digests(df, {p: cols for p, cols in groups.items() if p in rec})
+    index = {sid: i for i, sid in enumerate(recorded["samples"])}
     out: dict[str, list[str]] = {}
     for j, sid in enumerate(str(s) for s in df["sample_id"].tolist()):
         i = index.get(sid)
         if i is None:
             continue
-        diff = [p for p in sorted(set(rec) | set(now))
-                if (rec[p][i] if p in rec else None) != (now[p][j] if p in now else None)]
+        diff = [p for p in sorted(rec) if rec[p][i] != now.get(p, [None] * len(df))[j]]
         if diff:
             out[sid] = diff
     return out
