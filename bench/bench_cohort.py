@@ -11,6 +11,7 @@ cost. Prints a markdown table and writes it to ``bench/results/cohort.md``.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import sys
@@ -39,32 +40,40 @@ COHORTS = [
 ]
 
 
-def median_time(fn, reps: int) -> tuple[float, object]:
-    times, out = [], None
+def interleaved(measures: dict[str, object], reps: int) -> dict[str, float]:
+    """Median seconds of each callable, run in turn within every repetition.
+
+    Interleaving keeps the comparison fair on a shared machine whose load drifts.
+    """
+    times: dict[str, list[float]] = {name: [] for name in measures}
     for _ in range(reps):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), out
+        for name, fn in measures.items():
+            t = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t)
+    return {name: statistics.median(ts) for name, ts in times.items()}
 
 
-def sql_times(db: Path, kw: dict, reps: int) -> tuple[float, float]:
-    """Median seconds of the filter-only query and of the full export query (SQL alone)."""
+def queries(db: Path, kw: dict) -> tuple[tuple[str, list], tuple[str, list]]:
+    """The filter-only query and the full export query with their parameters."""
     con = connect_read(db)
     try:
         facets = {f: v for f, v in kw.items() if f in ("tissue", "disease")}
         expanded = {f: with_descendants(con, [resolve_term(con, f, v) for v in vals])
                     for f, vals in facets.items()}
-        conf = kw.get("min_confidence", 0.5)
-        base = cohort_sql(list(expanded))
-        p_base = cohort_params(expanded, conf, ["accepted"], None, None)
-        full = export_sql(list(expanded))
-        p_full = export_params(expanded, conf, ["accepted"], None, None)
-        t_base, _ = median_time(lambda: con.execute(base, p_base).df(), reps)
-        t_full, _ = median_time(lambda: con.execute(full, p_full).df(), reps)
     finally:
         con.close()
-    return t_base, t_full
+    conf = kw.get("min_confidence", 0.5)
+    return ((cohort_sql(list(expanded)), cohort_params(expanded, conf, ["accepted"], None, None)),
+            (export_sql(list(expanded)), export_params(expanded, conf, ["accepted"], None, None)))
+
+
+def run_sql(db: Path, sql: str, params: list) -> None:
+    con = connect_read(db)
+    try:
+        con.execute(sql, params).df()
+    finally:
+        con.close()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -81,24 +90,29 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-cohort-") as tmp:
         for name, kw in COHORTS:
-            t_base, t_full = sql_times(args.db, kw, args.reps)
-            out = Path(tmp) / "c.tsv"
-            t_exp, res = median_time(lambda: export_cohort(args.db, out, **kw), args.reps)
+            (base, p_base), (full, p_full) = queries(args.db, kw)
+            out, runs = Path(tmp) / "c.tsv", Path(tmp) / "runs.txt"
+            res = export_cohort(args.db, out, **kw)
             manifest = Path(tmp) / "c.tsv.manifest.json"
-            t_reb, rb = median_time(lambda: rebuild_cohort(args.db, manifest), args.reps)
-            assert rb.reproduced, "rebuild on an unchanged warehouse must reproduce the file"
-            runs = Path(tmp) / "runs.txt"
-            t_runs, _ = median_time(lambda: export_cohort(args.db, runs, fmt="fetchngs", **kw),
-                                    args.reps)
-            rows.append((name, f"{res.n_samples:,}", f"{t_base:.2f}", f"{t_full:.2f}",
-                         f"{t_exp:.2f}", f"{t_runs:.2f}", f"{t_reb:.2f}"))
+            assert rebuild_cohort(args.db, manifest).reproduced, "unchanged: must reproduce"
+            t = interleaved({
+                "base": lambda: run_sql(args.db, base, p_base),
+                "full": lambda: run_sql(args.db, full, p_full),
+                "export": lambda: export_cohort(args.db, out, **kw),
+                "fetchngs": lambda: export_cohort(args.db, runs, fmt="fetchngs", **kw),
+                "rebuild": lambda: rebuild_cohort(args.db, manifest),
+            }, args.reps)
+            rows.append((name, f"{res.n_samples:,}", *(f"{t[k]:.2f}" for k in
+                                                        ("base", "full", "export", "fetchngs",
+                                                         "rebuild"))))
             print(rows[-1], flush=True)
     lines = [
         "# Cohort benchmark", "",
         f"`{' '.join(['bench/bench_cohort.py'] + sys.argv[1:])}` on {platform.machine()}, "
         f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
-        f"; warehouse of {n:,} samples from `bench/bench_warehouse.py`; median of {args.reps} "
-        "(shared 2-core machine).", "",
+        f"; warehouse of {n:,} samples from `bench/bench_warehouse.py`; median of {args.reps}, "
+        f"the five measures run in turn in each repetition (shared 2-core machine, load average "
+        f"{os.getloadavg()[0]:.1f} at the end).", "",
         "| cohort | samples | SQL: filters + accessions | SQL: + every facet | export TSV + "
         "manifest | export fetchngs | rebuild from manifest (byte-identical) |",
         "|---|---:|---:|---:|---:|---:|---:|",
