@@ -183,13 +183,14 @@ def rebuild_cohort(warehouse: str | Path | None, manifest_path: str | Path,
         con.close()
     tmp, digest = _stage(now, out, fmt)
     reproduced = digest == manifest["output"]["sha256"]
-    changes += _changed(manifest, now, [out, default_output(mpath, manifest)], fmt, tmp)
-    changes += _version_changes(manifest.get("versions", {}), current_versions)
-    if tmp is not None:
-        if reproduced:
+    try:
+        changes += _changed(manifest, now, [out, default_output(mpath, manifest)], fmt, tmp)
+        changes += _version_changes(manifest.get("versions", {}), current_versions)
+        if tmp is not None and reproduced:
             os.replace(tmp, out)
-        else:
-            tmp.unlink(missing_ok=True)
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)  # gone already when it became ``out``
     return RebuildResult(out, wh, reproduced, len(now), digest, manifest["output"]["sha256"],
                          changes)
 
