@@ -305,35 +305,89 @@ def _facet_options(func):
 
 @cli.command()
 @_facet_options
-@click.option("-o", "--output", required=True, help="Cohort file: .tsv, .csv or .parquet.")
+@click.option("-o", "--output", default=None,
+              help="Cohort file: .tsv, .csv or .parquet (.csv/.tsv/.txt for --format fetchngs). "
+                   "With --manifest: where to rebuild (default: the recorded name beside it).")
+@click.option("--format", "fmt", type=click.Choice(["tsv", "csv", "parquet", "fetchngs"]),
+              default=None, help="Default: from the extension. fetchngs = one run accession "
+                                 "(SRR/ERR/DRR) per line, for nf-core/fetchngs --input.")
 @click.option("--min-confidence", type=float, default=0.5, show_default=True)
 @click.option("--status", type=click.Choice(["accepted", "needs_review", "any"]), default="accepted",
               show_default=True)
 @click.option("--organism", default=None, help="e.g. 'Homo sapiens'.")
 @click.option("--source", type=click.Choice(["sra", "geo", "biosample"]), default=None)
 @click.option("--exact", is_flag=True, help="Do not include descendant terms.")
+@click.option("--manifest", "manifest", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Rebuild the cohort of this manifest (byte-identical) instead of a new query.")
+@click.option("--changes", default=None, metavar="FILE.tsv",
+              help="With --manifest: write every difference found to this TSV.")
 @warehouse_option
-def export(output: str, min_confidence: float, status: str, organism: str | None,
-           source: str | None, exact: bool, warehouse: str | None, **facets) -> None:
-    """Export a reproducible cohort (samples, accessions, runs) plus a manifest.
+@click.pass_context
+def export(ctx: click.Context, output: str | None, fmt: str | None, min_confidence: float,
+           status: str, organism: str | None, source: str | None, exact: bool,
+           manifest: str | None, changes: str | None, warehouse: str | None, **facets) -> None:
+    """Export a reproducible cohort (samples, accessions, runs, every facet) plus a manifest.
 
     Terms include their descendants unless --exact; several facets are combined with AND.
-    Writes OUTPUT and OUTPUT.manifest.json (query, counts, versions, sha256).
+    Each row carries every facet's best term, label, confidence, status and source text, and
+    the annotation that matched each filter (matched_<facet>_*). Writes OUTPUT and
+    OUTPUT.manifest.json (SQL, expanded terms, sample ids and row digests, versions, command
+    line, sha256).
+
+    --manifest M rebuilds M's cohort from the current warehouse: the same file, byte-identical,
+    or (exit 1, nothing written) the samples that left, entered or changed and the versions
+    that differ.
 
     \b
     Examples:
       harmonize export --tissue UBERON:0000955 -o brain.tsv
       harmonize export --tissue liver --disease "type 2 diabetes mellitus" -o t2d_liver.parquet
+      harmonize export --tissue liver --format fetchngs -o liver_runs.txt
+      harmonize export --manifest brain.tsv.manifest.json            # rebuild brain.tsv
+      harmonize export --manifest brain.tsv.manifest.json -o again.tsv --changes changes.tsv
     """
     from harmonize.warehouse.db import resolve_path
+
+    if manifest:
+        _rebuild(ctx, manifest, output, changes, warehouse)
+        return
+    if output is None:
+        raise click.UsageError("give -o/--output (or --manifest M to rebuild a cohort)")
+    if changes:
+        raise click.UsageError("--changes only goes with --manifest")
     from harmonize.warehouse.export import export_cohort
 
     terms = {k: list(v) for k, v in facets.items() if v}
     result = export_cohort(resolve_path(warehouse), output, min_confidence=min_confidence,
                            status=status, organism=organism, source=source,
-                           descendants=not exact, **terms)
-    click.echo(f"{result.n_samples} samples -> {output} "
+                           descendants=not exact, fmt=fmt,
+                           command=["harmonize", *sys.argv[1:]], **terms)
+    runs = f", {result.n_runs} runs" if fmt == "fetchngs" else ""
+    click.echo(f"{result.n_samples} samples{runs} -> {output} "
                f"(manifest {output}.manifest.json)", err=True)
+
+
+#: Options that define a new query; a rebuild takes them from the manifest.
+QUERY_OPTIONS = (*FACET_OPTIONS, "fmt", "min_confidence", "status", "organism", "source", "exact")
+
+
+def _rebuild(ctx: click.Context, manifest: str, output: str | None, changes: str | None,
+             warehouse: str | None) -> None:
+    from harmonize.warehouse.db import resolve_path
+    from harmonize.warehouse.rebuild import describe, rebuild_cohort, verdict, write_changes
+
+    given = [name for name in QUERY_OPTIONS
+             if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE]
+    if given:
+        flags = ", ".join("--" + ("format" if n == "fmt" else n.replace("_", "-")) for n in given)
+        raise click.UsageError(f"--manifest rebuilds the manifest's own query; drop {flags}")
+    result = rebuild_cohort(resolve_path(warehouse), manifest, output)
+    for line in describe(result):
+        click.echo(line, err=True)
+    if changes:
+        click.echo(f"{write_changes(result, changes)} differences -> {changes}", err=True)
+    if not result.reproduced:
+        raise click.ClickException(verdict(result))
 
 
 @cli.command()
