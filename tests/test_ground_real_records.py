@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harmonize.ground import Grounder, load_lexicon, load_overrides
-from harmonize.ground.evidence import WEAK_KINDS
+from harmonize.ground.evidence import WEAK_CAP, WEAK_KINDS
 from harmonize.ground.fields import key_role, whole_value_only
 from harmonize.ground.mentions import defined_abbreviations, has_disease_context
 from harmonize.ground.normalize import compact, tokens
