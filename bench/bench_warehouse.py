@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import platform
 import statistics
 import sys
@@ -30,7 +31,6 @@ from harmonize.warehouse.export import export_cohort
 from harmonize.warehouse.load import upsert_records
 from harmonize.warehouse.query import run_query
 
-FIXTURES = Path("/work/shared/fixtures/ncbi")
 REPO = Path(__file__).resolve().parents[1]
 ONTOLOGIES = ("UBERON", "MONDO", "CL", "PATO", "EFO", "HsapDv", "CVCL")
 #: the most common real tissues/diseases first (as in SRA); the rest follow in random order
@@ -51,13 +51,24 @@ class Pools:
     libraries: list[Library]
 
 
-def real_pools() -> Pools:
-    """Attribute sets, organisms and libraries of the real fixture records."""
+def fixtures_dir(given: Path | None = None) -> Path:
+    """The NCBI fixture records: ``--fixtures``, else ``$HARMONIZE_FIXTURES``, else
+    ``../shared/fixtures/ncbi`` next to the repository, else the copies in ``tests/data/ncbi``."""
+    env = os.environ.get("HARMONIZE_FIXTURES")
+    for cand in (given, Path(env) if env else None,
+                 REPO.parent / "shared" / "fixtures" / "ncbi", REPO / "tests" / "data" / "ncbi"):
+        if cand is not None and cand.is_dir():
+            return cand
+    sys.exit("no NCBI fixture folder found; pass --fixtures DIR or set HARMONIZE_FIXTURES")
+
+
+def real_pools(fixtures: Path) -> Pools:
+    """Attribute sets, organisms and libraries of the real fixture records in ``fixtures``."""
     from harmonize.parse import iter_file
 
     attrs, orgs, libs = [], [], []
     for folder in ("sra_efetch", "biosample", "geo_miniml", "geo_soft"):
-        for f in sorted((FIXTURES / folder).glob("*")):
+        for f in sorted((fixtures / folder).glob("*")):
             try:
                 for r in iter_file(f):
                     if isinstance(r, SampleRecord) and r.attributes:
@@ -168,6 +179,8 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--samples", type=int, default=2_500_000)
     ap.add_argument("--batch", type=int, default=50_000)
+    ap.add_argument("--fixtures", type=Path, default=None,
+                    help="NCBI fixture folder (default: ../shared/fixtures/ncbi of the repo)")
     ap.add_argument("--db", type=Path, default=None, help="warehouse file (default: a temp dir)")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "warehouse.md")
     args = ap.parse_args(argv)
@@ -177,8 +190,10 @@ def main(argv: list[str] | None = None) -> None:
     rows: list[tuple[str, str, str]] = []
     t_all = time.perf_counter()
 
-    pools, t = timed(real_pools)
-    print(f"real pools: {len(pools.attributes)} attribute sets ({t:.1f}s)", flush=True)
+    fixtures = fixtures_dir(args.fixtures)
+    pools, t = timed(real_pools, fixtures)
+    print(f"real pools: {len(pools.attributes)} attribute sets from {fixtures} ({t:.1f}s)",
+          flush=True)
     onto = {name: load_snapshot(name) for name in ONTOLOGIES}
     vocab = vocabularies(onto, rng)
     gc.freeze()  # the ontologies stay alive all run: keep them out of collection passes

@@ -22,14 +22,14 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
-from harmonize.errors import WarehouseError
+from harmonize.errors import ConfigError, WarehouseError
 from harmonize.resources import MIGRATIONS_DIR
 
 DEFAULT_PATH = Path("warehouse") / "harmonize.duckdb"
@@ -65,12 +65,24 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def connect_read(path: str | Path | None) -> duckdb.DuckDBPyConnection:
-    """Open the published warehouse read-only.
+#: Settings that confine a read connection to the attached warehouse (applied after ATTACH,
+#: then locked so SQL cannot change them back).
+_LOCKDOWN = ("SET enable_external_access = false", "SET autoinstall_known_extensions = false",
+             "SET autoload_known_extensions = false", "SET lock_configuration = true")
+
+
+def connect_read(path: str | Path | None,
+                 allow_read: Sequence[str | Path] = ()) -> duckdb.DuckDBPyConnection:
+    """Open the published warehouse read-only, confined to the warehouse itself.
 
     The file is attached read-only to a fresh in-memory connection rather than opened with
     ``duckdb.connect(path)``: DuckDB caches one instance per path and process, which would keep
     showing a replaced (older) snapshot while any earlier connection to it is open.
+
+    Once attached, the connection loses every other door: no file, URL or environment read
+    (``read_csv``, ``read_blob``, ``glob``, ``ATTACH`` … fail), no extension installed or
+    loaded, and its configuration is locked so SQL cannot undo this. ``allow_read`` lists
+    folders whose files SQL may read nonetheless (``harmonize query --allow-read DIR``).
 
     Raises:
         WarehouseError: no warehouse file at the path, or it cannot be opened.
@@ -79,16 +91,32 @@ def connect_read(path: str | Path | None) -> duckdb.DuckDBPyConnection:
     if not p.exists():
         raise WarehouseError(
             f"no warehouse at {p}; run `harmonize ingest` or `harmonize nightly` first")
+    folders = _readable_folders(allow_read)
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")  # keep stdout for results only
         literal = str(p.resolve()).replace("'", "''")
         con.execute(f"ATTACH '{literal}' AS warehouse (READ_ONLY)")
         con.execute("USE warehouse")
+        if folders:
+            con.execute("SET allowed_directories = ?", [folders])
+        for statement in _LOCKDOWN:
+            con.execute(statement)
     except duckdb.Error as exc:
         con.close()
         raise WarehouseError(f"cannot open warehouse {p} read-only: {exc}") from exc
     return con
+
+
+def _readable_folders(allow_read: Sequence[str | Path]) -> list[str]:
+    """Absolute folder paths (with a trailing slash, so ``/data`` does not admit ``/data2``)."""
+    folders = []
+    for d in allow_read:
+        folder = Path(d).expanduser().resolve()
+        if not folder.is_dir():
+            raise ConfigError(f"--allow-read {d}: no such folder")
+        folders.append(str(folder).rstrip("/") + "/")
+    return folders
 
 
 def check_writable(path: str | Path | None) -> Path:
