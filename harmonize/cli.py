@@ -365,8 +365,8 @@ def curate(decisions: str, no_embeddings: bool, warehouse: str | None) -> None:
     from harmonize.warehouse.review import read_decisions
 
     path = resolve_path(warehouse)
-    with writer(path) as con:
-        rows = read_decisions(decisions, db=con)
+    rows = read_decisions(decisions, db=path)  # checked on the published file: nothing staged yet
+    with writer(path, discard_on_error=True) as con:
         add_overrides(con, rows)
         stats = _annotate(con, only_changed=False, use_embeddings=not no_embeddings)
     click.echo(f"{len(rows)} decisions loaded; {stats.samples} samples re-grounded", err=True)

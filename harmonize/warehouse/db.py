@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 
 from harmonize.errors import ConfigError, WarehouseError
+from harmonize.warehouse import materialize
 from harmonize.resources import MIGRATIONS_DIR
 
 DEFAULT_PATH = Path("warehouse") / "harmonize.duckdb"
@@ -228,8 +229,12 @@ def _remove_staging(stage: Path) -> None:
         p.unlink(missing_ok=True)
 
 
-def _prepare_staging(path: Path, stage: Path) -> duckdb.DuckDBPyConnection:
-    """Reuse a leftover staging file built on the published snapshot, else copy the published."""
+def _prepare_staging(path: Path, stage: Path) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    """Reuse a leftover staging file built on the published snapshot, else copy the published.
+
+    Returns:
+        The connection, and whether it resumes a leftover staging file.
+    """
     published = _published_snapshot(path)
     if stage.exists():
         try:
@@ -238,7 +243,7 @@ def _prepare_staging(path: Path, stage: Path) -> duckdb.DuckDBPyConnection:
             con = None
         if con is not None:
             if _get_meta(con, "base_snapshot") == (published or ""):
-                return con
+                return con, True
             con.close()
         _remove_staging(stage)
     if path.exists():
@@ -248,7 +253,7 @@ def _prepare_staging(path: Path, stage: Path) -> duckdb.DuckDBPyConnection:
     con = _connect_rw(stage)
     migrate(con)
     _set_meta(con, "base_snapshot", published or "")
-    return con
+    return con, False
 
 
 @contextmanager
@@ -285,6 +290,7 @@ def _publish(con: duckdb.DuckDBPyConnection, stage: Path, path: Path) -> str:
     _set_meta(con, "snapshot_id", sid)
     _set_meta(con, "published_at", utcnow().isoformat(timespec="seconds"))
     _set_meta(con, "base_snapshot", sid)
+    materialize.refresh(con, sid)  # what readers wait for, precomputed for this snapshot
     con.execute("CHECKPOINT")
     con.close()
     wal = stage.with_name(stage.name + ".wal")
@@ -298,8 +304,13 @@ def _publish(con: duckdb.DuckDBPyConnection, stage: Path, path: Path) -> str:
 
 
 @contextmanager
-def writer(path: str | Path | None) -> Iterator[duckdb.DuckDBPyConnection]:
+def writer(path: str | Path | None,
+           discard_on_error: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """Write a new snapshot of the warehouse and publish it atomically on success.
+
+    On an error the staging file stays for the next run to resume from, unless
+    ``discard_on_error`` (for all-or-nothing commands such as ``curate``): then a staging copy
+    this writer made is deleted (one it resumed, left by an earlier run, is kept).
 
     Example:
         >>> with writer(tmp / "w.duckdb") as con:  # doctest: +SKIP
@@ -313,7 +324,7 @@ def writer(path: str | Path | None) -> Iterator[duckdb.DuckDBPyConnection]:
     stage = staging_path(p)
     with _exclusive_lock(p):
         try:
-            con = _prepare_staging(p, stage)
+            con, resumed = _prepare_staging(p, stage)
             migrate(con)
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot prepare staging copy {stage} of {p}: {exc}") from exc
@@ -321,6 +332,8 @@ def writer(path: str | Path | None) -> Iterator[duckdb.DuckDBPyConnection]:
             yield con
         except BaseException:
             con.close()  # committed batches stay in the staging file for the next run
+            if discard_on_error and not resumed:
+                _remove_staging(stage)
             raise
         try:
             _publish(con, stage, p)

@@ -16,10 +16,17 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from harmonize.errors import ConfigError
+from harmonize.errors import AmbiguousTermError, ConfigError, OntologyError
 from harmonize.models import FACETS
+from harmonize.warehouse import materialize
 from harmonize.warehouse.db import connect_read, resolve_path, snapshot_id, utcnow
-from harmonize.warehouse.lookup import resolve_term, with_descendants
+from harmonize.warehouse.lookup import (
+    check_facet_term,
+    closest_labels,
+    resolve_term,
+    used_terms,
+    with_descendants,
+)
 
 WRITERS = {
     ".tsv": lambda df, p: df.to_csv(p, sep="\t", index=False),
@@ -96,6 +103,36 @@ def cohort_sql(facets: list[str]) -> str:
             "FROM sel LEFT JOIN acc USING (sample_id) ORDER BY sel.sample_id")
 
 
+#: arg_max key with no ties, so equal confidences pick the same row on every run
+_PICK = "(confidence, term_id, source_text)"
+
+
+def indexed_cohort_sql(facets: list[str]) -> str:
+    """:func:`cohort_sql` over the tables precomputed at publish (same rows, same parameters).
+
+    Each facet filter reads its facet's rows of ``facet_index`` (sorted by facet and term);
+    accessions, organism and sources come from ``summary_rows`` by integer sample key.
+    """
+    ctes = [f"f_{f} AS (SELECT sample_key, arg_max(term_id, k) AS term_id, "
+            f"arg_max(term_label, k) AS label, max(confidence) AS confidence, "
+            f"arg_max(source_text, k) AS source_text FROM (SELECT *, {_PICK} AS k "
+            f"FROM facet_index WHERE facet = ? AND term_id IN (SELECT unnest(?::VARCHAR[])) "
+            f"AND confidence >= ? AND status IN (SELECT unnest(?::VARCHAR[]))) "
+            f"GROUP BY sample_key)" for f in facets]
+    joins = " ".join(f"JOIN f_{f} USING (sample_key)" for f in facets)
+    facet_cols = "".join(
+        f", f_{f}.term_id AS {f}_term_id, f_{f}.label AS {f}_label, "
+        f"f_{f}.confidence AS {f}_confidence, f_{f}.source_text AS {f}_source_text"
+        for f in facets)
+    names = ", ".join(f"r.{n}" for n, _ in ACCESSION_COLUMNS)
+    return (f"{'WITH ' + ', '.join(ctes) if ctes else ''} "
+            f"SELECT r.sample_id, {names}, r.organism, r.taxon_id{facet_cols} "
+            f"FROM summary_rows r {joins} "
+            "WHERE (?::VARCHAR IS NULL OR lower(r.organism) = lower(?) "
+            "OR CAST(r.taxon_id AS VARCHAR) = ?) "
+            "AND (?::VARCHAR IS NULL OR list_contains(r.sources, ?)) ORDER BY r.sample_key")
+
+
 def cohort_params(expanded: dict[str, list[str]], min_confidence: float, statuses: list[str],
                   organism: str | None, source: str | None) -> list[Any]:
     """Parameters for :func:`cohort_sql`, in placeholder order."""
@@ -123,6 +160,7 @@ def export_cohort(path: str | Path | None, out_path: str | Path, *,
     """
     out = Path(out_path)
     _check_output(out)
+    _check_confidence(min_confidence)
     statuses = _statuses(status)
     filters = {"tissue": tissue, "disease": disease, "cell_type": cell_type,
                "cell_line": cell_line, "sex": sex, "dev_stage": dev_stage, "assay": assay}
@@ -130,11 +168,9 @@ def export_cohort(path: str | Path | None, out_path: str | Path, *,
                  for f in FACETS if filters.get(f)}
     con = connect_read(path)
     try:
-        resolved = {f: {v: resolve_term(con, f, v) for v in values}
-                    for f, values in requested.items()}
-        expanded = {f: (with_descendants(con, sorted(set(ids.values()))) if descendants
-                        else sorted(set(ids.values()))) for f, ids in resolved.items()}
-        df = con.execute(cohort_sql(list(expanded)),
+        resolved, expanded = _resolve_filters(con, requested, descendants)
+        query = indexed_cohort_sql if materialize.is_current(con) else cohort_sql
+        df = con.execute(query(list(expanded)),
                          cohort_params(expanded, min_confidence, statuses, organism, source)).df()
         manifest = _manifest(con, path, out, requested, resolved, expanded, df,
                              dict(organism=organism, source=source, min_confidence=min_confidence,
@@ -148,6 +184,64 @@ def export_cohort(path: str | Path | None, out_path: str | Path, *,
     manifest_path.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
     return ExportResult(out, manifest_path, manifest["counts"]["samples"],
                         manifest["counts"]["runs"], digest, resolved)
+
+
+def _check_confidence(value: float) -> None:
+    if not 0.0 <= value <= 1.0:  # NaN fails too
+        raise ConfigError(f"--min-confidence {value} is outside 0..1 (confidences are "
+                          "probabilities; e.g. 0.8)")
+
+
+def _resolve_filters(con: duckdb.DuckDBPyConnection, requested: dict[str, list[str]],
+                     descendants: bool) -> tuple[dict[str, dict[str, str]], dict[str, list[str]]]:
+    """Each facet value -> its term, checked against the facet; each facet -> the term ids to match.
+
+    Raises:
+        OntologyError: a value naming no term, a term of another facet's ontology, or a term
+            that no annotation of the facet uses, itself or below it (lists the closest labels
+            in use).
+    """
+    resolved: dict[str, dict[str, str]] = {}
+    expanded: dict[str, list[str]] = {}
+    for facet, values in requested.items():
+        resolved[facet], ids = {}, set()
+        for value in values:
+            term = _resolve_one(con, facet, value)
+            check_facet_term(con, facet, term, value)
+            below = with_descendants(con, [term]) if descendants else [term]
+            _check_used(con, facet, value, term, below, descendants)
+            resolved[facet][value] = term
+            ids.update(below)
+        expanded[facet] = sorted(ids)
+    return resolved, expanded
+
+
+def _resolve_one(con: duckdb.DuckDBPyConnection, facet: str, value: str) -> str:
+    try:
+        return resolve_term(con, facet, value)
+    except AmbiguousTermError:
+        raise
+    except OntologyError as exc:
+        closest = closest_labels(used_terms(con, facet), value)
+        raise OntologyError(f"{exc}" + (f"; closest {facet} labels in use: {closest}"
+                                        if closest else "")) from exc
+
+
+def _check_used(con: duckdb.DuckDBPyConnection, facet: str, value: str, term: str,
+                ids: list[str], descendants: bool) -> None:
+    used = used_terms(con, facet)
+    if {t for t, _, _ in used} & set(ids):
+        return
+    label = next((lbl for t, lbl in con.execute(
+        "SELECT term_id, label FROM ontology_terms WHERE term_id = ?", [term]).fetchall()), None)
+    named = f"{value!r}" + (f" ({term}{' ' + label if label else ''})" if value != term
+                            else f" ({label})" if label else "")
+    closest = closest_labels(used, value if value != term else (label or term))
+    scope = "or any term below it" if descendants else "(--exact: terms below it not included)"
+    raise OntologyError(
+        f"no sample has a {facet} annotation {named} {scope}; "
+        + (f"closest {facet} labels in use: {closest}" if closest
+           else f"no sample has any {facet} annotation yet"))
 
 
 def _n_runs(df: pd.DataFrame) -> int:
