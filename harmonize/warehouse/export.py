@@ -110,27 +110,36 @@ _PICK = "(confidence, term_id, source_text)"
 def indexed_cohort_sql(facets: list[str]) -> str:
     """:func:`cohort_sql` over the tables precomputed at publish (same rows, same parameters).
 
-    Each facet filter reads its facet's rows of ``facet_index`` (sorted by facet and term);
-    accessions, organism and sources come from ``summary_rows`` by integer sample key.
+    Each facet filter reads its facet's rows of ``facet_index`` (sorted by facet and term); the
+    samples every filter matched are found first, so only their annotations are ranked and
+    only their ``summary_rows`` (accessions, organism, sources) are read, by integer key.
     """
-    ctes = [f"f_{f} AS (SELECT sample_key, arg_max(term_id, k) AS term_id, "
+    where = ("(?::VARCHAR IS NULL OR lower(r.organism) = lower(?) "
+             "OR CAST(r.taxon_id AS VARCHAR) = ?) "
+             "AND (?::VARCHAR IS NULL OR list_contains(r.sources, ?))")
+    names = ", ".join(f"r.{n}" for n, _ in ACCESSION_COLUMNS)
+    head = f"SELECT r.sample_id, {names}, r.organism, r.taxon_id"
+    if not facets:
+        return f"{head} FROM summary_rows r WHERE {where} ORDER BY r.sample_key"
+    matches = [f"m_{f} AS (SELECT sample_key, term_id, term_label, confidence, source_text "
+               f"FROM facet_index WHERE facet = ? AND term_id IN (SELECT unnest(?::VARCHAR[])) "
+               f"AND confidence >= ? AND status IN (SELECT unnest(?::VARCHAR[])))"
+               for f in facets]
+    keys = " INTERSECT ".join(f"SELECT sample_key FROM m_{f}" for f in facets)
+    best = [f"f_{f} AS (SELECT sample_key, arg_max(term_id, k) AS term_id, "
             f"arg_max(term_label, k) AS label, max(confidence) AS confidence, "
-            f"arg_max(source_text, k) AS source_text FROM (SELECT *, {_PICK} AS k "
-            f"FROM facet_index WHERE facet = ? AND term_id IN (SELECT unnest(?::VARCHAR[])) "
-            f"AND confidence >= ? AND status IN (SELECT unnest(?::VARCHAR[]))) "
-            f"GROUP BY sample_key)" for f in facets]
+            f"arg_max(source_text, k) AS source_text FROM (SELECT *, {_PICK} AS k FROM m_{f} "
+            f"WHERE sample_key IN (SELECT sample_key FROM keys)) GROUP BY sample_key)"
+            for f in facets]
     joins = " ".join(f"JOIN f_{f} USING (sample_key)" for f in facets)
     facet_cols = "".join(
         f", f_{f}.term_id AS {f}_term_id, f_{f}.label AS {f}_label, "
         f"f_{f}.confidence AS {f}_confidence, f_{f}.source_text AS {f}_source_text"
         for f in facets)
-    names = ", ".join(f"r.{n}" for n, _ in ACCESSION_COLUMNS)
-    return (f"{'WITH ' + ', '.join(ctes) if ctes else ''} "
-            f"SELECT r.sample_id, {names}, r.organism, r.taxon_id{facet_cols} "
-            f"FROM summary_rows r {joins} "
-            "WHERE (?::VARCHAR IS NULL OR lower(r.organism) = lower(?) "
-            "OR CAST(r.taxon_id AS VARCHAR) = ?) "
-            "AND (?::VARCHAR IS NULL OR list_contains(r.sources, ?)) ORDER BY r.sample_key")
+    return (f"WITH {', '.join(matches)}, keys AS ({keys}), {', '.join(best)} "
+            f"{head}{facet_cols} FROM summary_rows r {joins} "
+            f"WHERE r.sample_key IN (SELECT sample_key FROM keys) AND {where} "
+            "ORDER BY r.sample_key")
 
 
 def cohort_params(expanded: dict[str, list[str]], min_confidence: float, statuses: list[str],
