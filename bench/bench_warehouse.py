@@ -25,6 +25,7 @@ import numpy as np
 
 from harmonize.models import Annotation, Attribute, Library, Run, SampleRecord
 from harmonize.ontology.snapshot import load_snapshot
+from harmonize.warehouse import materialize
 from harmonize.warehouse.annotations import load_ontology, ontology_rows, replace_annotations
 from harmonize.warehouse.db import connect_read, writer
 from harmonize.warehouse.export import export_cohort
@@ -192,7 +193,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit("--queries-only needs --db PATH of an existing warehouse")
         with tempfile.TemporaryDirectory(prefix="bench-wh-") as tmp:
             t_all = time.perf_counter()
-            rows = query_rows(args.db, args.samples, Path(tmp))
+            rows = republish(args.db) + query_rows(args.db, args.samples, Path(tmp))
             write_table(args, rows, time.perf_counter() - t_all)
         return
     rng = np.random.default_rng(42)
@@ -286,6 +287,23 @@ def main(argv: list[str] | None = None) -> None:
     total = time.perf_counter() - t_all
     write_table(args, rows, total)
     tmp.cleanup()
+
+
+def republish(db: Path) -> list[tuple[str, str, str]]:
+    """Publish a warehouse built by an older harmonize once (no new data), timing the rebuild of
+    the precomputed tables; nothing to do when they are current."""
+    con = connect_read(db)
+    current = materialize.is_current(con)
+    con.close()
+    if current:
+        return []
+    c, t = time.process_time(), time.perf_counter()
+    with writer(db):
+        pass
+    row = ("publish of an unchanged warehouse (migrate + precomputed tables rebuilt)", "",
+           f"{time.perf_counter() - t:.1f} s; CPU {time.process_time() - c:.1f} s")
+    print(row, flush=True)
+    return [row]
 
 
 def repeated(fn, *args, n: int = 5, **kw):

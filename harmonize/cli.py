@@ -299,7 +299,8 @@ def _facet_options(func):
 @cli.command()
 @_facet_options
 @click.option("-o", "--output", required=True, help="Cohort file: .tsv, .csv or .parquet.")
-@click.option("--min-confidence", type=float, default=0.5, show_default=True)
+@click.option("--min-confidence", type=float, default=0.5, show_default=True,
+              help="Lowest annotation confidence to include (0..1).")
 @click.option("--status", type=click.Choice(["accepted", "needs_review", "any"]), default="accepted",
               show_default=True)
 @click.option("--organism", default=None, help="e.g. 'Homo sapiens'.")
