@@ -277,19 +277,29 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "parquet"]),
               default="table", show_default=True)
 @click.option("-o", "--output", default=None, help="Write to a file (required for parquet).")
+@click.option("--allow-read", "allow_read", multiple=True, metavar="DIR",
+              help="Let the SQL read the files under DIR (read_csv, read_parquet …; repeatable). "
+                   "Off by default: the query sees only the warehouse.")
 @warehouse_option
-def query(sql: str, fmt: str, output: str | None, warehouse: str | None) -> None:
+def query(sql: str, fmt: str, output: str | None, allow_read: tuple[str, ...],
+          warehouse: str | None) -> None:
     """Run read-only SQL against the warehouse (DDL and DML are refused).
+
+    The SQL sees the warehouse's tables and views only: reading files (read_csv, read_blob,
+    glob …), URLs or the environment, and loading extensions, are refused. --allow-read DIR
+    opens the files under one folder, e.g. to join a sample list of your own.
 
     \b
     Examples:
       harmonize query "SELECT facet, count(*) FROM annotations GROUP BY 1"
       harmonize query "SELECT * FROM sample_summary" --format csv > samples.csv
+      harmonize query --allow-read /data/lists "SELECT s.* FROM sample_summary s
+        JOIN read_csv('/data/lists/mine.csv') m USING (sample_id)"
     """
     from harmonize.warehouse.db import resolve_path
     from harmonize.warehouse.query import run_query, write_result
 
-    df = run_query(resolve_path(warehouse), sql)
+    df = run_query(resolve_path(warehouse), sql, allow_read=allow_read)
     write_result(df, fmt, output)
 
 
@@ -311,7 +321,8 @@ def _facet_options(func):
 @click.option("--format", "fmt", type=click.Choice(["tsv", "csv", "parquet", "fetchngs"]),
               default=None, help="Default: from the extension. fetchngs = one run accession "
                                  "(SRR/ERR/DRR) per line, for nf-core/fetchngs --input.")
-@click.option("--min-confidence", type=float, default=0.5, show_default=True)
+@click.option("--min-confidence", type=float, default=0.5, show_default=True,
+              help="Lowest annotation confidence to include (0..1).")
 @click.option("--status", type=click.Choice(["accepted", "needs_review", "any"]), default="accepted",
               show_default=True)
 @click.option("--organism", default=None, help="e.g. 'Homo sapiens'.")
@@ -426,8 +437,8 @@ def curate(decisions: str, no_embeddings: bool, warehouse: str | None) -> None:
     from harmonize.warehouse.review import read_decisions
 
     path = resolve_path(warehouse)
-    with writer(path) as con:
-        rows = read_decisions(decisions, db=con)
+    rows = read_decisions(decisions, db=path)  # checked on the published file: nothing staged yet
+    with writer(path, discard_on_error=True) as con:
         add_overrides(con, rows)
         stats = _annotate(con, only_changed=False, use_embeddings=not no_embeddings)
     click.echo(f"{len(rows)} decisions loaded; {stats.samples} samples re-grounded", err=True)
