@@ -1,0 +1,200 @@
+"""The ``sample_type`` facet: what kind of biological material a sample is, and what that means
+for its tissue.
+
+:func:`classify` turns the features of :mod:`harmonize.ground.sample_type_features` into a
+calibrated probability per type with the fitted model ``ontologies/sample_type_model.json``
+(multinomial logistic regression plus a temperature; plain numbers, no pickle). Organoids have
+no labelled examples: a sample whose values name an organoid is an organoid with the model
+file's ``organoid.confidence`` (a knowledge rule, shown as such). :func:`with_sample_type`
+is the one hook of the grounder: it adds the annotation and, for a cultured sample, turns the
+tissue annotation into ``origin_tissue`` (the organ the culture came from), unless the tissue
+value itself says the sample is tissue ('tumor tissue', 'biopsy').
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from harmonize.errors import ConfigError
+from harmonize.ground.overrides import REJECT, override_key
+from harmonize.ground.sample_type_features import (
+    CULTURED,
+    FEATURE_NAMES,
+    SAMPLE_TYPE_LABELS,
+    SAMPLE_TYPES,
+    LexiconLike,
+    sample_features,
+    word_hits,
+)
+from harmonize.models import Annotation, Candidate
+from harmonize.resources import ONTOLOGIES_DIR
+
+MODEL_PATH = ONTOLOGIES_DIR / "sample_type_model.json"
+FACET = "sample_type"
+ORIGIN_FACET = "origin_tissue"
+METHOD = "classifier"
+
+
+@dataclass(frozen=True, slots=True)
+class SampleTypeModel:
+    """Fitted parameters: one coefficient row per class over :data:`FEATURE_NAMES`."""
+
+    version: str
+    classes: tuple[str, ...]
+    coef: np.ndarray
+    intercept: np.ndarray
+    temperature: float
+    organoid_confidence: float
+    accept: float
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        """Class scores of one feature vector (before the temperature)."""
+        return self.coef @ x + self.intercept
+
+    def proba(self, x: np.ndarray) -> np.ndarray:
+        """Calibrated class probabilities of one feature vector."""
+        z = self.logits(x) / self.temperature
+        e = np.exp(z - z.max())
+        return e / e.sum()
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = MODEL_PATH) -> SampleTypeModel:
+    """Read the model file.
+
+    Raises:
+        ConfigError: the file is missing, unreadable, or fitted over other features.
+    """
+    try:
+        raw = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the sample-type model ({exc}); refit it with "
+                          "bench/fit_sample_type.py") from exc
+    if list(raw.get("features", ())) != list(FEATURE_NAMES):
+        raise ConfigError(f"{path}: fitted over other features than sample_type_features.py "
+                          "computes; refit it with bench/fit_sample_type.py")
+    classes = tuple(raw["classes"])
+    if not set(classes) <= set(SAMPLE_TYPES):
+        raise ConfigError(f"{path}: unknown classes {sorted(set(classes) - set(SAMPLE_TYPES))}")
+    return SampleTypeModel(raw["version"], classes, np.array(raw["coef"], dtype=float),
+                           np.array(raw["intercept"], dtype=float), float(raw["temperature"]),
+                           float(raw.get("organoid", {}).get("confidence", 0.7)),
+                           float(raw.get("accept", 0.5)))
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A sample's type with every probability and the evidence behind it."""
+
+    type: str
+    confidence: float
+    method: str  # classifier | rule (organoid) | curated
+    proba: dict[str, float]
+    contributions: dict[str, float]  # feature -> its part of the chosen class's logit
+    evidence: dict[str, tuple[str, str]]  # feature -> (key, value) that fired it
+    source: tuple[str, str]  # the (key, value) of the strongest positive evidence
+
+
+def classify(attributes: Mapping[str, str], text: str | None,
+             annotations: Sequence[Annotation], lexicon: LexiconLike | None,
+             model: SampleTypeModel | None = None) -> Decision:
+    """The type of one sample from its attributes, free text and other annotations."""
+    model = model or load_model()
+    feats, ev = sample_features(attributes, text, annotations, lexicon)
+    x = np.array([feats[n] for n in FEATURE_NAMES])
+    p = model.proba(x)
+    proba = {c: float(v) for c, v in zip(model.classes, p)}
+    method = METHOD
+    if feats["word:organoid"]:  # no labelled organoids: the words decide, cautiously
+        rest = 1.0 - model.organoid_confidence
+        proba = {c: v * rest for c, v in proba.items()}
+        proba["organoid"] = model.organoid_confidence
+        method = "rule"
+    best = max(proba, key=lambda c: proba[c])
+    if best == "organoid":
+        contrib = {"word:organoid": 1.0}
+    else:
+        row = model.coef[model.classes.index(best)] - model.coef.mean(axis=0)
+        contrib = {n: round(float(w * v), 4) for n, w, v in zip(FEATURE_NAMES, row, x) if v}
+    source = _strongest(contrib, ev) or _first(attributes, text)
+    return Decision(best, proba[best], method, proba, contrib, ev, source)
+
+
+def _strongest(contrib: Mapping[str, float], ev: Mapping[str, tuple[str, str]]
+               ) -> tuple[str, str] | None:
+    ranked = sorted((v, n) for n, v in contrib.items() if v > 0 and n in ev)
+    return ev[ranked[-1][1]] if ranked else None
+
+
+def _first(attributes: Mapping[str, str], text: str | None) -> tuple[str, str]:
+    for k, v in attributes.items():
+        if isinstance(v, str) and v.strip():
+            return k, v
+    return ("text", text) if text else ("", "")
+
+
+def annotation(decision: Decision, lexicon_version: str | None = None) -> Annotation:
+    """The ``sample_type`` annotation of a decision; candidates are the types, best first,
+    each with its probability (``similarity``) and, for the chosen one, the feature parts."""
+    model = load_model()
+    cands = tuple(
+        Candidate(term_id=c, term_label=SAMPLE_TYPE_LABELS[c], method=decision.method,
+                  matched_text="", match_kind="sample_type", similarity=round(p, 4),
+                  score=round(p, 4),
+                  features={f"part:{k}": v for k, v in decision.contributions.items()}
+                  if c == decision.type else {})
+        for c, p in sorted(decision.proba.items(), key=lambda kv: -kv[1]))
+    status = "accepted" if decision.confidence >= model.accept else "needs_review"
+    key, value = decision.source
+    return Annotation(FACET, decision.type, SAMPLE_TYPE_LABELS[decision.type],
+                      decision.confidence, decision.method, status, key, value, cands,
+                      lexicon_version)
+
+
+def curated(attributes: Mapping[str, str], text: str | None,
+            overrides: Mapping[tuple[str, str], str]) -> tuple[str, str, str] | None:
+    """``(key, value, type)`` of the first value a curator decided the sample type of
+    (``overrides`` rows with facet ``sample_type``; a rejected value counts as no decision)."""
+    items = list(attributes.items()) + ([("text", text)] if text else [])
+    for k, v in items:
+        if isinstance(v, str):
+            t = overrides.get(override_key(FACET, v))
+            if t and t != REJECT and t in SAMPLE_TYPES:
+                return k, v, t
+    return None
+
+
+def names_tissue(value: str) -> bool:
+    """Whether a value says the sample *is* tissue ('tumor tissue', 'skin biopsy')."""
+    hits = word_hits(value)
+    return "is_tissue" in hits and "line" not in hits
+
+
+def with_sample_type(annotations: list[Annotation], attributes: Mapping[str, str],
+                     text: str | None, lexicon: LexiconLike | None,
+                     overrides: Mapping[tuple[str, str], str] | None = None,
+                     lexicon_version: str | None = None) -> list[Annotation]:
+    """``annotations`` plus the sample's ``sample_type``; a cultured sample's tissue becomes
+    its ``origin_tissue`` unless the tissue value names a tissue the sample is."""
+    decided = curated(attributes, text, overrides or {})
+    if decided:
+        key, value, t = decided
+        st = Annotation(FACET, t, SAMPLE_TYPE_LABELS[t], 1.0, "curated", "accepted", key, value,
+                        lexicon_version=lexicon_version)
+    else:
+        st = annotation(classify(attributes, text, annotations, lexicon), lexicon_version)
+    out = []
+    for a in annotations:
+        if (a.facet == "tissue" and a.term_id and st.term_id in CULTURED
+                and not names_tissue(a.source_text) and a.method != "curated"):
+            a = replace(a, facet=ORIGIN_FACET)
+        out.append(a)
+    out.append(st)
+    return out
+
