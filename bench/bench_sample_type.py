@@ -20,20 +20,20 @@ import argparse
 import json
 import sys
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from eval_dev import eval_dir  # noqa: E402
-from fit_sample_type import grounder_for_features  # noqa: E402
+from eval_dev import eval_dir
+from fit_sample_type import grounder_for_features
 
-from harmonize.ground.fields import key_role  # noqa: E402
-from harmonize.ground.sample_type import load_model  # noqa: E402
-from harmonize.ground.sample_type_features import FEATURE_NAMES, SAMPLE_TYPES, word_hits  # noqa: E402
-from harmonize.ground.sample_type_fit import (  # noqa: E402
+from harmonize.ground.fields import key_role
+from harmonize.ground.sample_type import load_model, organoid_rule
+from harmonize.ground.sample_type_features import FEATURE_NAMES, SAMPLE_TYPES, word_hits
+from harmonize.ground.sample_type_fit import (
     cross_validate,
     matrix,
     read_labelled,
@@ -114,6 +114,20 @@ def reliability_png(conf: np.ndarray, correct: np.ndarray, path: Path, title: st
     plt.close(fig)
 
 
+def _with_organoids(proba: np.ndarray, classes: list[str], X: np.ndarray
+                    ) -> tuple[list[str], np.ndarray]:
+    """Predictions and confidences after the organoid rule, exactly as at run time."""
+    col = FEATURE_NAMES.index("word:organoid")
+    conf_prior = load_model().organoid_confidence
+    pred, conf = [], []
+    for row, x in zip(proba, X):
+        p, _ = organoid_rule(dict(zip(classes, row)), bool(x[col]), conf_prior)
+        best = max(p, key=lambda c: p[c])
+        pred.append(best)
+        conf.append(p[best])
+    return pred, np.array(conf)
+
+
 def _f(x: float | None) -> str:
     return "–" if x is None else f"{x:.3f}"
 
@@ -136,8 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for seed in range(args.repeats):
         proba, classes = cross_validate(X, y, groups, k=args.folds, seed=seed)
-        pred = [classes[i] for i in proba.argmax(1)]
-        conf = proba.max(1)
+        pred, conf = _with_organoids(proba, classes, X)
         correct = np.array([a == b for a, b in zip(pred, y)], dtype=float)
         runs.append((pred, conf, correct))
         print(f"seed {seed}: accuracy {correct.mean():.3f} ECE {ece(conf, correct):.3f}",
@@ -149,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     base_acc = float(np.mean([a == b for a, b in zip(base, y)]))
     majority = Counter(y).most_common(1)[0]
     shipped = load_model()
-    in_pred = [shipped.classes[int(np.argmax(shipped.proba(x)))] for x in X]
+    in_pred, _ = _with_organoids(np.array([shipped.proba(x) for x in X]),
+                                 list(shipped.classes), X)
     in_acc = float(np.mean([a == b for a, b in zip(in_pred, y)]))
     RESULTS.mkdir(exist_ok=True)
     png = RESULTS / "sample_type_reliability.png"
@@ -157,15 +171,15 @@ def main(argv: list[str] | None = None) -> int:
                     f"({len(y)} SRA samples)")
     cm = Counter(zip(y, pred))
     present = [c for c in SAMPLE_TYPES if c in y or c in pred]
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         f"# Sample type: grouped cross-validation ({stamp})", "",
-        f"`{path.name}`: {len(y)} samples, {len(set(groups))} study groups, "
-        f"{args.folds} folds x {args.repeats} shuffles; {len(FEATURE_NAMES)} features.", "",
+        (f"`{path.name}`: {len(y)} samples, {len(set(groups))} study groups, "
+         f"{args.folds} folds x {args.repeats} shuffles; {len(FEATURE_NAMES)} features."), "",
         "| method | accuracy | ECE |", "|---|---:|---:|",
-        f"| model, grouped CV (mean of {args.repeats}; range) | **{np.mean(accs):.3f}** "
-        f"({min(accs):.3f}–{max(accs):.3f}) | **{np.mean(eces):.3f}** "
-        f"({min(eces):.3f}–{max(eces):.3f}) |",
+        (f"| model, grouped CV (mean of {args.repeats}; range) | **{np.mean(accs):.3f}** "
+         f"({min(accs):.3f}–{max(accs):.3f}) | **{np.mean(eces):.3f}** "
+         f"({min(eces):.3f}–{max(eces):.3f}) |"),
         f"| keyword rule (no fit) | {base_acc:.3f} | – |",
         f"| majority class ({majority[0]}) | {majority[1] / len(y):.3f} | – |",
         f"| shipped model, in-sample (not a figure to quote) | {in_acc:.3f} | – |", "",

@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from eval_dev import eval_dir  # noqa: E402
+from eval_dev import eval_dir
 
-from harmonize.ground.sample_type import MODEL_PATH  # noqa: E402
-from harmonize.ground.sample_type_fit import (  # noqa: E402
+from harmonize.ground.sample_type import MODEL_PATH
+from harmonize.ground.sample_type_fit import (
     fit_model,
     matrix,
     read_labelled,

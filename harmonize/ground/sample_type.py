@@ -110,12 +110,7 @@ def classify(attributes: Mapping[str, str], text: str | None,
     x = np.array([feats[n] for n in FEATURE_NAMES])
     p = model.proba(x)
     proba = {c: float(v) for c, v in zip(model.classes, p)}
-    method = METHOD
-    if feats["word:organoid"]:  # no labelled organoids: the words decide, cautiously
-        rest = 1.0 - model.organoid_confidence
-        proba = {c: v * rest for c, v in proba.items()}
-        proba["organoid"] = model.organoid_confidence
-        method = "rule"
+    proba, method = organoid_rule(proba, bool(feats["word:organoid"]), model.organoid_confidence)
     best = max(proba, key=lambda c: proba[c])
     if best == "organoid":
         contrib = {"word:organoid": 1.0}
@@ -124,6 +119,17 @@ def classify(attributes: Mapping[str, str], text: str | None,
         contrib = {n: round(float(w * v), 4) for n, w, v in zip(FEATURE_NAMES, row, x) if v}
     source = _strongest(contrib, ev) or _first(attributes, text)
     return Decision(best, proba[best], method, proba, contrib, ev, source)
+
+
+def organoid_rule(proba: Mapping[str, float], fired: bool, confidence: float
+                  ) -> tuple[dict[str, float], str]:
+    """No labelled organoids exist to fit: when organoid words fired, the sample is an organoid
+    with the prior ``confidence`` and the model's classes share the rest."""
+    if not fired:
+        return dict(proba), METHOD
+    out = {c: v * (1.0 - confidence) for c, v in proba.items()}
+    out["organoid"] = confidence
+    return out, "rule"
 
 
 def _strongest(contrib: Mapping[str, float], ev: Mapping[str, tuple[str, str]]
@@ -198,3 +204,25 @@ def with_sample_type(annotations: list[Annotation], attributes: Mapping[str, str
     out.append(st)
     return out
 
+
+
+def explain_sample(grounder, attributes: Mapping[str, str], text: str | None = None
+                   ) -> dict[str, object]:
+    """Why a sample got its type: the annotation, every type's probability, each feature's part
+    of the chosen type's score with the (key, value) that fired it, and the tissue annotations
+    read as origin. The decision is the one :meth:`Grounder.annotate` makes (same code path)."""
+    anns = grounder.annotate(attributes, text)
+    st = next(a for a in anns if a.facet == FACET)
+    out: dict[str, object] = {"annotation": st.to_json(),
+                              "probabilities": {c.term_id: c.similarity for c in st.candidates},
+                              "origin_tissue": [a.to_json() for a in anns
+                                                if a.facet == ORIGIN_FACET]}
+    if st.method != "curated":
+        base = [a for a in anns if a.facet not in (FACET, ORIGIN_FACET)]
+        base += [replace(a, facet="tissue") for a in anns if a.facet == ORIGIN_FACET]
+        decision = classify(attributes, text, base, grounder.lexicon)
+        out["parts"] = [{"feature": k, "part": v, "key": decision.evidence.get(k, ("", ""))[0],
+                         "value": decision.evidence.get(k, ("", ""))[1]}
+                        for k, v in sorted(decision.contributions.items(),
+                                           key=lambda kv: -abs(kv[1]))]
+    return out

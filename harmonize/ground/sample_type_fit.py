@@ -136,7 +136,7 @@ def fit_model(X: np.ndarray, y: Sequence[str], groups: Sequence[int]) -> dict[st
     return {"version": MODEL_VERSION, "classes": [str(c) for c in lr.classes_],
             "features": list(FEATURE_NAMES), "C": C, "temperature": float(T),
             "coef": np.round(lr.coef_, 5).tolist(), "intercept": np.round(lr.intercept_, 5).tolist(),
-            "n_train": int(len(y))}
+            "n_train": len(y)}
 
 
 def cross_validate(X: np.ndarray, y: Sequence[str], groups: Sequence[int], k: int = 5,

@@ -79,7 +79,8 @@ def cache_version(grounder: object) -> str:
 
     Cached candidates, and the "already annotated" mark of a sample, are only reused by the
     same lexicon *and* the same matchers; a change to the matchers, to which keys speak for
-    which facet (``field_keys.tsv``) or to the assay rules re-grounds on the next run.
+    which facet (``field_keys.tsv``), to the assay rules or to the sample-type model and words
+    re-grounds on the next run.
     """
     import hashlib
     from pathlib import Path
@@ -92,7 +93,11 @@ def cache_version(grounder: object) -> str:
     lexicon_version = grounder.lexicon.version  # type: ignore[attr-defined]
     digest = hashlib.sha256(lexicon_version.encode())
     sources = sorted(Path(harmonize.ground.__file__).parent.glob("*.py"))
-    for path in [*sources, Path(harmonize.assay.__file__), FIELD_KEYS_PATH, DEFAULT_RULES]:
+    from harmonize.ground.sample_type import MODEL_PATH
+    from harmonize.ground.sample_type_features import WORDS_PATH
+
+    for path in [*sources, Path(harmonize.assay.__file__), FIELD_KEYS_PATH, DEFAULT_RULES,
+                 MODEL_PATH, WORDS_PATH]:
         digest.update(path.read_bytes() if path.exists() else b"")
     return f"{lexicon_version}-{digest.hexdigest()[:8]}"
 

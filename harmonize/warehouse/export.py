@@ -17,6 +17,8 @@ import duckdb
 import pandas as pd
 
 from harmonize.errors import ConfigError
+from harmonize.ground.sample_type import ORIGIN_FACET
+from harmonize.ground.sample_type_features import CULTURED, SAMPLE_TYPES
 from harmonize.models import FACETS
 from harmonize.warehouse.db import connect_read, resolve_path, snapshot_id, utcnow
 from harmonize.warehouse.lookup import resolve_term, with_descendants
@@ -63,6 +65,35 @@ def _statuses(status: str | list[str]) -> list[str]:
     return list(status)
 
 
+def sample_types(requested: list[str] | tuple[str, ...] | None,
+                 tissue: bool) -> tuple[list[str] | None, bool]:
+    """``(types kept, untyped samples kept)`` of a cohort.
+
+    ``requested`` names sample types (``cultured`` = every type grown in a dish, ``all`` = any
+    type); none requested keeps every sample, except that a tissue filter then leaves out
+    cultured samples (a cell line's organ is its origin, not its tissue). Samples without a
+    sample_type annotation (grounded before the facet existed) stay only by default.
+
+    Raises:
+        ConfigError: an unknown sample type.
+    """
+    if not requested:
+        return (sorted(set(SAMPLE_TYPES) - CULTURED), True) if tissue else (None, True)
+    out: set[str] = set()
+    for t in requested:
+        key = t.strip().lower().replace("-", "_").replace(" ", "_")
+        if key in ("all", "any"):
+            out |= set(SAMPLE_TYPES)
+        elif key == "cultured":
+            out |= CULTURED
+        elif key in SAMPLE_TYPES:
+            out.add(key)
+        else:
+            raise ConfigError(f"unknown sample type {t!r}; use one of {', '.join(SAMPLE_TYPES)}, "
+                              "'cultured' or 'all'")
+    return sorted(out), False
+
+
 def cohort_sql(facets: list[str]) -> str:
     """The export query for the requested facets (parameters in :func:`cohort_params` order)."""
     ctes = []
@@ -71,19 +102,26 @@ def cohort_sql(facets: list[str]) -> str:
             f"f_{f} AS (SELECT sample_id, arg_max(term_id, confidence) AS term_id, "
             f"arg_max(term_label, confidence) AS label, max(confidence) AS confidence, "
             f"arg_max(source_text, confidence) AS source_text FROM annotations "
-            f"WHERE facet = ? AND term_id IN (SELECT unnest(?::VARCHAR[])) AND confidence >= ? "
+            f"WHERE list_contains(?::VARCHAR[], facet) AND term_id IN (SELECT unnest(?::VARCHAR[])) "
+            f"AND confidence >= ? "
             f"AND status IN (SELECT unnest(?::VARCHAR[])) GROUP BY sample_id)")
     joins = " ".join(f"JOIN f_{f} USING (sample_id)" for f in facets)
     facet_cols = ", ".join(
         f"f_{f}.term_id AS {f}_term_id, f_{f}.label AS {f}_label, "
         f"f_{f}.confidence AS {f}_confidence, f_{f}.source_text AS {f}_source_text"
         for f in facets)
+    ctes.append("st AS (SELECT sample_id, arg_max(term_id, confidence) AS sample_type, "
+                "max(confidence) AS sample_type_confidence FROM annotations "
+                "WHERE facet = 'sample_type' AND term_id IS NOT NULL GROUP BY sample_id)")
     ctes.append(
-        f"sel AS (SELECT s.sample_id, s.organism, s.taxon_id{', ' + facet_cols if facets else ''} "
-        f"FROM samples s {joins} "
+        f"sel AS (SELECT s.sample_id, s.organism, s.taxon_id{', ' + facet_cols if facets else ''}"
+        f", st.sample_type, st.sample_type_confidence FROM samples s {joins} "
+        "LEFT JOIN st USING (sample_id) "
         "WHERE (?::VARCHAR IS NULL OR lower(s.organism) = lower(?) "
         "OR CAST(s.taxon_id AS VARCHAR) = ?) "
-        "AND (?::VARCHAR IS NULL OR list_contains(s.sources, ?)))")
+        "AND (?::VARCHAR IS NULL OR list_contains(s.sources, ?)) "
+        "AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], st.sample_type) "
+        "OR (? AND st.sample_type IS NULL)))")
     # one grouping by (sample, kind), then a pivot: far cheaper than a DISTINCT aggregate per kind
     ctes.append("acc_kind AS (SELECT sample_id, kind, string_agg(accession, ';' "
                 "ORDER BY accession) AS accs FROM sample_accessions "
@@ -97,12 +135,18 @@ def cohort_sql(facets: list[str]) -> str:
 
 
 def cohort_params(expanded: dict[str, list[str]], min_confidence: float, statuses: list[str],
-                  organism: str | None, source: str | None) -> list[Any]:
-    """Parameters for :func:`cohort_sql`, in placeholder order."""
+                  organism: str | None, source: str | None,
+                  types: list[str] | None = None, untyped: bool = True) -> list[Any]:
+    """Parameters for :func:`cohort_sql`, in placeholder order.
+
+    ``types``/``untyped`` come from :func:`sample_types`; when the kept types include cultured
+    ones, a tissue filter also matches the ``origin_tissue`` of those samples."""
     params: list[Any] = []
+    origin = bool(types) and bool(CULTURED & set(types))
     for facet, ids in expanded.items():
-        params += [facet, ids, min_confidence, statuses]
-    return params + [organism, organism, organism, source, source]
+        params += [[facet, ORIGIN_FACET] if facet == "tissue" and origin else [facet], ids,
+                   min_confidence, statuses]
+    return params + [organism, organism, organism, source, source, types, types, untyped]
 
 
 def export_cohort(path: str | Path | None, out_path: str | Path, *,
@@ -110,12 +154,15 @@ def export_cohort(path: str | Path | None, out_path: str | Path, *,
                   cell_line: list[str] = (), sex: list[str] = (), dev_stage: list[str] = (),
                   assay: list[str] = (), organism: str | None = None, source: str | None = None,
                   min_confidence: float = 0.5, status: str | list[str] = "accepted",
-                  descendants: bool = True) -> ExportResult:
+                  descendants: bool = True,
+                  sample_type: list[str] | tuple[str, ...] = ()) -> ExportResult:
     """Write the samples matching every facet filter to ``out_path`` (.tsv/.csv/.parquet).
 
     Terms are CURIEs or labels/synonyms; with ``descendants`` a term also matches every term
     below it. A manifest ``<out_path>.manifest.json`` records the query, resolved terms,
     counts, ontology/lexicon versions, harmonize version, warehouse snapshot and sha256.
+    ``sample_type`` selects sample types (see :func:`sample_types`): with a tissue filter and
+    no ``sample_type``, cultured samples are left out.
 
     Raises:
         ConfigError: bad output path/extension or status.
@@ -124,6 +171,7 @@ def export_cohort(path: str | Path | None, out_path: str | Path, *,
     out = Path(out_path)
     _check_output(out)
     statuses = _statuses(status)
+    types, untyped = sample_types(list(sample_type), tissue=bool(tissue))
     filters = {"tissue": tissue, "disease": disease, "cell_type": cell_type,
                "cell_line": cell_line, "sex": sex, "dev_stage": dev_stage, "assay": assay}
     requested = {f: [filters[f]] if isinstance(filters[f], str) else list(filters[f])
@@ -135,10 +183,12 @@ def export_cohort(path: str | Path | None, out_path: str | Path, *,
         expanded = {f: (with_descendants(con, sorted(set(ids.values()))) if descendants
                         else sorted(set(ids.values()))) for f, ids in resolved.items()}
         df = con.execute(cohort_sql(list(expanded)),
-                         cohort_params(expanded, min_confidence, statuses, organism, source)).df()
+                         cohort_params(expanded, min_confidence, statuses, organism, source,
+                                       types, untyped)).df()
         manifest = _manifest(con, path, out, requested, resolved, expanded, df,
                              dict(organism=organism, source=source, min_confidence=min_confidence,
-                                  status=statuses, descendants=descendants))
+                                  status=statuses, descendants=descendants,
+                                  sample_types=types, untyped_samples=untyped))
     finally:
         con.close()
     WRITERS[out.suffix.lower()](df, out)
@@ -171,7 +221,7 @@ def _manifest(con: duckdb.DuckDBPyConnection, path, out: Path, requested, resolv
         "query": {"filters": requested, "resolved_terms": resolved,
                   "expanded_term_counts": {f: len(ids) for f, ids in expanded.items()},
                   **options},
-        "counts": {"samples": int(len(df)), "runs": _n_runs(df)},
+        "counts": {"samples": len(df), "runs": _n_runs(df)},
         "versions": {"ontologies": ontologies, "lexicon": lexicons, "harmonize": version},
         "warehouse": {"path": str(resolve_path(path).resolve()), "snapshot_id": snapshot_id(con)},
         "created_at": utcnow().isoformat(timespec="seconds") + "Z",
