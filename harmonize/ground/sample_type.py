@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from harmonize.errors import ConfigError
+from harmonize.ground.normalize import is_null
 from harmonize.ground.overrides import REJECT, override_key
 from harmonize.ground.sample_type_features import (
     CULTURED,
@@ -187,7 +188,11 @@ def with_sample_type(annotations: list[Annotation], attributes: Mapping[str, str
                      overrides: Mapping[tuple[str, str], str] | None = None,
                      lexicon_version: str | None = None) -> list[Annotation]:
     """``annotations`` plus the sample's ``sample_type``; a cultured sample's tissue becomes
-    its ``origin_tissue`` unless the tissue value names a tissue the sample is."""
+    its ``origin_tissue`` unless the tissue value names a tissue the sample is. A sample with
+    no value at all (every attribute empty or a placeholder, no text) gets no type."""
+    if not any(isinstance(v, str) and not is_null(v) for v in attributes.values()) and (
+            not text or is_null(text)):
+        return annotations
     decided = curated(attributes, text, overrides or {})
     if decided:
         key, value, t = decided

@@ -91,8 +91,18 @@ def _fit_lr(X: np.ndarray, y: np.ndarray, C: float):
     return LogisticRegression(C=C, max_iter=5000).fit(X, y)
 
 
+def _rows(lr) -> tuple[np.ndarray, np.ndarray]:
+    """``(coef, intercept)`` with one row per class (a binary fit has one row: its softmax
+    equivalent puts zeros on the first class)."""
+    if len(lr.classes_) == 2 and lr.coef_.shape[0] == 1:
+        return (np.vstack([np.zeros_like(lr.coef_[0]), lr.coef_[0]]),
+                np.array([0.0, lr.intercept_[0]]))
+    return lr.coef_, lr.intercept_
+
+
 def _logits(lr, X: np.ndarray) -> np.ndarray:
-    return X @ lr.coef_.T + lr.intercept_
+    coef, intercept = _rows(lr)
+    return X @ coef.T + intercept
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -135,7 +145,8 @@ def fit_model(X: np.ndarray, y: Sequence[str], groups: Sequence[int]) -> dict[st
     lr = _fit_lr(X, y, C)
     return {"version": MODEL_VERSION, "classes": [str(c) for c in lr.classes_],
             "features": list(FEATURE_NAMES), "C": C, "temperature": float(T),
-            "coef": np.round(lr.coef_, 5).tolist(), "intercept": np.round(lr.intercept_, 5).tolist(),
+            "coef": np.round(_rows(lr)[0], 5).tolist(),
+            "intercept": np.round(_rows(lr)[1], 5).tolist(),
             "n_train": len(y)}
 
 
