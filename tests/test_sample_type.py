@@ -311,3 +311,15 @@ def test_a_curator_decides_a_sample_type(wh, tmp_path):
     tsv.write_text("facet\tsource_text\tdecision_term_id\nsample_type\tx\tprimary\n")
     with pytest.raises(Exception, match="sample_type is one of"):
         read_decisions(tsv, db=wh)
+
+
+def test_the_report_shows_sample_types(wh, tmp_path):
+    from harmonize.warehouse.report import write_report
+
+    page = write_report(wh, tmp_path / "r.html").read_text()
+    con = duckdb.connect(str(wh), read_only=True)
+    n_lines = con.execute("SELECT count(*) FROM annotations WHERE facet = 'sample_type' "
+                          "AND term_id = 'cell_line'").fetchone()[0]
+    con.close()
+    assert "Sample types" in page
+    assert f'<td>cell_line</td><td class="num">{n_lines:,}</td>' in page
