@@ -323,3 +323,20 @@ def test_the_report_shows_sample_types(wh, tmp_path):
     con.close()
     assert "Sample types" in page
     assert f'<td>cell_line</td><td class="num">{n_lines:,}</td>' in page
+
+
+def test_a_new_model_or_word_list_regrounds(lex, tmp_path, monkeypatch):
+    import harmonize.ground.sample_type as st
+    import harmonize.ground.sample_type_features as stf
+    from harmonize.steps.annotate import cache_version
+
+    g = Grounder(lex, use_embeddings=False)
+    before = cache_version(g)
+    words = tmp_path / "words.tsv"
+    words.write_text(stf.WORDS_PATH.read_text() + "culture\tvalue\tmonolayer\tgrown flat\n")
+    monkeypatch.setattr(stf, "WORDS_PATH", words)
+    after_words = cache_version(g)
+    model = tmp_path / "model.json"
+    model.write_text(MODEL_PATH.read_text().replace('"temperature"', '"temperature" ', 1))
+    monkeypatch.setattr(st, "MODEL_PATH", model)
+    assert len({before, after_words, cache_version(g)}) == 3

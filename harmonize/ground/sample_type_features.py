@@ -26,6 +26,7 @@ from pathlib import Path
 
 from harmonize.errors import ConfigError
 from harmonize.ground.fields import key_role, norm_key
+from harmonize.ground.lexicon import HEALTHY
 from harmonize.ground.normalize import is_null, normalize
 from harmonize.models import Annotation
 from harmonize.resources import ONTOLOGIES_DIR
@@ -48,6 +49,7 @@ CULTURED: frozenset[str] = frozenset({"cell_line", "in_vitro_differentiated_cell
 #: Cell Ontology classes whose descendants mark a cell type's category.
 CL_STEM = "CL:0000034"  # stem cell
 CL_PLURIPOTENT = ("CL:0002248", "CL:0002322")  # pluripotent stem cell, embryonic stem cell
+CL_BLOOD = ("CL:0000988",)  # hematopoietic cell: blood and immune cells, mostly isolated as is
 #: Key roles (ontologies/field_keys.tsv) whose presence is a feature.
 KEY_ROLES = ("cell_line", "cell_type", "tissue", "disease")
 SOURCE_NAME_KEYS = frozenset({"source name", "source"})
@@ -71,7 +73,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     *(f"word:{g}@{r}" for g in AT_ROLE_GROUPS for r in ("cell_line", "cell_type")),
     "word:line_in_cell_line_key", "word:stem_or_pluripotent_and_differentiation",
     "word:ipsc_and_differentiation", "ground:cell_line_and_tissue_word",
-    "ground:cell_line_and_other_cell_type",
+    "ground:cell_line_and_other_cell_type", "ground:cl_blood", "ground:disease",
+    "ground:tissue_only", "ground:cell_type_only", "ground:cell_line_and_differentiation",
     "log_attributes",
 )
 
@@ -124,14 +127,15 @@ def _norm(text: str) -> str:
     return normalize(re.sub(r"[-/_]", " ", text))
 
 
-def word_hits(text: str, scope: str = "value") -> set[str]:
-    """The groups whose words ``text`` holds.
+@lru_cache(maxsize=200_000)
+def word_hits(text: str, scope: str = "value") -> frozenset[str]:
+    """The groups whose words ``text`` holds (memoized: values recur across samples).
 
     >>> sorted(word_hits("iPSC-derived cardiomyocytes, day 30"))
     ['differentiation', 'ipsc']
     """
     norm = _norm(text)
-    return {g for (s, g), pat in _patterns().items() if s == scope and pat.search(norm)}
+    return frozenset(g for (s, g), pat in _patterns().items() if s == scope and pat.search(norm))
 
 
 class LexiconLike:  # pragma: no cover - typing aid
@@ -182,6 +186,12 @@ def sample_features(attributes: Mapping[str, str], text: str | None,
     if f["ground:cell_line"] and kind and _norm(kind) != _norm(line):
         # a line and, in another value, a differentiated cell type: cells made from the line
         fire("ground:cell_line_and_other_cell_type", *ev["ground:cl_differentiated"])
+    if f["ground:tissue"] and not f["ground:cell_type"] and not f["ground:cell_line"]:
+        fire("ground:tissue_only", *ev["ground:tissue"])
+    if f["ground:cell_type"] and not f["ground:tissue"] and not f["ground:cell_line"]:
+        fire("ground:cell_type_only", *ev["ground:cell_type"])
+    if f["ground:cell_line"] and f["word:differentiation"]:
+        fire("ground:cell_line_and_differentiation", *ev["word:differentiation"])
     if f["ground:cell_line"] and f["word:tissue"]:
         fire("ground:cell_line_and_tissue_word", *ev["word:tissue"])
     return f, ev
@@ -191,7 +201,11 @@ def _grounded(f: dict[str, float], ev: dict[str, tuple[str, str]], fire,
               annotations: Iterable[Annotation], lexicon: LexiconLike | None) -> None:
     """The ``ground:*`` features from the sample's other annotations."""
     for a in annotations:
-        if a.term_id is None or a.facet not in ("cell_line", "tissue", "cell_type"):
+        if a.term_id is None or a.facet not in ("cell_line", "tissue", "cell_type", "disease"):
+            continue
+        if a.facet == "disease":
+            if a.term_id != HEALTHY:
+                fire("ground:disease", a.source_key, a.source_text, a.confidence)
             continue
         own = key_role(a.source_key) == a.facet
         if a.facet == "cell_line":
@@ -213,6 +227,8 @@ def _grounded(f: dict[str, float], ev: dict[str, tuple[str, str]], fire,
                 fire("ground:cl_pluripotent", a.source_key, a.source_text)
             if not stem:
                 fire("ground:cl_differentiated", a.source_key, a.source_text)
+            if _under(lexicon, a.term_id, CL_BLOOD):
+                fire("ground:cl_blood", a.source_key, a.source_text)
 
 
 def _under(lexicon: LexiconLike | None, term_id: str, roots: tuple[str, ...]) -> bool:
