@@ -53,6 +53,7 @@ class SampleTypeModel:
     temperature: float
     organoid_confidence: float
     accept: float
+    centered: np.ndarray  # coef minus its mean row: parts of a type's score vs. the mean type
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         """Class scores of one feature vector (before the temperature)."""
@@ -86,7 +87,9 @@ def load_model(path: Path = MODEL_PATH) -> SampleTypeModel:
     return SampleTypeModel(raw["version"], classes, np.array(raw["coef"], dtype=float),
                            np.array(raw["intercept"], dtype=float), float(raw["temperature"]),
                            float(raw.get("organoid", {}).get("confidence", 0.7)),
-                           float(raw.get("accept", 0.5)))
+                           float(raw.get("accept", 0.5)),
+                           np.array(raw["coef"], dtype=float)
+                           - np.array(raw["coef"], dtype=float).mean(axis=0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +107,9 @@ class Decision:
 
 def classify(attributes: Mapping[str, str], text: str | None,
              annotations: Sequence[Annotation], lexicon: LexiconLike | None,
-             model: SampleTypeModel | None = None) -> Decision:
-    """The type of one sample from its attributes, free text and other annotations."""
+             model: SampleTypeModel | None = None, explain: bool = False) -> Decision:
+    """The type of one sample from its attributes, free text and other annotations
+    (``explain`` fills :attr:`Decision.contributions`, the parts of the chosen type's score)."""
     model = model or load_model()
     feats, ev = sample_features(attributes, text, annotations, lexicon)
     x = np.array([feats[n] for n in FEATURE_NAMES])
@@ -114,11 +118,12 @@ def classify(attributes: Mapping[str, str], text: str | None,
     proba, method = organoid_rule(proba, bool(feats["word:organoid"]), model.organoid_confidence)
     best = max(proba, key=lambda c: proba[c])
     if best == "organoid":
-        contrib = {"word:organoid": 1.0}
-    else:
-        row = model.coef[model.classes.index(best)] - model.coef.mean(axis=0)
-        contrib = {n: round(float(w * v), 4) for n, w, v in zip(FEATURE_NAMES, row, x) if v}
-    source = _strongest(contrib, ev) or _first(attributes, text)
+        parts = np.array([1.0 if n == "word:organoid" else 0.0 for n in FEATURE_NAMES])
+    else:  # each feature's part of the chosen type's score against the mean type's
+        parts = model.centered[model.classes.index(best)] * x
+    contrib = ({n: round(float(p), 4) for n, p, v in zip(FEATURE_NAMES, parts, x) if v}
+               if explain else {})
+    source = _strongest(parts, ev) or _first(attributes, text)
     return Decision(best, proba[best], method, proba, contrib, ev, source)
 
 
@@ -133,10 +138,14 @@ def organoid_rule(proba: Mapping[str, float], fired: bool, confidence: float
     return out, "rule"
 
 
-def _strongest(contrib: Mapping[str, float], ev: Mapping[str, tuple[str, str]]
-               ) -> tuple[str, str] | None:
-    ranked = sorted((v, n) for n, v in contrib.items() if v > 0 and n in ev)
-    return ev[ranked[-1][1]] if ranked else None
+def _strongest(parts: np.ndarray, ev: Mapping[str, tuple[str, str]]) -> tuple[str, str] | None:
+    """The (key, value) of the feature with the largest positive part."""
+    for i in np.argsort(-parts):
+        if parts[i] <= 0:
+            return None
+        if FEATURE_NAMES[i] in ev:
+            return ev[FEATURE_NAMES[i]]
+    return None
 
 
 def _first(attributes: Mapping[str, str], text: str | None) -> tuple[str, str]:
@@ -148,14 +157,12 @@ def _first(attributes: Mapping[str, str], text: str | None) -> tuple[str, str]:
 
 def annotation(decision: Decision, lexicon_version: str | None = None) -> Annotation:
     """The ``sample_type`` annotation of a decision; candidates are the types, best first,
-    each with its probability (``similarity``) and, for the chosen one, the feature parts."""
+    each with its probability (``similarity`` and ``score``)."""
     model = load_model()
     cands = tuple(
         Candidate(term_id=c, term_label=SAMPLE_TYPE_LABELS[c], method=decision.method,
                   matched_text="", match_kind="sample_type", similarity=round(p, 4),
-                  score=round(p, 4),
-                  features={f"part:{k}": v for k, v in decision.contributions.items()}
-                  if c == decision.type else {})
+                  score=round(p, 4))
         for c, p in sorted(decision.proba.items(), key=lambda kv: -kv[1]))
     status = "accepted" if decision.confidence >= model.accept else "needs_review"
     key, value = decision.source
@@ -225,7 +232,7 @@ def explain_sample(grounder, attributes: Mapping[str, str], text: str | None = N
     if st.method != "curated":
         base = [a for a in anns if a.facet not in (FACET, ORIGIN_FACET)]
         base += [replace(a, facet="tissue") for a in anns if a.facet == ORIGIN_FACET]
-        decision = classify(attributes, text, base, grounder.lexicon)
+        decision = classify(attributes, text, base, grounder.lexicon, explain=True)
         out["parts"] = [{"feature": k, "part": v, "key": decision.evidence.get(k, ("", ""))[0],
                          "value": decision.evidence.get(k, ("", ""))[1]}
                         for k, v in sorted(decision.contributions.items(),

@@ -138,6 +138,11 @@ def word_hits(text: str, scope: str = "value") -> frozenset[str]:
     return frozenset(g for (s, g), pat in _patterns().items() if s == scope and pat.search(norm))
 
 
+@lru_cache(maxsize=100_000)
+def _source_name_key(key: str) -> bool:
+    return norm_key(key) in SOURCE_NAME_KEYS
+
+
 class LexiconLike:  # pragma: no cover - typing aid
     def is_ancestor(self, ancestor: str, term_id: str) -> bool: ...
 
@@ -159,7 +164,7 @@ def sample_features(attributes: Mapping[str, str], text: str | None,
         role = key_role(k)
         if role in KEY_ROLES:
             fire(f"key:{role}", k, v)
-        if norm_key(k) in SOURCE_NAME_KEYS:
+        if _source_name_key(k):
             fire("key:source_name", k, v)
         for g in word_hits(k, "key"):
             fire(f"keyword:{g}", k, v)
