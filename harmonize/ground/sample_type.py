@@ -195,7 +195,8 @@ def with_sample_type(annotations: list[Annotation], attributes: Mapping[str, str
                      overrides: Mapping[tuple[str, str], str] | None = None,
                      lexicon_version: str | None = None) -> list[Annotation]:
     """``annotations`` plus the sample's ``sample_type``; a cultured sample's tissue becomes
-    its ``origin_tissue`` unless the tissue value names a tissue the sample is. A sample with
+    its ``origin_tissue`` unless the tissue value names a tissue the sample is or the type is
+    not sure enough to be accepted (a weak guess never rewrites another facet). A sample with
     no value at all (every attribute empty or a placeholder, no text) gets no type."""
     if not any(isinstance(v, str) and not is_null(v) for v in attributes.values()) and (
             not text or is_null(text)):
@@ -210,7 +211,8 @@ def with_sample_type(annotations: list[Annotation], attributes: Mapping[str, str
     out = []
     for a in annotations:
         if (a.facet == "tissue" and a.term_id and st.term_id in CULTURED
-                and not names_tissue(a.source_text) and a.method != "curated"):
+                and st.status == "accepted" and not names_tissue(a.source_text)
+                and a.method != "curated"):
             a = replace(a, facet=ORIGIN_FACET)
         out.append(a)
     out.append(st)
