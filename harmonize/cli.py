@@ -200,7 +200,7 @@ def map_cmd(input_path: str, output: str, no_embeddings: bool, candidates: bool)
 @click.argument("text")
 @click.option("--facet", required=True,
               type=click.Choice(["tissue", "disease", "cell_type", "cell_line", "sex", "dev_stage",
-                                 "assay"]))
+                                 "assay", "sample_type"]))
 @click.option("--key", default=None, metavar="KEY",
               help="Attribute key the text came from: it sets how the text is read "
                    "(default: the facet's own key; try source_name, title or text).")
@@ -214,6 +214,11 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
       harmonize explain "vastus lateralis muscle_female" --facet tissue
       harmonize explain "PBMC from HIV-negative donor" --facet disease --key source_name
       harmonize explain "T2D islets" --facet disease --json
+      harmonize explain '{"cell line": "MCF-7", "tissue": "breast"}' --facet sample_type
+      harmonize explain "iPSC-derived cardiomyocytes" --facet sample_type --key source_name
+
+    For sample_type TEXT is a whole sample: a JSON object of attributes, or one value read
+    under --key (default source_name).
     """
     import json as _json
 
@@ -223,6 +228,10 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
     from harmonize.ground.fields import MAX_VALUE_CHARS, read_as
     from harmonize.ground.mentions import set_aside
     from harmonize.steps.engine import load_engine
+
+    if facet == "sample_type":
+        _explain_sample(text, key, as_json, no_embeddings)
+        return
 
     source_key = key or facet.replace("_", " ")
     value = read_as(key, text, facet) if key else None  # as `map` and `normalize` read it
@@ -270,6 +279,56 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
                        key=lambda kv: -abs(kv[1]))
         console.print(f"#{i} {c.term_id} score {c.score:.2f} = "
                       + "  ".join(f"{k} {v:+.2f}" for k, v in parts))
+
+
+def _explain_sample(text: str, key: str | None, as_json: bool, no_embeddings: bool) -> None:
+    """`explain --facet sample_type`: probabilities and the evidence of each feature."""
+    import json as _json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from harmonize.ground.sample_type import explain_sample
+    from harmonize.steps.engine import load_engine
+
+    attrs = _sample_attributes(text, key)
+    engine = load_engine(use_embeddings=not no_embeddings)
+    why = explain_sample(engine.grounder, attrs)
+    if as_json:
+        click.echo(_json.dumps({"attributes": attrs, **why}, indent=1))
+        return
+    ann = why["annotation"]
+    console = Console()
+    console.print(f"[bold]sample_type[/bold] {ann['term_id']} confidence {ann['confidence']:.2f} "
+                  f"({ann['method']}, {ann['status']}); strongest evidence "
+                  f"{ann['source_key']}: {ann['source_text']!r}")
+    console.print("probabilities: " + ", ".join(f"{t} {p:.2f}"
+                                                for t, p in why["probabilities"].items()))
+    for o in why["origin_tissue"]:
+        console.print(f"tissue {o['term_id']} {o['term_label']} read as origin_tissue "
+                      "(a cultured sample's organ of origin is not its tissue)")
+    if why.get("parts"):
+        t = Table(title=f"parts of the {ann['term_id']} score (vs. the mean type)")
+        for col in ("feature", "part", "key", "value"):
+            t.add_column(col)
+        for p in why["parts"]:
+            t.add_row(p["feature"], f"{p['part']:+.2f}", p["key"], str(p["value"])[:60])
+        console.print(t)
+
+
+def _sample_attributes(text: str, key: str | None) -> dict[str, str]:
+    """A JSON object of attributes, or ``{key or 'source_name': text}``."""
+    import json as _json
+
+    if text.lstrip().startswith("{"):
+        try:
+            obj = _json.loads(text)
+        except _json.JSONDecodeError as exc:
+            raise click.ClickException(f"TEXT looks like JSON but is not: {exc.msg}") from exc
+        if not isinstance(obj, dict):
+            raise click.ClickException("TEXT must be a JSON object of attributes")
+        return {str(k): str(v) for k, v in obj.items()}
+    return {key or "source_name": text}
 
 
 @cli.command()
@@ -328,6 +387,12 @@ def _facet_options(func):
 @click.option("--organism", default=None, help="e.g. 'Homo sapiens'.")
 @click.option("--source", type=click.Choice(["sra", "geo", "biosample"]), default=None)
 @click.option("--exact", is_flag=True, help="Do not include descendant terms.")
+@click.option("--sample-type", "sample_type", multiple=True, metavar="TYPE",
+              help="Keep samples of this type (repeatable = OR): tissue, cell_line, "
+                   "primary_cells, in_vitro_differentiated_cells, stem_cells, "
+                   "induced_pluripotent_stem_cells, organoid; 'cultured' = the five grown in a "
+                   "dish; 'all' = any. Default: all, but with --tissue only tissue and primary "
+                   "cells.")
 @click.option("--manifest", "manifest", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Rebuild the cohort of this manifest (byte-identical) instead of a new query.")
 @click.option("--changes", default=None, metavar="FILE.tsv",
@@ -336,7 +401,8 @@ def _facet_options(func):
 @click.pass_context
 def export(ctx: click.Context, output: str | None, fmt: str | None, min_confidence: float,
            status: str, organism: str | None, source: str | None, exact: bool,
-           manifest: str | None, changes: str | None, warehouse: str | None, **facets) -> None:
+           sample_type: tuple[str, ...], manifest: str | None, changes: str | None,
+           warehouse: str | None, **facets) -> None:
     """Export a reproducible cohort (samples, accessions, runs, every facet) plus a manifest.
 
     Terms include their descendants unless --exact; several facets are combined with AND.
@@ -349,11 +415,18 @@ def export(ctx: click.Context, output: str | None, fmt: str | None, min_confiden
     or (exit 1, nothing written) the samples that left, entered or changed and the versions
     that differ.
 
+    With --tissue, cultured samples (cell lines, in-vitro differentiated cells, stem cells,
+    iPSCs, organoids) are left out: their organ is recorded as origin_tissue, not tissue.
+    Ask for them with --sample-type; --tissue then also matches their organ of origin.
+
     \b
     Examples:
       harmonize export --tissue UBERON:0000955 -o brain.tsv
       harmonize export --tissue liver --disease "type 2 diabetes mellitus" -o t2d_liver.parquet
       harmonize export --tissue liver --format fetchngs -o liver_runs.txt
+      harmonize export --tissue breast --sample-type cell_line -o breast_lines.tsv
+      harmonize export --tissue liver --sample-type all -o liver_any_material.tsv
+      harmonize export --cell-type "T cell" --sample-type primary_cells -o t_cells.tsv
       harmonize export --manifest brain.tsv.manifest.json            # rebuild brain.tsv
       harmonize export --manifest brain.tsv.manifest.json -o again.tsv --changes changes.tsv
     """
@@ -371,7 +444,7 @@ def export(ctx: click.Context, output: str | None, fmt: str | None, min_confiden
     terms = {k: list(v) for k, v in facets.items() if v}
     result = export_cohort(resolve_path(warehouse), output, min_confidence=min_confidence,
                            status=status, organism=organism, source=source,
-                           descendants=not exact, fmt=fmt,
+                           descendants=not exact, fmt=fmt, sample_type=sample_type,
                            command=["harmonize", *sys.argv[1:]], **terms)
     runs = f", {result.n_runs} runs" if fmt == "fetchngs" else ""
     click.echo(f"{result.n_samples} samples{runs} -> {output} "
@@ -379,7 +452,8 @@ def export(ctx: click.Context, output: str | None, fmt: str | None, min_confiden
 
 
 #: Options that define a new query; a rebuild takes them from the manifest.
-QUERY_OPTIONS = (*FACET_OPTIONS, "fmt", "min_confidence", "status", "organism", "source", "exact")
+QUERY_OPTIONS = (*FACET_OPTIONS, "fmt", "min_confidence", "status", "organism", "source", "exact",
+                 "sample_type")
 
 
 def _rebuild(ctx: click.Context, manifest: str, output: str | None, changes: str | None,

@@ -80,16 +80,20 @@ def cache_version(grounder: object) -> str:
     Cached candidates, and the "already annotated" mark of a sample, are only reused by the
     same lexicon *and* the same matchers; a bump of
     :data:`harmonize.ground.versions.MATCHER_VERSION`, a change to which keys speak for which
-    facet (``field_keys.tsv``), to the word lists or to the assay rules re-grounds on the
-    next run. Editing code alone (a comment, a refactor) does not.
+    facet (``field_keys.tsv``), to the word lists, to the assay rules or to the sample-type
+    model and words re-grounds on the next run. Editing code alone (a comment, a refactor)
+    does not.
     """
-    from harmonize.ground import fields
     from harmonize.assay import DEFAULT_RULES
+    from harmonize.ground import fields
+    from harmonize.ground.sample_type import MODEL_PATH
+    from harmonize.ground.sample_type_features import WORDS_PATH
     from harmonize.ground.versions import MATCHER_VERSION, data_digest
     from harmonize.resources import ONTOLOGIES_DIR
 
     lexicon_version = grounder.lexicon.version  # type: ignore[attr-defined]
-    tables = [fields.FIELD_KEYS_PATH, DEFAULT_RULES, ONTOLOGIES_DIR / "words"]
+    tables = [fields.FIELD_KEYS_PATH, DEFAULT_RULES, ONTOLOGIES_DIR / "words", MODEL_PATH,
+              WORDS_PATH]
     return f"{lexicon_version}-m{MATCHER_VERSION}-{data_digest(tables)}"
 
 
