@@ -15,9 +15,7 @@ ALTER TABLE summary_rows ADD COLUMN IF NOT EXISTS origin_tissue_confidence DOUBL
 -- the materialized rows are stale until the next publish rebuilds them
 DELETE FROM meta WHERE key = 'materialized_snapshot';
 
+-- every facet as <facet>_id/_label/_confidence; `sample_type` is kept as a short alias
 CREATE OR REPLACE VIEW sample_summary AS
-SELECT * EXCLUDE (sample_key, sample_type_id, sample_type_label, sample_type_confidence,
-                  origin_tissue_id, origin_tissue_label, origin_tissue_confidence),
-       sample_type_id AS sample_type, sample_type_confidence,
-       origin_tissue_id, origin_tissue_label, origin_tissue_confidence
+SELECT * EXCLUDE (sample_key), sample_type_id AS sample_type
 FROM summary_rows;
