@@ -11,8 +11,9 @@ from harmonize.ontology.model import OntologyData
 
 def loaded_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """``{ontology: version}`` currently in ontology_terms."""
-    rows = con.execute("SELECT ontology, any_value(version) FROM ontology_terms GROUP BY 1").fetchall()
-    return {name: version for name, version in rows}
+    from harmonize.warehouse.overview import loaded_ontology_versions
+
+    return loaded_ontology_versions(con)
 
 
 def sync_ontologies(con: duckdb.DuckDBPyConnection, versions: Mapping[str, str],
