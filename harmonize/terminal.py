@@ -110,7 +110,7 @@ class RichSink:
                 label = "" if unit == "bytes" else f" {unit}"
                 rate = task.finished_speed or task.speed
                 per_s = f"  {_human(rate, unit)}/s" if rate else ""
-                return Text(f"{done}{total}{label}{per_s}")
+                return Text(f"{done}{total}{label}{per_s}", no_wrap=True, overflow="ellipsis")
 
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), Amount(),
                                  TimeElapsedColumn(), TextColumn("{task.fields[note]}"),
@@ -123,7 +123,8 @@ class RichSink:
                                                                unit=unit, note=""))
 
     def close(self, task) -> None:
-        """Remove a finished bar."""
+        """Draw a finished bar once more (short tasks are seen at least once), then remove it."""
+        self.progress.refresh()
         self.progress.remove_task(task.task_id)
 
 
