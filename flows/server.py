@@ -91,7 +91,12 @@ def _stop(proc: subprocess.Popen) -> None:
 def temporary_server() -> Iterator[str | None]:
     """Run the block against a temporary Prefect server (its API URL is yielded), unless one
     is configured already (``PREFECT_API_URL``, a test harness): then ``None``."""
-    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_LOGGING_TO_API_ENABLED,
+        get_current_settings,
+        temporary_settings,
+    )
 
     settings = get_current_settings()
     if settings.api.url:
@@ -106,7 +111,9 @@ def temporary_server() -> Iterator[str | None]:
     url = f"http://127.0.0.1:{port}/api"
     try:
         _wait_healthy(proc, url, settings.server.ephemeral.startup_timeout_seconds)
-        with temporary_settings(updates={PREFECT_API_URL: url}):
+        # no UI reads a temporary server's logs, and shipping them would outlive the server
+        with temporary_settings(updates={PREFECT_API_URL: url,
+                                         PREFECT_LOGGING_TO_API_ENABLED: False}):
             yield url
     finally:
         _stop(proc)

@@ -20,7 +20,7 @@ DEFAULT_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "DO_NOT_TRACK
                "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
                "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
 #: Loggers that speak at INFO in a normal run; shown with ``-v`` only.
-CHATTY = ("prefect", "httpx", "sentence_transformers", "transformers", "huggingface_hub",
+CHATTY = ("prefect", "sentence_transformers", "transformers", "huggingface_hub",
           "distributed")
 
 
@@ -41,12 +41,14 @@ def setup(verbose: bool = False) -> None:
         logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                             format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     logging.getLogger("harmonize").setLevel(level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per Prefect API call
     quiet_prefect()
 
 
 def quiet_prefect() -> None:
-    """Without ``-v``, Prefect's run loggers stay silent: a failed run's error reaches the user
-    once, as the command's one-line message. Call again after Prefect configured its logging."""
+    """Prefect's run loggers: no traceback for harmonize's own errors (their message says what
+    to do) and, without ``-v``, no echo of a failure the command reports itself, once.
+    Call again after Prefect configured its logging (it would reset the levels)."""
     if "prefect" not in sys.modules:
         return
     from prefect.logging.configuration import ensure_logging_setup
@@ -55,21 +57,35 @@ def quiet_prefect() -> None:
     level = logging.INFO if _VERBOSE else logging.WARNING
     logging.getLogger("prefect").setLevel(level)
     for name in ("prefect.flow_runs", "prefect.task_runs"):
-        logging.getLogger(name).setLevel(level if _VERBOSE else logging.CRITICAL)
-    from harmonize.errors import HarmonizeError
-
-    class _NoTracebackForKnownErrors(logging.Filter):
-        """Prefect logs a flow's exception with its traceback; ours already say what to do."""
-
-        def filter(self, record: logging.LogRecord) -> bool:
-            if record.exc_info and isinstance(record.exc_info[1], HarmonizeError):
-                record.exc_info, record.exc_text = None, None
-            return True
-
-    for name in ("prefect.flow_runs", "prefect.task_runs"):
         logger = logging.getLogger(name)
-        if not any(type(f).__name__ == "_NoTracebackForKnownErrors" for f in logger.filters):
-            logger.addFilter(_NoTracebackForKnownErrors())
+        logger.setLevel(level)
+        for f in [f for f in logger.filters if isinstance(f, (_FailureEcho, _NoTraceback))]:
+            logger.removeFilter(f)
+        logger.addFilter(_NoTraceback() if _VERBOSE else _FailureEcho())
+
+
+class _NoTraceback(logging.Filter):
+    """Prefect logs a flow's exception with its traceback; harmonize's errors say what to do."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from harmonize.errors import HarmonizeError
+
+        if record.exc_info and isinstance(record.exc_info[1], HarmonizeError):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+class _FailureEcho(logging.Filter):
+    """Drops Prefect's echoes of a failed run (the exception, then "Finished in state Failed"):
+    the command reports the failure itself, once. A run's warnings still pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.ERROR:
+            return True
+        message = record.getMessage()
+        return not (record.exc_info or message.startswith("Finished in state ")
+                    or "encountered an exception" in message
+                    or "failed with exception" in message)
 
 
 def stderr_console(wide: bool = False):

@@ -146,7 +146,8 @@ def test_sigkilled_nightly_reads_killed_and_leaves_no_prefect_server(tmp_path, s
 
 
 @pytest.mark.slow
-def test_a_failed_network_nightly_is_visible_at_once(tmp_path):
+@pytest.mark.parametrize("failure", ["http 500", "dns"])
+def test_a_failed_network_nightly_is_told_once_and_visible_at_once(tmp_path, failure):
     from harmonize.warehouse.db import writer
 
     warehouse = tmp_path / "w.duckdb"
@@ -155,8 +156,11 @@ def test_a_failed_network_nightly_is_visible_at_once(tmp_path):
     digest = hashlib.sha256(warehouse.read_bytes()).hexdigest()
     with ReplayServer() as server:
         server.script("esearch", *["500"] * 4)  # every attempt fails
+        host = server.root.split("//")[1]
+        if failure == "dns":  # a name no resolver knows (fails at once, also offline)
+            host = "eutils.harmonize-test.invalid"
         config = tmp_path / "harvest.toml"
-        config.write_text(f'eutils_base = "{server.eutils_base}"\n'
+        config.write_text(f'eutils_base = "http://{host}/entrez/eutils/"\n'
                           f'geo_base = "{server.geo_base}"\n'
                           "max_retries = 2\nbackoff_base = 0.01\nbackoff_cap = 0.02\n")
         result = subprocess.run(
@@ -165,19 +169,19 @@ def test_a_failed_network_nightly_is_visible_at_once(tmp_path):
             env=cli_env(tmp_path), capture_output=True, text=True, timeout=600)
         attempts = len(server.requests("esearch"))
     assert result.returncode != 0
-    assert attempts == 3  # the retries happened, quietly
-    # one line says what failed; the retries and Prefect's own lines stay out of the way
-    host = server.root.split("//")[1]
+    assert attempts == (3 if failure == "http 500" else 0)  # the retries happened, quietly
+    # one line says what failed, naming the host once; no retry notes, no Prefect lines
     lines = result.stderr.splitlines()
     assert sum(host in line for line in lines) == 1, result.stderr
-    assert [line for line in lines if line.startswith("Error:")] == [
-        next(line for line in lines if host in line)]
+    (error,) = [line for line in lines if host in line]
+    assert error.startswith("Error:")
+    assert ("http 500" if failure == "http 500" else "cannot reach") in error
     assert "NCBI_EMAIL is not set" in result.stderr  # a live harvest without a contact address
     # the published warehouse is untouched, yet its readers see the failed run right away
     assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == digest
     (row,) = read_runs(warehouse)
     assert row[1:3] == ("nightly", "failed")
-    assert "http 500" in row[5] and row[4] is not None
+    assert host in row[5] and row[4] is not None
 
 
 def test_a_run_that_cannot_get_the_lock_is_recorded_as_failed(tmp_path):
