@@ -19,7 +19,15 @@ warehouse_option = click.option("--warehouse", "-w", type=click.Path(dir_okay=Fa
 
 
 class Group(click.Group):
-    """A group that turns library errors into one-line messages and a non-zero exit."""
+    """A group that turns library errors into one-line messages and a non-zero exit, and takes
+    ``-v`` before or after the command name (``harmonize nightly -v`` = ``harmonize -v nightly``)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        end = args.index("--") if "--" in args else len(args)
+        flags = [a for a in args[:end] if a in ("-v", "--verbose")]
+        if flags:
+            args = ["-v", *[a for a in args[:end] if a not in flags], *args[end:]]
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> object:
         try:

@@ -116,7 +116,7 @@ def test_sigkilled_nightly_reads_killed_and_leaves_no_prefect_server(tmp_path, s
     assert killed[1:3] == ("nightly", "killed") and str(proc.pid) in killed[5]
 
     done = subprocess.run([c for c in cmd if c != "-v"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     first, second = read_runs(warehouse)
     assert first[0] == killed[0] and first[2] == "killed"
@@ -140,7 +140,7 @@ def test_sigkilled_nightly_reads_killed_and_leaves_no_prefect_server(tmp_path, s
         assert line in done.stderr.splitlines()
     again = subprocess.run([sys.executable, "-m", "harmonize", "query", EXAMPLE_COHORT_SQL,
                             "--format", "csv", "--warehouse", str(warehouse)], env=env,
-                           capture_output=True, text=True, timeout=120)
+                           capture_output=True, text=True, timeout=120, check=False)
     assert again.returncode == 0, again.stderr
     assert len(again.stdout.splitlines()) > 1
 
@@ -166,7 +166,7 @@ def test_a_failed_network_nightly_is_told_once_and_visible_at_once(tmp_path, fai
         result = subprocess.run(
             [sys.executable, "-m", "harmonize", "nightly", "--config", str(config), "--sources",
              "sra", "--warehouse", str(warehouse), "--no-embeddings"], cwd=tmp_path,
-            env=cli_env(tmp_path), capture_output=True, text=True, timeout=600)
+            env=cli_env(tmp_path), capture_output=True, text=True, timeout=600, check=False)
         attempts = len(server.requests("esearch"))
     assert result.returncode != 0
     assert attempts == (3 if failure == "http 500" else 0)  # the retries happened, quietly
@@ -190,10 +190,9 @@ def test_a_run_that_cannot_get_the_lock_is_recorded_as_failed(tmp_path):
     from harmonize.warehouse.runs import recorded_run
 
     warehouse = tmp_path / "w.duckdb"
-    with writer(warehouse):
-        with pytest.raises(WarehouseError, match="another harmonize run"):
-            with recorded_run(warehouse, "ingest", "files"):
-                pass
+    with writer(warehouse), pytest.raises(WarehouseError, match="another harmonize run"), \
+            recorded_run(warehouse, "ingest", "files"):
+        pass
     with recorded_run(warehouse, "ingest", "files") as run:
         run.counts["records"] = 0
     rows = read_runs(warehouse)

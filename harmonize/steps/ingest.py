@@ -165,7 +165,7 @@ def ingest_files(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path],
             result = FileResult(str(path))
             base = done
 
-            def read_to(pos: int, base: int = base) -> None:
+            def read_to(pos: int, base: int = base, result: FileResult = result) -> None:
                 bar.set(base + pos)
                 bar.note(f"{stats.records + result.records:,} records")
 
