@@ -366,14 +366,18 @@ def curate(decisions: str, no_embeddings: bool, warehouse: str | None) -> None:
       harmonize curate review.tsv
     """
     from harmonize.warehouse.annotations import add_overrides
-    from harmonize.warehouse.db import resolve_path, writer
+    from harmonize.terminal import bars
+    from harmonize.warehouse.db import resolve_path
     from harmonize.warehouse.review import read_decisions
+    from harmonize.warehouse.runs import recorded_run
 
     path = resolve_path(warehouse)
-    with writer(path) as con:
+    with bars(), recorded_run(path, "curate", "decisions", {"decisions": decisions}) as run:
+        con = run.con
         rows = read_decisions(decisions, db=con)
         add_overrides(con, rows)
         stats = _annotate(con, only_changed=False, use_embeddings=not no_embeddings)
+        run.counts.update(decisions=len(rows), samples=stats.samples)
     click.echo(f"{len(rows)} decisions loaded; {stats.samples} samples re-grounded", err=True)
 
 

@@ -27,9 +27,13 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from harmonize.errors import WarehouseError
+from harmonize.warehouse.arrow import TS, register
 from harmonize.warehouse.db import _make_folder, resolve_path, utcnow, writer
+
+DATE = pa.date32()
 
 #: harvest_runs columns, in table order.
 COLUMNS = ("run_id", "flow", "source", "status", "started_at", "finished_at", "window_start",
@@ -124,12 +128,23 @@ def _values(row: Mapping[str, Any]) -> list[Any]:
     return out
 
 
+def _staged(con: duckdb.DuckDBPyConnection, rows: list[Mapping[str, Any]]) -> str:
+    """Register ``rows`` as an Arrow view (one set-based insert, not a statement per row)."""
+    values = [_values(r) for r in rows]
+    types = {"started_at": TS, "finished_at": TS, "window_start": DATE, "window_end": DATE,
+             "watermark": DATE}
+    register(con, "_b_runs", {c: [v[i] for v in values] for i, c in enumerate(COLUMNS)}, types)
+    casts = {"counts": "CAST(counts AS JSON)", "params": "CAST(params AS JSON)"}
+    return ", ".join(casts.get(c, c) for c in COLUMNS)
+
+
 def _store(con: duckdb.DuckDBPyConnection, rows: list[Mapping[str, Any]]) -> None:
     """Insert or replace rows of ``harvest_runs`` (the warehouse's copy of the journal)."""
     if rows:
-        marks = ", ".join("?" for _ in COLUMNS)
-        con.executemany(f"INSERT OR REPLACE INTO harvest_runs ({', '.join(COLUMNS)}) "
-                        f"VALUES ({marks})", [_values(r) for r in rows])
+        select = _staged(con, rows)
+        con.execute(f"INSERT OR REPLACE INTO harvest_runs ({', '.join(COLUMNS)}) "
+                    f"SELECT {select} FROM _b_runs")
+        con.unregister("_b_runs")
 
 
 def overlay(con: duckdb.DuckDBPyConnection, path: str | Path) -> None:
@@ -145,9 +160,9 @@ def overlay(con: duckdb.DuckDBPyConnection, path: str | Path) -> None:
     cols = ", ".join(COLUMNS)
     con.execute(f"CREATE TEMP TABLE run_journal AS SELECT {cols} FROM {table} LIMIT 0")
     if journal:
-        marks = ", ".join("?" for _ in COLUMNS)
-        con.executemany(f"INSERT INTO temp.main.run_journal VALUES ({marks})",
-                        [_values(r) for r in journal])
+        select = _staged(con, journal)
+        con.execute(f"INSERT INTO temp.main.run_journal SELECT {select} FROM _b_runs")
+        con.unregister("_b_runs")
     con.execute(f"""
         CREATE TEMP VIEW harvest_runs AS
         WITH stale AS (  -- died after publishing its final row: the snapshot's row stands
