@@ -24,8 +24,18 @@ def sync_ontologies(con: duckdb.DuckDBPyConnection, versions: Mapping[str, str],
     """
     from harmonize.warehouse.terms import load_ontology, ontology_rows
 
+    from harmonize import progress
+
     have = loaded_versions(con)
     changed = [name for name, version in versions.items() if have.get(name) != version]
-    for ont in load(changed).values():
-        load_ontology(con, *ontology_rows(ont))
+    if not changed:
+        return changed
+    with progress.task("loading ontology tables", total=len(changed) + 1,
+                       unit="steps") as bar:
+        loaded = load(changed)
+        bar.advance()
+        for name, ont in loaded.items():
+            bar.note(name)
+            load_ontology(con, *ontology_rows(ont))
+            bar.advance()
     return changed
