@@ -16,7 +16,11 @@ from harmonize.steps.summary import Summary
 @flow(name="backfill")
 def backfill(paths: list[str], warehouse: str | None = None, use_embeddings: bool = True,
              distributed: bool = False) -> Summary:
-    """Load bulk files, ground the new samples and publish."""
+    """Load bulk files, ground the new samples and publish.
+
+    A file that fails (unreadable, or no sample in it) does not stop the others; the summary
+    lists it in ``file_errors`` and ``harmonize backfill`` then exits non-zero.
+    """
     from harmonize.steps.engine import load_engine
     from harmonize.warehouse.runs import recorded_run
 
@@ -34,7 +38,10 @@ def backfill(paths: list[str], warehouse: str | None = None, use_embeddings: boo
         run.status = "partial" if stats.failed else "ok"
         run.counts.update(records=stats.records, inserted=stats.inserted,
                           updated=stats.updated, rejects=stats.rejects,
-                          failed_files=len(stats.failed), grounded_samples=grounded.samples)
+                          failed_files=len(stats.failed), warnings=len(stats.notes),
+                          grounded_samples=grounded.samples)
         result = tasks.summarize(con)
+    result.warnings, result.file_errors = stats.notes, stats.errors()
+    result.failure = stats.failure()
     tasks.publish_artifact(result, "harmonize backfill", "backfill-summary")
     return result

@@ -80,15 +80,16 @@ def ingest(paths: tuple[str, ...], normalize: bool, no_embeddings: bool, warehou
     """Load record files into the warehouse (format sniffed, .gz streamed).
 
     Accepts SRA EXPERIMENT_PACKAGE_SET XML, BioSample XML, GEO MINiML and GEO SOFT files, or
-    folders of them. Every file's fate is reported: a missing or malformed file on one line
-    (and quarantined), a file with no records, folder entries skipped for their suffix. The
-    other files still load, and the command exits non-zero when any file failed.
+    folders of them. Every file's fate is reported: a missing or malformed file, or one that
+    holds no sample record, on one `error:` line (and quarantined); folder entries of other
+    suffixes as `skipped:`; bytes that are not valid UTF-8 are read as Windows-1252 and reported
+    as a warning. The other files still load, and the command exits non-zero when a file failed.
 
     \b
     Example:
       harmonize ingest dumps/GSE100007_family.xml dumps/sra/ --normalize
     """
-    from harmonize.steps.ingest import ingest_files
+    from harmonize.steps.ingest import RECORD_SUFFIXES, ingest_files
     from harmonize.terminal import bars
     from harmonize.warehouse.runs import recorded_run
 
@@ -97,36 +98,29 @@ def ingest(paths: tuple[str, ...], normalize: bool, no_embeddings: bool, warehou
         stats = ingest_files(run.con, paths, run.run_id)
         if normalize:
             _annotate(run.con, only_changed=True, use_embeddings=not no_embeddings)
-        run.status = "partial" if stats.failed or stats.empty else "ok"
+        run.status = "partial" if stats.failed or not stats.files else "ok"
         run.counts.update(files=len(stats.files), records=stats.records, rejects=stats.rejects,
                           inserted=stats.inserted, updated=stats.updated, merged=stats.merged,
-                          failed_files=len(stats.failed), empty_files=len(stats.empty),
-                          skipped_files=len(stats.skipped))
-    _report_ingest(stats)
-
-
-def _report_ingest(stats) -> None:
-    """Each file's fate on stderr; a non-zero exit when any file failed or held nothing."""
-    from harmonize.steps.ingest import RECORD_SUFFIXES
-
+                          failed_files=len(stats.failed), skipped_files=len(stats.skipped),
+                          warnings=len(stats.notes))
     for path in stats.skipped:
         click.echo(f"skipped: {path}: not a record file (folders are read for "
                    f"{', '.join(RECORD_SUFFIXES)}, optionally .gz)", err=True)
-    for f in stats.empty:
-        click.echo(f"warning: {f.path}: no records found in it", err=True)
-    for f in stats.failed:
-        kept = f" ({f.records} good records loaded)" if f.records else ""
-        click.echo(f"error: {f.error}{kept}", err=True)
     n = len(stats.files)
     _stderr().print(f"{n} file{'s' if n != 1 else ''}, {stats.records} records: "
                     f"{stats.inserted} new, {stats.updated} updated, {stats.unchanged} unchanged, "
                     f"{stats.merged} merged, {stats.rejects} quarantined", highlight=False)
-    bad = [f"{len(stats.failed)} failed"] if stats.failed else []
-    bad += [f"{len(stats.empty)} held no records"] if stats.empty else []
-    if bad:
-        ok = n - len(stats.failed) - len(stats.empty)
-        raise click.ClickException(f"{' and '.join(bad)} of {n} files (see above); "
-                                   f"the other {ok} loaded")
+    _verdict(stats.notes, stats.errors(), stats.failure())
+
+
+def _verdict(warnings: list[str], errors: list[str], failure: str | None) -> None:
+    """Print warnings and per-file errors to stderr; exit non-zero when a file failed."""
+    for note in warnings:
+        click.echo(f"warning: {note}", err=True)
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
+    if failure:
+        raise click.ClickException(failure)
 
 
 def _annotate(con, only_changed: bool, use_embeddings: bool):
@@ -222,7 +216,7 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
     from rich.console import Console
     from rich.table import Table
 
-    from harmonize.ground.fields import read_as
+    from harmonize.ground.fields import MAX_VALUE_CHARS, read_as
     from harmonize.ground.mentions import set_aside
     from harmonize.steps.engine import load_engine
 
@@ -235,16 +229,25 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
     engine = load_engine(use_embeddings=not no_embeddings)
     ann = engine.grounder.ground_value(facet, text, source_key, scanned=scanned)
     cands = engine.grounder.explain(text, facet, source_key, scanned=scanned)[:10]
-    negated = set_aside(engine.grounder.lexicon, facet, text)
+    negated = set_aside(engine.grounder.lexicon, facet, ann.source_text)
+    steps = ann.confidence_steps()
     if as_json:
         click.echo(_json.dumps({"text": text, "facet": facet, "key": source_key,
-                                "annotation": ann.to_json(), "negated": negated,
+                                "annotation": ann.to_json(), "confidence_steps": steps,
+                                "negated": negated,
                                 "candidates": [c.to_json() for c in cands]}, indent=1))
         return
     console = Console()
-    console.print(f"[bold]{text!r}[/bold] under key {source_key!r} as {facet}: "
+    shown = ann.source_text if len(ann.source_text) <= 300 else ann.source_text[:300] + "…"
+    console.print(f"[bold]{shown!r}[/bold] under key {source_key!r} as {facet}: "
                   f"{ann.term_id or 'unmapped'} {ann.term_label or ''} "
                   f"confidence {ann.confidence:.2f} ({ann.method}, {ann.status})")
+    if ann.source_length is not None:
+        console.print(f"only the first {len(ann.source_text):,} of its {ann.source_length:,} "
+                      f"characters were read (a value is grounded on at most {MAX_VALUE_CHARS:,})")
+    if steps:
+        console.print("how the confidence was reached: " + ", ".join(
+            f"{k} {v:g}" for k, v in steps.items()))
     if negated:
         console.print("set aside as negated, someone else's or only a risk: "
                       + ", ".join(repr(n) for n in negated))
@@ -303,35 +306,89 @@ def _facet_options(func):
 
 @cli.command()
 @_facet_options
-@click.option("-o", "--output", required=True, help="Cohort file: .tsv, .csv or .parquet.")
+@click.option("-o", "--output", default=None,
+              help="Cohort file: .tsv, .csv or .parquet (.csv/.tsv/.txt for --format fetchngs). "
+                   "With --manifest: where to rebuild (default: the recorded name beside it).")
+@click.option("--format", "fmt", type=click.Choice(["tsv", "csv", "parquet", "fetchngs"]),
+              default=None, help="Default: from the extension. fetchngs = one run accession "
+                                 "(SRR/ERR/DRR) per line, for nf-core/fetchngs --input.")
 @click.option("--min-confidence", type=float, default=0.5, show_default=True)
 @click.option("--status", type=click.Choice(["accepted", "needs_review", "any"]), default="accepted",
               show_default=True)
 @click.option("--organism", default=None, help="e.g. 'Homo sapiens'.")
 @click.option("--source", type=click.Choice(["sra", "geo", "biosample"]), default=None)
 @click.option("--exact", is_flag=True, help="Do not include descendant terms.")
+@click.option("--manifest", "manifest", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Rebuild the cohort of this manifest (byte-identical) instead of a new query.")
+@click.option("--changes", default=None, metavar="FILE.tsv",
+              help="With --manifest: write every difference found to this TSV.")
 @warehouse_option
-def export(output: str, min_confidence: float, status: str, organism: str | None,
-           source: str | None, exact: bool, warehouse: str | None, **facets) -> None:
-    """Export a reproducible cohort (samples, accessions, runs) plus a manifest.
+@click.pass_context
+def export(ctx: click.Context, output: str | None, fmt: str | None, min_confidence: float,
+           status: str, organism: str | None, source: str | None, exact: bool,
+           manifest: str | None, changes: str | None, warehouse: str | None, **facets) -> None:
+    """Export a reproducible cohort (samples, accessions, runs, every facet) plus a manifest.
 
     Terms include their descendants unless --exact; several facets are combined with AND.
-    Writes OUTPUT and OUTPUT.manifest.json (query, counts, versions, sha256).
+    Each row carries every facet's best term, label, confidence, status and source text, and
+    the annotation that matched each filter (matched_<facet>_*). Writes OUTPUT and
+    OUTPUT.manifest.json (SQL, expanded terms, sample ids and row digests, versions, command
+    line, sha256).
+
+    --manifest M rebuilds M's cohort from the current warehouse: the same file, byte-identical,
+    or (exit 1, nothing written) the samples that left, entered or changed and the versions
+    that differ.
 
     \b
     Examples:
       harmonize export --tissue UBERON:0000955 -o brain.tsv
       harmonize export --tissue liver --disease "type 2 diabetes mellitus" -o t2d_liver.parquet
+      harmonize export --tissue liver --format fetchngs -o liver_runs.txt
+      harmonize export --manifest brain.tsv.manifest.json            # rebuild brain.tsv
+      harmonize export --manifest brain.tsv.manifest.json -o again.tsv --changes changes.tsv
     """
     from harmonize.warehouse.db import resolve_path
+
+    if manifest:
+        _rebuild(ctx, manifest, output, changes, warehouse)
+        return
+    if output is None:
+        raise click.UsageError("give -o/--output (or --manifest M to rebuild a cohort)")
+    if changes:
+        raise click.UsageError("--changes only goes with --manifest")
     from harmonize.warehouse.export import export_cohort
 
     terms = {k: list(v) for k, v in facets.items() if v}
     result = export_cohort(resolve_path(warehouse), output, min_confidence=min_confidence,
                            status=status, organism=organism, source=source,
-                           descendants=not exact, **terms)
-    click.echo(f"{result.n_samples} samples -> {output} "
+                           descendants=not exact, fmt=fmt,
+                           command=["harmonize", *sys.argv[1:]], **terms)
+    runs = f", {result.n_runs} runs" if fmt == "fetchngs" else ""
+    click.echo(f"{result.n_samples} samples{runs} -> {output} "
                f"(manifest {output}.manifest.json)", err=True)
+
+
+#: Options that define a new query; a rebuild takes them from the manifest.
+QUERY_OPTIONS = (*FACET_OPTIONS, "fmt", "min_confidence", "status", "organism", "source", "exact")
+
+
+def _rebuild(ctx: click.Context, manifest: str, output: str | None, changes: str | None,
+             warehouse: str | None) -> None:
+    from harmonize.warehouse.db import resolve_path
+    from harmonize.warehouse.rebuild import describe, rebuild_cohort, verdict, write_changes
+
+    given = [name for name in QUERY_OPTIONS
+             if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE]
+    if given:
+        flags = ", ".join("--" + ("format" if n == "fmt" else n.replace("_", "-")) for n in given)
+        raise click.UsageError(f"--manifest rebuilds the manifest's own query; drop {flags}")
+    result = rebuild_cohort(resolve_path(warehouse), manifest, output)
+    for line in describe(result):
+        click.echo(line, err=True)
+    if changes:
+        click.echo(f"{write_changes(result, changes)} differences -> {changes}", err=True)
+    if not result.reproduced:
+        raise click.ClickException(verdict(result))
 
 
 @cli.command()
@@ -472,6 +529,9 @@ def backfill(paths: tuple[str, ...], no_embeddings: bool, dask: str | None,
              warehouse: str | None) -> None:
     """Run the backfill flow over bulk files (BioSample dump, big SRA XML, .gz), then ground.
 
+    Like `ingest`, a file that cannot be read or holds no sample is reported on one line, the
+    other files still load, and the command exits non-zero.
+
     \b
     Examples:
       harmonize backfill /data/biosample_set.xml.gz /data/sra_dump/
@@ -484,8 +544,10 @@ def backfill(paths: tuple[str, ...], no_embeddings: bool, dask: str | None,
 
     check_writable(warehouse)  # one clear line before a Prefect server starts
     run = backfill_flow.with_options(task_runner=task_runner(dask)) if dask else backfill_flow
-    render(_run_flow(run, paths=list(paths), warehouse=warehouse,
-                     use_embeddings=not no_embeddings, distributed=bool(dask)), _wide_stderr())
+    summary = _run_flow(run, paths=list(paths), warehouse=warehouse,
+                        use_embeddings=not no_embeddings, distributed=bool(dask))
+    render(summary, _wide_stderr())
+    _verdict(summary.warnings, summary.file_errors, summary.failure)
 
 
 @cli.command()

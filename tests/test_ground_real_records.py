@@ -139,7 +139,7 @@ def test_disease_confidence_separates_strong_from_weak_evidence(annotated):
     weak = [a.confidence for _, anns in annotated for a in anns if a.facet == "disease"
             and a.candidates and a.candidates[0].match_kind in WEAK_KINDS
             and key_role(a.source_key) != "disease"]
-    assert dedicated and min(dedicated) >= 0.85
+    assert dedicated and min(dedicated) >= 0.5
     assert not weak or max(weak) < min(dedicated)
     confs = {round(a.confidence, 2) for _, anns in annotated for a in anns if a.facet == "disease"}
     assert len(confs) >= 3

@@ -99,8 +99,11 @@ def test_export_by_ancestor_matches_independent_closure(wh, onto, tmp_path):
     assert set(df["sample_id"]) == expected and len(df) == len(expected) > 0
     assert res.n_samples == len(expected)
     assert res.resolved == {"tissue": {LIVER: LIVER}, "disease": {"liver disease": "MONDO:0005154"}}
-    assert {"gsm", "srx", "srr", "gse", "biosample", "tissue_term_id", "tissue_label",
-            "tissue_confidence", "tissue_source_text", "disease_term_id"} <= set(df.columns)
+    assert {"gsm", "srx", "srr", "gse", "biosample", "matched_tissue_id", "matched_tissue_label",
+            "matched_tissue_confidence", "matched_tissue_source_text", "matched_disease_id",
+            "tissue_id", "tissue_label", "disease_id", "sex_id", "assay_confidence",
+            "cell_type_status"} <= set(df.columns)
+    assert not any(c.startswith("matched_sex") for c in df.columns)
     assert set(df["gse"]) == {"GSE700"}
     manifest = json.loads(res.manifest_path.read_text())
     assert manifest["output"]["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()

@@ -25,6 +25,7 @@ class FileResult:
     records: int = 0
     rejects: int = 0
     error: str | None = None  # one-line message when the file failed or lost records
+    notes: list[str] = field(default_factory=list)  # one-line warnings (nothing was lost)
 
 
 @dataclass(slots=True)
@@ -54,9 +55,26 @@ class IngestStats:
         return [f for f in self.files if f.error]
 
     @property
-    def empty(self) -> list[FileResult]:
-        """Files read without error that held no record at all."""
-        return [f for f in self.files if not f.error and not f.records and not f.rejects]
+    def notes(self) -> list[str]:
+        """Warnings across files (one line each, naming the file)."""
+        return [n for f in self.files for n in f.notes]
+
+    def errors(self) -> list[str]:
+        """One line per failed file (or one saying no record file was found)."""
+        if not self.files:
+            return [(f"no record files found (looked for {', '.join(RECORD_SUFFIXES)}, plain "
+                     "or .gz, in the given folders)")]
+        return [f.error for f in self.failed if f.error]
+
+    def failure(self) -> str | None:
+        """The one-line verdict when some file failed (the command must exit non-zero)."""
+        if not self.files:
+            return "nothing to load"
+        if not self.failed:
+            return None
+        n, bad = len(self.files), len(self.failed)
+        return (f"{bad} of {n} files had errors (see above)"
+                + (f"; the other {n - bad} loaded" if bad < n else ""))
 
     def add_load(self, load: object) -> None:
         """Accumulate a ``LoadStats`` from the warehouse."""
@@ -133,14 +151,23 @@ def quarantine_file(con: duckdb.DuckDBPyConnection, result: FileResult, message:
     result.rejects += 1
 
 
+def no_samples(con: duckdb.DuckDBPyConnection, result: FileResult, run_id: str | None) -> None:
+    """Say plainly that a readable file gave no sample and no reject: it fails, by name."""
+    if result.records or result.rejects or result.error:
+        return
+    quarantine_file(con, result, f"{result.path}: holds no sample records, nothing was loaded "
+                    "from it (a platform description or an empty set?)", run_id)
+
+
 def load_parsed(con: duckdb.DuckDBPyConnection, path: str | Path, records: list[SampleRecord],
                 rejects: list[Reject], error: str | None, run_id: str | None,
-                stats: IngestStats) -> FileResult:
+                stats: IngestStats, notes: list[str] | None = None) -> FileResult:
     """Load one file parsed elsewhere (e.g. on a Dask worker), as :func:`ingest_files` would."""
-    result = FileResult(str(path))
+    result = FileResult(str(path), notes=list(notes or ()))
     load_items(con, [*records, *rejects], run_id, result, stats)
     if error:
         quarantine_file(con, result, error, run_id)
+    no_samples(con, result, run_id)
     stats.files.append(result)
     return result
 
@@ -150,8 +177,10 @@ def ingest_files(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path],
                  on_file: Callable[[FileResult], None] | None = None) -> IngestStats:
     """Parse and load every file; a bad or missing file is recorded and the others still load.
 
-    Progress (:mod:`harmonize.progress`) counts the bytes read across all files, with the
-    records loaded so far as its note.
+    A file that yields no sample and no reject is reported as failed ("holds no sample
+    records"); warnings such as repaired encoding bytes land in ``FileResult.notes``; folder
+    entries of other suffixes are listed in ``skipped``. Progress (:mod:`harmonize.progress`)
+    counts the bytes read across all files, with the records loaded so far as its note.
     """
     from harmonize import progress
     from harmonize.parse import iter_file
@@ -170,9 +199,12 @@ def ingest_files(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path],
                 bar.note(f"{stats.records + result.records:,} records")
 
             try:
-                load_items(con, iter_file(path, on_read=read_to), run_id, result, stats)
+                items = iter_file(path, on_read=read_to)
+                load_items(con, items, run_id, result, stats)
+                result.notes += items.notes
             except (HarmonizeError, OSError) as exc:
                 quarantine_file(con, result, str(exc), run_id)
+            no_samples(con, result, run_id)
             stats.files.append(result)
             done += _size(path)
             bar.set(done)
