@@ -422,8 +422,8 @@ def curate(decisions: str, no_embeddings: bool, warehouse: str | None) -> None:
     Example:
       harmonize curate review.tsv
     """
-    from harmonize.warehouse.annotations import add_overrides
     from harmonize.terminal import bars
+    from harmonize.warehouse.annotations import add_overrides
     from harmonize.warehouse.db import resolve_path
     from harmonize.warehouse.review import read_decisions
     from harmonize.warehouse.runs import recorded_run
