@@ -273,9 +273,17 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "parquet"]),
               default="table", show_default=True)
 @click.option("-o", "--output", default=None, help="Write to a file (required for parquet).")
+@click.option("--allow-read", "allow_read", multiple=True, metavar="DIR",
+              help="Let the SQL read the files under DIR (read_csv, read_parquet …; repeatable). "
+                   "Off by default: the query sees only the warehouse.")
 @warehouse_option
-def query(sql: str, fmt: str, output: str | None, warehouse: str | None) -> None:
+def query(sql: str, fmt: str, output: str | None, allow_read: tuple[str, ...],
+          warehouse: str | None) -> None:
     """Run read-only SQL against the warehouse (DDL and DML are refused).
+
+    The SQL sees the warehouse's tables and views only: reading files (read_csv, read_blob,
+    glob …), URLs or the environment, and loading extensions, are refused. --allow-read DIR
+    opens the files under one folder, e.g. to join a sample list of your own.
 
     SQL may start with a `--` comment (as the demo's example query does). Control characters
     in values (terminal escape codes) are shown escaped in tables and on a terminal.
@@ -284,13 +292,15 @@ def query(sql: str, fmt: str, output: str | None, warehouse: str | None) -> None
     Examples:
       harmonize query "SELECT facet, count(*) FROM annotations GROUP BY 1"
       harmonize query "SELECT * FROM sample_summary" --format csv > samples.csv
+      harmonize query --allow-read /data/lists "SELECT s.* FROM sample_summary s
+        JOIN read_csv('/data/lists/mine.csv') m USING (sample_id)"
       harmonize query -- "-- runs, newest first
       SELECT run_id, status, finished_at FROM harvest_runs ORDER BY started_at DESC"
     """
     from harmonize.warehouse.db import resolve_path
     from harmonize.warehouse.query import run_query, write_result
 
-    df = run_query(resolve_path(warehouse), sql)
+    df = run_query(resolve_path(warehouse), sql, allow_read=allow_read)
     write_result(df, fmt, output)
 
 
@@ -312,7 +322,8 @@ def _facet_options(func):
 @click.option("--format", "fmt", type=click.Choice(["tsv", "csv", "parquet", "fetchngs"]),
               default=None, help="Default: from the extension. fetchngs = one run accession "
                                  "(SRR/ERR/DRR) per line, for nf-core/fetchngs --input.")
-@click.option("--min-confidence", type=float, default=0.5, show_default=True)
+@click.option("--min-confidence", type=float, default=0.5, show_default=True,
+              help="Lowest annotation confidence to include (0..1).")
 @click.option("--status", type=click.Choice(["accepted", "needs_review", "any"]), default="accepted",
               show_default=True)
 @click.option("--organism", default=None, help="e.g. 'Homo sapiens'.")
@@ -429,9 +440,10 @@ def curate(decisions: str, no_embeddings: bool, warehouse: str | None) -> None:
     from harmonize.warehouse.runs import recorded_run
 
     path = resolve_path(warehouse)
-    with bars(), recorded_run(path, "curate", "decisions", {"decisions": decisions}) as run:
+    rows = read_decisions(decisions, db=path)  # checked on the published file: nothing staged yet
+    with bars(), recorded_run(path, "curate", "decisions", {"decisions": decisions},
+                              discard_on_error=True) as run:
         con = run.con
-        rows = read_decisions(decisions, db=con)
         add_overrides(con, rows)
         stats = _annotate(con, only_changed=False, use_embeddings=not no_embeddings)
         run.counts.update(decisions=len(rows), samples=stats.samples)

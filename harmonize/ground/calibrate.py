@@ -13,10 +13,10 @@
 The cautious prior (``evidence``): every out-of-fold top choice of the fit counts as held-out
 support for its kind of evidence (facet, key class, method, match kind:
 :func:`harmonize.ground.evidence.evidence_kind`); ``prior`` is the share of those tops that
-were right. A kind seen ``n`` times held out gets ``w * p + (1 - w) * p * prior`` with
-``w = n / (n + m)``: evidence the fit never saw is discounted by how often the grounder is
-right at all, and keeps its order (a name under the facet's own key stays above one under a
-key about something else).
+were right. A kind seen ``n`` times held out gets ``w * p + (1 - w) * min(p, prior)`` with
+``w = n / (n + m)``: evidence the fit never saw is no more confident than the grounder is
+right on average. (A discount ``p * prior`` was tried: it kept the order of unseen kinds but
+made them under-confident by 0.2 leave-one-dataset-out, ``bench/cross_eval.py``.)
 
 A fit is only as good as the candidates it saw: :func:`calibration_drift` says when the
 lexicon or the grounding code changed since (``bench/eval_dev.py`` prints it; rerun
@@ -80,7 +80,7 @@ class Calibration:
         m = float(self.evidence.get("pseudo", 0))
         p0 = float(self.evidence["prior"])
         w = n / (n + m) if n + m else 1.0
-        out = w * p + (1 - w) * p * p0
+        out = w * p + (1 - w) * min(p, p0)
         return out, {"support": n, "prior": p0, "cautious": out}
 
     def weights(self, facet: str) -> dict[str, float] | None:

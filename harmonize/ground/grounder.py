@@ -481,11 +481,17 @@ class Grounder:
             return stepped, {f"conf:{top.method}_step": stepped}
         kclass = key_class(value)
         platt = self.calibration.confidence(facet, logit, margin, dedicated=not value.scanned)
-        conf = adjust_confidence(facet, top, value, kclass, platt)
-        why = {"conf:platt": round(platt, 4), "conf:fitted": round(conf, 4)}
-        if facet not in RULE_FACETS:
-            conf, parts = self.calibration.cautious(conf, f"{facet}/{evidence_kind(top, kclass)}")
-            why.update({f"conf:{k}": round(v, 4) for k, v in parts.items()})
+        fitted = adjust_confidence(facet, top, value, kclass, platt)
+        why = {"conf:platt": round(platt, 4), "conf:fitted": round(fitted, 4)}
+        if facet in RULE_FACETS:
+            return fitted, why
+        # the cautious prior first, then the rules that lower it (their order survives the cap)
+        capped, parts = self.calibration.cautious(
+            platt, f"{facet}/{evidence_kind(top, kclass)}")
+        conf = adjust_confidence(facet, top, value, kclass, capped)
+        why.update({f"conf:{k}": round(v, 4) for k, v in parts.items()})
+        if parts:
+            why["conf:final"] = round(conf, 4)
         return conf, why
 
     def _unmapped(self, facet: str, value: FieldValue, cands: tuple[Candidate, ...]) -> Annotation:

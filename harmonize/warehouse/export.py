@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -23,11 +24,18 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from harmonize.errors import ConfigError
+from harmonize.errors import AmbiguousTermError, ConfigError, OntologyError
 from harmonize.models import FACETS
+from harmonize.warehouse import materialize
 from harmonize.warehouse.cohort_state import cohort_state
 from harmonize.warehouse.db import connect_read, resolve_path, snapshot_id, utcnow
-from harmonize.warehouse.lookup import resolve_term, with_descendants
+from harmonize.warehouse.lookup import (
+    check_facet_term,
+    closest_labels,
+    resolve_term,
+    used_terms,
+    with_descendants,
+)
 
 WRITERS = {
     ".tsv": lambda df, p: df.to_csv(p, sep="\t", index=False),
@@ -112,6 +120,45 @@ def cohort_sql(facets: list[str]) -> str:
             "FROM sel LEFT JOIN acc USING (sample_id) ORDER BY sel.sample_id")
 
 
+#: arg_max key with no ties, so equal confidences pick the same row on every run
+_PICK = "(confidence, term_id, source_text)"
+
+
+def indexed_cohort_sql(facets: list[str]) -> str:
+    """:func:`cohort_sql` over the tables precomputed at publish (same rows, same parameters).
+
+    Each facet filter reads its facet's rows of ``facet_index`` (sorted by facet and term); the
+    samples every filter matched are found first, so only their annotations are ranked and
+    only their ``summary_rows`` (accessions, organism, sources) are read, by integer key.
+    """
+    where = ("(?::VARCHAR IS NULL OR lower(r.organism) = lower(?) "
+             "OR CAST(r.taxon_id AS VARCHAR) = ?) "
+             "AND (?::VARCHAR IS NULL OR list_contains(r.sources, ?))")
+    names = ", ".join(f"r.{n}" for n, _ in ACCESSION_COLUMNS)
+    head = f"SELECT r.sample_id, {names}, r.organism, r.taxon_id"
+    if not facets:
+        return f"{head} FROM summary_rows r WHERE {where} ORDER BY r.sample_key"
+    matches = [f"m_{f} AS (SELECT sample_key, term_id, term_label, confidence, source_text "
+               f"FROM facet_index WHERE facet = ? AND term_id IN (SELECT unnest(?::VARCHAR[])) "
+               f"AND confidence >= ? AND status IN (SELECT unnest(?::VARCHAR[])))"
+               for f in facets]
+    keys = " INTERSECT ".join(f"SELECT sample_key FROM m_{f}" for f in facets)
+    best = [f"f_{f} AS (SELECT sample_key, arg_max(term_id, k) AS term_id, "
+            f"arg_max(term_label, k) AS label, max(confidence) AS confidence, "
+            f"arg_max(source_text, k) AS source_text FROM (SELECT *, {_PICK} AS k FROM m_{f} "
+            f"WHERE sample_key IN (SELECT sample_key FROM keys)) GROUP BY sample_key)"
+            for f in facets]
+    joins = " ".join(f"JOIN f_{f} USING (sample_key)" for f in facets)
+    facet_cols = "".join(
+        f", f_{f}.term_id AS {f}_term_id, f_{f}.label AS {f}_label, "
+        f"f_{f}.confidence AS {f}_confidence, f_{f}.source_text AS {f}_source_text"
+        for f in facets)
+    return (f"WITH {', '.join(matches)}, keys AS ({keys}), {', '.join(best)} "
+            f"{head}{facet_cols} FROM summary_rows r {joins} "
+            f"WHERE r.sample_key IN (SELECT sample_key FROM keys) AND {where} "
+            "ORDER BY r.sample_key")
+
+
 def cohort_params(expanded: dict[str, list[str]], min_confidence: float, statuses: list[str],
                   organism: str | None, source: str | None) -> list[Any]:
     """Parameters for :func:`cohort_sql`, in placeholder order."""
@@ -121,19 +168,20 @@ def cohort_params(expanded: dict[str, list[str]], min_confidence: float, statuse
     return params + [organism, organism, organism, source, source]
 
 
-def export_sql(facets: list[str]) -> str:
+def export_sql(facets: list[str], base: Callable[[list[str]], str] | None = None) -> str:
     """The export query: :func:`cohort_sql`'s samples with every facet's best annotation.
 
     One scan gathers the cohort's annotations; from them come each facet's best annotation
     (``best_annotations``' choice: accepted before needs_review, then the highest confidence)
     and, per filtered facet, the best annotation that matched the filter (``matched_<facet>_*``).
     Ties are broken by term id and source text, so a rebuild picks the same rows. Parameters:
-    :func:`export_params`.
+    :func:`export_params`. ``base`` builds the cohort part (:func:`indexed_cohort_sql` when the
+    precomputed tables are current: the same rows, faster).
     """
     rank = "(CASE WHEN status = 'accepted' THEN 2.0 ELSE 0.0 END) + coalesce(confidence, 0)"
     pick = ", ".join(f"arg_max({col}, pick) AS {col}" for _, col in BEST_FIELDS)
     ctes = [
-        f"cohort AS ({cohort_sql(facets)})",
+        f"cohort AS ({(base or cohort_sql)(facets)})",
         ("ann AS MATERIALIZED (SELECT sample_id, facet, term_id, term_label, confidence, "
          "status, source_text FROM annotations WHERE sample_id IN (SELECT sample_id FROM cohort))"),
         (f"best AS (SELECT sample_id, facet, {pick} FROM (SELECT *, ({rank}, term_id, "
@@ -241,6 +289,7 @@ def export_cohort(path: str | Path | None, out_path: str | Path, *,
     """
     out = Path(out_path)
     fmt = output_format(out, fmt)
+    _check_confidence(min_confidence)
     statuses = _statuses(status)
     filters = {"tissue": tissue, "disease": disease, "cell_type": cell_type,
                "cell_line": cell_line, "sex": sex, "dev_stage": dev_stage, "assay": assay}
@@ -248,11 +297,9 @@ def export_cohort(path: str | Path | None, out_path: str | Path, *,
                  for f in FACETS if filters.get(f)}
     con = connect_read(path)
     try:
-        resolved = {f: {v: resolve_term(con, f, v) for v in values}
-                    for f, values in requested.items()}
-        expanded = {f: (with_descendants(con, sorted(set(ids.values()))) if descendants
-                        else sorted(set(ids.values()))) for f, ids in resolved.items()}
-        sql = export_sql(list(expanded))
+        resolved, expanded = _resolve_filters(con, requested, descendants)
+        base = indexed_cohort_sql if materialize.is_current(con) else cohort_sql
+        sql = export_sql(list(expanded), base)
         params = export_params(expanded, min_confidence, statuses, organism, source)
         df = con.execute(sql, params).df()
         manifest = _manifest(con, path, out, requested, resolved, expanded, df,
@@ -287,6 +334,64 @@ def write_manifest(manifest: dict[str, Any], path: Path) -> None:
     tmp = path.with_name(f".{path.name}.partial")
     tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
     os.replace(tmp, path)
+
+
+def _check_confidence(value: float) -> None:
+    if not 0.0 <= value <= 1.0:  # NaN fails too
+        raise ConfigError(f"--min-confidence {value} is outside 0..1 (confidences are "
+                          "probabilities; e.g. 0.8)")
+
+
+def _resolve_filters(con: duckdb.DuckDBPyConnection, requested: dict[str, list[str]],
+                     descendants: bool) -> tuple[dict[str, dict[str, str]], dict[str, list[str]]]:
+    """Each facet value -> its term, checked against the facet; each facet -> the term ids to match.
+
+    Raises:
+        OntologyError: a value naming no term, a term of another facet's ontology, or a term
+            that no annotation of the facet uses, itself or below it (lists the closest labels
+            in use).
+    """
+    resolved: dict[str, dict[str, str]] = {}
+    expanded: dict[str, list[str]] = {}
+    for facet, values in requested.items():
+        resolved[facet], ids = {}, set()
+        for value in values:
+            term = _resolve_one(con, facet, value)
+            check_facet_term(con, facet, term, value)
+            below = with_descendants(con, [term]) if descendants else [term]
+            _check_used(con, facet, value, term, below, descendants)
+            resolved[facet][value] = term
+            ids.update(below)
+        expanded[facet] = sorted(ids)
+    return resolved, expanded
+
+
+def _resolve_one(con: duckdb.DuckDBPyConnection, facet: str, value: str) -> str:
+    try:
+        return resolve_term(con, facet, value)
+    except AmbiguousTermError:
+        raise
+    except OntologyError as exc:
+        closest = closest_labels(used_terms(con, facet), value)
+        raise OntologyError(f"{exc}" + (f"; closest {facet} labels in use: {closest}"
+                                        if closest else "")) from exc
+
+
+def _check_used(con: duckdb.DuckDBPyConnection, facet: str, value: str, term: str,
+                ids: list[str], descendants: bool) -> None:
+    used = used_terms(con, facet)
+    if {t for t, _, _ in used} & set(ids):
+        return
+    label = next((lbl for t, lbl in con.execute(
+        "SELECT term_id, label FROM ontology_terms WHERE term_id = ?", [term]).fetchall()), None)
+    named = f"{value!r}" + (f" ({term}{' ' + label if label else ''})" if value != term
+                            else f" ({label})" if label else "")
+    closest = closest_labels(used, value if value != term else (label or term))
+    scope = "or any term below it" if descendants else "(--exact: terms below it not included)"
+    raise OntologyError(
+        f"no sample has a {facet} annotation {named} {scope}; "
+        + (f"closest {facet} labels in use: {closest}" if closest
+           else f"no sample has any {facet} annotation yet"))
 
 
 def _n_runs(df: pd.DataFrame) -> int:

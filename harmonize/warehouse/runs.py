@@ -257,11 +257,13 @@ def _first_line(exc: BaseException) -> str:
 
 @contextmanager
 def recorded_run(warehouse: str | Path | None, flow: str, source: str | None = None,
-                 params: Mapping[str, Any] | None = None) -> Iterator[Run]:
+                 params: Mapping[str, Any] | None = None,
+                 discard_on_error: bool = False) -> Iterator[Run]:
     """Open a run record, hold the warehouse writer, publish, and close the record truthfully.
 
     The ``running`` row is in the journal before the writer lock is taken (a run that cannot get
     the lock fails visibly too); the body gets ``run.con``, the staging connection.
+    ``discard_on_error`` is passed to :func:`~harmonize.warehouse.db.writer`.
 
     Example:
         >>> with recorded_run(path, "ingest", "files", {"paths": paths}) as run:  # doctest: +SKIP
@@ -277,7 +279,7 @@ def recorded_run(warehouse: str | Path | None, flow: str, source: str | None = N
         raise WarehouseError(f"cannot write the run journal {journal_path(path)}: "
                              f"{exc.strerror or exc}") from None
     try:
-        with writer(path) as con:
+        with writer(path, discard_on_error=discard_on_error) as con:
             run.con = con
             _settle(path, con, run.run_id)
             _store(con, [run.row])
