@@ -22,23 +22,24 @@ def backfill(paths: list[str], warehouse: str | None = None, use_embeddings: boo
     lists it in ``file_errors`` and ``harmonize backfill`` then exits non-zero.
     """
     from harmonize.steps.engine import load_engine
-    from harmonize.warehouse.db import resolve_path, writer
-    from harmonize.warehouse.load import finish_run, start_run
+    from harmonize.warehouse.runs import recorded_run
 
-    with writer(resolve_path(warehouse)) as con:
+    with recorded_run(warehouse, "backfill", "files", {"paths": paths}) as run:
+        con = run.con
         engine = load_engine(con=con, use_embeddings=use_embeddings)
-        run_id = start_run(con, "backfill", "files", {"paths": paths})
         if distributed:
-            stats = tasks.ingest_distributed(con, paths, run_id)
+            stats = tasks.ingest_distributed(con, paths, run.run_id)
         else:
-            stats = tasks.ingest_files(con, paths, run_id)
+            stats = tasks.ingest_files(con, paths, run.run_id)
         tasks.sync_ontologies(con, engine)
-        tasks.annotate_samples(con, engine, only_changed=True, distributed=distributed,
-                               use_embeddings=use_embeddings)
-        finish_run(con, run_id, "partial" if stats.failed else "ok",
-                   {"records": stats.records, "inserted": stats.inserted,
-                    "updated": stats.updated, "rejects": stats.rejects,
-                    "warnings": len(stats.notes)})
+        grounded = tasks.annotate_samples(con, engine, only_changed=True,
+                                          distributed=distributed,
+                                          use_embeddings=use_embeddings)
+        run.status = "partial" if stats.failed else "ok"
+        run.counts.update(records=stats.records, inserted=stats.inserted,
+                          updated=stats.updated, rejects=stats.rejects,
+                          failed_files=len(stats.failed), warnings=len(stats.notes),
+                          grounded_samples=grounded.samples)
         result = tasks.summarize(con)
     result.warnings, result.file_errors = stats.notes, stats.errors()
     result.failure = stats.failure()

@@ -6,8 +6,6 @@ every failure exits non-zero with a one-line message.
 
 from __future__ import annotations
 
-import logging
-import os
 import sys
 from pathlib import Path
 
@@ -15,34 +13,21 @@ import click
 
 from harmonize.errors import HarmonizeError
 
-#: Offline by design: never reach a model hub; Prefect's temporary server gets time to start on
-#: a busy 2-core machine and sends no telemetry.
-for _key, _value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
-                     ("PREFECT_SERVER_ANALYTICS_ENABLED", "false"),
-                     ("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180"),
-                     ("PREFECT_LOGGING_LEVEL", "INFO")):
-    os.environ.setdefault(_key, _value)
-
 WAREHOUSE_HELP = "DuckDB warehouse file (default: $HARMONIZE_WAREHOUSE or warehouse/harmonize.duckdb)."
 warehouse_option = click.option("--warehouse", "-w", type=click.Path(dir_okay=False),
                                  envvar="HARMONIZE_WAREHOUSE", help=WAREHOUSE_HELP)
 
 
-class _NoTracebackForKnownErrors(logging.Filter):
-    """Prefect logs a flow's exception with its traceback; ours already say what to do."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], HarmonizeError):
-            record.exc_info, record.exc_text = None, None
-        return True
-
-
-for _name in ("prefect.flow_runs", "prefect.task_runs"):
-    logging.getLogger(_name).addFilter(_NoTracebackForKnownErrors())
-
-
 class Group(click.Group):
-    """A group that turns library errors into one-line messages and a non-zero exit."""
+    """A group that turns library errors into one-line messages and a non-zero exit, and takes
+    ``-v`` before or after the command name (``harmonize nightly -v`` = ``harmonize -v nightly``)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        end = args.index("--") if "--" in args else len(args)
+        flags = [a for a in args[:end] if a in ("-v", "--verbose")]
+        if flags:
+            args = ["-v", *[a for a in args[:end] if a not in flags], *args[end:]]
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -52,21 +37,27 @@ class Group(click.Group):
 
 
 def _stderr():
-    from rich.console import Console
+    from harmonize.terminal import stderr_console
 
-    return Console(stderr=True)
+    return stderr_console()
 
 
-def _progress():
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+class SqlCommand(click.Command):
+    """A command whose SQL argument may start with ``--`` (an SQL comment), not an option."""
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=_stderr(), transient=True)
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" not in args:
+            sql = [a for a in args if a.startswith("--") and any(c.isspace() for c in a)]
+            if sql:
+                args = [a for a in args if a not in sql] + ["--", *sql]
+        return super().parse_args(ctx, args)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="harmonize")
-def cli() -> None:
+@click.option("-v", "--verbose", is_flag=True,
+              help="Show Prefect's and the libraries' INFO logs (hidden by default).")
+def cli(verbose: bool) -> None:
     """Harvest GEO/SRA/BioSample metadata, ground it to ontologies, query it in DuckDB.
 
     \b
@@ -75,10 +66,13 @@ def cli() -> None:
       harmonize query "SELECT * FROM sample_summary LIMIT 5"
       harmonize export --tissue liver --disease MONDO:0005148 -o cohort.tsv
     """
+    from harmonize.terminal import setup
+
+    setup(verbose)
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--normalize", is_flag=True, help="Also ground the new/changed samples.")
 @click.option("--no-embeddings", is_flag=True, help="Skip the embedding matcher when grounding.")
 @warehouse_option
@@ -86,34 +80,36 @@ def ingest(paths: tuple[str, ...], normalize: bool, no_embeddings: bool, warehou
     """Load record files into the warehouse (format sniffed, .gz streamed).
 
     Accepts SRA EXPERIMENT_PACKAGE_SET XML, BioSample XML, GEO MINiML and GEO SOFT files, or
-    folders of them. A malformed file is reported on one line and quarantined; the other files
-    still load, and the command exits non-zero. A file that holds no sample record fails the
-    same way; bytes that are not valid UTF-8 are read as Windows-1252 and reported as a warning.
+    folders of them. Every file's fate is reported: a missing or malformed file, or one that
+    holds no sample record, on one `error:` line (and quarantined); folder entries of other
+    suffixes as `skipped:`; bytes that are not valid UTF-8 are read as Windows-1252 and reported
+    as a warning. The other files still load, and the command exits non-zero when a file failed.
 
     \b
     Example:
       harmonize ingest dumps/GSE100007_family.xml dumps/sra/ --normalize
     """
-    from harmonize.steps.ingest import expand_paths, ingest_files
-    from harmonize.warehouse.db import resolve_path, writer
-    from harmonize.warehouse.load import finish_run, start_run
+    from harmonize.steps.ingest import RECORD_SUFFIXES, ingest_files
+    from harmonize.terminal import bars
+    from harmonize.warehouse.runs import recorded_run
 
-    files = expand_paths(paths)
-    with writer(resolve_path(warehouse)) as con, _progress() as bar:
-        run_id = start_run(con, "ingest", "files", {"paths": [str(p) for p in paths]})
-        task = bar.add_task("ingesting", total=len(files))
-        stats = ingest_files(con, files, run_id, on_file=lambda r: bar.advance(task))
+    with bars(), recorded_run(warehouse, "ingest", "files",
+                              {"paths": [str(p) for p in paths]}) as run:
+        stats = ingest_files(run.con, paths, run.run_id)
         if normalize:
-            _annotate(con, only_changed=True, use_embeddings=not no_embeddings, bar=bar)
-        status = "partial" if stats.failed else "ok"
-        finish_run(con, run_id, status, {"files": len(files), "records": stats.records,
-                                         "rejects": stats.rejects, "inserted": stats.inserted,
-                                         "updated": stats.updated, "merged": stats.merged,
-                                         "warnings": len(stats.notes)})
-    err = _stderr()
-    err.print(f"{len(files)} files, {stats.records} records: {stats.inserted} new, "
-              f"{stats.updated} updated, {stats.unchanged} unchanged, {stats.merged} merged, "
-              f"{stats.rejects} quarantined")
+            _annotate(run.con, only_changed=True, use_embeddings=not no_embeddings)
+        run.status = "partial" if stats.failed or not stats.files else "ok"
+        run.counts.update(files=len(stats.files), records=stats.records, rejects=stats.rejects,
+                          inserted=stats.inserted, updated=stats.updated, merged=stats.merged,
+                          failed_files=len(stats.failed), skipped_files=len(stats.skipped),
+                          warnings=len(stats.notes))
+    for path in stats.skipped:
+        click.echo(f"skipped: {path}: not a record file (folders are read for "
+                   f"{', '.join(RECORD_SUFFIXES)}, optionally .gz)", err=True)
+    n = len(stats.files)
+    _stderr().print(f"{n} file{'s' if n != 1 else ''}, {stats.records} records: "
+                    f"{stats.inserted} new, {stats.updated} updated, {stats.unchanged} unchanged, "
+                    f"{stats.merged} merged, {stats.rejects} quarantined", highlight=False)
     _verdict(stats.notes, stats.errors(), stats.failure())
 
 
@@ -127,17 +123,14 @@ def _verdict(warnings: list[str], errors: list[str], failure: str | None) -> Non
         raise click.ClickException(failure)
 
 
-def _annotate(con, only_changed: bool, use_embeddings: bool, bar=None):
+def _annotate(con, only_changed: bool, use_embeddings: bool):
     from harmonize.steps.annotate import annotate_samples
     from harmonize.steps.engine import load_engine
     from harmonize.steps.ontology import sync_ontologies
 
     engine = load_engine(con=con, use_embeddings=use_embeddings)
     sync_ontologies(con, engine.ontology_versions(), engine.load_ontologies)
-    task = bar.add_task("grounding", total=None) if bar else None
-    stats = annotate_samples(con, engine.grounder, only_changed=only_changed,
-                             on_batch=(lambda n: bar.advance(task, n)) if bar else None)
-    return stats
+    return annotate_samples(con, engine.grounder, only_changed=only_changed)
 
 
 @cli.command()
@@ -152,11 +145,14 @@ def normalize(all_samples: bool, no_embeddings: bool, warehouse: str | None) -> 
       harmonize normalize            # only samples not yet grounded with this lexicon
       harmonize normalize --all      # every sample
     """
-    from harmonize.warehouse.db import resolve_path, writer
+    from harmonize.terminal import bars
+    from harmonize.warehouse.runs import recorded_run
 
-    with writer(resolve_path(warehouse)) as con, _progress() as bar:
-        stats = _annotate(con, only_changed=not all_samples, use_embeddings=not no_embeddings,
-                          bar=bar)
+    with bars(), recorded_run(warehouse, "normalize", "warehouse",
+                              {"all": all_samples}) as run:
+        stats = _annotate(run.con, only_changed=not all_samples,
+                          use_embeddings=not no_embeddings)
+        run.counts.update(samples=stats.samples, annotations=stats.annotations)
     _stderr().print(f"{stats.samples} samples grounded, {stats.annotations} annotations "
                     f"({', '.join(f'{k} {v}' for k, v in sorted(stats.by_facet.items()))})")
 
@@ -167,7 +163,7 @@ def normalize(all_samples: bool, no_embeddings: bool, warehouse: str | None) -> 
 @click.option("--no-embeddings", is_flag=True, help="Skip the embedding matcher (faster).")
 @click.option("--candidates", is_flag=True, help="Include the top candidates of every annotation.")
 def map_cmd(input_path: str, output: str, no_embeddings: bool, candidates: bool) -> None:
-    """Ground a JSONL file of samples (the batch contract of ARCHITECTURE.md).
+    """Ground a JSONL file of samples, one JSON object per line in and out.
 
     Each input line: {"accession": ..., "attributes": {key: value}, "text": optional}.
     Each output line: {"accession": ..., "annotations": [{facet, term_id, term_label,
@@ -331,7 +327,7 @@ def _sample_attributes(text: str, key: str | None) -> dict[str, str]:
     return {key or "source_name": text}
 
 
-@cli.command()
+@cli.command(cls=SqlCommand)
 @click.argument("sql")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "parquet"]),
               default="table", show_default=True)
@@ -348,12 +344,17 @@ def query(sql: str, fmt: str, output: str | None, allow_read: tuple[str, ...],
     glob …), URLs or the environment, and loading extensions, are refused. --allow-read DIR
     opens the files under one folder, e.g. to join a sample list of your own.
 
+    SQL may start with a `--` comment (as the demo's example query does). Control characters
+    in values (terminal escape codes) are shown escaped in tables and on a terminal.
+
     \b
     Examples:
       harmonize query "SELECT facet, count(*) FROM annotations GROUP BY 1"
       harmonize query "SELECT * FROM sample_summary" --format csv > samples.csv
       harmonize query --allow-read /data/lists "SELECT s.* FROM sample_summary s
         JOIN read_csv('/data/lists/mine.csv') m USING (sample_id)"
+      harmonize query -- "-- runs, newest first
+      SELECT run_id, status, finished_at FROM harvest_runs ORDER BY started_at DESC"
     """
     from harmonize.warehouse.db import resolve_path
     from harmonize.warehouse.query import run_query, write_result
@@ -506,15 +507,20 @@ def curate(decisions: str, no_embeddings: bool, warehouse: str | None) -> None:
     Example:
       harmonize curate review.tsv
     """
+    from harmonize.terminal import bars
     from harmonize.warehouse.annotations import add_overrides
-    from harmonize.warehouse.db import resolve_path, writer
+    from harmonize.warehouse.db import resolve_path
     from harmonize.warehouse.review import read_decisions
+    from harmonize.warehouse.runs import recorded_run
 
     path = resolve_path(warehouse)
     rows = read_decisions(decisions, db=path)  # checked on the published file: nothing staged yet
-    with writer(path, discard_on_error=True) as con:
+    with bars(), recorded_run(path, "curate", "decisions", {"decisions": decisions},
+                              discard_on_error=True) as run:
+        con = run.con
         add_overrides(con, rows)
         stats = _annotate(con, only_changed=False, use_embeddings=not no_embeddings)
+        run.counts.update(decisions=len(rows), samples=stats.samples)
     click.echo(f"{len(rows)} decisions loaded; {stats.samples} samples re-grounded", err=True)
 
 
@@ -563,11 +569,40 @@ def nightly(snapshot: str | None, config_path: str | None, sources: str, no_embe
     check_writable(warehouse)  # one clear line before a Prefect server starts
     if config_path is None and Path("harvest.toml").exists():
         config_path = "harvest.toml"
+    if not snapshot:
+        _warn_without_email(config_path)
     run = nightly_flow.with_options(task_runner=task_runner(dask)) if dask else nightly_flow
-    summary = run(warehouse=warehouse, snapshot=snapshot, config_path=config_path,
-                  sources=sources.split(","), use_embeddings=not no_embeddings,
-                  distributed=bool(dask))
-    render(summary)
+    summary = _run_flow(run, warehouse=warehouse, snapshot=snapshot, config_path=config_path,
+                        sources=sources.split(","), use_embeddings=not no_embeddings,
+                        distributed=bool(dask))
+    render(summary, _wide_stderr())
+
+
+def _run_flow(flow, **params):
+    """Run a Prefect flow with progress bars, on a temporary Prefect server that stops with
+    this command (also when it is killed), unless PREFECT_API_URL names one."""
+    from flows.server import temporary_server
+    from harmonize.terminal import bars, quiet_prefect, terminate_as_interrupt
+
+    quiet_prefect()
+    with terminate_as_interrupt(), temporary_server(), bars():
+        return flow(**params)
+
+
+def _wide_stderr():
+    from harmonize.terminal import stderr_console
+
+    return stderr_console(wide=True)
+
+
+def _warn_without_email(config_path: str | None) -> None:
+    """NCBI asks every E-utilities client for a contact address; say so before harvesting."""
+    from harmonize.ncbi.config import load_config
+
+    if not load_config(config_path).email:
+        click.echo("warning: NCBI_EMAIL is not set (nor email in the harvest config); NCBI "
+                   "asks for a contact address and may block anonymous heavy users: "
+                   "export NCBI_EMAIL=you@example.org", err=True)
 
 
 @cli.command()
@@ -595,9 +630,9 @@ def backfill(paths: tuple[str, ...], no_embeddings: bool, dask: str | None,
 
     check_writable(warehouse)  # one clear line before a Prefect server starts
     run = backfill_flow.with_options(task_runner=task_runner(dask)) if dask else backfill_flow
-    summary = run(paths=list(paths), warehouse=warehouse, use_embeddings=not no_embeddings,
-                  distributed=bool(dask))
-    render(summary)
+    summary = _run_flow(run, paths=list(paths), warehouse=warehouse,
+                        use_embeddings=not no_embeddings, distributed=bool(dask))
+    render(summary, _wide_stderr())
     _verdict(summary.warnings, summary.file_errors, summary.failure)
 
 
@@ -618,8 +653,8 @@ def renormalize(output: str | None, no_embeddings: bool, warehouse: str | None) 
     from harmonize.warehouse.db import check_writable
 
     check_writable(warehouse)  # one clear line before a Prefect server starts
-    changes = renormalize_flow(warehouse=warehouse, report_path=output,
-                               use_embeddings=not no_embeddings)
+    changes = _run_flow(renormalize_flow, warehouse=warehouse, report_path=output,
+                        use_embeddings=not no_embeddings)
     click.echo(f"{len(changes)} annotations changed" + (f" -> {output}" if output else ""), err=True)
 
 
@@ -643,7 +678,7 @@ def schedule(cron: str, config_path: str | None, warehouse: str | None) -> None:
 
 
 def main() -> None:
-    """Console entry point."""
+    """Console entry point (setup happens when a command runs: see :func:`cli`)."""
     cli(prog_name="harmonize")
 
 
