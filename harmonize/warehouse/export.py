@@ -71,8 +71,9 @@ def sample_types(requested: list[str] | tuple[str, ...] | None,
 
     ``requested`` names sample types (``cultured`` = every type grown in a dish, ``all`` = any
     type); none requested keeps every sample, except that a tissue filter then leaves out
-    cultured samples (a cell line's organ is its origin, not its tissue). Samples without a
-    sample_type annotation (grounded before the facet existed) stay only by default.
+    samples typed as cultured with an accepted type (a cell line's organ is its origin, not its
+    tissue). Samples without a sample_type annotation (grounded before the facet existed) or
+    whose type is only ``needs_review`` (their tissue stays a tissue) stay only by default.
 
     Raises:
         ConfigError: an unknown sample type.
@@ -111,17 +112,19 @@ def cohort_sql(facets: list[str]) -> str:
         f"f_{f}.confidence AS {f}_confidence, f_{f}.source_text AS {f}_source_text"
         for f in facets)
     ctes.append("st AS (SELECT sample_id, arg_max(term_id, confidence) AS sample_type, "
-                "max(confidence) AS sample_type_confidence FROM annotations "
+                "max(confidence) AS sample_type_confidence, "
+                "arg_max(status, confidence) AS sample_type_status FROM annotations "
                 "WHERE facet = 'sample_type' AND term_id IS NOT NULL GROUP BY sample_id)")
     ctes.append(
         f"sel AS (SELECT s.sample_id, s.organism, s.taxon_id{', ' + facet_cols if facets else ''}"
-        f", st.sample_type, st.sample_type_confidence FROM samples s {joins} "
+        f", st.sample_type, st.sample_type_confidence, st.sample_type_status "
+        f"FROM samples s {joins} "
         "LEFT JOIN st USING (sample_id) "
         "WHERE (?::VARCHAR IS NULL OR lower(s.organism) = lower(?) "
         "OR CAST(s.taxon_id AS VARCHAR) = ?) "
         "AND (?::VARCHAR IS NULL OR list_contains(s.sources, ?)) "
         "AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], st.sample_type) "
-        "OR (? AND st.sample_type IS NULL)))")
+        "OR (? AND (st.sample_type IS NULL OR st.sample_type_status <> 'accepted'))))")
     # one grouping by (sample, kind), then a pivot: far cheaper than a DISTINCT aggregate per kind
     ctes.append("acc_kind AS (SELECT sample_id, kind, string_agg(accession, ';' "
                 "ORDER BY accession) AS accs FROM sample_accessions "
