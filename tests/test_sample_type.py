@@ -226,11 +226,11 @@ def wh(tmp_path_factory):
             sid = f"SRX{9000 + i}"
             organ = rng.choice(breast_parts if rng.random() < 0.6 else other)
             typ = rng.choice([*SAMPLE_TYPES, None])  # None: grounded before the facet existed
-            facet = ORIGIN_FACET if typ in CULTURED else "tissue"
+            conf = rng.choice([0.4, 0.8])  # only an accepted cultured type moves the organ
+            facet = ORIGIN_FACET if typ in CULTURED and conf >= 0.5 else "tissue"
             pairs.append((sid, Annotation(facet, organ, uberon.terms[organ].label, 0.9, "exact",
                                           "accepted", "tissue", f"t{i}")))
             if typ:
-                conf = rng.choice([0.4, 0.8])
                 pairs.append((sid, Annotation(FACET, typ, typ, conf, "classifier",
                                               "accepted" if conf >= 0.5 else "needs_review",
                                               "source_name", f"s{i}")))
@@ -250,10 +250,11 @@ def _sql_count(db, types: list[str] | None, untyped: bool, with_origin: bool) ->
                 JOIN term_ancestors t ON t.term_id = a.term_id AND t.ancestor_id = ?
                 WHERE a.facet IN (SELECT unnest(?::VARCHAR[])) AND a.status = 'accepted'
                   AND a.confidence >= 0.5),
-            typed AS (SELECT sample_id, term_id FROM annotations WHERE facet = 'sample_type')
+            typed AS (SELECT sample_id, term_id, status FROM annotations
+                      WHERE facet = 'sample_type')
             SELECT count(*) FROM organ o LEFT JOIN typed y USING (sample_id)
             WHERE (y.term_id IN (SELECT unnest(?::VARCHAR[])))
-               OR (? AND y.term_id IS NULL)""",
+               OR (? AND (y.term_id IS NULL OR y.status = 'needs_review'))""",
             [BREAST, facets, types or list(SAMPLE_TYPES), untyped]).fetchone()[0]
     finally:
         con.close()
@@ -263,7 +264,8 @@ def test_tissue_export_leaves_out_cultured_samples_by_default(wh, tmp_path):
     res = export_cohort(wh, tmp_path / "a.tsv", tissue=["breast"])
     assert res.n_samples == _sql_count(wh, ["tissue", "primary_cells"], True, False) > 0
     got = pd.read_csv(tmp_path / "a.tsv", sep="\t")
-    assert not set(got["sample_type_id"].dropna()) & CULTURED
+    cultured = got[got["sample_type_id"].isin(CULTURED)]
+    assert len(cultured) > 0 and set(cultured["sample_type_status"]) == {"needs_review"}
     manifest = json.loads(res.manifest_path.read_text())
     assert manifest["query"]["sample_types"] == ["primary_cells", "tissue"]
 
@@ -297,8 +299,8 @@ def test_sample_summary_shows_the_type(wh):
     con.close()
     assert {r[0] for r in rows} == set(SAMPLE_TYPES) | {None}
     for typ, conf, tissue, origin in rows:
-        assert (origin is not None) == (typ in CULTURED)
-        assert (tissue is None) == (typ in CULTURED)
+        moved = typ in CULTURED and conf >= 0.5
+        assert (origin is not None) == moved and (tissue is None) == moved
         assert (conf is None) == (typ is None)
 
 

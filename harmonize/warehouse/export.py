@@ -95,8 +95,9 @@ def sample_types(requested: list[str] | tuple[str, ...] | None,
 
     ``requested`` names sample types (``cultured`` = every type grown in a dish, ``all`` = any
     type); none requested keeps every sample, except that a tissue filter then leaves out
-    cultured samples (a cell line's organ is its origin, not its tissue). Samples without a
-    sample_type annotation (grounded before the facet existed) stay only by default.
+    samples typed as cultured with an accepted type (a cell line's organ is its origin, not its
+    tissue). Samples without a sample_type annotation (grounded before the facet existed) or
+    whose type is only ``needs_review`` (their tissue stays a tissue) stay only by default.
 
     Raises:
         ConfigError: an unknown sample type.
@@ -135,17 +136,19 @@ def cohort_sql(facets: list[str]) -> str:
         f"f_{f}.confidence AS {f}_confidence, f_{f}.source_text AS {f}_source_text"
         for f in facets)
     ctes.append("st AS (SELECT sample_id, arg_max(term_id, confidence) AS sample_type, "
-                "max(confidence) AS sample_type_confidence FROM annotations "
+                "max(confidence) AS sample_type_confidence, "
+                "arg_max(status, confidence) AS sample_type_status FROM annotations "
                 "WHERE facet = 'sample_type' AND term_id IS NOT NULL GROUP BY sample_id)")
     ctes.append(
         f"sel AS (SELECT s.sample_id, s.organism, s.taxon_id{', ' + facet_cols if facets else ''}"
-        f", st.sample_type, st.sample_type_confidence FROM samples s {joins} "
+        f", st.sample_type, st.sample_type_confidence, st.sample_type_status "
+        f"FROM samples s {joins} "
         "LEFT JOIN st USING (sample_id) "
         "WHERE (?::VARCHAR IS NULL OR lower(s.organism) = lower(?) "
         "OR CAST(s.taxon_id AS VARCHAR) = ?) "
         "AND (?::VARCHAR IS NULL OR list_contains(s.sources, ?)) "
         "AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], st.sample_type) "
-        "OR (? AND st.sample_type IS NULL)))")
+        "OR (? AND (st.sample_type IS NULL OR st.sample_type_status <> 'accepted'))))")
     # one grouping by (sample, kind), then a pivot: far cheaper than a DISTINCT aggregate per kind
     ctes.append("acc_kind AS (SELECT sample_id, kind, string_agg(accession, ';' "
                 "ORDER BY accession) AS accs FROM sample_accessions "
@@ -173,12 +176,16 @@ def indexed_cohort_sql(facets: list[str]) -> str:
              "OR CAST(r.taxon_id AS VARCHAR) = ?) "
              "AND (?::VARCHAR IS NULL OR list_contains(r.sources, ?)) "
              "AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], r.sample_type_id) "
-             "OR (? AND r.sample_type_id IS NULL))")
+             "OR (? AND (r.sample_type_id IS NULL OR st.sample_type_status <> 'accepted')))")
     names = ", ".join(f"r.{n}" for n, _ in ACCESSION_COLUMNS)
     head = f"SELECT r.sample_id, {names}, r.organism, r.taxon_id"
-    tail = ", r.sample_type_id AS sample_type, r.sample_type_confidence"
+    tail = (", r.sample_type_id AS sample_type, r.sample_type_confidence, "
+            "st.sample_type_status")
+    st = ("st AS (SELECT sample_key, arg_max(status, confidence) AS sample_type_status "
+          "FROM facet_index WHERE facet = 'sample_type' GROUP BY sample_key)")
     if not facets:
-        return f"{head}{tail} FROM summary_rows r WHERE {where} ORDER BY r.sample_key"
+        return (f"WITH {st} {head}{tail} FROM summary_rows r LEFT JOIN st USING (sample_key) "
+                f"WHERE {where} ORDER BY r.sample_key")
     matches = [f"m_{f} AS (SELECT sample_key, term_id, term_label, confidence, source_text "
                f"FROM facet_index WHERE list_contains(?::VARCHAR[], facet) "
                f"AND term_id IN (SELECT unnest(?::VARCHAR[])) "
@@ -195,8 +202,8 @@ def indexed_cohort_sql(facets: list[str]) -> str:
         f", f_{f}.term_id AS {f}_term_id, f_{f}.label AS {f}_label, "
         f"f_{f}.confidence AS {f}_confidence, f_{f}.source_text AS {f}_source_text"
         for f in facets)
-    return (f"WITH {', '.join(matches)}, keys AS ({keys}), {', '.join(best)} "
-            f"{head}{facet_cols}{tail} FROM summary_rows r {joins} "
+    return (f"WITH {', '.join(matches)}, keys AS ({keys}), {', '.join(best)}, {st} "
+            f"{head}{facet_cols}{tail} FROM summary_rows r {joins} LEFT JOIN st USING (sample_key) "
             f"WHERE r.sample_key IN (SELECT sample_key FROM keys) AND {where} "
             "ORDER BY r.sample_key")
 
