@@ -38,7 +38,7 @@ _ON = {name: enabled(name) for name in (
     "longest_reach", "nested_names", "defined_abbreviations", "capitals_for_abbreviations",
     "two_letter_dedicated", "abbreviation_in_context", "gene_status", "not_truncations",
     "bypass_surgery", "organ_in_negated_disease", "derived_origin", "stage_outside_cell_types",
-    "composed_disease", "narrowed_disease", "disease_phrase", "disease_context",
+    "composed_disease", "disease_phrase", "disease_context",
     "misspelled_disease", "root_terms", "cell_line_units", "cell_line_other_facet",
     "cell_type_code", "sample_code", "cell_line_capitals")}
 #: Quantities that look like codes ("48h", "10nm", "5x").
@@ -116,8 +116,7 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
                 out.extend(_misspelled(lex, toks[i], i))
             i += 1
     if facet == "disease":
-        out.extend(composed_mentions(lex, text, toks, need_context=strict, found=out,
-                                     ordered=ordered))
+        out.extend(composed_mentions(lex, text, toks, need_context=strict))
         out = [m for m in out if not _gene_status(m, toks)]
         if negation:
             out = [m for m in out if not is_negated(toks, m.start, m.n_tokens)]
@@ -288,27 +287,17 @@ def has_disease_context(text: str, matched: str) -> bool:
 DISEASE_HEADS = {r["word"]: tuple(r["composes_with"].split()) for r in table("disease_heads")}
 
 
-def composed_mentions(lex: Lexicon, text: str, toks: list[str], need_context: bool = True,
-                      found: Sequence[Mention] = (), ordered: bool = True) -> list[Mention]:
+def composed_mentions(lex: Lexicon, text: str, toks: list[str],
+                      need_context: bool = True) -> list[Mention]:
     """Diseases named by an organ and a class word apart ('prostate ... tumor' -> prostate
-    cancer), an organ and a disease name ``found`` in the text that the organ makes more
-    specific ('brain tumor ... glioblastoma' -> brain glioblastoma, a kind of glioblastoma),
-    and phrases completed by 'disease' ('sickle cell patient' -> sickle cell disease)
+    cancer), and phrases completed by 'disease' ('sickle cell patient' -> sickle cell disease)
     when the text says it is about a disease (:func:`has_disease_context`) or, without
     ``need_context``, is a disease field ("disease: Crohn's")."""
     names = lex.names.get("disease", {})
     heads = [h for i, t in enumerate(toks) if not is_negated(toks, i, 1)  # not "tumor free"
              for h in DISEASE_HEADS.get(t, ())] if _ON["composed_disease"] else []
-    # a found name composes only into its own descendants: the organ narrows, never changes it
-    named: dict[str, set[str]] = {}
-    for m in found if _ON["narrowed_disease"] else ():
-        if m.kind in ("label", "synonym") and m.name not in DISEASE_HEADS:
-            named.setdefault(m.name, set()).add(m.term_id)
-    # in free text (a description, GEO bag of words) the organ may be a control sample's
-    # and the disease the study's: there only an organ named as a disease site narrows
-    sites = [(m.start, m.start + m.n_tokens) for m in found if m.n_tokens > 1]
     out: list[Mention] = []
-    if heads or named:
+    if heads:
         organs, _ = find_mentions(lex, "tissue", text, negation=False)
         seen = set()
         for m in organs:
@@ -316,18 +305,13 @@ def composed_mentions(lex: Lexicon, text: str, toks: list[str], need_context: bo
             # the organ as written or by its name: 'renal ... cancer' is kidney cancer
             organ_names = dict.fromkeys([m.name] + ([normalize(info.label)] if info else []))
             for organ in organ_names:
-                for head in dict.fromkeys(heads + list(named)):
+                for head in dict.fromkeys(heads):
                     key = f"{organ} {head}"
-                    if key in seen or (head in named and not ordered
-                                       and not _inside(m, sites)):
+                    if key in seen:
                         continue
                     seen.add(key)
-                    entries = [tid for tid, _ in names.get(key, ())
-                               if head not in named
-                               or any(lex.is_ancestor(n, tid) for n in named[head])]
-                    # a found name narrowed by its organ is as strong as the name itself
-                    kind = "narrowed" if head in named else "composed"
-                    out.extend(Mention(tid, kind, key, m.start, m.n_tokens, len(entries))
+                    entries = [tid for tid, _ in names.get(key, ())]
+                    out.extend(Mention(tid, "composed", key, m.start, m.n_tokens, len(entries))
                                for tid in entries)
     for n in (2, 3) if _ON["disease_phrase"] else ():
         for i in range(len(toks) - n + 1):
