@@ -1,4 +1,4 @@
-"""The rule registry (ontologies/rules.tsv), its word lists and the HARMONIZE_DISABLE_RULES switch."""
+"""The rule registry (ontologies/rules.tsv), its word lists and HARMONIZE_DISABLE_RULES."""
 
 from __future__ import annotations
 

@@ -144,8 +144,9 @@ def _abbreviation_in_context(key: str, entries: tuple[tuple[str, str], ...], tok
     by the word next to it. Capitals tell 'MI' from 'mi' elsewhere; case-folded bag-of-words
     text has lost them, and there a disease-state neighbour ('ra patient', 'post mi') is the
     evidence instead. Never 'control': an 'AD control' is a control."""
-    if not _ON["abbreviation_in_context"] or (len(key) < 2 or not key.isalpha() or key in STOPWORDS or not any(
-            kind in ("abbreviation", "curated_abbreviation") for _, kind in entries)):
+    if not _ON["abbreviation_in_context"] or (
+            len(key) < 2 or not key.isalpha() or key in STOPWORDS or not any(
+                kind in ("abbreviation", "curated_abbreviation") for _, kind in entries)):
         return False
     after = toks[i + 1] if i + 1 < len(toks) else None
     before = toks[i - 1] if i > 0 else None
@@ -388,8 +389,9 @@ def _usable(key: str, n: int, entries: tuple[tuple[str, str], ...], upper: set[s
     abbreviations ("UC", "MI") count only in capitals inside a value of the facet's own key
     ("disease state: AD patient"); elsewhere "RA" is as often retinoic acid.
     """
-    if n == 1 and len(key) == 2 and dedicated and _ON["two_letter_dedicated"] and key in upper and key not in STOPWORDS and any(
-            kind in ("abbreviation", "curated_abbreviation") for _, kind in entries):
+    if (n == 1 and len(key) == 2 and dedicated and _ON["two_letter_dedicated"] and key in upper
+            and key not in STOPWORDS and any(
+                kind in ("abbreviation", "curated_abbreviation") for _, kind in entries)):
         return True
     if n == 1 and (len(key) < 3 or key in STOPWORDS or key.isdigit()):
         return False
@@ -471,8 +473,9 @@ def _plausible_cell_line(lex: Lexicon, key: str, parts: list[str]) -> bool:
     if len(key) < 4:
         return False
     text = " ".join(parts)
-    return not _ON["cell_line_other_facet"] or not any(text in lex.names.get(f, {}) for f in ("tissue", "cell_type", "disease",
-                                                          "dev_stage", "sex"))
+    return not _ON["cell_line_other_facet"] or not any(
+        text in lex.names.get(f, {}) for f in ("tissue", "cell_type", "disease", "dev_stage",
+                                               "sex"))
 
 
 def _cell_type_code(lex: Lexicon, key: str) -> bool:
