@@ -125,7 +125,7 @@ def test_more_real_keys(key, role):
 
 @pytest.mark.parametrize(("key", "whole"), [
     ("genotype", True), ("treatment", True), ("esr1 genotype", True),
-    ("ad5 mutant", True),        # real BioSample: 'wt E1A' is a gene, not the E1a cell line
+    ("ad5 mutant", True),        # an adenovirus gene such as E1A is no E1a cell line
     ("drug treatment", True), ("source_name", False), ("cell type", False),
 ])
 def test_keys_about_something_else_name_a_line_only_as_a_whole(key, whole):

@@ -145,7 +145,7 @@ def test_cell_line_spellings(grounder):
     for value in ("HEK 293", "hek-293", "HEK293"):
         assert grounder.ground_value("cell_line", value, "cell line").term_id == "CVCL:0045"
     assert grounder.ground_value("cell_line", "H1944", "cell line").term_id == "CVCL:1508"
-    assert grounder.ground_value("cell_line", "lung cancer cell line NCI-H1944",
+    assert grounder.ground_value("cell_line", "NSCLC line NCI-H1944",
                                  "cell line").term_id == "CVCL:1508"
 
 
@@ -155,7 +155,7 @@ def test_curated_synonym_beats_homonym_label(grounder):
 
 
 def test_cell_line_scanned_from_title(grounder):
-    anns = grounder.annotate({"title": "ATAC-Seq_K562-1", "cell type": "lymphoblast"})
+    anns = grounder.annotate({"title": "DNase-seq_K562-2", "cell type": "lymphoblast"})
     line = [a for a in anns if a.facet == "cell_line"]
     assert line and line[0].term_id == "CVCL:0004" and line[0].source_key == "title"
 

@@ -6,6 +6,7 @@ import re
 
 from harmonize.ground.lexicon import KIND_RANK, Lexicon
 from harmonize.ground.normalize import compact, fold, normalize, variants
+from harmonize.ground.rules import enabled
 from harmonize.models import Candidate
 
 _CELL_WORDS = re.compile(r"\b(cells?|cell lines?|lines?|human)\b")
@@ -24,7 +25,7 @@ def match_exact(lex: Lexicon, facet: str, text: str) -> list[Candidate]:
             _keep(out, lex, tid, kind, norm, stripped=i > 0, n_same=len(entries))
         if out:
             break
-    if not out and facet == "cell_type":
+    if not out and facet == "cell_type" and enabled("cell_adjective"):
         _cell_adjective(out, lex, text)
     if not out and facet == "cell_line":
         key = compact(text)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from harmonize.errors import ConfigError
 from harmonize.ground.normalize import is_null
+from harmonize.ground.rules import enabled, table, words
 from harmonize.ground.stages import names_a_stage, stage_of
 from harmonize.models import FACETS, FieldValue
 from harmonize.resources import ONTOLOGIES_DIR
@@ -29,33 +30,23 @@ FIELD_KEYS_PATH = ONTOLOGIES_DIR / "field_keys.tsv"
 #: Facets searched for in ambiguous keys and free text.
 SCAN_FACETS: tuple[str, ...] = ("tissue", "cell_type", "disease", "cell_line", "dev_stage")
 #: Dedicated keys of these facets are also searched for cell-line names ("cell type: K562").
-ALSO_CELL_LINE = frozenset({"cell_type", "tissue"})
+ALSO_CELL_LINE = frozenset({"cell_type", "tissue"}) if enabled("also_cell_line") else frozenset()
 #: ...and for diseases they name ("tissue: colorectal tumor", "cell type: AML blasts").
-ALSO_DISEASE = frozenset({"cell_type", "tissue", "cell_line"})
+ALSO_DISEASE = (frozenset({"cell_type", "tissue", "cell_line"}) if enabled("also_disease")
+                else frozenset())
 #: Key classes, strongest evidence first; the grounder uses them as a prior.
 KEY_CLASSES = ("dedicated", "scan", "title", "other", "text")
 #: Scanned keys that hold a free sentence or a submitter's label (codes there are often not
 #: cell lines: "KO1", "rep2", "D13").
-TITLE_KEYS = frozenset({"title", "description", "sample description", "sample title"})
+TITLE_KEYS = words("title_keys") if enabled("title_keys") else frozenset()
 #: Scanned keys that describe something else (a genotype, a mouse strain, a treatment, a
 #: person): they name a cell line only when the whole value is a distinctive line name.
-WHOLE_VALUE_ONLY = frozenset({
-    "genotype", "genotype variation", "strain", "strain background", "background strain",
-    "treatment", "treatment protocol", "agent", "compound", "individual", "patient", "donor",
-    "subject", "isolate", "genetic modification", "genetic background", "transfection",
-    "knockdown", "knockout", "mutation", "construct", "shrna", "sirna", "vector", "clone",
-})
+WHOLE_VALUE_ONLY = words("whole_value_keys") if enabled("whole_value_keys") else frozenset()
 #: Last words of unlisted keys of that kind ('ad5 mutant', 'esr1 genotype', 'drug treatment').
-WHOLE_VALUE_HEADS = frozenset({"genotype", "strain", "treatment", "mutant", "mutation",
-                               "knockdown", "knockout", "construct", "vector", "transfection",
-                               "agent", "compound", "drug"})
+WHOLE_VALUE_HEADS = words("whole_value_heads") if enabled("whole_value_keys") else frozenset()
 #: Words that end an unlisted key naming a facet ("parental cell line", "tumor tissue").
-HEAD_WORDS: tuple[tuple[str, str], ...] = (
-    ("cell ?lines?", "cell_line"), ("cell ?types?", "cell_type"), ("tissues?", "tissue"),
-    ("organism part", "tissue"), ("body site", "tissue"), ("diseases?", "disease"),
-    ("diagnosis", "disease"), ("sex", "sex"), ("gender", "sex"),
-    ("developmental stage", "dev_stage"),
-)
+HEAD_WORDS: tuple[tuple[str, str], ...] = tuple(
+    (r["pattern"], r["facet"]) for r in table("head_words")) if enabled("key_head_words") else ()
 _SUFFIX = re.compile(r"\s+(ch\d+|\d+)$")
 #: Characters of one value (or of a record's free text) that are grounded. Longer values (a
 #: pasted protocol, a 50 MB attribute) are grounded on their first ``MAX_VALUE_CHARS``
@@ -80,6 +71,8 @@ def norm_key(key: str) -> str:
 def load_field_keys(path: Path = FIELD_KEYS_PATH) -> dict[str, str]:
     """``{normalized key: facet | 'scan' | 'skip'}`` from the TSV."""
     out: dict[str, str] = {}
+    if not enabled("field_keys"):
+        return out
     allowed = set(FACETS) | {"scan", "skip"}
     with path.open(newline="") as fh:
         for i, row in enumerate(csv.DictReader(fh, delimiter="\t"), 2):

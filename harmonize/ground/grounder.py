@@ -33,6 +33,7 @@ from harmonize.ground.mentions import (
 )
 from harmonize.ground.normalize import is_null, normalize
 from harmonize.ground.overrides import REJECT, override_key
+from harmonize.ground.rules import enabled, words
 from harmonize.ground.score import feature_vector, score, score_parts
 from harmonize.ground.stages import stage_of
 from harmonize.models import FACETS, Annotation, Candidate, FieldValue
@@ -51,7 +52,7 @@ EMBED_KINDS = frozenset({"label", "curated", "healthy"})
 #: maturation" is one disease).
 _LIST = re.compile(r"\s*(?:;|,|/|\+|&|\band\b)\s*", re.IGNORECASE)
 #: Values that affirm what their key names ("hiv status: positive").
-AFFIRMATIVE = frozenset({"positive", "pos", "yes", "y", "true", "affected", "present"})
+AFFIRMATIVE = words("affirmative")
 #: Facets decided by rules and small closed vocabularies (no dev gold to fit on): their
 #: confidence is the hand-set step, without the cautious prior of the fitted facets.
 RULE_FACETS = frozenset({"sex", "dev_stage", "assay"})
@@ -60,6 +61,12 @@ FACET_ORDER = ("sex", "cell_line", "disease", "tissue", "cell_type", "dev_stage"
 
 #: Disease name kinds not trusted as a whole scanned value when of two letters.
 SHORT_KINDS = frozenset({"abbreviation", "curated_abbreviation"})
+#: The switches of this module's rules (``ontologies/rules.tsv``), read once.
+_ON = {name: enabled(name) for name in (
+    "mixed_sex", "experimental_control", "short_disease_abbreviation", "title_abbreviations",
+    "field_abbreviation_disease", "most_specific", "respelt", "modified_abbreviation",
+    "only_negated_healthy", "line_alone", "affirmed_key", "several_diseases",
+    "key_named_first")}
 
 
 class Grounder:
@@ -177,7 +184,7 @@ class Grounder:
                 return (Candidate(term_id=rule[0], term_label=info.label if info else rule[0],
                                   method="rule", matched_text=rule[1], match_kind="curated",
                                   similarity=1.0, features={"kind_rank": 5.0}),)
-        if facet == "sex":
+        if facet == "sex" and _ON["mixed_sex"]:
             found = _sex(self.lexicon, text)
             if found:
                 return found
@@ -187,28 +194,32 @@ class Grounder:
         if kclass != "dedicated":
             # "control" is no healthy donor, and "UC" in a source name is as often umbilical
             # cord: two letters name a disease only under a disease key
-            found = [c for c in found if not _experimental_control(c)
+            found = [c for c in found if not (_ON["experimental_control"]
+                                              and _experimental_control(c))
                      and not (facet == "disease" and c.match_kind in SHORT_KINDS
-                              and len(c.matched_text) <= 2)]
+                              and len(c.matched_text) <= 2 and _ON["short_disease_abbreviation"])]
         if not found:
             found = mention_candidates(self.lexicon, facet, text,
                                        strict=kclass != "dedicated", ordered=kclass != "text")
-            if kclass in ("dedicated", "scan") and facet in MOST_SPECIFIC_FACETS:
+            if (kclass in ("dedicated", "scan") and facet in MOST_SPECIFIC_FACETS
+                    and _ON["most_specific"]):
                 # a short value naming one lineage means its most specific term, under the
                 # facet's key or a sample key ("Brain, neocortex"; "source_name: Brain,
                 # frontal cortex"); bag-of-words text is left to the fitted ranking
                 found = most_specific(self.lexicon, found)
-                if kclass == "dedicated":
-                    found = self._respelt(facet, text, found)
-        if kclass in ("title", "other"):
-            # codes in titles are genes and labs ("PML_ChIPseq_UPR9"), in treatments and
+            if kclass == "dedicated" and facet in MOST_SPECIFIC_FACETS and _ON["respelt"]:
+                found = self._respelt(facet, text, found)
+        if kclass in ("title", "other") and _ON["title_abbreviations"]:
+            # codes in titles are genes and labs ("ABC1_ChIPseq_lot7"), in treatments and
             # protocols reagents ("PMA/ionomycin", "2% FBS", "fixation method: FA")
             found = [c for c in found if c.match_kind != "abbreviation"]
         if kclass == "dedicated":
-            bare = modified_abbreviation(text) if facet == "disease" and not found else None
+            bare = (modified_abbreviation(text) if facet == "disease" and not found
+                    and _ON["modified_abbreviation"] else None)
             if bare:  # "sALS", "c9FTLD": a kind of the disease the bare abbreviation names
                 found = list(self._match(facet, bare, kclass, embed=False))
-            if not found and only_negated(self.lexicon, facet, text):
+            if not found and _ON["only_negated_healthy"] and only_negated(self.lexicon, facet,
+                                                                          text):
                 return self._healthy(text)  # "non-diabetic", "HIV negative" under a disease key
             if not found and self.use_fuzzy:
                 found = self._fuzzy.match(facet, text)
@@ -218,7 +229,7 @@ class Grounder:
 
     def _respelt(self, facet: str, text: str, found: list[Candidate]) -> list[Candidate]:
         """The term the whole value spells wrongly, when it names more than the mentions found
-        ("Enthorinal Cortex" is the entorhinal cortex, not 'cortex') and a long word of the
+        ("Cingulte Cortex" is the cingulate cortex, not 'cortex') and a long word of the
         value is part of no name at all."""
         if not found or not self.use_fuzzy or not unknown_word(self.lexicon, text):
             return found
@@ -349,8 +360,9 @@ class Grounder:
     def _affirmed(self, value: FieldValue) -> FieldValue:
         """"hiv status: positive", "diabetes: yes": a key naming a disease, affirmed by its
         value, is read as a disease field holding "key: value" (a denial is left alone)."""
-        if not value.scanned or value.text.strip().lower() not in AFFIRMATIVE or key_class(
-                value) not in ("scan", "other"):
+        if (not _ON["affirmed_key"] or not value.scanned
+                or value.text.strip().lower() not in AFFIRMATIVE
+                or key_class(value) not in ("scan", "other")):
             return value
         text = f"{value.source_key}: {value.text}"
         if text not in self._affirm:
@@ -359,10 +371,10 @@ class Grounder:
             if self._affirm[text] else value
 
     def _line_alone(self, value: FieldValue) -> tuple[Candidate, ...]:
-        """'cell type: HL60', 'H9 hESC line': a cell-type value that is a line's full name
+        """'cell type: K562', 'H1 hESC line': a cell-type value that is a line's full name
         with words that say it is a line, or alone and at least four characters long, names
         that line even when the name is shaped like a sample code ('D13' alone does not)."""
-        if key_role(value.source_key) != "cell_type":
+        if not _ON["line_alone"] or key_role(value.source_key) != "cell_type":
             return ()
         text = value.text
         if text not in self._alone:  # memoized: every sample of a cell-type key asks
@@ -386,7 +398,7 @@ class Grounder:
         named: list[Annotation] = []
         rest: list[FieldValue] = []
         for v in values:
-            parts = () if v.scanned or (self.overrides and override_key(v.facet, v.text)
+            parts = () if v.scanned or not _ON["several_diseases"] or (self.overrides and override_key(v.facet, v.text)
                                         in self.overrides) else self._parts(v.text)
             found: dict[str, Annotation] = {}
             for part in parts:
@@ -442,7 +454,8 @@ class Grounder:
             if facet == "cell_line" and kclass != "dedicated":
                 cands = tuple(c for c in cands if c.method == "curated" or distinctive_cell_line(
                     self.lexicon, c.term_id, c.match_kind, v.text)) or self._line_alone(v)
-            if facet == "disease" and v.scanned and key_role(v.source_key) in FACETS:
+            if (facet == "disease" and v.scanned and key_role(v.source_key) in FACETS
+                    and _ON["field_abbreviation_disease"]):
                 # a tissue or cell-type field names a disease by name ('melanoma'); its
                 # abbreviations are the field's own ('cDCs' is no collecting duct carcinoma)
                 cands = tuple(c for c in cands if c.match_kind != "abbreviation")
@@ -550,9 +563,8 @@ class Grounder:
         return n
 
 
-#: Words that say a value names a cell line ("HL60 cells", "H9 hESC line").
-_LINE_WORDS = frozenset({"cell", "cells", "line", "lines", "cell-line", "esc", "hesc", "ipsc",
-                         "hipsc", "hpsc", "human"})
+#: Words that say a value names a cell line ("K562 cells", "H1 hESC line").
+_LINE_WORDS = words("line_words")
 
 MIXED_SEX = "PATO:0001338"
 
@@ -580,7 +592,8 @@ def _named_by_key(facet: str, c: Candidate, v: FieldValue) -> bool:
     """Whether a candidate is a name (not a fuzzy or embedding guess) found in a value of the
     facet's own key. Cell lines are left to the fitted ranking: their fields often hold a
     parental line or a description, and the fit gives the key no weight."""
-    return facet != "cell_line" and not v.scanned and c.method not in ("fuzzy", "embedding")
+    return (_ON["key_named_first"] and facet != "cell_line" and not v.scanned
+            and c.method not in ("fuzzy", "embedding"))
 
 
 def _experimental_control(c: Candidate) -> bool:

@@ -33,6 +33,8 @@ from pathlib import Path
 
 from harmonize.errors import OntologyError
 from harmonize.ground.normalize import NORMALIZER_VERSION, compact, normalize
+from harmonize.ground.rules import enabled, synonym_group, table, words
+from harmonize.ground.rules import fingerprint as rules_fingerprint
 from harmonize.ontology.model import OntologyData
 from harmonize.resources import ONTOLOGIES_DIR
 
@@ -45,16 +47,15 @@ ORGANISM_ROOT = "UBERON:0000468"
 ASSAY_ROOT = "EFO:0002694"
 #: MONDO branches that are not diseases a sample can have: grades, "congenital", "idiopathic",
 #: "inherited"... (disease characteristic) and genetic susceptibilities.
-MONDO_NOT_DISEASE = frozenset({"MONDO:0021125", "MONDO:0042489"})
-#: CL classes describing a culture state or the root, not a cell type.
-CL_NOT_CELL_TYPE = frozenset({
-    "CL:0000000", "CL:0000010", "CL:0000001", "CL:0000578", "CL:0001034", "CL:0000255",
-    "CL:0000548", "CL:0000003",
-})
+_NOT_A_TERM = table("not_a_term") if enabled("not_a_term") else ()
+MONDO_NOT_DISEASE = frozenset(r["term_id"] for r in _NOT_A_TERM if r["facet"] == "disease")
+#: CL classes describing a culture state or the root, not a cell type
+#: (``ontologies/words/not_a_term.tsv``).
+CL_NOT_CELL_TYPE = frozenset(r["term_id"] for r in _NOT_A_TERM if r["facet"] == "cell_type")
 #: Ranking of name kinds (higher is more trustworthy).
 KIND_RANK = {"curated": 5, "label": 4, "healthy": 4, "synonym": 3, "curated_abbreviation": 3,
              "variant": 2, "abbreviation": 2, "composed": 3, "adjective": 2, "former": 1,
-             "misspelled": 3, "narrowed": 3}
+             "misspelled": 3}
 
 Entry = tuple[str, str]  # (term_id, kind)
 
@@ -149,9 +150,14 @@ def _facet_of(ont: str, tid: str, data: OntologyData) -> str | None:
     return None  # PATO etc.: only through synonyms.tsv
 
 
+_ABBREVIATION_KIND = enabled("abbreviation_kind")
+
+
 def _synonym_kind(text: str) -> str:
     """``abbreviation`` for short capitals ("AML") and any one-word synonym of up to 4
     characters ("cdc"), else ``synonym``."""
+    if not _ABBREVIATION_KIND:
+        return "synonym"
     letters = [c for c in text if c.isalpha()]
     if " " not in text.strip() and re.search(r"[a-z][A-Z]", text):
         return "abbreviation"  # 'chILD', 'pSS', 'IgAN': in lower case a word ('child')
@@ -164,14 +170,16 @@ def _synonym_kind(text: str) -> str:
 
 #: Words the bag-of-words text of GEO records has lost ('refractory anemia [with] excess
 #: blasts').
-_FUNCTION_WORDS = frozenset({"of", "the", "with", "and", "in", "from", "for", "to", "a", "an",
-                             "by", "on", "at", "or"})
+_FUNCTION_WORDS = words("function_words")
 
 
 #: A first word written with a prefix that samples also hyphenate ('pre-diabetes').
 _PREFIX = re.compile(r"^(pre|post)([a-z]{4,})$")
 #: Words that only look prefixed ('premature', 'posterior').
-_NOT_SPLIT = frozenset({"mature", "erior", "ure", "ural", "ulated", "ulation"})
+_NOT_SPLIT = words("not_split")
+#: Rules of :func:`_name_variants` (``ontologies/rules.tsv``).
+_VARIANT = {name: enabled(f"variant_{name}") for name in (
+    "prefix_split", "function_words", "adipose", "cell_cancer", "glued_cell", "of_reorder")}
 
 
 def _name_variants(norm: str) -> list[str]:
@@ -200,19 +208,21 @@ def _name_variants(norm: str) -> list[str]:
     toks = norm.split()
     out = []
     prefix = _PREFIX.match(toks[0]) if toks else None
-    if prefix and prefix.group(2) not in _NOT_SPLIT:
+    if prefix and prefix.group(2) not in _NOT_SPLIT and _VARIANT["prefix_split"]:
         out.append(" ".join([prefix.group(1), prefix.group(2)] + toks[1:]))
     bare = [t for t in toks if t not in _FUNCTION_WORDS]
-    if len(bare) >= 2 and len(bare) < len(toks):  # bag-of-words text drops them
+    # bag-of-words text drops function words
+    if len(bare) >= 2 and len(bare) < len(toks) and _VARIANT["function_words"]:
         out.append(" ".join(bare))
-    if len(toks) >= 3 and toks[-2:] == ["adipose", "tissue"]:
+    if len(toks) >= 3 and toks[-2:] == ["adipose", "tissue"] and _VARIANT["adipose"]:
         out.append(" ".join(toks[:-1]))
-    if len(toks) >= 3 and toks[-2:] == ["cell", "carcinoma"]:  # 'squamous cell cancer'
+    # 'squamous cell cancer'
+    if len(toks) >= 3 and toks[-2:] == ["cell", "carcinoma"] and _VARIANT["cell_cancer"]:
         out.append(" ".join(toks[:-1] + ["cancer"]))
-    for i in range(len(toks) - 1):
+    for i in range(len(toks) - 1 if _VARIANT["glued_cell"] else 0):
         if toks[i + 1] == "cell" and len(toks[i]) <= 3 and toks[i].isalnum():
             out.append(" ".join(toks[:i] + [toks[i] + "cell"] + toks[i + 2:]))
-    if toks.count("of") == 1:
+    if toks.count("of") == 1 and _VARIANT["of_reorder"]:
         k = toks.index("of")
         head, place = toks[:k], toks[k + 1:]
         if 1 <= len(head) <= 2 and 1 <= len(place) <= 2 and place[0] not in ("the", "a", "an"):
@@ -230,6 +240,9 @@ _QUALIFIER = re.compile(
     r"\)\s*$")
 
 
+_UNQUALIFIED = enabled("unqualified_names")
+
+
 def _unqualified(text: str) -> str | None:
     """The name without a trailing parenthesised qualifier, if it has one.
 
@@ -243,7 +256,7 @@ def _unqualified(text: str) -> str | None:
     >>> _unqualified("alpha cell (Mmus)"), _unqualified("A7 cell (Mus musculus)")
     (None, None)
     """
-    m = _QUALIFIER.match(text) if text.endswith(")") else None
+    m = _QUALIFIER.match(text) if text.endswith(")") and _UNQUALIFIED else None
     return m.group(1) if m else None
 
 
@@ -268,7 +281,7 @@ def _cell_line_variants(label: str) -> list[str]:
     """
     key = compact(label)
     out = [key]
-    human = _HUMAN_QUALIFIER.match(label)
+    human = _HUMAN_QUALIFIER.match(label) if enabled("cell_line_human_qualifier") else None
     if human:
         out.append(compact(human.group(1)))
         label = human.group(1)
@@ -280,7 +293,7 @@ def _cell_line_variants(label: str) -> list[str]:
         if not parts[i - 1].isalpha():
             break
         starts.append(i)
-    for i in starts:
+    for i in starts if enabled("cell_line_parts") else ():
         for j in ends:
             if (i, j) == (0, n) or j <= i:
                 continue
@@ -329,7 +342,8 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
                 continue
             if t.obsolete:
                 target = data.resolve(tid)
-                if target and target in data.terms and facets.get(target) == facet:
+                if (target and target in data.terms and facets.get(target) == facet
+                        and enabled("former_names")):
                     add(facet, t.label.removeprefix("obsolete "), target, "former")
                 continue
             terms[tid] = TermInfo(tid, t.label, facet,
@@ -351,6 +365,8 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
     claimed: list[tuple[str, str, str]] = []
     adjectives: list[tuple[str, str, str]] = []
     for facet, text, tid, kind in synonyms or ():
+        if not enabled(synonym_group(facet, kind)):
+            continue  # a group switched off for an ablation
         if kind == "abbreviation":
             kind = "curated_abbreviation"
         if facet == "cell_line":
@@ -363,10 +379,11 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
             claimed.append((facet, normalize(text), tid))
             if re.fullmatch(r"[a-z]+ic", text):  # 'diabetic', 'asthmatic'
                 adjectives.append((facet, text, tid))
-    _adjective_variants(names, terms, adjectives)
+    if enabled("adjective_variants"):
+        _adjective_variants(names, terms, adjectives)
     # a curated name means its term ('skin': skin of body, not UBERON's other 'skin', zone
     # of skin); a curated abbreviation stays ambiguous
-    for facet, norm, tid in claimed:
+    for facet, norm, tid in claimed if enabled("curated_claims") else ():
         slot = names[facet][norm]
         for other in [o for o in slot if o != tid and slot[o] != "curated"]:
             del slot[other]
@@ -375,7 +392,8 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
     for facet, bare, tid, kind in unqualified:  # only where the bare name names nothing else
         if (facet, bare) not in taken:
             names[facet][bare].setdefault(tid, kind)
-    _drop_site_synonyms(names)
+    if enabled("drop_site_synonyms"):
+        _drop_site_synonyms(names)
     frozen = {f: {k: _ranked(v) for k, v in d.items()} for f, d in names.items()}
     return Lexicon(version=version,
                    ontology_versions={n: o.version for n, o in sorted(ontologies.items())},
@@ -436,13 +454,15 @@ def _ranked(slot: Mapping[str, str]) -> tuple[Entry, ...]:
 
 
 def lexicon_version(fingerprint: str, synonyms_path: Path = SYNONYMS_PATH) -> str:
-    """Digest of the ontology releases, the curated synonyms and the explicit version constants
-    of the lexicon builder (:data:`harmonize.ground.versions.LEXICON_VERSION`), the normalizer
-    and the cache format: a cache built otherwise is never read back."""
+    """Digest of the ontology releases, the curated synonyms, the rule word lists and any rule
+    switched off (:mod:`harmonize.ground.rules`), and the explicit version constants of the
+    lexicon builder (:data:`harmonize.ground.versions.LEXICON_VERSION`), the normalizer and the
+    cache format: a cache built otherwise is never read back."""
     from harmonize.ground.versions import LEXICON_VERSION
 
     h = hashlib.sha256()
     for part in (fingerprint, NORMALIZER_VERSION, LEXICON_FORMAT, LEXICON_VERSION,
+                 rules_fingerprint(),
                  synonyms_path.read_text() if synonyms_path.exists() else ""):
         h.update(part.encode())
         h.update(b"\0")

@@ -3,7 +3,7 @@ bag-of-words text of GEO records).
 
 :func:`find_mentions` scans token n-grams (1..6) against the exact lexicon of one facet, greedy
 longest match first, unless a name starting inside that match reaches further ('anterior
-temporal cortex' is temporal cortex, not 'anterior temporal' + 'cortex').
+temporal cortex' is temporal cortex, not 'anterior temporal' + 'cortex': a name of its own).
 :func:`mention_candidates` then turns the mentions into one candidate per term with the
 features that decide which mention describes the sample: how often the term is named, where it
 first appears, how specific it is, and whether another mention is a more specific term of the
@@ -22,29 +22,26 @@ from functools import lru_cache
 from harmonize.ground.lexicon import KIND_RANK, Lexicon
 from harmonize.ground.negation import TRIGGER_WORDS, is_negated, says_other
 from harmonize.ground.normalize import fold, normalize, tokens
+from harmonize.ground.rules import enabled, table, words
 from harmonize.models import Candidate
 
 #: Words that, next to a name found by scanning, say the value is about a disease.
-DISEASE_CONTEXT = frozenset("""
-disease disorder syndrome cancer tumor tumour carcinoma neoplasm malignancy malignant
-patient affected diagnosed diagnosis infected infection lesion leukemia lymphoma sarcoma
-metastatic metastasis deficiency deficient mutation carrier case inflamed noninflamed
-uninflamed lesional nonlesional remission flare relapse
-""".split())
+DISEASE_CONTEXT = words("disease_context")
 
 MAX_N = 6
 #: Facets whose ontologies are hierarchies (a root there is a placeholder, not a term).
 ROOTED_FACETS = frozenset({"tissue", "cell_type", "disease", "dev_stage"})
 #: Ordinary words that are also abbreviations or short names in some ontology.
-STOPWORDS = frozenset("""
-a an and are as at be by can do for from has have he in is it its no not of on or our per
-she so the to up us was we all any age set men man day may one two use used new end low
-high top via vs ii iii iv cell type line control normal tissue sample human total rna dna
-patient donor case study group data gene expression array assay extract label biotin
-treated treatment untreated primary culture cultured time week hour minute year old male
-female left right positive negative wild mutant knockdown knockout vehicle replicate rep
-""".split())
+STOPWORDS = words("stopwords") if enabled("stopwords") else frozenset()
 _ALNUM = re.compile(r"[0-9a-z]+")
+#: The switches of this module's rules (``ontologies/rules.tsv``), read once.
+_ON = {name: enabled(name) for name in (
+    "longest_reach", "nested_names", "defined_abbreviations", "capitals_for_abbreviations",
+    "two_letter_dedicated", "abbreviation_in_context", "gene_status", "not_truncations",
+    "bypass_surgery", "organ_in_negated_disease", "derived_origin", "stage_outside_cell_types",
+    "composed_disease", "disease_phrase", "disease_context",
+    "misspelled_disease", "root_terms", "cell_line_units", "cell_line_other_facet",
+    "cell_type_code", "sample_code", "cell_line_capitals")}
 #: Quantities that look like codes ("48h", "10nm", "5x").
 _UNIT = re.compile(r"^\d+(h|hr|hrs|d|day|days|min|nm|um|mm|ug|ng|ml|x|wk|w|m|s|k|kb|bp|mg|g)$")
 
@@ -69,7 +66,7 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
     ``strict`` (a scanned value; a value under the facet's own key passes ``False``) asks
     cell lines for distinctive names and phrases completed by 'disease' for disease context.
     Negated disease names ("HIV-negative", "non-diabetic"), and organs named only inside one
-    ("without brain injury"), are dropped unless ``negation`` is off
+    ("without kidney disease"), are dropped unless ``negation`` is off
     (:mod:`harmonize.ground.negation`). In ``ordered`` text (a value, not the bag of words
     of a GEO record, whose word order is lost) a cell type followed by 'derived' is where the
     sample came from ('iPSC-derived neural organoids'), not what it is.
@@ -120,18 +117,17 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
                 out.extend(_misspelled(lex, toks[i], i))
             i += 1
     if facet == "disease":
-        out.extend(composed_mentions(lex, text, toks, need_context=strict, found=out,
-                                     ordered=ordered))
+        out.extend(composed_mentions(lex, text, toks, need_context=strict))
         out = [m for m in out if not _gene_status(m, toks)]
         if negation:
             out = [m for m in out if not is_negated(toks, m.start, m.n_tokens)]
     if facet in ("tissue", "cell_type") and out:
         out = _not_truncations(out, toks)
     if facet == "tissue":  # 'gastric bypass', 'coronary artery bypass': a surgery
-        out = [m for m in out if _word_after(m, toks) != "bypass"]
+        out = [m for m in out if not _ON["bypass_surgery"] or _word_after(m, toks) != "bypass"]
         if negation and out:
             out = _outside_negated_diseases(lex, text, toks, out)
-    if facet == "cell_type" and ordered:
+    if facet == "cell_type" and ordered and _ON["derived_origin"]:
         out = [m for m in out if _word_after(m, toks) != "derived"]
     if facet == "dev_stage" and out:
         out = _outside_cell_types(lex, text, out)
@@ -140,9 +136,7 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
 
 #: Words that, right after an abbreviation, say it names the subject's disease ('RA patient',
 #: 'UC inflamed', 'MS lesion'); 'post' says so right before it ('post-MI').
-STATE_AFTER = frozenset({"patient", "inflamed", "noninflamed", "uninflamed", "lesion",
-                         "lesional", "nonlesional", "active", "remission", "flare", "relapse",
-                         "affected", "case"})
+STATE_AFTER = words("state_after")
 
 
 def _abbreviation_in_context(key: str, entries: tuple[tuple[str, str], ...], toks: list[str],
@@ -151,8 +145,9 @@ def _abbreviation_in_context(key: str, entries: tuple[tuple[str, str], ...], tok
     by the word next to it. Capitals tell 'MI' from 'mi' elsewhere; case-folded bag-of-words
     text has lost them, and there a disease-state neighbour ('ra patient', 'post mi') is the
     evidence instead. Never 'control': an 'AD control' is a control."""
-    if (len(key) < 2 or not key.isalpha() or key in STOPWORDS or not any(
-            kind in ("abbreviation", "curated_abbreviation") for _, kind in entries)):
+    if not _ON["abbreviation_in_context"] or (
+            len(key) < 2 or not key.isalpha() or key in STOPWORDS or not any(
+                kind in ("abbreviation", "curated_abbreviation") for _, kind in entries)):
         return False
     after = toks[i + 1] if i + 1 < len(toks) else None
     before = toks[i - 1] if i > 0 else None
@@ -161,14 +156,12 @@ def _abbreviation_in_context(key: str, entries: tuple[tuple[str, str], ...], tok
 
 #: Words after a gene symbol: an abbreviation they follow names a gene, not a disease
 #: ('IDH-wildtype' is no infective dermatitis, 'MET amplified' no disease MET).
-GENE_STATUS = frozenset({"wildtype", "wild", "wt", "mutant", "mutated", "mutation", "deleted",
-                         "amplified", "amplification", "fusion", "rearranged", "knockout",
-                         "knockdown", "overexpressing", "null"})
+GENE_STATUS = words("gene_status")
 
 
 def _gene_status(m: Mention, toks: list[str]) -> bool:
     """Whether an abbreviation mention is a gene symbol followed by its status."""
-    return "abbreviation" in m.kind and _word_after(m, toks) in GENE_STATUS
+    return _ON["gene_status"] and "abbreviation" in m.kind and _word_after(m, toks) in GENE_STATUS
 
 
 def _word_after(m: Mention, toks: list[str]) -> str | None:
@@ -202,7 +195,7 @@ def modified_abbreviation(text: str) -> str | None:
 
 def _overtaken(found, i: int, n: int, size: int) -> bool:
     """Whether a name begins inside ``toks[i:i+n]`` and ends after it."""
-    return any(found(j, m) is not None for j in range(i + 1, i + n)
+    return _ON["longest_reach"] and any(found(j, m) is not None for j in range(i + 1, i + n)
                for m in range(min(MAX_N, size - j), i + n - j, -1))
 
 
@@ -224,6 +217,8 @@ def defined_abbreviations(text: str) -> frozenset[str]:
     >>> sorted(defined_abbreviations("Human embryonic stem cells (hESC) and NPCs (NPC)"))
     ['hesc']
     """
+    if not _ON["defined_abbreviations"]:
+        return frozenset()
     out = set()
     backwards = None
     for m in _BRACKETED.finditer(text):
@@ -249,8 +244,10 @@ def defined_abbreviations(text: str) -> frozenset[str]:
 
 def _not_truncations(found: list[Mention], toks: list[str]) -> list[Mention]:
     """Drop one-word names that begin a longer word naming another term in the same text:
-    bag-of-words text abbreviates by truncation ('hip control hippocampus': 'hip' is the
+    bag-of-words text abbreviates by truncation ('hip' beside 'hippocampus' is the
     hippocampus, not the hip)."""
+    if not _ON["not_truncations"]:
+        return found
     heads = {toks[m.start]: m.term_id for m in found}
     longer: dict[str, set[str]] = {}  # a word's proper prefix -> terms of words it begins
     short = max((len(m.name) for m in found if m.n_tokens == 1), default=0)
@@ -265,9 +262,9 @@ def _not_truncations(found: list[Mention], toks: list[str]) -> list[Mention]:
 
 def _outside_negated_diseases(lex: Lexicon, text: str, toks: list[str],
                               found: list[Mention]) -> list[Mention]:
-    """Drop organs named only inside a disease name the text negates: 'sudden death without
-    brain injury' says nothing of a brain sample, 'no liver disease' nothing of a liver one."""
-    if TRIGGER_WORDS.isdisjoint(toks):
+    """Drop organs named only inside a disease name the text negates: 'donor without kidney
+    disease' says nothing of a kidney sample, 'no liver disease' nothing of a liver one."""
+    if not _ON["organ_in_negated_disease"] or TRIGGER_WORDS.isdisjoint(toks):
         return found
     diseases, _ = find_mentions(lex, "disease", text, negation=False)
     spans = [(m.start, m.start + m.n_tokens) for m in diseases
@@ -308,6 +305,8 @@ class _Spans:
 
 def _outside_cell_types(lex: Lexicon, text: str, found: list[Mention]) -> list[Mention]:
     """Drop life-stage words that are part of a cell-type name ('embryonic stem cell')."""
+    if not _ON["stage_outside_cell_types"]:
+        return found
     cells, _ = find_mentions(lex, "cell_type", text)
     within = _Spans((m.start, m.start + m.n_tokens) for m in cells if m.n_tokens > 1)
     return [m for m in found if not within.holds(m, wider=True)]
@@ -316,6 +315,8 @@ def _outside_cell_types(lex: Lexicon, text: str, found: list[Mention]) -> list[M
 @lru_cache(maxsize=65_536)
 def has_disease_context(text: str, matched: str) -> bool:
     """Whether a text says, beyond ``matched``, that it is about a disease."""
+    if not _ON["disease_context"]:
+        return True  # no context asked for
     toks = tokens(text)
     rest = set(toks) - set(matched.split())
     return (bool(rest & DISEASE_CONTEXT) or any(t.endswith(("oma", "itis", "pathy")) for t in rest)
@@ -340,66 +341,43 @@ class _DiseaseContext:
 
 
 #: Words naming a disease class that, with an organ named elsewhere in the text, name a disease.
-DISEASE_HEADS = {"cancer": ("cancer",), "tumor": ("cancer", "neoplasm"), "tumour": ("cancer",
-                 "neoplasm"), "carcinoma": ("carcinoma",), "neoplasm": ("neoplasm",),
-                 "adenocarcinoma": ("adenocarcinoma",), "malignancy": ("cancer",)}
+DISEASE_HEADS = {r["word"]: tuple(r["composes_with"].split()) for r in table("disease_heads")}
 
 
-def composed_mentions(lex: Lexicon, text: str, toks: list[str], need_context: bool = True,
-                      found: Sequence[Mention] = (), ordered: bool = True) -> list[Mention]:
+def composed_mentions(lex: Lexicon, text: str, toks: list[str],
+                      need_context: bool = True) -> list[Mention]:
     """Diseases named by an organ and a class word apart ('prostate ... tumor' -> prostate
-    cancer), an organ and a disease name ``found`` in the text that the organ makes more
-    specific ('brain tumor ... glioblastoma' -> brain glioblastoma, a kind of glioblastoma),
-    and phrases completed by 'disease' ('sickle cell patient' -> sickle cell disease)
+    cancer), and phrases completed by 'disease' ('sickle cell patient' -> sickle cell disease)
     when the text says it is about a disease (:func:`has_disease_context`) or, without
     ``need_context``, is a disease field ("disease: Crohn's")."""
     names = lex.names.get("disease", {})
-    heads = [h for i, t in enumerate(toks)
-             if t in DISEASE_HEADS and not is_negated(toks, i, 1)  # not "tumor free"
-             for h in DISEASE_HEADS[t]]
-    # a found name composes only into its own descendants: the organ narrows, never changes it
-    named: dict[str, set[str]] = {}
-    for m in found:
-        if m.kind in ("label", "synonym") and m.name not in DISEASE_HEADS:
-            named.setdefault(m.name, set()).add(m.term_id)
-    # in free text (a description, GEO bag of words) the organ may be a control sample's
-    # and the disease the study's: there only an organ named as a disease site narrows
-    sites = _Spans((m.start, m.start + m.n_tokens) for m in found if m.n_tokens > 1)
+    heads = [h for i, t in enumerate(toks) if not is_negated(toks, i, 1)  # not "tumor free"
+             for h in DISEASE_HEADS.get(t, ())] if _ON["composed_disease"] else []
     out: list[Mention] = []
-    if heads or named:
+    if heads:
         organs, _ = find_mentions(lex, "tissue", text, negation=False)
         seen = set()
-        # each (organ, head) pair is tried once: the heads an organ name has left to try,
-        # class words first (a long text repeats its organs and heads thousands of times)
-        todo: dict[str, tuple[list[str], list[str]]] = {}
-        classes, found_names = list(dict.fromkeys(heads)), list(named)
+        # each organ name tries the class words once (a long text repeats its organs and
+        # heads thousands of times)
+        classes, tried = list(dict.fromkeys(heads)), set()
         for m in organs:
             info = lex.term(m.term_id)
             # the organ as written or by its name: 'renal ... cancer' is kidney cancer
             organ_names = dict.fromkeys([m.name] + ([normalize(info.label)] if info else []))
-            narrows = ordered or sites.holds(m)
             for organ in organ_names:
-                left = todo.get(organ)
-                if left is None:
-                    left = todo[organ] = (list(classes), list(found_names))
-                tried = left[0] + left[1] if narrows else list(left[0])
-                left[0].clear()
-                if narrows:
-                    left[1].clear()
-                for head in tried:
+                if organ in tried:
+                    continue
+                tried.add(organ)
+                for head in classes:
                     key = f"{organ} {head}"
                     if key in seen:
                         continue
                     seen.add(key)
-                    entries = [tid for tid, _ in names.get(key, ())
-                               if head not in named
-                               or any(lex.is_ancestor(n, tid) for n in named[head])]
-                    # a found name narrowed by its organ is as strong as the name itself
-                    kind = "narrowed" if head in named else "composed"
-                    out.extend(Mention(tid, kind, key, m.start, m.n_tokens, len(entries))
+                    entries = [tid for tid, _ in names.get(key, ())]
+                    out.extend(Mention(tid, "composed", key, m.start, m.n_tokens, len(entries))
                                for tid in entries)
     context = _DiseaseContext(toks)
-    for n in (2, 3):
+    for n in (2, 3) if _ON["disease_phrase"] else ():
         for i in range(len(toks) - n + 1):
             phrase = " ".join(toks[i:i + n])
             if toks[i] in STOPWORDS or any(
@@ -419,13 +397,14 @@ _TYPO_INDEX: dict[tuple[str, str], dict[tuple[str, int], list[str]]] = {}
 
 
 def _misspelled(lex: Lexicon, tok: str, pos: int) -> list[Mention]:
-    """A long word one edit away from exactly one one-word disease name ('oligodendrioglioma').
+    """A long word one edit away from exactly one one-word disease name ('medulloblastomma').
 
     Disease names are long Greek-Latin compounds that submitters often misspell; a word that
     is no name of any facet and differs by a single letter from one such name most likely
     means it (kind ``misspelled``, ranked with names composed from parts).
     """
-    if len(tok) < MIN_TYPO_LEN or not tok.isalpha() or tok in STOPWORDS:
+    if (not _ON["misspelled_disease"] or len(tok) < MIN_TYPO_LEN or not tok.isalpha()
+            or tok in STOPWORDS):
         return []
     if any(tok in lex.names.get(f, {}) for f in lex.names):
         return []
@@ -453,9 +432,9 @@ def _near_names(lex: Lexicon, tok: str) -> list[str]:
 
 
 def _nested(names, toks: list[str], i: int, n: int, upper: set[str]) -> list[Mention]:
-    """The longest name that starts a longer match ('hippocampus' in 'hippocampus layer'):
+    """The longest name that starts a longer match ('retina' in 'retina layer'):
     bag-of-words text glues unrelated words into phrases."""
-    for m in range(n - 1, 0, -1):
+    for m in range(n - 1, 0, -1) if _ON["nested_names"] else ():
         key = " ".join(toks[i:i + m])
         entries = names.get(key)
         if entries and _usable(key, m, entries, upper):
@@ -473,15 +452,17 @@ def _usable(key: str, n: int, entries: tuple[tuple[str, str], ...], upper: set[s
     abbreviations ("UC", "MI") count only in capitals inside a value of the facet's own key
     ("disease state: AD patient"); elsewhere "RA" is as often retinoic acid.
     """
-    if n == 1 and len(key) == 2 and dedicated and key in upper and key not in STOPWORDS and any(
-            kind in ("abbreviation", "curated_abbreviation") for _, kind in entries):
+    if (n == 1 and len(key) == 2 and dedicated and _ON["two_letter_dedicated"] and key in upper
+            and key not in STOPWORDS and any(
+                kind in ("abbreviation", "curated_abbreviation") for _, kind in entries)):
         return True
     if n == 1 and (len(key) < 3 or key in STOPWORDS or key.isdigit()):
         return False
     if all(kind == "healthy" for _, kind in entries):
         return False
     return not (all(kind == "abbreviation" for _, kind in entries)
-                and (len(key) < 3 or key in STOPWORDS or key not in upper))
+                and (len(key) < 3 or key in STOPWORDS
+                     or (key not in upper and _ON["capitals_for_abbreviations"])))
 
 
 def _cell_line_mentions(lex: Lexicon, text: str,
@@ -534,10 +515,10 @@ def distinctive_cell_line(lex: Lexicon, tid: str, kind: str, text: str | None = 
     if kind not in ("label", "curated", "curated_abbreviation"):
         return False
     info = lex.term(tid)
-    if info is None or (not code_ok and _SAMPLE_CODE.match(
+    if info is None or (not code_ok and _ON["sample_code"] and _SAMPLE_CODE.match(
             re.sub(r"[^0-9a-z]", "", info.label.lower()))):
         return False
-    if text is None or any(c.isdigit() for c in info.label):
+    if text is None or any(c.isdigit() for c in info.label) or not _ON["cell_line_capitals"]:
         return True
     label = re.sub(r"[^0-9A-Za-z]", "", info.label)
     return len(label) >= 3 and label in re.sub(r"[^0-9A-Za-z]", "", text)
@@ -548,20 +529,21 @@ def _plausible_cell_line(lex: Lexicon, key: str, parts: list[str]) -> bool:
     if (len(key) < 3 or key.isdigit() or parts[0].isdigit() or key in STOPWORDS
             or parts[0] in STOPWORDS):
         return False
-    if _UNIT.match(key):
+    if _ON["cell_line_units"] and _UNIT.match(key):
         return False
     if any(c.isdigit() for c in key):
         return len(key) >= 3
     if len(key) < 4:
         return False
     text = " ".join(parts)
-    return not any(text in lex.names.get(f, {}) for f in ("tissue", "cell_type", "disease",
-                                                          "dev_stage", "sex"))
+    return not _ON["cell_line_other_facet"] or not any(
+        text in lex.names.get(f, {}) for f in ("tissue", "cell_type", "disease", "dev_stage",
+                                               "sex"))
 
 
 def _cell_type_code(lex: Lexicon, key: str) -> bool:
     """'Th1' is a cell type when 'th1 cell' is one."""
-    return f"{key} cell" in lex.names.get("cell_type", {})
+    return _ON["cell_type_code"] and f"{key} cell" in lex.names.get("cell_type", {})
 
 
 def most_specific(lex: Lexicon, cands: list[Candidate]) -> list[Candidate]:
@@ -583,7 +565,7 @@ MIN_UNKNOWN_LEN = 6
 
 def unknown_word(lex: Lexicon, text: str) -> bool:
     """Whether ``text`` has a long alphabetic word that is no name, nor part of one, in any
-    facet (a likely misspelling: 'enthorinal')."""
+    facet (a likely misspelling: 'cingulte')."""
     return any(len(t) >= MIN_UNKNOWN_LEN and t.isalpha() and t not in STOPWORDS
                and not lex.knows_word(t) for t in tokens(text))
 
@@ -621,7 +603,7 @@ def mention_candidates(lex: Lexicon, facet: str, text: str, strict: bool = True,
     out = []
     for tid, ms in by_term.items():
         info = lex.term(tid)
-        if info is None or (info.depth == 0 and facet in ROOTED_FACETS):
+        if info is None or (info.depth == 0 and facet in ROOTED_FACETS and _ON["root_terms"]):
             continue  # an ontology root ("condition", "disorder") names nothing in a text
         best = max(ms, key=lambda m: (not m.nested, KIND_RANK.get(m.kind, 0), m.n_tokens))
         has_desc = tid in above

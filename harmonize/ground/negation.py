@@ -14,25 +14,33 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from harmonize.ground.rules import enabled, table
+
+#: Triggers by position, from ``ontologies/words/negation_triggers.tsv`` (rules ``negation``
+#: and ``context_other``).
+_TRIGGERS = table("negation_triggers")
+
+
+def _triggers(*positions: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(r["phrase"].split()) for r in _TRIGGERS if r["position"] in positions)
+
+
 #: Phrases that say the disease after them is someone else's or only a risk (ConText).
-OTHER: tuple[tuple[str, ...], ...] = (("family", "history", "of"), ("risk", "of"),
-                                      ("risk", "for"))
+OTHER: tuple[tuple[str, ...], ...] = _triggers("other") if enabled("context_other") else ()
 #: Words (and phrases) that negate the name right after them, or say it is not the sample's.
-BEFORE: tuple[tuple[str, ...], ...] = (
-    ("no",), ("non",), ("not",), ("without",), ("never",), ("free", "of"), ("negative", "for"),
-    ("absence", "of"), ("absent",), ("excluding",), ("rule", "out"), ("ruled", "out"),
-    ("history", "of"), ("evidence", "of"), ("sign", "of"), ("diagnosis", "of"),  # after "no"
-) + OTHER
+BEFORE: tuple[tuple[str, ...], ...] = _triggers("before", "after_no") + OTHER
 #: Phrases above that negate only after "no"/"without" ("no history of cancer"); on their own
 #: they affirm ("history of MI", "diagnosis of AML").
-NEED_NO = frozenset({("history", "of"), ("evidence", "of"), ("sign", "of"), ("diagnosis", "of")})
-NO = frozenset({"no", "without", "never", "not"})
+NEED_NO = frozenset(_triggers("after_no"))
+NO = frozenset(" ".join(t) for t in _triggers("no"))
 #: Words that negate the name right before them ("HIV negative", "tumor free"). Words that
 #: often open the next sentence ("Excluded were...", "Absent in...") are left out: GEO
 #: bag-of-words text has lost its full stops.
-AFTER: tuple[tuple[str, ...], ...] = (("negative",), ("neg",), ("negativity",), ("free",))
+AFTER: tuple[tuple[str, ...], ...] = _triggers("after")
 #: Every word of a trigger: a text with none of them negates nothing.
 TRIGGER_WORDS = frozenset(w for trig in BEFORE + AFTER for w in trig)
+#: Rule ``negation`` (off: no name is negated; ``context_other`` still applies).
+_NEGATION = enabled("negation")
 
 
 def is_negated(toks: Sequence[str], start: int, n_tokens: int) -> bool:
@@ -52,12 +60,12 @@ def is_negated(toks: Sequence[str], start: int, n_tokens: int) -> bool:
     (True, False)
     """
     end = start + n_tokens
-    for trig in BEFORE:
+    for trig in BEFORE if _NEGATION else OTHER:
         k = len(trig)
         if start >= k and tuple(toks[start - k:start]) == trig and (
                 trig not in NEED_NO or (start > k and toks[start - k - 1] in NO)):
             return True
-    for trig in AFTER:
+    for trig in AFTER if _NEGATION else ():
         k = len(trig)
         if tuple(toks[end:end + k]) == trig:
             return True

@@ -18,39 +18,17 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from harmonize.ground.rules import enabled, mapping, words
+
 NORMALIZER_VERSION = "6"
 
-_GREEK = {
-    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "κ": "kappa",
-    "λ": "lambda", "μ": "mu", "µ": "mu", "σ": "sigma", "τ": "tau", "ω": "omega", "θ": "theta",
-}
-_NULLS = frozenset({
-    "", "na", "n a", "nan", "none", "null", "missing", "unknown", "not applicable",
-    "not available", "not collected", "not determined", "not provided", "not specified",
-    "unspecified", "undetermined", "no data", "n d", "nd", "other", "not reported",
-    "restricted access", "missing not collected", "missing not provided",
-})
+_GREEK = mapping("greek_letters") if enabled("greek_letters") else {}
+#: Placeholder values (normalized); an empty value is always null.
+_NULLS = (words("null_values") if enabled("null_values") else frozenset()) | {""}
 #: Words that say *what kind of sample* it is, not *what it is*; dropped in a variant.
-NOISE_WORDS = frozenset({
-    "tissue", "tissues", "biopsy", "sample", "specimen", "primary", "normal", "healthy",
-    "human", "homo", "sapiens", "total", "whole", "fresh", "frozen", "adult", "of", "the",
-    "from", "derived", "isolated", "biopsies", "resected", "surgical", "section", "rna",
-})
+NOISE_WORDS = words("noise_words") if enabled("noise_words") else frozenset()
 #: Tokens never singularized (Latin/Greek singulars ending in s, and words where -s matters).
-_KEEP_S = frozenset({
-    "testis", "pancreas", "lens", "iris", "pelvis", "uterus", "fetus", "bronchus", "thymus",
-    "corpus", "villus", "nucleus", "sinus", "hippocampus", "plexus", "meatus", "fundus",
-    "hiatus", "stratus", "ductus", "locus", "virus", "status", "bus", "gas", "lupus", "mellitus",
-    "syndrome", "diabetes", "analysis", "sepsis", "psoriasis", "fibrosis", "sclerosis",
-    "cirrhosis", "tuberculosis", "metastasis", "stenosis", "thrombosis", "arthritis", "colitis",
-    "hepatitis", "nephritis", "dermatitis", "gastritis", "pancreatitis", "bronchitis",
-    "meningitis", "encephalitis", "myositis", "vasculitis", "osteoporosis", "atherosclerosis",
-    "leukocytosis", "mucosa", "serosa", "glans", "pons", "always", "this", "has",
-    "was", "is", "its", "his", "us", "yes", "plus", "less", "lymphoma", "chorus", "ganglius",
-    "humerus", "radius", "ramus", "rectus", "gracilis", "soleus", "gluteus", "vastus",
-    "longus", "brevis", "magnus", "medius", "minimus", "anus", "calculus", "oesophagus",
-    "esophagus", "gyrus", "sulcus", "bos", "mus", "taurus", "musculus", "nodosus", "cervix",
-})
+_KEEP_S = words("keep_s") if enabled("keep_s") else frozenset()
 #: Longer kept words also kept at the end of a compound ('prediabetes').
 _KEEP_S_ENDINGS = tuple(w for w in _KEEP_S if len(w) >= 7)
 _PUNCT = re.compile(r"[^0-9a-z+]+")
@@ -75,16 +53,7 @@ def fold(text: str) -> str:
 
 
 #: Latin and Greek plurals of anatomy words, which no English rule gives back.
-_IRREGULAR = {
-    "cortices": "cortex", "apices": "apex", "calyces": "calyx", "matrices": "matrix",
-    "glomeruli": "glomerulus", "bronchi": "bronchus", "bronchioli": "bronchiolus",
-    "alveoli": "alveolus", "nuclei": "nucleus", "villi": "villus", "hippocampi": "hippocampus",
-    "thalami": "thalamus", "gyri": "gyrus", "sulci": "sulcus", "tubuli": "tubulus",
-    "epithelia": "epithelium", "endothelia": "endothelium", "mesothelia": "mesothelium",
-    "ganglia": "ganglion", "vertebrae": "vertebra", "papillae": "papilla", "laminae": "lamina",
-    "mucosae": "mucosa", "testes": "testis", "ova": "ovum", "corpora": "corpus",
-    "lumina": "lumen", "phalanges": "phalanx", "atria": "atrium", "septa": "septum",
-}
+_IRREGULAR = mapping("irregular_plurals") if enabled("irregular_plurals") else {}
 
 
 def singular(token: str) -> str:
@@ -118,6 +87,8 @@ _POSITIVE = re.compile(r"\b([a-z]+[0-9]+[a-z]*)[\s-]?positive\b")
 _PLUS_JOIN = re.compile(r"\+(?=[0-9a-z])")
 _ACRONYM_S = re.compile(r"\b[A-Z][A-Z0-9]+S\b")
 _ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Z0-9]*[A-Z])s\b")
+_ACRONYM_RULE = enabled("acronym_plural")
+_MARKER_RULE = enabled("marker_positive")
 
 
 def tokens(text: str) -> list[str]:
@@ -133,17 +104,20 @@ def tokens(text: str) -> list[str]:
     (['alveolar', 'type', '2', 'cell'], ['ipsc', 'cm'], ['cd4+', 'cd25+', 'cell'])
     """
     shouted = not any(ch.islower() for ch in text) and len(text.split()) > 1
-    keep = () if shouted else {m.lower() for m in _ACRONYM_S.findall(text)}
-    text = _ACRONYM_PLURAL.sub(r"\1", text)  # "iPSC-CMs", "DCs": short acronyms in plural
+    keep: set[str] | tuple = ()
+    if _ACRONYM_RULE:
+        keep = () if shouted else {m.lower() for m in _ACRONYM_S.findall(text)}
+        text = _ACRONYM_PLURAL.sub(r"\1", text)  # "iPSC-CMs", "DCs": short acronyms in plural
+    folded = _POSITIVE.sub(r"\1+", fold(text)) if _MARKER_RULE else fold(text)
     # a '+' ends a marker and also separates words ('CD4+CD25+', 'SVZ+caudate')
-    flat = _PLUS_JOIN.sub("+ ", _PUNCT.sub(" ", _POSITIVE.sub(r"\1+", fold(text))))
+    flat = _PLUS_JOIN.sub("+ ", _PUNCT.sub(" ", folded))
     out = [t if t in keep else singular(t) for t in flat.split()]
     return [_ROMAN.get(t, t) if i and out[i - 1] in _NUMBERED else t for i, t in enumerate(out)]
 
 
 #: "type II alveolar cell", "grade III": a Roman numeral after these words is written in digits.
-_NUMBERED = frozenset({"type", "grade", "stage", "class"})
-_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6"}
+_NUMBERED = words("numbering_words") if enabled("roman_numerals") else frozenset()
+_ROMAN = mapping("roman_numerals")
 
 
 @lru_cache(maxsize=131_072)

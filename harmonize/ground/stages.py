@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import re
 
+from harmonize.ground.rules import enabled, words
+
 EMBRYO = "UBERON:0000068"
 FETAL = "UBERON:0007220"  # late embryonic stage: the fetal period, to birth
 NEONATE = "UBERON:0007221"
@@ -44,10 +46,9 @@ _YEARS = re.compile(rf"^(?:age\s*)?{_NUM}\s*(?:years?(?:\s+old)?|yrs?|y|yo|y\.o\
 
 #: Life-stage words an age field may hold instead of a number ("age: adult"); the
 #: developmental-stage lexicon grounds them.
-STAGE_WORDS = frozenset({
-    "embryo", "embryonic", "fetus", "fetal", "foetal", "prenatal", "newborn", "neonate",
-    "neonatal", "infant", "child", "children", "juvenile", "adolescent", "adult", "adults",
-    "young adult", "elderly", "aged"})
+STAGE_WORDS = words("stage_words") if enabled("stage_words") else frozenset()
+#: Rule ``age_stage`` (off: :func:`stage_of` reads nothing).
+_AGE_RULE = enabled("age_stage")
 
 
 def names_a_stage(value: str) -> bool:
@@ -62,6 +63,8 @@ def stage_of(value: str) -> tuple[str, str] | None:
     (('UBERON:0007220', 'gestational week >= 10'), ('UBERON:0000068', 'embryonic day'), \
 ('UBERON:0000113', 'age >= 19 years'))
     """
+    if not _AGE_RULE:
+        return None
     v = re.sub(r"\s+", " ", value.strip().lower())
     m = _PCW.search(v)
     if m:

@@ -1,0 +1,118 @@
+"""The rule registry (ontologies/rules.tsv), its word lists and HARMONIZE_DISABLE_RULES."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harmonize.errors import ConfigError
+from harmonize.ground import rules
+
+GROUND = Path(rules.__file__).parent
+REPO = GROUND.parents[1]
+
+
+@pytest.fixture
+def switched(monkeypatch):
+    """Set HARMONIZE_DISABLE_RULES for the registry functions (module constants elsewhere are
+    read at import, so behaviour is tested in a subprocess)."""
+
+    def set_off(value: str) -> None:
+        monkeypatch.setenv(rules.ENV, value)
+        rules.disabled.cache_clear()
+
+    yield set_off
+    monkeypatch.delenv(rules.ENV, raising=False)
+    rules.disabled.cache_clear()
+
+
+def test_every_switchable_rule_has_a_code_site():
+    source = "".join(p.read_text() for p in GROUND.glob("*.py"))
+    missing = [r.name for r in rules.registry().values() if r.switch and not r.group
+               and f'"{r.name}"' not in source
+               and f'"{r.name.removeprefix("variant_")}"' not in source]
+    assert missing == []
+
+
+def test_registry_rows_are_complete_and_vocabulary_files_exist():
+    reg = rules.registry()
+    assert len(reg) > 60
+    for rule in reg.values():
+        assert rule.stage and rule.facets and rule.does, rule
+        for path in re.findall(r"ontologies/(?:words/)?[\w.]+\.tsv", rule.vocabulary):
+            assert (REPO / path).is_file(), (rule.name, path)
+        for name in re.findall(r"(?<=, )(\w+\.tsv)", rule.vocabulary):
+            assert (rules.WORDS_DIR / name).is_file(), (rule.name, name)
+
+
+def test_every_word_list_entry_has_a_reason():
+    files = sorted(rules.WORDS_DIR.glob("*.tsv"))
+    assert len(files) >= 20
+    for path in files:
+        rows = rules.table(path.stem)
+        assert rows, path
+        for row in rows:
+            assert (row.get("reason") or "").strip(), (path.name, row)
+
+
+def test_word_lists_load_as_sets_and_mappings():
+    assert {"wildtype", "amplified"} <= rules.words("gene_status")
+    assert rules.mapping("irregular_plurals")["glomeruli"] == "glomerulus"
+    assert rules.mapping("disease_heads")["tumor"] == "cancer neoplasm"
+
+
+def test_nothing_is_disabled_by_default(switched):
+    switched("")
+    assert rules.disabled() == frozenset()
+    assert all(rules.enabled(name) for name in rules.registry())
+
+
+def test_a_group_prefix_switches_off_its_members(switched):
+    switched("synonyms.tissue, negation")
+    assert not rules.enabled("negation")
+    assert not rules.enabled(rules.synonym_group("tissue", "curated"))
+    assert rules.enabled(rules.synonym_group("disease", "curated"))
+    assert rules.enabled("context_other")  # 'negation' is no prefix of it
+
+
+def test_an_unknown_rule_name_is_a_clear_error(switched):
+    switched("negation,no_such_rule")
+    with pytest.raises(ConfigError, match="unknown rule.*no_such_rule.*rules.tsv"):
+        rules.disabled()
+
+
+def test_the_off_set_is_part_of_the_lexicon_fingerprint(switched):
+    switched("")
+    on = rules.fingerprint()
+    switched("drop_site_synonyms")
+    assert rules.fingerprint() != on
+
+
+def test_a_missing_word_list_names_the_file():
+    with pytest.raises(ConfigError, match="no_such_list.tsv"):
+        rules.table("no_such_list")
+
+
+def _run(code: str, off: str) -> str:
+    env = dict(os.environ, HARMONIZE_DISABLE_RULES=off, PYTHONPATH=str(REPO))
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_switching_off_changes_behaviour_in_a_fresh_process():
+    code = ("from harmonize.ground.negation import is_negated\n"
+            "from harmonize.ground.normalize import strip_noise, tokens\n"
+            "print(is_negated('hiv negative donor'.split(), 0, 1), "
+            "is_negated('family history of gout'.split(), 3, 1), "
+            "strip_noise('liver tissue'), tokens('CD14-positive cells')[0])")
+    assert _run(code, "") == "True True liver cd14+"
+    assert _run(code, "negation") == "False True liver cd14+"
+    assert _run(code, "negation,context_other,noise_words,marker_positive") == \
+        "False False liver tissue cd14"
