@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "13"
-MATCHER_VERSION = "20"
+MATCHER_VERSION = "21"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
