@@ -300,7 +300,11 @@ def main(argv: list[str] | None = None) -> int:
               "series/submitter group, every fitted part refitted without the fold; lodo = "
               "every fitted part fitted on the other files only. Gap = held-out minus "
               "in-sample (strict F1; hierarchical for series-level disease).\n\n")
-    buf.write("\n".join(table(result, regimes)) + "\n\n## What is emitted (share of samples "
+    buf.write("\n".join(table(result, regimes)) + "\n\nThe sample-type model "
+              "(`ontologies/sample_type_model.json`) is fitted on the sample-type file and is not "
+              "refitted per regime here, so its row is in-sample in every column: its grouped-CV "
+              "figures are `bench/bench_sample_type.py`'s (`bench/results/sample_type.md`).\n"
+              "\n## What is emitted (share of samples "
               "with a term, mean confidence)\n\n" + "\n".join(emitted_table(result, regimes))
               + "\n")
     if not args.no_plots and args.out != Path("-"):
