@@ -14,7 +14,7 @@ from harmonize.models import Reject, SampleRecord
 BATCH = 2000
 
 #: Files that a folder walk picks up (compressed or not).
-RECORD_SUFFIXES = (".xml", ".soft", ".txt", ".miniml")
+RECORD_SUFFIXES = (".xml", ".soft", ".txt", ".miniml", ".tar", ".tab")
 
 
 @dataclass(slots=True)
@@ -36,6 +36,7 @@ class IngestStats:
     updated: int = 0
     unchanged: int = 0
     merged: int = 0
+    dump: object | None = None  # a DumpStats when SRA dumps or their companions were loaded
 
     @property
     def records(self) -> int:
@@ -126,14 +127,45 @@ def load_parsed(con: duckdb.DuckDBPyConnection, path: str | Path, records: list[
     return result
 
 
+def ingest_dumps(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path],
+                 run_id: str | None, stats: IngestStats, filt: object | None = None,
+                 parse_many: Callable | None = None, on_progress: Callable | None = None,
+                 on_file: Callable[[FileResult], None] | None = None) -> list[Path]:
+    """Load the bulk dumps among ``paths`` (SRA dump tars, object files, SRA_Accessions.tab,
+    filtered BioSample dumps) into ``stats``; return the other files."""
+    from harmonize.dump.backfill import load_dumps
+    from harmonize.dump.filters import NO_FILTER
+
+    dump, outcomes, others = load_dumps(con, list(paths), filt or NO_FILTER, run_id,
+                                        parse_many=parse_many, on_progress=on_progress)
+    if outcomes:
+        stats.dump = dump
+        stats.add_load(dump.load)
+    for o in outcomes:
+        result = FileResult(o.path, o.records, o.rejects, o.error)
+        stats.files.append(result)
+        if on_file:
+            on_file(result)
+    return others
+
+
 def ingest_files(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path],
                  run_id: str | None = None,
-                 on_file: Callable[[FileResult], None] | None = None) -> IngestStats:
-    """Parse and load every file; a bad file is recorded and the others still load."""
+                 on_file: Callable[[FileResult], None] | None = None,
+                 filt: object | None = None, on_progress: Callable | None = None
+                 ) -> IngestStats:
+    """Parse and load every file; a bad file is recorded and the others still load.
+
+    SRA metadata dumps (tar.gz, folder trees, object files), SRA_Accessions.tab and (with a
+    filter) BioSample dumps go through :mod:`harmonize.dump`, filtered by ``filt``
+    (a :class:`~harmonize.dump.filters.DumpFilter`; ``None`` keeps everything).
+    """
     from harmonize.parse import iter_file
 
     stats = IngestStats()
-    for path in expand_paths(paths):
+    others = ingest_dumps(con, expand_paths(paths), run_id, stats, filt,
+                          on_progress=on_progress, on_file=on_file)
+    for path in others:
         result = FileResult(str(path))
         try:
             load_items(con, iter_file(path), run_id, result, stats)

@@ -1,0 +1,164 @@
+"""Parse member batches into filtered objects (pure, runs on a worker) and stage them (SQL).
+
+:func:`parse_batch` needs nothing but the members and the filter, so a Dask worker can run it;
+:func:`write_batch` stores a batch's kept objects in ``dump_objects`` in one transaction together
+with the file's resume point, so a killed run restarts after its last committed batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import duckdb
+from lxml import etree
+
+from harmonize.dump.filters import DumpFilter
+from harmonize.dump.members import Member
+from harmonize.models import Reject
+from harmonize.parse.insdc import KINDS, DumpObject, to_object
+from harmonize.parse.streams import bytes_opener, path_opener
+from harmonize.parse.xmlsafe import iter_elements
+from harmonize.warehouse.arrow import BLOB, register
+from harmonize.warehouse.db import utcnow
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """What one member batch gave: kept objects, rejects, counts by kind and skip reason."""
+
+    members: int = 0
+    objects: list[DumpObject] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    parsed: Counter = field(default_factory=Counter)
+    skipped: Counter = field(default_factory=Counter)
+
+
+def parse_batch(members: list[Member], filt: DumpFilter) -> BatchResult:
+    """Parse and filter a batch of members (no I/O but reading ``path`` members)."""
+    out = BatchResult(members=len(members))
+    found: list[DumpObject] = []
+    for m in members:
+        opener = bytes_opener(m.data) if m.data is not None else path_opener(Path(m.path or ""))
+        for el in iter_elements(opener, tuple(KINDS), m.name, b"<"):
+            if isinstance(el, Reject):
+                out.rejects.append(el)
+                continue
+            parent = el.getparent()
+            if parent is not None and parent.tag in KINDS:
+                continue
+            try:
+                obj = to_object(el, m.submission)
+            except ValueError as exc:
+                out.rejects.append(Reject(origin=m.name, reason=f"bad {el.tag.lower()}: {exc}",
+                                          record_id=el.get("alias"),
+                                          raw=etree.tostring(el)[:1 << 20]))
+                continue
+            out.parsed[obj.kind] += 1
+            reason = _own_reason(obj, filt)
+            if reason:
+                out.skipped[f"{obj.kind}: {reason}"] += 1
+                if obj.kind == "sample":
+                    found.append(obj)  # remembered (without xml) to drop its experiments
+                continue
+            found.append(replace(obj, xml=etree.tostring(el)))
+    out.objects = _drop_linked(found, out.skipped)
+    return out
+
+
+def _own_reason(obj: DumpObject, filt: DumpFilter) -> str | None:
+    if obj.kind == "sample" and not filt.organism_ok(obj.organism):
+        return "organism"
+    if obj.kind == "experiment":
+        return filt.library_reason(obj.strategy, obj.source)
+    return None
+
+
+def _drop_linked(found: list[DumpObject], skipped: Counter) -> list[DumpObject]:
+    """Drop experiments of samples filtered in this batch and runs of dropped experiments.
+
+    Also keeps the last version of an object named twice in the batch.
+    """
+    gone_samples = {o.accession for o in found if o.kind == "sample" and not o.xml}
+    gone_names = {(o.submission, o.alias) for o in found if o.kind == "sample" and not o.xml}
+    kept: dict[tuple[str, str], DumpObject] = {}
+    gone_exps: set[str] = set()
+    gone_exp_names: set[tuple[str | None, str | None]] = set()
+    for o in found:
+        if o.kind == "experiment" and (o.ref_accession in gone_samples or (
+                o.ref_accession is None and (o.submission, o.ref_name) in gone_names)):
+            skipped["experiment: organism of its sample"] += 1
+            gone_exps.add(o.accession)
+            gone_exp_names.add((o.submission, o.alias))
+        elif o.xml:
+            kept[(o.kind, o.accession)] = o
+    if gone_exps:
+        for key, o in list(kept.items()):
+            if o.kind == "run" and (o.ref_accession in gone_exps or (
+                    o.ref_accession is None and (o.submission, o.ref_name) in gone_exp_names)):
+                del kept[key]
+                skipped["run: its experiment was filtered"] += 1
+    # runs of experiments filtered by library in this batch
+    lib_gone = {o.accession for o in found if o.kind == "experiment" and not o.xml}
+    if lib_gone:
+        for key, o in list(kept.items()):
+            if o.kind == "run" and o.ref_accession in lib_gone:
+                del kept[key]
+                skipped["run: its experiment was filtered"] += 1
+    return list(kept.values())
+
+
+def source_key(path: Path) -> str:
+    """A stable key of one dump file version (path, size, mtime)."""
+    st = path.stat()
+    raw = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    return hashlib.sha1(raw.encode()).hexdigest()[:16]
+
+
+def source_state(con: duckdb.DuckDBPyConnection, key: str) -> tuple[int, bool]:
+    """``(members_done, complete)`` of a dump file (``(0, False)`` when never started)."""
+    row = con.execute("SELECT members_done, complete FROM dump_sources WHERE source_key = ?",
+                      [key]).fetchone()
+    return (int(row[0]), bool(row[1])) if row else (0, False)
+
+
+def set_source_state(con: duckdb.DuckDBPyConnection, key: str, path: str, members_done: int,
+                     complete: bool, counts: dict | None = None) -> None:
+    """Record how far a dump file got (inside the caller's transaction)."""
+    con.execute("INSERT OR REPLACE INTO dump_sources VALUES (?, ?, ?, ?, ?, ?)",
+                [key, path, members_done, complete, json.dumps(counts or {}, sort_keys=True),
+                 utcnow()])
+
+
+_COLS = ("kind", "accession", "alias", "submission", "ref_accession", "ref_name", "study", "xml",
+         "content_hash")
+
+
+def write_objects(con: duckdb.DuckDBPyConnection, objects: list[DumpObject]) -> Counter:
+    """Store objects (later version of an accession replaces the earlier); count new/updated."""
+    counts: Counter = Counter()
+    if not objects:
+        return counts
+    rows = {c: [] for c in _COLS}
+    for o in objects:
+        for c in _COLS[:-1]:
+            rows[c].append(getattr(o, c))
+        rows["content_hash"].append(o.content_hash)
+    register(con, "_b_obj", rows, {"xml": BLOB})
+    stored = dict(con.execute(
+        "SELECT b.kind || ':' || b.accession, d.content_hash = b.content_hash FROM _b_obj b "
+        "JOIN dump_objects d USING (kind, accession)").fetchall())
+    counts["unchanged"] = sum(1 for same in stored.values() if same)
+    counts["updated"] = len(stored) - counts["unchanged"]
+    counts["new"] = len(objects) - len(stored)
+    if counts["updated"]:
+        con.execute("DELETE FROM dump_objects d USING _b_obj b WHERE d.kind = b.kind "
+                    "AND d.accession = b.accession AND d.content_hash <> b.content_hash")
+    if counts["updated"] or counts["new"]:
+        con.execute("INSERT INTO dump_objects SELECT b.*, true FROM _b_obj b "
+                    "ANTI JOIN dump_objects d ON d.kind = b.kind AND d.accession = b.accession")
+    con.unregister("_b_obj")
+    return counts
