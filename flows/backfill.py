@@ -1,4 +1,5 @@
-"""The backfill flow: stream bulk files (BioSample dump, big SRA XML, .gz) into the warehouse.
+"""The backfill flow: stream bulk files (SRA metadata dumps, SRA_Accessions.tab, BioSample
+dump, big SRA XML, .gz) into the warehouse, filtered by the harvest keys.
 
 With a Dask task runner (``backfill.with_options(task_runner=runners.task_runner("local"))``
 or a scheduler address) files are parsed and distinct values grounded on the workers; the
@@ -15,19 +16,27 @@ from harmonize.steps.summary import Summary
 
 @flow(name="backfill")
 def backfill(paths: list[str], warehouse: str | None = None, use_embeddings: bool = True,
-             distributed: bool = False) -> Summary:
-    """Load bulk files, ground the new samples and publish."""
+             distributed: bool = False, config_path: str | None = None,
+             filtered: bool = True) -> Summary:
+    """Load bulk files, ground the new samples and publish.
+
+    Dumps are filtered by ``config_path``'s organisms / library strategies / sources (the
+    harvest defaults when ``None``), or not at all when ``filtered`` is false.
+    """
+    from harmonize.dump.filters import dump_filter
     from harmonize.steps.engine import load_engine
     from harmonize.warehouse.db import resolve_path, writer
     from harmonize.warehouse.load import finish_run, start_run
 
     with writer(resolve_path(warehouse)) as con:
         engine = load_engine(con=con, use_embeddings=use_embeddings)
-        run_id = start_run(con, "backfill", "files", {"paths": paths})
+        filt = dump_filter(config_path, filtered)
+        run_id = start_run(con, "backfill", "files", {"paths": paths,
+                                                      "filter": filt.describe()})
         if distributed:
-            stats = tasks.ingest_distributed(con, paths, run_id)
+            stats = tasks.ingest_distributed(con, paths, run_id, filt)
         else:
-            stats = tasks.ingest_files(con, paths, run_id)
+            stats = tasks.ingest_files(con, paths, run_id, filt)
         tasks.sync_ontologies(con, engine)
         tasks.annotate_samples(con, engine, only_changed=True, distributed=distributed,
                                use_embeddings=use_embeddings)
@@ -35,5 +44,7 @@ def backfill(paths: list[str], warehouse: str | None = None, use_embeddings: boo
                    {"records": stats.records, "inserted": stats.inserted,
                     "updated": stats.updated, "rejects": stats.rejects})
         result = tasks.summarize(con)
+    result.dump_line = stats.dump.line() if stats.dump is not None else ""
+    result.failed_files = [f.error for f in stats.failed]
     tasks.publish_artifact(result, "harmonize backfill", "backfill-summary")
     return result

@@ -40,15 +40,24 @@ def harvest_source(con, client, config, source: str, window, run_id: str) -> har
 
 
 @task(cache_policy=NO_CACHE)
-def ingest_files(con, paths: list[str], run_id: str) -> ingest.IngestStats:
-    """Stream bulk files into the raw layer."""
-    stats = ingest.ingest_files(con, paths, run_id)
+def ingest_files(con, paths: list[str], run_id: str, filt=None) -> ingest.IngestStats:
+    """Stream bulk files into the raw layer (dumps filtered by ``filt``), with a progress bar."""
+    from harmonize.dump.progress import progress_bar
+
+    with progress_bar() as on_progress:
+        stats = ingest.ingest_files(con, paths, run_id, filt=filt, on_progress=on_progress)
+    _log_ingest(stats)
+    return stats
+
+
+def _log_ingest(stats: ingest.IngestStats) -> None:
     log = get_run_logger()
+    if stats.dump is not None:
+        log.info("%s", stats.dump.line())
     log.info("%d files, %d records (%d new, %d updated), %d quarantined", len(stats.files),
              stats.records, stats.inserted, stats.updated, stats.rejects)
     for f in stats.failed:
         log.warning("%s", f.error)
-    return stats
 
 
 @task(cache_policy=NO_CACHE)
@@ -76,10 +85,29 @@ def parse_file(path: str) -> tuple[list, list, str | None]:
     return distribute.parse_file(path)
 
 
-def ingest_distributed(con, paths: list[str], run_id: str) -> ingest.IngestStats:
-    """Parse files in parallel on the flow's task runner, load them here in input order."""
-    files = [str(p) for p in ingest.expand_paths(paths)]
+@task(cache_policy=NO_CACHE)
+def parse_members(members: list, filt) -> object:
+    """Parse and filter one batch of dump members on a worker."""
+    return distribute.parse_members(members, filt)
+
+
+def _parse_many_on_workers(groups, filt):
+    """Dump member batches to workers, a few in flight, results back in input order."""
+    return distribute.windowed(lambda group: parse_members.submit(group, filt), groups)
+
+
+def ingest_distributed(con, paths: list[str], run_id: str, filt=None) -> ingest.IngestStats:
+    """Parse dumps and files in parallel on the flow's task runner, load them here in order.
+
+    The dump tars are read once, sequentially, here; their member batches go to the workers.
+    """
+    from harmonize.dump.progress import progress_bar
+
     stats = ingest.IngestStats()
+    with progress_bar() as on_progress:
+        others = ingest.ingest_dumps(con, ingest.expand_paths(paths), run_id, stats, filt,
+                                     parse_many=_parse_many_on_workers, on_progress=on_progress)
+    files = [str(p) for p in others]
     for path, future in zip(files, parse_file.map(files)):
         records, rejects, error = future.result()
         ingest.load_parsed(con, path, records, rejects, error, run_id, stats)

@@ -81,27 +81,42 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--normalize", is_flag=True, help="Also ground the new/changed samples.")
 @click.option("--no-embeddings", is_flag=True, help="Skip the embedding matcher when grounding.")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+              help="Filter SRA/BioSample dumps by the organisms, library strategies and sources "
+                   "of this harvest TOML (default: keep everything).")
 @warehouse_option
-def ingest(paths: tuple[str, ...], normalize: bool, no_embeddings: bool, warehouse: str | None) -> None:
+def ingest(paths: tuple[str, ...], normalize: bool, no_embeddings: bool,
+           config_path: str | None, warehouse: str | None) -> None:
     """Load record files into the warehouse (format sniffed, .gz streamed).
 
-    Accepts SRA EXPERIMENT_PACKAGE_SET XML, BioSample XML, GEO MINiML and GEO SOFT files, or
-    folders of them. A malformed file is reported on one line and quarantined; the other files
-    still load, and the command exits non-zero.
+    Accepts SRA EXPERIMENT_PACKAGE_SET XML, BioSample XML, GEO MINiML and GEO SOFT files;
+    NCBI's SRA metadata dumps (NCBI_SRA_Metadata*.tar.gz, streamed in one pass, never
+    extracted), their extracted folder trees and single SAMPLE_SET / EXPERIMENT_SET / RUN_SET /
+    STUDY_SET files (ENA browser XML too), linked across files; SRA_Accessions.tab (statuses and
+    links); or folders of them. A malformed file is reported on one line and quarantined; the
+    other files still load, and the command exits non-zero.
 
     \b
-    Example:
+    Examples:
       harmonize ingest dumps/GSE100007_family.xml dumps/sra/ --normalize
+      harmonize ingest SRA_Accessions.tab NCBI_SRA_Metadata_Full_20250101.tar.gz
+      harmonize ingest NCBI_SRA_Metadata_20250102.tar.gz --config harvest.toml
     """
+    from harmonize.dump.filters import NO_FILTER, from_config
+    from harmonize.dump.progress import progress_bar
     from harmonize.steps.ingest import expand_paths, ingest_files
     from harmonize.warehouse.db import resolve_path, writer
     from harmonize.warehouse.load import finish_run, start_run
 
+    filt = from_config(config_path) if config_path else NO_FILTER
     files = expand_paths(paths)
-    with writer(resolve_path(warehouse)) as con, _progress() as bar:
-        run_id = start_run(con, "ingest", "files", {"paths": [str(p) for p in paths]})
+    with writer(resolve_path(warehouse)) as con, _progress() as bar, \
+            progress_bar(bar.console) as on_progress:
+        run_id = start_run(con, "ingest", "files", {"paths": [str(p) for p in paths],
+                                                    "filter": filt.describe()})
         task = bar.add_task("ingesting", total=len(files))
-        stats = ingest_files(con, files, run_id, on_file=lambda r: bar.advance(task))
+        stats = ingest_files(con, files, run_id, on_file=lambda r: bar.advance(task),
+                             filt=filt, on_progress=on_progress)
         if normalize:
             _annotate(con, only_changed=True, use_embeddings=not no_embeddings, bar=bar)
         status = "partial" if stats.failed else "ok"
@@ -109,6 +124,8 @@ def ingest(paths: tuple[str, ...], normalize: bool, no_embeddings: bool, warehou
                                          "rejects": stats.rejects, "inserted": stats.inserted,
                                          "updated": stats.updated, "merged": stats.merged})
     err = _stderr()
+    if stats.dump is not None:
+        err.print(stats.dump.line(), markup=False, highlight=False)
     err.print(f"{len(files)} files, {stats.records} records: {stats.inserted} new, "
               f"{stats.updated} updated, {stats.unchanged} unchanged, {stats.merged} merged, "
               f"{stats.rejects} quarantined")
@@ -295,9 +312,12 @@ def _facet_options(func):
 @click.option("--organism", default=None, help="e.g. 'Homo sapiens'.")
 @click.option("--source", type=click.Choice(["sra", "geo", "biosample"]), default=None)
 @click.option("--exact", is_flag=True, help="Do not include descendant terms.")
+@click.option("--include-suppressed", is_flag=True,
+              help="Keep samples SRA_Accessions.tab marks suppressed, withdrawn or unpublished.")
 @warehouse_option
 def export(output: str, min_confidence: float, status: str, organism: str | None,
-           source: str | None, exact: bool, warehouse: str | None, **facets) -> None:
+           source: str | None, exact: bool, include_suppressed: bool, warehouse: str | None,
+           **facets) -> None:
     """Export a reproducible cohort (samples, accessions, runs) plus a manifest.
 
     Terms include their descendants unless --exact; several facets are combined with AND.
@@ -314,7 +334,8 @@ def export(output: str, min_confidence: float, status: str, organism: str | None
     terms = {k: list(v) for k, v in facets.items() if v}
     result = export_cohort(resolve_path(warehouse), output, min_confidence=min_confidence,
                            status=status, organism=organism, source=source,
-                           descendants=not exact, **terms)
+                           descendants=not exact, include_inactive=include_suppressed,
+                           **terms)
     click.echo(f"{result.n_samples} samples -> {output} "
                f"(manifest {output}.manifest.json)", err=True)
 
@@ -419,15 +440,26 @@ def nightly(snapshot: str | None, config_path: str | None, sources: str, no_embe
 @click.option("--no-embeddings", is_flag=True, help="Skip the embedding matcher when grounding.")
 @click.option("--dask", default=None, metavar="ADDRESS",
               help="Parse and ground on a Dask cluster: a scheduler address, or 'local'.")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+              help="Harvest TOML whose organisms, library strategies and sources filter the "
+                   "dumps (default: harvest.toml if present, else human RNA-seq).")
+@click.option("--no-filter", is_flag=True, help="Keep every dump record (no organism/library filter).")
 @warehouse_option
 def backfill(paths: tuple[str, ...], no_embeddings: bool, dask: str | None,
-             warehouse: str | None) -> None:
-    """Run the backfill flow over bulk files (BioSample dump, big SRA XML, .gz), then ground.
+             config_path: str | None, no_filter: bool, warehouse: str | None) -> None:
+    """Run the backfill flow over bulk files (SRA metadata dumps, SRA_Accessions.tab,
+    BioSample dump, big SRA XML, .gz), then ground and publish.
+
+    SRA dumps and the BioSample dump are filtered while streaming by the harvest keys
+    (organisms, library_strategies, library_sources); the summary says how many records were
+    skipped and why. A killed backfill re-run resumes after its last committed batch; a complete
+    re-run changes nothing.
 
     \b
     Examples:
-      harmonize backfill /data/biosample_set.xml.gz /data/sra_dump/
-      harmonize backfill /data/sra_dump/ --dask tcp://scheduler:8786
+      harmonize backfill SRA_Accessions.tab NCBI_SRA_Metadata_Full_20250101.tar.gz
+      harmonize backfill /data/biosample_set.xml.gz /data/sra_dump/ --config harvest.toml
+      harmonize backfill NCBI_SRA_Metadata_Full_20250101.tar.gz --dask local
     """
     from flows.backfill import backfill as backfill_flow
     from flows.runners import task_runner
@@ -435,9 +467,19 @@ def backfill(paths: tuple[str, ...], no_embeddings: bool, dask: str | None,
     from harmonize.warehouse.db import check_writable
 
     check_writable(warehouse)  # one clear line before a Prefect server starts
+    if config_path is None and not no_filter and Path("harvest.toml").exists():
+        config_path = "harvest.toml"
     run = backfill_flow.with_options(task_runner=task_runner(dask)) if dask else backfill_flow
-    render(run(paths=list(paths), warehouse=warehouse, use_embeddings=not no_embeddings,
-               distributed=bool(dask)))
+    result = run(paths=list(paths), warehouse=warehouse, use_embeddings=not no_embeddings,
+                 distributed=bool(dask), config_path=config_path, filtered=not no_filter)
+    render(result)
+    if result.dump_line:
+        _stderr().print(result.dump_line, markup=False, highlight=False)
+    if result.failed_files:
+        for line in result.failed_files:
+            click.echo(f"error: {line}", err=True)
+        raise click.ClickException(f"{len(result.failed_files)} files had errors (see above; "
+                                   "their good records were loaded)")
 
 
 @cli.command()

@@ -220,7 +220,9 @@ def _stage_source(con: duckdb.DuckDBPyConnection, name: str, files: list[Path],
         return out
     counter = Counting(files[0].open("rb")) if tar else None
     total = files[0].stat().st_size if tar else len(files)
-    members: Iterator[Member] = tar_members(files[0], counter) if tar else file_members(files)
+    broken: list[str] = []
+    members: Iterator[Member] = (tar_members(files[0], counter, broken) if tar
+                                 else file_members(files))
     started, seen, objects = time.monotonic(), 0, 0
 
     def skip_done(it: Iterator[Member]) -> Iterator[Member]:
@@ -251,6 +253,13 @@ def _stage_source(con: duckdb.DuckDBPyConnection, name: str, files: list[Path],
         out.error = str(exc)
         out.rejects += 1
         add_rejects(con, [_reject(name, out.error)], run_id)
+        return out
+    if broken:  # the archive ends early: keep what came before, report, do not mark complete
+        out.error = broken[0]
+        out.rejects += 1
+        con.execute("BEGIN")
+        add_rejects(con, [_reject(name, broken[0])], run_id)
+        con.execute("COMMIT")
         return out
     stats.members_resumed += resumed
     if objects == 0 and not resumed and out.error is None:

@@ -78,3 +78,8 @@ def from_config(path: str | Path | None) -> DumpFilter:
 def top_reasons(skipped: Counter, n: int = 5) -> str:
     """``"12 library strategy, 3 organism, ..."`` for a summary line."""
     return ", ".join(f"{c} {r}" for r, c in skipped.most_common(n))
+
+
+def dump_filter(config_path: str | Path | None, enabled: bool = True) -> DumpFilter:
+    """The backfill's filter: from ``config_path`` (harvest defaults if ``None``), or none."""
+    return from_config(config_path) if enabled else NO_FILTER

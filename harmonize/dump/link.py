@@ -87,9 +87,11 @@ def link_pending(con: duckdb.DuckDBPyConnection, filt: DumpFilter, run_id: str |
         if held:
             stats.skipped["experiment: its sample is not (yet) loaded"] += held
         con.execute("DELETE FROM _link_dirty WHERE NOT has_sample")
-    digest, total = con.execute("SELECT md5(coalesce(string_agg(accession, ',' ORDER BY "
-                                "accession), '')), count(*) FROM _link_dirty").fetchone()
-    plan = f"dump-link:{digest}"
+    total = con.execute("SELECT count(*) FROM _link_dirty").fetchone()[0]
+    digest = con.execute(  # names this pass: the same pending objects give the same plan
+        "SELECT md5(coalesce(string_agg(kind || ':' || accession || ':' || content_hash, ',' "
+        "ORDER BY kind, accession), '')) FROM dump_objects WHERE pending").fetchone()[0]
+    plan = f"dump-link:{digest}:{total}"
     done = done_batches(con, plan)
     for index, start in enumerate(range(0, total, batch_size)):
         if index in done:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tarfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,11 +67,15 @@ def is_tar(path: Path) -> bool:
         return False
 
 
-def tar_members(path: Path, counter: Counting | None = None) -> Iterator[Member]:
+def tar_members(path: Path, counter: Counting | None = None,
+                errors: list[str] | None = None) -> Iterator[Member]:
     """Stream the object members of a tar(.gz) in one pass.
 
+    A broken archive ends the stream after the members read before the break; the one-line
+    reason goes to ``errors`` when given.
+
     Raises:
-        ParseError: the archive is broken (after the members read before the break).
+        ParseError: the archive is broken and no ``errors`` list was given.
     """
     fh = counter or Counting(path.open("rb"))
     try:
@@ -84,9 +89,12 @@ def tar_members(path: Path, counter: Counting | None = None) -> Iterator[Member]
                 handle = tar.extractfile(info)
                 data = handle.read() if handle is not None else b""
                 yield Member(info.name, submission, kind, data=data)
-    except (tarfile.TarError, EOFError, OSError) as exc:
-        raise ParseError(f"tar archive broken after {fh.done} bytes: {exc}",
-                         origin=str(path)) from None
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+        error = ParseError(f"tar archive broken after {fh.done} bytes: {exc or type(exc).__name__}",
+                           origin=str(path))
+        if errors is None:
+            raise error from None
+        errors.append(str(error))
     finally:
         fh.close()
 

@@ -38,6 +38,8 @@ class Summary:
     top_unmapped: list[tuple[str, str, int]] = field(default_factory=list)
     cohort_sql: str = EXAMPLE_COHORT_SQL
     cohort_rows: list[tuple] = field(default_factory=list)
+    dump_line: str = ""  # the dump loader's kept / filtered / updated / quarantined line
+    failed_files: list[str] = field(default_factory=list)  # one-line errors of this run's files
 
     def counts(self) -> dict[str, object]:
         """Flat counts, used to check that a second run changes nothing."""

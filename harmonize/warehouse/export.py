@@ -83,7 +83,10 @@ def cohort_sql(facets: list[str]) -> str:
         f"FROM samples s {joins} "
         "WHERE (?::VARCHAR IS NULL OR lower(s.organism) = lower(?) "
         "OR CAST(s.taxon_id AS VARCHAR) = ?) "
-        "AND (?::VARCHAR IS NULL OR list_contains(s.sources, ?)))")
+        "AND (?::VARCHAR IS NULL OR list_contains(s.sources, ?)) "
+        # suppressed / withdrawn / unpublished in SRA_Accessions.tab: out unless asked for
+        "AND (?::BOOLEAN OR s.sample_id NOT IN (SELECT sample_id FROM sample_status "
+        "WHERE status IS NOT NULL AND status <> 'live')))")
     # one grouping by (sample, kind), then a pivot: far cheaper than a DISTINCT aggregate per kind
     ctes.append("acc_kind AS (SELECT sample_id, kind, string_agg(accession, ';' "
                 "ORDER BY accession) AS accs FROM sample_accessions "
@@ -97,12 +100,13 @@ def cohort_sql(facets: list[str]) -> str:
 
 
 def cohort_params(expanded: dict[str, list[str]], min_confidence: float, statuses: list[str],
-                  organism: str | None, source: str | None) -> list[Any]:
+                  organism: str | None, source: str | None, include_inactive: bool = False
+                  ) -> list[Any]:
     """Parameters for :func:`cohort_sql`, in placeholder order."""
     params: list[Any] = []
     for facet, ids in expanded.items():
         params += [facet, ids, min_confidence, statuses]
-    return params + [organism, organism, organism, source, source]
+    return params + [organism, organism, organism, source, source, include_inactive]
 
 
 def export_cohort(path: str | Path | None, out_path: str | Path, *,
@@ -110,12 +114,14 @@ def export_cohort(path: str | Path | None, out_path: str | Path, *,
                   cell_line: list[str] = (), sex: list[str] = (), dev_stage: list[str] = (),
                   assay: list[str] = (), organism: str | None = None, source: str | None = None,
                   min_confidence: float = 0.5, status: str | list[str] = "accepted",
-                  descendants: bool = True) -> ExportResult:
+                  descendants: bool = True, include_inactive: bool = False) -> ExportResult:
     """Write the samples matching every facet filter to ``out_path`` (.tsv/.csv/.parquet).
 
     Terms are CURIEs or labels/synonyms; with ``descendants`` a term also matches every term
     below it. A manifest ``<out_path>.manifest.json`` records the query, resolved terms,
     counts, ontology/lexicon versions, harmonize version, warehouse snapshot and sha256.
+    Samples that SRA_Accessions.tab marks suppressed, withdrawn or unpublished are left out
+    unless ``include_inactive``.
 
     Raises:
         ConfigError: bad output path/extension or status.
@@ -135,10 +141,12 @@ def export_cohort(path: str | Path | None, out_path: str | Path, *,
         expanded = {f: (with_descendants(con, sorted(set(ids.values()))) if descendants
                         else sorted(set(ids.values()))) for f, ids in resolved.items()}
         df = con.execute(cohort_sql(list(expanded)),
-                         cohort_params(expanded, min_confidence, statuses, organism, source)).df()
+                         cohort_params(expanded, min_confidence, statuses, organism, source,
+                                       include_inactive)).df()
         manifest = _manifest(con, path, out, requested, resolved, expanded, df,
                              dict(organism=organism, source=source, min_confidence=min_confidence,
-                                  status=statuses, descendants=descendants))
+                                  status=statuses, descendants=descendants,
+                                  include_inactive=include_inactive))
     finally:
         con.close()
     WRITERS[out.suffix.lower()](df, out)
