@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -20,10 +21,13 @@ from harmonize.dump.filters import DumpFilter
 from harmonize.dump.members import Member
 from harmonize.models import Reject
 from harmonize.parse.insdc import KINDS, DumpObject, to_object
-from harmonize.parse.streams import bytes_opener, path_opener
-from harmonize.parse.xmlsafe import iter_elements
+from harmonize.parse.streams import GZIP_MAGIC, bytes_opener, path_opener
+from harmonize.parse.xmlsafe import iter_elements, xml_parser
 from harmonize.warehouse.arrow import BLOB, register
 from harmonize.warehouse.db import utcnow
+
+
+_PARSER = xml_parser()
 
 
 @dataclass(slots=True)
@@ -42,8 +46,7 @@ def parse_batch(members: list[Member], filt: DumpFilter) -> BatchResult:
     out = BatchResult(members=len(members))
     found: list[DumpObject] = []
     for m in members:
-        opener = bytes_opener(m.data) if m.data is not None else path_opener(Path(m.path or ""))
-        for el in iter_elements(opener, tuple(KINDS), m.name, b"<"):
+        for el in _elements(m):
             if isinstance(el, Reject):
                 out.rejects.append(el)
                 continue
@@ -67,6 +70,21 @@ def parse_batch(members: list[Member], filt: DumpFilter) -> BatchResult:
             found.append(replace(obj, xml=etree.tostring(el)))
     out.objects = _drop_linked(found, out.skipped)
     return out
+
+
+def _elements(m: Member) -> Iterator[etree._Element | Reject]:
+    """The object elements of one member: a whole-document parse for a (small) tar member,
+    the streaming loop for files on disk and for broken members (good objects, then a Reject)."""
+    if m.data is not None and not m.data.startswith(GZIP_MAGIC):
+        try:
+            root = etree.fromstring(m.data, _PARSER)
+        except etree.XMLSyntaxError:
+            pass
+        else:
+            yield from (root,) if root.tag in KINDS else root.iter(*KINDS)
+            return
+    opener = bytes_opener(m.data) if m.data is not None else path_opener(Path(m.path or ""))
+    yield from iter_elements(opener, tuple(KINDS), m.name, b"<")
 
 
 def _own_reason(obj: DumpObject, filt: DumpFilter) -> str | None:
