@@ -42,10 +42,15 @@ class BatchResult:
 
 
 def parse_batch(members: list[Member], filt: DumpFilter) -> BatchResult:
-    """Parse and filter a batch of members (no I/O but reading ``path`` members)."""
+    """Parse and filter a batch of members (no I/O but reading ``path`` members).
+
+    Objects are serialized only once they are known to be kept: the parsed member documents
+    stay alive until the end of the batch, so filtered objects cost one parse and no copy.
+    """
     out = BatchResult(members=len(members))
-    found: list[DumpObject] = []
+    found: list[tuple[DumpObject, etree._Element | bytes | None]] = []
     for m in members:
+        streamed = m.data is None or m.data.startswith(GZIP_MAGIC)
         for el in _elements(m):
             if isinstance(el, Reject):
                 out.rejects.append(el)
@@ -54,7 +59,7 @@ def parse_batch(members: list[Member], filt: DumpFilter) -> BatchResult:
             if parent is not None and parent.tag in KINDS:
                 continue
             try:
-                obj = to_object(el, m.submission)
+                obj = to_object(el, m.submission, with_xml=False)
             except ValueError as exc:
                 out.rejects.append(Reject(origin=m.name, reason=f"bad {el.tag.lower()}: {exc}",
                                           record_id=el.get("alias"),
@@ -64,11 +69,12 @@ def parse_batch(members: list[Member], filt: DumpFilter) -> BatchResult:
             reason = _own_reason(obj, filt)
             if reason:
                 out.skipped[f"{obj.kind}: {reason}"] += 1
-                if obj.kind == "sample":
-                    found.append(obj)  # remembered (without xml) to drop its experiments
-                continue
-            found.append(replace(obj, xml=etree.tostring(el)))
-    out.objects = _drop_linked(found, out.skipped)
+                found.append((obj, None))  # remembered to drop what links to it
+            else:  # a streamed element is cleared once we move on: serialize it now
+                found.append((obj, etree.tostring(el) if streamed else el))
+    kept = _drop_linked(found, out.skipped)
+    out.objects = [replace(o, xml=x if isinstance(x, bytes) else etree.tostring(x))
+                   for o, x in kept]
     return out
 
 
@@ -95,37 +101,35 @@ def _own_reason(obj: DumpObject, filt: DumpFilter) -> str | None:
     return None
 
 
-def _drop_linked(found: list[DumpObject], skipped: Counter) -> list[DumpObject]:
+Found = tuple[DumpObject, "etree._Element | bytes | None"]
+
+
+def _drop_linked(found: list[Found], skipped: Counter) -> list[Found]:
     """Drop experiments of samples filtered in this batch and runs of dropped experiments.
 
     Also keeps the last version of an object named twice in the batch.
     """
-    gone_samples = {o.accession for o in found if o.kind == "sample" and not o.xml}
-    gone_names = {(o.submission, o.alias) for o in found if o.kind == "sample" and not o.xml}
-    kept: dict[tuple[str, str], DumpObject] = {}
-    gone_exps: set[str] = set()
-    gone_exp_names: set[tuple[str | None, str | None]] = set()
-    for o in found:
+    gone_samples = {o.accession for o, x in found if o.kind == "sample" and x is None}
+    gone_names = {(o.submission, o.alias) for o, x in found if o.kind == "sample" and x is None}
+    gone_exps = {o.accession for o, x in found if o.kind == "experiment" and x is None}
+    gone_exp_names = {(o.submission, o.alias) for o, x in found
+                      if o.kind == "experiment" and x is None}
+    kept: dict[tuple[str, str], Found] = {}
+    for o, x in found:
+        if x is None:
+            continue
         if o.kind == "experiment" and (o.ref_accession in gone_samples or (
                 o.ref_accession is None and (o.submission, o.ref_name) in gone_names)):
             skipped["experiment: organism of its sample"] += 1
             gone_exps.add(o.accession)
             gone_exp_names.add((o.submission, o.alias))
-        elif o.xml:
-            kept[(o.kind, o.accession)] = o
-    if gone_exps:
-        for key, o in list(kept.items()):
-            if o.kind == "run" and (o.ref_accession in gone_exps or (
-                    o.ref_accession is None and (o.submission, o.ref_name) in gone_exp_names)):
-                del kept[key]
-                skipped["run: its experiment was filtered"] += 1
-    # runs of experiments filtered by library in this batch
-    lib_gone = {o.accession for o in found if o.kind == "experiment" and not o.xml}
-    if lib_gone:
-        for key, o in list(kept.items()):
-            if o.kind == "run" and o.ref_accession in lib_gone:
-                del kept[key]
-                skipped["run: its experiment was filtered"] += 1
+        else:
+            kept[(o.kind, o.accession)] = (o, x)
+    for key, (o, _) in list(kept.items()):
+        if o.kind == "run" and (o.ref_accession in gone_exps or (
+                o.ref_accession is None and (o.submission, o.ref_name) in gone_exp_names)):
+            del kept[key]
+            skipped["run: its experiment was filtered"] += 1
     return list(kept.values())
 
 

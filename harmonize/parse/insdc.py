@@ -72,8 +72,9 @@ def iter_objects(opener: Opener, origin: str, submission: str | None = None
                          record_id=el.get("alias"), raw=etree.tostring(el)[:1 << 20])
 
 
-def to_object(el: etree._Element, submission: str | None = None) -> DumpObject:
-    """Read one SAMPLE / EXPERIMENT / RUN / STUDY element."""
+def to_object(el: etree._Element, submission: str | None = None, with_xml: bool = True
+              ) -> DumpObject:
+    """Read one SAMPLE / EXPERIMENT / RUN / STUDY element (``with_xml``: keep its XML too)."""
     kind = KINDS[el.tag]
     kids = sra._kids(el)
     acc = el.get("accession") or sra._path_text(kids, "IDENTIFIERS", "PRIMARY_ID")
@@ -107,7 +108,7 @@ def to_object(el: etree._Element, submission: str | None = None) -> DumpObject:
     return DumpObject(kind=kind, accession=acc.strip().upper(), alias=el.get("alias"),
                       submission=submission, ref_accession=_upper(ref_acc), ref_name=ref_name,
                       study=_upper(study), organism=organism, strategy=strategy, source=source,
-                      xml=etree.tostring(el))
+                      xml=etree.tostring(el) if with_xml else b"")
 
 
 def _upper(value: str | None) -> str | None:
