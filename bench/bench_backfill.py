@@ -174,16 +174,16 @@ def report(rows: list[dict], kept_arg: str) -> str:
     """The markdown results table plus the extrapolation to the full dump."""
     lines = [
         "# Dump backfill benchmark", "",
-        f"`python bench/bench_backfill.py --kept {kept_arg}` on {platform.machine()}, "
-        f"{platform.python_version()}, 2 cores shared with ~8 other jobs, so every stage is "
-        "given in CPU seconds of the process (`time.process_time`, DuckDB's threads included); "
-        "the last column is the wall clock of the whole run on the loaded host. Synthetic dumps made "
-        "from the 20 real submissions with fresh accessions, 1 kept sample in 16; filter "
-        "Homo sapiens / TRANSCRIPTOMIC / RNA-Seq+OTHER; grounding without embeddings.", "",
-        "| kept samples | all samples | gz MB | members | objects | bare read s | "
+        (f"`python bench/bench_backfill.py --kept {kept_arg}` on {platform.machine()}, "
+         f"{platform.python_version()}, 2 cores shared with ~8 other jobs, so every stage is "
+         "given in CPU seconds of the process (`time.process_time`, DuckDB's threads included); "
+         "the wall clock of the whole run on the loaded host is given too. Synthetic dumps made "
+         "from the 20 real submissions with fresh accessions, 1 kept sample in 16; filter "
+         "Homo sapiens / TRANSCRIPTOMIC / RNA-Seq+OTHER; grounding without embeddings."), "",
+        ("| kept samples | all samples | gz MB | members | objects | bare read s | "
         "stream+filter+stage s | parse / bare | link+load s | records | engine load s | "
         "ground s | publish s | total CPU s | objects/CPU s | peak RSS MB | warehouse MB | "
-        "distinct values grounded | wall s (loaded host) | peak RSS before grounding MB |",
+        "distinct values grounded | wall s (loaded host) | peak RSS before grounding MB |"),
         "|" + "---:|" * 20,
     ]
     for r in rows:
@@ -206,14 +206,14 @@ def report(rows: list[dict], kept_arg: str) -> str:
                     " MB with the grounding engine" for r in rows)
     lines += [
         "", "## Extrapolation to the real full dump (~15 GB gzip, ~40 M samples, ~2.5 M kept)", "",
-        "Assumptions: stream+filter+stage time scales with the compressed bytes read (the "
+        ("Assumptions: stream+filter+stage time scales with the compressed bytes read (the "
         "synthetic members have the real records' sizes); link+load scales with kept records "
         f"({rec_per_kept:.1f} records per kept sample here, since DRA000368 has 21 experiments "
         "for 2 samples; the real dump has ~1.2, so this overstates load); grounding scales with "
         "kept samples at this run's per-sample rate (the synthetic values repeat, so the "
         "real dump's many more distinct values will cost more: the cold rate in the grounding "
         "benchmark applies to them); CPU seconds on one core, so the 2-core wall time is at best "
-        f"half with `--dask` and at worst equal. Peak RSS at the sizes measured: {rss}.", "",
+        f"half with `--dask` and at worst equal. Peak RSS at the sizes measured: {rss}."), "",
         "| stage | CPU seconds (extrapolated) |", "|---|---:|",
         f"| stream + filter + stage | {stream_full:,.0f} |",
         f"| link + load | {load_full:,.0f} |",

@@ -214,8 +214,8 @@ def test_accessions_tab_loads_columnar_statuses_and_exports_leave_out_suppressed
     con = duckdb.connect(str(db), read_only=True)
     sid = con.execute("SELECT sample_id FROM sample_accessions WHERE accession = ?",
                       [exp[0]]).fetchone()[0]
-    status = dict(((r[0]), r[1:]) for r in con.execute(
-        "SELECT sample_id, status, controlled_access FROM sample_status").fetchall())
+    status = {r[0]: r[1:] for r in con.execute(
+        "SELECT sample_id, status, controlled_access FROM sample_status").fetchall()}
     con.close()
     assert status[sid] == ("suppressed", True)
     kept = export_cohort(db, tmp_path / "kept.tsv")
@@ -238,7 +238,8 @@ def test_the_biosample_dump_keeps_linked_or_matching_records(tmp_path):
 def test_sniffing_recognises_dump_members_tars_and_the_accessions_table():
     import gzip
 
-    assert sniff(gzip.open(TAR).read(1024)) == "sra_dump"
+    with gzip.open(TAR) as fh:
+        assert sniff(fh.read(1024)) == "sra_dump"
     assert sniff(TAB.read_bytes()[:200]) == "sra_accessions"
     for kind in ("sample", "experiment", "run", "study"):
         assert sniff((SUBS / "DRA000368" / f"DRA000368.{kind}.xml").read_bytes()) == "insdc"

@@ -78,10 +78,11 @@ class DumpStats:
     def line(self) -> str:
         """One line for the CLI: kept, filtered (why), updated, quarantined."""
         kept = self.load.inserted + self.load.updated + self.load.unchanged
-        parts = [f"dump: {self.members} members, {sum(self.parsed.values())} objects "
-                 f"({', '.join(f'{v} {k}s' for k, v in sorted(self.parsed.items()))})",
-                 f"{kept} records kept ({self.load.inserted} new, {self.load.updated} updated, "
-                 f"{self.load.unchanged} unchanged)",
+        objects = ", ".join(f"{v} {k}s" for k, v in sorted(self.parsed.items()))
+        parts = [(f"dump: {self.members} members, {sum(self.parsed.values())} objects "
+                  f"({objects})"),
+                 (f"{kept} records kept ({self.load.inserted} new, {self.load.updated} updated, "
+                  f"{self.load.unchanged} unchanged)"),
                  f"{self.filtered} filtered" + (f" [{top_reasons(self.skipped)}]"
                                                 if self.skipped else ""),
                  f"{self.rejects} quarantined"]

@@ -56,6 +56,12 @@ LEFT JOIN by_sub bs ON r.ref_accession IS NULL AND bs.submission = r.submission
                     AND bs.alias = r.ref_name
 WHERE r.kind = 'run';
 
+-- the Accessions.tab rows of staged objects only (joined per batch without re-reading the tab)
+CREATE OR REPLACE TEMP TABLE _link_tab AS
+SELECT t.accession, any_value(t.sample) AS sample, any_value(t.biosample) AS biosample
+FROM sra_accessions t SEMI JOIN dump_objects d ON d.accession = t.accession
+GROUP BY t.accession;
+
 CREATE OR REPLACE TEMP TABLE _link_dirty AS
 SELECT DISTINCT e.accession, e.sample_acc, s.accession IS NOT NULL AS has_sample
 FROM _link_exp e
@@ -63,6 +69,10 @@ LEFT JOIN dump_objects s ON s.kind = 'sample' AND s.accession = e.sample_acc
 LEFT JOIN dump_objects st ON st.kind = 'study' AND st.accession = e.study
 WHERE e.pending OR coalesce(s.pending, false) OR coalesce(st.pending, false)
    OR e.accession IN (SELECT exp_acc FROM _link_run WHERE pending);
+"""
+_ORDER_SQL = """
+CREATE OR REPLACE TEMP TABLE _link_order AS
+SELECT accession, row_number() OVER (ORDER BY accession) - 1 AS rn FROM _link_dirty;
 """
 
 
@@ -93,14 +103,18 @@ def link_pending(con: duckdb.DuckDBPyConnection, filt: DumpFilter, run_id: str |
         "ORDER BY kind, accession), '')) FROM dump_objects WHERE pending").fetchone()[0]
     plan = f"dump-link:{digest}:{total}"
     done = done_batches(con, plan)
+    con.execute(_ORDER_SQL)
+    retire = con.execute(  # sample-only / run-only records that an experiment may now claim
+        "SELECT count(*) > 0 FROM records WHERE source = 'sra' "
+        "AND substr(record_accession, 2, 2) IN ('RS', 'RR')").fetchone()[0]
     for index, start in enumerate(range(0, total, batch_size)):
         if index in done:
             continue
         accs = [r[0] for r in con.execute(
-            "SELECT accession FROM _link_dirty ORDER BY accession LIMIT ? OFFSET ?",
-            [batch_size, start]).fetchall()]
+            "SELECT accession FROM _link_order WHERE rn >= ? AND rn < ? ORDER BY rn",
+            [start, start + batch_size]).fetchall()]
         records = list(_experiment_records(con, accs, stats))
-        _load(con, records, run_id, stats, retire=True)
+        _load(con, records, run_id, stats, retire=retire)
         con.execute("BEGIN")
         mark_batch(con, plan, index, run_id)
         con.execute("COMMIT")
@@ -144,11 +158,8 @@ def _experiment_records(con: duckdb.DuckDBPyConnection, accs: list[str], stats: 
         JOIN dump_objects x ON x.kind = 'experiment' AND x.accession = e.accession
         LEFT JOIN dump_objects s ON s.kind = 'sample' AND s.accession = e.sample_acc
         LEFT JOIN dump_objects st ON st.kind = 'study' AND st.accession = e.study
-        LEFT JOIN (SELECT accession, any_value(sample) AS sample,
-                          any_value(biosample) AS biosample FROM sra_accessions
-                   GROUP BY accession) t ON t.accession = e.accession
-        LEFT JOIN (SELECT accession, any_value(biosample) AS biosample FROM sra_accessions
-                   GROUP BY accession) ts ON ts.accession = e.sample_acc
+        LEFT JOIN _link_tab t ON t.accession = e.accession
+        LEFT JOIN _link_tab ts ON ts.accession = e.sample_acc
         ORDER BY e.accession""").fetchall()
     runs: dict[str, list[bytes]] = {}
     for exp, xml in con.execute("""
@@ -180,17 +191,14 @@ def _orphans(con: duckdb.DuckDBPyConnection, filt: DumpFilter, run_id: str | Non
     """Samples no experiment names and runs of no loaded experiment (kept when unfiltered)."""
     samples = con.execute("""
         SELECT s.accession, s.xml, t.biosample FROM dump_objects s
-        LEFT JOIN (SELECT accession, any_value(biosample) AS biosample FROM sra_accessions
-                   GROUP BY accession) t USING (accession)
+        LEFT JOIN _link_tab t USING (accession)
         WHERE s.kind = 'sample' AND s.pending
           AND s.accession NOT IN (SELECT sample_acc FROM _link_exp WHERE sample_acc IS NOT NULL)
         ORDER BY s.accession""").fetchall()
     runs = con.execute("""
         SELECT r.accession, o.xml, t.sample, t.biosample FROM _link_run r
         JOIN dump_objects o ON o.kind = 'run' AND o.accession = r.accession
-        LEFT JOIN (SELECT accession, any_value(sample) AS sample,
-                          any_value(biosample) AS biosample FROM sra_accessions
-                   GROUP BY accession) t ON t.accession = r.accession
+        LEFT JOIN _link_tab t ON t.accession = r.accession
         WHERE r.pending AND (r.exp_acc IS NULL
                              OR r.exp_acc NOT IN (SELECT accession FROM _link_exp))
         ORDER BY r.accession""").fetchall()

@@ -26,7 +26,6 @@ from harmonize.parse.xmlsafe import iter_elements, xml_parser
 from harmonize.warehouse.arrow import BLOB, register
 from harmonize.warehouse.db import utcnow
 
-
 _PARSER = xml_parser()
 
 
