@@ -284,3 +284,17 @@ def test_dask_backfill_of_a_dump_equals_the_local_backfill(tmp_path, prefect_har
     assert len(a["records"]) > 100 and len(a["annotations"]) > 50
     for table in a:
         assert a[table] == b[table], f"{table} differs between local and Dask runs"
+
+
+def test_a_geo_brokered_sample_named_only_by_its_alias_keeps_its_gsm(tmp_path):
+    real = (DUMP / "ffq_ena_browser_sample_SRS4237519.xml").read_bytes()
+    line = next(x for x in real.splitlines(keepends=True) if b'namespace="GEO"' in x)
+    gsm = etree.fromstring(line.strip()).text
+    alias_only = tmp_path / "SRS4237519.sample.xml"  # as dump members often are: no GEO id
+    alias_only.write_bytes(real.replace(line, b""))
+    db = tmp_path / "w.duckdb"
+    _ingest(db, [alias_only])
+    sample_of = _sample_of(db)
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT sample_id FROM sample_accessions WHERE accession = ?",
+                       [gsm]).fetchone()[0] == sample_of["SRS4237519"]

@@ -3,7 +3,8 @@
 Links are resolved in SQL over every staged object (any member, file or earlier run):
 experiment -> sample by ``SAMPLE_DESCRIPTOR@accession``, else ``SRA_Accessions.tab``, else the
 sample alias named by ``refname`` (same submission first); run -> experiment the same way;
-experiment -> study by ``STUDY_REF@accession``. Only experiments touched by changed objects
+experiment -> study by ``STUDY_REF@accession``; a GEO-brokered sample whose alias is its GSM
+gets that GSM (and Accessions.tab's BioSample) as links. Only experiments touched by changed objects
 (``pending``) are rebuilt, in fixed-size batches whose completion is recorded, so a killed
 link pass resumes and a complete re-run rebuilds nothing.
 """
@@ -153,7 +154,8 @@ def _experiment_records(con: duckdb.DuckDBPyConnection, accs: list[str], stats: 
                         ) -> Iterator[SampleRecord]:
     register(con, "_b_link", {"accession": accs})
     rows = con.execute("""
-        SELECT e.accession, x.xml, s.xml, st.xml, t.sample, t.biosample, ts.biosample
+        SELECT e.accession, x.xml, s.xml, st.xml, t.sample, t.biosample, ts.biosample,
+               CASE WHEN regexp_full_match(s.alias, 'GSM[0-9]+') THEN s.alias END
         FROM _b_link b JOIN _link_exp e USING (accession)
         JOIN dump_objects x ON x.kind = 'experiment' AND x.accession = e.accession
         LEFT JOIN dump_objects s ON s.kind = 'sample' AND s.accession = e.sample_acc
@@ -190,7 +192,9 @@ def _orphans(con: duckdb.DuckDBPyConnection, filt: DumpFilter, run_id: str | Non
              stats: LinkStats) -> None:
     """Samples no experiment names and runs of no loaded experiment (kept when unfiltered)."""
     samples = con.execute("""
-        SELECT s.accession, s.xml, t.biosample FROM dump_objects s
+        SELECT s.accession, s.xml, t.biosample,
+               CASE WHEN regexp_full_match(s.alias, 'GSM[0-9]+') THEN s.alias END
+        FROM dump_objects s
         LEFT JOIN _link_tab t USING (accession)
         WHERE s.kind = 'sample' AND s.pending
           AND s.accession NOT IN (SELECT sample_acc FROM _link_exp WHERE sample_acc IS NOT NULL)
@@ -209,8 +213,8 @@ def _orphans(con: duckdb.DuckDBPyConnection, filt: DumpFilter, run_id: str | Non
         stats.skipped["run: its experiment is not (yet) loaded"] += len(runs)
         runs = []
     records: list[SampleRecord] = []
-    for acc, xml, biosample in samples:
-        records.append(_with_links(sample_only(xml), [biosample]))
+    for acc, xml, biosample, gsm in samples:
+        records.append(_with_links(sample_only(xml), [biosample, gsm]))
     for acc, xml, sample, biosample in runs:
         try:
             records.append(run_only(xml, [sample, biosample]))
