@@ -78,7 +78,8 @@ class DumpStats:
     def line(self) -> str:
         """One line for the CLI: kept, filtered (why), updated, quarantined."""
         kept = self.load.inserted + self.load.updated + self.load.unchanged
-        objects = ", ".join(f"{v} {k}s" for k, v in sorted(self.parsed.items()))
+        objects = ", ".join(f"{v} {'studies' if k == 'study' else k + 's'}"
+                            for k, v in sorted(self.parsed.items()))
         parts = [(f"dump: {self.members} members, {sum(self.parsed.values())} objects "
                   f"({objects})"),
                  (f"{kept} records kept ({self.load.inserted} new, {self.load.updated} updated, "
