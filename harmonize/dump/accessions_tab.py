@@ -32,18 +32,25 @@ def load_accessions_tab(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str,
     """
     literal = str(path).replace("'", "''")
     cols = ", ".join(f'trim("{src}") AS {dst}' for dst, src in _COLUMNS.items())
+    source = (f"SELECT {cols} FROM read_csv('{literal}', delim = '\t', header = true, "
+              "quote = '', escape = '', nullstr = '-', all_varchar = true)")
     con.execute("BEGIN")
     try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _tab AS SELECT {cols} FROM read_csv('{literal}', "
-            "delim = '\t', header = true, quote = '', escape = '', nullstr = '-', "
-            "all_varchar = true, parallel = true)")
-        con.execute("DELETE FROM sra_accessions WHERE accession IN (SELECT accession FROM _tab)")
-        con.execute(f"INSERT INTO sra_accessions ({', '.join(_COLUMNS)}) "
-                    f"SELECT {', '.join(_COLUMNS)} FROM _tab WHERE accession IS NOT NULL")
-        counts = dict(con.execute("SELECT coalesce(status, '(none)'), count(*) FROM _tab "
-                                  "GROUP BY 1 ORDER BY 1").fetchall())
-        con.execute("DROP TABLE _tab")
+        first = not con.execute("SELECT count(*) FROM sra_accessions").fetchone()[0]
+        if first:  # straight from the file into the table: no copy of ~40 M rows in between
+            con.execute(f"CREATE OR REPLACE TEMP VIEW _tab AS {source}")
+            con.execute(f"INSERT INTO sra_accessions ({', '.join(_COLUMNS)}) "
+                        f"SELECT {', '.join(_COLUMNS)} FROM _tab WHERE accession IS NOT NULL")
+            counts_sql = "SELECT coalesce(status, '(none)'), count(*) FROM sra_accessions"
+        else:  # a later file replaces the rows of the accessions it lists
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _tab AS {source}")
+            con.execute("DELETE FROM sra_accessions WHERE accession IN "
+                        "(SELECT accession FROM _tab)")
+            con.execute(f"INSERT INTO sra_accessions ({', '.join(_COLUMNS)}) "
+                        f"SELECT {', '.join(_COLUMNS)} FROM _tab WHERE accession IS NOT NULL")
+            counts_sql = "SELECT coalesce(status, '(none)'), count(*) FROM _tab"
+        counts = dict(con.execute(f"{counts_sql} GROUP BY 1 ORDER BY 1").fetchall())
+        con.execute("DROP VIEW _tab" if first else "DROP TABLE _tab")
         con.execute("COMMIT")
     except duckdb.Error as exc:
         con.execute("ROLLBACK")

@@ -188,41 +188,54 @@ def _with_links(record: SampleRecord, links: Iterable[str | None]) -> SampleReco
     return replace(record, accessions=unique([*record.accessions, *extra]))
 
 
+_ORPHANS_SQL = """
+CREATE OR REPLACE TEMP TABLE _orph_samples AS
+SELECT row_number() OVER (ORDER BY s.accession) - 1 AS rn, s.accession, t.biosample,
+       CASE WHEN regexp_full_match(s.alias, 'GSM[0-9]+') THEN s.alias END AS gsm
+FROM dump_objects s LEFT JOIN _link_tab t USING (accession)
+WHERE s.kind = 'sample' AND s.pending
+  AND s.accession NOT IN (SELECT sample_acc FROM _link_exp WHERE sample_acc IS NOT NULL);
+
+CREATE OR REPLACE TEMP TABLE _orph_runs AS
+SELECT row_number() OVER (ORDER BY r.accession) - 1 AS rn, r.accession, t.sample, t.biosample
+FROM _link_run r LEFT JOIN _link_tab t ON t.accession = r.accession
+WHERE r.pending AND (r.exp_acc IS NULL OR r.exp_acc NOT IN (SELECT accession FROM _link_exp));
+"""
+
+
 def _orphans(con: duckdb.DuckDBPyConnection, filt: DumpFilter, run_id: str | None,
              stats: LinkStats) -> None:
-    """Samples no experiment names and runs of no loaded experiment (kept when unfiltered)."""
-    samples = con.execute("""
-        SELECT s.accession, s.xml, t.biosample,
-               CASE WHEN regexp_full_match(s.alias, 'GSM[0-9]+') THEN s.alias END
-        FROM dump_objects s
-        LEFT JOIN _link_tab t USING (accession)
-        WHERE s.kind = 'sample' AND s.pending
-          AND s.accession NOT IN (SELECT sample_acc FROM _link_exp WHERE sample_acc IS NOT NULL)
-        ORDER BY s.accession""").fetchall()
-    runs = con.execute("""
-        SELECT r.accession, o.xml, t.sample, t.biosample FROM _link_run r
-        JOIN dump_objects o ON o.kind = 'run' AND o.accession = r.accession
-        LEFT JOIN _link_tab t ON t.accession = r.accession
-        WHERE r.pending AND (r.exp_acc IS NULL
-                             OR r.exp_acc NOT IN (SELECT accession FROM _link_exp))
-        ORDER BY r.accession""").fetchall()
-    if filt.by_library and samples:
-        stats.skipped["sample: no experiment of a kept library (yet)"] += len(samples)
-        samples = []
-    if filt.active and runs:
-        stats.skipped["run: its experiment is not (yet) loaded"] += len(runs)
-        runs = []
-    records: list[SampleRecord] = []
-    for acc, xml, biosample, gsm in samples:
-        records.append(_with_links(sample_only(xml), [biosample, gsm]))
-    for acc, xml, sample, biosample in runs:
-        try:
-            records.append(run_only(xml, [sample, biosample]))
-        except ValueError as exc:
-            stats.rejects.append(Reject(origin="sra dump", reason=f"bad run: {exc}",
-                                        record_id=acc, raw=bytes(xml)))
-    for start in range(0, len(records), LINK_BATCH):
-        _load(con, records[start:start + LINK_BATCH], run_id, stats)
+    """Samples no experiment names and runs of no loaded experiment (kept when unfiltered),
+    loaded in batches read by row number (memory stays flat however many there are)."""
+    con.execute(_ORPHANS_SQL)
+    n_samples = con.execute("SELECT count(*) FROM _orph_samples").fetchone()[0]
+    n_runs = con.execute("SELECT count(*) FROM _orph_runs").fetchone()[0]
+    if filt.by_library and n_samples:
+        stats.skipped["sample: no experiment of a kept library (yet)"] += n_samples
+        n_samples = 0
+    if filt.active and n_runs:
+        stats.skipped["run: its experiment is not (yet) loaded"] += n_runs
+        n_runs = 0
+    for start in range(0, n_samples, LINK_BATCH):
+        rows = con.execute(
+            "SELECT o.xml, b.biosample, b.gsm FROM _orph_samples b JOIN dump_objects o "
+            "ON o.kind = 'sample' AND o.accession = b.accession WHERE b.rn >= ? AND b.rn < ? "
+            "ORDER BY b.rn", [start, start + LINK_BATCH]).fetchall()
+        _load(con, [_with_links(sample_only(xml), [bs, gsm]) for xml, bs, gsm in rows], run_id,
+              stats)
+    for start in range(0, n_runs, LINK_BATCH):
+        records: list[SampleRecord] = []
+        for acc, xml, sample, biosample in con.execute(
+                "SELECT b.accession, o.xml, b.sample, b.biosample FROM _orph_runs b "
+                "JOIN dump_objects o ON o.kind = 'run' AND o.accession = b.accession "
+                "WHERE b.rn >= ? AND b.rn < ? ORDER BY b.rn",
+                [start, start + LINK_BATCH]).fetchall():
+            try:
+                records.append(run_only(xml, [sample, biosample]))
+            except ValueError as exc:
+                stats.rejects.append(Reject(origin="sra dump", reason=f"bad run: {exc}",
+                                            record_id=acc, raw=bytes(xml)))
+        _load(con, records, run_id, stats)
 
 
 def link_in_memory(objects: list[DumpObject], origin: str) -> Iterator[SampleRecord | Reject]:

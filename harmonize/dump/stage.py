@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -48,7 +49,13 @@ def parse_batch(members: list[Member], filt: DumpFilter) -> BatchResult:
     """
     out = BatchResult(members=len(members))
     found: list[tuple[DumpObject, etree._Element | bytes | None]] = []
+    filtered_exps: set[str] = set()  # experiments of this batch left out by their library
     for m in members:
+        if m.kind == "run" and m.data is not None and filtered_exps and (
+                n_runs := _runs_of_filtered(m.data, filtered_exps)):
+            out.parsed["run"] += n_runs  # a run member of filtered experiments only: not parsed
+            out.skipped["run: its experiment was filtered"] += n_runs
+            continue
         streamed = m.data is None or m.data.startswith(GZIP_MAGIC)
         for el in _elements(m):
             if isinstance(el, Reject):
@@ -69,12 +76,33 @@ def parse_batch(members: list[Member], filt: DumpFilter) -> BatchResult:
             if reason:
                 out.skipped[f"{obj.kind}: {reason}"] += 1
                 found.append((obj, None))  # remembered to drop what links to it
+                if obj.kind == "experiment":
+                    filtered_exps.add(obj.accession)
             else:  # a streamed element is cleared once we move on: serialize it now
                 found.append((obj, etree.tostring(el) if streamed else el))
     kept = _drop_linked(found, out.skipped)
     out.objects = [replace(o, xml=x if isinstance(x, bytes) else etree.tostring(x))
                    for o, x in kept]
     return out
+
+
+_RUN_TAG = re.compile(rb"<RUN[\s>]")
+_EXP_REF = re.compile(rb"<EXPERIMENT_REF\b([^>]*)>")
+_ACC_ATTR = re.compile(rb'\baccession\s*=\s*"([^"]+)"')
+
+
+def _runs_of_filtered(data: bytes, filtered: set[str]) -> int:
+    """How many runs a run member holds when every one of them names (by accession) an
+    experiment filtered out earlier in the batch; 0 when any run may be kept (parse it)."""
+    refs = _EXP_REF.findall(data)
+    n_runs = len(_RUN_TAG.findall(data))
+    if not refs or len(refs) != n_runs:
+        return 0
+    for attrs in refs:
+        m = _ACC_ATTR.search(attrs)
+        if m is None or m.group(1).decode("ascii", "replace").strip().upper() not in filtered:
+            return 0
+    return n_runs
 
 
 def _elements(m: Member) -> Iterator[etree._Element | Reject]:

@@ -74,41 +74,45 @@ def iter_objects(opener: Opener, origin: str, submission: str | None = None
 
 def to_object(el: etree._Element, submission: str | None = None, with_xml: bool = True
               ) -> DumpObject:
-    """Read one SAMPLE / EXPERIMENT / RUN / STUDY element (``with_xml``: keep its XML too)."""
+    """Read one SAMPLE / EXPERIMENT / RUN / STUDY element (``with_xml``: keep its XML too).
+
+    Only the few paths links and filters need are read (``find`` on fixed paths, in C).
+    """
     kind = KINDS[el.tag]
-    kids = sra._kids(el)
-    acc = el.get("accession") or sra._path_text(kids, "IDENTIFIERS", "PRIMARY_ID")
-    if not acc:
+    acc = el.get("accession") or el.findtext("IDENTIFIERS/PRIMARY_ID")
+    if not acc or not acc.strip():
         raise ValueError(f"{el.tag} has no accession")
     ref_acc = ref_name = study = organism = strategy = source = None
     if kind == "experiment":
-        design = sra._kids(sra._one(kids, "DESIGN"))
-        desc = sra._one(design, "SAMPLE_DESCRIPTOR")
+        desc = el.find("DESIGN/SAMPLE_DESCRIPTOR")
         if desc is not None:
-            ref_acc = desc.get("accession") or sra._path_text(sra._kids(desc), "IDENTIFIERS",
-                                                              "PRIMARY_ID")
+            ref_acc = desc.get("accession") or desc.findtext("IDENTIFIERS/PRIMARY_ID")
             ref_name = desc.get("refname")
             if not ref_acc:
                 member = next((m for m in desc.iter("MEMBER") if m.get("accession")), None)
                 ref_acc = member.get("accession") if member is not None else None
-        ref = sra._one(kids, "STUDY_REF")
+        ref = el.find("STUDY_REF")
         if ref is not None:
-            study = ref.get("accession") or sra._path_text(sra._kids(ref), "IDENTIFIERS",
-                                                           "PRIMARY_ID")
-        lib = sra._kids(sra._one(design, "LIBRARY_DESCRIPTOR"))
-        strategy, source = text(sra._one(lib, "LIBRARY_STRATEGY")), text(sra._one(lib, "LIBRARY_SOURCE"))
+            study = ref.get("accession") or ref.findtext("IDENTIFIERS/PRIMARY_ID")
+        lib = el.find("DESIGN/LIBRARY_DESCRIPTOR")
+        if lib is not None:
+            strategy = _stripped(lib.findtext("LIBRARY_STRATEGY"))
+            source = _stripped(lib.findtext("LIBRARY_SOURCE"))
     elif kind == "run":
-        ref = sra._one(kids, "EXPERIMENT_REF")
+        ref = el.find("EXPERIMENT_REF")
         if ref is not None:
-            ref_acc = ref.get("accession") or sra._path_text(sra._kids(ref), "IDENTIFIERS",
-                                                             "PRIMARY_ID")
+            ref_acc = ref.get("accession") or ref.findtext("IDENTIFIERS/PRIMARY_ID")
             ref_name = ref.get("refname")
     elif kind == "sample":
-        organism = text(sra._one(sra._kids(sra._one(kids, "SAMPLE_NAME")), "SCIENTIFIC_NAME"))
+        organism = _stripped(el.findtext("SAMPLE_NAME/SCIENTIFIC_NAME"))
     return DumpObject(kind=kind, accession=acc.strip().upper(), alias=el.get("alias"),
                       submission=submission, ref_accession=_upper(ref_acc), ref_name=ref_name,
                       study=_upper(study), organism=organism, strategy=strategy, source=source,
                       xml=etree.tostring(el) if with_xml else b"")
+
+
+def _stripped(value: str | None) -> str | None:
+    return value.strip() or None if value else None
 
 
 def _upper(value: str | None) -> str | None:
