@@ -40,9 +40,7 @@ def backfill(paths: list[str], warehouse: str | None = None, use_embeddings: boo
         tasks.sync_ontologies(con, engine)
         tasks.annotate_samples(con, engine, only_changed=True, distributed=distributed,
                                use_embeddings=use_embeddings)
-        finish_run(con, run_id, "partial" if stats.failed else "ok",
-                   {"records": stats.records, "inserted": stats.inserted,
-                    "updated": stats.updated, "rejects": stats.rejects})
+        finish_run(con, run_id, "partial" if stats.failed else "ok", stats.counts())
         result = tasks.summarize(con)
     result.dump_line = stats.dump.line() if stats.dump is not None else ""
     result.failed_files = [f.error for f in stats.failed]

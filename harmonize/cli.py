@@ -119,10 +119,7 @@ def ingest(paths: tuple[str, ...], normalize: bool, no_embeddings: bool,
                              filt=filt, on_progress=on_progress)
         if normalize:
             _annotate(con, only_changed=True, use_embeddings=not no_embeddings, bar=bar)
-        status = "partial" if stats.failed else "ok"
-        finish_run(con, run_id, status, {"files": len(files), "records": stats.records,
-                                         "rejects": stats.rejects, "inserted": stats.inserted,
-                                         "updated": stats.updated, "merged": stats.merged})
+        finish_run(con, run_id, "partial" if stats.failed else "ok", stats.counts())
     err = _stderr()
     if stats.dump is not None:
         err.print(stats.dump.line(), markup=False, highlight=False)

@@ -148,6 +148,9 @@ def load_dumps(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], filt: Dump
                 out.error = f"{p}: SRA_Accessions.tab holds no rows"
         except ParseError as exc:
             out.error, out.rejects = str(exc), 1
+            con.execute("BEGIN")
+            add_rejects(con, [_reject(str(p), out.error)], run_id)
+            con.execute("COMMIT")
         outcomes.append(out)
     parse = parse_many or local_parse_many
     staged_any = False

@@ -53,6 +53,15 @@ class IngestStats:
         """Files that failed wholly or partly."""
         return [f for f in self.files if f.error]
 
+    def counts(self) -> dict[str, int]:
+        """The run's counts for ``harvest_runs``: kept, filtered, updated, quarantined..."""
+        out = {"files": len(self.files), "records": self.records, "inserted": self.inserted,
+               "updated": self.updated, "unchanged": self.unchanged, "merged": self.merged,
+               "rejects": self.rejects}
+        if self.dump is not None:
+            out["filtered"] = self.dump.filtered  # type: ignore[attr-defined]
+        return out
+
     def add_load(self, load: object) -> None:
         """Accumulate a ``LoadStats`` from the warehouse."""
         for name in ("inserted", "updated", "unchanged", "merged"):
