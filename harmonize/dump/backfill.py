@@ -9,9 +9,12 @@ organism). Other record files are left to :func:`harmonize.steps.ingest.ingest_f
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,12 +32,13 @@ from harmonize.dump.stage import (
     source_state,
     write_objects,
 )
-from harmonize.errors import HarmonizeError, ParseError
+from harmonize.errors import ConfigError, HarmonizeError, ParseError
 from harmonize.warehouse.load import LoadStats, add_rejects
 
 #: Maps member batches to their parse results, in order (locally, or on Dask workers).
 ParseMany = Callable[[Iterator[list[Member]], DumpFilter], Iterator[BatchResult]]
 MEMBER_BATCH = 500
+MEMORY_ENV = "HARMONIZE_DUMP_MEMORY"
 
 
 @dataclass(slots=True)
@@ -136,6 +140,35 @@ def load_dumps(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], filt: Dump
     kinds: dict[str, list[Path]] = {}
     for p in map(Path, paths):
         kinds.setdefault(classify(p), []).append(p)
+    if set(kinds) - {"other"}:
+        with duckdb_memory(con):
+            return _load_dumps(con, kinds, filt, run_id, parse_many, on_progress)
+    return DumpStats(filter=filt.describe()), [], kinds.get("other", [])
+
+
+@contextmanager
+def duckdb_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Cap DuckDB's buffer pool while dumps load (``$HARMONIZE_DUMP_MEMORY``, default 1GB):
+    its cache would otherwise grow with the warehouse; past the cap it spills to disk."""
+    old = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    con.execute(f"SET memory_limit = '{_memory_cap()}'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET memory_limit = '{old}'")
+
+
+def _memory_cap() -> str:
+    value = os.environ.get(MEMORY_ENV, "1GB").strip()
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", value, flags=re.IGNORECASE):
+        raise ConfigError(f"${MEMORY_ENV} must be a size such as 1GB or 512MiB, got {value!r}")
+    return value
+
+
+def _load_dumps(con: duckdb.DuckDBPyConnection, kinds: dict[str, list[Path]], filt: DumpFilter,
+                run_id: str | None, parse_many: ParseMany | None,
+                on_progress: Callable[[Progress], None] | None
+                ) -> tuple[DumpStats, list[FileOutcome], list[Path]]:
     stats = DumpStats(filter=filt.describe())
     outcomes: list[FileOutcome] = []
     for p in kinds.get("accessions_tab", []):
