@@ -12,7 +12,7 @@ For each size, in a fresh subprocess (so ``ru_maxrss`` is its own): a bare read 
 gzip + lxml parse of every member, nothing else), then the backfill stages, timed one by one.
 Writes ``bench/results/backfill.md``.
 
-Usage: ``python bench/bench_backfill.py [--kept 2500 10000]``
+Usage: ``python bench/bench_backfill.py [--kept 2500 10000]`` (``--from-json LOG`` re-renders)
 """
 
 from __future__ import annotations
@@ -145,12 +145,20 @@ def run_one(path: Path, workdir: Path) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--kept", type=int, nargs="+", default=[2500, 12500],
+    ap.add_argument("--kept", type=int, nargs="+", default=[2500, 10000],
                     help="kept (human transcriptome) samples per synthetic dump")
+    ap.add_argument("--from-json", metavar="LOG", help="re-render the report from the JSON "
+                    "rows a run printed to stderr (no new run)")
     ap.add_argument("--child", nargs=2, metavar=("DUMP", "WORKDIR"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         print(json.dumps(run_one(Path(args.child[0]), Path(args.child[1]))))
+        return
+    if args.from_json:
+        rows = [json.loads(x) for x in Path(args.from_json).read_text().splitlines()
+                if x.startswith("{")]
+        RESULTS.write_text(report(rows, " ".join(map(str, args.kept))))
+        print(RESULTS.read_text())
         return
     rows = []
     for kept in args.kept:
@@ -208,9 +216,11 @@ def report(rows: list[dict], kept_arg: str) -> str:
     lines += [
         "", "## Extrapolation to the real full dump (~15 GB gzip, ~40 M samples, ~2.5 M kept)", "",
         ("Assumptions: stream+filter+stage time scales with the compressed bytes read (the "
-        "synthetic members have the real records' sizes); link+load scales with kept records "
-        f"({rec_per_kept:.1f} records per kept sample here, since DRA000368 has 21 experiments "
-        "for 2 samples; the real dump has ~1.2, so this overstates load); grounding scales with "
+        "synthetic members have the real records' sizes); link+load scales with records at the "
+        f"larger size's rate ({rec_per_kept:.1f} records per kept sample here, since DRA000368 "
+        f"has 21 experiments for 2 samples; {FULL_RECORDS_PER_KEPT} assumed for the real dump; "
+        "the per-record cost grew between the two sizes, so this part is optimistic); "
+        "grounding scales with "
         "kept samples at this run's per-sample rate (the synthetic values repeat, so the "
         "real dump's many more distinct values will cost more: the cold rate in the grounding "
         "benchmark applies to them); CPU seconds on one core, so the 2-core wall time is at best "
