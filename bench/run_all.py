@@ -17,6 +17,7 @@ FULL = [
     ["bench_parse.py"],
     ["bench_warehouse.py", "--samples", "2500000"],
     ["bench_ground.py"],
+    ["bench_long_values.py"],
     ["fit_calibration.py", "--out", str(HERE / "out" / "calibration.json")],  # refit, not shipped
     ["eval_dev.py"],
     ["cv_eval.py", "--seeds", "8"],
@@ -26,6 +27,8 @@ QUICK = [
     ["bench_parse.py", "--sizes", "1000", "--gz", "0", "--out", str(HERE / "out" / "parse.md")],
     ["bench_warehouse.py", "--samples", "20000", "--out", str(HERE / "out" / "warehouse.md")],
     ["eval_dev.py", "--limit", "200", "--no-embeddings", "--out", str(HERE / "out" / "eval.md")],
+    ["bench_long_values.py", "--lengths", "10000", "40000", "--repeat", "1", "--no-huge",
+     "--out", str(HERE / "out" / "long_values.md")],
     ["cv_eval.py", "--folds", "2", "--out", str(HERE / "out" / "cv.md")],
     ["bench_heldout.py", "--n", "100", "--out", str(HERE / "out" / "heldout.md")],
 ]

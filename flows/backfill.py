@@ -21,7 +21,9 @@ def backfill(paths: list[str], warehouse: str | None = None, use_embeddings: boo
     """Load bulk files, ground the new samples and publish.
 
     Dumps are filtered by ``config_path``'s organisms / library strategies / sources (the
-    harvest defaults when ``None``), or not at all when ``filtered`` is false.
+    harvest defaults when ``None``), or not at all when ``filtered`` is false. A file that
+    fails (unreadable, or no sample in it) does not stop the others; the summary lists it in
+    ``file_errors`` and ``harmonize backfill`` then exits non-zero.
     """
     from harmonize.dump.filters import dump_filter
     from harmonize.steps.engine import load_engine
@@ -43,6 +45,7 @@ def backfill(paths: list[str], warehouse: str | None = None, use_embeddings: boo
         finish_run(con, run_id, "partial" if stats.failed else "ok", stats.counts())
         result = tasks.summarize(con)
     result.dump_line = stats.dump.line() if stats.dump is not None else ""
-    result.failed_files = [f.error for f in stats.failed]
+    result.warnings, result.file_errors = stats.notes, stats.errors()
+    result.failure = stats.failure()
     tasks.publish_artifact(result, "harmonize backfill", "backfill-summary")
     return result

@@ -23,6 +23,8 @@ def harvest_snapshot(con, folder: str, run_id: str) -> list[harvest.HarvestStats
         log.info("%s: %d files, %d records (%d new, %d updated, %d unchanged), %d quarantined",
                  s.source, s.fetched_batches, s.ingest.records, s.ingest.inserted,
                  s.ingest.updated, s.ingest.unchanged, s.ingest.rejects)
+        for note in s.ingest.notes:
+            log.warning("%s", note)
     return stats
 
 
@@ -36,6 +38,8 @@ def harvest_source(con, client, config, source: str, window, run_id: str) -> har
         getattr(window, "end", "?"), stats.planned_batches, stats.fetched_batches,
         stats.skipped_batches, stats.ingest.records, stats.ingest.inserted, stats.ingest.updated,
         stats.ingest.rejects)
+    for note in stats.ingest.notes:
+        get_run_logger().warning("%s", note)
     return stats
 
 
@@ -58,6 +62,8 @@ def _log_ingest(stats: ingest.IngestStats) -> None:
              stats.records, stats.inserted, stats.updated, stats.rejects)
     for f in stats.failed:
         log.warning("%s", f.error)
+    for note in stats.notes:
+        log.warning("%s", note)
 
 
 @task(cache_policy=NO_CACHE)
@@ -80,7 +86,7 @@ def ground_chunk(values: list, overrides: list, use_embeddings: bool, version: s
 
 
 @task(cache_policy=NO_CACHE)
-def parse_file(path: str) -> tuple[list, list, str | None]:
+def parse_file(path: str) -> tuple[list, list, str | None, list[str]]:
     """Parse one record file on a worker."""
     return distribute.parse_file(path)
 
@@ -109,8 +115,8 @@ def ingest_distributed(con, paths: list[str], run_id: str, filt=None) -> ingest.
                                      parse_many=_parse_many_on_workers, on_progress=on_progress)
     files = [str(p) for p in others]
     for path, future in zip(files, parse_file.map(files)):
-        records, rejects, error = future.result()
-        ingest.load_parsed(con, path, records, rejects, error, run_id, stats)
+        records, rejects, error, notes = future.result()
+        ingest.load_parsed(con, path, records, rejects, error, run_id, stats, notes)
     get_run_logger().info("%d files parsed on workers, %d records, %d quarantined",
                           len(files), stats.records, stats.rejects)
     return stats

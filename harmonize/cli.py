@@ -94,7 +94,9 @@ def ingest(paths: tuple[str, ...], normalize: bool, no_embeddings: bool,
     extracted), their extracted folder trees and single SAMPLE_SET / EXPERIMENT_SET / RUN_SET /
     STUDY_SET files (ENA browser XML too), linked across files; SRA_Accessions.tab (statuses and
     links); or folders of them. A malformed file is reported on one line and quarantined; the
-    other files still load, and the command exits non-zero.
+    other files still load, and the command exits non-zero. A record file that holds no sample
+    fails the same way; bytes that are not valid UTF-8 are read as Windows-1252 and reported as
+    a warning.
 
     \b
     Examples:
@@ -126,11 +128,17 @@ def ingest(paths: tuple[str, ...], normalize: bool, no_embeddings: bool,
     err.print(f"{len(files)} files, {stats.records} records: {stats.inserted} new, "
               f"{stats.updated} updated, {stats.unchanged} unchanged, {stats.merged} merged, "
               f"{stats.rejects} quarantined")
-    if stats.failed:
-        for f in stats.failed:
-            click.echo(f"error: {f.error}", err=True)
-        raise click.ClickException(f"{len(stats.failed)} of {len(files)} files had errors "
-                                   "(see above; their good records were loaded)")
+    _verdict(stats.notes, stats.errors(), stats.failure())
+
+
+def _verdict(warnings: list[str], errors: list[str], failure: str | None) -> None:
+    """Print warnings and per-file errors to stderr; exit non-zero when a file failed."""
+    for note in warnings:
+        click.echo(f"warning: {note}", err=True)
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
+    if failure:
+        raise click.ClickException(failure)
 
 
 def _annotate(con, only_changed: bool, use_embeddings: bool, bar=None):
@@ -226,7 +234,7 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
     from rich.console import Console
     from rich.table import Table
 
-    from harmonize.ground.fields import read_as
+    from harmonize.ground.fields import MAX_VALUE_CHARS, read_as
     from harmonize.ground.mentions import set_aside
     from harmonize.steps.engine import load_engine
 
@@ -239,16 +247,25 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
     engine = load_engine(use_embeddings=not no_embeddings)
     ann = engine.grounder.ground_value(facet, text, source_key, scanned=scanned)
     cands = engine.grounder.explain(text, facet, source_key, scanned=scanned)[:10]
-    negated = set_aside(engine.grounder.lexicon, facet, text)
+    negated = set_aside(engine.grounder.lexicon, facet, ann.source_text)
+    steps = ann.confidence_steps()
     if as_json:
         click.echo(_json.dumps({"text": text, "facet": facet, "key": source_key,
-                                "annotation": ann.to_json(), "negated": negated,
+                                "annotation": ann.to_json(), "confidence_steps": steps,
+                                "negated": negated,
                                 "candidates": [c.to_json() for c in cands]}, indent=1))
         return
     console = Console()
-    console.print(f"[bold]{text!r}[/bold] under key {source_key!r} as {facet}: "
+    shown = ann.source_text if len(ann.source_text) <= 300 else ann.source_text[:300] + "…"
+    console.print(f"[bold]{shown!r}[/bold] under key {source_key!r} as {facet}: "
                   f"{ann.term_id or 'unmapped'} {ann.term_label or ''} "
                   f"confidence {ann.confidence:.2f} ({ann.method}, {ann.status})")
+    if ann.source_length is not None:
+        console.print(f"only the first {len(ann.source_text):,} of its {ann.source_length:,} "
+                      f"characters were read (a value is grounded on at most {MAX_VALUE_CHARS:,})")
+    if steps:
+        console.print("how the confidence was reached: " + ", ".join(
+            f"{k} {v:g}" for k, v in steps.items()))
     if negated:
         console.print("set aside as negated, someone else's or only a risk: "
                       + ", ".join(repr(n) for n in negated))
@@ -274,19 +291,29 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "parquet"]),
               default="table", show_default=True)
 @click.option("-o", "--output", default=None, help="Write to a file (required for parquet).")
+@click.option("--allow-read", "allow_read", multiple=True, metavar="DIR",
+              help="Let the SQL read the files under DIR (read_csv, read_parquet …; repeatable). "
+                   "Off by default: the query sees only the warehouse.")
 @warehouse_option
-def query(sql: str, fmt: str, output: str | None, warehouse: str | None) -> None:
+def query(sql: str, fmt: str, output: str | None, allow_read: tuple[str, ...],
+          warehouse: str | None) -> None:
     """Run read-only SQL against the warehouse (DDL and DML are refused).
+
+    The SQL sees the warehouse's tables and views only: reading files (read_csv, read_blob,
+    glob …), URLs or the environment, and loading extensions, are refused. --allow-read DIR
+    opens the files under one folder, e.g. to join a sample list of your own.
 
     \b
     Examples:
       harmonize query "SELECT facet, count(*) FROM annotations GROUP BY 1"
       harmonize query "SELECT * FROM sample_summary" --format csv > samples.csv
+      harmonize query --allow-read /data/lists "SELECT s.* FROM sample_summary s
+        JOIN read_csv('/data/lists/mine.csv') m USING (sample_id)"
     """
     from harmonize.warehouse.db import resolve_path
     from harmonize.warehouse.query import run_query, write_result
 
-    df = run_query(resolve_path(warehouse), sql)
+    df = run_query(resolve_path(warehouse), sql, allow_read=allow_read)
     write_result(df, fmt, output)
 
 
@@ -302,8 +329,14 @@ def _facet_options(func):
 
 @cli.command()
 @_facet_options
-@click.option("-o", "--output", required=True, help="Cohort file: .tsv, .csv or .parquet.")
-@click.option("--min-confidence", type=float, default=0.5, show_default=True)
+@click.option("-o", "--output", default=None,
+              help="Cohort file: .tsv, .csv or .parquet (.csv/.tsv/.txt for --format fetchngs). "
+                   "With --manifest: where to rebuild (default: the recorded name beside it).")
+@click.option("--format", "fmt", type=click.Choice(["tsv", "csv", "parquet", "fetchngs"]),
+              default=None, help="Default: from the extension. fetchngs = one run accession "
+                                 "(SRR/ERR/DRR) per line, for nf-core/fetchngs --input.")
+@click.option("--min-confidence", type=float, default=0.5, show_default=True,
+              help="Lowest annotation confidence to include (0..1).")
 @click.option("--status", type=click.Choice(["accepted", "needs_review", "any"]), default="accepted",
               show_default=True)
 @click.option("--organism", default=None, help="e.g. 'Homo sapiens'.")
@@ -311,30 +344,80 @@ def _facet_options(func):
 @click.option("--exact", is_flag=True, help="Do not include descendant terms.")
 @click.option("--include-suppressed", is_flag=True,
               help="Keep samples SRA_Accessions.tab marks suppressed, withdrawn or unpublished.")
+@click.option("--manifest", "manifest", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Rebuild the cohort of this manifest (byte-identical) instead of a new query.")
+@click.option("--changes", default=None, metavar="FILE.tsv",
+              help="With --manifest: write every difference found to this TSV.")
 @warehouse_option
-def export(output: str, min_confidence: float, status: str, organism: str | None,
-           source: str | None, exact: bool, include_suppressed: bool, warehouse: str | None,
-           **facets) -> None:
-    """Export a reproducible cohort (samples, accessions, runs) plus a manifest.
+@click.pass_context
+def export(ctx: click.Context, output: str | None, fmt: str | None, min_confidence: float,
+           status: str, organism: str | None, source: str | None, exact: bool,
+           include_suppressed: bool, manifest: str | None, changes: str | None,
+           warehouse: str | None, **facets) -> None:
+    """Export a reproducible cohort (samples, accessions, runs, every facet) plus a manifest.
 
     Terms include their descendants unless --exact; several facets are combined with AND.
-    Writes OUTPUT and OUTPUT.manifest.json (query, counts, versions, sha256).
+    Each row carries every facet's best term, label, confidence, status and source text, and
+    the annotation that matched each filter (matched_<facet>_*). Writes OUTPUT and
+    OUTPUT.manifest.json (SQL, expanded terms, sample ids and row digests, versions, command
+    line, sha256). Samples that SRA_Accessions.tab marks suppressed, withdrawn or unpublished
+    are left out unless --include-suppressed.
+
+    --manifest M rebuilds M's cohort from the current warehouse: the same file, byte-identical,
+    or (exit 1, nothing written) the samples that left, entered or changed and the versions
+    that differ.
 
     \b
     Examples:
       harmonize export --tissue UBERON:0000955 -o brain.tsv
       harmonize export --tissue liver --disease "type 2 diabetes mellitus" -o t2d_liver.parquet
+      harmonize export --tissue liver --format fetchngs -o liver_runs.txt
+      harmonize export --manifest brain.tsv.manifest.json            # rebuild brain.tsv
+      harmonize export --manifest brain.tsv.manifest.json -o again.tsv --changes changes.tsv
     """
     from harmonize.warehouse.db import resolve_path
+
+    if manifest:
+        _rebuild(ctx, manifest, output, changes, warehouse)
+        return
+    if output is None:
+        raise click.UsageError("give -o/--output (or --manifest M to rebuild a cohort)")
+    if changes:
+        raise click.UsageError("--changes only goes with --manifest")
     from harmonize.warehouse.export import export_cohort
 
     terms = {k: list(v) for k, v in facets.items() if v}
     result = export_cohort(resolve_path(warehouse), output, min_confidence=min_confidence,
                            status=status, organism=organism, source=source,
-                           descendants=not exact, include_inactive=include_suppressed,
-                           **terms)
-    click.echo(f"{result.n_samples} samples -> {output} "
+                           descendants=not exact, include_inactive=include_suppressed, fmt=fmt,
+                           command=["harmonize", *sys.argv[1:]], **terms)
+    runs = f", {result.n_runs} runs" if fmt == "fetchngs" else ""
+    click.echo(f"{result.n_samples} samples{runs} -> {output} "
                f"(manifest {output}.manifest.json)", err=True)
+
+
+#: Options that define a new query; a rebuild takes them from the manifest.
+QUERY_OPTIONS = (*FACET_OPTIONS, "fmt", "min_confidence", "status", "organism", "source", "exact",
+                 "include_suppressed")
+
+
+def _rebuild(ctx: click.Context, manifest: str, output: str | None, changes: str | None,
+             warehouse: str | None) -> None:
+    from harmonize.warehouse.db import resolve_path
+    from harmonize.warehouse.rebuild import describe, rebuild_cohort, verdict, write_changes
+
+    given = [name for name in QUERY_OPTIONS
+             if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE]
+    if given:
+        flags = ", ".join("--" + ("format" if n == "fmt" else n.replace("_", "-")) for n in given)
+        raise click.UsageError(f"--manifest rebuilds the manifest's own query; drop {flags}")
+    result = rebuild_cohort(resolve_path(warehouse), manifest, output)
+    for line in describe(result):
+        click.echo(line, err=True)
+    if changes:
+        click.echo(f"{write_changes(result, changes)} differences -> {changes}", err=True)
+    if not result.reproduced:
+        raise click.ClickException(verdict(result))
 
 
 @cli.command()
@@ -373,8 +456,8 @@ def curate(decisions: str, no_embeddings: bool, warehouse: str | None) -> None:
     from harmonize.warehouse.review import read_decisions
 
     path = resolve_path(warehouse)
-    with writer(path) as con:
-        rows = read_decisions(decisions, db=con)
+    rows = read_decisions(decisions, db=path)  # checked on the published file: nothing staged yet
+    with writer(path, discard_on_error=True) as con:
         add_overrides(con, rows)
         stats = _annotate(con, only_changed=False, use_embeddings=not no_embeddings)
     click.echo(f"{len(rows)} decisions loaded; {stats.samples} samples re-grounded", err=True)
@@ -452,6 +535,9 @@ def backfill(paths: tuple[str, ...], no_embeddings: bool, dask: str | None,
     skipped and why. A killed backfill re-run resumes after its last committed batch; a complete
     re-run changes nothing.
 
+    Like `ingest`, a file that cannot be read or holds no sample is reported on one line, the
+    other files still load, and the command exits non-zero.
+
     \b
     Examples:
       harmonize backfill SRA_Accessions.tab NCBI_SRA_Metadata_Full_20250101.tar.gz
@@ -472,11 +558,7 @@ def backfill(paths: tuple[str, ...], no_embeddings: bool, dask: str | None,
     render(result)
     if result.dump_line:
         _stderr().print(result.dump_line, markup=False, highlight=False)
-    if result.failed_files:
-        for line in result.failed_files:
-            click.echo(f"error: {line}", err=True)
-        raise click.ClickException(f"{len(result.failed_files)} files had errors (see above; "
-                                   "their good records were loaded)")
+    _verdict(result.warnings, result.file_errors, result.failure)
 
 
 @cli.command()

@@ -9,7 +9,8 @@
     ├── OntologyError              an ontology/lexicon that cannot be loaded or a term not found
     │   └── AmbiguousTermError     a label that names several terms
     ├── WarehouseError             the DuckDB warehouse is missing, locked or inconsistent
-    │   └── ReadOnlyQueryError     DDL/DML sent to ``harmonize query``
+    │   ├── ReadOnlyQueryError     DDL/DML sent to ``harmonize query``
+    │   └── QueryAccessError       SQL reaching outside the warehouse (files, URLs, extensions)
     └── ConfigError                bad configuration or command-line values
 """
 
@@ -58,6 +59,10 @@ class WarehouseError(HarmonizeError):
 
 class ReadOnlyQueryError(WarehouseError):
     """A statement that would change the warehouse was sent to a read-only query."""
+
+
+class QueryAccessError(WarehouseError):
+    """SQL tried to read a file, URL or extension outside the warehouse."""
 
 
 class ConfigError(HarmonizeError):

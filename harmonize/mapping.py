@@ -50,8 +50,16 @@ class MapStats:
         return self.lines / self.seconds if self.seconds else 0.0
 
 
-def _below(ann: Annotation, threshold: float) -> Annotation:
-    if ann.term_id is None or ann.method == "curated" or ann.confidence >= threshold:
+def _below(ann: Annotation, threshold: float, fitted_scale: bool = False) -> Annotation:
+    """``ann`` written as unmapped when its confidence is under ``threshold``.
+
+    The fitted emit threshold (``fitted_scale``) is judged on the fitted probability (Platt
+    step and evidence rules), before the cautious prior lowered it: the prior says how sure the
+    grounder is of evidence the fit never saw; it does not hide that evidence.
+    """
+    score = ann.confidence_steps().get("fitted", ann.confidence) if fitted_scale \
+        else ann.confidence
+    if ann.term_id is None or ann.method == "curated" or score >= threshold:
         return ann
     return replace(ann, term_id=None, term_label=None, status="unmapped")
 
@@ -71,9 +79,11 @@ def _result(record: dict[str, Any], anns: Iterable[Annotation], grounder: Ground
     """The output line of a record from its annotations (emit threshold applied)."""
     out = []
     for a in anns:
-        thr = (grounder.calibration.emit_threshold(a.facet) if min_confidence is None
-               else min_confidence)
-        out.append(_below(a, thr).to_json(with_candidates=with_candidates))
+        if min_confidence is None:
+            a = _below(a, grounder.calibration.emit_threshold(a.facet), fitted_scale=True)
+        else:
+            a = _below(a, min_confidence)
+        out.append(a.to_json(with_candidates=with_candidates))
     return {"accession": record.get("accession"), "annotations": out}
 
 

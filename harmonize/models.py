@@ -52,6 +52,29 @@ def accession_kind(accession: str) -> str | None:
     return None
 
 
+#: Separates the container from the sample in a contribution record's key.
+CONTRIBUTION_SEP = "/"
+
+
+def contribution_key(container: str, sample: str) -> str:
+    """The ``record_accession`` of a record that adds to a sample described elsewhere.
+
+    A GEO series naming a sample it does not describe, or a GEO DataSet annotating it, gives
+    that sample a record of its own keyed ``<container>/<sample>`` (``GDS507/GSM11815``): one
+    per container and sample, so it never replaces the sample's own record (keyed by the bare
+    GSM) and a sample named by two series keeps both. Identity uses the part after the ``/``.
+
+    >>> contribution_key("GSE146537", "GSM4391896"), record_sample("GSE146537/GSM4391896")
+    ('GSE146537/GSM4391896', 'GSM4391896')
+    """
+    return f"{container}{CONTRIBUTION_SEP}{sample}"
+
+
+def record_sample(record_accession: str) -> str:
+    """The sample a record key names: itself, or the sample part of a contribution key."""
+    return record_accession.rpartition(CONTRIBUTION_SEP)[2]
+
+
 @dataclass(frozen=True, slots=True)
 class Attribute:
     """One key/value pair exactly as the source gave it."""
@@ -94,7 +117,8 @@ class SampleRecord:
     """One sample as one source describes it; pure data, no I/O.
 
     ``record_accession`` is the record's own primary id (SRX for an SRA experiment package,
-    SAMN/SAMEA/SAMD for BioSample, GSM for GEO). ``accessions`` lists every accession the record
+    SAMN/SAMEA/SAMD for BioSample, GSM for GEO; ``<container>/<GSM>`` for a record that adds a
+    series' links or a DataSet's annotations to a sample, see :func:`contribution_key`). ``accessions`` lists every accession the record
     names for this sample *and* its study (GSE, SRP, PRJNA); :func:`accession_kind` classifies
     them. Identity resolution (which sample row) happens in the warehouse, not here.
     """
@@ -143,6 +167,9 @@ class FieldValue:
     text: str
     source_key: str
     scanned: bool = False  # True when found by scanning an ambiguous key or free text
+    #: Characters of the whole value when ``text`` is only its first part (a value longer
+    #: than :data:`harmonize.ground.fields.MAX_VALUE_CHARS`); ``None`` when it is all of it.
+    full_length: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +204,17 @@ class Annotation:
     source_text: str
     candidates: tuple[Candidate, ...] = ()
     lexicon_version: str | None = None
+    #: Characters of the whole value when ``source_text`` is only the part grounded (its
+    #: first characters, see :data:`harmonize.ground.fields.MAX_VALUE_CHARS`).
+    source_length: int | None = None
+
+    def confidence_steps(self) -> dict[str, float]:
+        """How the confidence was reached: the ``conf:`` parts the grounder recorded on the
+        top candidate (evidence-model contributions, fitted p, support, cautious result)."""
+        if not self.candidates:
+            return {}
+        return {k[5:]: v for k, v in self.candidates[0].features.items()
+                if k.startswith("conf:")}
 
     def to_json(self, with_candidates: bool = False) -> dict[str, Any]:
         """The ``harmonize map`` output shape (candidates only when asked or when unmapped)."""
@@ -190,6 +228,8 @@ class Annotation:
             "source_text": self.source_text,
             "status": self.status,
         }
+        if self.source_length is not None:  # only the first part of a long value was read
+            out["source_length"] = self.source_length
         if with_candidates or self.term_id is None:
             out["candidates"] = [
                 {"term_id": c.term_id, "term_label": c.term_label, "score": round(c.score, 4)}

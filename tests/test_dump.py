@@ -192,7 +192,15 @@ def test_filters_keep_human_transcriptomes_and_count_every_skip(tmp_path):
 
 
 def test_accessions_tab_loads_columnar_statuses_and_exports_leave_out_suppressed(tmp_path):
-    from harmonize.warehouse.export import export_cohort
+    from harmonize.warehouse import materialize
+    from harmonize.warehouse.db import connect_read
+    from harmonize.warehouse.export import (
+        cohort_params,
+        cohort_sql,
+        export_cohort,
+        indexed_cohort_sql,
+    )
+    from harmonize.warehouse.rebuild import rebuild_cohort
 
     db = tmp_path / "w.duckdb"
     stats = _ingest(db, [TAB, TAR])
@@ -223,6 +231,22 @@ def test_accessions_tab_loads_columnar_statuses_and_exports_leave_out_suppressed
     assert sid not in (tmp_path / "kept.tsv").read_text()
     assert export_cohort(db, tmp_path / "inc.tsv", include_inactive=True).n_samples \
         == full.n_samples
+    # the precomputed tables and the live query leave out the same samples
+    con = connect_read(db)
+    assert materialize.is_current(con)
+    for inactive in (False, True):
+        params = cohort_params({}, 0.5, ["accepted"], None, None, inactive)
+        live = con.execute(cohort_sql([]), params).df()
+        fast = con.execute(indexed_cohort_sql([]), params).df()
+        assert live["sample_id"].tolist() == fast["sample_id"].tolist()
+        assert (sid in live["sample_id"].tolist()) is inactive
+    con.close()
+    # the cohort made before the suppression rebuilds without it, and says why
+    again = rebuild_cohort(db, tmp_path / "all.tsv.manifest.json", tmp_path / "again.tsv")
+    assert not again.reproduced and not (tmp_path / "again.tsv").exists()
+    assert [(c.kind, c.sample_id, c.field) for c in again.changes if c.kind == "left"] \
+        == [("left", sid, "sra_status")]
+    assert rebuild_cohort(db, tmp_path / "kept.tsv.manifest.json").reproduced
 
 
 def test_the_biosample_dump_keeps_linked_or_matching_records(tmp_path):

@@ -97,23 +97,24 @@ def test_similarity_steps_never_fall_with_similarity(shipped, method):
     assert shipped.similarity_confidence("exact", "disease", 1.0) is None
 
 
-def test_drift_is_reported_when_the_matchers_change(tmp_path):
-    """A fit records what it saw; other grounding code or key table makes it stale."""
+def test_drift_is_reported_when_the_matchers_change(tmp_path, monkeypatch):
+    """A fit records what it saw; a bumped matcher version or another key table makes it
+    stale, an edit of the code alone does not (the versions are constants, not digests)."""
+    import harmonize.ground.versions as versions
     from harmonize.ground.calibrate import calibration_drift, matcher_fingerprint
 
-    code, keys = tmp_path / "ground", tmp_path / "field_keys.tsv"
-    code.mkdir()
-    (code / "mentions.py").write_text("X = 1\n")
+    keys = tmp_path / "field_keys.tsv"
     keys.write_text("key\tfacet\ntissue\ttissue\n")
-    before = matcher_fingerprint(code, keys)
+    before = matcher_fingerprint(keys)
     cal = Calibration(fitted_on={"lexicon": "lex1", "matchers": before})
     assert calibration_drift(cal, "lex1", before) is None
-    (code / "mentions.py").write_text("X = 2\n")
-    after = matcher_fingerprint(code, keys)
+    assert matcher_fingerprint(keys) == before  # nothing changed, nothing drifts
+    monkeypatch.setattr(versions, "MATCHER_VERSION", versions.MATCHER_VERSION + ".1")
+    after = matcher_fingerprint(keys)
     assert after != before
     assert "matchers" in calibration_drift(cal, "lex1", after)
     keys.write_text("key\tfacet\ntissue\ttissue\norgan\ttissue\n")
-    assert matcher_fingerprint(code, keys) not in (before, after)
+    assert matcher_fingerprint(keys) not in (before, after)
     assert "no fit inputs" in calibration_drift(Calibration(), "lex1", before)
 
 
@@ -122,3 +123,30 @@ def test_fitted_on_survives_a_round_trip(tmp_path):
     cal = Calibration(version="fit-x", fitted_on={"lexicon": "l", "matchers": "m"})
     path.write_text(json.dumps(cal.to_json()))
     assert load_calibration(path).fitted_on == {"lexicon": "l", "matchers": "m"}
+
+
+def test_the_cautious_prior_discounts_evidence_the_fit_never_saw():
+    """A kind of evidence with no held-out support is capped by the prior; one seen often
+    keeps its fitted probability; an unseen kind below the prior is left alone."""
+    cal = Calibration(evidence={"support": {"tissue/text/mention/label": 3000},
+                                "prior": 0.8, "pseudo": 30.0})
+    seen, _ = cal.cautious(0.95, "tissue/text/mention/label")
+    unseen, parts = cal.cautious(0.95, "tissue/dedicated/exact/label")
+    lower, _ = cal.cautious(0.85, "tissue/dedicated/exact/label")
+    assert abs(seen - 0.95) < 0.01
+    assert unseen == pytest.approx(0.8)
+    assert lower == pytest.approx(0.8)
+    assert cal.cautious(0.6, "tissue/dedicated/exact/label")[0] == pytest.approx(0.6)
+    assert parts["support"] == 0 and parts["prior"] == 0.8
+    assert Calibration().cautious(0.95, "any")[0] == 0.95  # no fitted prior: unchanged
+
+
+def test_the_shipped_fit_has_a_cautious_prior_from_held_out_tops():
+    """The shipped calibration counts held-out support per kind of evidence."""
+    shipped = load_calibration()
+    ev = shipped.evidence
+    assert 0.3 < ev["prior"] < 1.0 and ev["pseudo"] > 0
+    assert all("/" in k and n > 0 for k, n in ev["support"].items())
+    # free-text mentions are the dev gold's evidence; a dedicated tissue key is not
+    assert ev["support"].get("tissue/text/mention/label", 0) > 100
+    assert ev["support"].get("tissue/dedicated/exact/label", 0) == 0

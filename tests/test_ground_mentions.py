@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -82,23 +81,20 @@ def test_a_thing_of_a_place_is_also_named_in_sample_word_order():
     assert [m.term_id for m in found] == ["CL:0002553"]
 
 
-def test_the_lexicon_version_follows_the_code_that_builds_names(tmp_path):
-    """A cache written by other lexicon code (even with the same format number) is not reused."""
+def test_the_lexicon_version_follows_its_constants_and_data_not_comments(tmp_path,
+                                                                          monkeypatch):
+    """A cache is reused while the ontology releases, the curated synonyms and the explicit
+    lexicon version stay the same; bumping the version or editing the synonyms rebuilds it."""
+    import harmonize.ground.versions as versions
     from harmonize.ground import lexicon as L
 
     syn = tmp_path / "synonyms.tsv"
     syn.write_text("facet\ttext\tterm_id\tkind\tnote\n")
     before = L.lexicon_version("fp", syn)
     assert before == L.lexicon_version("fp", syn)
-    saved = L._normalize_mod
-    try:
-        fake = tmp_path / "normalize.py"
-        fake.write_text(Path(saved.__file__).read_text() + "\n# changed\n")
-
-        class Module:
-            __file__ = str(fake)
-
-        L._normalize_mod = Module  # type: ignore[assignment]
-        assert L.lexicon_version("fp", syn) != before
-    finally:
-        L._normalize_mod = saved
+    assert L.lexicon_version("fp2", syn) != before  # another ontology release
+    syn.write_text("facet\ttext\tterm_id\tkind\tnote\ntissue\tgut\tUBERON:0001555\tcurated\t\n")
+    edited = L.lexicon_version("fp", syn)
+    assert edited != before
+    monkeypatch.setattr(versions, "LEXICON_VERSION", versions.LEXICON_VERSION + ".1")
+    assert L.lexicon_version("fp", syn) != edited

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harmonize.ground import Grounder, load_lexicon, load_overrides
-from harmonize.ground.evidence import WEAK_KINDS
+from harmonize.ground.evidence import WEAK_CAP, WEAK_KINDS
 from harmonize.ground.fields import key_role, whole_value_only
 from harmonize.ground.mentions import defined_abbreviations, has_disease_context
 from harmonize.ground.normalize import compact, tokens
@@ -136,11 +136,14 @@ def test_disease_confidence_separates_strong_from_weak_evidence(annotated):
     dedicated = [a.confidence for a in _accepted(annotated, "disease")
                  if key_role(a.source_key) == "disease" and a.method == "exact"
                  and "abbreviation" not in a.candidates[0].match_kind]
+    # weak evidence with no word of disease context around it is capped for review (a curated
+    # abbreviation is unambiguous: not weak)
     weak = [a.confidence for _, anns in annotated for a in anns if a.facet == "disease"
-            and a.candidates and a.candidates[0].match_kind in WEAK_KINDS
-            and key_role(a.source_key) != "disease"]
-    assert dedicated and min(dedicated) >= 0.85
-    assert not weak or max(weak) < min(dedicated)
+            and a.candidates and a.candidates[0].match_kind in WEAK_KINDS - {"curated_abbreviation"}
+            and key_role(a.source_key) != "disease"
+            and not has_disease_context(a.source_text, a.candidates[0].matched_text)]
+    assert dedicated and min(dedicated) >= 0.5
+    assert not weak or max(weak) <= WEAK_CAP < min(dedicated)
     confs = {round(a.confidence, 2) for _, anns in annotated for a in anns if a.facet == "disease"}
     assert len(confs) >= 3
 

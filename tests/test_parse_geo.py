@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from pathlib import Path
 
 import pytest
@@ -76,12 +77,19 @@ def test_soft_missing_key_on_one_sample():
     assert sum("ebv strain" in r.attribute_dict() for r in recs) == 7
 
 
-def test_series_only_soft_yields_nothing():
-    assert list(iter_file(SOFT / "geofetch_GSE146540_GSE.soft")) == []
+def test_series_only_soft_links_the_samples_it_names():
+    recs = records(SOFT / "geofetch_GSE146540_GSE.soft")
+    named = re.findall(r"^!Series_sample_id = (GSM\d+)",
+                       (SOFT / "geofetch_GSE146540_GSE.soft").read_text(), re.MULTILINE)
+    assert [r.record_accession for r in recs] == [f"GSE146540/{g}" for g in named]
+    assert all(r.accessions[:2] == (g, "GSE146540") for r, g in zip(recs, named))
+    assert all(any(a.startswith("PRJNA") for a in r.accessions) for r in recs)
+    assert all(not r.attributes and r.title is None for r in recs)  # links, not a description
 
 
-def test_truncated_family_soft_is_a_reject():
-    (rej,) = list(iter_file(SOFT / "geoparse_GSE105845_family_truncated.soft"))
+def test_truncated_family_soft_loads_its_links_and_is_a_reject():
+    *recs, rej = list(iter_file(SOFT / "geoparse_GSE105845_family_truncated.soft"))
+    assert [r.record_accession for r in recs] == ["GSE105845/GSM2828511", "GSE105845/GSM2828512"]
     assert isinstance(rej, Reject)
     assert rej.record_id == "GSE105845"
     assert "truncated" in rej.reason and "GSM2828511" in rej.reason

@@ -99,8 +99,11 @@ def test_export_by_ancestor_matches_independent_closure(wh, onto, tmp_path):
     assert set(df["sample_id"]) == expected and len(df) == len(expected) > 0
     assert res.n_samples == len(expected)
     assert res.resolved == {"tissue": {LIVER: LIVER}, "disease": {"liver disease": "MONDO:0005154"}}
-    assert {"gsm", "srx", "srr", "gse", "biosample", "tissue_term_id", "tissue_label",
-            "tissue_confidence", "tissue_source_text", "disease_term_id"} <= set(df.columns)
+    assert {"gsm", "srx", "srr", "gse", "biosample", "matched_tissue_id", "matched_tissue_label",
+            "matched_tissue_confidence", "matched_tissue_source_text", "matched_disease_id",
+            "tissue_id", "tissue_label", "disease_id", "sex_id", "assay_confidence",
+            "cell_type_status"} <= set(df.columns)
+    assert not any(c.startswith("matched_sex") for c in df.columns)
     assert set(df["gse"]) == {"GSE700"}
     manifest = json.loads(res.manifest_path.read_text())
     assert manifest["output"]["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
@@ -114,9 +117,14 @@ def test_export_by_ancestor_matches_independent_closure(wh, onto, tmp_path):
 def test_export_without_descendants_and_any_status(wh, tmp_path):
     db, truth = wh
     out = tmp_path / "c.parquet"
-    export_cohort(db, out, tissue=["liver"], descendants=False, status="any", min_confidence=0)
-    expected = {sid for sid, (t, *_rest) in truth.items() if t == LIVER}
+    term = Counter(t for t, *_rest in truth.values()).most_common(1)[0][0]
+    export_cohort(db, out, tissue=[term], descendants=False, status="any", min_confidence=0)
+    expected = {sid for sid, (t, *_rest) in truth.items() if t == term}
+    assert len(expected) > 1
     assert set(pd.read_parquet(out)["sample_id"]) == expected
+    if not any(t == LIVER for t, *_rest in truth.values()):  # only parts of the liver are used
+        with pytest.raises(OntologyError, match="--exact"):
+            export_cohort(db, out, tissue=["liver"], descendants=False)
 
 
 def test_ambiguous_and_unknown_terms(wh, onto, tmp_path):

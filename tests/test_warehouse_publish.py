@@ -189,3 +189,25 @@ def test_damaged_leftover_staging_is_replaced(tmp_path):
     reader = connect_read(db)
     assert reader.execute("SELECT count(*) FROM samples").fetchall()[0][0] == 5
     reader.close()
+
+
+def test_discard_on_error_removes_only_a_staging_copy_it_made(tmp_path):
+    db = tmp_path / "w.duckdb"
+    with writer(db) as con:
+        upsert_records(con, records(0, 5))
+    published = sha(db)
+    with pytest.raises(RuntimeError), writer(db, discard_on_error=True) as con:
+        upsert_records(con, records(5, 5))
+        assert staging_path(db).exists()
+        raise RuntimeError("curator decisions failed")
+    assert not staging_path(db).exists()
+    assert sha(db) == published
+    # a staging file an earlier (killed) run left is resumed and kept on failure
+    with pytest.raises(RuntimeError), writer(db) as con:
+        upsert_records(con, records(10, 5))
+        raise RuntimeError("killed nightly")
+    with pytest.raises(RuntimeError), writer(db, discard_on_error=True) as con:
+        assert con.execute("SELECT count(*) FROM samples").fetchone()[0] == 10
+        raise RuntimeError("curate fails on top of it")
+    assert staging_path(db).exists()
+    assert sha(db) == published

@@ -20,6 +20,11 @@ from harmonize.ground.stages import names_a_stage, stage_of
 from harmonize.models import FACETS, FieldValue
 from harmonize.resources import ONTOLOGIES_DIR
 
+try:  # the rule registry (harmonize/ground/rules.py) switches rules off for ablations
+    from harmonize.ground.rules import enabled as rules_enabled
+except ImportError:  # pragma: no cover - before the registry lands
+    rules_enabled = None
+
 FIELD_KEYS_PATH = ONTOLOGIES_DIR / "field_keys.tsv"
 #: Facets searched for in ambiguous keys and free text.
 SCAN_FACETS: tuple[str, ...] = ("tissue", "cell_type", "disease", "cell_line", "dev_stage")
@@ -52,6 +57,12 @@ HEAD_WORDS: tuple[tuple[str, str], ...] = (
     ("developmental stage", "dev_stage"),
 )
 _SUFFIX = re.compile(r"\s+(ch\d+|\d+)$")
+#: Characters of one value (or of a record's free text) that are grounded. Longer values (a
+#: pasted protocol, a 50 MB attribute) are grounded on their first ``MAX_VALUE_CHARS``
+#: characters, cut at the last space before the limit, and their annotations say so:
+#: ``source_text`` holds the part read and ``source_length`` the length of the whole value.
+#: The scanners are linear in the text, so this bounds the time one value can take.
+MAX_VALUE_CHARS = 10_000
 
 
 def norm_key(key: str) -> str:
@@ -142,6 +153,21 @@ def whole_value_only(key: str) -> bool:
     return k in WHOLE_VALUE_ONLY or k.split(" ")[-1] in WHOLE_VALUE_HEADS
 
 
+def bounded(text: str, limit: int | None = None) -> tuple[str, int | None]:
+    """The part of ``text`` that is grounded, and the length of the whole text when that part
+    is shorter (``None`` when all of it is read).
+
+    >>> bounded("liver"), bounded("liver biopsy from a donor", limit=14)
+    (('liver', None), ('liver biopsy', 25))
+    """
+    limit = MAX_VALUE_CHARS if limit is None else limit
+    if len(text) <= limit:
+        return text, None
+    head = text[:limit + 1]  # a space just after the limit ends the last whole word
+    cut = max(head.rfind(" "), head.rfind("\n"), head.rfind("\t"))
+    return (text[:cut] if cut > limit // 2 else text[:limit]).rstrip(), len(text)
+
+
 def field_values(attributes: Mapping[str, str], text: str | None = None,
                  harmonized: Mapping[str, str] | None = None,
                  table: Mapping[str, str] | None = None) -> list[FieldValue]:
@@ -156,23 +182,66 @@ def field_values(attributes: Mapping[str, str], text: str | None = None,
     table = load_field_keys() if table is None else table
     out: list[FieldValue] = []
     for key, value in attributes.items():
-        if not isinstance(value, str) or is_null(value):
+        if not isinstance(value, str):
+            continue
+        value, full = bounded(value)
+        if is_null(value):
             continue
         role = key_role((harmonized or {}).get(key) or key, table)
         if role == "skip":
             if is_age_key(key) and (stage_of(value) or names_a_stage(value)):
-                out.append(FieldValue("dev_stage", value, key, scanned=False))
+                out.append(FieldValue("dev_stage", value, key, scanned=False, full_length=full))
             continue
         if role in FACETS:
-            out.append(FieldValue(role, value, key, scanned=False))
+            out.append(FieldValue(role, value, key, scanned=False, full_length=full))
             if role in ALSO_CELL_LINE:
-                out.append(FieldValue("cell_line", value, key, scanned=True))
+                out.append(FieldValue("cell_line", value, key, scanned=True, full_length=full))
             if role in ALSO_DISEASE:
-                out.append(FieldValue("disease", value, key, scanned=True))
+                out.append(FieldValue("disease", value, key, scanned=True, full_length=full))
             continue
-        out.extend(FieldValue(f, value, key, scanned=True) for f in SCAN_FACETS)
-    if text and not is_null(text):
-        out.extend(FieldValue(f, text, "text", scanned=True) for f in SCAN_FACETS)
+        out.extend(FieldValue(f, value, key, scanned=True, full_length=full)
+                   for f in SCAN_FACETS)
+        out.extend(_pairs_in(value, attributes))
+    if text:
+        text, full = bounded(text)
+        if not is_null(text):
+            out.extend(FieldValue(f, text, "text", scanned=True, full_length=full)
+                       for f in SCAN_FACETS)
+            out.extend(_pairs_in(text, attributes))
+    return out
+
+
+def _pairs_in(text: str, attributes: Mapping[str, str]) -> list[FieldValue]:
+    """Dedicated values for the facet keys written inside a scanned value or the free text
+    ("description: ... Gender: Male"), unless the sample has that key as an attribute."""
+    if rules_enabled is not None and not rules_enabled("embedded_pairs"):
+        return []
+    have = {norm_key(k) for k in attributes}
+    return [FieldValue(_default_role(k), v, k, scanned=False)
+            for k, v in embedded_pairs(text) if norm_key(k) not in have]
+
+
+#: A "key: value" pair inside a longer value, as submitters write GEO characteristics and
+#: descriptions ("Gender: Male; age: 54", "tissue: liver | disease: NASH"): a key of at most
+#: four words before ':' or '=', its value up to the next ';', '|', tab, line break or pair.
+_KEY = r"[A-Za-z][A-Za-z /_-]{1,30}?"
+_PAIR = re.compile(rf"(?:^|[;|\t\n]|[,.]\s)\s*({_KEY})\s*[:=]\s*"
+                   rf"(.+?)(?=\s*(?:[;|\t\n]|[,.]\s+{_KEY}\s*[:=]|$))")
+
+
+def embedded_pairs(text: str) -> list[tuple[str, str]]:
+    """The ``(key, value)`` pairs written inside ``text`` whose key speaks for a facet.
+
+    >>> embedded_pairs("Patient sample; Gender: Male; Age: 54 years")
+    [('Gender', 'Male')]
+    """
+    if ":" not in text and "=" not in text:
+        return []
+    out = []
+    for m in _PAIR.finditer(text):
+        key, value = m.group(1).strip(), m.group(2).strip().rstrip(".,")
+        if len(key.split()) <= 4 and value and not is_null(value) and _default_role(key) in FACETS:
+            out.append((key, value))
     return out
 
 

@@ -18,9 +18,9 @@ from dataclasses import replace
 from functools import lru_cache
 
 from harmonize.ground.calibrate import MARGIN_CAP, Calibration, load_calibration
-from harmonize.ground.evidence import adjust_confidence, key_prior
+from harmonize.ground.evidence import adjust_confidence, evidence_kind, key_prior
 from harmonize.ground.exact import match_exact
-from harmonize.ground.fields import field_values, key_class, key_role
+from harmonize.ground.fields import bounded, field_values, key_class, key_role
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
 from harmonize.ground.mentions import (
@@ -52,6 +52,9 @@ EMBED_KINDS = frozenset({"label", "curated", "healthy"})
 _LIST = re.compile(r"\s*(?:;|,|/|\+|&|\band\b)\s*", re.IGNORECASE)
 #: Values that affirm what their key names ("hiv status: positive").
 AFFIRMATIVE = frozenset({"positive", "pos", "yes", "y", "true", "affected", "present"})
+#: Facets decided by rules and small closed vocabularies (no dev gold to fit on): their
+#: confidence is the hand-set step, without the cautious prior of the fitted facets.
+RULE_FACETS = frozenset({"sex", "dev_stage", "assay"})
 FACET_ORDER = ("sex", "cell_line", "disease", "tissue", "cell_type", "dev_stage", "assay")
 
 
@@ -274,7 +277,7 @@ class Grounder:
         another facet.
         """
         value = _value(facet, text, source_key, scanned)
-        if is_null(text):
+        if is_null(value.text):
             return self._unmapped(facet, value, ())
         return self._decide(facet, [value]) or self._unmapped(facet, value, ())
 
@@ -373,7 +376,8 @@ class Grounder:
             found: dict[str, Annotation] = {}
             for part in parts:
                 ann = self._decide("disease", [FieldValue("disease", part, v.source_key,
-                                                          scanned=False)])
+                                                          scanned=False,
+                                                          full_length=v.full_length)])
                 if ann is not None and ann.term_id and ann.term_id != HEALTHY:
                     found.setdefault(ann.term_id, ann)
             ids = list(found)
@@ -452,29 +456,47 @@ class Grounder:
             if rejected is not None:
                 return Annotation(facet, None, None, 1.0, "curated", "rejected",
                                   rejected.source_key, rejected.text,
-                                  lexicon_version=self.lexicon.version)
+                                  lexicon_version=self.lexicon.version,
+                                  source_length=rejected.full_length)
             return None
         top_s, top, v, _ = ranked[0]
         # a runner-up from a weaker key may score higher: the two are then as good as tied
         margin = max(top_s - ranked[1][0], 0.0) if len(ranked) > 1 else MARGIN_CAP
-        stepped = self.calibration.similarity_confidence(top.method, facet, top.similarity)
-        if top.method == "curated":
-            conf = 1.0
-        elif stepped is not None:
-            conf = stepped
-        else:
-            conf = self.calibration.confidence(facet, top_s, margin, dedicated=not v.scanned)
-            conf = adjust_confidence(facet, top, v, key_class(v), conf,
-                                     self.calibration.has_dedicated_term(facet))
+        conf, why = self.confidence(facet, top_s, margin, top, v)
         cands = tuple(replace(c, score=round(s, 4), features=dict(f, margin=margin))
                       for s, c, _, f in ranked[:5])
+        cands = (replace(cands[0], features={**cands[0].features, **why}),) + cands[1:]
         status = "accepted" if conf >= self.calibration.accept else "needs_review"
         return Annotation(facet, top.term_id, top.term_label, conf, top.method, status,
-                          v.source_key, v.text, cands, self.lexicon.version)
+                          v.source_key, v.text, cands, self.lexicon.version, v.full_length)
+
+    def confidence(self, facet: str, logit: float, margin: float, top: Candidate,
+                   value: FieldValue) -> tuple[float, dict[str, float]]:
+        """Calibrated probability that ``top`` is right, and the steps that made it
+        (``conf:<part>`` entries, shown by ``harmonize explain``)."""
+        if top.method == "curated":
+            return 1.0, {"conf:curated": 1.0}
+        stepped = self.calibration.similarity_confidence(top.method, facet, top.similarity)
+        if stepped is not None:
+            return stepped, {f"conf:{top.method}_step": stepped}
+        kclass = key_class(value)
+        platt = self.calibration.confidence(facet, logit, margin, dedicated=not value.scanned)
+        fitted = adjust_confidence(facet, top, value, kclass, platt)
+        why = {"conf:platt": round(platt, 4), "conf:fitted": round(fitted, 4)}
+        if facet in RULE_FACETS:
+            return fitted, why
+        # the cautious prior first, then the rules that lower it (their order survives the cap)
+        capped, parts = self.calibration.cautious(
+            platt, f"{facet}/{evidence_kind(top, kclass)}")
+        conf = adjust_confidence(facet, top, value, kclass, capped)
+        why.update({f"conf:{k}": round(v, 4) for k, v in parts.items()})
+        if parts:
+            why["conf:final"] = round(conf, 4)
+        return conf, why
 
     def _unmapped(self, facet: str, value: FieldValue, cands: tuple[Candidate, ...]) -> Annotation:
         return Annotation(facet, None, None, 0.0, "none", "unmapped", value.source_key,
-                          value.text, cands, self.lexicon.version)
+                          value.text, cands, self.lexicon.version, value.full_length)
 
     # ------------------------------------------------------------------ explain & cache
     def explain(self, text: str, facet: str, source_key: str = "value",
@@ -554,11 +576,13 @@ def _experimental_control(c: Candidate) -> bool:
 
 
 def _value(facet: str, text: str, source_key: str, scanned: bool | None) -> FieldValue:
-    """One value to ground; unless ``scanned`` says otherwise, it is scanned when its key is
-    neither the facet's own nor unknown."""
+    """One value to ground (its first :data:`~harmonize.ground.fields.MAX_VALUE_CHARS`
+    characters); unless ``scanned`` says otherwise, it is scanned when its key is neither
+    the facet's own nor unknown."""
     if scanned is None:
         scanned = key_role(source_key) not in (facet, "other", "skip")
-    return FieldValue(facet, text, source_key, scanned=scanned)
+    text, full = bounded(text)
+    return FieldValue(facet, text, source_key, scanned=scanned, full_length=full)
 
 
 @lru_cache(maxsize=200_000)

@@ -26,13 +26,11 @@ import hashlib
 import os
 import pickle
 import re
-import sys
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import harmonize.ground.normalize as _normalize_mod
 from harmonize.errors import OntologyError
 from harmonize.ground.normalize import NORMALIZER_VERSION, compact, normalize
 from harmonize.ontology.model import OntologyData
@@ -438,14 +436,13 @@ def _ranked(slot: Mapping[str, str]) -> tuple[Entry, ...]:
 
 
 def lexicon_version(fingerprint: str, synonyms_path: Path = SYNONYMS_PATH) -> str:
-    """Hash of the ontology sources, curated synonyms, normalizer and lexicon format.
+    """Digest of the ontology releases, the curated synonyms and the explicit version constants
+    of the lexicon builder (:data:`harmonize.ground.versions.LEXICON_VERSION`), the normalizer
+    and the cache format: a cache built otherwise is never read back."""
+    from harmonize.ground.versions import LEXICON_VERSION
 
-    The source of the modules that build names (this one and ``normalize.py``) is part of it:
-    a cache built by other code, even with the same format number, is never read back.
-    """
     h = hashlib.sha256()
-    code = "".join(Path(m.__file__).read_text() for m in (sys.modules[__name__], _normalize_mod))
-    for part in (fingerprint, NORMALIZER_VERSION, LEXICON_FORMAT, code,
+    for part in (fingerprint, NORMALIZER_VERSION, LEXICON_FORMAT, LEXICON_VERSION,
                  synonyms_path.read_text() if synonyms_path.exists() else ""):
         h.update(part.encode())
         h.update(b"\0")

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -205,7 +206,11 @@ def _overtaken(found, i: int, n: int, size: int) -> bool:
                for m in range(min(MAX_N, size - j), i + n - j, -1))
 
 
-_DEFINED = re.compile(r"((?:[^\W_][\w+-]*[\s,/]+){1,8})\(([A-Za-z][A-Za-z0-9]{1,9})\)")
+#: A bracketed abbreviation, and (matched on the reversed text, so from the bracket backwards)
+#: the one to eight words before it: what ``((?:[^\W_][\w+-]*[\s,/]+){1,8})\(([A-Za-z][A-Za-z0-9]{1,9})\)``
+#: finds, without that pattern's retries at every character (quadratic in a long word).
+_BRACKETED = re.compile(r"\(([A-Za-z][A-Za-z0-9]{1,9})\)")
+_WORDS_BEFORE = re.compile(r"(?:[\s,/]+[\w+-]*[^\W_]){1,8}")
 
 
 def defined_abbreviations(text: str) -> frozenset[str]:
@@ -220,11 +225,16 @@ def defined_abbreviations(text: str) -> frozenset[str]:
     ['hesc']
     """
     out = set()
-    for m in _DEFINED.finditer(text):
-        abbr = m.group(2).lower()
+    backwards = None
+    for m in _BRACKETED.finditer(text):
+        backwards = backwards if backwards is not None else text[::-1]
+        before = _WORDS_BEFORE.match(backwards, len(text) - m.start())
+        if before is None:
+            continue
+        abbr = m.group(1).lower()
         core = abbr[:-1] if abbr.endswith("s") and len(abbr) > 2 else abbr
         letters = [c for c in core if c.isalpha()]
-        words = [w for w in re.split(r"[\s,/-]+", m.group(1).lower()) if w][-8:]
+        words = [w for w in re.split(r"[\s,/-]+", before.group(0)[::-1].lower()) if w][-8:]
         initials = [w[0] for w in words]
         if not letters or not initials or letters[-1] != initials[-1]:
             continue
@@ -242,9 +252,15 @@ def _not_truncations(found: list[Mention], toks: list[str]) -> list[Mention]:
     bag-of-words text abbreviates by truncation ('hip control hippocampus': 'hip' is the
     hippocampus, not the hip)."""
     heads = {toks[m.start]: m.term_id for m in found}
+    longer: dict[str, set[str]] = {}  # a word's proper prefix -> terms of words it begins
+    short = max((len(m.name) for m in found if m.n_tokens == 1), default=0)
+    for w, tid in heads.items():
+        for k in range(1, min(len(w), short + 1)):
+            tids = longer.setdefault(w[:k], set())
+            if len(tids) < 2:  # two terms tell whether one differs from any given term
+                tids.add(tid)
     return [m for m in found
-            if m.n_tokens > 1 or not any(len(w) > len(m.name) and w.startswith(m.name)
-                                         and tid != m.term_id for w, tid in heads.items())]
+            if m.n_tokens > 1 or not longer.get(m.name, set()) - {m.term_id}]
 
 
 def _outside_negated_diseases(lex: Lexicon, text: str, toks: list[str],
@@ -257,21 +273,44 @@ def _outside_negated_diseases(lex: Lexicon, text: str, toks: list[str],
     spans = [(m.start, m.start + m.n_tokens) for m in diseases
              if m.n_tokens > 1 and m.kind in ("label", "synonym", "curated")
              and is_negated(toks, m.start, m.n_tokens)]
-    return [m for m in found if not _inside(m, spans)]
+    inside = _Spans(spans)
+    return [m for m in found if not inside.holds(m)]
 
 
-def _inside(m: Mention, spans: Sequence[tuple[int, int]]) -> bool:
-    """Whether a mention lies within one of the token ``spans`` (start, end)."""
-    return any(a <= m.start and m.start + m.n_tokens <= b for a, b in spans)
+class _Spans:
+    """Token spans (start, end) asked whether they contain a mention, in O(log n) a question
+    (asking every span made long texts quadratic)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]):
+        widest: dict[int, int] = {}  # start -> furthest end of a span starting there
+        for a, b in spans:
+            widest[a] = max(b, widest.get(a, b))
+        self._starts = sorted(widest)
+        self._widest = widest
+        self._reach, reach = [], -1  # furthest end of the spans starting at or before each
+        for a in self._starts:
+            reach = max(reach, widest[a])
+            self._reach.append(reach)
+
+    def _furthest(self, before: int) -> int:
+        """The furthest end of a span starting before token ``before`` (-1 if none)."""
+        k = bisect_left(self._starts, before)
+        return self._reach[k - 1] if k else -1
+
+    def holds(self, m: Mention, wider: bool = False) -> bool:
+        """Whether a span contains ``m`` (with ``wider``, a span other than ``m``'s own)."""
+        end = m.start + m.n_tokens
+        if self._furthest(m.start) >= end:
+            return True
+        here = self._widest.get(m.start, -1)
+        return here > end or (here == end and not wider)
 
 
 def _outside_cell_types(lex: Lexicon, text: str, found: list[Mention]) -> list[Mention]:
     """Drop life-stage words that are part of a cell-type name ('embryonic stem cell')."""
     cells, _ = find_mentions(lex, "cell_type", text)
-    spans = [(m.start, m.start + m.n_tokens) for m in cells if m.n_tokens > 1]
-    return [m for m in found
-            if not any(a <= m.start and m.start + m.n_tokens <= b and b - a > m.n_tokens
-                       for a, b in spans)]
+    within = _Spans((m.start, m.start + m.n_tokens) for m in cells if m.n_tokens > 1)
+    return [m for m in found if not within.holds(m, wider=True)]
 
 
 @lru_cache(maxsize=65_536)
@@ -281,6 +320,23 @@ def has_disease_context(text: str, matched: str) -> bool:
     rest = set(toks) - set(matched.split())
     return (bool(rest & DISEASE_CONTEXT) or any(t.endswith(("oma", "itis", "pathy")) for t in rest)
             or f" post {matched} " in f" {' '.join(toks)} ")  # 'post-MI': after the event
+
+
+class _DiseaseContext:
+    """:func:`has_disease_context` of one text, asked for many names at the cost of one."""
+
+    def __init__(self, toks: list[str]):
+        words = set(toks)
+        self._context = words & DISEASE_CONTEXT
+        self._suffixed = {t for t in words if t.endswith(("oma", "itis", "pathy"))}
+        self._after_post = {" ".join(toks[i + 1:i + 1 + n]) for i, t in enumerate(toks)
+                            if t == "post" for n in range(1, MAX_N + 1) if i + n < len(toks)}
+
+    def says(self, matched: str) -> bool:
+        """Whether the text says, beyond ``matched`` (a name of whole tokens), that it is
+        about a disease."""
+        own = set(matched.split())
+        return bool(self._context - own or self._suffixed - own) or matched in self._after_post
 
 
 #: Words naming a disease class that, with an organ named elsewhere in the text, name a disease.
@@ -298,8 +354,9 @@ def composed_mentions(lex: Lexicon, text: str, toks: list[str], need_context: bo
     when the text says it is about a disease (:func:`has_disease_context`) or, without
     ``need_context``, is a disease field ("disease: Crohn's")."""
     names = lex.names.get("disease", {})
-    heads = [h for i, t in enumerate(toks) if not is_negated(toks, i, 1)  # not "tumor free"
-             for h in DISEASE_HEADS.get(t, ())]
+    heads = [h for i, t in enumerate(toks)
+             if t in DISEASE_HEADS and not is_negated(toks, i, 1)  # not "tumor free"
+             for h in DISEASE_HEADS[t]]
     # a found name composes only into its own descendants: the organ narrows, never changes it
     named: dict[str, set[str]] = {}
     for m in found:
@@ -307,20 +364,31 @@ def composed_mentions(lex: Lexicon, text: str, toks: list[str], need_context: bo
             named.setdefault(m.name, set()).add(m.term_id)
     # in free text (a description, GEO bag of words) the organ may be a control sample's
     # and the disease the study's: there only an organ named as a disease site narrows
-    sites = [(m.start, m.start + m.n_tokens) for m in found if m.n_tokens > 1]
+    sites = _Spans((m.start, m.start + m.n_tokens) for m in found if m.n_tokens > 1)
     out: list[Mention] = []
     if heads or named:
         organs, _ = find_mentions(lex, "tissue", text, negation=False)
         seen = set()
+        # each (organ, head) pair is tried once: the heads an organ name has left to try,
+        # class words first (a long text repeats its organs and heads thousands of times)
+        todo: dict[str, tuple[list[str], list[str]]] = {}
+        classes, found_names = list(dict.fromkeys(heads)), list(named)
         for m in organs:
             info = lex.term(m.term_id)
             # the organ as written or by its name: 'renal ... cancer' is kidney cancer
             organ_names = dict.fromkeys([m.name] + ([normalize(info.label)] if info else []))
+            narrows = ordered or sites.holds(m)
             for organ in organ_names:
-                for head in dict.fromkeys(heads + list(named)):
+                left = todo.get(organ)
+                if left is None:
+                    left = todo[organ] = (list(classes), list(found_names))
+                tried = left[0] + left[1] if narrows else list(left[0])
+                left[0].clear()
+                if narrows:
+                    left[1].clear()
+                for head in tried:
                     key = f"{organ} {head}"
-                    if key in seen or (head in named and not ordered
-                                       and not _inside(m, sites)):
+                    if key in seen:
                         continue
                     seen.add(key)
                     entries = [tid for tid, _ in names.get(key, ())
@@ -330,6 +398,7 @@ def composed_mentions(lex: Lexicon, text: str, toks: list[str], need_context: bo
                     kind = "narrowed" if head in named else "composed"
                     out.extend(Mention(tid, kind, key, m.start, m.n_tokens, len(entries))
                                for tid in entries)
+    context = _DiseaseContext(toks)
     for n in (2, 3):
         for i in range(len(toks) - n + 1):
             phrase = " ".join(toks[i:i + n])
@@ -338,7 +407,7 @@ def composed_mentions(lex: Lexicon, text: str, toks: list[str], need_context: bo
                 continue
             key = phrase + " disease"
             entries = names.get(key, ())
-            if entries and need_context and not has_disease_context(text, phrase):
+            if entries and need_context and not context.says(phrase):
                 continue  # 'renal tubular epithelial cells' is no renal tubular disease
             out.extend(Mention(tid, "composed", key, i, n, len(entries)) for tid, _ in entries)
     return out
@@ -498,9 +567,14 @@ def _cell_type_code(lex: Lexicon, key: str) -> bool:
 def most_specific(lex: Lexicon, cands: list[Candidate]) -> list[Candidate]:
     """Drop each candidate that is an ancestor of another one (the curation convention for a
     value such as "Brain, neocortex")."""
-    ids = {c.term_id for c in cands}
-    return [c for c in cands if not any(o != c.term_id and lex.is_ancestor(c.term_id, o)
-                                        for o in ids)]
+    above = _above_others(lex, {c.term_id for c in cands})
+    return [c for c in cands if c.term_id not in above]
+
+
+def _above_others(lex: Lexicon, ids: Iterable[str]) -> set[str]:
+    """The terms that are ancestors of another of ``ids`` (one pass over their ancestors,
+    not a test of every pair)."""
+    return {a for o in ids for a in lex.ancestors.get(o, ()) if a != o}
 
 
 #: Shortest word taken for a misspelled name in a dedicated value.
@@ -543,14 +617,15 @@ def mention_candidates(lex: Lexicon, facet: str, text: str, strict: bool = True,
         by_term.setdefault(m.term_id, []).append(m)
     term_ids = list(by_term)
     n_terms = len(term_ids)
+    above = _above_others(lex, term_ids)
     out = []
     for tid, ms in by_term.items():
         info = lex.term(tid)
         if info is None or (info.depth == 0 and facet in ROOTED_FACETS):
             continue  # an ontology root ("condition", "disorder") names nothing in a text
         best = max(ms, key=lambda m: (not m.nested, KIND_RANK.get(m.kind, 0), m.n_tokens))
-        has_desc = any(lex.is_ancestor(tid, o) for o in term_ids if o != tid)
-        has_anc = any(lex.is_ancestor(o, tid) for o in term_ids if o != tid)
+        has_desc = tid in above
+        has_anc = any(a != tid and a in by_term for a in lex.ancestors.get(tid, ()))
         starts = {m.start for m in ms}
         feats = {
             "count": float(len(starts)),

@@ -3,7 +3,9 @@
 Every parser streams (constant memory, ``.gz`` read transparently) and never lets one bad record
 stop a file: a broken record or a cut-off file becomes a :class:`~harmonize.models.Reject` after
 every record completed before it. Only input that cannot be read at all (empty, unknown format)
-raises :class:`~harmonize.errors.ParseError`.
+raises :class:`~harmonize.errors.ParseError`. Bytes that are not valid UTF-8 in a document
+declared (or defaulting to) UTF-8 are read as Windows-1252 and counted, never lose the file:
+:attr:`Parsed.notes` says how many after the records are consumed.
 
 Example:
     >>> from harmonize.parse import parse_bytes
@@ -22,7 +24,16 @@ from harmonize.errors import ParseError
 from harmonize.models import Reject, SampleRecord
 from harmonize.parse import biosample, insdc, miniml, soft, sra
 from harmonize.parse.sniff import HEAD_SIZE, sniff
-from harmonize.parse.streams import Guarded, Opener, bytes_opener, path_opener
+from harmonize.parse.streams import (
+    Guarded,
+    Opener,
+    Repairs,
+    bytes_opener,
+    declared_encoding,
+    is_utf8_name,
+    path_opener,
+    repaired,
+)
 
 Parser = Callable[[Opener, str], Iterator[SampleRecord | Reject]]
 
@@ -37,10 +48,39 @@ PARSERS: dict[str, Parser] = {
 #: Bulk formats that need the warehouse to link across files (:mod:`harmonize.dump`).
 BULK_FORMATS = ("sra_dump", "sra_accessions")
 
-__all__ = ["PARSERS", "iter_file", "parse_bytes", "sniff"]
+__all__ = ["PARSERS", "Parsed", "iter_file", "parse_bytes", "sniff"]
 
 
-def iter_file(path: str | Path, fmt: str | None = None) -> Iterator[SampleRecord | Reject]:
+class Parsed(Iterator[SampleRecord | Reject]):
+    """The records of one document (an iterator), and what was noticed while reading it.
+
+    ``notes`` holds one-line warnings naming the document (e.g. bytes that were not valid UTF-8
+    and were repaired); they are complete once the iterator is exhausted. A warning is not an
+    error: every record was still read.
+    """
+
+    def __init__(self, items: Iterator[SampleRecord | Reject], origin: str, repairs: Repairs):
+        self._items = items
+        self.origin = origin
+        self._repairs = repairs
+
+    def __next__(self) -> SampleRecord | Reject:
+        return next(self._items)
+
+    def close(self) -> None:
+        """Stop early and release the file (as a generator's ``close``)."""
+        close = getattr(self._items, "close", None)
+        if close is not None:
+            close()
+
+    @property
+    def notes(self) -> list[str]:
+        """Warnings about the document so far (one line each, naming it)."""
+        note = self._repairs.note(self.origin)
+        return [note] if note else []
+
+
+def iter_file(path: str | Path, fmt: str | None = None) -> Parsed:
     """Stream the records of a file (plain or gzip), sniffing its format unless ``fmt`` is given.
 
     Raises:
@@ -54,8 +94,7 @@ def iter_file(path: str | Path, fmt: str | None = None) -> Iterator[SampleRecord
     return _run(opener, str(path), fmt)
 
 
-def parse_bytes(data: bytes, origin: str, fmt: str | None = None
-                ) -> Iterator[SampleRecord | Reject]:
+def parse_bytes(data: bytes, origin: str, fmt: str | None = None) -> Parsed:
     """Parse an in-memory document (e.g. a harvested HTTP body; gzip bodies are fine too).
 
     Raises:
@@ -64,7 +103,7 @@ def parse_bytes(data: bytes, origin: str, fmt: str | None = None
     return _run(bytes_opener(data), origin, fmt)
 
 
-def _run(opener: Opener, origin: str, fmt: str | None) -> Iterator[SampleRecord | Reject]:
+def _run(opener: Opener, origin: str, fmt: str | None) -> Parsed:
     """Sniff (eagerly, so bad input fails at the call) and hand over to the parser."""
     head = _head(opener, origin)
     if not head.strip():
@@ -75,7 +114,18 @@ def _run(opener: Opener, origin: str, fmt: str | None) -> Iterator[SampleRecord 
                          "or `harmonize backfill`, which stream and link it", origin=origin)
     if name not in PARSERS:
         raise ParseError(f"unknown format {name!r}; known: {', '.join(PARSERS)}", origin=origin)
-    return PARSERS[name](opener, origin)
+    repairs = Repairs()
+    if _utf8(head):
+        opener = repaired(opener, repairs)
+    return Parsed(PARSERS[name](opener, origin), origin, repairs)
+
+
+def _utf8(head: bytes) -> bool:
+    """Whether the document is meant to be UTF-8: SOFT, or XML declaring UTF-8 or nothing
+    (an XML document declaring another encoding is decoded by lxml as declared)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 byte order marks
+        return False
+    return is_utf8_name(declared_encoding(head))
 
 
 def _head(opener: Opener, origin: str) -> bytes:

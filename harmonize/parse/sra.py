@@ -7,6 +7,7 @@ and the one-record-per-line style). GEO-submitted packages carry the GSM as the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from lxml import etree
@@ -17,6 +18,7 @@ from harmonize.parse.streams import Opener
 from harmonize.parse.xmlsafe import iter_elements, local, text
 
 RECORD_TAGS = ("EXPERIMENT_PACKAGE", "ERROR")
+_GSM = re.compile(r"GSM\d+")
 MARKER = b"<EXPERIMENT_PACKAGE>"
 
 
@@ -72,9 +74,12 @@ def package_record(pkg: etree._Element) -> SampleRecord:
     for link in _xref_links(_one(s, "SAMPLE_LINKS")):
         if (link.get("DB") or "").lower() == "bioproject":
             projects += find_accessions(link.get("LABEL"))
-    for ns, value in _external_ids(exp):
-        if ns == "geo":
+    for ns, value in _external_ids(exp, ("EXTERNAL_ID", "SUBMITTER_ID")):
+        if ns == "geo":  # may differ from the sample's GSM: both are kept, on one sample
             gsms.append(clean_gsm(value))
+    alias = clean_gsm(exp.get("alias") or "")
+    if _GSM.fullmatch(alias):
+        gsms.append(alias)
     for link in _xref_links(_one(e, "EXPERIMENT_LINKS")):
         if (link.get("DB") or "").lower() == "gds":
             gsms += find_accessions(link.get("LABEL"))
@@ -156,10 +161,11 @@ def _sample_element(samples: list[etree._Element], desc: etree._Element | None
     return samples[0] if samples else None
 
 
-def _external_ids(el: etree._Element) -> Iterator[tuple[str, str]]:
+def _external_ids(el: etree._Element, tags: tuple[str, ...] = ("EXTERNAL_ID",)
+                  ) -> Iterator[tuple[str, str]]:
     for ident in _kids(el).get("IDENTIFIERS", ()):
         for ext in ident:
-            if ext.tag == "EXTERNAL_ID" and (value := text(ext)):
+            if ext.tag in tags and (value := text(ext)):
                 yield (ext.get("namespace") or "").strip().lower(), value
 
 

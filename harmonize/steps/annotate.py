@@ -75,26 +75,22 @@ def annotate_samples(con: duckdb.DuckDBPyConnection, grounder: object, only_chan
 
 
 def cache_version(grounder: object) -> str:
-    """Lexicon version plus a digest of the matching code and rule tables.
+    """Lexicon version, matcher version and a digest of the tables the matchers read.
 
     Cached candidates, and the "already annotated" mark of a sample, are only reused by the
-    same lexicon *and* the same matchers; a change to the matchers, to which keys speak for
-    which facet (``field_keys.tsv``) or to the assay rules re-grounds on the next run.
+    same lexicon *and* the same matchers; a bump of
+    :data:`harmonize.ground.versions.MATCHER_VERSION`, a change to which keys speak for which
+    facet (``field_keys.tsv``), to the word lists or to the assay rules re-grounds on the
+    next run. Editing code alone (a comment, a refactor) does not.
     """
-    import hashlib
-    from pathlib import Path
-
-    import harmonize.assay
-    import harmonize.ground
+    from harmonize.ground import fields
     from harmonize.assay import DEFAULT_RULES
-    from harmonize.ground.fields import FIELD_KEYS_PATH
+    from harmonize.ground.versions import MATCHER_VERSION, data_digest
+    from harmonize.resources import ONTOLOGIES_DIR
 
     lexicon_version = grounder.lexicon.version  # type: ignore[attr-defined]
-    digest = hashlib.sha256(lexicon_version.encode())
-    sources = sorted(Path(harmonize.ground.__file__).parent.glob("*.py"))
-    for path in [*sources, Path(harmonize.assay.__file__), FIELD_KEYS_PATH, DEFAULT_RULES]:
-        digest.update(path.read_bytes() if path.exists() else b"")
-    return f"{lexicon_version}-{digest.hexdigest()[:8]}"
+    tables = [fields.FIELD_KEYS_PATH, DEFAULT_RULES, ONTOLOGIES_DIR / "words"]
+    return f"{lexicon_version}-m{MATCHER_VERSION}-{data_digest(tables)}"
 
 
 def cache_key(row: dict) -> tuple[str, str]:

@@ -71,19 +71,22 @@ def overrides_payload(grounder: object) -> list[tuple[str, str, str]]:
     return sorted((f, t, term) for (f, t), term in grounder.overrides.items())  # type: ignore[attr-defined]
 
 
-def parse_file(path: str | Path) -> tuple[list[SampleRecord], list[Reject], str | None]:
-    """Parse a whole file on a worker: its records, its rejects and a one-line file error."""
+def parse_file(path: str | Path
+               ) -> tuple[list[SampleRecord], list[Reject], str | None, list[str]]:
+    """Parse a whole file on a worker: its records, its rejects, a one-line file error and its
+    warnings (see :attr:`harmonize.parse.Parsed.notes`)."""
     from harmonize.errors import HarmonizeError
     from harmonize.parse import iter_file
 
     records: list[SampleRecord] = []
     rejects: list[Reject] = []
     try:
-        for item in iter_file(path):
+        items = iter_file(path)
+        for item in items:
             (rejects if isinstance(item, Reject) else records).append(item)  # type: ignore[arg-type]
     except (HarmonizeError, OSError) as exc:
-        return records, rejects, str(exc)
-    return records, rejects, None
+        return records, rejects, str(exc), []
+    return records, rejects, None, items.notes
 
 
 def parse_members(members: list, filt: object) -> object:

@@ -67,7 +67,9 @@ def harvest_source(con: duckdb.DuckDBPyConnection, client: object, config: objec
         result = FileResult(f"{source}:{plan.plan_key}#{batch.index}")
         bodies, refused = _fetch_bodies(client, plan, batch)
         for body in bodies:
-            load_items(con, parse_bytes(body, origin=result.path), run_id, result, stats.ingest)
+            items = parse_bytes(body, origin=result.path)
+            load_items(con, items, run_id, result, stats.ingest)
+            result.notes += items.notes  # e.g. repaired non-UTF-8 bytes: logged, not lost
         if refused:
             load_items(con, refused, run_id, result, stats.ingest)
         mark_batch(con, plan.plan_key, batch.index, run_id)

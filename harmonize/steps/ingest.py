@@ -25,6 +25,7 @@ class FileResult:
     records: int = 0
     rejects: int = 0
     error: str | None = None  # one-line message when the file failed or lost records
+    notes: list[str] = field(default_factory=list)  # one-line warnings (nothing was lost)
 
 
 @dataclass(slots=True)
@@ -57,10 +58,31 @@ class IngestStats:
         """The run's counts for ``harvest_runs``: kept, filtered, updated, quarantined..."""
         out = {"files": len(self.files), "records": self.records, "inserted": self.inserted,
                "updated": self.updated, "unchanged": self.unchanged, "merged": self.merged,
-               "rejects": self.rejects}
+               "rejects": self.rejects, "warnings": len(self.notes)}
         if self.dump is not None:
             out["filtered"] = self.dump.filtered  # type: ignore[attr-defined]
         return out
+
+    @property
+    def notes(self) -> list[str]:
+        """Warnings across files (one line each, naming the file)."""
+        return [n for f in self.files for n in f.notes]
+
+    def errors(self) -> list[str]:
+        """One line per failed file (or one saying no record file was found)."""
+        if not self.files:
+            return [(f"no record files found (looked for {', '.join(RECORD_SUFFIXES)}, plain "
+                     "or .gz, in the given folders)")]
+        return [f.error for f in self.failed if f.error]
+
+    def failure(self) -> str | None:
+        """The one-line verdict when some file failed (the command must exit non-zero)."""
+        if not self.files:
+            return "nothing to load"
+        if not self.failed:
+            return None
+        return (f"{len(self.failed)} of {len(self.files)} files had errors "
+                "(see above; their good records were loaded)")
 
     def add_load(self, load: object) -> None:
         """Accumulate a ``LoadStats`` from the warehouse."""
@@ -124,14 +146,23 @@ def quarantine_file(con: duckdb.DuckDBPyConnection, result: FileResult, message:
     result.rejects += 1
 
 
+def no_samples(con: duckdb.DuckDBPyConnection, result: FileResult, run_id: str | None) -> None:
+    """Say plainly that a readable file gave no sample and no reject: it fails, by name."""
+    if result.records or result.rejects or result.error:
+        return
+    quarantine_file(con, result, f"{result.path}: holds no sample records, nothing was loaded "
+                    "from it (a platform description or an empty set?)", run_id)
+
+
 def load_parsed(con: duckdb.DuckDBPyConnection, path: str | Path, records: list[SampleRecord],
                 rejects: list[Reject], error: str | None, run_id: str | None,
-                stats: IngestStats) -> FileResult:
+                stats: IngestStats, notes: list[str] | None = None) -> FileResult:
     """Load one file parsed elsewhere (e.g. on a Dask worker), as :func:`ingest_files` would."""
-    result = FileResult(str(path))
+    result = FileResult(str(path), notes=list(notes or ()))
     load_items(con, [*records, *rejects], run_id, result, stats)
     if error:
         quarantine_file(con, result, error, run_id)
+    no_samples(con, result, run_id)
     stats.files.append(result)
     return result
 
@@ -167,7 +198,9 @@ def ingest_files(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path],
 
     SRA metadata dumps (tar.gz, folder trees, object files), SRA_Accessions.tab and (with a
     filter) BioSample dumps go through :mod:`harmonize.dump`, filtered by ``filt``
-    (a :class:`~harmonize.dump.filters.DumpFilter`; ``None`` keeps everything).
+    (a :class:`~harmonize.dump.filters.DumpFilter`; ``None`` keeps everything). Any other file
+    that yields no sample and no reject is reported as failed ("holds no sample records");
+    warnings such as repaired encoding bytes land in ``FileResult.notes``.
     """
     from harmonize.parse import iter_file
 
@@ -177,9 +210,12 @@ def ingest_files(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path],
     for path in others:
         result = FileResult(str(path))
         try:
-            load_items(con, iter_file(path), run_id, result, stats)
+            items = iter_file(path)
+            load_items(con, items, run_id, result, stats)
+            result.notes += items.notes
         except (HarmonizeError, OSError) as exc:
             quarantine_file(con, result, str(exc), run_id)
+        no_samples(con, result, run_id)
         stats.files.append(result)
         if on_file:
             on_file(result)

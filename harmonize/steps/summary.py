@@ -39,7 +39,11 @@ class Summary:
     cohort_sql: str = EXAMPLE_COHORT_SQL
     cohort_rows: list[tuple] = field(default_factory=list)
     dump_line: str = ""  # the dump loader's kept / filtered / updated / quarantined line
-    failed_files: list[str] = field(default_factory=list)  # one-line errors of this run's files
+    #: Set by flows that load files: warnings and per-file errors (one line each), and the
+    #: verdict that makes the command exit non-zero (``None`` when every file loaded).
+    warnings: list[str] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)
+    failure: str | None = None
 
     def counts(self) -> dict[str, object]:
         """Flat counts, used to check that a second run changes nothing."""

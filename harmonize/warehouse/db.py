@@ -22,14 +22,15 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
-from harmonize.errors import WarehouseError
+from harmonize.errors import ConfigError, WarehouseError
+from harmonize.warehouse import materialize
 from harmonize.resources import MIGRATIONS_DIR
 
 DEFAULT_PATH = Path("warehouse") / "harmonize.duckdb"
@@ -65,12 +66,24 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def connect_read(path: str | Path | None) -> duckdb.DuckDBPyConnection:
-    """Open the published warehouse read-only.
+#: Settings that confine a read connection to the attached warehouse (applied after ATTACH,
+#: then locked so SQL cannot change them back).
+_LOCKDOWN = ("SET enable_external_access = false", "SET autoinstall_known_extensions = false",
+             "SET autoload_known_extensions = false", "SET lock_configuration = true")
+
+
+def connect_read(path: str | Path | None,
+                 allow_read: Sequence[str | Path] = ()) -> duckdb.DuckDBPyConnection:
+    """Open the published warehouse read-only, confined to the warehouse itself.
 
     The file is attached read-only to a fresh in-memory connection rather than opened with
     ``duckdb.connect(path)``: DuckDB caches one instance per path and process, which would keep
     showing a replaced (older) snapshot while any earlier connection to it is open.
+
+    Once attached, the connection loses every other door: no file, URL or environment read
+    (``read_csv``, ``read_blob``, ``glob``, ``ATTACH`` … fail), no extension installed or
+    loaded, and its configuration is locked so SQL cannot undo this. ``allow_read`` lists
+    folders whose files SQL may read nonetheless (``harmonize query --allow-read DIR``).
 
     Raises:
         WarehouseError: no warehouse file at the path, or it cannot be opened.
@@ -79,16 +92,32 @@ def connect_read(path: str | Path | None) -> duckdb.DuckDBPyConnection:
     if not p.exists():
         raise WarehouseError(
             f"no warehouse at {p}; run `harmonize ingest` or `harmonize nightly` first")
+    folders = _readable_folders(allow_read)
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")  # keep stdout for results only
         literal = str(p.resolve()).replace("'", "''")
         con.execute(f"ATTACH '{literal}' AS warehouse (READ_ONLY)")
         con.execute("USE warehouse")
+        if folders:
+            con.execute("SET allowed_directories = ?", [folders])
+        for statement in _LOCKDOWN:
+            con.execute(statement)
     except duckdb.Error as exc:
         con.close()
         raise WarehouseError(f"cannot open warehouse {p} read-only: {exc}") from exc
     return con
+
+
+def _readable_folders(allow_read: Sequence[str | Path]) -> list[str]:
+    """Absolute folder paths (with a trailing slash, so ``/data`` does not admit ``/data2``)."""
+    folders = []
+    for d in allow_read:
+        folder = Path(d).expanduser().resolve()
+        if not folder.is_dir():
+            raise ConfigError(f"--allow-read {d}: no such folder")
+        folders.append(str(folder).rstrip("/") + "/")
+    return folders
 
 
 def check_writable(path: str | Path | None) -> Path:
@@ -200,8 +229,12 @@ def _remove_staging(stage: Path) -> None:
         p.unlink(missing_ok=True)
 
 
-def _prepare_staging(path: Path, stage: Path) -> duckdb.DuckDBPyConnection:
-    """Reuse a leftover staging file built on the published snapshot, else copy the published."""
+def _prepare_staging(path: Path, stage: Path) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    """Reuse a leftover staging file built on the published snapshot, else copy the published.
+
+    Returns:
+        The connection, and whether it resumes a leftover staging file.
+    """
     published = _published_snapshot(path)
     if stage.exists():
         try:
@@ -210,7 +243,7 @@ def _prepare_staging(path: Path, stage: Path) -> duckdb.DuckDBPyConnection:
             con = None
         if con is not None:
             if _get_meta(con, "base_snapshot") == (published or ""):
-                return con
+                return con, True
             con.close()
         _remove_staging(stage)
     if path.exists():
@@ -220,7 +253,7 @@ def _prepare_staging(path: Path, stage: Path) -> duckdb.DuckDBPyConnection:
     con = _connect_rw(stage)
     migrate(con)
     _set_meta(con, "base_snapshot", published or "")
-    return con
+    return con, False
 
 
 @contextmanager
@@ -257,6 +290,7 @@ def _publish(con: duckdb.DuckDBPyConnection, stage: Path, path: Path) -> str:
     _set_meta(con, "snapshot_id", sid)
     _set_meta(con, "published_at", utcnow().isoformat(timespec="seconds"))
     _set_meta(con, "base_snapshot", sid)
+    materialize.refresh(con, sid)  # what readers wait for, precomputed for this snapshot
     con.execute("CHECKPOINT")
     con.close()
     wal = stage.with_name(stage.name + ".wal")
@@ -270,8 +304,13 @@ def _publish(con: duckdb.DuckDBPyConnection, stage: Path, path: Path) -> str:
 
 
 @contextmanager
-def writer(path: str | Path | None) -> Iterator[duckdb.DuckDBPyConnection]:
+def writer(path: str | Path | None,
+           discard_on_error: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """Write a new snapshot of the warehouse and publish it atomically on success.
+
+    On an error the staging file stays for the next run to resume from, unless
+    ``discard_on_error`` (for all-or-nothing commands such as ``curate``): then a staging copy
+    this writer made is deleted (one it resumed, left by an earlier run, is kept).
 
     Example:
         >>> with writer(tmp / "w.duckdb") as con:  # doctest: +SKIP
@@ -285,7 +324,7 @@ def writer(path: str | Path | None) -> Iterator[duckdb.DuckDBPyConnection]:
     stage = staging_path(p)
     with _exclusive_lock(p):
         try:
-            con = _prepare_staging(p, stage)
+            con, resumed = _prepare_staging(p, stage)
             migrate(con)
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot prepare staging copy {stage} of {p}: {exc}") from exc
@@ -293,6 +332,8 @@ def writer(path: str | Path | None) -> Iterator[duckdb.DuckDBPyConnection]:
             yield con
         except BaseException:
             con.close()  # committed batches stay in the staging file for the next run
+            if discard_on_error and not resumed:
+                _remove_staging(stage)
             raise
         try:
             _publish(con, stage, p)

@@ -2,12 +2,20 @@
 
 Facets combine with AND; several values of one facet combine with OR. Every value reaches
 DuckDB as a parameter; only facet names from :data:`~harmonize.models.FACETS` shape the SQL.
+Each row carries every facet's best annotation (as ``sample_summary``) and, per filtered facet,
+the annotation that matched. The manifest keeps what a rebuild needs (:mod:`.rebuild`): the exact
+SQL and parameters, the expanded term ids, the sample ids with per-part digests of their rows,
+versions, the command line and the sha256 of the file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
+import shlex
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -16,10 +24,18 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from harmonize.errors import ConfigError
+from harmonize.errors import AmbiguousTermError, ConfigError, OntologyError
 from harmonize.models import FACETS
+from harmonize.warehouse import materialize
+from harmonize.warehouse.cohort_state import cohort_state
 from harmonize.warehouse.db import connect_read, resolve_path, snapshot_id, utcnow
-from harmonize.warehouse.lookup import resolve_term, with_descendants
+from harmonize.warehouse.lookup import (
+    check_facet_term,
+    closest_labels,
+    resolve_term,
+    used_terms,
+    with_descendants,
+)
 
 WRITERS = {
     ".tsv": lambda df, p: df.to_csv(p, sep="\t", index=False),
@@ -31,6 +47,14 @@ ACCESSION_COLUMNS = (("gsm", "gsm"), ("srx", "srx"), ("srs", "srs"), ("srr", "sr
                      ("bioproject", "bioproject"))
 STATUS_SETS = {"accepted": ["accepted"], "needs_review": ["needs_review"],
                "any": ["accepted", "needs_review"]}
+#: Output formats; ``fetchngs`` is the run list nf-core/fetchngs reads as ``--input``.
+FORMATS = ("tsv", "csv", "parquet", "fetchngs")
+FETCHNGS_SUFFIXES = (".csv", ".tsv", ".txt")  # what fetchngs' --input schema accepts
+RUN_ACCESSION = re.compile(r"^[SED]RR\d+$")
+MANIFEST_VERSION = 2
+#: Per facet, from its best annotation (sample_summary's columns, plus status and source text).
+BEST_FIELDS = (("id", "term_id"), ("label", "term_label"), ("confidence", "confidence"),
+               ("status", "status"), ("source_text", "source_text"))
 
 
 @dataclass(slots=True)
@@ -63,6 +87,13 @@ def _statuses(status: str | list[str]) -> list[str]:
     return list(status)
 
 
+def _active(alias: str) -> str:
+    """Filter out samples SRA_Accessions.tab marks suppressed / withdrawn / unpublished, unless
+    its one BOOLEAN parameter (``include_inactive``) is true."""
+    return (f"(?::BOOLEAN OR {alias}.sample_id NOT IN (SELECT sample_id FROM sample_status "
+            "WHERE status IS NOT NULL AND status <> 'live'))")
+
+
 def cohort_sql(facets: list[str]) -> str:
     """The export query for the requested facets (parameters in :func:`cohort_params` order)."""
     ctes = []
@@ -84,9 +115,7 @@ def cohort_sql(facets: list[str]) -> str:
         "WHERE (?::VARCHAR IS NULL OR lower(s.organism) = lower(?) "
         "OR CAST(s.taxon_id AS VARCHAR) = ?) "
         "AND (?::VARCHAR IS NULL OR list_contains(s.sources, ?)) "
-        # suppressed / withdrawn / unpublished in SRA_Accessions.tab: out unless asked for
-        "AND (?::BOOLEAN OR s.sample_id NOT IN (SELECT sample_id FROM sample_status "
-        "WHERE status IS NOT NULL AND status <> 'live')))")
+        f"AND {_active('s')})")
     # one grouping by (sample, kind), then a pivot: far cheaper than a DISTINCT aggregate per kind
     ctes.append("acc_kind AS (SELECT sample_id, kind, string_agg(accession, ';' "
                 "ORDER BY accession) AS accs FROM sample_accessions "
@@ -99,6 +128,45 @@ def cohort_sql(facets: list[str]) -> str:
             "FROM sel LEFT JOIN acc USING (sample_id) ORDER BY sel.sample_id")
 
 
+#: arg_max key with no ties, so equal confidences pick the same row on every run
+_PICK = "(confidence, term_id, source_text)"
+
+
+def indexed_cohort_sql(facets: list[str]) -> str:
+    """:func:`cohort_sql` over the tables precomputed at publish (same rows, same parameters).
+
+    Each facet filter reads its facet's rows of ``facet_index`` (sorted by facet and term); the
+    samples every filter matched are found first, so only their annotations are ranked and
+    only their ``summary_rows`` (accessions, organism, sources) are read, by integer key.
+    """
+    where = ("(?::VARCHAR IS NULL OR lower(r.organism) = lower(?) "
+             "OR CAST(r.taxon_id AS VARCHAR) = ?) "
+             f"AND (?::VARCHAR IS NULL OR list_contains(r.sources, ?)) AND {_active('r')}")
+    names = ", ".join(f"r.{n}" for n, _ in ACCESSION_COLUMNS)
+    head = f"SELECT r.sample_id, {names}, r.organism, r.taxon_id"
+    if not facets:
+        return f"{head} FROM summary_rows r WHERE {where} ORDER BY r.sample_key"
+    matches = [f"m_{f} AS (SELECT sample_key, term_id, term_label, confidence, source_text "
+               f"FROM facet_index WHERE facet = ? AND term_id IN (SELECT unnest(?::VARCHAR[])) "
+               f"AND confidence >= ? AND status IN (SELECT unnest(?::VARCHAR[])))"
+               for f in facets]
+    keys = " INTERSECT ".join(f"SELECT sample_key FROM m_{f}" for f in facets)
+    best = [f"f_{f} AS (SELECT sample_key, arg_max(term_id, k) AS term_id, "
+            f"arg_max(term_label, k) AS label, max(confidence) AS confidence, "
+            f"arg_max(source_text, k) AS source_text FROM (SELECT *, {_PICK} AS k FROM m_{f} "
+            f"WHERE sample_key IN (SELECT sample_key FROM keys)) GROUP BY sample_key)"
+            for f in facets]
+    joins = " ".join(f"JOIN f_{f} USING (sample_key)" for f in facets)
+    facet_cols = "".join(
+        f", f_{f}.term_id AS {f}_term_id, f_{f}.label AS {f}_label, "
+        f"f_{f}.confidence AS {f}_confidence, f_{f}.source_text AS {f}_source_text"
+        for f in facets)
+    return (f"WITH {', '.join(matches)}, keys AS ({keys}), {', '.join(best)} "
+            f"{head}{facet_cols} FROM summary_rows r {joins} "
+            f"WHERE r.sample_key IN (SELECT sample_key FROM keys) AND {where} "
+            "ORDER BY r.sample_key")
+
+
 def cohort_params(expanded: dict[str, list[str]], min_confidence: float, statuses: list[str],
                   organism: str | None, source: str | None, include_inactive: bool = False
                   ) -> list[Any]:
@@ -109,26 +177,132 @@ def cohort_params(expanded: dict[str, list[str]], min_confidence: float, statuse
     return params + [organism, organism, organism, source, source, include_inactive]
 
 
+def export_sql(facets: list[str], base: Callable[[list[str]], str] | None = None) -> str:
+    """The export query: :func:`cohort_sql`'s samples with every facet's best annotation.
+
+    One scan gathers the cohort's annotations; from them come each facet's best annotation
+    (``best_annotations``' choice: accepted before needs_review, then the highest confidence)
+    and, per filtered facet, the best annotation that matched the filter (``matched_<facet>_*``).
+    Ties are broken by term id and source text, so a rebuild picks the same rows. Parameters:
+    :func:`export_params`. ``base`` builds the cohort part (:func:`indexed_cohort_sql` when the
+    precomputed tables are current: the same rows, faster).
+    """
+    rank = "(CASE WHEN status = 'accepted' THEN 2.0 ELSE 0.0 END) + coalesce(confidence, 0)"
+    pick = ", ".join(f"arg_max({col}, pick) AS {col}" for _, col in BEST_FIELDS)
+    ctes = [
+        f"cohort AS ({(base or cohort_sql)(facets)})",
+        ("ann AS MATERIALIZED (SELECT sample_id, facet, term_id, term_label, confidence, "
+         "status, source_text FROM annotations WHERE sample_id IN (SELECT sample_id FROM cohort))"),
+        (f"best AS (SELECT sample_id, facet, {pick} FROM (SELECT *, ({rank}, term_id, "
+         "source_text) AS pick FROM ann WHERE term_id IS NOT NULL AND status IN "
+         "('accepted', 'needs_review')) GROUP BY sample_id, facet)"),
+        "piv AS (SELECT sample_id, " + ", ".join(
+            f"any_value({col}) FILTER (WHERE facet = '{f}') AS {f}_{name}"
+            for f in FACETS for name, col in BEST_FIELDS) + " FROM best GROUP BY sample_id)",
+    ]
+    ctes += [f"m_{f} AS (SELECT sample_id, {pick} FROM (SELECT *, (confidence, term_id, "
+             "source_text) AS pick FROM ann WHERE facet = ? AND term_id IN "
+             "(SELECT unnest(?::VARCHAR[])) AND confidence >= ? AND status IN "
+             "(SELECT unnest(?::VARCHAR[]))) GROUP BY sample_id)" for f in facets]
+    accs = ", ".join(f"c.{n}" for n, _ in ACCESSION_COLUMNS)
+    best_cols = ", ".join(f"piv.{f}_{name}" for f in FACETS for name, _ in BEST_FIELDS)
+    matched = "".join(f", m_{f}.{col} AS matched_{f}_{name}" for f in facets
+                      for name, col in BEST_FIELDS)
+    joins = "".join(f" LEFT JOIN m_{f} USING (sample_id)" for f in facets)
+    return (f"WITH {', '.join(ctes)} SELECT c.sample_id, {accs}, c.organism, c.taxon_id, "
+            f"{best_cols}{matched} FROM cohort c LEFT JOIN piv USING (sample_id){joins} "
+            "ORDER BY c.sample_id")
+
+
+def export_params(expanded: dict[str, list[str]], min_confidence: float, statuses: list[str],
+                  organism: str | None, source: str | None, include_inactive: bool = False
+                  ) -> list[Any]:
+    """Parameters for :func:`export_sql`: :func:`cohort_params`, then the filters once more."""
+    again = [p for facet, ids in expanded.items()
+             for p in (facet, ids, min_confidence, statuses)]
+    return cohort_params(expanded, min_confidence, statuses, organism, source,
+                         include_inactive) + again
+
+
+def output_format(out: Path, fmt: str | None = None) -> str:
+    """The format to write ``out`` in (from ``fmt`` or the extension), checked against the path.
+
+    Raises:
+        ConfigError: unknown format or extension, a mismatch, or a missing folder.
+    """
+    if fmt == "fetchngs":
+        if out.suffix.lower() not in FETCHNGS_SUFFIXES:
+            raise ConfigError(f"cannot write a fetchngs run list to {out}: nf-core/fetchngs "
+                              f"--input must end in {', '.join(FETCHNGS_SUFFIXES)}")
+        if not out.parent.is_dir():
+            raise ConfigError(f"cannot export to {out}: folder {out.parent} does not exist")
+        return fmt
+    if fmt is not None and fmt not in FORMATS:
+        raise ConfigError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    ext = _check_output(out)
+    if fmt is not None and ext != f".{fmt}":
+        raise ConfigError(f"cannot write {fmt} to {out}: the extension says {ext.lstrip('.')} "
+                          f"(name the file .{fmt})")
+    return ext.lstrip(".")
+
+
+def run_accessions(df: pd.DataFrame) -> list[str]:
+    """The cohort's run accessions (SRR/ERR/DRR), in row order, each once."""
+    runs: dict[str, None] = {}
+    for value in df["srr"].tolist():
+        if isinstance(value, str):
+            for acc in value.split(";"):
+                if RUN_ACCESSION.match(acc):
+                    runs.setdefault(acc)
+    return list(runs)
+
+
+def stage_output(df: pd.DataFrame, out: Path, fmt: str) -> tuple[Path, str]:
+    """Write ``df`` as ``fmt`` beside ``out`` (a hidden partial file); return it and its sha256.
+
+    Raises:
+        ConfigError: fetchngs for a cohort without any run accession (nothing is written).
+    """
+    runs = run_accessions(df) if fmt == "fetchngs" else []
+    if fmt == "fetchngs" and not runs:
+        raise ConfigError(f"no run accession (SRR/ERR/DRR) among the {len(df)} samples of this "
+                          f"cohort: nothing for fetchngs in {out}; export .tsv to see them")
+    tmp = out.with_name(f".{out.name}.partial")
+    try:
+        if fmt == "fetchngs":
+            tmp.write_text("".join(f"{r}\n" for r in runs), encoding="ascii")
+        else:
+            WRITERS[f".{fmt}"](df, tmp)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp, hashlib.sha256(tmp.read_bytes()).hexdigest()
+
+
 def export_cohort(path: str | Path | None, out_path: str | Path, *,
                   tissue: list[str] = (), disease: list[str] = (), cell_type: list[str] = (),
                   cell_line: list[str] = (), sex: list[str] = (), dev_stage: list[str] = (),
                   assay: list[str] = (), organism: str | None = None, source: str | None = None,
                   min_confidence: float = 0.5, status: str | list[str] = "accepted",
-                  descendants: bool = True, include_inactive: bool = False) -> ExportResult:
-    """Write the samples matching every facet filter to ``out_path`` (.tsv/.csv/.parquet).
+                  descendants: bool = True, include_inactive: bool = False,
+                  fmt: str | None = None, command: list[str] | None = None) -> ExportResult:
+    """Write the samples matching every facet filter to ``out_path``.
 
     Terms are CURIEs or labels/synonyms; with ``descendants`` a term also matches every term
-    below it. A manifest ``<out_path>.manifest.json`` records the query, resolved terms,
-    counts, ontology/lexicon versions, harmonize version, warehouse snapshot and sha256.
+    below it. ``fmt`` is tsv, csv, parquet (default: from the extension) or fetchngs (the run
+    accessions, one per line). A manifest ``<out_path>.manifest.json`` records the exact SQL and
+    parameters, resolved and expanded terms, the cohort's sample ids and row digests, counts,
+    ontology/lexicon/harmonize/writer versions, warehouse snapshot, ``command`` and sha256.
     Samples that SRA_Accessions.tab marks suppressed, withdrawn or unpublished are left out
     unless ``include_inactive``.
 
     Raises:
-        ConfigError: bad output path/extension or status.
+        ConfigError: bad output path/extension/format or status; no runs for fetchngs.
         OntologyError / AmbiguousTermError: a term that names nothing or several things.
     """
     out = Path(out_path)
-    _check_output(out)
+    fmt = output_format(out, fmt)
+    _check_confidence(min_confidence)
     statuses = _statuses(status)
     filters = {"tissue": tissue, "disease": disease, "cell_type": cell_type,
                "cell_line": cell_line, "sex": sex, "dev_stage": dev_stage, "assay": assay}
@@ -136,55 +310,148 @@ def export_cohort(path: str | Path | None, out_path: str | Path, *,
                  for f in FACETS if filters.get(f)}
     con = connect_read(path)
     try:
-        resolved = {f: {v: resolve_term(con, f, v) for v in values}
-                    for f, values in requested.items()}
-        expanded = {f: (with_descendants(con, sorted(set(ids.values()))) if descendants
-                        else sorted(set(ids.values()))) for f, ids in resolved.items()}
-        df = con.execute(cohort_sql(list(expanded)),
-                         cohort_params(expanded, min_confidence, statuses, organism, source,
-                                       include_inactive)).df()
+        resolved, expanded = _resolve_filters(con, requested, descendants)
+        base = indexed_cohort_sql if materialize.is_current(con) else cohort_sql
+        sql = export_sql(list(expanded), base)
+        params = export_params(expanded, min_confidence, statuses, organism, source,
+                               include_inactive)
+        df = con.execute(sql, params).df()
         manifest = _manifest(con, path, out, requested, resolved, expanded, df,
                              dict(organism=organism, source=source, min_confidence=min_confidence,
                                   status=statuses, descendants=descendants,
                                   include_inactive=include_inactive))
     finally:
         con.close()
-    WRITERS[out.suffix.lower()](df, out)
-    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    manifest["query"].update(sql=sql, params=params)
+    manifest["output"]["format"] = fmt
+    manifest["command"] = command_record(command)
+    tmp, digest = stage_output(df, out, fmt)
+    os.replace(tmp, out)
     manifest["output"]["sha256"] = digest
+    if fmt == "fetchngs":
+        manifest["output"]["columns"] = []
+        manifest["counts"]["run_accessions"] = len(run_accessions(df))
     manifest_path = out.with_name(out.name + ".manifest.json")
-    manifest_path.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+    write_manifest(manifest, manifest_path)
     return ExportResult(out, manifest_path, manifest["counts"]["samples"],
                         manifest["counts"]["runs"], digest, resolved)
+
+
+def command_record(command: list[str] | None) -> dict[str, Any] | None:
+    """The command line that made a cohort (``None`` when called from Python)."""
+    if command is None:
+        return None
+    return {"argv": list(command), "line": shlex.join(command), "cwd": os.getcwd()}
+
+
+def write_manifest(manifest: dict[str, Any], path: Path) -> None:
+    """Write a manifest as indented JSON, atomically."""
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _check_confidence(value: float) -> None:
+    if not 0.0 <= value <= 1.0:  # NaN fails too
+        raise ConfigError(f"--min-confidence {value} is outside 0..1 (confidences are "
+                          "probabilities; e.g. 0.8)")
+
+
+def _resolve_filters(con: duckdb.DuckDBPyConnection, requested: dict[str, list[str]],
+                     descendants: bool) -> tuple[dict[str, dict[str, str]], dict[str, list[str]]]:
+    """Each facet value -> its term, checked against the facet; each facet -> the term ids to match.
+
+    Raises:
+        OntologyError: a value naming no term, a term of another facet's ontology, or a term
+            that no annotation of the facet uses, itself or below it (lists the closest labels
+            in use).
+    """
+    resolved: dict[str, dict[str, str]] = {}
+    expanded: dict[str, list[str]] = {}
+    for facet, values in requested.items():
+        resolved[facet], ids = {}, set()
+        for value in values:
+            term = _resolve_one(con, facet, value)
+            check_facet_term(con, facet, term, value)
+            below = with_descendants(con, [term]) if descendants else [term]
+            _check_used(con, facet, value, term, below, descendants)
+            resolved[facet][value] = term
+            ids.update(below)
+        expanded[facet] = sorted(ids)
+    return resolved, expanded
+
+
+def _resolve_one(con: duckdb.DuckDBPyConnection, facet: str, value: str) -> str:
+    try:
+        return resolve_term(con, facet, value)
+    except AmbiguousTermError:
+        raise
+    except OntologyError as exc:
+        closest = closest_labels(used_terms(con, facet), value)
+        raise OntologyError(f"{exc}" + (f"; closest {facet} labels in use: {closest}"
+                                        if closest else "")) from exc
+
+
+def _check_used(con: duckdb.DuckDBPyConnection, facet: str, value: str, term: str,
+                ids: list[str], descendants: bool) -> None:
+    used = used_terms(con, facet)
+    if {t for t, _, _ in used} & set(ids):
+        return
+    label = next((lbl for t, lbl in con.execute(
+        "SELECT term_id, label FROM ontology_terms WHERE term_id = ?", [term]).fetchall()), None)
+    named = f"{value!r}" + (f" ({term}{' ' + label if label else ''})" if value != term
+                            else f" ({label})" if label else "")
+    closest = closest_labels(used, value if value != term else (label or term))
+    scope = "or any term below it" if descendants else "(--exact: terms below it not included)"
+    raise OntologyError(
+        f"no sample has a {facet} annotation {named} {scope}; "
+        + (f"closest {facet} labels in use: {closest}" if closest
+           else f"no sample has any {facet} annotation yet"))
 
 
 def _n_runs(df: pd.DataFrame) -> int:
     return int(sum(len(str(v).split(";")) for v in df["srr"] if isinstance(v, str) and v))
 
 
-def _manifest(con: duckdb.DuckDBPyConnection, path, out: Path, requested, resolved, expanded,
-              df: pd.DataFrame, options: dict[str, Any]) -> dict[str, Any]:
+def package_version(name: str) -> str:
+    """An installed distribution's version, or ``unknown``."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def versions(con: duckdb.DuckDBPyConnection, sample_ids: list[str]) -> dict[str, Any]:
+    """Ontology versions of the warehouse, lexicon versions of the samples, software versions.
+
+    pandas and pyarrow write the file: their versions can change its bytes, not its rows.
+    """
     ontologies = {o: v for o, v in con.execute(
         "SELECT ontology, max(version) FROM ontology_terms GROUP BY ontology ORDER BY ontology"
     ).fetchall()}
     lexicons = [r[0] for r in con.execute(
         "SELECT DISTINCT lexicon_version FROM annotated_samples WHERE sample_id IN "
         "(SELECT unnest(?::VARCHAR[])) AND lexicon_version <> '' ORDER BY 1",
-        [list(df["sample_id"])]).fetchall()]
-    try:
-        version = metadata.version("harmonize")
-    except metadata.PackageNotFoundError:
-        version = "unknown"
+        [sample_ids]).fetchall()]
+    return {"ontologies": ontologies, "lexicon": lexicons,
+            "harmonize": package_version("harmonize"), "duckdb": duckdb.__version__,
+            "pandas": pd.__version__, "pyarrow": package_version("pyarrow")}
+
+
+def _manifest(con: duckdb.DuckDBPyConnection, path, out: Path, requested, resolved, expanded,
+              df: pd.DataFrame, options: dict[str, Any]) -> dict[str, Any]:
     return {
+        "manifest_version": MANIFEST_VERSION,
         "query": {"filters": requested, "resolved_terms": resolved,
                   "expanded_term_counts": {f: len(ids) for f, ids in expanded.items()},
-                  **options},
+                  "expanded_term_ids": expanded, **options},
         "counts": {"samples": int(len(df)), "runs": _n_runs(df)},
-        "versions": {"ontologies": ontologies, "lexicon": lexicons, "harmonize": version},
+        "versions": versions(con, [str(s) for s in df["sample_id"]]),
         "warehouse": {"path": str(resolve_path(path).resolve()), "snapshot_id": snapshot_id(con)},
         "created_at": utcnow().isoformat(timespec="seconds") + "Z",
-        "output": {"path": str(out), "format": out.suffix.lower().lstrip("."),
+        "output": {"path": str(out), "name": out.name, "format": out.suffix.lower().lstrip("."),
                    "columns": list(df.columns)},
+        "cohort": cohort_state(df),
     }
 
 

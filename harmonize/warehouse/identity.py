@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from harmonize.models import SAMPLE_LEVEL_KINDS, SampleRecord
+from harmonize.models import SAMPLE_LEVEL_KINDS, SampleRecord, record_sample
 
 #: Sample id priority by accession kind (lower wins).
 ID_PRIORITY: dict[str | None, int] = {"biosample": 0, "gsm": 1, "srs": 2, "srx": 3, "srr": 4}
@@ -50,9 +50,10 @@ def record_accessions(record: SampleRecord) -> tuple[list[str], dict[str, str]]:
     """Split what a record names into (sample-level accessions, {accession: kind} of all kinds).
 
     The record's own accession comes first and is always sample-level (it names this sample),
-    as are its runs and their experiments. Accessions of unknown kind are dropped.
+    as are its runs and their experiments; a contribution key (``GDS507/GSM11815``) counts as
+    the sample it names. Accessions of unknown kind are dropped.
     """
-    own = record.record_accession.strip().upper()
+    own = record_sample(record.record_accession).strip().upper()
     kinds: dict[str, str] = {own: fast_kind(own) or "other"}
     sample_level = [own]
     names = list(record.accessions)

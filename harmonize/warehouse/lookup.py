@@ -80,6 +80,61 @@ def _tiers(con: duckdb.DuckDBPyConnection, text: str,
     yield synonyms
 
 
+def facet_ontologies(facet: str) -> tuple[str, ...]:
+    """The ontologies whose terms may stand for ``facet``: those the ontology manifest
+    (``ontologies/manifest.toml`` [facets]) grounds it with, then the others it usually takes."""
+    from harmonize.ontology.manifest import load_manifest
+
+    return tuple(dict.fromkeys((*load_manifest().for_facet(facet),
+                                *FACET_ONTOLOGIES.get(facet, ()))))
+
+
+def term_ontology(con: duckdb.DuckDBPyConnection, term_id: str) -> tuple[str, str | None]:
+    """``(ontology, label)`` of a term: from ``ontology_terms``, else the CURIE prefix."""
+    found = _rows(con, "SELECT ontology, label FROM ontology_terms WHERE term_id = ?", [term_id])
+    if found:
+        return found[0][0], found[0][1]
+    return term_id.replace("_", ":", 1).partition(":")[0].upper(), None
+
+
+def check_facet_term(con: duckdb.DuckDBPyConnection, facet: str, term_id: str,
+                     given: str | None = None) -> None:
+    """Refuse a term of an ontology that does not describe ``facet`` (a MONDO term as a tissue).
+
+    Raises:
+        OntologyError: names the term, its ontology and the ontologies the facet takes.
+    """
+    allowed = facet_ontologies(facet)
+    ontology, label = term_ontology(con, term_id)
+    if not allowed or ontology in allowed:
+        return
+    shown = f"{given!r} = {term_id}" if given and given != term_id else term_id
+    raise OntologyError(f"{shown}{f' ({label})' if label else ''} is a {ontology} term, not a "
+                        f"{facet}: {facet} takes {' or '.join(allowed)} terms")
+
+
+def used_terms(con: duckdb.DuckDBPyConnection, facet: str) -> list[tuple[str, str, int]]:
+    """``(term_id, label, n_samples)`` of every term annotating ``facet`` in this warehouse."""
+    from harmonize.warehouse import materialize
+
+    if materialize.is_current(con):
+        sql = "SELECT term_id, label, n_samples FROM facet_terms WHERE facet = ?"
+    else:  # a warehouse published by an older harmonize: count the live annotations
+        sql = ("SELECT term_id, any_value(term_label), count(DISTINCT sample_id) FROM annotations "
+               "WHERE facet = ? AND term_id IS NOT NULL GROUP BY term_id")
+    return _rows(con, sql, [facet])
+
+
+def closest_labels(terms: list[tuple[str, str, int]], text: str, limit: int = 5) -> str:
+    """The labels of ``terms`` (from :func:`used_terms`) most like ``text``, for an error line."""
+    from rapidfuzz import fuzz
+
+    scored = sorted(((fuzz.WRatio(text.casefold(), (label or tid).casefold()), n, tid, label)
+                     for tid, label, n in terms), key=lambda r: (-r[0], -r[1], r[2]))
+    return "; ".join(f"{label or tid} ({tid}, {n:,} sample{'s' if n != 1 else ''})"
+                     for _, n, tid, label in scored[:limit])
+
+
 def with_descendants(con: duckdb.DuckDBPyConnection, term_ids: list[str]) -> list[str]:
     """``term_ids`` plus every term whose closure contains one of them."""
     rows = _rows(con, "SELECT DISTINCT term_id FROM term_ancestors "

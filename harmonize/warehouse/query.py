@@ -2,10 +2,14 @@
 
 Two walls keep ``harmonize query`` read-only: every statement must parse as a SELECT (or an
 EXPLAIN of one) according to DuckDB's own parser, and the connection is opened read-only.
+A third keeps it inside the warehouse: the connection cannot read files, URLs or the
+environment, nor install or load extensions (:func:`~harmonize.warehouse.db.connect_read`),
+unless the caller names folders it may read (``allow_read``).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,11 +18,13 @@ from typing import IO, Any
 import duckdb
 import pandas as pd
 
-from harmonize.errors import ConfigError, ReadOnlyQueryError, WarehouseError
+from harmonize.errors import ConfigError, QueryAccessError, ReadOnlyQueryError, WarehouseError
 from harmonize.warehouse.db import connect_read
 
 ALLOWED = frozenset({duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN})
 FORMATS = ("table", "csv", "json", "parquet")
+#: a table name that is a path or URL (``SELECT * FROM '/etc/passwd'``)
+_FILE_AS_TABLE = re.compile(r"Table with name (\S*[/.]\S*) does not exist")
 
 
 def check_read_only(sql: str) -> str:
@@ -45,18 +51,47 @@ def check_read_only(sql: str) -> str:
 
 
 def run_query(path: str | Path | None, sql: str,
-              params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
-    """Run one read-only statement on the published warehouse and return a DataFrame."""
+              params: Sequence[Any] | dict[str, Any] | None = None,
+              allow_read: Sequence[str | Path] = ()) -> pd.DataFrame:
+    """Run one read-only statement on the published warehouse and return a DataFrame.
+
+    The statement sees only the warehouse's tables and views, plus the files under the
+    ``allow_read`` folders when given.
+
+    Raises:
+        ReadOnlyQueryError: not a single SELECT / EXPLAIN.
+        QueryAccessError: the statement reads a file, URL or extension it may not.
+        WarehouseError: the query fails otherwise.
+    """
     statement = check_read_only(sql)
-    con = connect_read(path)
+    con = connect_read(path, allow_read=allow_read)
     try:
         return con.execute(statement, params or []).df()
+    except duckdb.PermissionException as exc:
+        raise QueryAccessError(_access_message(str(exc), bool(allow_read))) from exc
+    except duckdb.CatalogException as exc:
+        file_as_table = _FILE_AS_TABLE.search(str(exc))
+        if file_as_table:  # FROM 'path': DuckDB's implicit file scan is switched off
+            raise QueryAccessError(_access_message(
+                f"cannot read {file_as_table.group(1)!r} as a table (allowed files are read "
+                "with read_csv/read_parquet/read_json)", bool(allow_read))) from exc
+        raise WarehouseError(f"query failed: {exc}") from exc
     except duckdb.Error as exc:
         if "read-only" in str(exc).lower():
             raise ReadOnlyQueryError(f"refused by the read-only connection: {exc}") from exc
         raise WarehouseError(f"query failed: {exc}") from exc
     finally:
         con.close()
+
+
+def _access_message(error: str, some_allowed: bool) -> str:
+    what = error.splitlines()[0].removeprefix("Permission Error: ")
+    what = what.split(" - file system operations are disabled")[0]
+    what = what[:1].lower() + what[1:]
+    hint = ("outside the --allow-read folders" if some_allowed else
+            "--allow-read DIR lets it read the files of one folder")
+    return (f"refused: {what}: harmonize query reads only the warehouse's own tables and views, "
+            f"no files, URLs or extensions ({hint})")
 
 
 def write_result(df: pd.DataFrame, fmt: str = "table", out: str | Path | IO[str] | None = None,

@@ -9,8 +9,10 @@ from pathlib import Path
 import duckdb
 
 from harmonize.errors import OntologyError, ParseError
+from harmonize.models import FACETS
 from harmonize.warehouse.annotations import Override, normalize_text
 from harmonize.warehouse.db import connect_read, resolve_path
+from harmonize.warehouse.lookup import facet_ontologies
 
 COLUMNS = ("facet", "source_text", "n_samples", "status", "term_id", "term_label", "confidence",
            "candidates", "decision_term_id", "curator", "note")
@@ -64,7 +66,9 @@ def read_decisions(tsv: str | Path,
 
     Raises:
         ParseError: a missing column or a malformed row (names the file and line).
-        OntologyError: an unknown term id (names the file and line).
+        ParseError: an unknown facet (names the file and line).
+        OntologyError: an unknown term id, or a term of an ontology the facet does not take
+            (a MONDO term as a tissue; names the file and line).
     """
     path = Path(tsv)
     with open(path, encoding="utf-8", newline="") as fh:
@@ -74,7 +78,7 @@ def read_decisions(tsv: str | Path,
             raise ParseError(f"missing column(s) {', '.join(sorted(missing))}", origin=str(path))
         wanted = [(reader.line_num, row) for row in reader]
     decided = [(n, r) for n, r in wanted if (r.get("decision_term_id") or "").strip()]
-    labels = _term_labels(db, {r["decision_term_id"].strip() for _, r in decided})
+    terms = _terms(db, {r["decision_term_id"].strip() for _, r in decided})
     out = []
     for line, row in decided:
         facet, text = (row.get("facet") or "").strip(), (row.get("source_text") or "").strip()
@@ -82,10 +86,18 @@ def read_decisions(tsv: str | Path,
         if not facet or not text:
             raise ParseError("facet and source_text must not be empty", origin=str(path),
                              record_id=f"line {line}")
+        if facet not in FACETS:
+            raise ParseError(f"unknown facet {facet!r}; use one of {', '.join(FACETS)}",
+                             origin=str(path), record_id=f"line {line}")
         if decision.lower() == REJECT:
             term, label = None, None
-        elif decision in labels:
-            term, label = decision, labels[decision]
+        elif decision in terms:
+            term, (label, ontology) = decision, terms[decision]
+            allowed = facet_ontologies(facet)
+            if allowed and ontology not in allowed:
+                raise OntologyError(
+                    f"{path} line {line}: {decision} ({label}) is a {ontology} term, not a "
+                    f"{facet}: a {facet} decision takes {' or '.join(allowed)} terms (or 'reject')")
         else:
             raise OntologyError(f"{path} line {line}: unknown term id {decision!r} "
                                 "(not in ontology_terms; use a term id or 'reject')")
@@ -94,15 +106,17 @@ def read_decisions(tsv: str | Path,
     return out
 
 
-def _term_labels(db, ids: set[str]) -> dict[str, str]:
+def _terms(db, ids: set[str]) -> dict[str, tuple[str, str]]:
+    """``{term_id: (label, ontology)}`` of the ``ids`` that are in ``ontology_terms``."""
     ids = {i for i in ids if i.lower() != REJECT}
     if not ids:
         return {}
     own = not isinstance(db, duckdb.DuckDBPyConnection)
     con = connect_read(resolve_path(db)) if own else db
     try:
-        return dict(con.execute("SELECT term_id, label FROM ontology_terms WHERE term_id IN "
-                                "(SELECT unnest(?::VARCHAR[]))", [sorted(ids)]).fetchall())
+        return {t: (label, ontology) for t, label, ontology in con.execute(
+            "SELECT term_id, label, ontology FROM ontology_terms WHERE term_id IN "
+            "(SELECT unnest(?::VARCHAR[]))", [sorted(ids)]).fetchall()}
     finally:
         if own:
             con.close()

@@ -1,0 +1,205 @@
+"""The tables precomputed at publish hold exactly what the live queries give, and cohort exports
+read from them give the same rows as the live query over annotations and accessions."""
+
+from __future__ import annotations
+
+import random
+
+import duckdb
+import pandas as pd
+import pytest
+
+from harmonize.models import Annotation, Attribute, Run, SampleRecord
+from harmonize.ontology.snapshot import load_snapshot
+from harmonize.warehouse import materialize
+from harmonize.warehouse.annotations import (
+    Override,
+    add_overrides,
+    load_ontology,
+    ontology_rows,
+    replace_annotations,
+)
+from harmonize.warehouse.db import connect_read, migrations_dir, writer
+from harmonize.warehouse.export import (
+    cohort_params,
+    cohort_sql,
+    export_cohort,
+    indexed_cohort_sql,
+)
+from harmonize.warehouse.load import upsert_records
+from harmonize.warehouse.lookup import with_descendants
+
+LIVER, BRAIN, LIVER_DISEASE = "UBERON:0002107", "UBERON:0000955", "MONDO:0005154"
+
+
+def view_sql(name: str) -> str:
+    """The body of a view as migration 003 defined it (the reference the tables must match)."""
+    text = (migrations_dir() / "003_views.sql").read_text()
+    body = text.split(f"CREATE OR REPLACE VIEW {name} AS", 1)[1]
+    return body.split(";\n", 1)[0]
+N = 150
+
+
+@pytest.fixture(scope="module")
+def onto():
+    return {name: load_snapshot(name) for name in ("UBERON", "MONDO", "PATO")}
+
+
+def below(data, term: str) -> list[str]:
+    return sorted({t.id for t in data.terms.values() if term in t.ancestors} | {term})
+
+
+def annotations_for(rng: random.Random, sid: str, onto, pools) -> list[tuple[str, Annotation]]:
+    """0-3 annotations per facet, distinct confidences, every status."""
+    out = []
+    for facet, terms, ont in (("tissue", pools["tissue"], "UBERON"),
+                              ("disease", pools["disease"], "MONDO")):
+        confs = rng.sample([0.2, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95], rng.randint(0, 3))
+        for k, conf in enumerate(confs):
+            if rng.random() < 0.1:
+                out.append((sid, Annotation(facet, None, None, 0.0, "none", "unmapped", facet,
+                                            rng.choice(["unclear bit", "n/a", "mystery"]),
+                                            lexicon_version="lex")))
+                continue
+            tid = rng.choice(terms)
+            status = "accepted" if conf >= 0.7 else "needs_review" if conf >= 0.4 else "rejected"
+            out.append((sid, Annotation(facet, tid, onto[ont].terms[tid].label, conf, "exact",
+                                        status, f"{facet} {k}", f"text {tid} {k}",
+                                        lexicon_version="lex")))
+    if rng.random() < 0.5:
+        out.append((sid, Annotation("sex", "PATO:0000383", "female", 0.9, "exact", "accepted",
+                                    "sex", "F", lexicon_version="lex")))
+    return out
+
+
+def records(start: int, n: int, rng: random.Random) -> list[SampleRecord]:
+    recs = []
+    for i in range(start, start + n):
+        org = rng.choice([("Homo sapiens", 9606), ("Mus musculus", 10090)])
+        if i % 3 == 0:  # GEO only
+            recs.append(SampleRecord("geo", f"GSM{1000 + i}", (f"GSM{1000 + i}", f"GSE{i // 20}"),
+                                     organism=org[0], taxon_id=org[1],
+                                     attributes=(Attribute("tissue", "x"),)))
+            continue
+        runs = tuple(Run(f"SRR{5000 + 2 * i + j}", f"SRX{3000 + i}", 10, 1500)
+                     for j in range(rng.randint(0, 2)))
+        recs.append(SampleRecord("sra", f"SRX{3000 + i}", (
+            f"SRX{3000 + i}", f"SRS{4000 + i}", f"SAMN{9000 + i}", f"SRP{i // 20}",
+            f"PRJNA{i // 20}") + ((f"GSM{1000 + i}",) if i % 3 == 1 else ()),
+            organism=org[0], taxon_id=org[1], runs=runs, attributes=(Attribute("tissue", "y"),)))
+    return recs
+
+
+@pytest.fixture(scope="module")
+def wh(tmp_path_factory, onto):
+    rng = random.Random(11)
+    pools = {"tissue": below(onto["UBERON"], LIVER)[:30] + below(onto["UBERON"], BRAIN)[:30],
+             "disease": below(onto["MONDO"], LIVER_DISEASE)[:30]
+             + [t for t in sorted(onto["MONDO"].terms) if not onto["MONDO"].terms[t].obsolete
+                and t.startswith("MONDO:")][:200:10]}
+    db = tmp_path_factory.mktemp("mat") / "w.duckdb"
+    with writer(db) as con:
+        for data in onto.values():
+            load_ontology(con, *ontology_rows(data))
+        upsert_records(con, records(0, N, rng))
+        ids = [r[0] for r in con.execute("SELECT sample_id FROM samples ORDER BY 1").fetchall()]
+        pairs = [p for sid in ids[: N - 10] for p in annotations_for(rng, sid, onto, pools)]
+        replace_annotations(con, ids, pairs, "lex")
+        add_overrides(con, [Override("tissue", "Mystery", None)])  # drops out of the queue
+    return db, pools, rng
+
+
+def live_and_indexed(con, expanded, **kw) -> tuple[pd.DataFrame, pd.DataFrame]:
+    params = cohort_params(expanded, kw.get("min_confidence", 0.5),
+                           kw.get("status", ["accepted"]), kw.get("organism"), kw.get("source"))
+    live = con.execute(cohort_sql(list(expanded)), params).df()
+    fast = con.execute(indexed_cohort_sql(list(expanded)), params).df()
+    return live, fast
+
+
+def test_precomputed_tables_equal_the_live_queries(wh):
+    db, _, _ = wh
+    con = connect_read(db)
+    try:
+        assert materialize.is_current(con)
+        summary = con.execute("SELECT * FROM sample_summary ORDER BY sample_id").df()
+        original = con.execute(f"SELECT * FROM ({view_sql('sample_summary')}) "
+                               "ORDER BY sample_id").df()
+        assert len(summary) == N and summary["tissue_id"].notna().sum() > 50
+        assert summary["srr"].str.contains(";").any() and summary["gsm"].isna().any()
+        pd.testing.assert_frame_equal(summary, original)
+        queue = con.execute("SELECT * FROM review_queue").fetchall()
+        assert queue == con.execute(f"SELECT * FROM ({view_sql('review_queue')}) "
+                                    "ORDER BY n_samples DESC, facet, source_text").fetchall()
+        assert queue and "mystery" not in {r[1] for r in queue if r[0] == "tissue"}
+        top = con.execute("SELECT facet, source_text, n_samples FROM review_queue "
+                          "ORDER BY n_samples DESC, facet, source_text LIMIT 3").fetchall()
+        assert [r[:3] for r in queue[:3]] == top
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("filters, options", [
+    ({"tissue": [LIVER]}, {}),
+    ({"tissue": [BRAIN]}, {"min_confidence": 0.0, "status": ["accepted", "needs_review"]}),
+    ({"tissue": [LIVER, BRAIN], "disease": [LIVER_DISEASE]}, {"min_confidence": 0.4}),
+    ({"disease": [LIVER_DISEASE]}, {"organism": "homo sapiens", "source": "sra"}),
+    ({"tissue": [LIVER]}, {"organism": "10090", "status": ["rejected"], "min_confidence": 0}),
+    ({}, {"source": "geo"}),
+])
+def test_indexed_export_query_gives_the_live_rows(wh, filters, options):
+    db, _, _ = wh
+    con = connect_read(db)
+    try:
+        expanded = {f: with_descendants(con, ids) for f, ids in filters.items()}
+        live, fast = live_and_indexed(con, expanded, **options)
+    finally:
+        con.close()
+    assert len(live) > 0
+    pd.testing.assert_frame_equal(fast, live)
+
+
+def test_export_files_are_identical_with_and_without_the_precomputed_tables(wh, tmp_path,
+                                                                           monkeypatch):
+    db, _, _ = wh
+    kw = dict(tissue=[LIVER, BRAIN], disease=[LIVER_DISEASE], min_confidence=0.4, status="any")
+    fast = export_cohort(db, tmp_path / "fast.tsv", **kw)
+    monkeypatch.setattr(materialize, "is_current", lambda con: False)
+    live = export_cohort(db, tmp_path / "live.tsv", **kw)
+    assert fast.n_samples == live.n_samples > 0
+    assert (tmp_path / "fast.tsv").read_bytes() == (tmp_path / "live.tsv").read_bytes()
+
+
+def test_the_next_publish_refreshes_them_and_a_stale_stamp_is_not_trusted(wh, onto):
+    db, pools, rng = wh
+    with writer(db) as con:
+        upsert_records(con, records(N, 20, rng))
+        new = [r[0] for r in con.execute(
+            "SELECT sample_id FROM samples s ANTI JOIN annotations USING (sample_id) "
+            "ORDER BY 1").fetchall()]
+        replace_annotations(con, new, [p for sid in new
+                                       for p in annotations_for(rng, sid, onto, pools)], "lex")
+        # inside the writer they still hold the previous snapshot's rows
+        assert con.execute("SELECT count(*) FROM summary_rows").fetchone()[0] == N
+    con = connect_read(db)
+    try:
+        assert materialize.is_current(con)
+        assert con.execute("SELECT count(*) FROM sample_summary").fetchone()[0] == N + 20
+        summary = con.execute("SELECT * FROM sample_summary ORDER BY sample_id").df()
+        pd.testing.assert_frame_equal(summary, con.execute(
+            f"SELECT * FROM ({view_sql('sample_summary')}) ORDER BY sample_id").df())
+        assert con.execute("SELECT * FROM review_queue").fetchall() == \
+            con.execute(materialize.LIVE_REVIEW).fetchall()
+        expanded = {"tissue": with_descendants(con, [LIVER, BRAIN])}
+        live, fast = live_and_indexed(con, expanded, min_confidence=0.0, status=["accepted"])
+        pd.testing.assert_frame_equal(fast, live)
+    finally:
+        con.close()
+    raw = duckdb.connect(str(db))  # as a warehouse written by an older harmonize would be
+    raw.execute("DELETE FROM meta WHERE key = 'materialized_snapshot'")
+    raw.close()
+    con = connect_read(db)
+    try:
+        assert not materialize.is_current(con)
+    finally:
+        con.close()
