@@ -22,6 +22,7 @@ FULL = [
     ["eval_dev.py"],
     ["cv_eval.py", "--seeds", "8"],
     ["bench_heldout.py"],
+    ["bench_sample_type.py", "--repeats", "5"],
 ]
 QUICK = [
     ["bench_parse.py", "--sizes", "1000", "--gz", "0", "--out", str(HERE / "out" / "parse.md")],

@@ -27,22 +27,24 @@ def backfill(paths: list[str], warehouse: str | None = None, use_embeddings: boo
     """
     from harmonize.dump.filters import dump_filter
     from harmonize.steps.engine import load_engine
-    from harmonize.warehouse.db import resolve_path, writer
-    from harmonize.warehouse.load import finish_run, start_run
+    from harmonize.warehouse.runs import recorded_run
 
-    with writer(resolve_path(warehouse)) as con:
+    filt = dump_filter(config_path, filtered)
+    with recorded_run(warehouse, "backfill", "files",
+                      {"paths": paths, "filter": filt.describe()}) as run:
+        con = run.con
         engine = load_engine(con=con, use_embeddings=use_embeddings)
-        filt = dump_filter(config_path, filtered)
-        run_id = start_run(con, "backfill", "files", {"paths": paths,
-                                                      "filter": filt.describe()})
         if distributed:
-            stats = tasks.ingest_distributed(con, paths, run_id, filt)
+            stats = tasks.ingest_distributed(con, paths, run.run_id, filt)
         else:
-            stats = tasks.ingest_files(con, paths, run_id, filt)
+            stats = tasks.ingest_files(con, paths, run.run_id, filt)
         tasks.sync_ontologies(con, engine)
-        tasks.annotate_samples(con, engine, only_changed=True, distributed=distributed,
-                               use_embeddings=use_embeddings)
-        finish_run(con, run_id, "partial" if stats.failed else "ok", stats.counts())
+        grounded = tasks.annotate_samples(con, engine, only_changed=True,
+                                          distributed=distributed,
+                                          use_embeddings=use_embeddings)
+        run.status = "partial" if stats.failed else "ok"
+        run.counts.update(stats.counts(), failed_files=len(stats.failed),
+                          skipped_files=len(stats.skipped), grounded_samples=grounded.samples)
         result = tasks.summarize(con)
     result.dump_line = stats.dump.line() if stats.dump is not None else ""
     result.warnings, result.file_errors = stats.notes, stats.errors()

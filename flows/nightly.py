@@ -23,38 +23,41 @@ def nightly(warehouse: str | None = None, snapshot: str | None = None,
     """
     from harmonize.steps.engine import load_engine
     from harmonize.steps.harvest import window_for
-    from harmonize.warehouse.db import resolve_path, writer
-    from harmonize.warehouse.load import finish_run, start_run
+    from harmonize.warehouse.db import resolve_path
+    from harmonize.warehouse.runs import recorded_run
 
     log = get_run_logger()
     sources = list(sources or ["sra", "geo", "biosample"])
     path = resolve_path(warehouse)
     log.info("warehouse %s; source %s", path, f"snapshot {snapshot}" if snapshot else "NCBI")
-    with writer(path) as con:
+    params = {"snapshot": snapshot} if snapshot else {"sources": sources}
+    with recorded_run(path, "nightly", "snapshot" if snapshot else ",".join(sources),
+                      params) as run:
+        con = run.con
         engine = load_engine(con=con, use_embeddings=use_embeddings)
         if snapshot:
-            run_id = start_run(con, "nightly", "snapshot", {"snapshot": snapshot})
-            stats = tasks.harvest_snapshot(con, snapshot, run_id)
-            finish_run(con, run_id, "ok", _counts(stats))
+            stats = tasks.harvest_snapshot(con, snapshot, run.run_id)
         else:
             from harmonize.ncbi.config import load_config
             from harmonize.ncbi.http import NCBIClient
 
             config = load_config(config_path)
+            stats = []
             with NCBIClient(config) as client:
                 for source in sources:
                     window = window_for(con, source, config, today)
-                    run_id = start_run(con, "nightly", source, {"window_start": window.start,
-                                                                "window_end": window.end})
-                    try:
-                        stats = tasks.harvest_source(con, client, config, source, window, run_id)
-                    except Exception as exc:
-                        finish_run(con, run_id, "failed", {}, message=str(exc).splitlines()[0])
-                        raise
-                    finish_run(con, run_id, "ok", _counts([stats]), watermark=window.end)
+                    run.set_window(window.start, window.end)
+                    run.row["params"].setdefault("windows", {})[source] = [window.start,
+                                                                           window.end]
+                    stats.append(tasks.harvest_source(con, client, config, source, window,
+                                                      run.run_id))
+                    run.watermark = window.end
+        run.counts.update(_counts(stats))
         tasks.sync_ontologies(con, engine)
-        tasks.annotate_samples(con, engine, only_changed=True, distributed=distributed,
-                               use_embeddings=use_embeddings)
+        grounded = tasks.annotate_samples(con, engine, only_changed=True,
+                                          distributed=distributed,
+                                          use_embeddings=use_embeddings)
+        run.counts["grounded_samples"] = grounded.samples
         result = tasks.summarize(con)
     tasks.publish_artifact(result, "harmonize nightly run", "nightly-summary")
     log.info("published %s: %d samples", path, result.samples_total)

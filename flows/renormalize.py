@@ -23,20 +23,19 @@ def renormalize(warehouse: str | None = None, report_path: str | None = None,
                 use_embeddings: bool = True) -> list[dict]:
     """Re-ground all samples; return (and optionally write as TSV) the changed annotations."""
     from harmonize.steps.engine import load_engine
-    from harmonize.warehouse.db import resolve_path, writer
-    from harmonize.warehouse.load import finish_run, start_run
+    from harmonize.warehouse.runs import recorded_run
 
-    with writer(resolve_path(warehouse)) as con:
+    with recorded_run(warehouse, "renormalize", "warehouse") as run:
+        con = run.con
         engine = load_engine(con=con, use_embeddings=use_embeddings)
-        run_id = start_run(con, "renormalize", "warehouse",
-                           {"lexicon_version": engine.grounder.lexicon.version})
+        run.row["params"]["lexicon_version"] = engine.grounder.lexicon.version
         before = snapshot_annotations(con)
         tasks.sync_ontologies(con, engine)
         tasks.annotate_samples(con, engine, only_changed=False)
         after = snapshot_annotations(con)
         changes = annotate.diff_snapshots(before, after)
-        finish_run(con, run_id, "ok", {"annotations_before": len(before),
-                                       "annotations_after": len(after), "changed": len(changes)})
+        run.counts.update(annotations_before=len(before), annotations_after=len(after),
+                          changed=len(changes))
     if report_path:
         with open(report_path, "w", newline="", encoding="utf-8") as fh:
             fields = ["sample_id", "facet", "source_key", "old_term", "new_term", "old_status",

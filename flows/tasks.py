@@ -45,11 +45,8 @@ def harvest_source(con, client, config, source: str, window, run_id: str) -> har
 
 @task(cache_policy=NO_CACHE)
 def ingest_files(con, paths: list[str], run_id: str, filt=None) -> ingest.IngestStats:
-    """Stream bulk files into the raw layer (dumps filtered by ``filt``), with a progress bar."""
-    from harmonize.dump.progress import progress_bar
-
-    with progress_bar() as on_progress:
-        stats = ingest.ingest_files(con, paths, run_id, filt=filt, on_progress=on_progress)
+    """Stream bulk files into the raw layer (dumps filtered by ``filt``)."""
+    stats = ingest.ingest_files(con, paths, run_id, filt=filt)
     _log_ingest(stats)
     return stats
 
@@ -107,12 +104,10 @@ def ingest_distributed(con, paths: list[str], run_id: str, filt=None) -> ingest.
 
     The dump tars are read once, sequentially, here; their member batches go to the workers.
     """
-    from harmonize.dump.progress import progress_bar
-
-    stats = ingest.IngestStats()
-    with progress_bar() as on_progress:
-        others = ingest.ingest_dumps(con, ingest.expand_paths(paths), run_id, stats, filt,
-                                     parse_many=_parse_many_on_workers, on_progress=on_progress)
+    found, skipped = ingest.scan_paths(paths)
+    stats = ingest.IngestStats(skipped=[str(p) for p in skipped])
+    others = ingest.ingest_dumps(con, found, run_id, stats, filt,
+                                 parse_many=_parse_many_on_workers)
     files = [str(p) for p in others]
     for path, future in zip(files, parse_file.map(files)):
         records, rejects, error, notes = future.result()

@@ -6,8 +6,6 @@ every failure exits non-zero with a one-line message.
 
 from __future__ import annotations
 
-import logging
-import os
 import sys
 from pathlib import Path
 
@@ -15,34 +13,21 @@ import click
 
 from harmonize.errors import HarmonizeError
 
-#: Offline by design: never reach a model hub; Prefect's temporary server gets time to start on
-#: a busy 2-core machine and sends no telemetry.
-for _key, _value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
-                     ("PREFECT_SERVER_ANALYTICS_ENABLED", "false"),
-                     ("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180"),
-                     ("PREFECT_LOGGING_LEVEL", "INFO")):
-    os.environ.setdefault(_key, _value)
-
 WAREHOUSE_HELP = "DuckDB warehouse file (default: $HARMONIZE_WAREHOUSE or warehouse/harmonize.duckdb)."
 warehouse_option = click.option("--warehouse", "-w", type=click.Path(dir_okay=False),
                                  envvar="HARMONIZE_WAREHOUSE", help=WAREHOUSE_HELP)
 
 
-class _NoTracebackForKnownErrors(logging.Filter):
-    """Prefect logs a flow's exception with its traceback; ours already say what to do."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], HarmonizeError):
-            record.exc_info, record.exc_text = None, None
-        return True
-
-
-for _name in ("prefect.flow_runs", "prefect.task_runs"):
-    logging.getLogger(_name).addFilter(_NoTracebackForKnownErrors())
-
-
 class Group(click.Group):
-    """A group that turns library errors into one-line messages and a non-zero exit."""
+    """A group that turns library errors into one-line messages and a non-zero exit, and takes
+    ``-v`` before or after the command name (``harmonize nightly -v`` = ``harmonize -v nightly``)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        end = args.index("--") if "--" in args else len(args)
+        flags = [a for a in args[:end] if a in ("-v", "--verbose")]
+        if flags:
+            args = ["-v", *[a for a in args[:end] if a not in flags], *args[end:]]
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -52,21 +37,27 @@ class Group(click.Group):
 
 
 def _stderr():
-    from rich.console import Console
+    from harmonize.terminal import stderr_console
 
-    return Console(stderr=True)
+    return stderr_console()
 
 
-def _progress():
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+class SqlCommand(click.Command):
+    """A command whose SQL argument may start with ``--`` (an SQL comment), not an option."""
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=_stderr(), transient=True)
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" not in args:
+            sql = [a for a in args if a.startswith("--") and any(c.isspace() for c in a)]
+            if sql:
+                args = [a for a in args if a not in sql] + ["--", *sql]
+        return super().parse_args(ctx, args)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="harmonize")
-def cli() -> None:
+@click.option("-v", "--verbose", is_flag=True,
+              help="Show Prefect's and the libraries' INFO logs (hidden by default).")
+def cli(verbose: bool) -> None:
     """Harvest GEO/SRA/BioSample metadata, ground it to ontologies, query it in DuckDB.
 
     \b
@@ -75,10 +66,13 @@ def cli() -> None:
       harmonize query "SELECT * FROM sample_summary LIMIT 5"
       harmonize export --tissue liver --disease MONDO:0005148 -o cohort.tsv
     """
+    from harmonize.terminal import setup
+
+    setup(verbose)
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--normalize", is_flag=True, help="Also ground the new/changed samples.")
 @click.option("--no-embeddings", is_flag=True, help="Skip the embedding matcher when grounding.")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
@@ -93,10 +87,11 @@ def ingest(paths: tuple[str, ...], normalize: bool, no_embeddings: bool,
     NCBI's SRA metadata dumps (NCBI_SRA_Metadata*.tar.gz, streamed in one pass, never
     extracted), their extracted folder trees and single SAMPLE_SET / EXPERIMENT_SET / RUN_SET /
     STUDY_SET files (ENA browser XML too), linked across files; SRA_Accessions.tab (statuses and
-    links); or folders of them. A malformed file is reported on one line and quarantined; the
-    other files still load, and the command exits non-zero. A record file that holds no sample
-    fails the same way; bytes that are not valid UTF-8 are read as Windows-1252 and reported as
-    a warning.
+    links); or folders of them. Every file's fate is reported: a missing or malformed file, or
+    one that holds no sample record, on one `error:` line (and quarantined); folder entries of
+    other suffixes as `skipped:`; bytes that are not valid UTF-8 are read as Windows-1252 and
+    reported as a warning. The other files still load, and the command exits non-zero when a
+    file failed. A dump adds one summary line (kept, filtered, updated, quarantined).
 
     \b
     Examples:
@@ -105,29 +100,30 @@ def ingest(paths: tuple[str, ...], normalize: bool, no_embeddings: bool,
       harmonize ingest NCBI_SRA_Metadata_20250102.tar.gz --config harvest.toml
     """
     from harmonize.dump.filters import NO_FILTER, from_config
-    from harmonize.dump.progress import progress_bar
-    from harmonize.steps.ingest import expand_paths, ingest_files
-    from harmonize.warehouse.db import resolve_path, writer
-    from harmonize.warehouse.load import finish_run, start_run
+    from harmonize.steps.ingest import RECORD_SUFFIXES, ingest_files
+    from harmonize.terminal import bars
+    from harmonize.warehouse.runs import recorded_run
 
     filt = from_config(config_path) if config_path else NO_FILTER
-    files = expand_paths(paths)
-    with writer(resolve_path(warehouse)) as con, _progress() as bar, \
-            progress_bar(bar.console) as on_progress:
-        run_id = start_run(con, "ingest", "files", {"paths": [str(p) for p in paths],
-                                                    "filter": filt.describe()})
-        task = bar.add_task("ingesting", total=len(files))
-        stats = ingest_files(con, files, run_id, on_file=lambda r: bar.advance(task),
-                             filt=filt, on_progress=on_progress)
+    with bars(), recorded_run(warehouse, "ingest", "files",
+                              {"paths": [str(p) for p in paths],
+                               "filter": filt.describe()}) as run:
+        stats = ingest_files(run.con, paths, run.run_id, filt=filt)
         if normalize:
-            _annotate(con, only_changed=True, use_embeddings=not no_embeddings, bar=bar)
-        finish_run(con, run_id, "partial" if stats.failed else "ok", stats.counts())
+            _annotate(run.con, only_changed=True, use_embeddings=not no_embeddings)
+        run.status = "partial" if stats.failed or not stats.files else "ok"
+        run.counts.update(stats.counts(), failed_files=len(stats.failed),
+                          skipped_files=len(stats.skipped))
+    for path in stats.skipped:
+        click.echo(f"skipped: {path}: not a record file (folders are read for "
+                   f"{', '.join(RECORD_SUFFIXES)}, optionally .gz)", err=True)
     err = _stderr()
     if stats.dump is not None:
         err.print(stats.dump.line(), markup=False, highlight=False)
-    err.print(f"{len(files)} files, {stats.records} records: {stats.inserted} new, "
-              f"{stats.updated} updated, {stats.unchanged} unchanged, {stats.merged} merged, "
-              f"{stats.rejects} quarantined")
+    n = len(stats.files)
+    err.print(f"{n} file{'s' if n != 1 else ''}, {stats.records} records: "
+              f"{stats.inserted} new, {stats.updated} updated, {stats.unchanged} unchanged, "
+              f"{stats.merged} merged, {stats.rejects} quarantined", highlight=False)
     _verdict(stats.notes, stats.errors(), stats.failure())
 
 
@@ -141,17 +137,14 @@ def _verdict(warnings: list[str], errors: list[str], failure: str | None) -> Non
         raise click.ClickException(failure)
 
 
-def _annotate(con, only_changed: bool, use_embeddings: bool, bar=None):
+def _annotate(con, only_changed: bool, use_embeddings: bool):
     from harmonize.steps.annotate import annotate_samples
     from harmonize.steps.engine import load_engine
     from harmonize.steps.ontology import sync_ontologies
 
     engine = load_engine(con=con, use_embeddings=use_embeddings)
     sync_ontologies(con, engine.ontology_versions(), engine.load_ontologies)
-    task = bar.add_task("grounding", total=None) if bar else None
-    stats = annotate_samples(con, engine.grounder, only_changed=only_changed,
-                             on_batch=(lambda n: bar.advance(task, n)) if bar else None)
-    return stats
+    return annotate_samples(con, engine.grounder, only_changed=only_changed)
 
 
 @cli.command()
@@ -166,11 +159,14 @@ def normalize(all_samples: bool, no_embeddings: bool, warehouse: str | None) -> 
       harmonize normalize            # only samples not yet grounded with this lexicon
       harmonize normalize --all      # every sample
     """
-    from harmonize.warehouse.db import resolve_path, writer
+    from harmonize.terminal import bars
+    from harmonize.warehouse.runs import recorded_run
 
-    with writer(resolve_path(warehouse)) as con, _progress() as bar:
-        stats = _annotate(con, only_changed=not all_samples, use_embeddings=not no_embeddings,
-                          bar=bar)
+    with bars(), recorded_run(warehouse, "normalize", "warehouse",
+                              {"all": all_samples}) as run:
+        stats = _annotate(run.con, only_changed=not all_samples,
+                          use_embeddings=not no_embeddings)
+        run.counts.update(samples=stats.samples, annotations=stats.annotations)
     _stderr().print(f"{stats.samples} samples grounded, {stats.annotations} annotations "
                     f"({', '.join(f'{k} {v}' for k, v in sorted(stats.by_facet.items()))})")
 
@@ -181,7 +177,7 @@ def normalize(all_samples: bool, no_embeddings: bool, warehouse: str | None) -> 
 @click.option("--no-embeddings", is_flag=True, help="Skip the embedding matcher (faster).")
 @click.option("--candidates", is_flag=True, help="Include the top candidates of every annotation.")
 def map_cmd(input_path: str, output: str, no_embeddings: bool, candidates: bool) -> None:
-    """Ground a JSONL file of samples (the batch contract of ARCHITECTURE.md).
+    """Ground a JSONL file of samples, one JSON object per line in and out.
 
     Each input line: {"accession": ..., "attributes": {key: value}, "text": optional}.
     Each output line: {"accession": ..., "annotations": [{facet, term_id, term_label,
@@ -214,7 +210,7 @@ def map_cmd(input_path: str, output: str, no_embeddings: bool, candidates: bool)
 @click.argument("text")
 @click.option("--facet", required=True,
               type=click.Choice(["tissue", "disease", "cell_type", "cell_line", "sex", "dev_stage",
-                                 "assay"]))
+                                 "assay", "sample_type"]))
 @click.option("--key", default=None, metavar="KEY",
               help="Attribute key the text came from: it sets how the text is read "
                    "(default: the facet's own key; try source_name, title or text).")
@@ -228,6 +224,11 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
       harmonize explain "vastus lateralis muscle_female" --facet tissue
       harmonize explain "PBMC from HIV-negative donor" --facet disease --key source_name
       harmonize explain "T2D islets" --facet disease --json
+      harmonize explain '{"cell line": "MCF-7", "tissue": "breast"}' --facet sample_type
+      harmonize explain "iPSC-derived cardiomyocytes" --facet sample_type --key source_name
+
+    For sample_type TEXT is a whole sample: a JSON object of attributes, or one value read
+    under --key (default source_name).
     """
     import json as _json
 
@@ -237,6 +238,10 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
     from harmonize.ground.fields import MAX_VALUE_CHARS, read_as
     from harmonize.ground.mentions import set_aside
     from harmonize.steps.engine import load_engine
+
+    if facet == "sample_type":
+        _explain_sample(text, key, as_json, no_embeddings)
+        return
 
     source_key = key or facet.replace("_", " ")
     value = read_as(key, text, facet) if key else None  # as `map` and `normalize` read it
@@ -286,7 +291,57 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
                       + "  ".join(f"{k} {v:+.2f}" for k, v in parts))
 
 
-@cli.command()
+def _explain_sample(text: str, key: str | None, as_json: bool, no_embeddings: bool) -> None:
+    """`explain --facet sample_type`: probabilities and the evidence of each feature."""
+    import json as _json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from harmonize.ground.sample_type import explain_sample
+    from harmonize.steps.engine import load_engine
+
+    attrs = _sample_attributes(text, key)
+    engine = load_engine(use_embeddings=not no_embeddings)
+    why = explain_sample(engine.grounder, attrs)
+    if as_json:
+        click.echo(_json.dumps({"attributes": attrs, **why}, indent=1))
+        return
+    ann = why["annotation"]
+    console = Console()
+    console.print(f"[bold]sample_type[/bold] {ann['term_id']} confidence {ann['confidence']:.2f} "
+                  f"({ann['method']}, {ann['status']}); strongest evidence "
+                  f"{ann['source_key']}: {ann['source_text']!r}")
+    console.print("probabilities: " + ", ".join(f"{t} {p:.2f}"
+                                                for t, p in why["probabilities"].items()))
+    for o in why["origin_tissue"]:
+        console.print(f"tissue {o['term_id']} {o['term_label']} read as origin_tissue "
+                      "(a cultured sample's organ of origin is not its tissue)")
+    if why.get("parts"):
+        t = Table(title=f"parts of the {ann['term_id']} score (vs. the mean type)")
+        for col in ("feature", "part", "key", "value"):
+            t.add_column(col)
+        for p in why["parts"]:
+            t.add_row(p["feature"], f"{p['part']:+.2f}", p["key"], str(p["value"])[:60])
+        console.print(t)
+
+
+def _sample_attributes(text: str, key: str | None) -> dict[str, str]:
+    """A JSON object of attributes, or ``{key or 'source_name': text}``."""
+    import json as _json
+
+    if text.lstrip().startswith("{"):
+        try:
+            obj = _json.loads(text)
+        except _json.JSONDecodeError as exc:
+            raise click.ClickException(f"TEXT looks like JSON but is not: {exc.msg}") from exc
+        if not isinstance(obj, dict):
+            raise click.ClickException("TEXT must be a JSON object of attributes")
+        return {str(k): str(v) for k, v in obj.items()}
+    return {key or "source_name": text}
+
+
+@cli.command(cls=SqlCommand)
 @click.argument("sql")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "parquet"]),
               default="table", show_default=True)
@@ -303,12 +358,17 @@ def query(sql: str, fmt: str, output: str | None, allow_read: tuple[str, ...],
     glob …), URLs or the environment, and loading extensions, are refused. --allow-read DIR
     opens the files under one folder, e.g. to join a sample list of your own.
 
+    SQL may start with a `--` comment (as the demo's example query does). Control characters
+    in values (terminal escape codes) are shown escaped in tables and on a terminal.
+
     \b
     Examples:
       harmonize query "SELECT facet, count(*) FROM annotations GROUP BY 1"
       harmonize query "SELECT * FROM sample_summary" --format csv > samples.csv
       harmonize query --allow-read /data/lists "SELECT s.* FROM sample_summary s
         JOIN read_csv('/data/lists/mine.csv') m USING (sample_id)"
+      harmonize query -- "-- runs, newest first
+      SELECT run_id, status, finished_at FROM harvest_runs ORDER BY started_at DESC"
     """
     from harmonize.warehouse.db import resolve_path
     from harmonize.warehouse.query import run_query, write_result
@@ -344,6 +404,12 @@ def _facet_options(func):
 @click.option("--exact", is_flag=True, help="Do not include descendant terms.")
 @click.option("--include-suppressed", is_flag=True,
               help="Keep samples SRA_Accessions.tab marks suppressed, withdrawn or unpublished.")
+@click.option("--sample-type", "sample_type", multiple=True, metavar="TYPE",
+              help="Keep samples of this type (repeatable = OR): tissue, cell_line, "
+                   "primary_cells, in_vitro_differentiated_cells, stem_cells, "
+                   "induced_pluripotent_stem_cells, organoid; 'cultured' = the five grown in a "
+                   "dish; 'all' = any. Default: all, but with --tissue only tissue and primary "
+                   "cells.")
 @click.option("--manifest", "manifest", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Rebuild the cohort of this manifest (byte-identical) instead of a new query.")
 @click.option("--changes", default=None, metavar="FILE.tsv",
@@ -352,7 +418,8 @@ def _facet_options(func):
 @click.pass_context
 def export(ctx: click.Context, output: str | None, fmt: str | None, min_confidence: float,
            status: str, organism: str | None, source: str | None, exact: bool,
-           include_suppressed: bool, manifest: str | None, changes: str | None,
+           include_suppressed: bool, sample_type: tuple[str, ...], manifest: str | None,
+           changes: str | None,
            warehouse: str | None, **facets) -> None:
     """Export a reproducible cohort (samples, accessions, runs, every facet) plus a manifest.
 
@@ -367,11 +434,18 @@ def export(ctx: click.Context, output: str | None, fmt: str | None, min_confiden
     or (exit 1, nothing written) the samples that left, entered or changed and the versions
     that differ.
 
+    With --tissue, cultured samples (cell lines, in-vitro differentiated cells, stem cells,
+    iPSCs, organoids) are left out: their organ is recorded as origin_tissue, not tissue.
+    Ask for them with --sample-type; --tissue then also matches their organ of origin.
+
     \b
     Examples:
       harmonize export --tissue UBERON:0000955 -o brain.tsv
       harmonize export --tissue liver --disease "type 2 diabetes mellitus" -o t2d_liver.parquet
       harmonize export --tissue liver --format fetchngs -o liver_runs.txt
+      harmonize export --tissue breast --sample-type cell_line -o breast_lines.tsv
+      harmonize export --tissue liver --sample-type all -o liver_any_material.tsv
+      harmonize export --cell-type "T cell" --sample-type primary_cells -o t_cells.tsv
       harmonize export --manifest brain.tsv.manifest.json            # rebuild brain.tsv
       harmonize export --manifest brain.tsv.manifest.json -o again.tsv --changes changes.tsv
     """
@@ -390,6 +464,7 @@ def export(ctx: click.Context, output: str | None, fmt: str | None, min_confiden
     result = export_cohort(resolve_path(warehouse), output, min_confidence=min_confidence,
                            status=status, organism=organism, source=source,
                            descendants=not exact, include_inactive=include_suppressed, fmt=fmt,
+                           sample_type=sample_type,
                            command=["harmonize", *sys.argv[1:]], **terms)
     runs = f", {result.n_runs} runs" if fmt == "fetchngs" else ""
     click.echo(f"{result.n_samples} samples{runs} -> {output} "
@@ -398,7 +473,7 @@ def export(ctx: click.Context, output: str | None, fmt: str | None, min_confiden
 
 #: Options that define a new query; a rebuild takes them from the manifest.
 QUERY_OPTIONS = (*FACET_OPTIONS, "fmt", "min_confidence", "status", "organism", "source", "exact",
-                 "include_suppressed")
+                 "include_suppressed", "sample_type")
 
 
 def _rebuild(ctx: click.Context, manifest: str, output: str | None, changes: str | None,
@@ -451,15 +526,20 @@ def curate(decisions: str, no_embeddings: bool, warehouse: str | None) -> None:
     Example:
       harmonize curate review.tsv
     """
+    from harmonize.terminal import bars
     from harmonize.warehouse.annotations import add_overrides
-    from harmonize.warehouse.db import resolve_path, writer
+    from harmonize.warehouse.db import resolve_path
     from harmonize.warehouse.review import read_decisions
+    from harmonize.warehouse.runs import recorded_run
 
     path = resolve_path(warehouse)
     rows = read_decisions(decisions, db=path)  # checked on the published file: nothing staged yet
-    with writer(path, discard_on_error=True) as con:
+    with bars(), recorded_run(path, "curate", "decisions", {"decisions": decisions},
+                              discard_on_error=True) as run:
+        con = run.con
         add_overrides(con, rows)
         stats = _annotate(con, only_changed=False, use_embeddings=not no_embeddings)
+        run.counts.update(decisions=len(rows), samples=stats.samples)
     click.echo(f"{len(rows)} decisions loaded; {stats.samples} samples re-grounded", err=True)
 
 
@@ -508,11 +588,40 @@ def nightly(snapshot: str | None, config_path: str | None, sources: str, no_embe
     check_writable(warehouse)  # one clear line before a Prefect server starts
     if config_path is None and Path("harvest.toml").exists():
         config_path = "harvest.toml"
+    if not snapshot:
+        _warn_without_email(config_path)
     run = nightly_flow.with_options(task_runner=task_runner(dask)) if dask else nightly_flow
-    summary = run(warehouse=warehouse, snapshot=snapshot, config_path=config_path,
-                  sources=sources.split(","), use_embeddings=not no_embeddings,
-                  distributed=bool(dask))
-    render(summary)
+    summary = _run_flow(run, warehouse=warehouse, snapshot=snapshot, config_path=config_path,
+                        sources=sources.split(","), use_embeddings=not no_embeddings,
+                        distributed=bool(dask))
+    render(summary, _wide_stderr())
+
+
+def _run_flow(flow, **params):
+    """Run a Prefect flow with progress bars, on a temporary Prefect server that stops with
+    this command (also when it is killed), unless PREFECT_API_URL names one."""
+    from flows.server import temporary_server
+    from harmonize.terminal import bars, quiet_prefect, terminate_as_interrupt
+
+    quiet_prefect()
+    with terminate_as_interrupt(), temporary_server(), bars():
+        return flow(**params)
+
+
+def _wide_stderr():
+    from harmonize.terminal import stderr_console
+
+    return stderr_console(wide=True)
+
+
+def _warn_without_email(config_path: str | None) -> None:
+    """NCBI asks every E-utilities client for a contact address; say so before harvesting."""
+    from harmonize.ncbi.config import load_config
+
+    if not load_config(config_path).email:
+        click.echo("warning: NCBI_EMAIL is not set (nor email in the harvest config); NCBI "
+                   "asks for a contact address and may block anonymous heavy users: "
+                   "export NCBI_EMAIL=you@example.org", err=True)
 
 
 @cli.command()
@@ -553,12 +662,13 @@ def backfill(paths: tuple[str, ...], no_embeddings: bool, dask: str | None,
     if config_path is None and not no_filter and Path("harvest.toml").exists():
         config_path = "harvest.toml"
     run = backfill_flow.with_options(task_runner=task_runner(dask)) if dask else backfill_flow
-    result = run(paths=list(paths), warehouse=warehouse, use_embeddings=not no_embeddings,
-                 distributed=bool(dask), config_path=config_path, filtered=not no_filter)
-    render(result)
-    if result.dump_line:
-        _stderr().print(result.dump_line, markup=False, highlight=False)
-    _verdict(result.warnings, result.file_errors, result.failure)
+    summary = _run_flow(run, paths=list(paths), warehouse=warehouse,
+                        use_embeddings=not no_embeddings, distributed=bool(dask),
+                        config_path=config_path, filtered=not no_filter)
+    render(summary, _wide_stderr())
+    if summary.dump_line:
+        _stderr().print(summary.dump_line, markup=False, highlight=False)
+    _verdict(summary.warnings, summary.file_errors, summary.failure)
 
 
 @cli.command()
@@ -578,8 +688,8 @@ def renormalize(output: str | None, no_embeddings: bool, warehouse: str | None) 
     from harmonize.warehouse.db import check_writable
 
     check_writable(warehouse)  # one clear line before a Prefect server starts
-    changes = renormalize_flow(warehouse=warehouse, report_path=output,
-                               use_embeddings=not no_embeddings)
+    changes = _run_flow(renormalize_flow, warehouse=warehouse, report_path=output,
+                        use_embeddings=not no_embeddings)
     click.echo(f"{len(changes)} annotations changed" + (f" -> {output}" if output else ""), err=True)
 
 
@@ -603,7 +713,7 @@ def schedule(cron: str, config_path: str | None, warehouse: str | None) -> None:
 
 
 def main() -> None:
-    """Console entry point."""
+    """Console entry point (setup happens when a command runs: see :func:`cli`)."""
     cli(prog_name="harmonize")
 
 

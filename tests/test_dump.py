@@ -235,7 +235,7 @@ def test_accessions_tab_loads_columnar_statuses_and_exports_leave_out_suppressed
     con = connect_read(db)
     assert materialize.is_current(con)
     for inactive in (False, True):
-        params = cohort_params({}, 0.5, ["accepted"], None, None, inactive)
+        params = cohort_params({}, 0.5, ["accepted"], None, None, include_inactive=inactive)
         live = con.execute(cohort_sql([]), params).df()
         fast = con.execute(indexed_cohort_sql([]), params).df()
         assert live["sample_id"].tolist() == fast["sample_id"].tolist()

@@ -91,7 +91,9 @@ def test_biosample_record(full):
         "organism part": "lung", "disease": "normal", "sex": "male", "age": "53",
         "geo_loc_name": "missing"})}
     assert anns["cell_line"].term_id == "CVCL:1508"
-    assert anns["tissue"].term_id == "UBERON:0002048"
+    assert anns["sample_type"].term_id == "cell_line"
+    assert "tissue" not in anns  # a line's organ is its origin, not its tissue
+    assert anns["origin_tissue"].term_id == "UBERON:0002048"
     assert anns["disease"].term_id == "PATO:0000461"
     assert anns["sex"].term_id == "PATO:0000384"
     assert anns["cell_type"].term_id == "CL:0000066"

@@ -11,6 +11,7 @@ from test_ground_grounder import small_ontologies
 from harmonize.ground import Grounder, build_lexicon
 from harmonize.ground.calibrate import Calibration
 from harmonize.ground.lexicon import read_synonyms
+from harmonize.ground.sample_type_features import SAMPLE_TYPES
 from harmonize.mapping import map_jsonl, map_records
 
 
@@ -53,7 +54,8 @@ def test_map_jsonl_contract(grounder, tmp_path):
                           "source_text", "status"}
         assert 0.0 <= a["confidence"] <= 1.0
     samn1 = {a["facet"]: a["term_id"] for a in got[4]["annotations"]}
-    assert samn1 == {"cell_line": "CVCL:0045", "disease": "PATO:0000461"}
+    assert samn1 == {"cell_line": "CVCL:0045", "disease": "PATO:0000461",
+                     "sample_type": "cell_line"}
     assert got[5]["annotations"] == []
 
 
@@ -79,7 +81,8 @@ def test_output_is_scorable(grounder, tmp_path):
         obj = json.loads(line)
         assert isinstance(obj["accession"], str) and isinstance(obj["annotations"], list)
         for a in obj["annotations"]:
-            assert a["term_id"] is None or ":" in a["term_id"]
+            assert a["term_id"] is None or ":" in a["term_id"] or (
+                a["facet"] == "sample_type" and a["term_id"] in SAMPLE_TYPES)
             assert isinstance(a["confidence"], float)
 
 
@@ -89,7 +92,7 @@ def test_with_candidates_and_stats(grounder):
                       with_candidates=True)
     line = json.loads(out.getvalue())
     assert all("candidates" in a for a in line["annotations"])
-    assert stats.records == stats.lines == 1 and stats.annotations == 2
+    assert stats.records == stats.lines == 1 and stats.annotations == 3  # + sample_type
 
 
 def test_a_record_with_its_own_error_field_is_still_mapped(tmp_path):
@@ -109,4 +112,4 @@ def test_a_record_with_its_own_error_field_is_still_mapped(tmp_path):
                                   '"attributes": {"tissue": "liver"}}\n'), out, g, progress=False)
     line = json.loads(out.getvalue())
     assert stats.errors == 0 and "error" not in line
-    assert [a["term_id"] for a in line["annotations"]] == ["UBERON:0002107"]
+    assert [a["term_id"] for a in line["annotations"]] == ["UBERON:0002107", "tissue"]

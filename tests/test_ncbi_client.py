@@ -198,13 +198,15 @@ def test_permanent_errors_are_not_retried(server, fault, endpoint):
 def test_retries_stop_after_max_retries_with_one_line_error(server, caplog):
     cfg = fast_config(server, max_retries=3, api_key=SECRET)
     server.script("efetch", *["503"] * 10)
-    caplog.set_level(logging.WARNING, logger="harmonize.ncbi")
+    caplog.set_level(logging.INFO, logger="harmonize.ncbi")
     with NCBIClient(cfg) as client, pytest.raises(NCBIError) as info:
         fetch_all(client)
     message = str(info.value)
     assert len(server.requests("efetch")) == 4
     assert "\n" not in message and "http 503" in message and "efetch.fcgi" in message
-    assert len([r for r in caplog.records if r.name == "harmonize.ncbi"]) == 3
+    retries = [r for r in caplog.records if r.name == "harmonize.ncbi"]
+    assert len(retries) == 3
+    assert {r.levelno for r in retries} == {logging.INFO}  # shown with -v; the error says it once
 
 
 def test_unreachable_server_is_a_fetch_error_naming_the_url():

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from harmonize.errors import ConfigError, OntologyError
-from harmonize.models import FACETS
+from harmonize.models import ONTOLOGY_FACETS
 from harmonize.ontology.manifest import (
     REPO_MANIFEST,
     default_manifest,
@@ -28,7 +28,7 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 def test_repo_manifest_declares_every_facet():
     m = load_manifest(REPO_MANIFEST)
-    assert set(m.facets) == set(FACETS)
+    assert set(m.facets) == set(ONTOLOGY_FACETS)
     for name in ("UBERON", "CL", "MONDO", "EFO", "CVCL", "PATO", "HsapDv"):
         assert m.ontologies[name].source == "snapshot"
     assert m.for_facet("tissue") == ("UBERON",)
@@ -45,7 +45,7 @@ def test_default_manifest_when_no_file(monkeypatch):
     monkeypatch.delenv("HARMONIZE_ONTOLOGY_MANIFEST", raising=False)
     d = default_manifest()
     assert d.origin == "builtin" and "UBERON" in d.ontologies
-    assert set(d.facets) == set(FACETS)
+    assert set(d.facets) == set(ONTOLOGY_FACETS)
 
 
 def test_env_variable_selects_manifest(tmp_path, monkeypatch):

@@ -56,7 +56,8 @@ def test_an_installed_wheel_maps_and_loads_from_any_folder(installed, tmp_path, 
     assert done.returncode == 0, done.stderr
     anns = {a["facet"]: a["term_id"]
             for a in json.loads((tmp_path / "out.jsonl").read_text())["annotations"]}
-    assert anns == {"tissue": "UBERON:0002107", "disease": "PATO:0000461"}
+    assert anns == {"tissue": "UBERON:0002107", "disease": "PATO:0000461",
+                    "sample_type": "tissue"}
 
     record = data_dir / "ncbi" / "biosample" / "ebi_SAMN04327149_geo_brokered.xml"
     done = _run(installed, tmp_path, "ingest", str(record), "-w", "w.duckdb")

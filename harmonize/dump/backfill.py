@@ -43,7 +43,10 @@ MEMORY_ENV = "HARMONIZE_DUMP_MEMORY"
 
 @dataclass(slots=True)
 class Progress:
-    """Where a dump read is: for a progress bar (members, records/s, ETA by bytes)."""
+    """Where a dump read is: for a progress bar (members, records/s, ETA by bytes).
+
+    ``bytes_done``/``bytes_total`` count ``unit``: compressed bytes of a tar, or object files
+    of a group of them."""
 
     path: str
     bytes_done: int
@@ -51,6 +54,7 @@ class Progress:
     members: int
     objects: int
     started: float
+    unit: str = "bytes"
 
     @property
     def rate(self) -> float:
@@ -285,7 +289,8 @@ def _stage_source(con: duckdb.DuckDBPyConnection, name: str, files: list[Path],
                 out.error = f"{result.rejects[0].origin}: {result.rejects[0].reason}"
             if on_progress:
                 progress_done = counter.done if counter else done_now
-                on_progress(Progress(name, progress_done, total, done_now, objects, started))
+                on_progress(Progress(name, progress_done, total, done_now, objects, started,
+                                     "bytes" if tar else "files"))
             done = done_now
     except ParseError as exc:
         out.error = str(exc)

@@ -180,15 +180,31 @@ def clear_model_cache() -> None:
 
 
 def encode(texts: Sequence[str], model: str | None = None, *, batch_size: int = 64,
-           progress: bool = False, dtype: str | None = None) -> np.ndarray:
-    """Unit-norm float32 vectors, one row per text (duplicates are encoded once)."""
+           progress: bool = False, dtype: str | None = None,
+           label: str = "embedding texts") -> np.ndarray:
+    """Unit-norm float32 vectors, one row per text (duplicates are encoded once); ``label``
+    names the :mod:`harmonize.progress` bar."""
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
+    from harmonize import progress as bars
+
     uniq = list(dict.fromkeys(texts))
     st = load_model(model, dtype)
-    vecs = st.encode(uniq, batch_size=batch_size, show_progress_bar=progress,
-                     convert_to_numpy=True, normalize_embeddings=True)
-    vecs = np.asarray(vecs, dtype=np.float32)
+    # encoded in slices of whole batches, longest texts first as the model sorts them anyway,
+    # so the batches are the ones a single call would form and a progress bar can move
+    order = sorted(range(len(uniq)), key=lambda i: -len(uniq[i]))
+    step = batch_size * 16
+    vecs = np.zeros((0, 0), dtype=np.float32)
+    with bars.task(label, total=len(uniq), unit="texts") as bar:
+        for start in range(0, len(order), step):
+            rows = order[start:start + step]
+            part = st.encode([uniq[i] for i in rows], batch_size=batch_size,
+                             show_progress_bar=progress, convert_to_numpy=True,
+                             normalize_embeddings=True)
+            if not vecs.size:
+                vecs = np.zeros((len(uniq), part.shape[1]), dtype=np.float32)
+            vecs[rows] = part
+            bar.advance(len(rows))
     if len(uniq) == len(texts):
         return vecs
     pos = {t: i for i, t in enumerate(uniq)}
@@ -347,7 +363,8 @@ class EmbeddingIndex:
         known = _reuse(path, uniq) if path.parent.is_dir() else {}
         missing = [t for t in uniq if t not in known]
         if missing:
-            fresh = encode(missing, model, batch_size=batch_size, progress=progress, dtype=dtype)
+            fresh = encode(missing, model, batch_size=batch_size, progress=progress, dtype=dtype,
+                           label="embedding ontology names")
             known.update(zip(missing, fresh))
         vecs = np.stack([known[t] for t in texts]).astype(np.float32, copy=False)
         saved: Path | None = path

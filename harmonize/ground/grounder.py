@@ -73,12 +73,16 @@ class Grounder:
         model: sentence-transformers model name or folder (default: the packaged MiniLM).
         calibration: fitted parameters (default: ``ontologies/calibration.json``).
         use_fuzzy: let the fuzzy matcher run for dedicated values with no exact match.
+        sample_type: add the ``sample_type`` annotation (and move a cultured sample's tissue
+            to ``origin_tissue``, :mod:`harmonize.ground.sample_type`); off only to fit it.
     """
 
     def __init__(self, lexicon: Lexicon, *, overrides: Mapping[tuple[str, str], str] | None = None,
                  use_embeddings: bool = True, model: str | None = None,
-                 calibration: Calibration | None = None, use_fuzzy: bool = True):
+                 calibration: Calibration | None = None, use_fuzzy: bool = True,
+                 sample_type: bool = True):
         self.lexicon = lexicon
+        self.sample_type = sample_type
         self.overrides = dict(overrides or {})
         self.use_embeddings = use_embeddings
         self.use_fuzzy = use_fuzzy
@@ -285,7 +289,8 @@ class Grounder:
                  library: Mapping[str, str] | None = None) -> list[Annotation]:
         """One annotation per facet with evidence (unmapped ones keep their candidates); a
         disease field listing several unrelated diseases gives one per disease."""
-        return self._annotate_values(field_values(attributes, text), library)
+        return self._typed(self._annotate_values(field_values(attributes, text), library),
+                           attributes, text)
 
     def annotate_many(self, samples: Iterable[tuple[Mapping[str, str], str | None,
                                                     Mapping[str, str] | None]]
@@ -295,8 +300,18 @@ class Grounder:
         samples = list(samples)
         values = [field_values(attrs, text) for attrs, text, _ in samples]
         self.prepare(v for vs in values for v in vs)
-        return [self._annotate_values(vs, library)
-                for vs, (_, _, library) in zip(values, samples)]
+        return [self._typed(self._annotate_values(vs, library), attrs, text)
+                for vs, (attrs, text, library) in zip(values, samples)]
+
+    def _typed(self, anns: list[Annotation], attributes: Mapping[str, str],
+               text: str | None) -> list[Annotation]:
+        """The sample's type added, and the tissue of a cultured sample read as its origin."""
+        if not self.sample_type:
+            return anns
+        from harmonize.ground.sample_type import with_sample_type
+
+        return with_sample_type(anns, attributes, text, self.lexicon, self.overrides,
+                                self.lexicon.version)
 
     def _annotate_values(self, field_vals: Iterable[FieldValue],
                          library: Mapping[str, str] | None) -> list[Annotation]:

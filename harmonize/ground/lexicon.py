@@ -479,7 +479,14 @@ def load_lexicon(*, rebuild: bool = False, directory: Path | None = None,
                 return lex
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
             pass  # a corrupt or stale cache file is rebuilt below
-    lex = build_lexicon(load_ontologies(), read_synonyms(synonyms_path), version=version)
+    from harmonize import progress
+
+    with progress.task("building the ontology lexicon (once; cached)", total=2,
+                       unit="steps") as bar:
+        ontologies = load_ontologies()
+        bar.advance()
+        lex = build_lexicon(ontologies, read_synonyms(synonyms_path), version=version)
+        bar.advance()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")  # unique: workers may build at once
     with tmp.open("wb") as fh:

@@ -200,7 +200,8 @@ class NCBIClient:
                 delay = self._delay(attempt, failure.retry_after)
                 if failure.throttled:  # the server said "slow down": every thread waits
                     limiter.hold(delay)
-                log.warning(
+                # INFO (shown with -v): the last failure alone reaches the user, once
+                log.info(
                     "ncbi retry %d/%d in %.2fs: %s", attempt + 1, attempts - 1, delay, failure
                 )
                 self._sleep(delay)

@@ -80,15 +80,19 @@ class Parsed(Iterator[SampleRecord | Reject]):
         return [note] if note else []
 
 
-def iter_file(path: str | Path, fmt: str | None = None) -> Parsed:
+def iter_file(path: str | Path, fmt: str | None = None,
+              on_read: Callable[[int], None] | None = None) -> Parsed:
     """Stream the records of a file (plain or gzip), sniffing its format unless ``fmt`` is given.
+
+    ``on_read`` (optional) is told the position reached in the file on disk (compressed bytes
+    for a ``.gz``) as it is read, for progress bars.
 
     Raises:
         ParseError: the file is missing, empty (also an empty ``.gz``) or of unknown format.
     """
     path = Path(path)
     try:
-        opener = path_opener(path)
+        opener = path_opener(path, on_read)
     except OSError as exc:
         raise ParseError(f"cannot open file: {exc.strerror or exc}", origin=str(path)) from None
     return _run(opener, str(path), fmt)

@@ -23,11 +23,64 @@ GZIP_MAGIC = b"\x1f\x8b"
 STREAM_ERRORS = (EOFError, OSError, zlib.error)
 
 
-def path_opener(path: Path) -> Opener:
-    """An opener for a file, decompressing it when it starts with the gzip magic bytes."""
+def path_opener(path: Path, on_read: Callable[[int], None] | None = None) -> Opener:
+    """An opener for a file, decompressing it when it starts with the gzip magic bytes.
+
+    ``on_read`` (optional) is told the position in the file on disk after every read.
+    """
     with path.open("rb") as fh:
         compressed = fh.read(2) == GZIP_MAGIC
-    return (lambda: gzip.open(path, "rb")) if compressed else (lambda: path.open("rb"))
+
+    def raw() -> IO[bytes]:
+        handle = path.open("rb")
+        return handle if on_read is None else _Told(handle, on_read)  # type: ignore[return-value]
+
+    def unzipped() -> IO[bytes]:
+        handle = raw()
+        stream = gzip.GzipFile(fileobj=handle, mode="rb")  # type: ignore[arg-type]
+        stream.myfileobj = handle  # closed with the stream, as gzip.open(path) does
+        return stream
+
+    return unzipped if compressed else raw
+
+
+class _Told:
+    """A binary file that reports its position after each read (for progress bars)."""
+
+    def __init__(self, inner: IO[bytes], on_read: Callable[[int], None]):
+        self._inner, self._on_read = inner, on_read
+
+    def _tell(self, data):
+        self._on_read(self._inner.tell())
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        return self._tell(self._inner.read(size))
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._tell(self._inner.read1(size))  # type: ignore[attr-defined]
+
+    def readinto(self, buffer) -> int:
+        return self._tell(self._inner.readinto(buffer))  # type: ignore[attr-defined]
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._tell(self._inner.readline(size))
+
+    def __iter__(self) -> Iterator[bytes]:
+        while line := self.readline():
+            yield line
+
+    def __getattr__(self, name: str):
+        return getattr(self._inner, name)
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def __enter__(self) -> _Told:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def bytes_opener(data: bytes) -> Opener:

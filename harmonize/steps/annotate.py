@@ -33,9 +33,10 @@ def annotate_samples(con: duckdb.DuckDBPyConnection, grounder: object, only_chan
     ``ground_many`` (optional) grounds a batch's unseen field values elsewhere (e.g. on Dask
     workers) and returns memo rows that are preloaded before the batch is annotated.
     """
+    from harmonize import progress
     from harmonize.warehouse.annotations import (
         load_cache,
-        replace_annotations,
+        sample_ids_to_annotate,
         samples_to_annotate,
         save_cache,
     )
@@ -46,7 +47,24 @@ def annotate_samples(con: duckdb.DuckDBPyConnection, grounder: object, only_chan
     cached = load_cache(con, version)
     grounder.preload(json.loads(r) for r in cached.values())  # type: ignore[attr-defined]
     stats = AnnotateStats(cache_hits_before=len(cached))
-    for batch in _batches(samples_to_annotate(con, annotated_as, only_changed=only_changed)):
+    ids = sample_ids_to_annotate(con, annotated_as, only_changed=only_changed)
+    with progress.task("grounding", total=len(ids), unit="samples") as bar:
+        _annotate_batches(con, grounder, samples_to_annotate(con, annotated_as, ids=ids),
+                          annotated_as, stats, bar, on_batch, ground_many)
+    rows = {cache_key(r): r for r in grounder.cache_items()}  # type: ignore[attr-defined]
+    new = [(k[0], k[1], json.dumps(r)) for k, r in rows.items() if k not in cached]
+    if new:
+        save_cache(con, version, new)
+    stats.cache_size_after = len(rows)
+    return stats
+
+
+def _annotate_batches(con, grounder, samples, annotated_as: str, stats: AnnotateStats, bar,
+                      on_batch, ground_many) -> None:
+    """Ground and store the samples batch by batch, advancing the progress bar."""
+    from harmonize.warehouse.annotations import replace_annotations
+
+    for batch in _batches(samples):
         if ground_many is not None:
             from harmonize.steps.distribute import missing_values
 
@@ -64,14 +82,9 @@ def annotate_samples(con: duckdb.DuckDBPyConnection, grounder: object, only_chan
                             lexicon_version=annotated_as)
         stats.samples += len(batch)
         stats.annotations += len(pairs)
+        bar.advance(len(batch))
         if on_batch:
             on_batch(len(batch))
-    rows = {cache_key(r): r for r in grounder.cache_items()}  # type: ignore[attr-defined]
-    new = [(k[0], k[1], json.dumps(r)) for k, r in rows.items() if k not in cached]
-    if new:
-        save_cache(con, version, new)
-    stats.cache_size_after = len(rows)
-    return stats
 
 
 def cache_version(grounder: object) -> str:
@@ -80,16 +93,20 @@ def cache_version(grounder: object) -> str:
     Cached candidates, and the "already annotated" mark of a sample, are only reused by the
     same lexicon *and* the same matchers; a bump of
     :data:`harmonize.ground.versions.MATCHER_VERSION`, a change to which keys speak for which
-    facet (``field_keys.tsv``), to the word lists or to the assay rules re-grounds on the
-    next run. Editing code alone (a comment, a refactor) does not.
+    facet (``field_keys.tsv``), to the word lists, to the assay rules or to the sample-type
+    model and words re-grounds on the next run. Editing code alone (a comment, a refactor)
+    does not.
     """
-    from harmonize.ground import fields
     from harmonize.assay import DEFAULT_RULES
+    from harmonize.ground import fields
+    from harmonize.ground.sample_type import MODEL_PATH
+    from harmonize.ground.sample_type_features import WORDS_PATH
     from harmonize.ground.versions import MATCHER_VERSION, data_digest
     from harmonize.resources import ONTOLOGIES_DIR
 
     lexicon_version = grounder.lexicon.version  # type: ignore[attr-defined]
-    tables = [fields.FIELD_KEYS_PATH, DEFAULT_RULES, ONTOLOGIES_DIR / "words"]
+    tables = [fields.FIELD_KEYS_PATH, DEFAULT_RULES, ONTOLOGIES_DIR / "words", MODEL_PATH,
+              WORDS_PATH]
     return f"{lexicon_version}-m{MATCHER_VERSION}-{data_digest(tables)}"
 
 
@@ -112,9 +129,9 @@ def _batches(samples, size: int = 5000):
 
 def annotation_snapshot(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, str], tuple]:
     """``{(sample_id, facet, source_key): (term_id, status, confidence)}`` to diff two passes."""
-    rows = con.execute("""SELECT sample_id, facet, source_key, term_id, status,
-                                 round(confidence, 3) FROM annotations""").fetchall()
-    return {(r[0], r[1], r[2]): (r[3], r[4], r[5]) for r in rows}
+    from harmonize.warehouse.annotations import annotation_snapshot as read
+
+    return read(con)
 
 
 def diff_snapshots(before: dict, after: dict) -> list[dict]:

@@ -33,13 +33,9 @@ class HarvestStats:
 
 def missing_biosamples(con: duckdb.DuckDBPyConnection, limit: int = 10_000) -> list[str]:
     """BioSample accessions named by SRA/GEO records whose BioSample record is not loaded."""
-    rows = con.execute(
-        """SELECT DISTINCT a.accession FROM sample_accessions a
-           WHERE a.kind = 'biosample'
-             AND NOT EXISTS (SELECT 1 FROM records r
-                             WHERE r.source = 'biosample' AND r.record_accession = a.accession)
-           ORDER BY 1 LIMIT ?""", [limit]).fetchall()
-    return [r[0] for r in rows]
+    from harmonize.warehouse.overview import missing_biosamples as missing
+
+    return missing(con, limit)
 
 
 def harvest_source(con: duckdb.DuckDBPyConnection, client: object, config: object, source: str,
@@ -49,9 +45,9 @@ def harvest_source(con: duckdb.DuckDBPyConnection, client: object, config: objec
     A GSM or BioSample that NCBI refuses for good (private, withdrawn) is quarantined in
     ``rejects`` and its batch siblings still load; any other error stops the harvest.
     """
+    from harmonize import progress
     from harmonize.ncbi import harvest as ncbi
-    from harmonize.parse import parse_bytes
-    from harmonize.warehouse.load import done_batches, mark_batch
+    from harmonize.warehouse.load import done_batches
 
     accessions = missing_biosamples(con) if source == "biosample" else None
     stats = HarvestStats(source)
@@ -60,22 +56,34 @@ def harvest_source(con: duckdb.DuckDBPyConnection, client: object, config: objec
     plan = ncbi.plan(client, config, source, window, accessions=accessions)
     stats.planned_batches = len(plan.batches)
     done = done_batches(con, plan.plan_key)
-    for batch in plan.batches:
-        if batch.index in done:
-            stats.skipped_batches += 1
-            continue
-        result = FileResult(f"{source}:{plan.plan_key}#{batch.index}")
-        bodies, refused = _fetch_bodies(client, plan, batch)
-        for body in bodies:
-            items = parse_bytes(body, origin=result.path)
-            load_items(con, items, run_id, result, stats.ingest)
-            result.notes += items.notes  # e.g. repaired non-UTF-8 bytes: logged, not lost
-        if refused:
-            load_items(con, refused, run_id, result, stats.ingest)
-        mark_batch(con, plan.plan_key, batch.index, run_id)
-        stats.ingest.files.append(result)
-        stats.fetched_batches += 1
+    with progress.task(f"harvesting {source}", total=len(plan.batches), unit="batches") as bar:
+        for batch in plan.batches:
+            bar.advance()
+            if batch.index in done:
+                stats.skipped_batches += 1
+                continue
+            _harvest_batch(con, client, plan, batch, source, run_id, stats)
+            bar.note(f"{stats.ingest.records:,} records")
     return stats
+
+
+def _harvest_batch(con: duckdb.DuckDBPyConnection, client: object, plan: object, batch: object,
+                   source: str, run_id: str | None, stats: HarvestStats) -> None:
+    """Fetch, parse and load one batch, then mark it committed."""
+    from harmonize.parse import parse_bytes
+    from harmonize.warehouse.load import mark_batch
+
+    result = FileResult(f"{source}:{plan.plan_key}#{batch.index}")
+    bodies, refused = _fetch_bodies(client, plan, batch)
+    for body in bodies:
+        items = parse_bytes(body, origin=result.path)
+        load_items(con, items, run_id, result, stats.ingest)
+        result.notes += items.notes  # e.g. repaired non-UTF-8 bytes: logged, not lost
+    if refused:
+        load_items(con, refused, run_id, result, stats.ingest)
+    mark_batch(con, plan.plan_key, batch.index, run_id)
+    stats.ingest.files.append(result)
+    stats.fetched_batches += 1
 
 
 def _fetch_bodies(client: object, plan: object, batch: object) -> tuple[list[bytes], list[Reject]]:

@@ -33,6 +33,7 @@ class IngestStats:
     """Totals of an ingest call, with one :class:`FileResult` per file."""
 
     files: list[FileResult] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # folder entries that are no record files
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -81,8 +82,9 @@ class IngestStats:
             return "nothing to load"
         if not self.failed:
             return None
-        return (f"{len(self.failed)} of {len(self.files)} files had errors "
-                "(see above; their good records were loaded)")
+        n, bad = len(self.files), len(self.failed)
+        return (f"{bad} of {n} files had errors (see above)"
+                + (f"; the other {n - bad} loaded" if bad < n else ""))
 
     def add_load(self, load: object) -> None:
         """Accumulate a ``LoadStats`` from the warehouse."""
@@ -92,13 +94,26 @@ class IngestStats:
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Files given directly, plus record files found recursively in given folders (sorted)."""
+    return scan_paths(paths)[0]
+
+
+def scan_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path]]:
+    """``(files, skipped)``: the files to read (given directly, or record files found in given
+    folders) and the folder entries passed over for their suffix (hidden files aside).
+
+    A path that does not exist is kept, so that reading it reports it like any bad file.
+    """
     out: list[Path] = []
+    skipped: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and _looks_like_records(f)))
+            for f in sorted(p.rglob("*")):
+                if not f.is_file() or f.name.startswith("."):
+                    continue
+                (out if _looks_like_records(f) else skipped).append(f)
         else:
             out.append(p)
-    return out
+    return out, skipped
 
 
 def _looks_like_records(path: Path) -> bool:
@@ -172,12 +187,16 @@ def ingest_dumps(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path],
                  parse_many: Callable | None = None, on_progress: Callable | None = None,
                  on_file: Callable[[FileResult], None] | None = None) -> list[Path]:
     """Load the bulk dumps among ``paths`` (SRA dump tars, object files, SRA_Accessions.tab,
-    filtered BioSample dumps) into ``stats``; return the other files."""
+    filtered BioSample dumps) into ``stats``; return the other files. Without ``on_progress``
+    each dump gets a :mod:`harmonize.progress` bar (members, records/s, ETA)."""
     from harmonize.dump.backfill import load_dumps
     from harmonize.dump.filters import NO_FILTER
+    from harmonize.dump.progress import dump_progress
 
-    dump, outcomes, others = load_dumps(con, list(paths), filt or NO_FILTER, run_id,
-                                        parse_many=parse_many, on_progress=on_progress)
+    with dump_progress() as shown:
+        dump, outcomes, others = load_dumps(con, list(paths), filt or NO_FILTER, run_id,
+                                            parse_many=parse_many,
+                                            on_progress=on_progress or shown)
     if outcomes:
         stats.dump = dump
         stats.add_load(dump.load)
@@ -194,29 +213,53 @@ def ingest_files(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path],
                  on_file: Callable[[FileResult], None] | None = None,
                  filt: object | None = None, on_progress: Callable | None = None
                  ) -> IngestStats:
-    """Parse and load every file; a bad file is recorded and the others still load.
+    """Parse and load every file; a bad or missing file is recorded and the others still load.
 
     SRA metadata dumps (tar.gz, folder trees, object files), SRA_Accessions.tab and (with a
     filter) BioSample dumps go through :mod:`harmonize.dump`, filtered by ``filt``
-    (a :class:`~harmonize.dump.filters.DumpFilter`; ``None`` keeps everything). Any other file
-    that yields no sample and no reject is reported as failed ("holds no sample records");
-    warnings such as repaired encoding bytes land in ``FileResult.notes``.
+    (a :class:`~harmonize.dump.filters.DumpFilter`; ``None`` keeps everything), with a bar per
+    dump (members, records/s, ETA). Any other file that yields no sample and no reject is
+    reported as failed ("holds no sample records"); warnings such as repaired encoding bytes
+    land in ``FileResult.notes``; folder entries of other suffixes are listed in ``skipped``.
+    Progress (:mod:`harmonize.progress`) counts the bytes read across the other files, with the
+    records loaded so far as its note.
     """
+    from harmonize import progress
     from harmonize.parse import iter_file
 
-    stats = IngestStats()
-    others = ingest_dumps(con, expand_paths(paths), run_id, stats, filt,
-                          on_progress=on_progress, on_file=on_file)
-    for path in others:
-        result = FileResult(str(path))
-        try:
-            items = iter_file(path)
-            load_items(con, items, run_id, result, stats)
-            result.notes += items.notes
-        except (HarmonizeError, OSError) as exc:
-            quarantine_file(con, result, str(exc), run_id)
-        no_samples(con, result, run_id)
-        stats.files.append(result)
-        if on_file:
-            on_file(result)
+    files, skipped = scan_paths(paths)
+    stats = IngestStats(skipped=[str(p) for p in skipped])
+    others = ingest_dumps(con, files, run_id, stats, filt, on_progress=on_progress,
+                          on_file=on_file)
+    total = sum(_size(p) for p in others)
+    done = 0
+    with progress.task("ingesting", total=total, unit="bytes") as bar:
+        for path in others:
+            result = FileResult(str(path))
+            base = done
+
+            def read_to(pos: int, base: int = base, result: FileResult = result) -> None:
+                bar.set(base + pos)
+                bar.note(f"{stats.records + result.records:,} records")
+
+            try:
+                items = iter_file(path, on_read=read_to)
+                load_items(con, items, run_id, result, stats)
+                result.notes += items.notes
+            except (HarmonizeError, OSError) as exc:
+                quarantine_file(con, result, str(exc), run_id)
+            no_samples(con, result, run_id)
+            stats.files.append(result)
+            done += _size(path)
+            bar.set(done)
+            bar.note(f"{stats.records:,} records")
+            if on_file:
+                on_file(result)
     return stats
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

@@ -11,8 +11,9 @@ from harmonize.ontology.model import OntologyData
 
 def loaded_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """``{ontology: version}`` currently in ontology_terms."""
-    rows = con.execute("SELECT ontology, any_value(version) FROM ontology_terms GROUP BY 1").fetchall()
-    return {name: version for name, version in rows}
+    from harmonize.warehouse.overview import loaded_ontology_versions
+
+    return loaded_ontology_versions(con)
 
 
 def sync_ontologies(con: duckdb.DuckDBPyConnection, versions: Mapping[str, str],
@@ -23,8 +24,18 @@ def sync_ontologies(con: duckdb.DuckDBPyConnection, versions: Mapping[str, str],
     """
     from harmonize.warehouse.terms import load_ontology, ontology_rows
 
+    from harmonize import progress
+
     have = loaded_versions(con)
     changed = [name for name, version in versions.items() if have.get(name) != version]
-    for ont in load(changed).values():
-        load_ontology(con, *ontology_rows(ont))
+    if not changed:
+        return changed
+    with progress.task("loading ontology tables", total=len(changed) + 1,
+                       unit="steps") as bar:
+        loaded = load(changed)
+        bar.advance()
+        for name, ont in loaded.items():
+            bar.note(name)
+            load_ontology(con, *ontology_rows(ont))
+            bar.advance()
     return changed

@@ -54,29 +54,17 @@ class Summary:
 
 def summarize(con: duckdb.DuckDBPyConnection) -> Summary:
     """Read the summary from a warehouse connection."""
-    s = Summary()
-    s.samples_total = con.execute("SELECT count(*) FROM samples").fetchone()[0]
-    s.samples_by_source = dict(con.execute(
-        "SELECT source, count(DISTINCT sample_id) FROM records GROUP BY 1 ORDER BY 1").fetchall())
-    s.accessions_by_kind = dict(con.execute(
-        "SELECT kind, count(DISTINCT accession) FROM sample_accessions GROUP BY 1 ORDER BY 1"
-    ).fetchall())
-    s.runs = con.execute("SELECT count(*) FROM runs").fetchone()[0]
-    s.rejects = con.execute("SELECT count(*) FROM rejects").fetchone()[0]
-    rows = con.execute("""
-        SELECT facet, count(*) AS n, count(DISTINCT sample_id) AS samples,
-               count(*) FILTER (WHERE term_id IS NOT NULL) AS mapped,
-               count(*) FILTER (WHERE status = 'accepted') AS accepted,
-               avg(confidence) FILTER (WHERE term_id IS NOT NULL) AS mean_conf
-        FROM annotations GROUP BY 1 ORDER BY 1""").fetchall()
+    from harmonize.warehouse.overview import overview
+
+    o = overview(con, EXAMPLE_COHORT_SQL)
+    s = Summary(samples_by_source=o["samples_by_source"], samples_total=o["samples"],
+                accessions_by_kind=o["accessions_by_kind"], runs=o["runs"],
+                rejects=o["rejects"], top_unmapped=o["top_unmapped"],
+                cohort_rows=o["cohort_rows"])
     s.facets = [{"facet": r[0], "annotations": r[1], "samples": r[2], "mapped": r[3],
                  "accepted": r[4], "share_mapped": r[3] / r[1] if r[1] else 0.0,
                  "share_samples": r[2] / s.samples_total if s.samples_total else 0.0,
-                 "mean_confidence": r[5] or 0.0} for r in rows]
-    s.top_unmapped = con.execute("""
-        SELECT facet, source_text, count(DISTINCT sample_id) AS n FROM annotations
-        WHERE term_id IS NULL GROUP BY 1, 2 ORDER BY n DESC, 1, 2 LIMIT 10""").fetchall()
-    s.cohort_rows = con.execute(EXAMPLE_COHORT_SQL).fetchall()
+                 "mean_confidence": r[5] or 0.0} for r in o["facets"]]
     return s
 
 
@@ -86,8 +74,9 @@ def render(summary: Summary, console: object | None = None) -> None:
     from rich.table import Table
 
     con = console or Console(stderr=True)
-    t = Table(title=f"{summary.samples_total} samples, {summary.runs} runs, "
-                    f"{summary.rejects} quarantined records")
+    con.print(f"[bold]{summary.samples_total} samples, {summary.runs} runs, "
+              f"{summary.rejects} quarantined records[/bold]", highlight=False)
+    t = Table()
     t.add_column("source")
     t.add_column("samples", justify="right")
     for src, n in summary.samples_by_source.items():
@@ -108,8 +97,8 @@ def render(summary: Summary, console: object | None = None) -> None:
         for facet, text, n in summary.top_unmapped:
             t.add_row(facet, text, str(n))
         con.print(t)
-    con.print("[bold]example cohort query[/bold]")
-    con.print(summary.cohort_sql, markup=False, highlight=False)
+    con.print("[bold]example cohort query[/bold] (paste it: harmonize query \"...\")")
+    con.print(summary.cohort_sql, markup=False, highlight=False, soft_wrap=True)
     t = Table(title=f"answer: {len(summary.cohort_rows)} samples")
     for col in ("sample_id", "matched", "confidence", "accessions"):
         t.add_column(col)

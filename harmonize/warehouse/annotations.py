@@ -55,24 +55,40 @@ def _add_value(target: dict[str, str], key: str, value: str | None) -> None:
 
 def samples_to_annotate(con: duckdb.DuckDBPyConnection, lexicon_version: str,
                         only_changed: bool = True,
-                        batch_size: int = ANNOTATE_BATCH) -> Iterator[SampleInput]:
+                        batch_size: int = ANNOTATE_BATCH,
+                        ids: list[str] | None = None) -> Iterator[SampleInput]:
     """Yield the samples to (re)annotate with ``lexicon_version``, in batches.
 
-    ``only_changed`` keeps samples never annotated with this lexicon version or updated since.
+    ``only_changed`` keeps samples never annotated with this lexicon version or updated since;
+    ``ids`` (from :func:`sample_ids_to_annotate`) skips that query.
     Each batch is fully read before it is yielded, so the caller may write on ``con`` between
     items (e.g. :func:`replace_annotations`).
     """
+    if ids is None:
+        ids = sample_ids_to_annotate(con, lexicon_version, only_changed)
+    for start in range(0, len(ids), batch_size):
+        yield from _sample_inputs(con, ids[start:start + batch_size])
+
+
+def sample_ids_to_annotate(con: duckdb.DuckDBPyConnection, lexicon_version: str,
+                           only_changed: bool = True) -> list[str]:
+    """The ids of the samples :func:`samples_to_annotate` would yield, in order."""
     where = ""
     if only_changed:
         # version '' marks samples that yielded no annotation and no version to record
         where = ("WHERE NOT EXISTS (SELECT 1 FROM annotated_samples a WHERE a.sample_id = "
                  "s.sample_id AND a.lexicon_version IN (?, '') "
                  "AND a.annotated_at >= s.updated_at)")
-    ids = [r[0] for r in con.execute(
+    return [r[0] for r in con.execute(
         f"SELECT sample_id FROM samples s {where} ORDER BY sample_id",
         [lexicon_version] if only_changed else []).fetchall()]
-    for start in range(0, len(ids), batch_size):
-        yield from _sample_inputs(con, ids[start:start + batch_size])
+
+
+def annotation_snapshot(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, str], tuple]:
+    """``{(sample_id, facet, source_key): (term_id, status, confidence)}`` to diff two passes."""
+    rows = con.execute("""SELECT sample_id, facet, source_key, term_id, status,
+                                 round(confidence, 3) FROM annotations""").fetchall()
+    return {(r[0], r[1], r[2]): (r[3], r[4], r[5]) for r in rows}
 
 
 def _sample_inputs(con: duckdb.DuckDBPyConnection, ids: list[str]) -> list[SampleInput]:

@@ -99,6 +99,7 @@ def connect_read(path: str | Path | None,
         literal = str(p.resolve()).replace("'", "''")
         con.execute(f"ATTACH '{literal}' AS warehouse (READ_ONLY)")
         con.execute("USE warehouse")
+        _overlay_run_journal(con, p)
         if folders:
             con.execute("SET allowed_directories = ?", [folders])
         for statement in _LOCKDOWN:
@@ -107,6 +108,17 @@ def connect_read(path: str | Path | None,
         con.close()
         raise WarehouseError(f"cannot open warehouse {p} read-only: {exc}") from exc
     return con
+
+
+def _overlay_run_journal(con: duckdb.DuckDBPyConnection, p: Path) -> None:
+    """Show the latest run states (failed and killed runs too) in ``harvest_runs``."""
+    from harmonize.warehouse.runs import overlay
+
+    try:
+        con.execute("SELECT 1 FROM harvest_runs LIMIT 0")
+    except duckdb.CatalogException:  # not (yet) a harmonize warehouse
+        return
+    overlay(con, p)
 
 
 def _readable_folders(allow_read: Sequence[str | Path]) -> list[str]:

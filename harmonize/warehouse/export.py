@@ -25,6 +25,8 @@ import duckdb
 import pandas as pd
 
 from harmonize.errors import AmbiguousTermError, ConfigError, OntologyError
+from harmonize.ground.sample_type import ORIGIN_FACET
+from harmonize.ground.sample_type_features import CULTURED, SAMPLE_TYPES
 from harmonize.models import FACETS
 from harmonize.warehouse import materialize
 from harmonize.warehouse.cohort_state import cohort_state
@@ -94,6 +96,35 @@ def _active(alias: str) -> str:
             "WHERE status IS NOT NULL AND status <> 'live'))")
 
 
+def sample_types(requested: list[str] | tuple[str, ...] | None,
+                 tissue: bool) -> tuple[list[str] | None, bool]:
+    """``(types kept, untyped samples kept)`` of a cohort.
+
+    ``requested`` names sample types (``cultured`` = every type grown in a dish, ``all`` = any
+    type); none requested keeps every sample, except that a tissue filter then leaves out
+    cultured samples (a cell line's organ is its origin, not its tissue). Samples without a
+    sample_type annotation (grounded before the facet existed) stay only by default.
+
+    Raises:
+        ConfigError: an unknown sample type.
+    """
+    if not requested:
+        return (sorted(set(SAMPLE_TYPES) - CULTURED), True) if tissue else (None, True)
+    out: set[str] = set()
+    for t in requested:
+        key = t.strip().lower().replace("-", "_").replace(" ", "_")
+        if key in ("all", "any"):
+            out |= set(SAMPLE_TYPES)
+        elif key == "cultured":
+            out |= CULTURED
+        elif key in SAMPLE_TYPES:
+            out.add(key)
+        else:
+            raise ConfigError(f"unknown sample type {t!r}; use one of {', '.join(SAMPLE_TYPES)}, "
+                              "'cultured' or 'all'")
+    return sorted(out), False
+
+
 def cohort_sql(facets: list[str]) -> str:
     """The export query for the requested facets (parameters in :func:`cohort_params` order)."""
     ctes = []
@@ -102,19 +133,26 @@ def cohort_sql(facets: list[str]) -> str:
             f"f_{f} AS (SELECT sample_id, arg_max(term_id, confidence) AS term_id, "
             f"arg_max(term_label, confidence) AS label, max(confidence) AS confidence, "
             f"arg_max(source_text, confidence) AS source_text FROM annotations "
-            f"WHERE facet = ? AND term_id IN (SELECT unnest(?::VARCHAR[])) AND confidence >= ? "
+            f"WHERE list_contains(?::VARCHAR[], facet) AND term_id IN (SELECT unnest(?::VARCHAR[])) "
+            f"AND confidence >= ? "
             f"AND status IN (SELECT unnest(?::VARCHAR[])) GROUP BY sample_id)")
     joins = " ".join(f"JOIN f_{f} USING (sample_id)" for f in facets)
     facet_cols = ", ".join(
         f"f_{f}.term_id AS {f}_term_id, f_{f}.label AS {f}_label, "
         f"f_{f}.confidence AS {f}_confidence, f_{f}.source_text AS {f}_source_text"
         for f in facets)
+    ctes.append("st AS (SELECT sample_id, arg_max(term_id, confidence) AS sample_type, "
+                "max(confidence) AS sample_type_confidence FROM annotations "
+                "WHERE facet = 'sample_type' AND term_id IS NOT NULL GROUP BY sample_id)")
     ctes.append(
-        f"sel AS (SELECT s.sample_id, s.organism, s.taxon_id{', ' + facet_cols if facets else ''} "
-        f"FROM samples s {joins} "
+        f"sel AS (SELECT s.sample_id, s.organism, s.taxon_id{', ' + facet_cols if facets else ''}"
+        f", st.sample_type, st.sample_type_confidence FROM samples s {joins} "
+        "LEFT JOIN st USING (sample_id) "
         "WHERE (?::VARCHAR IS NULL OR lower(s.organism) = lower(?) "
         "OR CAST(s.taxon_id AS VARCHAR) = ?) "
         "AND (?::VARCHAR IS NULL OR list_contains(s.sources, ?)) "
+        "AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], st.sample_type) "
+        "OR (? AND st.sample_type IS NULL)) "
         f"AND {_active('s')})")
     # one grouping by (sample, kind), then a pivot: far cheaper than a DISTINCT aggregate per kind
     ctes.append("acc_kind AS (SELECT sample_id, kind, string_agg(accession, ';' "
@@ -141,13 +179,17 @@ def indexed_cohort_sql(facets: list[str]) -> str:
     """
     where = ("(?::VARCHAR IS NULL OR lower(r.organism) = lower(?) "
              "OR CAST(r.taxon_id AS VARCHAR) = ?) "
-             f"AND (?::VARCHAR IS NULL OR list_contains(r.sources, ?)) AND {_active('r')}")
+             "AND (?::VARCHAR IS NULL OR list_contains(r.sources, ?)) "
+             "AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], r.sample_type_id) "
+             f"OR (? AND r.sample_type_id IS NULL)) AND {_active('r')}")
     names = ", ".join(f"r.{n}" for n, _ in ACCESSION_COLUMNS)
     head = f"SELECT r.sample_id, {names}, r.organism, r.taxon_id"
+    tail = ", r.sample_type_id AS sample_type, r.sample_type_confidence"
     if not facets:
-        return f"{head} FROM summary_rows r WHERE {where} ORDER BY r.sample_key"
+        return f"{head}{tail} FROM summary_rows r WHERE {where} ORDER BY r.sample_key"
     matches = [f"m_{f} AS (SELECT sample_key, term_id, term_label, confidence, source_text "
-               f"FROM facet_index WHERE facet = ? AND term_id IN (SELECT unnest(?::VARCHAR[])) "
+               f"FROM facet_index WHERE list_contains(?::VARCHAR[], facet) "
+               f"AND term_id IN (SELECT unnest(?::VARCHAR[])) "
                f"AND confidence >= ? AND status IN (SELECT unnest(?::VARCHAR[])))"
                for f in facets]
     keys = " INTERSECT ".join(f"SELECT sample_key FROM m_{f}" for f in facets)
@@ -162,19 +204,27 @@ def indexed_cohort_sql(facets: list[str]) -> str:
         f"f_{f}.confidence AS {f}_confidence, f_{f}.source_text AS {f}_source_text"
         for f in facets)
     return (f"WITH {', '.join(matches)}, keys AS ({keys}), {', '.join(best)} "
-            f"{head}{facet_cols} FROM summary_rows r {joins} "
+            f"{head}{facet_cols}{tail} FROM summary_rows r {joins} "
             f"WHERE r.sample_key IN (SELECT sample_key FROM keys) AND {where} "
             "ORDER BY r.sample_key")
 
 
 def cohort_params(expanded: dict[str, list[str]], min_confidence: float, statuses: list[str],
-                  organism: str | None, source: str | None, include_inactive: bool = False
-                  ) -> list[Any]:
-    """Parameters for :func:`cohort_sql`, in placeholder order."""
+                  organism: str | None, source: str | None,
+                  types: list[str] | None = None, untyped: bool = True,
+                  include_inactive: bool = False) -> list[Any]:
+    """Parameters for :func:`cohort_sql`, in placeholder order.
+
+    ``types``/``untyped`` come from :func:`sample_types`; when the kept types include cultured
+    ones, a tissue filter also matches the ``origin_tissue`` of those samples. Suppressed,
+    withdrawn or unpublished samples stay only with ``include_inactive``."""
     params: list[Any] = []
+    origin = bool(types) and bool(CULTURED & set(types))
     for facet, ids in expanded.items():
-        params += [facet, ids, min_confidence, statuses]
-    return params + [organism, organism, organism, source, source, include_inactive]
+        params += [[facet, ORIGIN_FACET] if facet == "tissue" and origin else [facet], ids,
+                   min_confidence, statuses]
+    return params + [organism, organism, organism, source, source, types, types, untyped,
+                     include_inactive]
 
 
 def export_sql(facets: list[str], base: Callable[[list[str]], str] | None = None) -> str:
@@ -215,13 +265,13 @@ def export_sql(facets: list[str], base: Callable[[list[str]], str] | None = None
 
 
 def export_params(expanded: dict[str, list[str]], min_confidence: float, statuses: list[str],
-                  organism: str | None, source: str | None, include_inactive: bool = False
-                  ) -> list[Any]:
+                  organism: str | None, source: str | None, types: list[str] | None = None,
+                  untyped: bool = True, include_inactive: bool = False) -> list[Any]:
     """Parameters for :func:`export_sql`: :func:`cohort_params`, then the filters once more."""
     again = [p for facet, ids in expanded.items()
              for p in (facet, ids, min_confidence, statuses)]
-    return cohort_params(expanded, min_confidence, statuses, organism, source,
-                         include_inactive) + again
+    return cohort_params(expanded, min_confidence, statuses, organism, source, types,
+                         untyped, include_inactive) + again
 
 
 def output_format(out: Path, fmt: str | None = None) -> str:
@@ -285,7 +335,8 @@ def export_cohort(path: str | Path | None, out_path: str | Path, *,
                   assay: list[str] = (), organism: str | None = None, source: str | None = None,
                   min_confidence: float = 0.5, status: str | list[str] = "accepted",
                   descendants: bool = True, include_inactive: bool = False,
-                  fmt: str | None = None, command: list[str] | None = None) -> ExportResult:
+                  fmt: str | None = None, command: list[str] | None = None,
+                  sample_type: list[str] | tuple[str, ...] = ()) -> ExportResult:
     """Write the samples matching every facet filter to ``out_path``.
 
     Terms are CURIEs or labels/synonyms; with ``descendants`` a term also matches every term
@@ -293,8 +344,9 @@ def export_cohort(path: str | Path | None, out_path: str | Path, *,
     accessions, one per line). A manifest ``<out_path>.manifest.json`` records the exact SQL and
     parameters, resolved and expanded terms, the cohort's sample ids and row digests, counts,
     ontology/lexicon/harmonize/writer versions, warehouse snapshot, ``command`` and sha256.
-    Samples that SRA_Accessions.tab marks suppressed, withdrawn or unpublished are left out
-    unless ``include_inactive``.
+    ``sample_type`` selects sample types (see :func:`sample_types`): with a tissue filter and
+    no ``sample_type``, cultured samples are left out. Samples that SRA_Accessions.tab marks
+    suppressed, withdrawn or unpublished are left out unless ``include_inactive``.
 
     Raises:
         ConfigError: bad output path/extension/format or status; no runs for fetchngs.
@@ -304,6 +356,7 @@ def export_cohort(path: str | Path | None, out_path: str | Path, *,
     fmt = output_format(out, fmt)
     _check_confidence(min_confidence)
     statuses = _statuses(status)
+    types, untyped = sample_types(list(sample_type), tissue=bool(tissue))
     filters = {"tissue": tissue, "disease": disease, "cell_type": cell_type,
                "cell_line": cell_line, "sex": sex, "dev_stage": dev_stage, "assay": assay}
     requested = {f: [filters[f]] if isinstance(filters[f], str) else list(filters[f])
@@ -313,12 +366,13 @@ def export_cohort(path: str | Path | None, out_path: str | Path, *,
         resolved, expanded = _resolve_filters(con, requested, descendants)
         base = indexed_cohort_sql if materialize.is_current(con) else cohort_sql
         sql = export_sql(list(expanded), base)
-        params = export_params(expanded, min_confidence, statuses, organism, source,
-                               include_inactive)
+        params = export_params(expanded, min_confidence, statuses, organism, source, types,
+                               untyped, include_inactive)
         df = con.execute(sql, params).df()
         manifest = _manifest(con, path, out, requested, resolved, expanded, df,
                              dict(organism=organism, source=source, min_confidence=min_confidence,
                                   status=statuses, descendants=descendants,
+                                  sample_types=types, untyped_samples=untyped,
                                   include_inactive=include_inactive))
     finally:
         con.close()

@@ -116,6 +116,10 @@ def write_result(df: pd.DataFrame, fmt: str = "table", out: str | Path | IO[str]
 
 
 def _write_text(df: pd.DataFrame, fmt: str, stream: IO[str]) -> None:
+    from harmonize.terminal import escape_controls
+
+    if fmt == "table" or _is_terminal(stream):  # record values must not drive the terminal
+        df = df.map(lambda v: escape_controls(v) if isinstance(v, str) else v)
     if fmt == "csv":
         df.to_csv(stream, index=False)
     elif fmt == "json":
@@ -124,14 +128,22 @@ def _write_text(df: pd.DataFrame, fmt: str, stream: IO[str]) -> None:
     else:
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
         table = Table(show_lines=False)
         for col in df.columns:
-            table.add_column(str(col), overflow="fold")
-        for row in df.itertuples(index=False):
-            table.add_row(*("" if _is_null(v) else str(v) for v in row))
+            table.add_column(escape_controls(str(col)), overflow="fold")
+        for row in df.itertuples(index=False):  # Text: a value's [brackets] are not markup
+            table.add_row(*(Text("" if _is_null(v) else str(v)) for v in row))
         Console(file=stream, width=200).print(table)
         stream.write(f"{len(df)} row{'s' if len(df) != 1 else ''}\n")
+
+
+def _is_terminal(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _is_null(value: Any) -> bool:

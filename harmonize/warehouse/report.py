@@ -64,6 +64,14 @@ def gather(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         SELECT source, coalesce(try_cast(regexp_extract(published, '(19|20)\\d\\d', 0) AS INT),
                                 year(first_seen)) AS yr, count(DISTINCT sample_id)
         FROM records GROUP BY ALL ORDER BY yr, source""")
+    d["sample_types"] = _rows(con, """
+        SELECT b.term_id, count(*), round(avg(b.confidence), 3),
+               count(*) FILTER (WHERE b.status = 'accepted'),
+               count(o.sample_id)
+        FROM best_annotations b
+        LEFT JOIN (SELECT DISTINCT sample_id FROM annotations WHERE facet = 'origin_tissue') o
+               USING (sample_id)
+        WHERE b.facet = 'sample_type' GROUP BY 1 ORDER BY 2 DESC, 1""")
     d["ontologies"] = _rows(con, "SELECT ontology, max(version), count(*) FROM ontology_terms "
                             "GROUP BY 1 ORDER BY 1")
     d["runs"] = _rows(con, "SELECT run_id, flow, source, status, started_at, finished_at, "
@@ -165,6 +173,12 @@ def render(d: dict[str, Any], plots: dict[str, str]) -> str:
         img.format(alt="samples per facet and status", src=plots["mapped"]),
         _table(("facet", "samples with a value", "accepted", "accepted share",
                 "share of all samples"), mapped_rows),
+        "<h2 id='sample-types'>Sample types</h2>",
+        "<p>What each sample is. A cultured sample's organ is recorded as its "
+        "<code>origin_tissue</code>, not its tissue.</p>",
+        _table(("sample type", "samples", "mean confidence", "accepted",
+                "with an origin tissue"), d["sample_types"]) if d["sample_types"]
+        else "<p>No sample types yet (re-ground with <code>harmonize renormalize</code>).</p>",
         "<h2 id='confidence'>Confidence histogram</h2>",
         img.format(alt="confidence histogram", src=plots["histogram"]),
         "<h2 id='unmapped'>Top unmapped values</h2>",

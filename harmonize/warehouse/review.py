@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from harmonize.errors import OntologyError, ParseError
+from harmonize.ground.sample_type_features import SAMPLE_TYPE_LABELS
 from harmonize.models import FACETS
 from harmonize.warehouse.annotations import Override, normalize_text
 from harmonize.warehouse.db import connect_read, resolve_path
@@ -62,7 +63,8 @@ def read_decisions(tsv: str | Path,
     """Read the filled review TSV into overrides; rows without a decision are skipped.
 
     ``decision_term_id`` must be a term in ``ontology_terms`` of ``db`` (a connection or a
-    warehouse path; default the usual warehouse) or ``reject``.
+    warehouse path; default the usual warehouse), one of the sample types for facet
+    ``sample_type`` (``cell_line``, ``primary_cells``...) or ``reject``.
 
     Raises:
         ParseError: a missing column or a malformed row (names the file and line).
@@ -91,6 +93,12 @@ def read_decisions(tsv: str | Path,
                              origin=str(path), record_id=f"line {line}")
         if decision.lower() == REJECT:
             term, label = None, None
+        elif facet == "sample_type":
+            if decision not in SAMPLE_TYPE_LABELS:
+                raise OntologyError(
+                    f"{path} line {line}: {decision!r} is no sample type; use one of "
+                    f"{', '.join(SAMPLE_TYPE_LABELS)} (or 'reject')")
+            term, label = decision, SAMPLE_TYPE_LABELS[decision]
         elif decision in terms:
             term, (label, ontology) = decision, terms[decision]
             allowed = facet_ontologies(facet)
@@ -100,7 +108,8 @@ def read_decisions(tsv: str | Path,
                     f"{facet}: a {facet} decision takes {' or '.join(allowed)} terms (or 'reject')")
         else:
             raise OntologyError(f"{path} line {line}: unknown term id {decision!r} "
-                                "(not in ontology_terms; use a term id or 'reject')")
+                                "(not in ontology_terms; use a term id or 'reject'; a "
+                                f"sample_type is one of {', '.join(SAMPLE_TYPE_LABELS)})")
         out.append(Override(facet, text, term, label, (row.get("curator") or "").strip() or None,
                             (row.get("note") or "").strip() or None, normalize_text(text)))
     return out

@@ -1,4 +1,9 @@
-"""Run bookkeeping: harvest runs, watermarks, committed batches (for resume) and rejects."""
+"""Run bookkeeping: harvest runs, watermarks, committed batches (for resume) and rejects.
+
+Commands and flows bracket a run with :func:`harmonize.warehouse.runs.recorded_run`;
+:func:`start_run` / :func:`finish_run` are the bare row writers it replaced, kept for callers
+that manage a staging connection themselves.
+"""
 
 from __future__ import annotations
 
@@ -57,9 +62,14 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str,
 
 
 def last_watermark(con: duckdb.DuckDBPyConnection, source: str) -> date | None:
-    """The latest watermark a finished run of ``source`` recorded, or ``None``."""
-    rows = con.execute("SELECT max(watermark) FROM harvest_runs WHERE source = ? "
-                       "AND watermark IS NOT NULL AND status <> 'failed'", [source]).fetchall()
+    """The latest watermark a finished run of ``source`` recorded, or ``None``.
+
+    A run's ``source`` may name several sources (``sra,geo,biosample``): one nightly row.
+    """
+    rows = con.execute("SELECT max(watermark) FROM harvest_runs "
+                       "WHERE list_contains(string_split(source, ','), ?) "
+                       "AND watermark IS NOT NULL AND status NOT IN ('failed', 'killed')",
+                       [source]).fetchall()
     return rows[0][0] if rows else None
 
 

@@ -1,0 +1,242 @@
+"""The ``sample_type`` facet: what kind of biological material a sample is, and what that means
+for its tissue.
+
+:func:`classify` turns the features of :mod:`harmonize.ground.sample_type_features` into a
+calibrated probability per type with the fitted model ``ontologies/sample_type_model.json``
+(multinomial logistic regression plus a temperature; plain numbers, no pickle). Organoids have
+no labelled examples: a sample whose values name an organoid is an organoid with the model
+file's ``organoid.confidence`` (a knowledge rule, shown as such). :func:`with_sample_type`
+is the one hook of the grounder: it adds the annotation and, for a cultured sample, turns the
+tissue annotation into ``origin_tissue`` (the organ the culture came from), unless the tissue
+value itself says the sample is tissue ('tumor tissue', 'biopsy').
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from harmonize.errors import ConfigError
+from harmonize.ground.normalize import is_null
+from harmonize.ground.overrides import REJECT, override_key
+from harmonize.ground.sample_type_features import (
+    CULTURED,
+    FEATURE_NAMES,
+    SAMPLE_TYPE_LABELS,
+    SAMPLE_TYPES,
+    LexiconLike,
+    sample_features,
+    word_hits,
+)
+from harmonize.models import Annotation, Candidate
+from harmonize.resources import ONTOLOGIES_DIR
+
+MODEL_PATH = ONTOLOGIES_DIR / "sample_type_model.json"
+FACET = "sample_type"
+ORIGIN_FACET = "origin_tissue"
+METHOD = "classifier"
+
+
+@dataclass(frozen=True, slots=True)
+class SampleTypeModel:
+    """Fitted parameters: one coefficient row per class over :data:`FEATURE_NAMES`."""
+
+    version: str
+    classes: tuple[str, ...]
+    coef: np.ndarray
+    intercept: np.ndarray
+    temperature: float
+    organoid_confidence: float
+    accept: float
+    centered: np.ndarray  # coef minus its mean row: parts of a type's score vs. the mean type
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        """Class scores of one feature vector (before the temperature)."""
+        return self.coef @ x + self.intercept
+
+    def proba(self, x: np.ndarray) -> np.ndarray:
+        """Calibrated class probabilities of one feature vector."""
+        z = self.logits(x) / self.temperature
+        e = np.exp(z - z.max())
+        return e / e.sum()
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = MODEL_PATH) -> SampleTypeModel:
+    """Read the model file.
+
+    Raises:
+        ConfigError: the file is missing, unreadable, or fitted over other features.
+    """
+    try:
+        raw = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the sample-type model ({exc}); refit it with "
+                          "bench/fit_sample_type.py") from exc
+    if list(raw.get("features", ())) != list(FEATURE_NAMES):
+        raise ConfigError(f"{path}: fitted over other features than sample_type_features.py "
+                          "computes; refit it with bench/fit_sample_type.py")
+    classes = tuple(raw["classes"])
+    if not set(classes) <= set(SAMPLE_TYPES):
+        raise ConfigError(f"{path}: unknown classes {sorted(set(classes) - set(SAMPLE_TYPES))}")
+    return SampleTypeModel(raw["version"], classes, np.array(raw["coef"], dtype=float),
+                           np.array(raw["intercept"], dtype=float), float(raw["temperature"]),
+                           float(raw.get("organoid", {}).get("confidence", 0.7)),
+                           float(raw.get("accept", 0.5)),
+                           np.array(raw["coef"], dtype=float)
+                           - np.array(raw["coef"], dtype=float).mean(axis=0))
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A sample's type with every probability and the evidence behind it."""
+
+    type: str
+    confidence: float
+    method: str  # classifier | rule (organoid) | curated
+    proba: dict[str, float]
+    contributions: dict[str, float]  # feature -> its part of the chosen class's logit
+    evidence: dict[str, tuple[str, str]]  # feature -> (key, value) that fired it
+    source: tuple[str, str]  # the (key, value) of the strongest positive evidence
+
+
+def classify(attributes: Mapping[str, str], text: str | None,
+             annotations: Sequence[Annotation], lexicon: LexiconLike | None,
+             model: SampleTypeModel | None = None, explain: bool = False) -> Decision:
+    """The type of one sample from its attributes, free text and other annotations
+    (``explain`` fills :attr:`Decision.contributions`, the parts of the chosen type's score)."""
+    model = model or load_model()
+    feats, ev = sample_features(attributes, text, annotations, lexicon)
+    x = np.array([feats[n] for n in FEATURE_NAMES])
+    p = model.proba(x)
+    proba = {c: float(v) for c, v in zip(model.classes, p)}
+    proba, method = organoid_rule(proba, bool(feats["word:organoid"]), model.organoid_confidence)
+    best = max(proba, key=lambda c: proba[c])
+    if best == "organoid":
+        parts = np.array([1.0 if n == "word:organoid" else 0.0 for n in FEATURE_NAMES])
+    else:  # each feature's part of the chosen type's score against the mean type's
+        parts = model.centered[model.classes.index(best)] * x
+    contrib = ({n: round(float(p), 4) for n, p, v in zip(FEATURE_NAMES, parts, x) if v}
+               if explain else {})
+    source = _strongest(parts, ev) or _first(attributes, text)
+    return Decision(best, proba[best], method, proba, contrib, ev, source)
+
+
+def organoid_rule(proba: Mapping[str, float], fired: bool, confidence: float
+                  ) -> tuple[dict[str, float], str]:
+    """No labelled organoids exist to fit: when organoid words fired, the sample is an organoid
+    with the prior ``confidence`` and the model's classes share the rest."""
+    if not fired:
+        return dict(proba), METHOD
+    out = {c: v * (1.0 - confidence) for c, v in proba.items()}
+    out["organoid"] = confidence
+    return out, "rule"
+
+
+def _strongest(parts: np.ndarray, ev: Mapping[str, tuple[str, str]]) -> tuple[str, str] | None:
+    """The (key, value) of the feature with the largest positive part."""
+    for i in np.argsort(-parts):
+        if parts[i] <= 0:
+            return None
+        if FEATURE_NAMES[i] in ev:
+            return ev[FEATURE_NAMES[i]]
+    return None
+
+
+def _first(attributes: Mapping[str, str], text: str | None) -> tuple[str, str]:
+    for k, v in attributes.items():
+        if isinstance(v, str) and v.strip():
+            return k, v
+    return ("text", text) if text else ("", "")
+
+
+def annotation(decision: Decision, lexicon_version: str | None = None) -> Annotation:
+    """The ``sample_type`` annotation of a decision; candidates are the types, best first,
+    each with its probability (``similarity`` and ``score``)."""
+    model = load_model()
+    cands = tuple(
+        Candidate(term_id=c, term_label=SAMPLE_TYPE_LABELS[c], method=decision.method,
+                  matched_text="", match_kind="sample_type", similarity=round(p, 4),
+                  score=round(p, 4))
+        for c, p in sorted(decision.proba.items(), key=lambda kv: -kv[1]))
+    status = "accepted" if decision.confidence >= model.accept else "needs_review"
+    key, value = decision.source
+    return Annotation(FACET, decision.type, SAMPLE_TYPE_LABELS[decision.type],
+                      decision.confidence, decision.method, status, key, value, cands,
+                      lexicon_version)
+
+
+def curated(attributes: Mapping[str, str], text: str | None,
+            overrides: Mapping[tuple[str, str], str]) -> tuple[str, str, str] | None:
+    """``(key, value, type)`` of the first value a curator decided the sample type of
+    (``overrides`` rows with facet ``sample_type``; a rejected value counts as no decision)."""
+    items = list(attributes.items()) + ([("text", text)] if text else [])
+    for k, v in items:
+        if isinstance(v, str):
+            t = overrides.get(override_key(FACET, v))
+            if t and t != REJECT and t in SAMPLE_TYPES:
+                return k, v, t
+    return None
+
+
+def names_tissue(value: str) -> bool:
+    """Whether a value says the sample *is* tissue ('tumor tissue', 'skin biopsy')."""
+    hits = word_hits(value)
+    return "is_tissue" in hits and "line" not in hits
+
+
+def with_sample_type(annotations: list[Annotation], attributes: Mapping[str, str],
+                     text: str | None, lexicon: LexiconLike | None,
+                     overrides: Mapping[tuple[str, str], str] | None = None,
+                     lexicon_version: str | None = None) -> list[Annotation]:
+    """``annotations`` plus the sample's ``sample_type``; a cultured sample's tissue becomes
+    its ``origin_tissue`` unless the tissue value names a tissue the sample is or the type is
+    not sure enough to be accepted (a weak guess never rewrites another facet). A sample with
+    no value at all (every attribute empty or a placeholder, no text) gets no type."""
+    if not any(isinstance(v, str) and not is_null(v) for v in attributes.values()) and (
+            not text or is_null(text)):
+        return annotations
+    decided = curated(attributes, text, overrides or {})
+    if decided:
+        key, value, t = decided
+        st = Annotation(FACET, t, SAMPLE_TYPE_LABELS[t], 1.0, "curated", "accepted", key, value,
+                        lexicon_version=lexicon_version)
+    else:
+        st = annotation(classify(attributes, text, annotations, lexicon), lexicon_version)
+    out = []
+    for a in annotations:
+        if (a.facet == "tissue" and a.term_id and st.term_id in CULTURED
+                and st.status == "accepted" and not names_tissue(a.source_text)
+                and a.method != "curated"):
+            a = replace(a, facet=ORIGIN_FACET)
+        out.append(a)
+    out.append(st)
+    return out
+
+
+
+def explain_sample(grounder, attributes: Mapping[str, str], text: str | None = None
+                   ) -> dict[str, object]:
+    """Why a sample got its type: the annotation, every type's probability, each feature's part
+    of the chosen type's score with the (key, value) that fired it, and the tissue annotations
+    read as origin. The decision is the one :meth:`Grounder.annotate` makes (same code path)."""
+    anns = grounder.annotate(attributes, text)
+    st = next(a for a in anns if a.facet == FACET)
+    out: dict[str, object] = {"annotation": st.to_json(),
+                              "probabilities": {c.term_id: c.similarity for c in st.candidates},
+                              "origin_tissue": [a.to_json() for a in anns
+                                                if a.facet == ORIGIN_FACET]}
+    if st.method != "curated":
+        base = [a for a in anns if a.facet not in (FACET, ORIGIN_FACET)]
+        base += [replace(a, facet="tissue") for a in anns if a.facet == ORIGIN_FACET]
+        decision = classify(attributes, text, base, grounder.lexicon, explain=True)
+        out["parts"] = [{"feature": k, "part": v, "key": decision.evidence.get(k, ("", ""))[0],
+                         "value": decision.evidence.get(k, ("", ""))[1]}
+                        for k, v in sorted(decision.contributions.items(),
+                                           key=lambda kv: -abs(kv[1]))]
+    return out

@@ -1,0 +1,242 @@
+"""Interpretable features of a sample's type (tissue, cell line, primary cells...).
+
+Three kinds, all from general knowledge rather than from any one dataset:
+
+* ``key:*``   which keys the sample has (a cell-line key, a tissue key, donor keys such as age or
+  sex, a passage key...), read with :func:`harmonize.ground.fields.key_role` and the key words
+  of ``ontologies/sample_type_words.tsv``;
+* ``ground:*`` what the grounder found: a Cellosaurus line, a tissue, a cell type, and the Cell
+  Ontology category of that cell type (a stem cell, a pluripotent stem cell);
+* ``word:*``  words of culture, differentiation, sorting, organoids, iPSCs, biopsies... in the
+  values (``ontologies/sample_type_words.tsv``, each word with its reason).
+
+:func:`sample_features` returns the feature values and, for each feature that fired, the
+attribute (key, value) that fired it, so an annotation can name its evidence.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from harmonize.errors import ConfigError
+from harmonize.ground.fields import key_role, norm_key
+from harmonize.ground.lexicon import HEALTHY
+from harmonize.ground.normalize import is_null, normalize
+from harmonize.models import Annotation
+from harmonize.resources import ONTOLOGIES_DIR
+
+WORDS_PATH = ONTOLOGIES_DIR / "sample_type_words.tsv"
+
+#: The closed vocabulary (MetaSRA's six classes plus organoid, as CELLxGENE's tissue_type).
+SAMPLE_TYPES: tuple[str, ...] = ("tissue", "cell_line", "primary_cells",
+                                 "in_vitro_differentiated_cells", "stem_cells",
+                                 "induced_pluripotent_stem_cells", "organoid")
+SAMPLE_TYPE_LABELS: dict[str, str] = {
+    "tissue": "tissue", "cell_line": "cell line", "primary_cells": "primary cells",
+    "in_vitro_differentiated_cells": "in vitro differentiated cells",
+    "stem_cells": "stem cells", "induced_pluripotent_stem_cells": "induced pluripotent stem cells",
+    "organoid": "organoid"}
+#: Types grown in a dish: their organ is where they came from, not what they are.
+CULTURED: frozenset[str] = frozenset({"cell_line", "in_vitro_differentiated_cells", "stem_cells",
+                                      "induced_pluripotent_stem_cells", "organoid"})
+
+#: Cell Ontology classes whose descendants mark a cell type's category.
+CL_STEM = "CL:0000034"  # stem cell
+CL_PLURIPOTENT = ("CL:0002248", "CL:0002322")  # pluripotent stem cell, embryonic stem cell
+CL_BLOOD = ("CL:0000988",)  # hematopoietic cell: blood and immune cells, mostly isolated as is
+#: Key roles (ontologies/field_keys.tsv) whose presence is a feature.
+KEY_ROLES = ("cell_line", "cell_type", "tissue", "disease")
+SOURCE_NAME_KEYS = frozenset({"source name", "source"})
+GROUPS_VALUE = ("line", "culture", "differentiation", "esc", "ipsc", "pluripotent", "stem",
+                "primary", "tissue", "organoid", "xenograft")
+#: Word groups also counted by the key role they are found under ('cell line: primary
+#: fibroblasts' is no line; 'cell type: iPSC-derived neurons' is a made cell).
+AT_ROLE_GROUPS = ("primary", "differentiation", "stem", "ipsc", "esc", "tissue", "culture")
+#: Word groups read by rules, not by the model ('is_tissue': a tissue value saying the sample
+#: is tissue keeps its tissue annotation on a cultured-looking sample).
+RULE_GROUPS = ("is_tissue",)
+GROUPS_KEY = ("culture", "differentiation", "tissue", "donor")
+
+#: Feature order of the model (a model file lists its own and is checked against this).
+FEATURE_NAMES: tuple[str, ...] = (
+    *(f"key:{r}" for r in KEY_ROLES), "key:source_name",
+    *(f"keyword:{g}" for g in GROUPS_KEY),
+    "ground:cell_line", "ground:cell_line_own_key", "ground:tissue", "ground:tissue_own_key",
+    "ground:cell_type", "ground:cell_type_own_key", "ground:cl_stem", "ground:cl_pluripotent", "ground:cl_differentiated",
+    *(f"word:{g}" for g in GROUPS_VALUE),
+    *(f"word:{g}@{r}" for g in AT_ROLE_GROUPS for r in ("cell_line", "cell_type")),
+    "word:line_in_cell_line_key", "word:stem_or_pluripotent_and_differentiation",
+    "word:ipsc_and_differentiation", "ground:cell_line_and_tissue_word",
+    "ground:cell_line_and_other_cell_type", "ground:cl_blood", "ground:disease",
+    "ground:tissue_only", "ground:cell_type_only", "ground:cell_line_and_differentiation",
+    "log_attributes",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One vocabulary entry."""
+
+    group: str
+    scope: str  # value | key
+    phrase: str  # normalized
+    reason: str
+
+
+@lru_cache(maxsize=4)
+def load_words(path: Path = WORDS_PATH) -> tuple[Word, ...]:
+    """The vocabulary of ``sample_type_words.tsv``.
+
+    Raises:
+        ConfigError: a row with an unknown group or scope, or without a phrase or reason.
+    """
+    out = []
+    allowed = {"value": {*GROUPS_VALUE, *RULE_GROUPS}, "key": set(GROUPS_KEY)}
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = (line for line in fh if line.strip() and not line.startswith("#"))
+        for i, row in enumerate(csv.DictReader(rows, delimiter="\t"), 2):
+            group, scope = (row.get("group") or "").strip(), (row.get("scope") or "").strip()
+            phrase, reason = (row.get("phrase") or "").strip(), (row.get("reason") or "").strip()
+            if scope not in allowed or group not in allowed[scope] or not phrase or not reason:
+                raise ConfigError(f"{path}: row {i}: needs a known group and scope, a phrase and "
+                                  f"a reason, got group={group!r} scope={scope!r} "
+                                  f"phrase={phrase!r}")
+            out.append(Word(group, scope, normalize(phrase), reason))
+    return tuple(out)
+
+
+@lru_cache(maxsize=4)
+def _patterns(path: Path = WORDS_PATH) -> dict[tuple[str, str], re.Pattern[str]]:
+    """One regex per (scope, group): its phrases as whole words."""
+    by: dict[tuple[str, str], list[str]] = {}
+    for w in load_words(path):
+        by.setdefault((w.scope, w.group), []).append(re.escape(w.phrase))
+    return {k: re.compile(r"(?<![0-9a-z])(?:" + "|".join(sorted(v, key=len, reverse=True))
+                          + r")(?![0-9a-z])") for k, v in by.items()}
+
+
+@lru_cache(maxsize=200_000)
+def _norm(text: str) -> str:
+    # '-derived', 'iPSC-derived': split on hyphens and slashes as well
+    return normalize(re.sub(r"[-/_]", " ", text))
+
+
+@lru_cache(maxsize=200_000)
+def word_hits(text: str, scope: str = "value") -> frozenset[str]:
+    """The groups whose words ``text`` holds (memoized: values recur across samples).
+
+    >>> sorted(word_hits("iPSC-derived cardiomyocytes, day 30"))
+    ['differentiation', 'ipsc']
+    """
+    norm = _norm(text)
+    return frozenset(g for (s, g), pat in _patterns().items() if s == scope and pat.search(norm))
+
+
+@lru_cache(maxsize=100_000)
+def _source_name_key(key: str) -> bool:
+    return norm_key(key) in SOURCE_NAME_KEYS
+
+
+class LexiconLike:  # pragma: no cover - typing aid
+    def is_ancestor(self, ancestor: str, term_id: str) -> bool: ...
+
+
+def sample_features(attributes: Mapping[str, str], text: str | None,
+                    annotations: Iterable[Annotation], lexicon: LexiconLike | None
+                    ) -> tuple[dict[str, float], dict[str, tuple[str, str]]]:
+    """``(features, evidence)`` of one sample: feature values (0/1 unless named otherwise) and,
+    per feature that fired, the ``(key, value)`` that fired it."""
+    f: dict[str, float] = dict.fromkeys(FEATURE_NAMES, 0.0)
+    ev: dict[str, tuple[str, str]] = {}
+
+    def fire(name: str, key: str, value: str, amount: float = 1.0) -> None:
+        f[name] = max(f[name], amount)
+        ev.setdefault(name, (key, value))
+
+    values = [(k, v) for k, v in attributes.items() if isinstance(v, str) and not is_null(v)]
+    for k, v in values:
+        role = key_role(k)
+        if role in KEY_ROLES:
+            fire(f"key:{role}", k, v)
+        if _source_name_key(k):
+            fire("key:source_name", k, v)
+        for g in word_hits(k, "key"):
+            fire(f"keyword:{g}", k, v)
+        hits = word_hits(v) - set(RULE_GROUPS)
+        for g in hits:
+            fire(f"word:{g}", k, v)
+        if role in ("cell_line", "cell_type"):
+            for g in hits & set(AT_ROLE_GROUPS):
+                fire(f"word:{g}@{role}", k, v)
+        if role == "cell_line" and "line" in hits:
+            fire("word:line_in_cell_line_key", k, v)
+    if text and not is_null(text):
+        for g in word_hits(text) - set(RULE_GROUPS):
+            fire(f"word:{g}", "text", text)
+    f["log_attributes"] = math.log1p(len(values))
+    _grounded(f, ev, fire, annotations, lexicon)
+    if (f["word:stem"] or f["word:esc"] or f["word:ipsc"] or f["word:pluripotent"]
+            or f["ground:cl_stem"]) and f["word:differentiation"]:
+        fire("word:stem_or_pluripotent_and_differentiation", *ev["word:differentiation"])
+    if f["word:ipsc"] and f["word:differentiation"]:
+        fire("word:ipsc_and_differentiation", *ev["word:ipsc"])
+    line = ev.get("ground:cell_line", ("", ""))[1]
+    kind = ev.get("ground:cl_differentiated", ("", ""))[1]
+    if f["ground:cell_line"] and kind and _norm(kind) != _norm(line):
+        # a line and, in another value, a differentiated cell type: cells made from the line
+        fire("ground:cell_line_and_other_cell_type", *ev["ground:cl_differentiated"])
+    if f["ground:tissue"] and not f["ground:cell_type"] and not f["ground:cell_line"]:
+        fire("ground:tissue_only", *ev["ground:tissue"])
+    if f["ground:cell_type"] and not f["ground:tissue"] and not f["ground:cell_line"]:
+        fire("ground:cell_type_only", *ev["ground:cell_type"])
+    if f["ground:cell_line"] and f["word:differentiation"]:
+        fire("ground:cell_line_and_differentiation", *ev["word:differentiation"])
+    if f["ground:cell_line"] and f["word:tissue"]:
+        fire("ground:cell_line_and_tissue_word", *ev["word:tissue"])
+    return f, ev
+
+
+def _grounded(f: dict[str, float], ev: dict[str, tuple[str, str]], fire,
+              annotations: Iterable[Annotation], lexicon: LexiconLike | None) -> None:
+    """The ``ground:*`` features from the sample's other annotations."""
+    for a in annotations:
+        if a.term_id is None or a.facet not in ("cell_line", "tissue", "cell_type", "disease"):
+            continue
+        if a.facet == "disease":
+            if a.term_id != HEALTHY:
+                fire("ground:disease", a.source_key, a.source_text, a.confidence)
+            continue
+        own = key_role(a.source_key) == a.facet
+        if a.facet == "cell_line":
+            fire("ground:cell_line", a.source_key, a.source_text, a.confidence)
+            if own:
+                fire("ground:cell_line_own_key", a.source_key, a.source_text, a.confidence)
+        elif a.facet == "tissue":
+            fire("ground:tissue", a.source_key, a.source_text, a.confidence)
+            if own:
+                fire("ground:tissue_own_key", a.source_key, a.source_text, a.confidence)
+        else:
+            fire("ground:cell_type", a.source_key, a.source_text, a.confidence)
+            if own:
+                fire("ground:cell_type_own_key", a.source_key, a.source_text, a.confidence)
+            stem = _under(lexicon, a.term_id, (CL_STEM,))
+            if stem:
+                fire("ground:cl_stem", a.source_key, a.source_text)
+            if _under(lexicon, a.term_id, CL_PLURIPOTENT):
+                fire("ground:cl_pluripotent", a.source_key, a.source_text)
+            if not stem:
+                fire("ground:cl_differentiated", a.source_key, a.source_text)
+            if _under(lexicon, a.term_id, CL_BLOOD):
+                fire("ground:cl_blood", a.source_key, a.source_text)
+
+
+def _under(lexicon: LexiconLike | None, term_id: str, roots: tuple[str, ...]) -> bool:
+    if lexicon is None:
+        return False
+    return any(term_id == r or lexicon.is_ancestor(r, term_id) for r in roots)

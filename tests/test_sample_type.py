@@ -1,0 +1,342 @@
+"""The sample_type facet: word list, features, model file, the grounder hook (origin tissue),
+curation, grouped folds, the warehouse view and ``export --sample-type``."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from test_ground_grounder import small_ontologies
+
+from harmonize.errors import ConfigError
+from harmonize.ground import Grounder, build_lexicon
+from harmonize.ground.calibrate import Calibration
+from harmonize.ground.fields import field_values
+from harmonize.ground.lexicon import read_synonyms
+from harmonize.ground.sample_type import (
+    FACET,
+    MODEL_PATH,
+    ORIGIN_FACET,
+    classify,
+    explain_sample,
+    load_model,
+    names_tissue,
+)
+from harmonize.ground.sample_type_features import (
+    CULTURED,
+    FEATURE_NAMES,
+    SAMPLE_TYPES,
+    load_words,
+    sample_features,
+    word_hits,
+)
+from harmonize.ground.sample_type_fit import (
+    cross_validate,
+    grouped_folds,
+    study_groups,
+)
+from harmonize.models import Annotation, Attribute, SampleRecord
+from harmonize.ontology.snapshot import load_snapshot
+from harmonize.warehouse.annotations import load_ontology, ontology_rows, replace_annotations
+from harmonize.warehouse.db import writer
+from harmonize.warehouse.export import export_cohort, sample_types
+from harmonize.warehouse.load import upsert_records
+from harmonize.warehouse.review import read_decisions
+
+BREAST = "UBERON:0000310"
+
+
+@pytest.fixture(scope="module")
+def lex():
+    return build_lexicon(small_ontologies(), read_synonyms(), version="small-st")
+
+
+@pytest.fixture()
+def grounder(lex):
+    return Grounder(lex, use_embeddings=False, calibration=Calibration())
+
+
+def by_facet(anns):
+    return {a.facet: a for a in anns}
+
+
+# ---------------------------------------------------------------- words and features
+@pytest.mark.parametrize(("text", "groups"), [
+    ("iPSC-derived motor neurons", {"ipsc", "differentiation"}),
+    ("skin punch biopsy", {"tissue", "is_tissue"}),
+    ("FACS-sorted primary fibroblasts", {"primary"}),
+    ("colon organoids, passage 4", {"organoid", "culture"}),
+    ("HepG2 cell line", {"line"}),
+    ("liver", set()),
+])
+def test_word_groups(text, groups):
+    assert word_hits(text) == groups
+
+
+def test_every_word_has_a_reason_and_a_bad_row_names_the_file(tmp_path):
+    words = load_words()
+    assert len(words) > 100 and all(w.reason and w.phrase for w in words)
+    bad = tmp_path / "words.tsv"
+    bad.write_text("group\tscope\tphrase\treason\nlines\tvalue\tcell line\tno such group\n")
+    with pytest.raises(ConfigError, match=r"words.tsv: row 2: .*'lines'"):
+        load_words(bad)
+
+
+def test_features_read_keys_groundings_and_words(grounder):
+    attrs = {"cell line": "HeLa", "source_name": "HeLa cells, siRNA knockdown", "passage": "12"}
+    anns = grounder._annotate_values(field_values(attrs), None)  # the facets before the type
+    f, ev = sample_features(attrs, None, anns, grounder.lexicon)
+    assert set(f) == set(FEATURE_NAMES)
+    assert f["key:cell_line"] == f["key:source_name"] == 1.0 and f["key:tissue"] == 0.0
+    assert 0.0 < f["ground:cell_line"] <= 1.0 and ev["ground:cell_line"] == ("cell line", "HeLa")
+    assert f["word:culture"] == 1.0 and f["keyword:culture"] == 1.0  # siRNA; a passage key
+    assert f["word:tissue"] == 0.0
+
+
+# ---------------------------------------------------------------- the model and the hook
+def test_model_file_is_plain_numbers_over_the_features():
+    raw = json.loads(MODEL_PATH.read_text())
+    assert raw["features"] == list(FEATURE_NAMES)
+    assert np.array(raw["coef"]).shape == (len(raw["classes"]), len(FEATURE_NAMES))
+    assert set(raw["classes"]) <= set(SAMPLE_TYPES) and raw["temperature"] > 0
+
+
+def test_a_model_over_other_features_is_refused(tmp_path):
+    raw = json.loads(MODEL_PATH.read_text())
+    raw["features"] = raw["features"][:-1]
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(ConfigError, match="refit"):
+        load_model(path)
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_model(tmp_path / "missing.json")
+
+
+def test_a_line_is_typed_and_its_organ_becomes_its_origin(grounder):
+    anns = by_facet(grounder.annotate({"cell line": "HeLa", "source_name": "HeLa cells",
+                                       "tissue": "breast"}))
+    st = anns[FACET]
+    assert st.term_id == "cell_line" and st.term_label == "cell line"
+    assert 0.5 < st.confidence <= 1.0 and st.method == "classifier"
+    assert st.source_key and st.source_text  # the strongest evidence
+    assert sum(c.similarity for c in st.candidates) == pytest.approx(1.0, abs=1e-3)
+    assert "tissue" not in anns and anns[ORIGIN_FACET].term_id == BREAST
+
+
+def test_a_biopsy_from_a_donor_is_tissue_and_keeps_its_tissue(grounder):
+    anns = by_facet(grounder.annotate({"tissue": "breast", "source_name": "breast biopsy",
+                                       "sex": "female", "age": "54"}))
+    assert anns[FACET].term_id == "tissue" and anns["tissue"].term_id == BREAST
+    assert ORIGIN_FACET not in anns
+
+
+def test_a_tissue_value_saying_tissue_stays_tissue_on_a_cultured_sample(grounder):
+    over = {("sample_type", "xenograft of hela"): "cell_line"}
+    g = Grounder(grounder.lexicon, use_embeddings=False, calibration=Calibration(),
+                 overrides=over)
+    anns = by_facet(g.annotate({"source_name": "xenograft of HeLa",
+                                "tissue": "breast tissue"}))
+    assert anns[FACET].term_id == "cell_line" and anns[FACET].method == "curated"
+    assert anns[FACET].confidence == 1.0 and anns["tissue"].term_id == BREAST
+    assert names_tissue("tumor tissue") and not names_tissue("breast")
+
+
+def test_organoid_words_decide_with_the_prior(grounder):
+    st = by_facet(grounder.annotate({"source_name": "liver organoids", "tissue": "liver"}))
+    assert st[FACET].term_id == "organoid" and st[FACET].method == "rule"
+    assert st[FACET].confidence == pytest.approx(load_model().organoid_confidence)
+    assert ORIGIN_FACET in st  # an organoid's organ is its origin
+
+
+def test_no_values_no_type(grounder):
+    assert grounder.annotate({"tissue": "N/A", "cell line": "missing"}) == []
+
+
+def test_explain_agrees_with_the_annotation(grounder):
+    attrs = {"cell type": "iPSC-derived neurons", "source_name": "neurons day 30"}
+    why = explain_sample(grounder, attrs)
+    ann = by_facet(grounder.annotate(attrs))[FACET]
+    assert why["annotation"]["term_id"] == ann.term_id
+    assert max(why["probabilities"], key=why["probabilities"].get) == ann.term_id
+    parts = {p["feature"]: p for p in why["parts"]}
+    assert parts["word:ipsc"]["key"] == "cell type"
+
+
+def test_classify_probabilities_follow_the_evidence(lex):
+    line = classify({"cell line": "K-562"}, None,
+                    [Annotation("cell_line", "CVCL:0004", "K-562", 0.95, "exact", "accepted",
+                                "cell line", "K-562")], lex)
+    donor = classify({"tissue": "liver", "sex": "male", "age": "60"}, None,
+                     [Annotation("tissue", "UBERON:0002107", "liver", 0.95, "exact", "accepted",
+                                 "tissue", "liver")], lex)
+    assert line.type == "cell_line" and donor.type == "tissue"
+    assert line.proba["cell_line"] > donor.proba["cell_line"]
+
+
+# ---------------------------------------------------------------- grouped folds
+def test_groups_join_templates_and_source_stems():
+    samples = [{"cell line": "A", "source_name": "x rep1"}, {"cell line": "B", "source_name": "y"},
+               {"tissue": "t", "source_name": "x rep2"}, {"tissue": "u", "age": "3"}]
+    g = study_groups(samples)
+    assert g[0] == g[1] == g[2]  # one template (0, 1); one source stem (0, 2)
+    assert g[3] != g[0]
+
+
+def test_folds_never_split_a_group_and_cv_learns_a_signal():
+    rng = random.Random(3)
+    groups = [i // 3 for i in range(300)]
+    folds = grouped_folds(groups, k=5)
+    assert sorted(np.concatenate(folds)) == list(range(300))
+    for f in folds:
+        inside = {groups[i] for i in f}
+        assert all(groups[j] not in inside for g in folds if g is not f for j in g)
+    y = [rng.choice(["tissue", "cell_line"]) for _ in groups]
+    X = np.zeros((300, len(FEATURE_NAMES)))
+    X[:, 0] = [1.0 if t == "cell_line" else 0.0 for t in y]
+    X[:, 1] = [rng.random() for _ in y]  # noise
+    proba, classes = cross_validate(X, y, groups, k=5)
+    acc = np.mean([classes[i] == t for i, t in zip(proba.argmax(1), y)])
+    assert acc > 0.95 and np.allclose(proba.sum(1), 1.0)
+
+
+# ---------------------------------------------------------------- warehouse and export
+@pytest.fixture(scope="module")
+def wh(tmp_path_factory):
+    """A DuckDB warehouse with tissue / origin_tissue / sample_type annotations as the grounder
+    writes them: cultured samples carry their organ as origin_tissue."""
+    uberon = load_snapshot("UBERON")
+    breast_parts = sorted(t.id for t in uberon.terms.values()
+                          if BREAST in t.ancestors or t.id == BREAST)[:15]
+    other = [t for t in sorted(uberon.terms) if not uberon.terms[t].obsolete][:300:9]
+    rng = random.Random(11)
+    db = tmp_path_factory.mktemp("st") / "w.duckdb"
+    with writer(db) as con:
+        load_ontology(con, *ontology_rows(uberon))
+        n = 150
+        upsert_records(con, [SampleRecord("sra", f"SRX{9000 + i}", (f"SRX{9000 + i}",),
+                                          organism="Homo sapiens", taxon_id=9606,
+                                          attributes=(Attribute("tissue", f"t{i}"),))
+                             for i in range(n)])
+        pairs = []
+        for i in range(n):
+            sid = f"SRX{9000 + i}"
+            organ = rng.choice(breast_parts if rng.random() < 0.6 else other)
+            typ = rng.choice([*SAMPLE_TYPES, None])  # None: grounded before the facet existed
+            facet = ORIGIN_FACET if typ in CULTURED else "tissue"
+            pairs.append((sid, Annotation(facet, organ, uberon.terms[organ].label, 0.9, "exact",
+                                          "accepted", "tissue", f"t{i}")))
+            if typ:
+                conf = rng.choice([0.4, 0.8])
+                pairs.append((sid, Annotation(FACET, typ, typ, conf, "classifier",
+                                              "accepted" if conf >= 0.5 else "needs_review",
+                                              "source_name", f"s{i}")))
+        replace_annotations(con, [f"SRX{9000 + i}" for i in range(n)], pairs)
+    return db
+
+
+def _sql_count(db, types: list[str] | None, untyped: bool, with_origin: bool) -> int:
+    """Independent count: samples with breast (or a part of it) as tissue (or as origin, for
+    cultured types), of the given types, straight from the annotations and ontology closure."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        facets = ["tissue", ORIGIN_FACET] if with_origin else ["tissue"]
+        return con.execute("""
+            WITH organ AS (
+                SELECT DISTINCT a.sample_id FROM annotations a
+                JOIN term_ancestors t ON t.term_id = a.term_id AND t.ancestor_id = ?
+                WHERE a.facet IN (SELECT unnest(?::VARCHAR[])) AND a.status = 'accepted'
+                  AND a.confidence >= 0.5),
+            typed AS (SELECT sample_id, term_id FROM annotations WHERE facet = 'sample_type')
+            SELECT count(*) FROM organ o LEFT JOIN typed y USING (sample_id)
+            WHERE (y.term_id IN (SELECT unnest(?::VARCHAR[])))
+               OR (? AND y.term_id IS NULL)""",
+            [BREAST, facets, types or list(SAMPLE_TYPES), untyped]).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_tissue_export_leaves_out_cultured_samples_by_default(wh, tmp_path):
+    res = export_cohort(wh, tmp_path / "a.tsv", tissue=["breast"])
+    assert res.n_samples == _sql_count(wh, ["tissue", "primary_cells"], True, False) > 0
+    got = pd.read_csv(tmp_path / "a.tsv", sep="\t")
+    assert not set(got["sample_type_id"].dropna()) & CULTURED
+    manifest = json.loads(res.manifest_path.read_text())
+    assert manifest["query"]["sample_types"] == ["primary_cells", "tissue"]
+
+
+@pytest.mark.parametrize("asked", [["cell_line"], ["cultured"], ["tissue", "organoid"], ["all"],
+                                   ["primary_cells", "induced_pluripotent_stem_cells"]])
+def test_sample_type_selects_any_set_of_types(wh, tmp_path, asked):
+    types, untyped = sample_types(asked, tissue=True)
+    assert not untyped
+    res = export_cohort(wh, tmp_path / "b.tsv", tissue=["breast"], sample_type=asked)
+    cultured = bool(set(types) & CULTURED)
+    assert res.n_samples == _sql_count(wh, types, False, cultured) > 0
+
+
+def test_sample_type_without_tissue_and_bad_types(wh, tmp_path):
+    con = duckdb.connect(str(wh), read_only=True)
+    lines = con.execute("SELECT count(DISTINCT sample_id) FROM annotations "
+                        "WHERE facet = 'sample_type' AND term_id = 'cell_line'").fetchone()[0]
+    everyone = con.execute("SELECT count(*) FROM samples").fetchone()[0]
+    con.close()
+    assert export_cohort(wh, tmp_path / "c.tsv", sample_type=["cell line"]).n_samples == lines
+    assert export_cohort(wh, tmp_path / "d.tsv").n_samples == everyone  # no filter: all kept
+    with pytest.raises(ConfigError, match="unknown sample type 'tumour'"):
+        export_cohort(wh, tmp_path / "e.tsv", sample_type=["tumour"])
+
+
+def test_sample_summary_shows_the_type(wh):
+    con = duckdb.connect(str(wh), read_only=True)
+    rows = con.execute("SELECT sample_type, sample_type_confidence, tissue_id, origin_tissue_id "
+                       "FROM sample_summary").fetchall()
+    con.close()
+    assert {r[0] for r in rows} == set(SAMPLE_TYPES) | {None}
+    for typ, conf, tissue, origin in rows:
+        assert (origin is not None) == (typ in CULTURED)
+        assert (tissue is None) == (typ in CULTURED)
+        assert (conf is None) == (typ is None)
+
+
+def test_a_curator_decides_a_sample_type(wh, tmp_path):
+    tsv = tmp_path / "review.tsv"
+    tsv.write_text("facet\tsource_text\tdecision_term_id\n"
+                   "sample_type\tHUVEC from a donor\tprimary_cells\n")
+    (o,) = read_decisions(tsv, db=wh)
+    assert (o.facet, o.term_id, o.term_label) == ("sample_type", "primary_cells", "primary cells")
+    tsv.write_text("facet\tsource_text\tdecision_term_id\nsample_type\tx\tprimary\n")
+    with pytest.raises(Exception, match="is no sample type"):
+        read_decisions(tsv, db=wh)
+
+
+def test_the_report_shows_sample_types(wh, tmp_path):
+    from harmonize.warehouse.report import write_report
+
+    page = write_report(wh, tmp_path / "r.html").read_text()
+    con = duckdb.connect(str(wh), read_only=True)
+    n_lines = con.execute("SELECT count(*) FROM annotations WHERE facet = 'sample_type' "
+                          "AND term_id = 'cell_line'").fetchone()[0]
+    con.close()
+    assert "Sample types" in page
+    assert f'<td>cell_line</td><td class="num">{n_lines:,}</td>' in page
+
+
+def test_a_new_model_or_word_list_regrounds(lex, tmp_path, monkeypatch):
+    import harmonize.ground.sample_type as st
+    import harmonize.ground.sample_type_features as stf
+    from harmonize.steps.annotate import cache_version
+
+    g = Grounder(lex, use_embeddings=False)
+    before = cache_version(g)
+    words = tmp_path / "words.tsv"
+    words.write_text(stf.WORDS_PATH.read_text() + "culture\tvalue\tmonolayer\tgrown flat\n")
+    monkeypatch.setattr(stf, "WORDS_PATH", words)
+    after_words = cache_version(g)
+    model = tmp_path / "model.json"
+    model.write_text(MODEL_PATH.read_text().replace('"temperature"', '"temperature" ', 1))
+    monkeypatch.setattr(st, "MODEL_PATH", model)
+    assert len({before, after_words, cache_version(g)}) == 3
