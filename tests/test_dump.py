@@ -322,3 +322,50 @@ def test_a_geo_brokered_sample_named_only_by_its_alias_keeps_its_gsm(tmp_path):
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT sample_id FROM sample_accessions WHERE accession = ?",
                        [gsm]).fetchone()[0] == sample_of["SRS4237519"]
+
+
+class _Recorder:
+    """A harmonize.progress sink that keeps what each bar was told."""
+
+    def __init__(self) -> None:
+        self.bars: list[dict] = []
+
+    def open(self, description, total, unit):
+        bar = {"description": description, "total": total, "unit": unit, "done": 0.0,
+               "notes": [], "closed": False}
+        self.bars.append(bar)
+
+        class Task:
+            def advance(self, n=1):
+                bar["done"] += n
+
+            def set(self, completed):
+                bar["done"] = completed
+
+            def note(self, text):
+                bar["notes"].append(text)
+
+        task = Task()
+        task.bar = bar  # type: ignore[attr-defined]
+        return task
+
+    def close(self, task):
+        task.bar["closed"] = True
+
+
+def test_a_dump_shows_one_bar_through_the_progress_module(tmp_path):
+    from harmonize import progress
+
+    sink = _Recorder()
+    with progress.use(sink):
+        _ingest(tmp_path / "w.duckdb", [TAR])
+    dump_bars = [b for b in sink.bars if b["description"].endswith(TAR.name)]
+    assert len(dump_bars) == 1
+    bar = dump_bars[0]
+    assert bar["unit"] == "bytes" and bar["total"] == TAR.stat().st_size
+    assert 0 < bar["done"] <= bar["total"] and bar["closed"]
+    last = bar["notes"][-1]
+    assert "members" in last and "records/s" in last and "ETA" in last
+    assert int(last.split(" members")[0].replace(",", "")) > 0
+    # without a sink nothing is drawn and nothing fails
+    _ingest(tmp_path / "v.duckdb", [TAR])
