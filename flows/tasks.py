@@ -44,17 +44,23 @@ def harvest_source(con, client, config, source: str, window, run_id: str) -> har
 
 
 @task(cache_policy=NO_CACHE)
-def ingest_files(con, paths: list[str], run_id: str) -> ingest.IngestStats:
-    """Stream bulk files into the raw layer."""
-    stats = ingest.ingest_files(con, paths, run_id)
+def ingest_files(con, paths: list[str], run_id: str, filt=None) -> ingest.IngestStats:
+    """Stream bulk files into the raw layer (dumps filtered by ``filt``)."""
+    stats = ingest.ingest_files(con, paths, run_id, filt=filt)
+    _log_ingest(stats)
+    return stats
+
+
+def _log_ingest(stats: ingest.IngestStats) -> None:
     log = get_run_logger()
+    if stats.dump is not None:
+        log.info("%s", stats.dump.line())
     log.info("%d files, %d records (%d new, %d updated), %d quarantined", len(stats.files),
              stats.records, stats.inserted, stats.updated, stats.rejects)
     for f in stats.failed:
         log.warning("%s", f.error)
     for note in stats.notes:
         log.warning("%s", note)
-    return stats
 
 
 @task(cache_policy=NO_CACHE)
@@ -82,10 +88,27 @@ def parse_file(path: str) -> tuple[list, list, str | None, list[str]]:
     return distribute.parse_file(path)
 
 
-def ingest_distributed(con, paths: list[str], run_id: str) -> ingest.IngestStats:
-    """Parse files in parallel on the flow's task runner, load them here in input order."""
-    files = [str(p) for p in ingest.expand_paths(paths)]
-    stats = ingest.IngestStats()
+@task(cache_policy=NO_CACHE)
+def parse_members(members: list, filt) -> object:
+    """Parse and filter one batch of dump members on a worker."""
+    return distribute.parse_members(members, filt)
+
+
+def _parse_many_on_workers(groups, filt):
+    """Dump member batches to workers, a few in flight, results back in input order."""
+    return distribute.windowed(lambda group: parse_members.submit(group, filt), groups)
+
+
+def ingest_distributed(con, paths: list[str], run_id: str, filt=None) -> ingest.IngestStats:
+    """Parse dumps and files in parallel on the flow's task runner, load them here in order.
+
+    The dump tars are read once, sequentially, here; their member batches go to the workers.
+    """
+    found, skipped = ingest.scan_paths(paths)
+    stats = ingest.IngestStats(skipped=[str(p) for p in skipped])
+    others = ingest.ingest_dumps(con, found, run_id, stats, filt,
+                                 parse_many=_parse_many_on_workers)
+    files = [str(p) for p in others]
     for path, future in zip(files, parse_file.map(files)):
         records, rejects, error, notes = future.result()
         ingest.load_parsed(con, path, records, rejects, error, run_id, stats, notes)

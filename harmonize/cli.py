@@ -75,41 +75,55 @@ def cli(verbose: bool) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--normalize", is_flag=True, help="Also ground the new/changed samples.")
 @click.option("--no-embeddings", is_flag=True, help="Skip the embedding matcher when grounding.")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+              help="Filter SRA/BioSample dumps by the organisms, library strategies and sources "
+                   "of this harvest TOML (default: keep everything).")
 @warehouse_option
-def ingest(paths: tuple[str, ...], normalize: bool, no_embeddings: bool, warehouse: str | None) -> None:
+def ingest(paths: tuple[str, ...], normalize: bool, no_embeddings: bool,
+           config_path: str | None, warehouse: str | None) -> None:
     """Load record files into the warehouse (format sniffed, .gz streamed).
 
-    Accepts SRA EXPERIMENT_PACKAGE_SET XML, BioSample XML, GEO MINiML and GEO SOFT files, or
-    folders of them. Every file's fate is reported: a missing or malformed file, or one that
-    holds no sample record, on one `error:` line (and quarantined); folder entries of other
-    suffixes as `skipped:`; bytes that are not valid UTF-8 are read as Windows-1252 and reported
-    as a warning. The other files still load, and the command exits non-zero when a file failed.
+    Accepts SRA EXPERIMENT_PACKAGE_SET XML, BioSample XML, GEO MINiML and GEO SOFT files;
+    NCBI's SRA metadata dumps (NCBI_SRA_Metadata*.tar.gz, streamed in one pass, never
+    extracted), their extracted folder trees and single SAMPLE_SET / EXPERIMENT_SET / RUN_SET /
+    STUDY_SET files (ENA browser XML too), linked across files; SRA_Accessions.tab (statuses and
+    links); or folders of them. Every file's fate is reported: a missing or malformed file, or
+    one that holds no sample record, on one `error:` line (and quarantined); folder entries of
+    other suffixes as `skipped:`; bytes that are not valid UTF-8 are read as Windows-1252 and
+    reported as a warning. The other files still load, and the command exits non-zero when a
+    file failed. A dump adds one summary line (kept, filtered, updated, quarantined).
 
     \b
-    Example:
+    Examples:
       harmonize ingest dumps/GSE100007_family.xml dumps/sra/ --normalize
+      harmonize ingest SRA_Accessions.tab NCBI_SRA_Metadata_Full_20250101.tar.gz
+      harmonize ingest NCBI_SRA_Metadata_20250102.tar.gz --config harvest.toml
     """
+    from harmonize.dump.filters import NO_FILTER, from_config
     from harmonize.steps.ingest import RECORD_SUFFIXES, ingest_files
     from harmonize.terminal import bars
     from harmonize.warehouse.runs import recorded_run
 
+    filt = from_config(config_path) if config_path else NO_FILTER
     with bars(), recorded_run(warehouse, "ingest", "files",
-                              {"paths": [str(p) for p in paths]}) as run:
-        stats = ingest_files(run.con, paths, run.run_id)
+                              {"paths": [str(p) for p in paths],
+                               "filter": filt.describe()}) as run:
+        stats = ingest_files(run.con, paths, run.run_id, filt=filt)
         if normalize:
             _annotate(run.con, only_changed=True, use_embeddings=not no_embeddings)
         run.status = "partial" if stats.failed or not stats.files else "ok"
-        run.counts.update(files=len(stats.files), records=stats.records, rejects=stats.rejects,
-                          inserted=stats.inserted, updated=stats.updated, merged=stats.merged,
-                          failed_files=len(stats.failed), skipped_files=len(stats.skipped),
-                          warnings=len(stats.notes))
+        run.counts.update(stats.counts(), failed_files=len(stats.failed),
+                          skipped_files=len(stats.skipped))
     for path in stats.skipped:
         click.echo(f"skipped: {path}: not a record file (folders are read for "
                    f"{', '.join(RECORD_SUFFIXES)}, optionally .gz)", err=True)
+    err = _stderr()
+    if stats.dump is not None:
+        err.print(stats.dump.line(), markup=False, highlight=False)
     n = len(stats.files)
-    _stderr().print(f"{n} file{'s' if n != 1 else ''}, {stats.records} records: "
-                    f"{stats.inserted} new, {stats.updated} updated, {stats.unchanged} unchanged, "
-                    f"{stats.merged} merged, {stats.rejects} quarantined", highlight=False)
+    err.print(f"{n} file{'s' if n != 1 else ''}, {stats.records} records: "
+              f"{stats.inserted} new, {stats.updated} updated, {stats.unchanged} unchanged, "
+              f"{stats.merged} merged, {stats.rejects} quarantined", highlight=False)
     _verdict(stats.notes, stats.errors(), stats.failure())
 
 
@@ -388,6 +402,8 @@ def _facet_options(func):
 @click.option("--organism", default=None, help="e.g. 'Homo sapiens'.")
 @click.option("--source", type=click.Choice(["sra", "geo", "biosample"]), default=None)
 @click.option("--exact", is_flag=True, help="Do not include descendant terms.")
+@click.option("--include-suppressed", is_flag=True,
+              help="Keep samples SRA_Accessions.tab marks suppressed, withdrawn or unpublished.")
 @click.option("--sample-type", "sample_type", multiple=True, metavar="TYPE",
               help="Keep samples of this type (repeatable = OR): tissue, cell_line, "
                    "primary_cells, in_vitro_differentiated_cells, stem_cells, "
@@ -402,7 +418,8 @@ def _facet_options(func):
 @click.pass_context
 def export(ctx: click.Context, output: str | None, fmt: str | None, min_confidence: float,
            status: str, organism: str | None, source: str | None, exact: bool,
-           sample_type: tuple[str, ...], manifest: str | None, changes: str | None,
+           include_suppressed: bool, sample_type: tuple[str, ...], manifest: str | None,
+           changes: str | None,
            warehouse: str | None, **facets) -> None:
     """Export a reproducible cohort (samples, accessions, runs, every facet) plus a manifest.
 
@@ -410,7 +427,8 @@ def export(ctx: click.Context, output: str | None, fmt: str | None, min_confiden
     Each row carries every facet's best term, label, confidence, status and source text, and
     the annotation that matched each filter (matched_<facet>_*). Writes OUTPUT and
     OUTPUT.manifest.json (SQL, expanded terms, sample ids and row digests, versions, command
-    line, sha256).
+    line, sha256). Samples that SRA_Accessions.tab marks suppressed, withdrawn or unpublished
+    are left out unless --include-suppressed.
 
     --manifest M rebuilds M's cohort from the current warehouse: the same file, byte-identical,
     or (exit 1, nothing written) the samples that left, entered or changed and the versions
@@ -445,7 +463,8 @@ def export(ctx: click.Context, output: str | None, fmt: str | None, min_confiden
     terms = {k: list(v) for k, v in facets.items() if v}
     result = export_cohort(resolve_path(warehouse), output, min_confidence=min_confidence,
                            status=status, organism=organism, source=source,
-                           descendants=not exact, fmt=fmt, sample_type=sample_type,
+                           descendants=not exact, include_inactive=include_suppressed, fmt=fmt,
+                           sample_type=sample_type,
                            command=["harmonize", *sys.argv[1:]], **terms)
     runs = f", {result.n_runs} runs" if fmt == "fetchngs" else ""
     click.echo(f"{result.n_samples} samples{runs} -> {output} "
@@ -454,7 +473,7 @@ def export(ctx: click.Context, output: str | None, fmt: str | None, min_confiden
 
 #: Options that define a new query; a rebuild takes them from the manifest.
 QUERY_OPTIONS = (*FACET_OPTIONS, "fmt", "min_confidence", "status", "organism", "source", "exact",
-                 "sample_type")
+                 "include_suppressed", "sample_type")
 
 
 def _rebuild(ctx: click.Context, manifest: str, output: str | None, changes: str | None,
@@ -610,18 +629,29 @@ def _warn_without_email(config_path: str | None) -> None:
 @click.option("--no-embeddings", is_flag=True, help="Skip the embedding matcher when grounding.")
 @click.option("--dask", default=None, metavar="ADDRESS",
               help="Parse and ground on a Dask cluster: a scheduler address, or 'local'.")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+              help="Harvest TOML whose organisms, library strategies and sources filter the "
+                   "dumps (default: harvest.toml if present, else human RNA-seq).")
+@click.option("--no-filter", is_flag=True, help="Keep every dump record (no organism/library filter).")
 @warehouse_option
 def backfill(paths: tuple[str, ...], no_embeddings: bool, dask: str | None,
-             warehouse: str | None) -> None:
-    """Run the backfill flow over bulk files (BioSample dump, big SRA XML, .gz), then ground.
+             config_path: str | None, no_filter: bool, warehouse: str | None) -> None:
+    """Run the backfill flow over bulk files (SRA metadata dumps, SRA_Accessions.tab,
+    BioSample dump, big SRA XML, .gz), then ground and publish.
+
+    SRA dumps and the BioSample dump are filtered while streaming by the harvest keys
+    (organisms, library_strategies, library_sources); the summary says how many records were
+    skipped and why. A killed backfill re-run resumes after its last committed batch; a complete
+    re-run changes nothing.
 
     Like `ingest`, a file that cannot be read or holds no sample is reported on one line, the
     other files still load, and the command exits non-zero.
 
     \b
     Examples:
-      harmonize backfill /data/biosample_set.xml.gz /data/sra_dump/
-      harmonize backfill /data/sra_dump/ --dask tcp://scheduler:8786
+      harmonize backfill SRA_Accessions.tab NCBI_SRA_Metadata_Full_20250101.tar.gz
+      harmonize backfill /data/biosample_set.xml.gz /data/sra_dump/ --config harvest.toml
+      harmonize backfill NCBI_SRA_Metadata_Full_20250101.tar.gz --dask local
     """
     from flows.backfill import backfill as backfill_flow
     from flows.runners import task_runner
@@ -629,10 +659,15 @@ def backfill(paths: tuple[str, ...], no_embeddings: bool, dask: str | None,
     from harmonize.warehouse.db import check_writable
 
     check_writable(warehouse)  # one clear line before a Prefect server starts
+    if config_path is None and not no_filter and Path("harvest.toml").exists():
+        config_path = "harvest.toml"
     run = backfill_flow.with_options(task_runner=task_runner(dask)) if dask else backfill_flow
     summary = _run_flow(run, paths=list(paths), warehouse=warehouse,
-                        use_embeddings=not no_embeddings, distributed=bool(dask))
+                        use_embeddings=not no_embeddings, distributed=bool(dask),
+                        config_path=config_path, filtered=not no_filter)
     render(summary, _wide_stderr())
+    if summary.dump_line:
+        _stderr().print(summary.dump_line, markup=False, highlight=False)
     _verdict(summary.warnings, summary.file_errors, summary.failure)
 
 

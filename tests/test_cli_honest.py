@@ -84,7 +84,7 @@ def test_ingest_reports_each_file_and_loads_the_rest(mixed_folder, tmp_path):
     assert str(mixed_folder / "empty_set.xml") in errors[1]
     assert "holds no sample records" in errors[1]
     skipped = (f"skipped: {mixed_folder / 'notes.csv'}: not a record file (folders are read "
-               "for .xml, .soft, .txt, .miniml, optionally .gz)")
+               "for .xml, .soft, .txt, .miniml, .tar, .tab, optionally .gz)")
     assert [line for line in lines if line.startswith("skipped:")] == [skipped]
     assert "their good records were loaded" not in proc.stderr
     assert "Error: 2 of 3 files had errors (see above); the other 1 loaded" in lines

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from harmonize.errors import ParseError
 from harmonize.models import Reject, SampleRecord
-from harmonize.parse import biosample, miniml, soft, sra
+from harmonize.parse import biosample, insdc, miniml, soft, sra
 from harmonize.parse.sniff import HEAD_SIZE, sniff
 from harmonize.parse.streams import (
     Guarded,
@@ -43,7 +43,10 @@ PARSERS: dict[str, Parser] = {
     "biosample": biosample.parse,
     "miniml": miniml.parse,
     "soft": soft.parse,
+    "insdc": insdc.parse,
 }
+#: Bulk formats that need the warehouse to link across files (:mod:`harmonize.dump`).
+BULK_FORMATS = ("sra_dump", "sra_accessions")
 
 __all__ = ["PARSERS", "Parsed", "iter_file", "parse_bytes", "sniff"]
 
@@ -110,6 +113,9 @@ def _run(opener: Opener, origin: str, fmt: str | None) -> Parsed:
     if not head.strip():
         raise ParseError("empty file, nothing to parse", origin=origin)
     name = fmt or sniff(head, origin=origin)
+    if name in BULK_FORMATS:
+        raise ParseError(f"a bulk {name.replace('_', ' ')} file: load it with `harmonize ingest` "
+                         "or `harmonize backfill`, which stream and link it", origin=origin)
     if name not in PARSERS:
         raise ParseError(f"unknown format {name!r}; known: {', '.join(PARSERS)}", origin=origin)
     repairs = Repairs()

@@ -8,7 +8,8 @@ the result is identical to a local run.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from harmonize.models import FieldValue, Reject, SampleRecord
@@ -86,3 +87,25 @@ def parse_file(path: str | Path
     except (HarmonizeError, OSError) as exc:
         return records, rejects, str(exc), []
     return records, rejects, None, items.notes
+
+
+def parse_members(members: list, filt: object) -> object:
+    """Parse and filter one batch of SRA dump members (a worker's share of a tar)."""
+    from harmonize.dump.stage import parse_batch
+
+    return parse_batch(members, filt)  # type: ignore[arg-type]
+
+
+def windowed(submit: Callable[[object], object], items: Iterable[object], window: int = 4
+             ) -> Iterator[object]:
+    """Submit items as futures with at most ``window`` in flight; yield results in order.
+
+    Keeps the driver's memory flat: the reader never gets more than ``window`` batches ahead.
+    """
+    pending: deque = deque()
+    for item in items:
+        pending.append(submit(item))
+        if len(pending) >= window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()

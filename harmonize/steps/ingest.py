@@ -14,7 +14,7 @@ from harmonize.models import Reject, SampleRecord
 BATCH = 2000
 
 #: Files that a folder walk picks up (compressed or not).
-RECORD_SUFFIXES = (".xml", ".soft", ".txt", ".miniml")
+RECORD_SUFFIXES = (".xml", ".soft", ".txt", ".miniml", ".tar", ".tab")
 
 
 @dataclass(slots=True)
@@ -38,6 +38,7 @@ class IngestStats:
     updated: int = 0
     unchanged: int = 0
     merged: int = 0
+    dump: object | None = None  # a DumpStats when SRA dumps or their companions were loaded
 
     @property
     def records(self) -> int:
@@ -53,6 +54,15 @@ class IngestStats:
     def failed(self) -> list[FileResult]:
         """Files that failed wholly or partly."""
         return [f for f in self.files if f.error]
+
+    def counts(self) -> dict[str, int]:
+        """The run's counts for ``harvest_runs``: kept, filtered, updated, quarantined..."""
+        out = {"files": len(self.files), "records": self.records, "inserted": self.inserted,
+               "updated": self.updated, "unchanged": self.unchanged, "merged": self.merged,
+               "rejects": self.rejects, "warnings": len(self.notes)}
+        if self.dump is not None:
+            out["filtered"] = self.dump.filtered  # type: ignore[attr-defined]
+        return out
 
     @property
     def notes(self) -> list[str]:
@@ -172,25 +182,59 @@ def load_parsed(con: duckdb.DuckDBPyConnection, path: str | Path, records: list[
     return result
 
 
+def ingest_dumps(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path],
+                 run_id: str | None, stats: IngestStats, filt: object | None = None,
+                 parse_many: Callable | None = None, on_progress: Callable | None = None,
+                 on_file: Callable[[FileResult], None] | None = None) -> list[Path]:
+    """Load the bulk dumps among ``paths`` (SRA dump tars, object files, SRA_Accessions.tab,
+    filtered BioSample dumps) into ``stats``; return the other files. Without ``on_progress``
+    each dump gets a :mod:`harmonize.progress` bar (members, records/s, ETA)."""
+    from harmonize.dump.backfill import load_dumps
+    from harmonize.dump.filters import NO_FILTER
+    from harmonize.dump.progress import dump_progress
+
+    with dump_progress() as shown:
+        dump, outcomes, others = load_dumps(con, list(paths), filt or NO_FILTER, run_id,
+                                            parse_many=parse_many,
+                                            on_progress=on_progress or shown)
+    if outcomes:
+        stats.dump = dump
+        stats.add_load(dump.load)
+    for o in outcomes:
+        result = FileResult(o.path, o.records, o.rejects, o.error)
+        stats.files.append(result)
+        if on_file:
+            on_file(result)
+    return others
+
+
 def ingest_files(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path],
                  run_id: str | None = None,
-                 on_file: Callable[[FileResult], None] | None = None) -> IngestStats:
+                 on_file: Callable[[FileResult], None] | None = None,
+                 filt: object | None = None, on_progress: Callable | None = None
+                 ) -> IngestStats:
     """Parse and load every file; a bad or missing file is recorded and the others still load.
 
-    A file that yields no sample and no reject is reported as failed ("holds no sample
-    records"); warnings such as repaired encoding bytes land in ``FileResult.notes``; folder
-    entries of other suffixes are listed in ``skipped``. Progress (:mod:`harmonize.progress`)
-    counts the bytes read across all files, with the records loaded so far as its note.
+    SRA metadata dumps (tar.gz, folder trees, object files), SRA_Accessions.tab and (with a
+    filter) BioSample dumps go through :mod:`harmonize.dump`, filtered by ``filt``
+    (a :class:`~harmonize.dump.filters.DumpFilter`; ``None`` keeps everything), with a bar per
+    dump (members, records/s, ETA). Any other file that yields no sample and no reject is
+    reported as failed ("holds no sample records"); warnings such as repaired encoding bytes
+    land in ``FileResult.notes``; folder entries of other suffixes are listed in ``skipped``.
+    Progress (:mod:`harmonize.progress`) counts the bytes read across the other files, with the
+    records loaded so far as its note.
     """
     from harmonize import progress
     from harmonize.parse import iter_file
 
     files, skipped = scan_paths(paths)
     stats = IngestStats(skipped=[str(p) for p in skipped])
-    total = sum(_size(p) for p in files)
+    others = ingest_dumps(con, files, run_id, stats, filt, on_progress=on_progress,
+                          on_file=on_file)
+    total = sum(_size(p) for p in others)
     done = 0
     with progress.task("ingesting", total=total, unit="bytes") as bar:
-        for path in files:
+        for path in others:
             result = FileResult(str(path))
             base = done
 

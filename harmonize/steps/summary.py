@@ -38,6 +38,7 @@ class Summary:
     top_unmapped: list[tuple[str, str, int]] = field(default_factory=list)
     cohort_sql: str = EXAMPLE_COHORT_SQL
     cohort_rows: list[tuple] = field(default_factory=list)
+    dump_line: str = ""  # the dump loader's kept / filtered / updated / quarantined line
     #: Set by flows that load files: warnings and per-file errors (one line each), and the
     #: verdict that makes the command exit non-zero (``None`` when every file loaded).
     warnings: list[str] = field(default_factory=list)

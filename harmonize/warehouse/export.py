@@ -89,6 +89,13 @@ def _statuses(status: str | list[str]) -> list[str]:
     return list(status)
 
 
+def _active(alias: str) -> str:
+    """Filter out samples SRA_Accessions.tab marks suppressed / withdrawn / unpublished, unless
+    its one BOOLEAN parameter (``include_inactive``) is true."""
+    return (f"(?::BOOLEAN OR {alias}.sample_id NOT IN (SELECT sample_id FROM sample_status "
+            "WHERE status IS NOT NULL AND status <> 'live'))")
+
+
 def sample_types(requested: list[str] | tuple[str, ...] | None,
                  tissue: bool) -> tuple[list[str] | None, bool]:
     """``(types kept, untyped samples kept)`` of a cohort.
@@ -148,7 +155,8 @@ def cohort_sql(facets: list[str]) -> str:
         "OR CAST(s.taxon_id AS VARCHAR) = ?) "
         "AND (?::VARCHAR IS NULL OR list_contains(s.sources, ?)) "
         "AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], st.sample_type) "
-        "OR (? AND (st.sample_type IS NULL OR st.sample_type_status <> 'accepted'))))")
+        "OR (? AND (st.sample_type IS NULL OR st.sample_type_status <> 'accepted'))) "
+        f"AND {_active('s')})")
     # one grouping by (sample, kind), then a pivot: far cheaper than a DISTINCT aggregate per kind
     ctes.append("acc_kind AS (SELECT sample_id, kind, string_agg(accession, ';' "
                 "ORDER BY accession) AS accs FROM sample_accessions "
@@ -176,7 +184,8 @@ def indexed_cohort_sql(facets: list[str]) -> str:
              "OR CAST(r.taxon_id AS VARCHAR) = ?) "
              "AND (?::VARCHAR IS NULL OR list_contains(r.sources, ?)) "
              "AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], r.sample_type_id) "
-             "OR (? AND (r.sample_type_id IS NULL OR st.sample_type_status <> 'accepted')))")
+             "OR (? AND (r.sample_type_id IS NULL OR st.sample_type_status <> 'accepted'))) "
+             f"AND {_active('r')}")
     names = ", ".join(f"r.{n}" for n, _ in ACCESSION_COLUMNS)
     head = f"SELECT r.sample_id, {names}, r.organism, r.taxon_id"
     tail = (", r.sample_type_id AS sample_type, r.sample_type_confidence, "
@@ -210,17 +219,20 @@ def indexed_cohort_sql(facets: list[str]) -> str:
 
 def cohort_params(expanded: dict[str, list[str]], min_confidence: float, statuses: list[str],
                   organism: str | None, source: str | None,
-                  types: list[str] | None = None, untyped: bool = True) -> list[Any]:
+                  types: list[str] | None = None, untyped: bool = True,
+                  include_inactive: bool = False) -> list[Any]:
     """Parameters for :func:`cohort_sql`, in placeholder order.
 
     ``types``/``untyped`` come from :func:`sample_types`; when the kept types include cultured
-    ones, a tissue filter also matches the ``origin_tissue`` of those samples."""
+    ones, a tissue filter also matches the ``origin_tissue`` of those samples. Suppressed,
+    withdrawn or unpublished samples stay only with ``include_inactive``."""
     params: list[Any] = []
     origin = bool(types) and bool(CULTURED & set(types))
     for facet, ids in expanded.items():
         params += [[facet, ORIGIN_FACET] if facet == "tissue" and origin else [facet], ids,
                    min_confidence, statuses]
-    return params + [organism, organism, organism, source, source, types, types, untyped]
+    return params + [organism, organism, organism, source, source, types, types, untyped,
+                     include_inactive]
 
 
 def export_sql(facets: list[str], base: Callable[[list[str]], str] | None = None) -> str:
@@ -262,12 +274,12 @@ def export_sql(facets: list[str], base: Callable[[list[str]], str] | None = None
 
 def export_params(expanded: dict[str, list[str]], min_confidence: float, statuses: list[str],
                   organism: str | None, source: str | None, types: list[str] | None = None,
-                  untyped: bool = True) -> list[Any]:
+                  untyped: bool = True, include_inactive: bool = False) -> list[Any]:
     """Parameters for :func:`export_sql`: :func:`cohort_params`, then the filters once more."""
     again = [p for facet, ids in expanded.items()
              for p in (facet, ids, min_confidence, statuses)]
     return cohort_params(expanded, min_confidence, statuses, organism, source, types,
-                         untyped) + again
+                         untyped, include_inactive) + again
 
 
 def output_format(out: Path, fmt: str | None = None) -> str:
@@ -330,8 +342,8 @@ def export_cohort(path: str | Path | None, out_path: str | Path, *,
                   cell_line: list[str] = (), sex: list[str] = (), dev_stage: list[str] = (),
                   assay: list[str] = (), organism: str | None = None, source: str | None = None,
                   min_confidence: float = 0.5, status: str | list[str] = "accepted",
-                  descendants: bool = True, fmt: str | None = None,
-                  command: list[str] | None = None,
+                  descendants: bool = True, include_inactive: bool = False,
+                  fmt: str | None = None, command: list[str] | None = None,
                   sample_type: list[str] | tuple[str, ...] = ()) -> ExportResult:
     """Write the samples matching every facet filter to ``out_path``.
 
@@ -341,7 +353,8 @@ def export_cohort(path: str | Path | None, out_path: str | Path, *,
     parameters, resolved and expanded terms, the cohort's sample ids and row digests, counts,
     ontology/lexicon/harmonize/writer versions, warehouse snapshot, ``command`` and sha256.
     ``sample_type`` selects sample types (see :func:`sample_types`): with a tissue filter and
-    no ``sample_type``, cultured samples are left out.
+    no ``sample_type``, cultured samples are left out. Samples that SRA_Accessions.tab marks
+    suppressed, withdrawn or unpublished are left out unless ``include_inactive``.
 
     Raises:
         ConfigError: bad output path/extension/format or status; no runs for fetchngs.
@@ -362,12 +375,13 @@ def export_cohort(path: str | Path | None, out_path: str | Path, *,
         base = indexed_cohort_sql if materialize.is_current(con) else cohort_sql
         sql = export_sql(list(expanded), base)
         params = export_params(expanded, min_confidence, statuses, organism, source, types,
-                               untyped)
+                               untyped, include_inactive)
         df = con.execute(sql, params).df()
         manifest = _manifest(con, path, out, requested, resolved, expanded, df,
                              dict(organism=organism, source=source, min_confidence=min_confidence,
                                   status=statuses, descendants=descendants,
-                                  sample_types=types, untyped_samples=untyped))
+                                  sample_types=types, untyped_samples=untyped,
+                                  include_inactive=include_inactive))
     finally:
         con.close()
     manifest["query"].update(sql=sql, params=params)

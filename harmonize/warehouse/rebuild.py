@@ -220,9 +220,17 @@ def _left(con: duckdb.DuckDBPyConnection, rec_ids: list[str], now_ids: set[str],
     facets = list(manifest["query"].get("expanded_term_ids", {})) or \
         list(manifest["query"].get("filters", {}))
     now = _current_annotations(con, sorted(present), facets)
+    inactive = dict(con.execute(
+        "SELECT sample_id, status FROM sample_status WHERE status IS NOT NULL "
+        "AND status <> 'live' AND sample_id IN (SELECT unnest(?::VARCHAR[]))",
+        [sorted(present)]).fetchall())
     out = []
     for sid in left:
-        if sid in present:
+        if sid in inactive:
+            out.append(Change("left", sid, "sra_status", "live",
+                              f"{inactive[sid]} in SRA_Accessions.tab (export "
+                              "--include-suppressed keeps it)"))
+        elif sid in present:
             out.append(Change("left", sid, ",".join(facets) or "filters", "selected",
                               "no longer matches the filters; now " + now.get(sid, "no annotation")))
         elif merged.get(sid):
