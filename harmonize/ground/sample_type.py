@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from harmonize.errors import ConfigError
+from harmonize.ground.fields import MAX_VALUE_CHARS, bounded
 from harmonize.ground.normalize import is_null
 from harmonize.ground.overrides import REJECT, override_key
 from harmonize.ground.sample_type_features import (
@@ -166,9 +167,10 @@ def annotation(decision: Decision, lexicon_version: str | None = None) -> Annota
         for c, p in sorted(decision.proba.items(), key=lambda kv: -kv[1]))
     status = "accepted" if decision.confidence >= model.accept else "needs_review"
     key, value = decision.source
+    value, full = bounded(value)  # a long value is named by the part read, like every facet
     return Annotation(FACET, decision.type, SAMPLE_TYPE_LABELS[decision.type],
                       decision.confidence, decision.method, status, key, value, cands,
-                      lexicon_version)
+                      lexicon_version, source_length=full)
 
 
 def curated(attributes: Mapping[str, str], text: str | None,
@@ -202,13 +204,20 @@ def with_sample_type(annotations: list[Annotation], attributes: Mapping[str, str
     if not any(isinstance(v, str) and not is_null(v) for v in attributes.values()) and (
             not text or is_null(text)):
         return annotations
+    # the model reads what the grounder reads: at most MAX_VALUE_CHARS of each value
+    read = {k: bounded(v)[0] if isinstance(v, str) else v for k, v in attributes.items()}
     decided = curated(attributes, text, overrides or {})
     if decided:
         key, value, t = decided
         st = Annotation(FACET, t, SAMPLE_TYPE_LABELS[t], 1.0, "curated", "accepted", key, value,
                         lexicon_version=lexicon_version)
     else:
-        st = annotation(classify(attributes, text, annotations, lexicon), lexicon_version)
+        st = annotation(classify(read, bounded(text)[0] if text else text, annotations,
+                                 lexicon), lexicon_version)
+        whole = text if st.source_key == "text" else attributes.get(st.source_key)
+        if st.source_length is None and isinstance(whole, str):
+            if len(whole) > MAX_VALUE_CHARS:
+                st = replace(st, source_length=len(whole))
     # the model was fitted and cross-validated on key-value attributes; on free text alone (a
     # GEO description, bag-of-words) it still types the sample but rewrites no other facet: there
     # it moved 620 tissues of the GEO-text dev gold, 527 of them the gold's own tissue

@@ -32,6 +32,7 @@ import pyarrow as pa
 from harmonize.errors import WarehouseError
 from harmonize.warehouse.arrow import TS, register
 from harmonize.warehouse.db import _make_folder, resolve_path, utcnow, writer
+from harmonize.warehouse.runlog import _as_date
 
 DATE = pa.date32()
 
@@ -104,14 +105,6 @@ def _append(path: Path, entry: Mapping[str, Any]) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _as_date(value: date | str | None) -> date | None:
-    if value is None or isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, datetime):
-        return value.date()
-    return date.fromisoformat(str(value)[:10])
 
 
 def _values(row: Mapping[str, Any]) -> list[Any]:
