@@ -293,7 +293,7 @@ def republish(db: Path) -> list[tuple[str, str, str]]:
     """Publish a warehouse built by an older harmonize once (no new data), timing the rebuild of
     the precomputed tables; nothing to do when they are current."""
     con = connect_read(db)
-    current = materialize.is_current(con)
+    current = materialize.is_current(con) and _schema_current(con)
     con.close()
     if current:
         return []
@@ -304,6 +304,20 @@ def republish(db: Path) -> list[tuple[str, str, str]]:
            f"{time.perf_counter() - t:.1f} s; CPU {time.process_time() - c:.1f} s")
     print(row, flush=True)
     return [row]
+
+
+def _schema_current(con) -> bool:
+    """Whether every migration this harmonize ships has been applied (a reader cannot migrate)."""
+    import duckdb
+
+    from harmonize.warehouse.db import migrations_dir
+
+    shipped = {int(p.name[:3]) for p in migrations_dir().glob("[0-9][0-9][0-9]_*.sql")}
+    try:
+        applied = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    except duckdb.Error:
+        return False
+    return shipped <= applied
 
 
 def repeated(fn, *args, n: int = 5, **kw):

@@ -56,8 +56,9 @@ _SUFFIX = re.compile(r"\s+(ch\d+|\d+)$")
 MAX_VALUE_CHARS = 10_000
 
 
+@lru_cache(maxsize=100_000)
 def norm_key(key: str) -> str:
-    """Comparable form of an attribute key.
+    """Comparable form of an attribute key (memoized: every value of every sample asks).
 
     >>> norm_key("Cell_Line"), norm_key("characteristics: tissue"), norm_key("source_name_ch1")
     ('cell line', 'tissue', 'source name')
@@ -209,9 +210,12 @@ def _pairs_in(text: str, attributes: Mapping[str, str]) -> list[FieldValue]:
     ("description: ... Gender: Male"), unless the sample has that key as an attribute."""
     if rules_enabled is not None and not rules_enabled("embedded_pairs"):
         return []
+    pairs = embedded_pairs(text)
+    if not pairs:
+        return []
     have = {norm_key(k) for k in attributes}
     return [FieldValue(_default_role(k), v, k, scanned=False)
-            for k, v in embedded_pairs(text) if norm_key(k) not in have]
+            for k, v in pairs if norm_key(k) not in have]
 
 
 #: A "key: value" pair inside a longer value, as submitters write GEO characteristics and
@@ -222,20 +226,21 @@ _PAIR = re.compile(rf"(?:^|[;|\t\n]|[,.]\s)\s*({_KEY})\s*[:=]\s*"
                    rf"(.+?)(?=\s*(?:[;|\t\n]|[,.]\s+{_KEY}\s*[:=]|$))")
 
 
-def embedded_pairs(text: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=65_536)
+def embedded_pairs(text: str) -> tuple[tuple[str, str], ...]:
     """The ``(key, value)`` pairs written inside ``text`` whose key speaks for a facet.
 
     >>> embedded_pairs("Patient sample; Gender: Male; Age: 54 years")
-    [('Gender', 'Male')]
+    (('Gender', 'Male'),)
     """
     if ":" not in text and "=" not in text:
-        return []
+        return ()
     out = []
     for m in _PAIR.finditer(text):
         key, value = m.group(1).strip(), m.group(2).strip().rstrip(".,")
         if len(key.split()) <= 4 and value and not is_null(value) and _default_role(key) in FACETS:
             out.append((key, value))
-    return out
+    return tuple(out)
 
 
 def read_as(key: str, text: str, facet: str) -> FieldValue | None:
