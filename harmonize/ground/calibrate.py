@@ -97,11 +97,6 @@ class Calibration:
             x += w[3]
         return sigmoid(x)
 
-    def has_dedicated_term(self, facet: str) -> bool:
-        """Whether the facet's Platt step has a fitted, non-zero dedicated-key coefficient."""
-        w = self.platt.get(facet) or self.platt.get("*") or DEFAULT_PLATT
-        return len(w) > 3 and w[3] != 0.0
-
     def similarity_confidence(self, method: str, facet: str, similarity: float) -> float | None:
         """Probability that a fuzzy or embedding choice is right (``None``: no fitted step)."""
         steps = self.similarity_steps.get(method) or {}
