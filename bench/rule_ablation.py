@@ -74,8 +74,10 @@ def evaluate(disabled: str, out: Path, *, regimes: list[str], folds: int, seeds:
     if cache is not None:
         env["HARMONIZE_CACHE"] = str(cache)
     if backend == "cross":
+        # figures only: the published cross_eval table and diagrams are not an ablation's
         cmd = [sys.executable, str(HERE / "cross_eval.py"), "--regimes", ",".join(regimes),
-               "--json", str(out)]
+               "--folds", str(folds), "--seeds", str(seeds), "--json", str(out),
+               "--out", str(out.with_suffix(".md")), "--no-plots"]
     else:
         cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--folds", str(folds),
                "--seeds", str(seeds), "--json", str(out), "--facets", ",".join(facets)]

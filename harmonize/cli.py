@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from harmonize.errors import HarmonizeError
+from harmonize.facets import FILTER_FACETS, ONTOLOGY_FACETS
 
 WAREHOUSE_HELP = "DuckDB warehouse file (default: $HARMONIZE_WAREHOUSE or warehouse/harmonize.duckdb)."
 warehouse_option = click.option("--warehouse", "-w", type=click.Path(dir_okay=False),
@@ -209,8 +210,7 @@ def map_cmd(input_path: str, output: str, no_embeddings: bool, candidates: bool)
 @cli.command()
 @click.argument("text")
 @click.option("--facet", required=True,
-              type=click.Choice(["tissue", "disease", "cell_type", "cell_line", "sex", "dev_stage",
-                                 "assay", "sample_type"]))
+              type=click.Choice([*ONTOLOGY_FACETS, "sample_type"]))
 @click.option("--key", default=None, metavar="KEY",
               help="Attribute key the text came from: it sets how the text is read "
                    "(default: the facet's own key; try source_name, title or text).")
@@ -377,7 +377,7 @@ def query(sql: str, fmt: str, output: str | None, allow_read: tuple[str, ...],
     write_result(df, fmt, output)
 
 
-FACET_OPTIONS = ("tissue", "disease", "cell_type", "cell_line", "sex", "dev_stage", "assay")
+FACET_OPTIONS = FILTER_FACETS  # --tissue, --disease... (ontologies/facets.tsv)
 
 
 def _facet_options(func):

@@ -12,16 +12,18 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+import harmonize.facets as _facets
+
 Source = Literal["sra", "biosample", "geo"]
 Facet = Literal["tissue", "disease", "cell_type", "cell_line", "sex", "dev_stage", "assay",
                 "sample_type", "origin_tissue"]
 #: ``sample_type`` is a closed vocabulary (harmonize.ground.sample_type_features.SAMPLE_TYPES),
 #: decided per sample; ``origin_tissue`` is the UBERON organ a cultured sample came from (its
 #: tissue value, read as origin once the sample type says it was grown in a dish).
-#: Facets grounded to ontology terms from attribute values (the manifest feeds each of them).
-ONTOLOGY_FACETS: tuple[str, ...] = ("tissue", "disease", "cell_type", "cell_line", "sex",
-                                    "dev_stage", "assay")
-FACETS: tuple[str, ...] = (*ONTOLOGY_FACETS, "sample_type", "origin_tissue")
+#: The facet lists come from the facet table (``ontologies/facets.tsv``, harmonize.facets);
+#: ``Facet`` above spells the same names for type checkers (a test keeps them equal).
+FACETS = _facets.FACETS
+ONTOLOGY_FACETS = _facets.ONTOLOGY_FACETS
 Status = Literal["accepted", "needs_review", "rejected", "unmapped"]
 
 #: Accession kinds that name one biological sample (an accession of these kinds belongs to at

@@ -118,12 +118,13 @@ class Calibration:
 
 
 def matcher_fingerprint(keys_path: Path = ONTOLOGIES_DIR / "field_keys.tsv") -> str:
-    """``m<MATCHER_VERSION>-<digest of the key table>``: what makes the candidates a fit sees
-    (names and synonyms are covered by the lexicon version). An explicit constant, not a
-    digest of the code: bump :data:`harmonize.ground.versions.MATCHER_VERSION` on purpose."""
+    """``m<MATCHER_VERSION>-<digest of the key and facet tables>``: what makes the candidates a
+    fit sees (names and synonyms are covered by the lexicon version). An explicit constant, not
+    a digest of the code: bump :data:`harmonize.ground.versions.MATCHER_VERSION` on purpose."""
+    from harmonize.facets import FACETS_PATH
     from harmonize.ground.versions import MATCHER_VERSION, data_digest
 
-    return f"m{MATCHER_VERSION}-{data_digest([keys_path])}"
+    return f"m{MATCHER_VERSION}-{data_digest([keys_path, FACETS_PATH])}"
 
 
 def calibration_drift(cal: Calibration, lexicon_version: str,

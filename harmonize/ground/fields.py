@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from harmonize.errors import ConfigError
+from harmonize.facets import SCAN_FACETS  # searched for in ambiguous keys and free text
 from harmonize.ground.normalize import is_null
 from harmonize.ground.rules import enabled, table, words
 from harmonize.ground.stages import names_a_stage, stage_of
@@ -27,8 +28,6 @@ except ImportError:  # pragma: no cover - before the registry lands
     rules_enabled = None
 
 FIELD_KEYS_PATH = ONTOLOGIES_DIR / "field_keys.tsv"
-#: Facets searched for in ambiguous keys and free text.
-SCAN_FACETS: tuple[str, ...] = ("tissue", "cell_type", "disease", "cell_line", "dev_stage")
 #: Dedicated keys of these facets are also searched for cell-line names ("cell type: K562").
 ALSO_CELL_LINE = frozenset({"cell_type", "tissue"}) if enabled("also_cell_line") else frozenset()
 #: ...and for diseases they name ("tissue: colorectal tumor", "cell type: AML blasts").

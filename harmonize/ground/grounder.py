@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 
+from harmonize.facets import EMBED_FACETS, EMBED_LABELS_ONLY, MOST_SPECIFIC_FACETS, RULE_FACETS
+from harmonize.facets import GROUND_ORDER as FACET_ORDER
 from harmonize.ground.calibrate import MARGIN_CAP, Calibration, load_calibration
 from harmonize.ground.evidence import adjust_confidence, evidence_kind, key_prior
 from harmonize.ground.exact import match_exact
@@ -38,25 +40,13 @@ from harmonize.ground.score import feature_vector, score, score_parts
 from harmonize.ground.stages import stage_of
 from harmonize.models import FACETS, Annotation, Candidate, FieldValue
 
-#: Facets an embedding index is built for (Cellosaurus is too big and not semantic).
-EMBED_FACETS = frozenset({"tissue", "cell_type", "disease"})
 EMBED_MIN_SIMILARITY = 0.80
-#: Facets whose dedicated values name their most specific term when they name several terms
-#: of one lineage ("Brain, neocortex", "T cells, CD4+").
-MOST_SPECIFIC_FACETS = frozenset({"tissue", "cell_type", "disease"})
-#: Facets whose embedding index holds labels (and curated names) only: MONDO's 88k labels and
-#: synonyms take ~3 min to encode on 2 cores, its ~30k labels about a minute.
-EMBED_LABELS_ONLY = frozenset({"disease"})
 EMBED_KINDS = frozenset({"label", "curated", "healthy"})
 #: Separators between the diseases a disease field lists ("with" is not one: "AML with
 #: maturation" is one disease).
 _LIST = re.compile(r"\s*(?:;|,|/|\+|&|\band\b)\s*", re.IGNORECASE)
 #: Values that affirm what their key names ("hiv status: positive").
 AFFIRMATIVE = words("affirmative")
-#: Facets decided by rules and small closed vocabularies (no dev gold to fit on): their
-#: confidence is the hand-set step, without the cautious prior of the fitted facets.
-RULE_FACETS = frozenset({"sex", "dev_stage", "assay"})
-FACET_ORDER = ("sex", "cell_line", "disease", "tissue", "cell_type", "dev_stage", "assay")
 
 
 #: Disease name kinds not trusted as a whole scanned value when of two letters.

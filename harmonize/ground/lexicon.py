@@ -179,7 +179,7 @@ _PREFIX = re.compile(r"^(pre|post)([a-z]{4,})$")
 _NOT_SPLIT = words("not_split")
 #: Rules of :func:`_name_variants` (``ontologies/rules.tsv``).
 _VARIANT = {name: enabled(f"variant_{name}") for name in (
-    "prefix_split", "function_words", "adipose", "cell_cancer", "glued_cell", "of_reorder")}
+    "prefix_split", "function_words", "adipose", "glued_cell", "of_reorder")}
 
 
 def _name_variants(norm: str) -> list[str]:
@@ -190,8 +190,6 @@ def _name_variants(norm: str) -> list[str]:
       '<thing> of <place>' names (both sides at most two words);
     * 'subcutaneous adipose tissue' -> 'subcutaneous adipose': samples use the adjective as a
       noun ('adipose' alone is curated);
-    * 'squamous cell carcinoma' -> 'squamous cell cancer': a '<kind> cell' cancer is a
-      carcinoma;
     * the name without function words ('of', 'with'...), which GEO bag-of-words text drops;
     * 'prediabetes' -> 'pre diabetes': samples hyphenate 'pre-' and 'post-', and the
       hyphen splits the word.
@@ -200,8 +198,8 @@ def _name_variants(norm: str) -> list[str]:
     ['fibroblast lung', 'lung fibroblast']
     >>> _name_variants("refractory anemia with excess blasts")
     ['refractory anemia excess blasts']
-    >>> _name_variants("brown adipose tissue"), _name_variants("conventional renal cell carcinoma")
-    (['brown adipose'], ['conventional renal cell cancer'])
+    >>> _name_variants("brown adipose tissue")
+    ['brown adipose']
     >>> [_name_variants(n) for n in ("prediabetes syndrome", "premature", "posterior")]
     [['pre diabetes syndrome'], [], []]
     """
@@ -216,9 +214,6 @@ def _name_variants(norm: str) -> list[str]:
         out.append(" ".join(bare))
     if len(toks) >= 3 and toks[-2:] == ["adipose", "tissue"] and _VARIANT["adipose"]:
         out.append(" ".join(toks[:-1]))
-    # 'squamous cell cancer'
-    if len(toks) >= 3 and toks[-2:] == ["cell", "carcinoma"] and _VARIANT["cell_cancer"]:
-        out.append(" ".join(toks[:-1] + ["cancer"]))
     for i in range(len(toks) - 1 if _VARIANT["glued_cell"] else 0):
         if toks[i + 1] == "cell" and len(toks[i]) <= 3 and toks[i].isalnum():
             out.append(" ".join(toks[:i] + [toks[i] + "cell"] + toks[i + 2:]))

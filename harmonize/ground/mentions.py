@@ -2,8 +2,7 @@
 bag-of-words text of GEO records).
 
 :func:`find_mentions` scans token n-grams (1..6) against the exact lexicon of one facet, greedy
-longest match first, unless a name starting inside that match reaches further ('anterior
-temporal cortex' is temporal cortex, not 'anterior temporal' + 'cortex': a name of its own).
+longest match first.
 :func:`mention_candidates` then turns the mentions into one candidate per term with the
 features that decide which mention describes the sample: how often the term is named, where it
 first appears, how specific it is, and whether another mention is a more specific term of the
@@ -19,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from harmonize.facets import ROOTED_FACETS  # hierarchies: a root is a placeholder, not a term
 from harmonize.ground.lexicon import KIND_RANK, Lexicon
 from harmonize.ground.negation import TRIGGER_WORDS, is_negated, says_other
 from harmonize.ground.normalize import fold, normalize, tokens
@@ -29,14 +29,12 @@ from harmonize.models import Candidate
 DISEASE_CONTEXT = words("disease_context")
 
 MAX_N = 6
-#: Facets whose ontologies are hierarchies (a root there is a placeholder, not a term).
-ROOTED_FACETS = frozenset({"tissue", "cell_type", "disease", "dev_stage"})
 #: Ordinary words that are also abbreviations or short names in some ontology.
 STOPWORDS = words("stopwords") if enabled("stopwords") else frozenset()
 _ALNUM = re.compile(r"[0-9a-z]+")
 #: The switches of this module's rules (``ontologies/rules.tsv``), read once.
 _ON = {name: enabled(name) for name in (
-    "longest_reach", "nested_names", "defined_abbreviations", "capitals_for_abbreviations",
+    "nested_names", "defined_abbreviations", "capitals_for_abbreviations",
     "two_letter_dedicated", "abbreviation_in_context", "gene_status", "not_truncations",
     "bypass_surgery", "organ_in_negated_disease", "derived_origin", "stage_outside_cell_types",
     "composed_disease", "disease_phrase", "disease_context",
@@ -98,8 +96,6 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
             hit = found(i, n)
             if hit is None:
                 continue
-            if _overtaken(found, i, n, len(toks)):
-                continue  # 'anterior [temporal cortex]': a name starting inside reaches further
             key, entries = hit
             out.extend(Mention(tid, kind, key, i, n, len(entries)) for tid, kind in entries)
             outer = {tid for tid, _ in entries}
@@ -191,12 +187,6 @@ def modified_abbreviation(text: str) -> str | None:
     """
     m = _MODIFIED.match(text)
     return m.group(1) if m else None
-
-
-def _overtaken(found, i: int, n: int, size: int) -> bool:
-    """Whether a name begins inside ``toks[i:i+n]`` and ends after it."""
-    return _ON["longest_reach"] and any(found(j, m) is not None for j in range(i + 1, i + n)
-               for m in range(min(MAX_N, size - j), i + n - j, -1))
 
 
 #: A bracketed abbreviation, and (matched on the reversed text, so from the bracket backwards)
@@ -537,8 +527,7 @@ def _plausible_cell_line(lex: Lexicon, key: str, parts: list[str]) -> bool:
         return False
     text = " ".join(parts)
     return not _ON["cell_line_other_facet"] or not any(
-        text in lex.names.get(f, {}) for f in ("tissue", "cell_type", "disease", "dev_stage",
-                                               "sex"))
+        text in lex.names.get(f, {}) for f in lex.names if f != "cell_line")
 
 
 def _cell_type_code(lex: Lexicon, key: str) -> bool:

@@ -10,8 +10,8 @@ output re-grounds nothing; a change that does change output must bump the consta
   releases and ``ontologies/synonyms.tsv``.
 * :data:`MATCHER_VERSION`: how values become candidates, evidence and rankings (``fields``,
   ``mentions``, ``exact``, ``fuzzy``, ``embedding``, ``evidence``, ``score``, ``grounder``).
-  The matcher version also digests the data tables they read (``field_keys.tsv``, the word
-  lists, the assay rules).
+  The matcher version also digests the data tables they read (``field_keys.tsv``,
+  ``facets.tsv``, the word lists, the assay rules).
 * The calibration's own version is the digest of its fitted parameters
   (``bench/fit_calibration.py``): a refit that changes nothing keeps it.
 """
@@ -22,8 +22,8 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "13"
-MATCHER_VERSION = "21"
+LEXICON_VERSION = "14"
+MATCHER_VERSION = "22"
 
 
 def data_digest(paths: Iterable[Path]) -> str:

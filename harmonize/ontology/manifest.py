@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from harmonize.errors import ConfigError, OntologyError
+from harmonize.facets import DEFAULT_ONTOLOGIES
 from harmonize.models import FACETS
 from harmonize.ontology.model import OntologyData
 from harmonize.resources import ONTOLOGIES_DIR
@@ -30,11 +31,8 @@ _SOURCES = ("snapshot", "obo")
 _SOURCE_KEYS = {"source", "version", "path", "url", "follow_consider"}
 _TOP_KEYS = {"facets", "ontologies"}
 
-#: Used when no manifest file exists (e.g. harmonize installed from a wheel).
-DEFAULT_FACETS: dict[str, tuple[str, ...]] = {
-    "tissue": ("UBERON",), "cell_type": ("CL",), "disease": ("MONDO", "PATO"),
-    "cell_line": ("CVCL",), "sex": ("PATO",), "dev_stage": ("UBERON",), "assay": ("EFO",),
-}
+#: Used when no manifest file exists: the facet table's default ontologies.
+DEFAULT_FACETS: dict[str, tuple[str, ...]] = DEFAULT_ONTOLOGIES
 
 
 @dataclass(frozen=True, slots=True)

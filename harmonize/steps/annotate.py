@@ -93,11 +93,12 @@ def cache_version(grounder: object) -> str:
     Cached candidates, and the "already annotated" mark of a sample, are only reused by the
     same lexicon *and* the same matchers; a bump of
     :data:`harmonize.ground.versions.MATCHER_VERSION`, a change to which keys speak for which
-    facet (``field_keys.tsv``), to the word lists, to the assay rules or to the sample-type
+    facet (``field_keys.tsv``), to the facet table (``facets.tsv``), to the word lists, to the assay rules or to the sample-type
     model and words re-grounds on the next run. Editing code alone (a comment, a refactor)
     does not.
     """
     from harmonize.assay import DEFAULT_RULES
+    from harmonize.facets import FACETS_PATH
     from harmonize.ground import fields
     from harmonize.ground.sample_type import MODEL_PATH
     from harmonize.ground.sample_type_features import WORDS_PATH
@@ -106,7 +107,7 @@ def cache_version(grounder: object) -> str:
 
     lexicon_version = grounder.lexicon.version  # type: ignore[attr-defined]
     tables = [fields.FIELD_KEYS_PATH, DEFAULT_RULES, ONTOLOGIES_DIR / "words", MODEL_PATH,
-              WORDS_PATH]
+              WORDS_PATH, FACETS_PATH]
     return f"{lexicon_version}-m{MATCHER_VERSION}-{data_digest(tables)}"
 
 

@@ -8,15 +8,12 @@ from collections.abc import Iterator
 import duckdb
 
 from harmonize.errors import AmbiguousTermError, OntologyError
+from harmonize.facets import LOOKUP_ONTOLOGIES
 
 _CURIE = re.compile(r"^[A-Za-z][A-Za-z0-9.]*[:_][A-Za-z0-9][\w.-]*$")
 
 #: Ontologies whose terms a facet normally uses; a label is looked up there first.
-FACET_ONTOLOGIES: dict[str, tuple[str, ...]] = {
-    "tissue": ("UBERON",), "disease": ("MONDO", "PATO"), "cell_type": ("CL",),
-    "cell_line": ("CVCL", "CLO", "EFO"), "sex": ("PATO",),
-    "dev_stage": ("UBERON", "HsapDv", "MmusDv", "EFO"), "assay": ("EFO", "OBI"),
-}
+FACET_ONTOLOGIES: dict[str, tuple[str, ...]] = LOOKUP_ONTOLOGIES
 
 
 def _curie(value: str) -> str:
