@@ -125,9 +125,10 @@ def fit(rows: list[dict], folds: int = INNER_FOLDS) -> Calibration:
     2. the cautious prior: every out-of-fold top choice counts as held-out support for its
        kind of evidence (facet, key class, method, match kind); the prior is the share of
        those tops that were right (each dataset weighing the same). At run time a kind seen
-       ``n`` times held out gets ``w * p + (1 - w) * min(p, prior)``, ``w = n / (n + m)``:
-       evidence the fit never saw (a tissue under a dedicated key, when the dev gold has only
-       free text) is no more confident than the grounder is right on average.
+       ``n`` times held out gets ``w * p + (1 - w) * prior``, ``w = n / (n + m)``: evidence
+       the fit never saw (a tissue under a dedicated key, when the dev gold has only free
+       text) is as confident as the grounder is right on average, whatever the fit would
+       extrapolate.
     """
     cal = fit_per_facet(rows, folds)
     support: dict[str, int] = defaultdict(int)
@@ -149,7 +150,7 @@ def fit(rows: list[dict], folds: int = INNER_FOLDS) -> Calibration:
     return cal
 
 
-#: A kind of evidence seen n times held out moves from min(p, prior) to p as n outgrows this.
+#: A kind of evidence seen n times held out moves from the prior to p as n outgrows this.
 CAUTIOUS_PSEUDO = 30.0
 
 

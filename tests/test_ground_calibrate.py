@@ -125,18 +125,20 @@ def test_fitted_on_survives_a_round_trip(tmp_path):
     assert load_calibration(path).fitted_on == {"lexicon": "l", "matchers": "m"}
 
 
-def test_the_cautious_prior_discounts_evidence_the_fit_never_saw():
-    """A kind of evidence with no held-out support is capped by the prior; one seen often
-    keeps its fitted probability; an unseen kind below the prior is left alone."""
-    cal = Calibration(evidence={"support": {"tissue/text/mention/label": 3000},
+def test_the_cautious_prior_shrinks_evidence_the_fit_never_saw():
+    """A kind of evidence with no held-out support gets the prior, from above or below (its
+    fitted probability is an extrapolation either way); one seen often keeps its fitted
+    probability; support in between moves it part of the way."""
+    cal = Calibration(evidence={"support": {"tissue/text/mention/label": 3000,
+                                            "tissue/scan/mention/label": 30},
                                 "prior": 0.8, "pseudo": 30.0})
     seen, _ = cal.cautious(0.95, "tissue/text/mention/label")
     unseen, parts = cal.cautious(0.95, "tissue/dedicated/exact/label")
-    lower, _ = cal.cautious(0.85, "tissue/dedicated/exact/label")
     assert abs(seen - 0.95) < 0.01
     assert unseen == pytest.approx(0.8)
-    assert lower == pytest.approx(0.8)
-    assert cal.cautious(0.6, "tissue/dedicated/exact/label")[0] == pytest.approx(0.6)
+    assert cal.cautious(0.14, "tissue/dedicated/exact/label")[0] == pytest.approx(0.8)
+    assert cal.cautious(0.95, "tissue/scan/mention/label")[0] == pytest.approx(0.875)
+    assert cal.cautious(0.6, "tissue/scan/mention/label")[0] == pytest.approx(0.7)
     assert parts["support"] == 0 and parts["prior"] == 0.8
     assert Calibration().cautious(0.95, "any")[0] == 0.95  # no fitted prior: unchanged
 
