@@ -24,6 +24,7 @@ from harmonize.dump.accessions_tab import load_accessions_tab
 from harmonize.dump.filters import DumpFilter, top_reasons
 from harmonize.dump.link import link_pending
 from harmonize.dump.members import Counting, Member, batches, file_members, is_tar, tar_members
+from harmonize.dump.pool import pool_parse_many
 from harmonize.dump.stage import (
     BatchResult,
     parse_batch,
@@ -189,7 +190,7 @@ def _load_dumps(con: duckdb.DuckDBPyConnection, kinds: dict[str, list[Path]], fi
             add_rejects(con, [_reject(str(p), out.error)], run_id)
             con.execute("COMMIT")
         outcomes.append(out)
-    parse = parse_many or local_parse_many
+    parse = parse_many or pool_parse_many()
     staged_any = False
     for p in kinds.get("tar", []):
         outcomes.append(_stage_source(con, str(p), [p], filt, run_id, parse, stats, on_progress,
