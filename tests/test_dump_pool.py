@@ -120,3 +120,39 @@ def test_a_single_batch_is_parsed_without_starting_processes(monkeypatch):
     results = list(pool.pool_parse_many(2)(iter([members]), HUMAN_TRANSCRIPTOME))
     assert _CountingPool.started == 0 and len(results) == 1
     assert results[0].parsed["sample"] > 0
+
+
+def test_batches_staged_together_resume_after_the_last_commit(tmp_path, monkeypatch):
+    clean = tmp_path / "clean.duckdb"
+    _ingest(clean, [TAR, TAB], HUMAN_TRANSCRIPTOME, "1", monkeypatch)
+    monkeypatch.setattr(dump_backfill, "MEMBER_BATCH", 8)
+    monkeypatch.setattr(dump_backfill, "COMMIT_MEMBERS", 20)  # about 3 batches per commit
+    real = dump_backfill.write_objects
+    sizes: list[int] = []
+
+    def dying(con, objects):
+        sizes.append(len(objects))
+        if len(sizes) == 2:
+            raise KeyboardInterrupt  # killed during the second commit
+        return real(con, objects)
+
+    monkeypatch.setattr(dump_backfill, "write_objects", dying)
+    resumed = tmp_path / "resumed.duckdb"
+    with pytest.raises(KeyboardInterrupt):
+        _ingest(resumed, [TAR, TAB], HUMAN_TRANSCRIPTOME, "2", monkeypatch)
+    monkeypatch.setattr(dump_backfill, "write_objects", real)
+    stats = _ingest(resumed, [TAR, TAB], HUMAN_TRANSCRIPTOME, "2", monkeypatch)
+    assert 20 <= stats.dump.members_resumed < 20 + 8 * 4  # the first commit only
+    x, y = every_table(clean), every_table(resumed)
+    for table in ("dump_objects", "records", "samples", "sample_accessions", "libraries",
+                  "runs", "sample_attributes"):
+        assert x[table] == y[table], table
+
+
+def test_a_later_copy_of_an_object_in_the_same_commit_wins():
+    from harmonize.dump.backfill import _latest
+    from harmonize.parse.insdc import DumpObject
+
+    old, other = DumpObject("sample", "SRS1", xml=b"<SAMPLE a='1'/>"), DumpObject("run", "SRR1")
+    new = DumpObject("sample", "SRS1", xml=b"<SAMPLE a='2'/>")
+    assert _latest([[old, other], [new]]) == [other, new]
