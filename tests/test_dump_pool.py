@@ -156,3 +156,28 @@ def test_a_later_copy_of_an_object_in_the_same_commit_wins():
     old, other = DumpObject("sample", "SRS1", xml=b"<SAMPLE a='1'/>"), DumpObject("run", "SRR1")
     new = DumpObject("sample", "SRS1", xml=b"<SAMPLE a='2'/>")
     assert _latest([[old, other], [new]]) == [other, new]
+
+
+def test_a_link_batch_refetches_when_staged_rows_moved_since_the_plan(tmp_path, monkeypatch):
+    from harmonize.dump import link
+
+    db = tmp_path / "w.duckdb"
+    monkeypatch.setenv(pool.WORKERS_ENV, "1")
+    with writer(db) as con:
+        run_id = start_run(con, "ingest", "files")
+        stats = dump_backfill.DumpStats()
+        dump_backfill._stage_source(con, str(TAR), [TAR], NO_FILTER, run_id,
+                                    pool.pool_parse_many(1), stats, None, tar=True)
+        con.execute(link._LINK_SQL)
+        con.execute(link._ORDER_SQL)
+        con.execute(link._PLAN_SQL)
+        stored = dict(con.execute("SELECT accession, xml FROM dump_objects "
+                                  "WHERE kind = 'experiment'").fetchall())
+        # rows rewritten after the plan was made (as a checkpoint's vacuum may): new rowids
+        con.execute("CREATE TEMP TABLE _copy AS SELECT * FROM dump_objects")
+        con.execute("DELETE FROM dump_objects")
+        con.execute("INSERT INTO dump_objects SELECT * FROM _copy ORDER BY kind DESC")
+        plan, runs, xml = link._batch_objects(con, 0, 10_000)
+    assert len(plan) == len(stored) > 10
+    assert {acc: xml[x_rid] for acc, x_rid, *_ in plan} == stored
+    assert sum(len(v) for v in runs.values()) > 0

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from isal import igzip, isal_zlib
+
 from harmonize.errors import ParseError
 
 #: ``SRA123456/SRA123456.experiment.xml`` -> submission, kind
@@ -54,6 +56,12 @@ class Counting:
         self.done += len(data)
         return data
 
+    def readinto(self, buffer) -> int:
+        """Read into ``buffer`` and count."""
+        n = self._inner.readinto(buffer)  # type: ignore[attr-defined]
+        self.done += n or 0
+        return n
+
     def close(self) -> None:
         """Close the file."""
         self._inner.close()
@@ -79,7 +87,7 @@ def tar_members(path: Path, counter: Counting | None = None,
     """
     fh = counter or Counting(path.open("rb"))
     try:
-        with tarfile.open(fileobj=fh, mode="r|*") as tar:  # type: ignore[call-overload]
+        with tarfile.open(fileobj=_inflated(fh, path), mode="r|*") as tar:  # type: ignore[call-overload]
             for info in tar:
                 if not info.isfile():
                     continue
@@ -89,7 +97,7 @@ def tar_members(path: Path, counter: Counting | None = None,
                 handle = tar.extractfile(info)
                 data = handle.read() if handle is not None else b""
                 yield Member(info.name, submission, kind, data=data)
-    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+    except (tarfile.TarError, EOFError, OSError, zlib.error, isal_zlib.error) as exc:
         error = ParseError(f"tar archive broken after {fh.done} bytes: {exc or type(exc).__name__}",
                            origin=str(path))
         if errors is None:
@@ -97,6 +105,15 @@ def tar_members(path: Path, counter: Counting | None = None,
         errors.append(str(error))
     finally:
         fh.close()
+
+
+def _inflated(fh: Counting, path: Path) -> IO[bytes]:
+    """A gzip tar through ISA-L's inflate (about 3x zlib's speed; the tar is the main process's
+    share of a backfill), any other tar as it is (``r|*`` then finds its compression)."""
+    with path.open("rb") as head:
+        if head.read(2) != b"\x1f\x8b":
+            return fh  # type: ignore[return-value]
+    return igzip.IGzipFile(fileobj=fh, mode="rb")  # type: ignore[arg-type]
 
 
 def file_members(paths: Iterable[Path]) -> Iterator[Member]:
