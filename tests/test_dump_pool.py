@@ -181,3 +181,16 @@ def test_a_link_batch_refetches_when_staged_rows_moved_since_the_plan(tmp_path, 
     assert len(plan) == len(stored) > 10
     assert {acc: xml[x_rid] for acc, x_rid, *_ in plan} == stored
     assert sum(len(v) for v in runs.values()) > 0
+
+
+def test_progress_moves_with_every_parsed_batch_between_commits(tmp_path, monkeypatch):
+    monkeypatch.setattr(dump_backfill, "MEMBER_BATCH", 8)
+    monkeypatch.setenv(pool.WORKERS_ENV, "1")
+    seen: list[dump_backfill.Progress] = []
+    with writer(tmp_path / "w.duckdb") as con:
+        stats, outcomes, _ = dump_backfill.load_dumps(
+            con, [TAR], NO_FILTER, start_run(con, "ingest", "files"), on_progress=seen.append)
+    assert outcomes[0].error is None
+    members = [p.members for p in seen]
+    assert len(seen) > 5 and members == sorted(members)  # one commit, many updates
+    assert members[-1] == stats.members and seen[-1].objects == sum(stats.parsed.values())

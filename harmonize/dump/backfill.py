@@ -304,10 +304,16 @@ def _stage_source(con: duckdb.DuckDBPyConnection, name: str, files: list[Path],
             if r.rejects and out.error is None:
                 out.error = f"{r.rejects[0].origin}: {r.rejects[0].reason}"
         group.clear()
+        shown()
+
+    def shown() -> None:
+        """Progress after every parsed batch (members and objects parsed, committed or not)."""
         if on_progress:
-            progress_done = counter.done if counter else done
-            on_progress(Progress(name, progress_done, total, done, objects, started,
-                                 "bytes" if tar else "files"))
+            parsed_members = done + sum(r.members for r in group)
+            parsed_objects = objects + sum(sum(r.parsed.values()) for r in group)
+            progress_done = counter.done if counter else parsed_members
+            on_progress(Progress(name, progress_done, total, parsed_members, parsed_objects,
+                                 started, "bytes" if tar else "files"))
 
     try:
         buffered = 0
@@ -317,6 +323,8 @@ def _stage_source(con: duckdb.DuckDBPyConnection, name: str, files: list[Path],
             if buffered >= COMMIT_BYTES or sum(r.members for r in group) >= COMMIT_MEMBERS:
                 commit()
                 buffered = 0
+            else:
+                shown()
         if group:
             commit()
     except ParseError as exc:
