@@ -141,6 +141,7 @@ def test_an_interrupted_load_resumes_and_equals_a_clean_run(tmp_path, monkeypatc
     clean = tmp_path / "clean.duckdb"
     _ingest(clean, [TAR, TAB])
     monkeypatch.setattr(dump_backfill, "MEMBER_BATCH", 8)
+    monkeypatch.setattr(dump_backfill, "COMMIT_MEMBERS", 8)  # every batch commits
     real = dump_backfill.write_objects
     calls = []
 

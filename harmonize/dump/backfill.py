@@ -24,6 +24,7 @@ from harmonize.dump.accessions_tab import load_accessions_tab
 from harmonize.dump.filters import DumpFilter, top_reasons
 from harmonize.dump.link import link_pending
 from harmonize.dump.members import Counting, Member, batches, file_members, is_tar, tar_members
+from harmonize.dump.pool import pool_parse_many
 from harmonize.dump.stage import (
     BatchResult,
     parse_batch,
@@ -33,11 +34,18 @@ from harmonize.dump.stage import (
     write_objects,
 )
 from harmonize.errors import ConfigError, HarmonizeError, ParseError
+from harmonize.parse.insdc import DumpObject
 from harmonize.warehouse.load import LoadStats, add_rejects
 
 #: Maps member batches to their parse results, in order (locally, or on Dask workers).
 ParseMany = Callable[[Iterator[list[Member]], DumpFilter], Iterator[BatchResult]]
 MEMBER_BATCH = 500
+#: parse batches are staged together, in one transaction, once their kept objects reach
+#: COMMIT_BYTES of XML or COMMIT_MEMBERS members: each write joins the batch against every
+#: staged object, so few large writes keep staging linear in the dump's size (and a killed
+#: run resumes after the last such commit)
+COMMIT_BYTES = 64 << 20
+COMMIT_MEMBERS = 50_000
 MEMORY_ENV = "HARMONIZE_DUMP_MEMORY"
 
 
@@ -189,7 +197,7 @@ def _load_dumps(con: duckdb.DuckDBPyConnection, kinds: dict[str, list[Path]], fi
             add_rejects(con, [_reject(str(p), out.error)], run_id)
             con.execute("COMMIT")
         outcomes.append(out)
-    parse = parse_many or local_parse_many
+    parse = parse_many or pool_parse_many()
     staged_any = False
     for p in kinds.get("tar", []):
         outcomes.append(_stage_source(con, str(p), [p], filt, run_id, parse, stats, on_progress,
@@ -274,25 +282,54 @@ def _stage_source(con: duckdb.DuckDBPyConnection, name: str, files: list[Path],
             if seen > resumed:
                 yield m
 
+    group: list[BatchResult] = []
+
+    def commit() -> None:
+        """Stage the buffered batches in one transaction with the new resume point."""
+        nonlocal done, objects
+        members_now = sum(r.members for r in group)
+        con.execute("BEGIN")
+        staged = write_objects(con, _latest(r.objects for r in group))
+        for r in group:
+            add_rejects(con, r.rejects, run_id)
+            stats_add(stats, r, Counter())
+        stats.staged.update(staged)
+        set_source_state(con, key, name, done + members_now, False)
+        con.execute("COMMIT")
+        done += members_now
+        for r in group:
+            objects += sum(r.parsed.values())
+            out.records += len(r.objects)
+            out.rejects += len(r.rejects)
+            if r.rejects and out.error is None:
+                out.error = f"{r.rejects[0].origin}: {r.rejects[0].reason}"
+        group.clear()
+        shown()
+
+    def shown() -> None:
+        """Progress after every parsed batch (members and objects parsed, committed or not)."""
+        if on_progress:
+            parsed_members = done + sum(r.members for r in group)
+            parsed_objects = objects + sum(sum(r.parsed.values()) for r in group)
+            progress_done = counter.done if counter else parsed_members
+            on_progress(Progress(name, progress_done, total, parsed_members, parsed_objects,
+                                 started, "bytes" if tar else "files"))
+
     try:
+        buffered = 0
         for result in parse(batches(skip_done(members), MEMBER_BATCH), filt):
-            con.execute("BEGIN")
-            staged = write_objects(con, result.objects)
-            add_rejects(con, result.rejects, run_id)
-            set_source_state(con, key, name, done + stats_add(stats, result, staged), False)
-            con.execute("COMMIT")
-            done_now = source_state(con, key)[0]
-            objects += sum(result.parsed.values())
-            out.records += len(result.objects)
-            out.rejects += len(result.rejects)
-            if result.rejects and out.error is None:
-                out.error = f"{result.rejects[0].origin}: {result.rejects[0].reason}"
-            if on_progress:
-                progress_done = counter.done if counter else done_now
-                on_progress(Progress(name, progress_done, total, done_now, objects, started,
-                                     "bytes" if tar else "files"))
-            done = done_now
+            group.append(result)
+            buffered += sum(len(o.xml) for o in result.objects)
+            if buffered >= COMMIT_BYTES or sum(r.members for r in group) >= COMMIT_MEMBERS:
+                commit()
+                buffered = 0
+            else:
+                shown()
+        if group:
+            commit()
     except ParseError as exc:
+        if group:  # what was parsed before the error is kept
+            commit()
         out.error = str(exc)
         out.rejects += 1
         add_rejects(con, [_reject(name, out.error)], run_id)
@@ -311,6 +348,17 @@ def _stage_source(con: duckdb.DuckDBPyConnection, name: str, files: list[Path],
     set_source_state(con, key, name, done, True, dict(stats.parsed))
     con.execute("COMMIT")
     return out
+
+
+def _latest(groups: Iterable[list[DumpObject]]) -> list[DumpObject]:
+    """The objects of consecutive batches, the later version of a (kind, accession) winning
+    (what staging them batch by batch would leave)."""
+    out: dict[tuple[str, str], DumpObject] = {}
+    for objs in groups:
+        for o in objs:
+            out.pop((o.kind, o.accession), None)
+            out[(o.kind, o.accession)] = o
+    return list(out.values())
 
 
 def stats_add(stats: DumpStats, result: BatchResult, staged: Counter) -> int:

@@ -21,7 +21,7 @@ from harmonize.dump.filters import DumpFilter
 from harmonize.models import Reject, SampleRecord
 from harmonize.parse.accessions import unique
 from harmonize.parse.insdc import DumpObject, package, run_only, sample_only
-from harmonize.warehouse.arrow import register
+from harmonize.warehouse.arrow import INT, register
 from harmonize.warehouse.load import LoadStats, done_batches, mark_batch, upsert_records
 
 LINK_BATCH = 5000
@@ -75,6 +75,29 @@ _ORDER_SQL = """
 CREATE OR REPLACE TEMP TABLE _link_order AS
 SELECT accession, row_number() OVER (ORDER BY accession) - 1 AS rn FROM _link_dirty;
 """
+# Where each object a batch needs is stored (its rowid), found by one join over the keys for
+# the whole pass: a batch then fetches its XML by rowid, which DuckDB filters while scanning
+# (a join by accession per batch would hash every staged key again: quadratic in the dump).
+_PLAN_SQL = """
+CREATE OR REPLACE TEMP TABLE _link_plan AS
+SELECT o.rn, e.accession, x.rowid AS x_rid, e.sample_acc, s.rowid AS s_rid, e.study,
+       st.rowid AS st_rid, t.sample AS t_sample, t.biosample AS t_biosample,
+       ts.biosample AS ts_biosample,
+       CASE WHEN regexp_full_match(s.alias, 'GSM[0-9]+') THEN s.alias END AS gsm
+FROM _link_order o JOIN _link_exp e USING (accession)
+JOIN dump_objects x ON x.kind = 'experiment' AND x.accession = e.accession
+LEFT JOIN dump_objects s ON s.kind = 'sample' AND s.accession = e.sample_acc
+LEFT JOIN dump_objects st ON st.kind = 'study' AND st.accession = e.study
+LEFT JOIN _link_tab t ON t.accession = e.accession
+LEFT JOIN _link_tab ts ON ts.accession = e.sample_acc
+ORDER BY o.rn;
+
+CREATE OR REPLACE TEMP TABLE _link_run_plan AS
+SELECT o.rn, r.accession, d.rowid AS r_rid
+FROM _link_run r JOIN _link_order o ON o.accession = r.exp_acc
+JOIN dump_objects d ON d.kind = 'run' AND d.accession = r.accession
+ORDER BY o.rn, r.accession;
+"""
 
 
 @dataclass(slots=True)
@@ -108,13 +131,12 @@ def link_pending(con: duckdb.DuckDBPyConnection, filt: DumpFilter, run_id: str |
     retire = con.execute(  # sample-only / run-only records that an experiment may now claim
         "SELECT count(*) > 0 FROM records WHERE source = 'sra' "
         "AND substr(record_accession, 2, 2) IN ('RS', 'RR')").fetchone()[0]
+    if len(done) < -(-total // batch_size):  # some batch is left to do
+        con.execute(_PLAN_SQL)
     for index, start in enumerate(range(0, total, batch_size)):
         if index in done:
             continue
-        accs = [r[0] for r in con.execute(
-            "SELECT accession FROM _link_order WHERE rn >= ? AND rn < ? ORDER BY rn",
-            [start, start + batch_size]).fetchall()]
-        records = list(_experiment_records(con, accs, stats))
+        records = list(_experiment_records(con, start, start + batch_size, stats))
         _load(con, records, run_id, stats, retire=retire)
         con.execute("BEGIN")
         mark_batch(con, plan, index, run_id)
@@ -150,35 +172,61 @@ def _retire(con: duckdb.DuckDBPyConnection, records: list[SampleRecord]) -> None
     con.unregister("_b_orph")
 
 
-def _experiment_records(con: duckdb.DuckDBPyConnection, accs: list[str], stats: LinkStats
-                        ) -> Iterator[SampleRecord]:
-    register(con, "_b_link", {"accession": accs})
-    rows = con.execute("""
-        SELECT e.accession, x.xml, s.xml, st.xml, t.sample, t.biosample, ts.biosample,
-               CASE WHEN regexp_full_match(s.alias, 'GSM[0-9]+') THEN s.alias END
-        FROM _b_link b JOIN _link_exp e USING (accession)
-        JOIN dump_objects x ON x.kind = 'experiment' AND x.accession = e.accession
-        LEFT JOIN dump_objects s ON s.kind = 'sample' AND s.accession = e.sample_acc
-        LEFT JOIN dump_objects st ON st.kind = 'study' AND st.accession = e.study
-        LEFT JOIN _link_tab t ON t.accession = e.accession
-        LEFT JOIN _link_tab ts ON ts.accession = e.sample_acc
-        ORDER BY e.accession""").fetchall()
-    runs: dict[str, list[bytes]] = {}
-    for exp, xml in con.execute("""
-            SELECT r.exp_acc, o.xml FROM _link_run r
-            JOIN dump_objects o ON o.kind = 'run' AND o.accession = r.accession
-            WHERE r.exp_acc IN (SELECT accession FROM _b_link)
-            ORDER BY r.exp_acc, r.accession""").fetchall():
-        runs.setdefault(exp, []).append(xml)
-    con.unregister("_b_link")
-    for acc, exp_xml, sample_xml, study_xml, *links in rows:
+def _experiment_records(con: duckdb.DuckDBPyConnection, start: int, stop: int,
+                        stats: LinkStats) -> Iterator[SampleRecord]:
+    """The records of the experiments ranked ``start`` to ``stop`` (accession order)."""
+    plan, runs, xml = _batch_objects(con, start, stop)
+    for acc, x_rid, s_rid, st_rid, *links in plan:
+        exp_xml = xml[x_rid]
         try:
-            record = package(exp_xml, sample_xml, study_xml, runs.get(acc, ()))
+            record = package(exp_xml, xml.get(s_rid), xml.get(st_rid), runs.get(acc, ()))
         except (ValueError, TypeError) as exc:
             stats.rejects.append(Reject(origin="sra dump", reason=f"bad experiment: {exc}",
                                         record_id=acc, raw=bytes(exp_xml)))
             continue
         yield _with_links(record, links)
+
+
+def _batch_objects(con: duckdb.DuckDBPyConnection, start: int, stop: int, retry: bool = True
+                   ) -> tuple[list[tuple], dict[str, list[bytes]], dict[int, bytes]]:
+    """One batch's plan rows, its runs' XML by experiment and every needed XML by rowid.
+
+    Every fetched row is checked against the kind and accession the plan expects; should a
+    checkpoint have moved rows since the plan was made, the plan is rebuilt once.
+    """
+    plan = con.execute(
+        "SELECT accession, x_rid, sample_acc, s_rid, study, st_rid, t_sample, t_biosample, "
+        "ts_biosample, gsm FROM _link_plan WHERE rn >= ? AND rn < ? ORDER BY rn",
+        [start, stop]).fetchall()
+    run_rows = con.execute(
+        "SELECT p.accession, r.accession, r.r_rid FROM _link_run_plan r JOIN _link_order p "
+        "USING (rn) WHERE r.rn >= ? AND r.rn < ? ORDER BY r.rn, r.accession",
+        [start, stop]).fetchall()
+    want: dict[int, tuple[str, str]] = {}
+    for acc, x_rid, sample_acc, s_rid, study, st_rid, *_ in plan:
+        want[x_rid] = ("experiment", acc)
+        if s_rid is not None:
+            want[s_rid] = ("sample", sample_acc)
+        if st_rid is not None:
+            want[st_rid] = ("study", study)
+    for _, run_acc, r_rid in run_rows:
+        want[r_rid] = ("run", run_acc)
+    register(con, "_b_rid", {"rid": list(want)}, {"rid": INT})
+    got = {rid: (kind, acc, xml) for rid, kind, acc, xml in con.execute(
+        "SELECT d.rowid, d.kind, d.accession, d.xml FROM _b_rid b "
+        "JOIN dump_objects d ON d.rowid = b.rid").fetchall()}
+    con.unregister("_b_rid")
+    if any(got.get(rid, (None, None))[:2] != key for rid, key in want.items()):
+        if not retry:
+            raise RuntimeError("dump link: staged objects moved while linking")
+        con.execute(_PLAN_SQL)
+        return _batch_objects(con, start, stop, retry=False)
+    runs: dict[str, list[bytes]] = {}
+    for exp, _, r_rid in run_rows:
+        runs.setdefault(exp, []).append(got[r_rid][2])
+    rows = [(acc, x_rid, s_rid, st_rid, t_sample, t_bios, ts_bios, gsm)
+            for acc, x_rid, _, s_rid, _, st_rid, t_sample, t_bios, ts_bios, gsm in plan]
+    return rows, runs, {rid: v[2] for rid, v in got.items()}
 
 
 def _with_links(record: SampleRecord, links: Iterable[str | None]) -> SampleRecord:

@@ -8,13 +8,18 @@ submission boundaries so most links resolve inside a batch.
 
 from __future__ import annotations
 
+import bz2
+import lzma
 import re
+import struct
 import tarfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+from isal import igzip, isal_zlib
 
 from harmonize.errors import ParseError
 
@@ -54,6 +59,12 @@ class Counting:
         self.done += len(data)
         return data
 
+    def readinto(self, buffer) -> int:
+        """Read into ``buffer`` and count."""
+        n = self._inner.readinto(buffer)  # type: ignore[attr-defined]
+        self.done += n or 0
+        return n
+
     def close(self) -> None:
         """Close the file."""
         self._inner.close()
@@ -69,7 +80,7 @@ def is_tar(path: Path) -> bool:
 
 def tar_members(path: Path, counter: Counting | None = None,
                 errors: list[str] | None = None) -> Iterator[Member]:
-    """Stream the object members of a tar(.gz) in one pass.
+    """Stream the object members of a tar(.gz/.bz2/.xz) in one pass.
 
     A broken archive ends the stream after the members read before the break; the one-line
     reason goes to ``errors`` when given.
@@ -79,17 +90,13 @@ def tar_members(path: Path, counter: Counting | None = None,
     """
     fh = counter or Counting(path.open("rb"))
     try:
-        with tarfile.open(fileobj=fh, mode="r|*") as tar:  # type: ignore[call-overload]
-            for info in tar:
-                if not info.isfile():
-                    continue
-                submission, kind = member_info(info.name)
-                if kind is not None and kind not in OBJECT_KINDS:
-                    continue
-                handle = tar.extractfile(info)
-                data = handle.read() if handle is not None else b""
-                yield Member(info.name, submission, kind, data=data)
-    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+        for name, data in tar_files(_inflated(fh, path).read):
+            submission, kind = member_info(name)
+            if kind is not None and kind not in OBJECT_KINDS:
+                continue
+            yield Member(name, submission, kind, data=data)
+    except (tarfile.TarError, EOFError, OSError, zlib.error, isal_zlib.error,
+            lzma.LZMAError) as exc:
         error = ParseError(f"tar archive broken after {fh.done} bytes: {exc or type(exc).__name__}",
                            origin=str(path))
         if errors is None:
@@ -97,6 +104,104 @@ def tar_members(path: Path, counter: Counting | None = None,
         errors.append(str(error))
     finally:
         fh.close()
+
+
+def _inflated(fh: Counting, path: Path) -> IO[bytes]:
+    """The tar stream inside ``fh``: gzip through ISA-L's inflate (about 3x zlib's speed; the
+    tar is the main process's share of a backfill), bzip2 and xz by the standard library."""
+    with path.open("rb") as head:
+        magic = head.read(6)
+    if magic[:2] == b"\x1f\x8b":
+        return igzip.IGzipFile(fileobj=fh, mode="rb")  # type: ignore[arg-type]
+    if magic[:3] == b"BZh":
+        return bz2.BZ2File(fh)  # type: ignore[arg-type]
+    if magic == b"\xfd7zXZ\x00":
+        return lzma.LZMAFile(fh)  # type: ignore[arg-type]
+    return fh  # type: ignore[return-value]
+
+
+_BLOCK = 512
+_ZERO = bytes(_BLOCK)
+_FILE_TYPES = (b"0", b"\0", b"7")
+
+
+def _exact(read: Callable[[int], bytes], n: int) -> bytes:
+    data = read(n)
+    while len(data) < n:
+        more = read(n - len(data))
+        if not more:
+            raise EOFError(f"unexpected end of data ({len(data)} of {n} bytes)")
+        data += more
+    return data
+
+
+def _number(field: bytes) -> int:
+    if field[0] & 0x80:  # GNU base-256
+        n = int.from_bytes(field[1:], "big")
+        return -n if field[0] & 0x40 else n
+    field = field.split(b"\0", 1)[0].strip()
+    return int(field, 8) if field else 0
+
+
+def _signed_sum(header: bytes) -> int:
+    """The checksum some old tars wrote, summing the header's bytes as signed chars."""
+    return sum(struct.unpack("148b8x356b", header)) + 256
+
+
+def _pax(data: bytes) -> dict[str, str]:
+    out, pos = {}, 0
+    while pos < len(data):
+        sp = data.index(b" ", pos)
+        length = int(data[pos:sp])
+        key, _, value = data[sp + 1:pos + length - 1].partition(b"=")
+        out[key.decode("utf-8", "replace")] = value.decode("utf-8", "surrogateescape")
+        pos += length
+    return out
+
+
+def tar_files(read: Callable[[int], bytes]) -> Iterator[tuple[str, bytes]]:
+    """``(name, bytes)`` of every regular file of an uncompressed tar stream, in order.
+
+    Reads ustar, GNU (``L`` long names) and pax (``path``/``size`` records) headers forward
+    only, as ``tarfile``'s stream mode does, at about half its CPU; other entries
+    (directories, links, devices) are skipped.
+
+    Raises:
+        tarfile.ReadError: a header's checksum does not hold.
+        EOFError: the archive ends inside a header or a member.
+    """
+    long_name: str | None = None
+    pax: dict[str, str] = {}
+    while True:
+        header = read(_BLOCK)
+        if not header or header == _ZERO:
+            return
+        if len(header) < _BLOCK:
+            header += _exact(read, _BLOCK - len(header))
+        stored = _number(header[148:156])
+        if stored != sum(header) - sum(header[148:156]) + 256 and stored != _signed_sum(header):
+            raise tarfile.ReadError("bad checksum in a tar header")
+        size = _number(header[124:136])
+        kind = header[156:157]
+        if kind in (b"L", b"x", b"g"):
+            data = _exact(read, (size + 511) & ~511)[:size]
+            if kind == b"L":
+                long_name = data.rstrip(b"\0").decode("utf-8", "surrogateescape")
+            elif kind == b"x":
+                pax = _pax(data)
+            continue
+        name = header[:100].split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+        if header[257:262] == b"ustar" and header[345] != 0:
+            name = header[345:500].split(b"\0", 1)[0].decode("utf-8", "surrogateescape") + "/" + name
+        name = pax.get("path") or long_name or name
+        size = int(pax["size"]) if "size" in pax else size
+        long_name, pax = None, {}
+        padded = (size + 511) & ~511
+        if kind in _FILE_TYPES and not (kind == b"\0" and name.endswith("/")):  # old dir
+            data = _exact(read, padded) if padded else b""
+            yield name, data[:size]
+        elif padded:
+            _exact(read, padded)
 
 
 def file_members(paths: Iterable[Path]) -> Iterator[Member]:
