@@ -140,7 +140,20 @@ def infer_assay(texts: Mapping[str, str], rules: Sequence[AssayRule] | None = No
             (description, title ...), keyed by field name.
         rules: rules to use; the bundled table by default.
     """
-    rules = load_rules() if rules is None else rules
+    if rules is None:
+        try:  # samples of one study share their library texts: decide each set once
+            return list(_infer_default(tuple(texts.items())))
+        except TypeError:  # an unhashable value
+            rules = load_rules()
+    return _infer(texts, rules)
+
+
+@lru_cache(maxsize=16_384)
+def _infer_default(items: tuple[tuple[str, str], ...]) -> tuple[Annotation, ...]:
+    return tuple(_infer(dict(items), _default_rules()))
+
+
+def _infer(texts: Mapping[str, str], rules: Sequence[AssayRule]) -> list[Annotation]:
     hits = _fire(texts, rules)
     anchors: list[str] = []
     for hit in sorted((h for h in hits if h.authority), key=lambda h: -h.authority):
