@@ -24,12 +24,14 @@ from harmonize.ground.sample_type import (
     classify,
     explain_sample,
     load_model,
+    moves_to_origin,
     names_tissue,
 )
 from harmonize.ground.sample_type_features import (
     CULTURED,
     FEATURE_NAMES,
     SAMPLE_TYPES,
+    load_classes,
     load_words,
     sample_features,
     word_hits,
@@ -95,6 +97,53 @@ def test_features_read_keys_groundings_and_words(grounder):
     assert 0.0 < f["ground:cell_line"] <= 1.0 and ev["ground:cell_line"] == ("cell line", "HeLa")
     assert f["word:culture"] == 1.0 and f["keyword:culture"] == 1.0  # siRNA; a passage key
     assert f["word:tissue"] == 0.0
+
+
+def test_cell_type_classes_fire_by_the_hierarchy(lex):
+    """A grounded cell type fires every listed class it is under (CL's hierarchy), naming the
+    value; a class it is not under stays 0."""
+    t_cell = Annotation("cell_type", "CL:0000084", "T cell", 0.9, "exact", "accepted",
+                        "cell type", "sorted T lymphocytes")
+    f, ev = sample_features({"cell type": "sorted T lymphocytes"}, None, [t_cell], lex)
+    assert f["ground:under:T cell"] == f["ground:under:lymphocyte"] == 1.0
+    assert f["ground:under:B cell"] == 0.0 and f["ground:under:fibroblast"] == 0.0
+    assert ev["ground:under:lymphocyte"] == ("cell type", "sorted T lymphocytes")
+    # a tissue is read by the tissue rows only: a T cell class never fires from a tissue
+    liver = Annotation("tissue", "UBERON:0002107", "liver", 0.9, "exact", "accepted",
+                       "tissue", "liver")
+    f, _ = sample_features({"tissue": "liver"}, None, [liver], lex)
+    assert not any(v for k, v in f.items() if k.startswith("ground:under:"))
+
+
+def test_every_class_has_a_reason_and_bad_rows_name_the_file(tmp_path):
+    classes = load_classes()
+    assert len(classes) > 50 and all(c.reason and c.label for c in classes)
+    assert {c.facet for c in classes} == {"cell_type", "tissue"}
+    assert [c.feature for c in classes] == [n for n in FEATURE_NAMES
+                                            if n.startswith("ground:under:")]
+    head = "facet\tterm_id\tlabel\treason\n"
+    bad = tmp_path / "classes.tsv"
+    bad.write_text(head + "disease\tMONDO:1\tfrobnitis\tinvented\n")
+    with pytest.raises(ConfigError, match=r"classes.tsv: row 2: .*'disease'"):
+        load_classes(bad)
+    bad.write_text(head + "cell_type\tCL:1\tglorp cell\tinvented\n"
+                   "cell_type\tCL:2\tglorp cell\tinvented again\n")
+    with pytest.raises(ConfigError, match="twice"):
+        load_classes(bad)
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_classes(tmp_path / "missing.tsv")
+
+
+def test_which_tissue_moves_to_origin():
+    def tissue(text: str, method: str = "exact") -> Annotation:
+        return Annotation("tissue", BREAST, "breast", 0.9, method, "accepted", "tissue", text)
+
+    assert moves_to_origin(tissue("breast"), "cell_line", "accepted")
+    assert not moves_to_origin(tissue("breast"), "cell_line", "needs_review")  # a weak guess
+    assert not moves_to_origin(tissue("breast"), "primary_cells", "accepted")  # taken from it
+    assert not moves_to_origin(tissue("breast"), "tissue", "accepted")
+    assert not moves_to_origin(tissue("breast tumor tissue"), "cell_line", "accepted")
+    assert not moves_to_origin(tissue("breast", "curated"), "cell_line", "accepted")
 
 
 # ---------------------------------------------------------------- the model and the hook

@@ -223,15 +223,19 @@ def with_sample_type(annotations: list[Annotation], attributes: Mapping[str, str
     # it moved 620 tissues of the GEO-text dev gold, 527 of them the gold's own tissue
     # (bench/cross_eval.py: tissue strict F1 0.906 -> 0.792)
     keyed = any(isinstance(v, str) and not is_null(v) for v in attributes.values())
-    out = []
-    for a in annotations:
-        if (keyed and a.facet == "tissue" and a.term_id and st.term_id in CULTURED
-                and st.status == "accepted" and not names_tissue(a.source_text)
-                and a.method != "curated"):
-            a = replace(a, facet=ORIGIN_FACET)
-        out.append(a)
+    out = [replace(a, facet=ORIGIN_FACET) if keyed and moves_to_origin(a, st.term_id, st.status)
+           else a for a in annotations]
     out.append(st)
     return out
+
+
+def moves_to_origin(a: Annotation, sample_type: str | None, status: str) -> bool:
+    """Whether tissue annotation ``a`` becomes ``origin_tissue`` on a sample of this type: the
+    type is cultured and accepted, and neither the value names a tissue the sample is ('tumor
+    tissue', 'biopsy') nor a curator decided the tissue."""
+    return (a.facet == "tissue" and bool(a.term_id) and sample_type in CULTURED
+            and status == "accepted" and not names_tissue(a.source_text)
+            and a.method != "curated")
 
 
 

@@ -6,7 +6,10 @@ Three kinds, all from general knowledge rather than from any one dataset:
   sex, a passage key...), read with :func:`harmonize.ground.fields.key_role` and the key words
   of ``ontologies/sample_type_words.tsv``;
 * ``ground:*`` what the grounder found: a Cellosaurus line, a tissue, a cell type, and the Cell
-  Ontology category of that cell type (a stem cell, a pluripotent stem cell);
+  Ontology category of that cell type (a stem cell, a pluripotent stem cell); ``ground:under:*``
+  the ontology classes the grounded cell type or tissue falls under (CELLxGENE's cell
+  subclasses: neuron, T cell, macrophage, fibroblast...; UBERON's embryonic structures), listed
+  in ``ontologies/sample_type_classes.tsv``;
 * ``word:*``  words of culture, differentiation, sorting, organoids, iPSCs, biopsies... in the
   values (``ontologies/sample_type_words.tsv``, each word with its reason).
 
@@ -32,6 +35,7 @@ from harmonize.models import Annotation
 from harmonize.resources import ONTOLOGIES_DIR
 
 WORDS_PATH = ONTOLOGIES_DIR / "sample_type_words.tsv"
+CLASSES_PATH = ONTOLOGIES_DIR / "sample_type_classes.tsv"
 
 #: The closed vocabulary (MetaSRA's six classes plus organoid, as CELLxGENE's tissue_type).
 SAMPLE_TYPES: tuple[str, ...] = ("tissue", "cell_line", "primary_cells",
@@ -63,6 +67,49 @@ AT_ROLE_GROUPS = ("primary", "differentiation", "stem", "ipsc", "esc", "tissue",
 RULE_GROUPS = ("is_tissue",)
 GROUPS_KEY = ("culture", "differentiation", "tissue", "donor")
 
+
+@dataclass(frozen=True, slots=True)
+class OntologyClass:
+    """A class whose descendants are a feature: ``ground:under:<label>``."""
+
+    facet: str  # the annotation facet read: cell_type | tissue
+    term_id: str
+    label: str
+    reason: str
+
+    @property
+    def feature(self) -> str:
+        return f"ground:under:{self.label}"
+
+
+def load_classes(path: Path = CLASSES_PATH) -> tuple[OntologyClass, ...]:
+    """The classes of ``sample_type_classes.tsv`` (read once, at import: they name features).
+
+    Raises:
+        ConfigError: a row with an unknown facet, without an id, label or reason, or a label
+            given twice (labels name the features).
+    """
+    out: list[OntologyClass] = []
+    try:
+        fh = path.open(newline="", encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the sample-type classes ({exc})") from exc
+    with fh:
+        rows = (line for line in fh if line.strip() and not line.startswith("#"))
+        for i, row in enumerate(csv.DictReader(rows, delimiter="\t"), 2):
+            c = OntologyClass(*((row.get(k) or "").strip()
+                                for k in ("facet", "term_id", "label", "reason")))
+            if c.facet not in ("cell_type", "tissue") or not (c.term_id and c.label and c.reason):
+                raise ConfigError(f"{path}: row {i}: needs facet cell_type or tissue, a term id, "
+                                  f"a label and a reason, got {c.facet!r} {c.term_id!r}")
+            if any(o.label == c.label for o in out):
+                raise ConfigError(f"{path}: row {i}: label {c.label!r} given twice")
+            out.append(c)
+    return tuple(out)
+
+
+CLASSES: tuple[OntologyClass, ...] = load_classes()
+
 #: Feature order of the model (a model file lists its own and is checked against this).
 FEATURE_NAMES: tuple[str, ...] = (
     *(f"key:{r}" for r in KEY_ROLES), "key:source_name",
@@ -76,6 +123,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "ground:cell_line_and_other_cell_type", "ground:cl_blood", "ground:disease",
     "ground:tissue_only", "ground:cell_type_only", "ground:cell_line_and_differentiation",
     "log_attributes",
+    *(c.feature for c in CLASSES),
 )
 
 
@@ -212,6 +260,9 @@ def _grounded(f: dict[str, float], ev: dict[str, tuple[str, str]], fire,
             if a.term_id != HEALTHY:
                 fire("ground:disease", a.source_key, a.source_text, a.confidence)
             continue
+        for c in CLASSES:
+            if c.facet == a.facet and _under(lexicon, a.term_id, (c.term_id,)):
+                fire(c.feature, a.source_key, a.source_text)
         own = key_role(a.source_key) == a.facet
         if a.facet == "cell_line":
             fire("ground:cell_line", a.source_key, a.source_text, a.confidence)
