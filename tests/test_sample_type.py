@@ -72,8 +72,11 @@ def by_facet(anns):
     ("skin punch biopsy", {"tissue", "is_tissue"}),
     ("FACS-sorted primary fibroblasts", {"primary"}),
     ("colon organoids, passage 4", {"organoid", "culture"}),
-    ("HepG2 cell line", {"line"}),
+    ("HepG2 cell line", {"line", "cells"}),
     ("liver", set()),
+    ("glorpocytes, CD123+ CD45RA- fraction", {"marker"}),  # a pattern: CD antigens
+    ("CD34-positive zarb cells", {"marker", "cells"}),
+    ("ACD3 frob", set()),  # inside a word is no marker
 ])
 def test_word_groups(text, groups):
     assert word_hits(text) == groups
@@ -85,6 +88,9 @@ def test_every_word_has_a_reason_and_a_bad_row_names_the_file(tmp_path):
     bad = tmp_path / "words.tsv"
     bad.write_text("group\tscope\tphrase\treason\nlines\tvalue\tcell line\tno such group\n")
     with pytest.raises(ConfigError, match=r"words.tsv: row 2: .*'lines'"):
+        load_words(bad)
+    bad.write_text("group\tscope\tphrase\treason\nmarker\tpattern\tcd[0-9\tunclosed\n")
+    with pytest.raises(ConfigError, match=r"words.tsv: row 2: pattern .* not a regular"):
         load_words(bad)
 
 

@@ -58,7 +58,7 @@ CL_BLOOD = ("CL:0000988",)  # hematopoietic cell: blood and immune cells, mostly
 KEY_ROLES = ("cell_line", "cell_type", "tissue", "disease")
 SOURCE_NAME_KEYS = frozenset({"source name", "source"})
 GROUPS_VALUE = ("line", "culture", "differentiation", "esc", "ipsc", "pluripotent", "stem",
-                "primary", "tissue", "organoid", "xenograft")
+                "primary", "tissue", "organoid", "xenograft", "marker", "cells")
 #: Word groups also counted by the key role they are found under ('cell line: primary
 #: fibroblasts' is no line; 'cell type: iPSC-derived neurons' is a made cell).
 AT_ROLE_GROUPS = ("primary", "differentiation", "stem", "ipsc", "esc", "tissue", "culture")
@@ -132,8 +132,8 @@ class Word:
     """One vocabulary entry."""
 
     group: str
-    scope: str  # value | key
-    phrase: str  # normalized
+    scope: str  # value | key | pattern (a regular expression matched in values)
+    phrase: str  # normalized (a pattern: as written, matched in normalized text)
     reason: str
 
 
@@ -145,7 +145,8 @@ def load_words(path: Path = WORDS_PATH) -> tuple[Word, ...]:
         ConfigError: a row with an unknown group or scope, or without a phrase or reason.
     """
     out = []
-    allowed = {"value": {*GROUPS_VALUE, *RULE_GROUPS}, "key": set(GROUPS_KEY)}
+    allowed = {"value": {*GROUPS_VALUE, *RULE_GROUPS}, "key": set(GROUPS_KEY),
+               "pattern": {*GROUPS_VALUE, *RULE_GROUPS}}
     with path.open(newline="", encoding="utf-8") as fh:
         rows = (line for line in fh if line.strip() and not line.startswith("#"))
         for i, row in enumerate(csv.DictReader(rows, delimiter="\t"), 2):
@@ -155,16 +156,26 @@ def load_words(path: Path = WORDS_PATH) -> tuple[Word, ...]:
                 raise ConfigError(f"{path}: row {i}: needs a known group and scope, a phrase and "
                                   f"a reason, got group={group!r} scope={scope!r} "
                                   f"phrase={phrase!r}")
-            out.append(Word(group, scope, normalize(phrase), reason))
+            if scope == "pattern":
+                try:
+                    re.compile(phrase)
+                except re.error as exc:
+                    raise ConfigError(f"{path}: row {i}: pattern {phrase!r} is not a regular "
+                                      f"expression ({exc})") from exc
+            out.append(Word(group, scope, phrase if scope == "pattern" else normalize(phrase),
+                            reason))
     return tuple(out)
 
 
 @lru_cache(maxsize=4)
 def _patterns(path: Path = WORDS_PATH) -> dict[tuple[str, str], re.Pattern[str]]:
-    """One regex per (scope, group): its phrases as whole words."""
+    """One regex per (scope, group): its phrases (and a value group's patterns) as whole words."""
     by: dict[tuple[str, str], list[str]] = {}
     for w in load_words(path):
-        by.setdefault((w.scope, w.group), []).append(re.escape(w.phrase))
+        if w.scope == "pattern":
+            by.setdefault(("value", w.group), []).append(f"(?:{w.phrase})")
+        else:
+            by.setdefault((w.scope, w.group), []).append(re.escape(w.phrase))
     return {k: re.compile(r"(?<![0-9a-z])(?:" + "|".join(sorted(v, key=len, reverse=True))
                           + r")(?![0-9a-z])") for k, v in by.items()}
 
