@@ -33,7 +33,7 @@ from fit_sample_type import ORGANOID_CONFIDENCE, grounder_for_features
 
 from harmonize.errors import ConfigError
 from harmonize.ground.fields import key_role
-from harmonize.ground.sample_type import load_model, moves_to_origin, organoid_rule
+from harmonize.ground.sample_type import load_model, moves_to_origin, organoid_rule, post_mortem
 from harmonize.ground.sample_type_features import CULTURED, FEATURE_NAMES, SAMPLE_TYPES, word_hits
 from harmonize.ground.sample_type_fit import (
     cross_validate,
@@ -135,17 +135,19 @@ def _with_organoids(proba: np.ndarray, classes: list[str], X: np.ndarray
 
 
 def tissue_after_move(y: list[str], pred: list[str], conf: np.ndarray,
-                      annotations: list[list]) -> dict[str, int]:
+                      annotations: list[list], attributes: list[dict[str, str]]
+                      ) -> dict[str, int]:
     """What held-out types do to the tissue facet, counted by gold type: samples carrying a
     tissue annotation before the move and after it (:func:`moves_to_origin`, as at run time),
     and, of the gold-cultured samples still carrying one, how many keep it because the value
-    names a tissue the sample is (the others were typed wrongly or not surely enough)."""
+    names a tissue the sample is or is post-mortem (the others were typed wrongly or not surely
+    enough)."""
     out = Counter()
-    for g, p, c, anns in zip(y, pred, conf, annotations):
+    for g, p, c, anns, attrs in zip(y, pred, conf, annotations, attributes):
         kind = "cultured" if g in CULTURED else g
         tissues = [a for a in anns if a.facet == "tissue" and a.term_id]
         status = "accepted" if c >= ACCEPT else "needs_review"
-        kept = [a for a in tissues if not moves_to_origin(a, p, status)]
+        kept = [a for a in tissues if not moves_to_origin(a, p, status, post_mortem(attrs))]
         out[f"{kind}:before"] += bool(tissues)
         out[f"{kind}:after"] += bool(kept)
         if kind == "cultured" and kept:
@@ -198,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:  # features changed and the model is not refitted yet
         print(f"in-sample figure skipped: {exc}", file=sys.stderr)
         in_acc = None
-    moved = [tissue_after_move(y, p, cf, anns) for p, cf, _ in runs]
+    moved = [tissue_after_move(y, p, cf, anns, [r["attributes"] for r in recs])
+             for p, cf, _ in runs]
     RESULTS.mkdir(exist_ok=True)
     png = RESULTS / "sample_type_reliability.png"
     reliability_png(conf, correct, png, f"sample type, grouped {args.folds}-fold CV "
@@ -228,8 +231,8 @@ def main(argv: list[str] | None = None) -> int:
                      f"{_f(float(np.mean(rec)) if rec else None)} | {_f(pb[c][0])} | "
                      f"{_f(pb[c][1])} |")
     n_kind = Counter("cultured" if g in CULTURED else g for g in y)
-    lines += ["", f"Tissue annotations after the move, held-out types (mean over {args.repeats} "
-              "shuffles; a cultured sample's tissue becomes its origin_tissue):", "",
+    lines += ["", (f"Tissue annotations after the move, held-out types (mean over {args.repeats} "
+                   "shuffles; a cultured sample's tissue becomes its origin_tissue):"), "",
               "| gold type | n | with a tissue before | with a tissue after |", "|---|---:|---:|---:|"]
     for kind in ("tissue", "primary_cells", "cultured"):
         b = np.mean([m.get(f"{kind}:before", 0) for m in moved])
@@ -237,9 +240,10 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {kind} | {n_kind[kind]} | {b:.0f} | {a:.1f} |")
     named = np.mean([m.get("cultured:kept_named_tissue", 0) for m in moved])
     mistyped = np.mean([m.get("cultured:kept_mistyped", 0) for m in moved])
-    lines += ["", f"Of the cultured samples still carrying a tissue: {named:.1f} because the value "
-              f"names a tissue the sample is (`is_tissue` words), {mistyped:.1f} because their "
-              "type was not cultured or not accepted."]
+    lines += ["", (f"Of the cultured samples still carrying a tissue: {named:.1f} because the "
+                   "value names a tissue the sample is (`is_tissue` words) or a key says "
+                   f"post-mortem, {mistyped:.1f} because their type was not cultured or not "
+                   "accepted.")]
     lines += ["", "Confusion matrix (rows gold, columns predicted; grouped CV, first shuffle):",
               "", "| gold \\ predicted | " + " | ".join(present) + " |",
               "|---|" + "---:|" * len(present)]

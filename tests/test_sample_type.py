@@ -17,6 +17,7 @@ from harmonize.ground import Grounder, build_lexicon
 from harmonize.ground.calibrate import Calibration
 from harmonize.ground.fields import field_values
 from harmonize.ground.lexicon import read_synonyms
+from harmonize.ground.overrides import override_key
 from harmonize.ground.sample_type import (
     FACET,
     MODEL_PATH,
@@ -26,6 +27,7 @@ from harmonize.ground.sample_type import (
     load_model,
     moves_to_origin,
     names_tissue,
+    post_mortem,
 )
 from harmonize.ground.sample_type_features import (
     CULTURED,
@@ -150,6 +152,24 @@ def test_which_tissue_moves_to_origin():
     assert not moves_to_origin(tissue("breast"), "tissue", "accepted")
     assert not moves_to_origin(tissue("breast tumor tissue"), "cell_line", "accepted")
     assert not moves_to_origin(tissue("breast", "curated"), "cell_line", "accepted")
+    assert not moves_to_origin(tissue("breast"), "cell_line", "accepted", post_mortem_sample=True)
+
+
+def test_a_post_mortem_sample_keeps_its_tissue(grounder):
+    """A cause-of-death or post-mortem-interval key says the material is post-mortem: its organ
+    stays its tissue even when the type is a culture (here decided by a curator)."""
+    assert post_mortem({"PMI (hours)": "14", "tissue": "liver"})
+    assert post_mortem({"Cause of death": "frobnication"})
+    assert not post_mortem({"PMI": "NA"})  # a placeholder says nothing
+    assert not post_mortem({"treatment": "cause of death assay"})  # values are not keys
+    g = Grounder(grounder.lexicon, use_embeddings=False, calibration=Calibration(),
+                 overrides={override_key(FACET, "glorp cells"): "in_vitro_differentiated_cells"})
+    dead = by_facet(g.annotate({"tissue": "liver", "cell type": "glorp cells",
+                                "cause of death": "frobnication"}))
+    alive = by_facet(g.annotate({"tissue": "liver", "cell type": "glorp cells"}))
+    assert dead[FACET].term_id == alive[FACET].term_id == "in_vitro_differentiated_cells"
+    assert dead["tissue"].term_id == "UBERON:0002107" and ORIGIN_FACET not in dead
+    assert alive[ORIGIN_FACET].term_id == "UBERON:0002107" and "tissue" not in alive
 
 
 # ---------------------------------------------------------------- the model and the hook

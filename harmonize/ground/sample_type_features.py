@@ -65,6 +65,9 @@ AT_ROLE_GROUPS = ("primary", "differentiation", "stem", "ipsc", "esc", "tissue",
 #: Word groups read by rules, not by the model ('is_tissue': a tissue value saying the sample
 #: is tissue keeps its tissue annotation on a cultured-looking sample).
 RULE_GROUPS = ("is_tissue",)
+#: Key word groups read by rules ('post_mortem': a cause of death or post-mortem interval key
+#: says the sample is post-mortem material, whose organ stays its tissue).
+RULE_GROUPS_KEY = ("post_mortem",)
 GROUPS_KEY = ("culture", "differentiation", "tissue", "donor")
 
 
@@ -145,7 +148,7 @@ def load_words(path: Path = WORDS_PATH) -> tuple[Word, ...]:
         ConfigError: a row with an unknown group or scope, or without a phrase or reason.
     """
     out = []
-    allowed = {"value": {*GROUPS_VALUE, *RULE_GROUPS}, "key": set(GROUPS_KEY),
+    allowed = {"value": {*GROUPS_VALUE, *RULE_GROUPS}, "key": {*GROUPS_KEY, *RULE_GROUPS_KEY},
                "pattern": {*GROUPS_VALUE, *RULE_GROUPS}}
     with path.open(newline="", encoding="utf-8") as fh:
         rows = (line for line in fh if line.strip() and not line.startswith("#"))
@@ -225,7 +228,7 @@ def sample_features(attributes: Mapping[str, str], text: str | None,
             fire(f"key:{role}", k, v)
         if _source_name_key(k):
             fire("key:source_name", k, v)
-        for g in word_hits(k, "key"):
+        for g in word_hits(k, "key") - set(RULE_GROUPS_KEY):
             fire(f"keyword:{g}", k, v)
         hits = word_hits(v) - set(RULE_GROUPS)
         for g in hits:
