@@ -189,6 +189,11 @@ def test_a_model_over_other_features_is_refused(tmp_path):
         load_model(path)
     with pytest.raises(ConfigError, match="cannot read"):
         load_model(tmp_path / "missing.json")
+    raw = json.loads(MODEL_PATH.read_text())
+    raw["classes_digest"] = "0badf00d"  # fitted while the classes file said something else
+    path.write_text(json.dumps(raw))
+    with pytest.raises(ConfigError, match="another sample_type_classes.tsv"):
+        load_model(path)
 
 
 def test_a_line_is_typed_and_its_organ_becomes_its_origin(grounder):

@@ -32,6 +32,7 @@ from harmonize.ground.sample_type_features import (
     SAMPLE_TYPE_LABELS,
     SAMPLE_TYPES,
     LexiconLike,
+    classes_digest,
     sample_features,
     word_hits,
 )
@@ -83,6 +84,10 @@ def load_model(path: Path = MODEL_PATH) -> SampleTypeModel:
     if list(raw.get("features", ())) != list(FEATURE_NAMES):
         raise ConfigError(f"{path}: fitted over other features than sample_type_features.py "
                           "computes; refit it with bench/fit_sample_type.py")
+    fitted_with = raw.get("classes_digest")
+    if fitted_with is not None and fitted_with != classes_digest():
+        raise ConfigError(f"{path}: fitted with another sample_type_classes.tsv; refit it with "
+                          "bench/fit_sample_type.py")
     classes = tuple(raw["classes"])
     if not set(classes) <= set(SAMPLE_TYPES):
         raise ConfigError(f"{path}: unknown classes {sorted(set(classes) - set(SAMPLE_TYPES))}")

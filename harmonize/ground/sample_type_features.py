@@ -113,6 +113,14 @@ def load_classes(path: Path = CLASSES_PATH) -> tuple[OntologyClass, ...]:
 
 CLASSES: tuple[OntologyClass, ...] = load_classes()
 
+
+def classes_digest(path: Path = CLASSES_PATH) -> str:
+    """Digest of the classes file: a model records the one it was fitted with (a class that
+    points at another term under the same label changes no feature name, only what fires)."""
+    from harmonize.ground.versions import data_digest
+
+    return data_digest([path])
+
 #: Feature order of the model (a model file lists its own and is checked against this).
 FEATURE_NAMES: tuple[str, ...] = (
     *(f"key:{r}" for r in KEY_ROLES), "key:source_name",

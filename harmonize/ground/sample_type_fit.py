@@ -21,7 +21,7 @@ import numpy as np
 
 from harmonize.errors import ParseError
 from harmonize.ground.fields import norm_key
-from harmonize.ground.sample_type_features import FEATURE_NAMES
+from harmonize.ground.sample_type_features import FEATURE_NAMES, classes_digest
 
 #: Classes with labelled examples get a fitted row; the others come from knowledge rules.
 MODEL_VERSION = "sample-type-2"
@@ -144,7 +144,8 @@ def fit_model(X: np.ndarray, y: Sequence[str], groups: Sequence[int]) -> dict[st
     _, C, T = best
     lr = _fit_lr(X, y, C)
     return {"version": MODEL_VERSION, "classes": [str(c) for c in lr.classes_],
-            "features": list(FEATURE_NAMES), "C": C, "temperature": float(T),
+            "features": list(FEATURE_NAMES), "classes_digest": classes_digest(),
+            "C": C, "temperature": float(T),
             "coef": np.round(_rows(lr)[0], 5).tolist(),
             "intercept": np.round(_rows(lr)[1], 5).tolist(),
             "n_train": len(y)}
