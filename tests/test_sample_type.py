@@ -17,6 +17,7 @@ from harmonize.ground import Grounder, build_lexicon
 from harmonize.ground.calibrate import Calibration
 from harmonize.ground.fields import field_values
 from harmonize.ground.lexicon import read_synonyms
+from harmonize.ground.overrides import override_key
 from harmonize.ground.sample_type import (
     FACET,
     MODEL_PATH,
@@ -24,12 +25,15 @@ from harmonize.ground.sample_type import (
     classify,
     explain_sample,
     load_model,
+    moves_to_origin,
     names_tissue,
+    post_mortem,
 )
 from harmonize.ground.sample_type_features import (
     CULTURED,
     FEATURE_NAMES,
     SAMPLE_TYPES,
+    load_classes,
     load_words,
     sample_features,
     word_hits,
@@ -70,8 +74,11 @@ def by_facet(anns):
     ("skin punch biopsy", {"tissue", "is_tissue"}),
     ("FACS-sorted primary fibroblasts", {"primary"}),
     ("colon organoids, passage 4", {"organoid", "culture"}),
-    ("HepG2 cell line", {"line"}),
+    ("HepG2 cell line", {"line", "cells"}),
     ("liver", set()),
+    ("glorpocytes, CD123+ CD45RA- fraction", {"marker"}),  # a pattern: CD antigens
+    ("CD34-positive zarb cells", {"marker", "cells"}),
+    ("ACD3 frob", set()),  # inside a word is no marker
 ])
 def test_word_groups(text, groups):
     assert word_hits(text) == groups
@@ -84,6 +91,9 @@ def test_every_word_has_a_reason_and_a_bad_row_names_the_file(tmp_path):
     bad.write_text("group\tscope\tphrase\treason\nlines\tvalue\tcell line\tno such group\n")
     with pytest.raises(ConfigError, match=r"words.tsv: row 2: .*'lines'"):
         load_words(bad)
+    bad.write_text("group\tscope\tphrase\treason\nmarker\tpattern\tcd[0-9\tunclosed\n")
+    with pytest.raises(ConfigError, match=r"words.tsv: row 2: pattern .* not a regular"):
+        load_words(bad)
 
 
 def test_features_read_keys_groundings_and_words(grounder):
@@ -95,6 +105,71 @@ def test_features_read_keys_groundings_and_words(grounder):
     assert 0.0 < f["ground:cell_line"] <= 1.0 and ev["ground:cell_line"] == ("cell line", "HeLa")
     assert f["word:culture"] == 1.0 and f["keyword:culture"] == 1.0  # siRNA; a passage key
     assert f["word:tissue"] == 0.0
+
+
+def test_cell_type_classes_fire_by_the_hierarchy(lex):
+    """A grounded cell type fires every listed class it is under (CL's hierarchy), naming the
+    value; a class it is not under stays 0."""
+    t_cell = Annotation("cell_type", "CL:0000084", "T cell", 0.9, "exact", "accepted",
+                        "cell type", "sorted T lymphocytes")
+    f, ev = sample_features({"cell type": "sorted T lymphocytes"}, None, [t_cell], lex)
+    assert f["ground:under:T cell"] == f["ground:under:lymphocyte"] == 1.0
+    assert f["ground:under:B cell"] == 0.0 and f["ground:under:fibroblast"] == 0.0
+    assert ev["ground:under:lymphocyte"] == ("cell type", "sorted T lymphocytes")
+    # a tissue is read by the tissue rows only: a T cell class never fires from a tissue
+    liver = Annotation("tissue", "UBERON:0002107", "liver", 0.9, "exact", "accepted",
+                       "tissue", "liver")
+    f, _ = sample_features({"tissue": "liver"}, None, [liver], lex)
+    assert not any(v for k, v in f.items() if k.startswith("ground:under:"))
+
+
+def test_every_class_has_a_reason_and_bad_rows_name_the_file(tmp_path):
+    classes = load_classes()
+    assert len(classes) > 50 and all(c.reason and c.label for c in classes)
+    assert {c.facet for c in classes} == {"cell_type", "tissue"}
+    assert [c.feature for c in classes] == [n for n in FEATURE_NAMES
+                                            if n.startswith("ground:under:")]
+    head = "facet\tterm_id\tlabel\treason\n"
+    bad = tmp_path / "classes.tsv"
+    bad.write_text(head + "disease\tMONDO:1\tfrobnitis\tinvented\n")
+    with pytest.raises(ConfigError, match=r"classes.tsv: row 2: .*'disease'"):
+        load_classes(bad)
+    bad.write_text(head + "cell_type\tCL:1\tglorp cell\tinvented\n"
+                   "cell_type\tCL:2\tglorp cell\tinvented again\n")
+    with pytest.raises(ConfigError, match="twice"):
+        load_classes(bad)
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_classes(tmp_path / "missing.tsv")
+
+
+def test_which_tissue_moves_to_origin():
+    def tissue(text: str, method: str = "exact") -> Annotation:
+        return Annotation("tissue", BREAST, "breast", 0.9, method, "accepted", "tissue", text)
+
+    assert moves_to_origin(tissue("breast"), "cell_line", "accepted")
+    assert not moves_to_origin(tissue("breast"), "cell_line", "needs_review")  # a weak guess
+    assert not moves_to_origin(tissue("breast"), "primary_cells", "accepted")  # taken from it
+    assert not moves_to_origin(tissue("breast"), "tissue", "accepted")
+    assert not moves_to_origin(tissue("breast tumor tissue"), "cell_line", "accepted")
+    assert not moves_to_origin(tissue("breast", "curated"), "cell_line", "accepted")
+    assert not moves_to_origin(tissue("breast"), "cell_line", "accepted", post_mortem_sample=True)
+
+
+def test_a_post_mortem_sample_keeps_its_tissue(grounder):
+    """A cause-of-death or post-mortem-interval key says the material is post-mortem: its organ
+    stays its tissue even when the type is a culture (here decided by a curator)."""
+    assert post_mortem({"PMI (hours)": "14", "tissue": "liver"})
+    assert post_mortem({"Cause of death": "frobnication"})
+    assert not post_mortem({"PMI": "NA"})  # a placeholder says nothing
+    assert not post_mortem({"treatment": "cause of death assay"})  # values are not keys
+    g = Grounder(grounder.lexicon, use_embeddings=False, calibration=Calibration(),
+                 overrides={override_key(FACET, "glorp cells"): "in_vitro_differentiated_cells"})
+    dead = by_facet(g.annotate({"tissue": "liver", "cell type": "glorp cells",
+                                "cause of death": "frobnication"}))
+    alive = by_facet(g.annotate({"tissue": "liver", "cell type": "glorp cells"}))
+    assert dead[FACET].term_id == alive[FACET].term_id == "in_vitro_differentiated_cells"
+    assert dead["tissue"].term_id == "UBERON:0002107" and ORIGIN_FACET not in dead
+    assert alive[ORIGIN_FACET].term_id == "UBERON:0002107" and "tissue" not in alive
 
 
 # ---------------------------------------------------------------- the model and the hook
@@ -114,6 +189,11 @@ def test_a_model_over_other_features_is_refused(tmp_path):
         load_model(path)
     with pytest.raises(ConfigError, match="cannot read"):
         load_model(tmp_path / "missing.json")
+    raw = json.loads(MODEL_PATH.read_text())
+    raw["classes_digest"] = "0badf00d"  # fitted while the classes file said something else
+    path.write_text(json.dumps(raw))
+    with pytest.raises(ConfigError, match="another sample_type_classes.tsv"):
+        load_model(path)
 
 
 def test_a_line_is_typed_and_its_organ_becomes_its_origin(grounder):

@@ -8,7 +8,8 @@ no labelled examples: a sample whose values name an organoid is an organoid with
 file's ``organoid.confidence`` (a knowledge rule, shown as such). :func:`with_sample_type`
 is the one hook of the grounder: it adds the annotation and, for a cultured sample, turns the
 tissue annotation into ``origin_tissue`` (the organ the culture came from), unless the tissue
-value itself says the sample is tissue ('tumor tissue', 'biopsy').
+value itself says the sample is tissue ('tumor tissue', 'biopsy') or a key says the sample is
+post-mortem material (a cause of death, a post-mortem interval).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from harmonize.ground.sample_type_features import (
     SAMPLE_TYPE_LABELS,
     SAMPLE_TYPES,
     LexiconLike,
+    classes_digest,
     sample_features,
     word_hits,
 )
@@ -82,6 +84,10 @@ def load_model(path: Path = MODEL_PATH) -> SampleTypeModel:
     if list(raw.get("features", ())) != list(FEATURE_NAMES):
         raise ConfigError(f"{path}: fitted over other features than sample_type_features.py "
                           "computes; refit it with bench/fit_sample_type.py")
+    fitted_with = raw.get("classes_digest")
+    if fitted_with is not None and fitted_with != classes_digest():
+        raise ConfigError(f"{path}: fitted with another sample_type_classes.tsv; refit it with "
+                          "bench/fit_sample_type.py")
     classes = tuple(raw["classes"])
     if not set(classes) <= set(SAMPLE_TYPES):
         raise ConfigError(f"{path}: unknown classes {sorted(set(classes) - set(SAMPLE_TYPES))}")
@@ -192,6 +198,13 @@ def names_tissue(value: str) -> bool:
     return "is_tissue" in hits and "line" not in hits
 
 
+def post_mortem(attributes: Mapping[str, str]) -> bool:
+    """Whether a key with a value says the sample is post-mortem material (a cause of death, a
+    post-mortem interval: the ``post_mortem`` key words)."""
+    return any(isinstance(v, str) and not is_null(v) and "post_mortem" in word_hits(k, "key")
+               for k, v in attributes.items())
+
+
 def with_sample_type(annotations: list[Annotation], attributes: Mapping[str, str],
                      text: str | None, lexicon: LexiconLike | None,
                      overrides: Mapping[tuple[str, str], str] | None = None,
@@ -223,15 +236,23 @@ def with_sample_type(annotations: list[Annotation], attributes: Mapping[str, str
     # it moved 620 tissues of the GEO-text dev gold, 527 of them the gold's own tissue
     # (bench/cross_eval.py: tissue strict F1 0.906 -> 0.792)
     keyed = any(isinstance(v, str) and not is_null(v) for v in attributes.values())
-    out = []
-    for a in annotations:
-        if (keyed and a.facet == "tissue" and a.term_id and st.term_id in CULTURED
-                and st.status == "accepted" and not names_tissue(a.source_text)
-                and a.method != "curated"):
-            a = replace(a, facet=ORIGIN_FACET)
-        out.append(a)
+    dead = post_mortem(attributes)
+    out = [replace(a, facet=ORIGIN_FACET)
+           if keyed and moves_to_origin(a, st.term_id, st.status, dead) else a
+           for a in annotations]
     out.append(st)
     return out
+
+
+def moves_to_origin(a: Annotation, sample_type: str | None, status: str,
+                    post_mortem_sample: bool = False) -> bool:
+    """Whether tissue annotation ``a`` becomes ``origin_tissue`` on a sample of this type: the
+    type is cultured and accepted, and neither the value names a tissue the sample is ('tumor
+    tissue', 'biopsy'), nor the sample is post-mortem material (:func:`post_mortem`), nor a
+    curator decided the tissue."""
+    return (a.facet == "tissue" and bool(a.term_id) and sample_type in CULTURED
+            and status == "accepted" and not names_tissue(a.source_text)
+            and not post_mortem_sample and a.method != "curated")
 
 
 

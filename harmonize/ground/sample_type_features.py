@@ -6,7 +6,10 @@ Three kinds, all from general knowledge rather than from any one dataset:
   sex, a passage key...), read with :func:`harmonize.ground.fields.key_role` and the key words
   of ``ontologies/sample_type_words.tsv``;
 * ``ground:*`` what the grounder found: a Cellosaurus line, a tissue, a cell type, and the Cell
-  Ontology category of that cell type (a stem cell, a pluripotent stem cell);
+  Ontology category of that cell type (a stem cell, a pluripotent stem cell); ``ground:under:*``
+  the ontology classes the grounded cell type or tissue falls under (CELLxGENE's cell
+  subclasses: neuron, T cell, macrophage, fibroblast...; UBERON's embryonic structures), listed
+  in ``ontologies/sample_type_classes.tsv``;
 * ``word:*``  words of culture, differentiation, sorting, organoids, iPSCs, biopsies... in the
   values (``ontologies/sample_type_words.tsv``, each word with its reason).
 
@@ -32,6 +35,7 @@ from harmonize.models import Annotation
 from harmonize.resources import ONTOLOGIES_DIR
 
 WORDS_PATH = ONTOLOGIES_DIR / "sample_type_words.tsv"
+CLASSES_PATH = ONTOLOGIES_DIR / "sample_type_classes.tsv"
 
 #: The closed vocabulary (MetaSRA's six classes plus organoid, as CELLxGENE's tissue_type).
 SAMPLE_TYPES: tuple[str, ...] = ("tissue", "cell_line", "primary_cells",
@@ -54,14 +58,68 @@ CL_BLOOD = ("CL:0000988",)  # hematopoietic cell: blood and immune cells, mostly
 KEY_ROLES = ("cell_line", "cell_type", "tissue", "disease")
 SOURCE_NAME_KEYS = frozenset({"source name", "source"})
 GROUPS_VALUE = ("line", "culture", "differentiation", "esc", "ipsc", "pluripotent", "stem",
-                "primary", "tissue", "organoid", "xenograft")
+                "primary", "tissue", "organoid", "xenograft", "marker", "cells")
 #: Word groups also counted by the key role they are found under ('cell line: primary
 #: fibroblasts' is no line; 'cell type: iPSC-derived neurons' is a made cell).
 AT_ROLE_GROUPS = ("primary", "differentiation", "stem", "ipsc", "esc", "tissue", "culture")
 #: Word groups read by rules, not by the model ('is_tissue': a tissue value saying the sample
 #: is tissue keeps its tissue annotation on a cultured-looking sample).
 RULE_GROUPS = ("is_tissue",)
+#: Key word groups read by rules ('post_mortem': a cause of death or post-mortem interval key
+#: says the sample is post-mortem material, whose organ stays its tissue).
+RULE_GROUPS_KEY = ("post_mortem",)
 GROUPS_KEY = ("culture", "differentiation", "tissue", "donor")
+
+
+@dataclass(frozen=True, slots=True)
+class OntologyClass:
+    """A class whose descendants are a feature: ``ground:under:<label>``."""
+
+    facet: str  # the annotation facet read: cell_type | tissue
+    term_id: str
+    label: str
+    reason: str
+
+    @property
+    def feature(self) -> str:
+        return f"ground:under:{self.label}"
+
+
+def load_classes(path: Path = CLASSES_PATH) -> tuple[OntologyClass, ...]:
+    """The classes of ``sample_type_classes.tsv`` (read once, at import: they name features).
+
+    Raises:
+        ConfigError: a row with an unknown facet, without an id, label or reason, or a label
+            given twice (labels name the features).
+    """
+    out: list[OntologyClass] = []
+    try:
+        fh = path.open(newline="", encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the sample-type classes ({exc})") from exc
+    with fh:
+        rows = (line for line in fh if line.strip() and not line.startswith("#"))
+        for i, row in enumerate(csv.DictReader(rows, delimiter="\t"), 2):
+            c = OntologyClass(*((row.get(k) or "").strip()
+                                for k in ("facet", "term_id", "label", "reason")))
+            if c.facet not in ("cell_type", "tissue") or not (c.term_id and c.label and c.reason):
+                raise ConfigError(f"{path}: row {i}: needs facet cell_type or tissue, a term id, "
+                                  f"a label and a reason, got {c.facet!r} {c.term_id!r}")
+            if any(o.label == c.label for o in out):
+                raise ConfigError(f"{path}: row {i}: label {c.label!r} given twice")
+            out.append(c)
+    return tuple(out)
+
+
+CLASSES: tuple[OntologyClass, ...] = load_classes()
+
+
+def classes_digest(path: Path = CLASSES_PATH) -> str:
+    """Digest of the classes file: a model records the one it was fitted with (a class that
+    points at another term under the same label changes no feature name, only what fires)."""
+    from harmonize.ground.versions import data_digest
+
+    return data_digest([path])
 
 #: Feature order of the model (a model file lists its own and is checked against this).
 FEATURE_NAMES: tuple[str, ...] = (
@@ -76,6 +134,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "ground:cell_line_and_other_cell_type", "ground:cl_blood", "ground:disease",
     "ground:tissue_only", "ground:cell_type_only", "ground:cell_line_and_differentiation",
     "log_attributes",
+    *(c.feature for c in CLASSES),
 )
 
 
@@ -84,8 +143,8 @@ class Word:
     """One vocabulary entry."""
 
     group: str
-    scope: str  # value | key
-    phrase: str  # normalized
+    scope: str  # value | key | pattern (a regular expression matched in values)
+    phrase: str  # normalized (a pattern: as written, matched in normalized text)
     reason: str
 
 
@@ -97,7 +156,8 @@ def load_words(path: Path = WORDS_PATH) -> tuple[Word, ...]:
         ConfigError: a row with an unknown group or scope, or without a phrase or reason.
     """
     out = []
-    allowed = {"value": {*GROUPS_VALUE, *RULE_GROUPS}, "key": set(GROUPS_KEY)}
+    allowed = {"value": {*GROUPS_VALUE, *RULE_GROUPS}, "key": {*GROUPS_KEY, *RULE_GROUPS_KEY},
+               "pattern": {*GROUPS_VALUE, *RULE_GROUPS}}
     with path.open(newline="", encoding="utf-8") as fh:
         rows = (line for line in fh if line.strip() and not line.startswith("#"))
         for i, row in enumerate(csv.DictReader(rows, delimiter="\t"), 2):
@@ -107,16 +167,26 @@ def load_words(path: Path = WORDS_PATH) -> tuple[Word, ...]:
                 raise ConfigError(f"{path}: row {i}: needs a known group and scope, a phrase and "
                                   f"a reason, got group={group!r} scope={scope!r} "
                                   f"phrase={phrase!r}")
-            out.append(Word(group, scope, normalize(phrase), reason))
+            if scope == "pattern":
+                try:
+                    re.compile(phrase)
+                except re.error as exc:
+                    raise ConfigError(f"{path}: row {i}: pattern {phrase!r} is not a regular "
+                                      f"expression ({exc})") from exc
+            out.append(Word(group, scope, phrase if scope == "pattern" else normalize(phrase),
+                            reason))
     return tuple(out)
 
 
 @lru_cache(maxsize=4)
 def _patterns(path: Path = WORDS_PATH) -> dict[tuple[str, str], re.Pattern[str]]:
-    """One regex per (scope, group): its phrases as whole words."""
+    """One regex per (scope, group): its phrases (and a value group's patterns) as whole words."""
     by: dict[tuple[str, str], list[str]] = {}
     for w in load_words(path):
-        by.setdefault((w.scope, w.group), []).append(re.escape(w.phrase))
+        if w.scope == "pattern":
+            by.setdefault(("value", w.group), []).append(f"(?:{w.phrase})")
+        else:
+            by.setdefault((w.scope, w.group), []).append(re.escape(w.phrase))
     return {k: re.compile(r"(?<![0-9a-z])(?:" + "|".join(sorted(v, key=len, reverse=True))
                           + r")(?![0-9a-z])") for k, v in by.items()}
 
@@ -166,7 +236,7 @@ def sample_features(attributes: Mapping[str, str], text: str | None,
             fire(f"key:{role}", k, v)
         if _source_name_key(k):
             fire("key:source_name", k, v)
-        for g in word_hits(k, "key"):
+        for g in word_hits(k, "key") - set(RULE_GROUPS_KEY):
             fire(f"keyword:{g}", k, v)
         hits = word_hits(v) - set(RULE_GROUPS)
         for g in hits:
@@ -212,6 +282,9 @@ def _grounded(f: dict[str, float], ev: dict[str, tuple[str, str]], fire,
             if a.term_id != HEALTHY:
                 fire("ground:disease", a.source_key, a.source_text, a.confidence)
             continue
+        for c in CLASSES:
+            if c.facet == a.facet and _under(lexicon, a.term_id, (c.term_id,)):
+                fire(c.feature, a.source_key, a.source_text)
         own = key_role(a.source_key) == a.facet
         if a.facet == "cell_line":
             fire("ground:cell_line", a.source_key, a.source_text, a.confidence)

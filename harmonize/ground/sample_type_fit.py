@@ -21,11 +21,11 @@ import numpy as np
 
 from harmonize.errors import ParseError
 from harmonize.ground.fields import norm_key
-from harmonize.ground.sample_type_features import FEATURE_NAMES
+from harmonize.ground.sample_type_features import FEATURE_NAMES, classes_digest
 
 #: Classes with labelled examples get a fitted row; the others come from knowledge rules.
-MODEL_VERSION = "sample-type-1"
-C_GRID = (0.1, 0.3, 1.0, 3.0)
+MODEL_VERSION = "sample-type-2"
+C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
 T_GRID = tuple(np.round(np.arange(0.5, 3.01, 0.05), 2))
 _STEM_DROP = re.compile(r"\b(rep|replicate|sample|biological|technical|batch|donor|patient|"
                         r"control|treated|untreated)\b|[^a-z ]")
@@ -144,7 +144,8 @@ def fit_model(X: np.ndarray, y: Sequence[str], groups: Sequence[int]) -> dict[st
     _, C, T = best
     lr = _fit_lr(X, y, C)
     return {"version": MODEL_VERSION, "classes": [str(c) for c in lr.classes_],
-            "features": list(FEATURE_NAMES), "C": C, "temperature": float(T),
+            "features": list(FEATURE_NAMES), "classes_digest": classes_digest(),
+            "C": C, "temperature": float(T),
             "coef": np.round(_rows(lr)[0], 5).tolist(),
             "intercept": np.round(_rows(lr)[1], 5).tolist(),
             "n_train": len(y)}
@@ -190,13 +191,25 @@ def read_labelled(path: str | Path) -> list[dict[str, Any]]:
     return out
 
 
-def sample_feature_rows(records: Sequence[Mapping[str, Any]], grounder) -> list[dict[str, float]]:
-    """The features of each record, from the grounder's other annotations of it (the grounder
-    must be built with ``sample_type=False``: the features read the facets before the type)."""
+def ground_records(records: Sequence[Mapping[str, Any]], grounder) -> list[list[Any]]:
+    """The grounder's annotations of each record (the grounder must be built with
+    ``sample_type=False``: the features read the facets before the type)."""
+    return grounder.annotate_many(_inputs(records))
+
+
+def sample_feature_rows(records: Sequence[Mapping[str, Any]], grounder,
+                        annotations: Sequence[Sequence[Any]] | None = None
+                        ) -> list[dict[str, float]]:
+    """The features of each record, from the grounder's other annotations of it
+    (:func:`ground_records`; computed here when not given)."""
     from harmonize.ground.sample_type_features import sample_features
 
-    inputs = [({str(k): v for k, v in r["attributes"].items() if isinstance(v, str)},
-               r.get("text") if isinstance(r.get("text"), str) else None, None) for r in records]
-    anns = grounder.annotate_many(inputs)
+    inputs = _inputs(records)
+    anns = annotations if annotations is not None else grounder.annotate_many(inputs)
     return [sample_features(a, t, ann, grounder.lexicon)[0]
             for (a, t, _), ann in zip(inputs, anns)]
+
+
+def _inputs(records: Sequence[Mapping[str, Any]]) -> list[tuple[dict[str, str], str | None, None]]:
+    return [({str(k): v for k, v in r["attributes"].items() if isinstance(v, str)},
+             r.get("text") if isinstance(r.get("text"), str) else None, None) for r in records]
