@@ -55,8 +55,7 @@ FETCHNGS_SUFFIXES = (".csv", ".tsv", ".txt")  # what fetchngs' --input schema ac
 RUN_ACCESSION = re.compile(r"^[SED]RR\d+$")
 MANIFEST_VERSION = 2
 #: Per facet, from its best annotation (sample_summary's columns, plus status and source text).
-BEST_FIELDS = (("id", "term_id"), ("label", "term_label"), ("confidence", "confidence"),
-               ("status", "status"), ("source_text", "source_text"))
+BEST_FIELDS = materialize.BEST_FIELDS
 
 
 @dataclass(slots=True)
@@ -217,6 +216,48 @@ def indexed_cohort_sql(facets: list[str]) -> str:
             "ORDER BY r.sample_key")
 
 
+def precomputed_export_sql(facets: list[str]) -> str:
+    """:func:`export_sql` over the tables precomputed at publish (same rows, same parameters).
+
+    Each facet filter reads its facet's rows of ``facet_index``; the sample keys every filter
+    matched are joined once to ``summary_rows`` (accessions, organism, sources, sample type)
+    and ``export_rows`` (every facet's best annotation, sample-type status, SRA status), then
+    the remaining filters apply; per filtered facet the best matching annotation of the rows
+    already read gives ``matched_<facet>_*``. Nothing is re-ranked or re-aggregated per query.
+    """
+    where = ("(?::VARCHAR IS NULL OR lower(r.organism) = lower(?) "
+             "OR CAST(r.taxon_id AS VARCHAR) = ?) "
+             "AND (?::VARCHAR IS NULL OR list_contains(r.sources, ?)) "
+             "AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], r.sample_type_id) "
+             "OR (? AND (r.sample_type_id IS NULL OR e.sample_type_top_status <> 'accepted'))) "
+             "AND (?::BOOLEAN OR NOT e.inactive)")
+    accs = ", ".join(f"r.{n}" for n, _ in ACCESSION_COLUMNS)
+    best = ", ".join(f"e.{f}_{name}" for f in FACETS for name, _ in BEST_FIELDS)
+    ctes = [f"m_{f} AS (SELECT sample_key, facet, term_id, term_label, confidence, status, "
+            "source_text FROM facet_index WHERE list_contains(?::VARCHAR[], facet) "
+            "AND term_id IN (SELECT unnest(?::VARCHAR[])) AND confidence >= ? "
+            "AND status IN (SELECT unnest(?::VARCHAR[])))" for f in facets]
+    if facets:
+        ctes.append("keys AS (" + " INTERSECT ".join(f"SELECT DISTINCT sample_key FROM m_{f}"
+                                                      for f in facets) + ")")
+        source = "keys JOIN summary_rows r USING (sample_key)"
+    else:
+        source = "summary_rows r"
+    ctes.append(f"sel AS (SELECT r.sample_key, r.sample_id, {accs}, r.organism, r.taxon_id, "
+                f"{best} FROM {source} JOIN export_rows e USING (sample_key) WHERE {where})")
+    pick = ", ".join(f"arg_max({col}, k) AS {col}" for _, col in BEST_FIELDS)
+    ctes += [f"x_{f} AS (SELECT sample_key, {pick} FROM (SELECT *, (confidence, term_id, "
+             f"source_text) AS k FROM m_{f} WHERE facet = ? AND term_id IN "
+             "(SELECT unnest(?::VARCHAR[])) AND confidence >= ? AND status IN "
+             "(SELECT unnest(?::VARCHAR[])) AND sample_key IN (SELECT sample_key FROM sel)) "
+             "GROUP BY sample_key)" for f in facets]
+    matched = "".join(f", x_{f}.{col} AS matched_{f}_{name}" for f in facets
+                      for name, col in BEST_FIELDS)
+    joins = "".join(f" LEFT JOIN x_{f} USING (sample_key)" for f in facets)
+    return (f"WITH {', '.join(ctes)} SELECT sel.* EXCLUDE (sample_key){matched} FROM sel"
+            f"{joins} ORDER BY sel.sample_key")
+
+
 def cohort_params(expanded: dict[str, list[str]], min_confidence: float, statuses: list[str],
                   organism: str | None, source: str | None,
                   types: list[str] | None = None, untyped: bool = True,
@@ -270,6 +311,18 @@ def export_sql(facets: list[str], base: Callable[[list[str]], str] | None = None
     return (f"WITH {', '.join(ctes)} SELECT c.sample_id, {accs}, c.organism, c.taxon_id, "
             f"{best_cols}{matched} FROM cohort c LEFT JOIN piv USING (sample_id){joins} "
             "ORDER BY c.sample_id")
+
+
+def choose_export_sql(con: duckdb.DuckDBPyConnection, facets: list[str]) -> str:
+    """The fastest export query this warehouse can answer (all give the same rows):
+    :func:`precomputed_export_sql` when the tables precomputed at publish are current and
+    include ``export_rows``; else :func:`export_sql` over the older precomputed tables; else
+    over the live tables (a warehouse published by an older harmonize)."""
+    if not materialize.is_current(con):
+        return export_sql(facets)
+    if materialize.has_export_rows(con):
+        return precomputed_export_sql(facets)
+    return export_sql(facets, indexed_cohort_sql)
 
 
 def export_params(expanded: dict[str, list[str]], min_confidence: float, statuses: list[str],
@@ -372,8 +425,7 @@ def export_cohort(path: str | Path | None, out_path: str | Path, *,
     con = connect_read(path)
     try:
         resolved, expanded = _resolve_filters(con, requested, descendants)
-        base = indexed_cohort_sql if materialize.is_current(con) else cohort_sql
-        sql = export_sql(list(expanded), base)
+        sql = choose_export_sql(con, list(expanded))
         params = export_params(expanded, min_confidence, statuses, organism, source, types,
                                untyped, include_inactive)
         df = con.execute(sql, params).df()

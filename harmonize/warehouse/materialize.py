@@ -2,7 +2,7 @@
 
 Aggregating 10 M annotations and 19 M accessions takes seconds; users wait for a summary row,
 the top of the review queue or a cohort in well under one. :func:`refresh` rebuilds the tables of
-migration 005 from the live tables in the writer's transaction just before publishing, and
+migrations 005 and 007 from the live tables in the writer's transaction just before publishing, and
 stamps ``meta.materialized_snapshot``; :func:`is_current` tells a reader whether it may use them
 (a warehouse published by an older harmonize has no such rows yet).
 
@@ -71,17 +71,60 @@ FROM facet_index i LEFT JOIN ontology_terms t USING (term_id)
 GROUP BY i.facet, i.term_id ORDER BY i.facet, i.term_id
 """
 
-#: (table, query) in build order: facet_index needs summary_rows' keys
+#: Per facet, the fields of its best annotation an export writes (``<facet>_<name>``).
+BEST_FIELDS = (("id", "term_id"), ("label", "term_label"), ("confidence", "confidence"),
+               ("status", "status"), ("source_text", "source_text"))
+#: How an export ranks a facet's annotations: accepted before needs_review, then confidence;
+#: ties broken by term id, then source text, so every run (and a rebuild) picks the same row.
+BEST_PICK = ("((CASE WHEN status = 'accepted' THEN 2.0 ELSE 0.0 END) + coalesce(confidence, 0), "
+             "term_id, source_text)")
+
+#: export_rows from the live tables: per sample key, whether SRA marks the sample inactive, the
+#: status of its sample type, and every facet's best annotation as an export writes it.
+LIVE_EXPORT_ROWS = f"""
+WITH best AS (
+    SELECT sample_id, facet, {", ".join(f"arg_max({c}, pick) AS {c}" for _, c in BEST_FIELDS)}
+    FROM (SELECT *, {BEST_PICK} AS pick FROM annotations
+          WHERE term_id IS NOT NULL AND status IN ('accepted', 'needs_review'))
+    GROUP BY sample_id, facet
+), piv AS (
+    SELECT sample_id, {", ".join(
+        f"any_value({col}) FILTER (WHERE facet = '{f}') AS {f}_{name}"
+        for f in FACETS for name, col in BEST_FIELDS)}
+    FROM best GROUP BY sample_id
+), st AS (
+    SELECT sample_id, arg_max(status, confidence) AS sample_type_top_status FROM annotations
+    WHERE facet = 'sample_type' AND term_id IS NOT NULL GROUP BY sample_id
+), gone AS (
+    SELECT sample_id FROM sample_status WHERE status IS NOT NULL AND status <> 'live'
+)
+SELECT r.sample_key, r.sample_id IN (SELECT sample_id FROM gone) AS inactive,
+       st.sample_type_top_status, {", ".join(f"piv.{f}_{n}" for f in FACETS for n, _ in BEST_FIELDS)}
+FROM summary_rows r LEFT JOIN piv USING (sample_id) LEFT JOIN st USING (sample_id)
+ORDER BY r.sample_key
+"""
+
+#: (table, query) in build order: facet_index and export_rows need summary_rows' keys
 TABLES = (("summary_rows", LIVE_SUMMARY), ("review_rows", LIVE_REVIEW),
-          ("facet_index", _FACET_INDEX), ("facet_terms", _FACET_TERMS))
+          ("facet_index", _FACET_INDEX), ("facet_terms", _FACET_TERMS),
+          ("export_rows", LIVE_EXPORT_ROWS))
 _META_KEY = "materialized_snapshot"
 
 
 def has_tables(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the warehouse has the tables of migration 005."""
+    return _has_table(con, "summary_rows")
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND table_name = 'summary_rows'").fetchone()[0])
+        "AND table_name = ?", [name]).fetchone()[0])
+
+
+def has_export_rows(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the warehouse has ``export_rows`` (migration 007; a reader cannot migrate)."""
+    return _has_table(con, "export_rows")
 
 
 def refresh(con: duckdb.DuckDBPyConnection, snapshot: str) -> None:
