@@ -28,8 +28,8 @@ from harmonize.errors import AmbiguousTermError, ConfigError, OntologyError
 from harmonize.ground.sample_type import ORIGIN_FACET
 from harmonize.ground.sample_type_features import CULTURED, SAMPLE_TYPES
 from harmonize.models import FACETS
-from harmonize.warehouse import materialize
-from harmonize.warehouse.cohort_state import cohort_state
+from harmonize.warehouse import materialize, render
+from harmonize.warehouse.cohort_state import DIGEST_HEX, cohort_state, digest_groups, state_digest
 from harmonize.warehouse.db import connect_read, resolve_path, snapshot_id, utcnow
 from harmonize.warehouse.lookup import (
     check_facet_term,
@@ -359,8 +359,13 @@ def output_format(out: Path, fmt: str | None = None) -> str:
 
 def run_accessions(df: pd.DataFrame) -> list[str]:
     """The cohort's run accessions (SRR/ERR/DRR), in row order, each once."""
+    return runs_of(df["srr"].tolist())
+
+
+def runs_of(srr: list[Any]) -> list[str]:
+    """The run accessions (SRR/ERR/DRR) of ``srr`` cells (``;``-joined), in order, each once."""
     runs: dict[str, None] = {}
-    for value in df["srr"].tolist():
+    for value in srr:
         if isinstance(value, str):
             for acc in value.split(";"):
                 if RUN_ACCESSION.match(acc):
@@ -375,19 +380,80 @@ def stage_output(df: pd.DataFrame, out: Path, fmt: str) -> tuple[Path, str]:
         ConfigError: fetchngs for a cohort without any run accession (nothing is written).
     """
     runs = run_accessions(df) if fmt == "fetchngs" else []
+    return _stage(out, fmt, len(df), runs, lambda tmp: WRITERS[f".{fmt}"](df, tmp))
+
+
+def _stage(out: Path, fmt: str, n_rows: int, runs: list[str],
+           write: Callable[[Path], None]) -> tuple[Path, str]:
+    """Write the file beside ``out`` (``write`` for a table format, ``runs`` for fetchngs)."""
     if fmt == "fetchngs" and not runs:
-        raise ConfigError(f"no run accession (SRR/ERR/DRR) among the {len(df)} samples of this "
+        raise ConfigError(f"no run accession (SRR/ERR/DRR) among the {n_rows} samples of this "
                           f"cohort: nothing for fetchngs in {out}; export .tsv to see them")
     tmp = out.with_name(f".{out.name}.partial")
     try:
         if fmt == "fetchngs":
             tmp.write_text("".join(f"{r}\n" for r in runs), encoding="ascii")
         else:
-            WRITERS[f".{fmt}"](df, tmp)
+            write(tmp)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return tmp, hashlib.sha256(tmp.read_bytes()).hexdigest()
+
+
+#: The temporary table an export's rows are gathered in (on the reader's own connection).
+COHORT_TABLE = "_harmonize_cohort"
+SEPARATORS = {"tsv": "\t", "csv": ","}
+
+
+@dataclass(slots=True)
+class CohortRows:
+    """An export's rows, held in :data:`COHORT_TABLE`: what the manifest and writers need."""
+
+    columns: list[str]
+    sample_ids: list[str]
+    srr: list[Any]
+    state: dict[str, Any]
+    rendered: bool  # text and digests made in DuckDB (:mod:`.render`), else through pandas
+
+
+def gather(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> CohortRows:
+    """Run the export query into :data:`COHORT_TABLE` and digest its rows (in DuckDB)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {COHORT_TABLE} AS {sql}", params)
+    cols = render.columns(con, COHORT_TABLE)
+    names = [n for n, _ in cols]
+    srr = "srr" if "srr" in names else "NULL"
+    rows = con.execute(f"SELECT CAST(sample_id AS VARCHAR), {srr} FROM {COHORT_TABLE} "
+                       "ORDER BY rowid").fetchall()
+    ids = [r[0] for r in rows]
+    groups = digest_groups(names, len(ids))
+    if render.renderable(cols):
+        digests = render.digests(con, COHORT_TABLE, groups, DIGEST_HEX)
+        state = {"samples": ids, "parts": groups, "digests": digests,
+                 "state_sha256": state_digest(ids, digests)}
+        return CohortRows(names, ids, [r[1] for r in rows], state, True)
+    return CohortRows(names, ids, [r[1] for r in rows], cohort_state(_frame(con)), False)
+
+
+def _frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(f"SELECT * FROM {COHORT_TABLE} ORDER BY rowid").df()
+
+
+def stage_cohort(con: duckdb.DuckDBPyConnection, rows: CohortRows, out: Path,
+                 fmt: str) -> tuple[Path, str]:
+    """Write the gathered rows as ``fmt`` beside ``out`` (a hidden partial file); return it and
+    its sha256. TSV/CSV text comes from DuckDB (:mod:`.render`, the bytes pandas writes).
+
+    Raises:
+        ConfigError: fetchngs for a cohort without any run accession (nothing is written).
+    """
+    runs = runs_of(rows.srr) if fmt == "fetchngs" else []
+    if fmt in SEPARATORS and rows.rendered:
+        body = render.text(con, COHORT_TABLE, SEPARATORS[fmt]).encode("utf-8")
+        return _stage(out, fmt, len(rows.sample_ids), runs, lambda tmp: tmp.write_bytes(body))
+    df = _frame(con) if fmt != "fetchngs" else None
+    return _stage(out, fmt, len(rows.sample_ids), runs,
+                  lambda tmp: WRITERS[f".{fmt}"](df, tmp))
 
 
 def export_cohort(path: str | Path | None, out_path: str | Path, *,
@@ -428,23 +494,23 @@ def export_cohort(path: str | Path | None, out_path: str | Path, *,
         sql = choose_export_sql(con, list(expanded))
         params = export_params(expanded, min_confidence, statuses, organism, source, types,
                                untyped, include_inactive)
-        df = con.execute(sql, params).df()
-        manifest = _manifest(con, path, out, requested, resolved, expanded, df,
+        rows = gather(con, sql, params)
+        manifest = _manifest(con, path, out, requested, resolved, expanded, rows,
                              dict(organism=organism, source=source, min_confidence=min_confidence,
                                   status=statuses, descendants=descendants,
                                   sample_types=types, untyped_samples=untyped,
                                   include_inactive=include_inactive))
+        tmp, digest = stage_cohort(con, rows, out, fmt)
     finally:
         con.close()
     manifest["query"].update(sql=sql, params=params)
     manifest["output"]["format"] = fmt
     manifest["command"] = command_record(command)
-    tmp, digest = stage_output(df, out, fmt)
     os.replace(tmp, out)
     manifest["output"]["sha256"] = digest
     if fmt == "fetchngs":
         manifest["output"]["columns"] = []
-        manifest["counts"]["run_accessions"] = len(run_accessions(df))
+        manifest["counts"]["run_accessions"] = len(runs_of(rows.srr))
     manifest_path = out.with_name(out.name + ".manifest.json")
     write_manifest(manifest, manifest_path)
     return ExportResult(out, manifest_path, manifest["counts"]["samples"],
@@ -523,8 +589,8 @@ def _check_used(con: duckdb.DuckDBPyConnection, facet: str, value: str, term: st
            else f"no sample has any {facet} annotation yet"))
 
 
-def _n_runs(df: pd.DataFrame) -> int:
-    return int(sum(len(str(v).split(";")) for v in df["srr"] if isinstance(v, str) and v))
+def _n_runs(srr: list[Any]) -> int:
+    return int(sum(len(str(v).split(";")) for v in srr if isinstance(v, str) and v))
 
 
 def package_version(name: str) -> str:
@@ -553,19 +619,19 @@ def versions(con: duckdb.DuckDBPyConnection, sample_ids: list[str]) -> dict[str,
 
 
 def _manifest(con: duckdb.DuckDBPyConnection, path, out: Path, requested, resolved, expanded,
-              df: pd.DataFrame, options: dict[str, Any]) -> dict[str, Any]:
+              rows: CohortRows, options: dict[str, Any]) -> dict[str, Any]:
     return {
         "manifest_version": MANIFEST_VERSION,
         "query": {"filters": requested, "resolved_terms": resolved,
                   "expanded_term_counts": {f: len(ids) for f, ids in expanded.items()},
                   "expanded_term_ids": expanded, **options},
-        "counts": {"samples": int(len(df)), "runs": _n_runs(df)},
-        "versions": versions(con, [str(s) for s in df["sample_id"]]),
+        "counts": {"samples": len(rows.sample_ids), "runs": _n_runs(rows.srr)},
+        "versions": versions(con, rows.sample_ids),
         "warehouse": {"path": str(resolve_path(path).resolve()), "snapshot_id": snapshot_id(con)},
         "created_at": utcnow().isoformat(timespec="seconds") + "Z",
         "output": {"path": str(out), "name": out.name, "format": out.suffix.lower().lstrip("."),
-                   "columns": list(df.columns)},
-        "cohort": cohort_state(df),
+                   "columns": rows.columns},
+        "cohort": rows.state,
     }
 
 
