@@ -357,3 +357,28 @@ def test_export_rows_hold_every_sample_and_the_sra_status(typed_wh):
         con.close()
     assert len(rows) == n and {s for s, gone in rows.items() if gone} == inactive != set()
     assert fresh == []
+
+
+def test_sample_keys_follow_the_tissue_walk_then_the_sample_id(typed_wh, onto):
+    con = connect_read(typed_wh)
+    try:
+        keys = con.execute("SELECT sample_key, sample_id, coalesce(tissue_id, origin_tissue_id) "
+                           "FROM summary_rows ORDER BY sample_key").fetchall()
+        ranks = materialize.tissue_ranks(con)
+        parents = con.execute("SELECT term_id, ancestor_id FROM term_ancestors "
+                              "WHERE distance = 1").fetchall()
+    finally:
+        con.close()
+    assert [k for k, _, _ in keys] == list(range(1, len(keys) + 1))
+    expected = sorted(keys, key=lambda r: (r[2] is None, ranks.get(r[2], 0), r[1]))
+    assert [sid for _, sid, _ in keys] == [sid for _, sid, _ in expected]
+    # a depth-first walk: a term below liver whose only parent is liver comes after liver and
+    # before any term that is neither liver nor below it
+    below_liver = set(below(onto["UBERON"], LIVER))
+    only_child = {c for c, p in parents if p == LIVER} - {c for c, p in parents if p != LIVER}
+    used_below = sorted(t for t in ranks if t in below_liver)
+    if LIVER in ranks and only_child & set(ranks):
+        child = min(only_child & set(ranks), key=ranks.get)
+        between = [t for t in ranks if ranks[LIVER] < ranks[t] < ranks[child]]
+        assert all(t in below_liver for t in between)
+    assert len(set(ranks.values())) == len(ranks) and used_below

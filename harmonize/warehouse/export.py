@@ -193,7 +193,7 @@ def indexed_cohort_sql(facets: list[str]) -> str:
           "FROM facet_index WHERE facet = 'sample_type' GROUP BY sample_key)")
     if not facets:
         return (f"WITH {st} {head}{tail} FROM summary_rows r LEFT JOIN st USING (sample_key) "
-                f"WHERE {where} ORDER BY r.sample_key")
+                f"WHERE {where} ORDER BY r.sample_id")
     matches = [f"m_{f} AS (SELECT sample_key, term_id, term_label, confidence, source_text "
                f"FROM facet_index WHERE list_contains(?::VARCHAR[], facet) "
                f"AND term_id IN (SELECT unnest(?::VARCHAR[])) "
@@ -213,7 +213,7 @@ def indexed_cohort_sql(facets: list[str]) -> str:
     return (f"WITH {', '.join(matches)}, keys AS ({keys}), {', '.join(best)}, {st} "
             f"{head}{facet_cols}{tail} FROM summary_rows r {joins} LEFT JOIN st USING (sample_key) "
             f"WHERE r.sample_key IN (SELECT sample_key FROM keys) AND {where} "
-            "ORDER BY r.sample_key")
+            "ORDER BY r.sample_id")
 
 
 def precomputed_export_sql(facets: list[str]) -> str:
@@ -255,7 +255,7 @@ def precomputed_export_sql(facets: list[str]) -> str:
                       for name, col in BEST_FIELDS)
     joins = "".join(f" LEFT JOIN x_{f} USING (sample_key)" for f in facets)
     return (f"WITH {', '.join(ctes)} SELECT sel.* EXCLUDE (sample_key){matched} FROM sel"
-            f"{joins} ORDER BY sel.sample_key")
+            f"{joins} ORDER BY sel.sample_id")
 
 
 def cohort_params(expanded: dict[str, list[str]], min_confidence: float, statuses: list[str],
@@ -414,11 +414,13 @@ class CohortRows:
     sample_ids: list[str]
     srr: list[Any]
     state: dict[str, Any]
-    rendered: bool  # text and digests made in DuckDB (:mod:`.render`), else through pandas
+    text: str | None  # the TSV/CSV text rendered in DuckDB (:mod:`.render`), else via pandas
 
 
-def gather(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> CohortRows:
-    """Run the export query into :data:`COHORT_TABLE` and digest its rows (in DuckDB)."""
+def gather(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any],
+           fmt: str = "tsv") -> CohortRows:
+    """Run the export query into :data:`COHORT_TABLE`; digest its rows and, for TSV/CSV,
+    render its text, in one pass in DuckDB (through pandas for columns it cannot render)."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE {COHORT_TABLE} AS {sql}", params)
     cols = render.columns(con, COHORT_TABLE)
     names = [n for n, _ in cols]
@@ -428,11 +430,12 @@ def gather(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> Cohor
     ids = [r[0] for r in rows]
     groups = digest_groups(names, len(ids))
     if render.renderable(cols):
-        digests = render.digests(con, COHORT_TABLE, groups, DIGEST_HEX)
+        text, digests = render.render(con, COHORT_TABLE, SEPARATORS.get(fmt), groups,
+                                      DIGEST_HEX)
         state = {"samples": ids, "parts": groups, "digests": digests,
                  "state_sha256": state_digest(ids, digests)}
-        return CohortRows(names, ids, [r[1] for r in rows], state, True)
-    return CohortRows(names, ids, [r[1] for r in rows], cohort_state(_frame(con)), False)
+        return CohortRows(names, ids, [r[1] for r in rows], state, text)
+    return CohortRows(names, ids, [r[1] for r in rows], cohort_state(_frame(con)), None)
 
 
 def _frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -448,8 +451,8 @@ def stage_cohort(con: duckdb.DuckDBPyConnection, rows: CohortRows, out: Path,
         ConfigError: fetchngs for a cohort without any run accession (nothing is written).
     """
     runs = runs_of(rows.srr) if fmt == "fetchngs" else []
-    if fmt in SEPARATORS and rows.rendered:
-        body = render.text(con, COHORT_TABLE, SEPARATORS[fmt]).encode("utf-8")
+    if fmt in SEPARATORS and rows.text is not None:
+        body = rows.text.encode("utf-8")
         return _stage(out, fmt, len(rows.sample_ids), runs, lambda tmp: tmp.write_bytes(body))
     df = _frame(con) if fmt != "fetchngs" else None
     return _stage(out, fmt, len(rows.sample_ids), runs,
@@ -494,7 +497,7 @@ def export_cohort(path: str | Path | None, out_path: str | Path, *,
         sql = choose_export_sql(con, list(expanded))
         params = export_params(expanded, min_confidence, statuses, organism, source, types,
                                untyped, include_inactive)
-        rows = gather(con, sql, params)
+        rows = gather(con, sql, params, fmt)
         manifest = _manifest(con, path, out, requested, resolved, expanded, rows,
                              dict(organism=organism, source=source, min_confidence=min_confidence,
                                   status=statuses, descendants=descendants,
@@ -609,10 +612,14 @@ def versions(con: duckdb.DuckDBPyConnection, sample_ids: list[str]) -> dict[str,
     ontologies = {o: v for o, v in con.execute(
         "SELECT ontology, max(version) FROM ontology_terms GROUP BY ontology ORDER BY ontology"
     ).fetchall()}
-    lexicons = [r[0] for r in con.execute(
-        "SELECT DISTINCT lexicon_version FROM annotated_samples WHERE sample_id IN "
-        "(SELECT unnest(?::VARCHAR[])) AND lexicon_version <> '' ORDER BY 1",
-        [sample_ids]).fetchall()]
+    # the warehouse holds few lexicon versions: ask per version whether any sample has it (a
+    # scan that stops at the first match) instead of joining every sample id
+    known = [r[0] for r in con.execute(
+        "SELECT DISTINCT lexicon_version FROM annotated_samples WHERE lexicon_version <> '' "
+        "ORDER BY 1").fetchall()]
+    lexicons = [v for v in known if sample_ids and con.execute(
+        "SELECT 1 FROM annotated_samples WHERE lexicon_version = ? AND sample_id IN "
+        "(SELECT unnest(?::VARCHAR[])) LIMIT 1", [v, sample_ids]).fetchall()]
     return {"ontologies": ontologies, "lexicon": lexicons,
             "harmonize": package_version("harmonize"), "duckdb": duckdb.__version__,
             "pandas": pd.__version__, "pyarrow": package_version("pyarrow")}

@@ -17,7 +17,14 @@ from harmonize.models import FACETS
 
 _ACC_KINDS = ("biosample", "gsm", "srs", "srx", "srr", "gse", "srp", "bioproject")
 
-#: sample_summary computed from the live tables (rows in sample_id order, with an integer key).
+#: Temporary table of the writer: each tissue term's place in a depth-first walk of the tissue
+#: ontology (:func:`tissue_ranks`), so the samples of a tissue and the tissues below it get
+#: neighbouring keys.
+TISSUE_RANKS = "_harmonize_tissue_ranks"
+
+#: sample_summary computed from the live tables, with an integer key that orders the samples by
+#: their tissue (ontology walk order), then sample_id: a cohort of a tissue (with the tissues
+#: below it) then reads a few row groups of the key-sorted tables instead of all of them.
 LIVE_SUMMARY = f"""
 WITH piv AS (
     SELECT sample_id, {", ".join(
@@ -31,12 +38,13 @@ WITH piv AS (
         f" ';') AS {k}" for k in _ACC_KINDS)}
     FROM sample_accessions GROUP BY sample_id
 )
-SELECT CAST(row_number() OVER (ORDER BY s.sample_id) AS INTEGER) AS sample_key,
+SELECT CAST(row_number() OVER (ORDER BY o.rank NULLS LAST, s.sample_id) AS INTEGER) AS sample_key,
        s.sample_id, s.organism, s.taxon_id, s.sources,
        {", ".join(f"acc.{k}" for k in _ACC_KINDS)},
        {", ".join(f"piv.{f}_{n}" for f in FACETS for n in ("id", "label", "confidence"))}
 FROM samples s LEFT JOIN acc USING (sample_id) LEFT JOIN piv USING (sample_id)
-ORDER BY s.sample_id
+LEFT JOIN {TISSUE_RANKS} o ON o.term_id = coalesce(piv.tissue_id, piv.origin_tissue_id)
+ORDER BY sample_key
 """
 
 #: The review queue computed from the live tables, most samples touched first.
@@ -116,6 +124,42 @@ def has_tables(con: duckdb.DuckDBPyConnection) -> bool:
     return _has_table(con, "summary_rows")
 
 
+def tissue_ranks(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Each tissue (and origin tissue) term in use -> its place in a depth-first walk of the
+    ontology (direct parents from ``term_ancestors``; roots and children in id order; a term
+    with several parents is placed under the first one walked)."""
+    used = [r[0] for r in con.execute(
+        "SELECT DISTINCT term_id FROM annotations WHERE facet IN ('tissue', 'origin_tissue') "
+        "AND term_id IS NOT NULL").fetchall()]
+    edges = con.execute(
+        "SELECT term_id, ancestor_id FROM term_ancestors WHERE distance = 1 AND term_id IN "
+        "(SELECT ancestor_id FROM term_ancestors WHERE term_id IN "
+        "(SELECT unnest(?::VARCHAR[])))", [used]).fetchall()
+    children: dict[str, list[str]] = {}
+    placed_below: set[str] = set()
+    for child, parent in edges:
+        children.setdefault(parent, []).append(child)
+        placed_below.add(child)
+    nodes = set(used) | set(children) | placed_below
+    stack = sorted((n for n in nodes if n not in placed_below), reverse=True)
+    order: dict[str, int] = {}
+    while stack:
+        node = stack.pop()
+        if node in order:
+            continue
+        order[node] = len(order)
+        stack.extend(sorted(children.get(node, ()), reverse=True))
+    return {t: order[t] for t in used}
+
+
+def _rank_tissues(con: duckdb.DuckDBPyConnection) -> None:
+    ranks = tissue_ranks(con)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {TISSUE_RANKS} (term_id VARCHAR, rank INTEGER)")
+    if ranks:
+        con.execute(f"INSERT INTO {TISSUE_RANKS} SELECT unnest(?::VARCHAR[]), "
+                    "unnest(?::INTEGER[])", [list(ranks), list(ranks.values())])
+
+
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
@@ -136,10 +180,12 @@ def refresh(con: duckdb.DuckDBPyConnection, snapshot: str) -> None:
         return
     con.begin()
     try:
+        _rank_tissues(con)
         for table, query in TABLES:
             con.execute(f"DELETE FROM {table}")
             con.execute(f"INSERT INTO {table} {query}")
         con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [_META_KEY, snapshot])
+        con.execute(f"DROP TABLE {TISSUE_RANKS}")
         con.commit()
     except BaseException:
         con.rollback()

@@ -63,28 +63,58 @@ def _header_cell(name: str, sep: str) -> str:
     return name
 
 
-def text(con: duckdb.DuckDBPyConnection, table: str, sep: str) -> str:
-    """The table as pandas writes it with ``sep`` (header first, ``\\n`` line ends)."""
+_ROW, _RAW = "_harmonize_row", "_harmonize_raw_line"
+
+
+def _line(cols: list[tuple[str, str]], sep: str) -> tuple[str, str]:
+    """One row's text: the cells joined as they are when no text cell holds the separator, a
+    quote or a newline (checked once per row), else cell by cell with the quoting."""
+    plain = [f"coalesce({_cast(n, k)}, '')" for n, k in cols]
+    raw = f"concat_ws({_literal(sep)}, {', '.join(plain)})"
+    needs = (f"strpos({_RAW}, '\"') > 0 OR strpos({_RAW}, chr(10)) > 0 OR length({_RAW}) "
+             f"- length(replace({_RAW}, {_literal(sep)}, '')) <> {len(cols) - 1}")
+    quoted = f"concat_ws({_literal(sep)}, {', '.join(_cell(n, k, sep) for n, k in cols)})"
+    return f"CASE WHEN {needs} THEN {quoted} ELSE {_RAW} END", raw
+
+
+def render(con: duckdb.DuckDBPyConnection, table: str, sep: str | None,
+           groups: dict[str, list[str]], digest_hex: int) -> tuple[str | None, dict[str, list[str]]]:
+    """One pass over ``table``: its text as pandas writes it with ``sep`` (header first, ``\n``
+    line ends; ``None`` without ``sep``) and, per group of columns, each row's digest as
+    :func:`cohort_state.row_digests` makes it (a column the table lacks is missing in every
+    row)."""
     cols = columns(con, table)
-    cells = ", ".join(_cell(n, k, sep) for n, k in cols)
-    body = con.execute(f"SELECT string_agg(concat_ws({_literal(sep)}, {cells}), chr(10) "
-                       f"ORDER BY rowid) FROM {_q(table)}").fetchall()[0][0]
-    header = sep.join(_header_cell(n, sep) for n, _ in cols)
-    return header + "\n" + (body + "\n" if body is not None else "")
+    kinds = dict(cols)
+    exprs = []
+    for group in groups.values():
+        parts = [f"coalesce({_cast(c, kinds[c])}, chr(0))" if c in kinds else "chr(0)"
+                 for c in group]
+        exprs.append(f"left(sha256(concat_ws(chr(31), {', '.join(parts)})), {digest_hex})"
+                     if parts else "''")
+    raw = "NULL"
+    if sep is not None:
+        line, raw = _line(cols, sep)
+        exprs.insert(0, line)
+    if not exprs:
+        return None, {}
+    rows = con.execute(f"SELECT {', '.join(exprs)} FROM (SELECT *, rowid AS {_ROW}, "
+                       f"{raw} AS {_RAW} FROM {_q(table)}) ORDER BY {_ROW}").fetchall()
+    start = 0
+    body = None
+    if sep is not None:
+        header = sep.join(_header_cell(n, sep) for n, _ in cols)
+        body = header + "\n" + "".join(r[0] + "\n" for r in rows)
+        start = 1
+    return body, {part: [r[start + i] for r in rows] for i, part in enumerate(groups)}
+
+
+def text(con: duckdb.DuckDBPyConnection, table: str, sep: str) -> str:
+    """The table as pandas writes it with ``sep`` (header first, ``\n`` line ends)."""
+    return render(con, table, sep, {}, 0)[0] or ""
 
 
 def digests(con: duckdb.DuckDBPyConnection, table: str, groups: dict[str, list[str]],
             digest_hex: int) -> dict[str, list[str]]:
     """Per group of columns, each row's digest as :func:`cohort_state.row_digests` makes it
     (a column the table lacks counts as missing in every row)."""
-    kinds = dict(columns(con, table))
-    exprs = []
-    for cols in groups.values():
-        parts = [f"coalesce({_cast(c, kinds[c])}, chr(0))" if c in kinds else "chr(0)"
-                 for c in cols]
-        exprs.append(f"left(sha256(concat_ws(chr(31), {', '.join(parts)})), {digest_hex})"
-                     if parts else "''")
-    if not exprs:
-        return {}
-    rows = con.execute(f"SELECT {', '.join(exprs)} FROM {_q(table)} ORDER BY rowid").fetchall()
-    return {part: [r[i] for r in rows] for i, part in enumerate(groups)}
+    return render(con, table, None, groups, digest_hex)[1]

@@ -1,13 +1,17 @@
 -- 007: what a cohort export writes per sample, precomputed at publish
--- (harmonize/warehouse/materialize.py), so an export joins only its selected samples' keys to
--- narrow filter columns and one row of every facet, instead of ranking the cohort's annotations
--- and reading sample_status per query.
+-- (harmonize/warehouse/materialize.py), so an export joins its selected samples' keys to one
+-- row of every facet and filter column, instead of ranking the cohort's annotations and
+-- reading sample_status per query.
 -- <facet>_* is the facet's best annotation as an export ranks it: accepted before needs_review,
 -- then the highest confidence, ties broken by term id, then source text (so a rebuild picks
 -- the same row); columns in harmonize.models.FACETS order.
 -- inactive: SRA_Accessions.tab marks the sample suppressed, withdrawn or unpublished
 -- (sample_status of migration 004); sample_type_top_status: the status of its most confident
 -- sample_type annotation (a tissue filter keeps samples whose type is only needs_review).
+-- From this migration on, sample_key (summary_rows, facet_index, export_rows) orders samples by
+-- their tissue in a depth-first walk of the tissue ontology, then by sample_id (it was sample_id
+-- order): the samples of a tissue and of the tissues below it sit in neighbouring row groups, so
+-- a cohort with a tissue filter reads a few row groups of the key-sorted tables, not all.
 CREATE TABLE IF NOT EXISTS export_rows (
     sample_key                 INTEGER NOT NULL,
     inactive                   BOOLEAN NOT NULL,
