@@ -3,6 +3,7 @@ Python digests (cohort_state) compute, so files and manifests stay rebuildable e
 
 from __future__ import annotations
 
+import json
 import math
 
 import duckdb
@@ -73,3 +74,19 @@ def test_an_empty_table_and_unsupported_columns(con):
     assert not render.renderable(render.columns(con, "l"))
     con.execute("CREATE TEMP TABLE one AS SELECT sample_id FROM t")
     assert not render.renderable(render.columns(con, "one"))
+
+
+def test_manifest_text_is_the_same_json_with_the_cohort_lists_on_one_line():
+    from harmonize.warehouse.export import manifest_json
+
+    manifest = {"query": {"sql": "SELECT 1", "params": [["a", "b"], 0.5, None]},
+                "cohort": {"samples": ["S1", "S\x002", 'S"3'],
+                           "parts": {"tissue": ["tissue_id", "tissue_label"]},
+                           "digests": {"tissue": ["ab", "cd", "ef"]}, "state_sha256": "x"},
+                "created_at": "2026"}
+    text = manifest_json(manifest)
+    assert json.loads(text) == manifest
+    lines = text.splitlines()
+    assert '    "samples": ["S1", "S\\u00002", "S\\"3"],' in lines
+    assert '    "params": [' in lines  # the rest stays indented item by item
+    assert json.loads(manifest_json({"a": [1]})) == {"a": [1]}

@@ -16,6 +16,7 @@ import os
 import re
 import shlex
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -401,8 +402,9 @@ def _stage(out: Path, fmt: str, n_rows: int, runs: list[str],
     return tmp, hashlib.sha256(tmp.read_bytes()).hexdigest()
 
 
-#: The temporary table an export's rows are gathered in (on the reader's own connection).
-COHORT_TABLE = "_harmonize_cohort"
+#: The table an export's rows are gathered in: in the in-memory database of the reader's own
+#: connection (not TEMP), so a second cursor can render it while the first does.
+COHORT_TABLE = "memory.main._harmonize_cohort"
 SEPARATORS = {"tsv": "\t", "csv": ","}
 
 
@@ -421,7 +423,7 @@ def gather(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any],
            fmt: str = "tsv") -> CohortRows:
     """Run the export query into :data:`COHORT_TABLE`; digest its rows and, for TSV/CSV,
     render its text, in one pass in DuckDB (through pandas for columns it cannot render)."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {COHORT_TABLE} AS {sql}", params)
+    con.execute(f"CREATE OR REPLACE TABLE {COHORT_TABLE} AS {sql}", params)
     cols = render.columns(con, COHORT_TABLE)
     names = [n for n, _ in cols]
     srr = "srr" if "srr" in names else "NULL"
@@ -430,12 +432,27 @@ def gather(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any],
     ids = [r[0] for r in rows]
     groups = digest_groups(names, len(ids))
     if render.renderable(cols):
-        text, digests = render.render(con, COHORT_TABLE, SEPARATORS.get(fmt), groups,
-                                      DIGEST_HEX)
+        text, digests = _render(con, SEPARATORS.get(fmt), groups)
         state = {"samples": ids, "parts": groups, "digests": digests,
                  "state_sha256": state_digest(ids, digests)}
         return CohortRows(names, ids, [r[1] for r in rows], state, text)
     return CohortRows(names, ids, [r[1] for r in rows], cohort_state(_frame(con)), None)
+
+
+def _render(con: duckdb.DuckDBPyConnection, sep: str | None,
+            groups: dict[str, list[str]]) -> tuple[str | None, dict[str, list[str]]]:
+    """The text (with ``sep``) and the row digests, rendered at once on two cursors (a table
+    of a few thousand rows is one row group: DuckDB reads it on one thread)."""
+    if sep is None:
+        return None, render.digests(con, COHORT_TABLE, groups, DIGEST_HEX)
+    cursor = con.cursor()
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            digests = pool.submit(render.digests, cursor, COHORT_TABLE, groups, DIGEST_HEX)
+            text = render.text(con, COHORT_TABLE, sep)
+            return text, digests.result()
+    finally:
+        cursor.close()
 
 
 def _frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -528,10 +545,34 @@ def command_record(command: list[str] | None) -> dict[str, Any] | None:
 
 
 def write_manifest(manifest: dict[str, Any], path: Path) -> None:
-    """Write a manifest as indented JSON, atomically."""
+    """Write a manifest as indented JSON, atomically (:func:`manifest_json`)."""
     tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    tmp.write_text(manifest_json(manifest), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def manifest_json(manifest: dict[str, Any]) -> str:
+    """A manifest as indented JSON, except the cohort's long lists (sample ids, row digests):
+    each on one line, written by the C encoder (indenting them item by item took longer than
+    the export query at a few thousand samples)."""
+    cohort = manifest.get("cohort")
+    if not isinstance(cohort, dict):
+        return json.dumps(manifest, indent=2, default=str) + "\n"
+    compact: dict[str, str] = {}
+
+    def mark(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: mark(v) for k, v in value.items()}
+        if isinstance(value, list):
+            key = f"\x00cohort-list-{len(compact)}\x00"
+            compact[json.dumps(key)] = json.dumps(value, default=str)
+            return key
+        return value
+
+    text = json.dumps({**manifest, "cohort": mark(cohort)}, indent=2, default=str)
+    for key, value in compact.items():
+        text = text.replace(key, value, 1)
+    return text + "\n"
 
 
 def _check_confidence(value: float) -> None:

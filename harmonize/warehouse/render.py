@@ -21,10 +21,13 @@ _TEXT = {"VARCHAR"}
 
 
 def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
-    """``(name, DuckDB type)`` of every column of temporary table ``table``, in order."""
+    """``(name, DuckDB type)`` of every column of ``table`` (``name``: a temporary table, or
+    ``database.schema.name``), in order."""
+    database, schema, name = (["temp", "main"] + table.split("."))[-3:]
     return [(r[0], r[1]) for r in con.execute(
-        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'temp' "
-        "AND table_name = ? ORDER BY column_index", [table]).fetchall()]
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? "
+        "AND schema_name = ? AND table_name = ? ORDER BY column_index",
+        [database, schema, name]).fetchall()]
 
 
 def renderable(cols: list[tuple[str, str]]) -> bool:
@@ -34,6 +37,10 @@ def renderable(cols: list[tuple[str, str]]) -> bool:
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _qualified(table: str) -> str:
+    return ".".join(_q(part) for part in table.split("."))
 
 
 def _cast(name: str, kind: str) -> str:
@@ -98,7 +105,7 @@ def render(con: duckdb.DuckDBPyConnection, table: str, sep: str | None,
     if not exprs:
         return None, {}
     rows = con.execute(f"SELECT {', '.join(exprs)} FROM (SELECT *, rowid AS {_ROW}, "
-                       f"{raw} AS {_RAW} FROM {_q(table)}) ORDER BY {_ROW}").fetchall()
+                       f"{raw} AS {_RAW} FROM {_qualified(table)}) ORDER BY {_ROW}").fetchall()
     start = 0
     body = None
     if sep is not None:
