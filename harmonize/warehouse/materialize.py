@@ -87,28 +87,31 @@ BEST_FIELDS = (("id", "term_id"), ("label", "term_label"), ("confidence", "confi
 BEST_PICK = ("((CASE WHEN status = 'accepted' THEN 2.0 ELSE 0.0 END) + coalesce(confidence, 0), "
              "term_id, source_text)")
 
-#: export_rows from the live tables: per sample key, whether SRA marks the sample inactive, the
-#: status of its sample type, and every facet's best annotation as an export writes it.
+#: export_rows from the precomputed facet_index (annotations naming a term, by integer key):
+#: per sample key, whether SRA marks the sample inactive, the status of its most confident
+#: sample type, and every facet's best annotation as an export writes it (one struct-valued
+#: arg_max per facet: a fifth of the work of one arg_max per field).
 LIVE_EXPORT_ROWS = f"""
 WITH best AS (
-    SELECT sample_id, facet, {", ".join(f"arg_max({c}, pick) AS {c}" for _, c in BEST_FIELDS)}
-    FROM (SELECT *, {BEST_PICK} AS pick FROM annotations
-          WHERE term_id IS NOT NULL AND status IN ('accepted', 'needs_review'))
-    GROUP BY sample_id, facet
+    SELECT sample_key, facet,
+           arg_max({{{", ".join(f"'{c}': {c}" for _, c in BEST_FIELDS)}}}, pick) AS b
+    FROM (SELECT *, {BEST_PICK} AS pick FROM facet_index
+          WHERE status IN ('accepted', 'needs_review'))
+    GROUP BY sample_key, facet
 ), piv AS (
-    SELECT sample_id, {", ".join(
-        f"any_value({col}) FILTER (WHERE facet = '{f}') AS {f}_{name}"
+    SELECT sample_key, {", ".join(
+        f"any_value(b.{col}) FILTER (WHERE facet = '{f}') AS {f}_{name}"
         for f in FACETS for name, col in BEST_FIELDS)}
-    FROM best GROUP BY sample_id
+    FROM best GROUP BY sample_key
 ), st AS (
-    SELECT sample_id, arg_max(status, confidence) AS sample_type_top_status FROM annotations
-    WHERE facet = 'sample_type' AND term_id IS NOT NULL GROUP BY sample_id
+    SELECT sample_key, arg_max(status, confidence) AS sample_type_top_status FROM facet_index
+    WHERE facet = 'sample_type' GROUP BY sample_key
 ), gone AS (
     SELECT sample_id FROM sample_status WHERE status IS NOT NULL AND status <> 'live'
 )
 SELECT r.sample_key, r.sample_id IN (SELECT sample_id FROM gone) AS inactive,
        st.sample_type_top_status, {", ".join(f"piv.{f}_{n}" for f in FACETS for n, _ in BEST_FIELDS)}
-FROM summary_rows r LEFT JOIN piv USING (sample_id) LEFT JOIN st USING (sample_id)
+FROM summary_rows r LEFT JOIN piv USING (sample_key) LEFT JOIN st USING (sample_key)
 ORDER BY r.sample_key
 """
 
