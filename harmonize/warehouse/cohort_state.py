@@ -87,11 +87,11 @@ def digest_groups(columns: Sequence[str], n_rows: int) -> dict[str, list[str]]:
 
 def state_digest(sample_ids: Sequence[str], digests: dict[str, list[str]]) -> str:
     """One sha256 over every (sample, part, digest): equal iff every row part is equal."""
-    h = hashlib.sha256()
-    for i, sid in enumerate(sample_ids):
-        for part in sorted(digests):
-            h.update(f"{sid}\t{part}\t{digests[part][i]}\n".encode())
-    return h.hexdigest()
+    names = sorted(digests)
+    columns = [digests[part] for part in names]
+    text = "".join(f"{sid}\t{part}\t{col[i]}\n" for i, sid in enumerate(sample_ids)
+                   for part, col in zip(names, columns))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def cohort_state(df: pd.DataFrame) -> dict[str, Any]:

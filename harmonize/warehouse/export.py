@@ -16,6 +16,7 @@ import os
 import re
 import shlex
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -28,8 +29,8 @@ from harmonize.errors import AmbiguousTermError, ConfigError, OntologyError
 from harmonize.ground.sample_type import ORIGIN_FACET
 from harmonize.ground.sample_type_features import CULTURED, SAMPLE_TYPES
 from harmonize.models import FACETS
-from harmonize.warehouse import materialize
-from harmonize.warehouse.cohort_state import cohort_state
+from harmonize.warehouse import materialize, render
+from harmonize.warehouse.cohort_state import DIGEST_HEX, cohort_state, digest_groups, state_digest
 from harmonize.warehouse.db import connect_read, resolve_path, snapshot_id, utcnow
 from harmonize.warehouse.lookup import (
     check_facet_term,
@@ -55,8 +56,7 @@ FETCHNGS_SUFFIXES = (".csv", ".tsv", ".txt")  # what fetchngs' --input schema ac
 RUN_ACCESSION = re.compile(r"^[SED]RR\d+$")
 MANIFEST_VERSION = 2
 #: Per facet, from its best annotation (sample_summary's columns, plus status and source text).
-BEST_FIELDS = (("id", "term_id"), ("label", "term_label"), ("confidence", "confidence"),
-               ("status", "status"), ("source_text", "source_text"))
+BEST_FIELDS = materialize.BEST_FIELDS
 
 
 @dataclass(slots=True)
@@ -194,7 +194,7 @@ def indexed_cohort_sql(facets: list[str]) -> str:
           "FROM facet_index WHERE facet = 'sample_type' GROUP BY sample_key)")
     if not facets:
         return (f"WITH {st} {head}{tail} FROM summary_rows r LEFT JOIN st USING (sample_key) "
-                f"WHERE {where} ORDER BY r.sample_key")
+                f"WHERE {where} ORDER BY r.sample_id")
     matches = [f"m_{f} AS (SELECT sample_key, term_id, term_label, confidence, source_text "
                f"FROM facet_index WHERE list_contains(?::VARCHAR[], facet) "
                f"AND term_id IN (SELECT unnest(?::VARCHAR[])) "
@@ -214,7 +214,49 @@ def indexed_cohort_sql(facets: list[str]) -> str:
     return (f"WITH {', '.join(matches)}, keys AS ({keys}), {', '.join(best)}, {st} "
             f"{head}{facet_cols}{tail} FROM summary_rows r {joins} LEFT JOIN st USING (sample_key) "
             f"WHERE r.sample_key IN (SELECT sample_key FROM keys) AND {where} "
-            "ORDER BY r.sample_key")
+            "ORDER BY r.sample_id")
+
+
+def precomputed_export_sql(facets: list[str]) -> str:
+    """:func:`export_sql` over the tables precomputed at publish (same rows, same parameters).
+
+    Each facet filter reads its facet's rows of ``facet_index``; the sample keys every filter
+    matched are joined once to ``summary_rows`` (accessions, organism, sources, sample type)
+    and ``export_rows`` (every facet's best annotation, sample-type status, SRA status), then
+    the remaining filters apply; per filtered facet the best matching annotation of the rows
+    already read gives ``matched_<facet>_*``. Nothing is re-ranked or re-aggregated per query.
+    """
+    where = ("(?::VARCHAR IS NULL OR lower(r.organism) = lower(?) "
+             "OR CAST(r.taxon_id AS VARCHAR) = ?) "
+             "AND (?::VARCHAR IS NULL OR list_contains(r.sources, ?)) "
+             "AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], r.sample_type_id) "
+             "OR (? AND (r.sample_type_id IS NULL OR e.sample_type_top_status <> 'accepted'))) "
+             "AND (?::BOOLEAN OR NOT e.inactive)")
+    accs = ", ".join(f"r.{n}" for n, _ in ACCESSION_COLUMNS)
+    best = ", ".join(f"e.{f}_{name}" for f in FACETS for name, _ in BEST_FIELDS)
+    ctes = [f"m_{f} AS (SELECT sample_key, facet, term_id, term_label, confidence, status, "
+            "source_text FROM facet_index WHERE list_contains(?::VARCHAR[], facet) "
+            "AND term_id IN (SELECT unnest(?::VARCHAR[])) AND confidence >= ? "
+            "AND status IN (SELECT unnest(?::VARCHAR[])))" for f in facets]
+    if facets:
+        ctes.append("keys AS (" + " INTERSECT ".join(f"SELECT DISTINCT sample_key FROM m_{f}"
+                                                      for f in facets) + ")")
+        source = "keys JOIN summary_rows r USING (sample_key)"
+    else:
+        source = "summary_rows r"
+    ctes.append(f"sel AS (SELECT r.sample_key, r.sample_id, {accs}, r.organism, r.taxon_id, "
+                f"{best} FROM {source} JOIN export_rows e USING (sample_key) WHERE {where})")
+    pick = ", ".join(f"arg_max({col}, k) AS {col}" for _, col in BEST_FIELDS)
+    ctes += [f"x_{f} AS (SELECT sample_key, {pick} FROM (SELECT *, (confidence, term_id, "
+             f"source_text) AS k FROM m_{f} WHERE facet = ? AND term_id IN "
+             "(SELECT unnest(?::VARCHAR[])) AND confidence >= ? AND status IN "
+             "(SELECT unnest(?::VARCHAR[])) AND sample_key IN (SELECT sample_key FROM sel)) "
+             "GROUP BY sample_key)" for f in facets]
+    matched = "".join(f", x_{f}.{col} AS matched_{f}_{name}" for f in facets
+                      for name, col in BEST_FIELDS)
+    joins = "".join(f" LEFT JOIN x_{f} USING (sample_key)" for f in facets)
+    return (f"WITH {', '.join(ctes)} SELECT sel.* EXCLUDE (sample_key){matched} FROM sel"
+            f"{joins} ORDER BY sel.sample_id")
 
 
 def cohort_params(expanded: dict[str, list[str]], min_confidence: float, statuses: list[str],
@@ -272,6 +314,18 @@ def export_sql(facets: list[str], base: Callable[[list[str]], str] | None = None
             "ORDER BY c.sample_id")
 
 
+def choose_export_sql(con: duckdb.DuckDBPyConnection, facets: list[str]) -> str:
+    """The fastest export query this warehouse can answer (all give the same rows):
+    :func:`precomputed_export_sql` when the tables precomputed at publish are current and
+    include ``export_rows``; else :func:`export_sql` over the older precomputed tables; else
+    over the live tables (a warehouse published by an older harmonize)."""
+    if not materialize.is_current(con):
+        return export_sql(facets)
+    if materialize.has_export_rows(con):
+        return precomputed_export_sql(facets)
+    return export_sql(facets, indexed_cohort_sql)
+
+
 def export_params(expanded: dict[str, list[str]], min_confidence: float, statuses: list[str],
                   organism: str | None, source: str | None, types: list[str] | None = None,
                   untyped: bool = True, include_inactive: bool = False) -> list[Any]:
@@ -306,8 +360,13 @@ def output_format(out: Path, fmt: str | None = None) -> str:
 
 def run_accessions(df: pd.DataFrame) -> list[str]:
     """The cohort's run accessions (SRR/ERR/DRR), in row order, each once."""
+    return runs_of(df["srr"].tolist())
+
+
+def runs_of(srr: list[Any]) -> list[str]:
+    """The run accessions (SRR/ERR/DRR) of ``srr`` cells (``;``-joined), in order, each once."""
     runs: dict[str, None] = {}
-    for value in df["srr"].tolist():
+    for value in srr:
         if isinstance(value, str):
             for acc in value.split(";"):
                 if RUN_ACCESSION.match(acc):
@@ -322,19 +381,99 @@ def stage_output(df: pd.DataFrame, out: Path, fmt: str) -> tuple[Path, str]:
         ConfigError: fetchngs for a cohort without any run accession (nothing is written).
     """
     runs = run_accessions(df) if fmt == "fetchngs" else []
+    return _stage(out, fmt, len(df), runs, lambda tmp: WRITERS[f".{fmt}"](df, tmp))
+
+
+def _stage(out: Path, fmt: str, n_rows: int, runs: list[str],
+           write: Callable[[Path], None]) -> tuple[Path, str]:
+    """Write the file beside ``out`` (``write`` for a table format, ``runs`` for fetchngs)."""
     if fmt == "fetchngs" and not runs:
-        raise ConfigError(f"no run accession (SRR/ERR/DRR) among the {len(df)} samples of this "
+        raise ConfigError(f"no run accession (SRR/ERR/DRR) among the {n_rows} samples of this "
                           f"cohort: nothing for fetchngs in {out}; export .tsv to see them")
     tmp = out.with_name(f".{out.name}.partial")
     try:
         if fmt == "fetchngs":
             tmp.write_text("".join(f"{r}\n" for r in runs), encoding="ascii")
         else:
-            WRITERS[f".{fmt}"](df, tmp)
+            write(tmp)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return tmp, hashlib.sha256(tmp.read_bytes()).hexdigest()
+
+
+#: The table an export's rows are gathered in: in the in-memory database of the reader's own
+#: connection (not TEMP), so a second cursor can render it while the first does.
+COHORT_TABLE = "memory.main._harmonize_cohort"
+SEPARATORS = {"tsv": "\t", "csv": ","}
+
+
+@dataclass(slots=True)
+class CohortRows:
+    """An export's rows, held in :data:`COHORT_TABLE`: what the manifest and writers need."""
+
+    columns: list[str]
+    sample_ids: list[str]
+    srr: list[Any]
+    state: dict[str, Any]
+    text: str | None  # the TSV/CSV text rendered in DuckDB (:mod:`.render`), else via pandas
+
+
+def gather(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any],
+           fmt: str = "tsv") -> CohortRows:
+    """Run the export query into :data:`COHORT_TABLE`; digest its rows and, for TSV/CSV,
+    render its text, in one pass in DuckDB (through pandas for columns it cannot render)."""
+    con.execute(f"CREATE OR REPLACE TABLE {COHORT_TABLE} AS {sql}", params)
+    cols = render.columns(con, COHORT_TABLE)
+    names = [n for n, _ in cols]
+    srr = "srr" if "srr" in names else "NULL"
+    rows = con.execute(f"SELECT CAST(sample_id AS VARCHAR), {srr} FROM {COHORT_TABLE} "
+                       "ORDER BY rowid").fetchall()
+    ids = [r[0] for r in rows]
+    groups = digest_groups(names, len(ids))
+    if render.renderable(cols):
+        text, digests = _render(con, SEPARATORS.get(fmt), groups)
+        state = {"samples": ids, "parts": groups, "digests": digests,
+                 "state_sha256": state_digest(ids, digests)}
+        return CohortRows(names, ids, [r[1] for r in rows], state, text)
+    return CohortRows(names, ids, [r[1] for r in rows], cohort_state(_frame(con)), None)
+
+
+def _render(con: duckdb.DuckDBPyConnection, sep: str | None,
+            groups: dict[str, list[str]]) -> tuple[str | None, dict[str, list[str]]]:
+    """The text (with ``sep``) and the row digests, rendered at once on two cursors (a table
+    of a few thousand rows is one row group: DuckDB reads it on one thread)."""
+    if sep is None:
+        return None, render.digests(con, COHORT_TABLE, groups, DIGEST_HEX)
+    cursor = con.cursor()
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            digests = pool.submit(render.digests, cursor, COHORT_TABLE, groups, DIGEST_HEX)
+            text = render.text(con, COHORT_TABLE, sep)
+            return text, digests.result()
+    finally:
+        cursor.close()
+
+
+def _frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(f"SELECT * FROM {COHORT_TABLE} ORDER BY rowid").df()
+
+
+def stage_cohort(con: duckdb.DuckDBPyConnection, rows: CohortRows, out: Path,
+                 fmt: str) -> tuple[Path, str]:
+    """Write the gathered rows as ``fmt`` beside ``out`` (a hidden partial file); return it and
+    its sha256. TSV/CSV text comes from DuckDB (:mod:`.render`, the bytes pandas writes).
+
+    Raises:
+        ConfigError: fetchngs for a cohort without any run accession (nothing is written).
+    """
+    runs = runs_of(rows.srr) if fmt == "fetchngs" else []
+    if fmt in SEPARATORS and rows.text is not None:
+        body = rows.text.encode("utf-8")
+        return _stage(out, fmt, len(rows.sample_ids), runs, lambda tmp: tmp.write_bytes(body))
+    df = _frame(con) if fmt != "fetchngs" else None
+    return _stage(out, fmt, len(rows.sample_ids), runs,
+                  lambda tmp: WRITERS[f".{fmt}"](df, tmp))
 
 
 def export_cohort(path: str | Path | None, out_path: str | Path, *,
@@ -372,27 +511,26 @@ def export_cohort(path: str | Path | None, out_path: str | Path, *,
     con = connect_read(path)
     try:
         resolved, expanded = _resolve_filters(con, requested, descendants)
-        base = indexed_cohort_sql if materialize.is_current(con) else cohort_sql
-        sql = export_sql(list(expanded), base)
+        sql = choose_export_sql(con, list(expanded))
         params = export_params(expanded, min_confidence, statuses, organism, source, types,
                                untyped, include_inactive)
-        df = con.execute(sql, params).df()
-        manifest = _manifest(con, path, out, requested, resolved, expanded, df,
+        rows = gather(con, sql, params, fmt)
+        manifest = _manifest(con, path, out, requested, resolved, expanded, rows,
                              dict(organism=organism, source=source, min_confidence=min_confidence,
                                   status=statuses, descendants=descendants,
                                   sample_types=types, untyped_samples=untyped,
                                   include_inactive=include_inactive))
+        tmp, digest = stage_cohort(con, rows, out, fmt)
     finally:
         con.close()
     manifest["query"].update(sql=sql, params=params)
     manifest["output"]["format"] = fmt
     manifest["command"] = command_record(command)
-    tmp, digest = stage_output(df, out, fmt)
     os.replace(tmp, out)
     manifest["output"]["sha256"] = digest
     if fmt == "fetchngs":
         manifest["output"]["columns"] = []
-        manifest["counts"]["run_accessions"] = len(run_accessions(df))
+        manifest["counts"]["run_accessions"] = len(runs_of(rows.srr))
     manifest_path = out.with_name(out.name + ".manifest.json")
     write_manifest(manifest, manifest_path)
     return ExportResult(out, manifest_path, manifest["counts"]["samples"],
@@ -407,10 +545,34 @@ def command_record(command: list[str] | None) -> dict[str, Any] | None:
 
 
 def write_manifest(manifest: dict[str, Any], path: Path) -> None:
-    """Write a manifest as indented JSON, atomically."""
+    """Write a manifest as indented JSON, atomically (:func:`manifest_json`)."""
     tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    tmp.write_text(manifest_json(manifest), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def manifest_json(manifest: dict[str, Any]) -> str:
+    """A manifest as indented JSON, except the cohort's long lists (sample ids, row digests):
+    each on one line, written by the C encoder (indenting them item by item took longer than
+    the export query at a few thousand samples)."""
+    cohort = manifest.get("cohort")
+    if not isinstance(cohort, dict):
+        return json.dumps(manifest, indent=2, default=str) + "\n"
+    compact: dict[str, str] = {}
+
+    def mark(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: mark(v) for k, v in value.items()}
+        if isinstance(value, list):
+            key = f"\x00cohort-list-{len(compact)}\x00"
+            compact[json.dumps(key)] = json.dumps(value, default=str)
+            return key
+        return value
+
+    text = json.dumps({**manifest, "cohort": mark(cohort)}, indent=2, default=str)
+    for key, value in compact.items():
+        text = text.replace(key, value, 1)
+    return text + "\n"
 
 
 def _check_confidence(value: float) -> None:
@@ -471,8 +633,8 @@ def _check_used(con: duckdb.DuckDBPyConnection, facet: str, value: str, term: st
            else f"no sample has any {facet} annotation yet"))
 
 
-def _n_runs(df: pd.DataFrame) -> int:
-    return int(sum(len(str(v).split(";")) for v in df["srr"] if isinstance(v, str) and v))
+def _n_runs(srr: list[Any]) -> int:
+    return int(sum(len(str(v).split(";")) for v in srr if isinstance(v, str) and v))
 
 
 def package_version(name: str) -> str:
@@ -491,29 +653,33 @@ def versions(con: duckdb.DuckDBPyConnection, sample_ids: list[str]) -> dict[str,
     ontologies = {o: v for o, v in con.execute(
         "SELECT ontology, max(version) FROM ontology_terms GROUP BY ontology ORDER BY ontology"
     ).fetchall()}
-    lexicons = [r[0] for r in con.execute(
-        "SELECT DISTINCT lexicon_version FROM annotated_samples WHERE sample_id IN "
-        "(SELECT unnest(?::VARCHAR[])) AND lexicon_version <> '' ORDER BY 1",
-        [sample_ids]).fetchall()]
+    # the warehouse holds few lexicon versions: ask per version whether any sample has it (a
+    # scan that stops at the first match) instead of joining every sample id
+    known = [r[0] for r in con.execute(
+        "SELECT DISTINCT lexicon_version FROM annotated_samples WHERE lexicon_version <> '' "
+        "ORDER BY 1").fetchall()]
+    lexicons = [v for v in known if sample_ids and con.execute(
+        "SELECT 1 FROM annotated_samples WHERE lexicon_version = ? AND sample_id IN "
+        "(SELECT unnest(?::VARCHAR[])) LIMIT 1", [v, sample_ids]).fetchall()]
     return {"ontologies": ontologies, "lexicon": lexicons,
             "harmonize": package_version("harmonize"), "duckdb": duckdb.__version__,
             "pandas": pd.__version__, "pyarrow": package_version("pyarrow")}
 
 
 def _manifest(con: duckdb.DuckDBPyConnection, path, out: Path, requested, resolved, expanded,
-              df: pd.DataFrame, options: dict[str, Any]) -> dict[str, Any]:
+              rows: CohortRows, options: dict[str, Any]) -> dict[str, Any]:
     return {
         "manifest_version": MANIFEST_VERSION,
         "query": {"filters": requested, "resolved_terms": resolved,
                   "expanded_term_counts": {f: len(ids) for f, ids in expanded.items()},
                   "expanded_term_ids": expanded, **options},
-        "counts": {"samples": int(len(df)), "runs": _n_runs(df)},
-        "versions": versions(con, [str(s) for s in df["sample_id"]]),
+        "counts": {"samples": len(rows.sample_ids), "runs": _n_runs(rows.srr)},
+        "versions": versions(con, rows.sample_ids),
         "warehouse": {"path": str(resolve_path(path).resolve()), "snapshot_id": snapshot_id(con)},
         "created_at": utcnow().isoformat(timespec="seconds") + "Z",
         "output": {"path": str(out), "name": out.name, "format": out.suffix.lower().lstrip("."),
-                   "columns": list(df.columns)},
-        "cohort": cohort_state(df),
+                   "columns": rows.columns},
+        "cohort": rows.state,
     }
 
 
