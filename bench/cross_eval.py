@@ -4,8 +4,8 @@ For every dev file of ``../shared/eval`` and every facet it has gold for, three 
 side, each scored by the kit's own ``score.py`` on ``harmonize map`` output
 (:func:`harmonize.mapping.map_record`):
 
-* ``in``   in-sample: every fitted part (ranking weights, confidence model, emit thresholds)
-  fitted on all dev files, then the dev files mapped with it. What a dev table shows;
+* ``in``   in-sample: every fitted part (ranking weights, confidence model, emit thresholds,
+  the sample-type model) fitted on all dev files, then the dev files mapped with it. What a dev table shows;
   never the figure to quote.
 * ``cv``   grouped cross-validation: folds by GEO series or BioSample submitter group; each
   record is mapped with parts fitted without its fold (all files pooled).
@@ -44,12 +44,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import eval_dev
 import fit_calibration as fc
+import numpy as np
 
 RESULTS = Path(__file__).resolve().parent / "results"
 REGIMES = ("in", "cv", "lodo")
 #: Every dev file is mapped; those without ontology gold (the sample-type file) are still
 #: described: what the grounder emits on raw SRA attributes, how confident.
-MAPPED_FILES = tuple(fc.FILES) + ("metasra_sampletype_dev.jsonl",)
+SAMPLE_TYPE_FILE = "metasra_sampletype_dev.jsonl"
+MAPPED_FILES = tuple(fc.FILES) + (SAMPLE_TYPE_FILE,)
 
 
 def read_records(path: Path) -> list[dict]:
@@ -58,14 +60,16 @@ def read_records(path: Path) -> list[dict]:
 
 
 def map_file(grounder, recs: list[dict], cal_of: Callable[[dict], object], pred: Path,
-             map_record) -> None:
+             map_record, type_of: Callable[[dict], object] | None = None) -> None:
     """Write ``harmonize map`` output for ``recs``, each mapped with the calibration
-    ``cal_of(record)`` (series-level records are scored through their members)."""
+    ``cal_of(record)`` and the sample-type model ``type_of(record)`` (default: the shipped
+    one; series-level records are scored through their members)."""
     with pred.open("w", encoding="utf-8") as out:
         for r in recs:
             if r.get("members"):
                 continue
             grounder.calibration = cal_of(r)
+            grounder.sample_type_model = type_of(r) if type_of else None
             inp = {k: r[k] for k in eval_dev.INPUT_FIELDS if k in r}
             out.write(json.dumps(map_record(inp, grounder)) + "\n")
 
@@ -90,6 +94,47 @@ def regime_runs(regime: str, rows: list[dict], names: Iterable[str], folds: int,
         runs.append({n: (lambda r, n=n, s=seed, c=cals: cals_of(c, n, r, folds, s))
                      for n in names})
     return runs
+
+
+def sample_type_runs(regime: str, folder: Path, lexicon, folds: int, seeds: int
+                     ) -> list[Callable[[dict], object] | None]:
+    """For one regime, one ``record -> sample-type model`` per split, refitted like the shipped
+    one (:func:`harmonize.ground.sample_type_fit.fit_model`) without the record's study group
+    (``cv``: grouped folds of ``bench_sample_type.py``), on every labelled sample (``in``). No
+    other file has sample-type gold, so ``lodo`` has no model to fit (``None``: the file is
+    mapped with the shipped model and its sample-type figures are not reported)."""
+    from harmonize.ground import Grounder, load_overrides
+    from harmonize.ground.sample_type import model_of
+    from harmonize.ground.sample_type_fit import (
+        fit_model,
+        grouped_folds,
+        matrix,
+        read_labelled,
+        sample_feature_rows,
+        study_groups,
+    )
+
+    path = folder / SAMPLE_TYPE_FILE
+    if regime == "lodo" or not path.is_file():
+        return [None] * (seeds if regime == "cv" else 1)
+    recs = read_labelled(path)
+    y = np.array([r["gold"]["sample_type"][0] for r in recs])
+    groups = study_groups([r["attributes"] for r in recs])
+    plain = Grounder(lexicon, overrides=load_overrides(), use_embeddings=False,
+                     sample_type=False)  # the features read the other facets
+    X = matrix(sample_feature_rows(recs, plain))
+    if regime == "in":
+        model = model_of(fit_model(X, y, groups))
+        return [lambda r, m=model: m]
+    out = []
+    for seed in range(seeds):
+        by_acc: dict[str, object] = {}
+        for test in grouped_folds(groups, folds, seed):
+            train = np.setdiff1d(np.arange(len(y)), test)
+            model = model_of(fit_model(X[train], y[train], [groups[i] for i in train]))
+            by_acc.update({recs[i]["accession"]: model for i in test})
+        out.append(lambda r, m=by_acc: m.get(r.get("accession")))
+    return out
 
 
 def cals_of(cals: list, name: str, rec: dict, folds: int, seed: int):
@@ -162,12 +207,16 @@ def evaluate(regimes: Iterable[str] = REGIMES, folds: int = 5, seeds: int = 1,
     for regime in regimes:
         splits: dict[str, list[dict]] = {n: [] for n in names}
         emitted: dict[str, dict] = {}
+        types = sample_type_runs(regime, folder, lexicon, folds, seeds)
         for i, cal_of in enumerate(regime_runs(regime, rows, names, folds, seeds)):
             for n in names:
                 pred = work / f"{regime}-{i}-{n}"
-                map_file(grounder, records[n], cal_of[n], pred, map_record)
+                map_file(grounder, records[n], cal_of[n], pred, map_record, types[i])
                 res = eval_dev.run_score(folder / "score.py", folder / n, pred)
-                splits[n].append(summarize(res))
+                figures = summarize(res)
+                if types[i] is None:  # no held-out sample-type model: not a held-out figure
+                    figures.pop("sample_type", None)
+                splits[n].append(figures)
                 emitted.setdefault(n, describe(pred))
         for n in names:
             name = n.removesuffix(".jsonl")
@@ -196,8 +245,10 @@ def table(result: dict, regimes: tuple[str, ...]) -> list[str]:
                      for g in regimes]
             main_k = "hier_f1" if name.startswith("t2o2") else "strict_f1"
             for g in regimes:
-                if g != "in" and "in" in regimes and by.get(g, {}).get(main_k) is not None:
-                    cells.append(f"{by[g][main_k] - by['in'][main_k]:+.3f}")
+                if g == "in" or "in" not in regimes:
+                    continue
+                held = by.get(g, {}).get(main_k)
+                cells.append("–" if held is None else f"{held - by['in'][main_k]:+.3f}")
             lines.append(f"| {name} | {facet} | {by[regimes[0]]['n_gold']} | "
                          + " | ".join(cells) + " |")
     return lines
@@ -300,10 +351,12 @@ def main(argv: list[str] | None = None) -> int:
               "series/submitter group, every fitted part refitted without the fold; lodo = "
               "every fitted part fitted on the other files only. Gap = held-out minus "
               "in-sample (strict F1; hierarchical for series-level disease).\n\n")
-    buf.write("\n".join(table(result, regimes)) + "\n\nThe sample-type model "
-              "(`ontologies/sample_type_model.json`) is fitted on the sample-type file and is not "
-              "refitted per regime here, so its row is in-sample in every column: its grouped-CV "
-              "figures are `bench/bench_sample_type.py`'s (`bench/results/sample_type.md`).\n"
+    buf.write("\n".join(table(result, regimes)) + "\n\nThe sample-type model is refitted "
+              "per regime like the shipped one (`harmonize.ground.sample_type_fit.fit_model`, "
+              "features from the grounder without embeddings): on every labelled sample (in), "
+              "without the record's study group (cv, the grouped folds of "
+              "`bench/bench_sample_type.py`); no other file has sample-type gold, so it has no "
+              "leave-one-dataset-out figure.\n"
               "\n## What is emitted (share of samples "
               "with a term, mean confidence)\n\n" + "\n".join(emitted_table(result, regimes))
               + "\n")

@@ -80,6 +80,8 @@ class Grounder:
                  sample_type: bool = True):
         self.lexicon = lexicon
         self.sample_type = sample_type
+        #: the sample-type model (None: the shipped one); a benchmark sets a held-out fit
+        self.sample_type_model = None
         self.overrides = dict(overrides or {})
         self.use_embeddings = use_embeddings
         self.use_fuzzy = use_fuzzy
@@ -312,7 +314,7 @@ class Grounder:
         from harmonize.ground.sample_type import with_sample_type
 
         return with_sample_type(anns, attributes, text, self.lexicon, self.overrides,
-                                self.lexicon.version)
+                                self.lexicon.version, self.sample_type_model)
 
     def _annotate_values(self, field_vals: Iterable[FieldValue],
                          library: Mapping[str, str] | None) -> list[Annotation]:

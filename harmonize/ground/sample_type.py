@@ -91,12 +91,16 @@ def load_model(path: Path = MODEL_PATH) -> SampleTypeModel:
     classes = tuple(raw["classes"])
     if not set(classes) <= set(SAMPLE_TYPES):
         raise ConfigError(f"{path}: unknown classes {sorted(set(classes) - set(SAMPLE_TYPES))}")
-    return SampleTypeModel(raw["version"], classes, np.array(raw["coef"], dtype=float),
+    return model_of(raw)
+
+
+def model_of(raw: Mapping) -> SampleTypeModel:
+    """A model from its JSON form (the shipped file, or a fit held out in a benchmark)."""
+    coef = np.array(raw["coef"], dtype=float)
+    return SampleTypeModel(raw["version"], tuple(raw["classes"]), coef,
                            np.array(raw["intercept"], dtype=float), float(raw["temperature"]),
                            float(raw.get("organoid", {}).get("confidence", 0.7)),
-                           float(raw.get("accept", 0.5)),
-                           np.array(raw["coef"], dtype=float)
-                           - np.array(raw["coef"], dtype=float).mean(axis=0))
+                           float(raw.get("accept", 0.5)), coef - coef.mean(axis=0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,10 +166,11 @@ def _first(attributes: Mapping[str, str], text: str | None) -> tuple[str, str]:
     return ("text", text) if text else ("", "")
 
 
-def annotation(decision: Decision, lexicon_version: str | None = None) -> Annotation:
+def annotation(decision: Decision, lexicon_version: str | None = None,
+               model: SampleTypeModel | None = None) -> Annotation:
     """The ``sample_type`` annotation of a decision; candidates are the types, best first,
     each with its probability (``similarity`` and ``score``)."""
-    model = load_model()
+    model = model or load_model()
     cands = tuple(
         Candidate(term_id=c, term_label=SAMPLE_TYPE_LABELS[c], method=decision.method,
                   matched_text="", match_kind="sample_type", similarity=round(p, 4),
@@ -208,7 +213,8 @@ def post_mortem(attributes: Mapping[str, str]) -> bool:
 def with_sample_type(annotations: list[Annotation], attributes: Mapping[str, str],
                      text: str | None, lexicon: LexiconLike | None,
                      overrides: Mapping[tuple[str, str], str] | None = None,
-                     lexicon_version: str | None = None) -> list[Annotation]:
+                     lexicon_version: str | None = None,
+                     model: SampleTypeModel | None = None) -> list[Annotation]:
     """``annotations`` plus the sample's ``sample_type``; a cultured sample's tissue becomes
     its ``origin_tissue`` unless the tissue value names a tissue the sample is, the type is
     not sure enough to be accepted (a weak guess never rewrites another facet) or the sample has
@@ -226,7 +232,7 @@ def with_sample_type(annotations: list[Annotation], attributes: Mapping[str, str
                         lexicon_version=lexicon_version)
     else:
         st = annotation(classify(read, bounded(text)[0] if text else text, annotations,
-                                 lexicon), lexicon_version)
+                                 lexicon, model), lexicon_version, model)
         whole = text if st.source_key == "text" else attributes.get(st.source_key)
         if st.source_length is None and isinstance(whole, str):
             if len(whole) > MAX_VALUE_CHARS:
