@@ -171,17 +171,25 @@ def annotation(decision: Decision, lexicon_version: str | None = None,
     """The ``sample_type`` annotation of a decision; candidates are the types, best first,
     each with its probability (``similarity`` and ``score``)."""
     model = model or load_model()
-    cands = tuple(
-        Candidate(term_id=c, term_label=SAMPLE_TYPE_LABELS[c], method=decision.method,
-                  matched_text="", match_kind="sample_type", similarity=round(p, 4),
-                  score=round(p, 4))
-        for c, p in sorted(decision.proba.items(), key=lambda kv: -kv[1]))
+    ranked = tuple((c, round(p, 4)) for c, p in sorted(decision.proba.items(),
+                                                         key=lambda kv: -kv[1]))
+    cands = _type_candidates(decision.method, ranked)
     status = "accepted" if decision.confidence >= model.accept else "needs_review"
     key, value = decision.source
     value, full = bounded(value)  # a long value is named by the part read, like every facet
     return Annotation(FACET, decision.type, SAMPLE_TYPE_LABELS[decision.type],
                       decision.confidence, decision.method, status, key, value, cands,
                       lexicon_version, source_length=full)
+
+
+@lru_cache(maxsize=8192)
+def _type_candidates(method: str, ranked: tuple[tuple[str, float], ...]
+                     ) -> tuple[Candidate, ...]:
+    """The types as candidates, best first (samples of one study often share every feature,
+    so their probabilities repeat)."""
+    return tuple(Candidate(term_id=c, term_label=SAMPLE_TYPE_LABELS[c], method=method,
+                           matched_text="", match_kind="sample_type", similarity=p, score=p)
+                 for c, p in ranked)
 
 
 def curated(attributes: Mapping[str, str], text: str | None,

@@ -282,9 +282,8 @@ def _grounded(f: dict[str, float], ev: dict[str, tuple[str, str]], fire,
             if a.term_id != HEALTHY:
                 fire("ground:disease", a.source_key, a.source_text, a.confidence)
             continue
-        for c in CLASSES:
-            if c.facet == a.facet and _under(lexicon, a.term_id, (c.term_id,)):
-                fire(c.feature, a.source_key, a.source_text)
+        for name in _term_features(lexicon, a.facet, a.term_id):
+            fire(name, a.source_key, a.source_text)
         own = key_role(a.source_key) == a.facet
         if a.facet == "cell_line":
             fire("ground:cell_line", a.source_key, a.source_text, a.confidence)
@@ -298,15 +297,33 @@ def _grounded(f: dict[str, float], ev: dict[str, tuple[str, str]], fire,
             fire("ground:cell_type", a.source_key, a.source_text, a.confidence)
             if own:
                 fire("ground:cell_type_own_key", a.source_key, a.source_text, a.confidence)
-            stem = _under(lexicon, a.term_id, (CL_STEM,))
-            if stem:
-                fire("ground:cl_stem", a.source_key, a.source_text)
-            if _under(lexicon, a.term_id, CL_PLURIPOTENT):
-                fire("ground:cl_pluripotent", a.source_key, a.source_text)
-            if not stem:
-                fire("ground:cl_differentiated", a.source_key, a.source_text)
-            if _under(lexicon, a.term_id, CL_BLOOD):
-                fire("ground:cl_blood", a.source_key, a.source_text)
+
+
+#: (lexicon, facet, term) -> the ontology features a term fires: the same few thousand terms
+#: recur in every batch, and each asks the hierarchy about ~80 classes.
+_TERM_FEATURES: dict[tuple[int, str, str, str], tuple[str, ...]] = {}
+
+
+def _term_features(lexicon: LexiconLike | None, facet: str, term_id: str) -> tuple[str, ...]:
+    """The ``ground:under:*`` classes a grounded term falls under, and for a cell type whether
+    it is a stem, pluripotent, differentiated or blood cell (memoized per lexicon)."""
+    key = (id(lexicon), str(getattr(lexicon, "version", "")), facet, term_id)
+    hit = _TERM_FEATURES.get(key)
+    if hit is not None:
+        return hit
+    out = [c.feature for c in CLASSES
+           if c.facet == facet and _under(lexicon, term_id, (c.term_id,))]
+    if facet == "cell_type":
+        stem = _under(lexicon, term_id, (CL_STEM,))
+        out += ["ground:cl_stem"] if stem else ["ground:cl_differentiated"]
+        if _under(lexicon, term_id, CL_PLURIPOTENT):
+            out.append("ground:cl_pluripotent")
+        if _under(lexicon, term_id, CL_BLOOD):
+            out.append("ground:cl_blood")
+    if len(_TERM_FEATURES) > 100_000:
+        _TERM_FEATURES.clear()
+    _TERM_FEATURES[key] = hit = tuple(out)
+    return hit
 
 
 def _under(lexicon: LexiconLike | None, term_id: str, roots: tuple[str, ...]) -> bool:
