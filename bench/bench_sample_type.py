@@ -37,11 +37,8 @@ from harmonize.ground.sample_type import load_model, moves_to_origin, organoid_r
 from harmonize.ground.sample_type_features import CULTURED, FEATURE_NAMES, SAMPLE_TYPES, word_hits
 from harmonize.ground.sample_type_fit import (
     cross_validate,
-    ground_records,
-    matrix,
+    labelled_matrix,
     read_labelled,
-    sample_feature_rows,
-    study_groups,
 )
 
 #: A type below this confidence is needs_review and moves no tissue (the model file's accept).
@@ -172,12 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{path}: not found; skipping (pass a labelled JSONL file)", file=sys.stderr)
         return 0
     recs = read_labelled(path)
-    y = [r["gold"]["sample_type"][0] for r in recs]
-    groups = study_groups([r["attributes"] for r in recs])
     print(f"grounding {len(recs)} samples for their features...", file=sys.stderr)
-    grounder = grounder_for_features()
-    anns = ground_records(recs, grounder)
-    X = matrix(sample_feature_rows(recs, grounder, anns))
+    X, y, groups, anns = labelled_matrix(recs, grounder_for_features())
     runs = []
     for seed in range(args.repeats):
         proba, classes = cross_validate(X, y, groups, k=args.folds, seed=seed)

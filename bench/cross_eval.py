@@ -108,21 +108,18 @@ def sample_type_runs(regime: str, folder: Path, lexicon, folds: int, seeds: int
     from harmonize.ground.sample_type_fit import (
         fit_model,
         grouped_folds,
-        matrix,
+        labelled_matrix,
         read_labelled,
-        sample_feature_rows,
-        study_groups,
     )
 
     path = folder / SAMPLE_TYPE_FILE
     if regime == "lodo" or not path.is_file():
         return [None] * (seeds if regime == "cv" else 1)
     recs = read_labelled(path)
-    y = np.array([r["gold"]["sample_type"][0] for r in recs])
-    groups = study_groups([r["attributes"] for r in recs])
     plain = Grounder(lexicon, overrides=load_overrides(), use_embeddings=False,
                      sample_type=False)  # the features read the other facets
-    X = matrix(sample_feature_rows(recs, plain))
+    X, gold, groups, _ = labelled_matrix(recs, plain)
+    y = np.array(gold)
     if regime == "in":
         model = model_of(fit_model(X, y, groups))
         return [lambda r, m=model: m]

@@ -23,10 +23,8 @@ from eval_dev import eval_dir
 from harmonize.ground.sample_type import MODEL_PATH
 from harmonize.ground.sample_type_fit import (
     fit_model,
-    matrix,
+    labelled_matrix,
     read_labelled,
-    sample_feature_rows,
-    study_groups,
 )
 
 #: No labelled organoids: the organoid words decide with this probability (a prior, not a fit).
@@ -49,10 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     if not path.exists():
         print(f"{path}: not found; pass a labelled JSONL file", file=sys.stderr)
         return 2
-    recs = read_labelled(path)
-    X = matrix(sample_feature_rows(recs, grounder_for_features()))
-    y = [r["gold"]["sample_type"][0] for r in recs]
-    model = fit_model(X, y, study_groups([r["attributes"] for r in recs]))
+    X, y, groups, _ = labelled_matrix(read_labelled(path), grounder_for_features())
+    model = fit_model(X, y, groups)
     model["organoid"] = {"confidence": ORGANOID_CONFIDENCE,
                          "reason": "no labelled organoids: a sample whose values name an "
                                    "organoid (sample_type_words.tsv) is one, with this prior"}

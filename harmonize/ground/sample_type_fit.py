@@ -210,6 +210,17 @@ def sample_feature_rows(records: Sequence[Mapping[str, Any]], grounder,
             for (a, t, _), ann in zip(inputs, anns)]
 
 
+def labelled_matrix(records: Sequence[Mapping[str, Any]], grounder
+                    ) -> tuple[np.ndarray, list[str], list[int], list[list[Any]]]:
+    """What every fit and benchmark of the model reads from labelled records: the feature
+    matrix, the gold types, the study groups (the CV folds) and the grounder's annotations
+    the features came from (the grounder built with ``sample_type=False``)."""
+    anns = ground_records(records, grounder)
+    X = matrix(sample_feature_rows(records, grounder, anns))
+    y = [r["gold"]["sample_type"][0] for r in records]
+    return X, y, study_groups([r["attributes"] for r in records]), anns
+
+
 def _inputs(records: Sequence[Mapping[str, Any]]) -> list[tuple[dict[str, str], str | None, None]]:
     return [({str(k): v for k, v in r["attributes"].items() if isinstance(v, str)},
              r.get("text") if isinstance(r.get("text"), str) else None, None) for r in records]
