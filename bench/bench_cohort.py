@@ -19,6 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from eval_dev import publish  # noqa: E402
+
 from harmonize.warehouse.db import connect_read
 from harmonize.warehouse.export import (
     cohort_params,
@@ -120,10 +124,7 @@ def main(argv: list[str] | None = None) -> None:
         "Times in seconds. A rebuild runs the recorded SQL once on an unchanged warehouse (twice "
         "when new samples entered), writes the file and compares its sha256.", "",
     ]
-    text = "\n".join(lines)
-    print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
+    publish("\n".join(lines), args.out)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from eval_dev import publish  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results" / "ground.md"
 DEFAULT_EMBED_FACETS = ("tissue", "cell_type", "disease")
@@ -253,11 +257,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{best[1]} thread(s), batch {best[2]})\n",
                   "| ontology | strings | projected |", "|---|---:|---:|",
                   *(f"| {n} | {c} | {c / rate:.0f} s |" for n, c in sizes), ""]
-    text = "\n".join(lines)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
+    publish("\n".join(lines) + "\n", args.out)
     return 0
 
 

@@ -28,6 +28,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from eval_dev import publish  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results" / "long_values.md"
 LENGTHS = (10_000, 50_000, 100_000, 200_000, 400_000)
@@ -105,10 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     if huge is not None:
         lines.append(f"| {HUGE:,} | {huge:.2f} | – | – | – |")
     lines.append(f"\nPeak RSS of the process: {rss:,.0f} MiB.\n")
-    text = "\n".join(lines)
-    print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+    publish("\n".join(lines), args.out)
     return 0
 
 

@@ -23,6 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from eval_dev import publish  # noqa: E402
+
 from harmonize.models import Annotation, Attribute, Library, Run, SampleRecord
 from harmonize.ontology.snapshot import load_snapshot
 from harmonize.warehouse import materialize
@@ -396,10 +400,7 @@ def write_table(args, rows, total: float) -> None:
         "each; CPU is the process time over all threads (stable when other jobs load the "
         "machine, unlike wall time).", "",
     ]
-    text = "\n".join(lines)
-    print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
+    publish("\n".join(lines), args.out)
 
 
 if __name__ == "__main__":
