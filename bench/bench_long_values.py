@@ -37,6 +37,8 @@ RESULTS = REPO / "bench" / "results" / "long_values.md"
 LENGTHS = (10_000, 50_000, 100_000, 200_000, 400_000)
 #: One value of this many characters is also mapped as shipped (the size that stalled a run).
 HUGE = 50_000_000
+#: Ordinary sample-description words, written for this benchmark and its test: organs, disease
+#: class words, a defined abbreviation, a negation and a 'post' phrase, so every scanner has work.
 SENTENCE = ("Total RNA was extracted from liver biopsies of patients with chronic hepatitis and "
             "tumor samples taken from the brain cortex of donors diagnosed with breast cancer "
             "(BC); lung and kidney tissue from people without brain injury were sequenced as a "

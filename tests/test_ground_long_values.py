@@ -17,17 +17,8 @@ from harmonize.ground.fields import MAX_VALUE_CHARS, bounded
 from harmonize.mapping import map_jsonl
 
 BIN = Path(sys.executable).parent / "harmonize"
-#: Ordinary sample-description words, written for this test: organs, disease class words, a
-#: defined abbreviation, a negation and a 'post' phrase, so every scanner has work to do.
-SENTENCE = ("Total RNA was extracted from liver biopsies of patients with chronic hepatitis and "
-            "tumor samples taken from the brain cortex of donors diagnosed with breast cancer "
-            "(BC); lung and kidney tissue from people without brain injury were sequenced as a "
-            "post MI control. ")
-
-
-def long_value(n_chars: int) -> str:
-    """``n_chars`` characters of repeated ordinary sentences."""
-    return (SENTENCE * (n_chars // len(SENTENCE) + 1))[:n_chars]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from bench_long_values import SENTENCE, long_value  # noqa: E402  (the benchmark's own words)
 
 
 @pytest.fixture(scope="module")
