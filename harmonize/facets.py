@@ -13,6 +13,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from harmonize.errors import ConfigError
 from harmonize.resources import ONTOLOGIES_DIR
 
 FACETS_PATH = ONTOLOGIES_DIR / "facets.tsv"
@@ -40,24 +41,45 @@ def _prefixes(cell: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in cell.split(",") if p.strip() and p.strip() != "-")
 
 
+_COLUMNS = ("facet", "ontologies", "lookup", "decided_by", "order", "scanned", "hierarchy",
+            "embedded", "most_specific", "filter", "what")
+
+
 def _flag(path: Path, row: dict[str, str], col: str) -> bool:
     value = row[col].strip()
     if value not in ("yes", "no"):
-        raise ValueError(f"{path}: facet {row['facet']!r}: {col} must be yes or no, not {value!r}")
+        raise ConfigError(f"{path}: facet {row['facet']!r}: {col} must be yes or no, "
+                          f"not {value!r}")
     return value == "yes"
 
 
 def load(path: Path = FACETS_PATH) -> tuple[FacetSpec, ...]:
-    """The facet table, in its row order (the order users see facets in)."""
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
+    """The facet table, in its row order (the order users see facets in).
+
+    Raises:
+        ConfigError: the file is unreadable, lacks a column, or a row holds a bad value.
+    """
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh, delimiter="\t")
+            rows = list(reader)
+            missing = [c for c in _COLUMNS if c not in (reader.fieldnames or ())]
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the facet table ({exc})") from exc
+    if missing:
+        raise ConfigError(f"{path}: missing column(s) {', '.join(missing)}; the columns are "
+                          f"{', '.join(_COLUMNS)}")
     specs = []
     for row in rows:
         if row["decided_by"] not in _DECIDERS:
-            raise ValueError(f"{path}: facet {row['facet']!r}: decided_by must be one of "
-                             f"{', '.join(sorted(_DECIDERS))}")
+            raise ConfigError(f"{path}: facet {row['facet']!r}: decided_by must be one of "
+                              f"{', '.join(sorted(_DECIDERS))}")
         if row["embedded"] not in ("yes", "labels", "no"):
-            raise ValueError(f"{path}: facet {row['facet']!r}: embedded must be yes, labels or no")
+            raise ConfigError(f"{path}: facet {row['facet']!r}: embedded must be yes, labels "
+                              "or no")
+        if not (row["order"] or "").strip().isdigit():
+            raise ConfigError(f"{path}: facet {row['facet']!r}: order must be a whole number, "
+                              f"not {row['order']!r}")
         specs.append(FacetSpec(
             name=row["facet"], ontologies=_prefixes(row["ontologies"]),
             lookup=_prefixes(row["lookup"]), decided_by=row["decided_by"],

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import harmonize.facets as facets
+from harmonize.errors import ConfigError
 from harmonize.ground import fields, grounder, mentions
 from harmonize.models import FACETS, ONTOLOGY_FACETS, Facet
 from harmonize.ontology.manifest import DEFAULT_FACETS, load_manifest
@@ -43,9 +44,15 @@ def test_a_bad_row_is_named(tmp_path: Path) -> None:
     text = facets.FACETS_PATH.read_text(encoding="utf-8").replace("\tlexicon\t4\t", "\tguess\t4\t")
     bad = tmp_path / "facets.tsv"
     bad.write_text(text, encoding="utf-8")
-    with pytest.raises(ValueError, match=r"facets.tsv: facet 'tissue': decided_by"):
+    with pytest.raises(ConfigError, match=r"facets.tsv: facet 'tissue': decided_by"):
         facets.load(bad)
     flags = facets.FACETS_PATH.read_text(encoding="utf-8").replace("\tyes\t", "\tmaybe\t", 1)
     bad.write_text(flags, encoding="utf-8")
-    with pytest.raises(ValueError, match="must be yes or no"):
+    with pytest.raises(ConfigError, match="must be yes or no"):
         facets.load(bad)
+    header, *rest = facets.FACETS_PATH.read_text(encoding="utf-8").splitlines(keepends=True)
+    bad.write_text(header.replace("\tembedded", "\tembeded") + "".join(rest), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"facets.tsv: missing column\(s\) embedded"):
+        facets.load(bad)
+    with pytest.raises(ConfigError, match="cannot read the facet table"):
+        facets.load(tmp_path / "absent.tsv")
