@@ -89,10 +89,33 @@ def _result(record: dict[str, Any], anns: Iterable[Annotation], grounder: Ground
 
 def _inputs(record: dict[str, Any]) -> tuple[dict[str, str], str | None, dict | None]:
     """``(attributes, text, library)`` of a record, keeping only well-typed values."""
-    attrs = {str(k): v for k, v in (record.get("attributes") or {}).items() if isinstance(v, str)}
+    attrs = {str(k): text for k, v in (record.get("attributes") or {}).items()
+             if (text := attribute_text(v)) is not None}
     text = record.get("text") if isinstance(record.get("text"), str) else None
     library = record.get("library") if isinstance(record.get("library"), dict) else None
     return attrs, text, library
+
+
+def attribute_text(value: Any) -> str | None:
+    """An attribute value as the text to ground: a string as it is, a number as written, a
+    list (GEO ``characteristics_ch1`` written as its lines, ``["sex: F", "age: 44"]``) as its
+    items joined by ``"; "`` so that the ``key: value`` pairs in them are read; ``None`` for
+    anything else (objects, null).
+
+    >>> attribute_text(["tissue: liver", "Sex: female"]), attribute_text(54), attribute_text({})
+    ('tissue: liver; Sex: female', '54', None)
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, list):
+        items = [t for t in (attribute_text(v) for v in value if not isinstance(v, list))
+                 if t and t.strip()]
+        return "; ".join(items) if items else None
+    return None
 
 
 def map_records(records: Iterable[dict[str, Any]], grounder: Grounder,

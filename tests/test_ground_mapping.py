@@ -113,3 +113,15 @@ def test_a_record_with_its_own_error_field_is_still_mapped(tmp_path):
     line = json.loads(out.getvalue())
     assert stats.errors == 0 and "error" not in line
     assert [a["term_id"] for a in line["annotations"]] == ["UBERON:0002107", "tissue"]
+
+
+def test_list_and_number_values_are_read(grounder):
+    """GEO characteristics written as a list of "key: value" lines, and numbers, are grounded
+    like the same text written as one string; objects are left out."""
+    listed = {"accession": "L1", "attributes": {"characteristics_ch1": ["Sex: female", "age: 44"],
+                                                "passage": 3, "extra": {"a": 1}}}
+    joined = {"accession": "L2", "attributes": {"characteristics_ch1": "Sex: female; age: 44",
+                                                "passage": "3"}}
+    a, b = list(map_records([listed, joined], grounder))
+    assert [x["term_id"] for x in a["annotations"] if x["facet"] == "sex"] == ["PATO:0000383"]
+    assert a["annotations"] == b["annotations"]
