@@ -297,6 +297,21 @@ def test_sex_words(grounder):
     assert grounder.ground_value("sex", "M", "sex").term_id == "PATO:0000384"
 
 
+@pytest.mark.parametrize("attrs, want", [
+    ({"source_name": "Skeletal muscle biopsy from a 62 year old man"}, "PATO:0000384"),
+    ({"title": "Female donor 3, adipose"}, "PATO:0000383"),
+    ({"title": "male_liver_1"}, "PATO:0000384"),
+    ({"description": "RNA from healthy women"}, "PATO:0000383"),
+    ({"source_name": "liver", "sex": "F", "title": "male_liver_1"}, "PATO:0000383"),  # key wins
+    ({"source_name": "blood from male and female donors"}, None),  # a study, not the sample
+    ({"source_name": "blood, F2 generation"}, None),  # a code is no sex word
+    ({"disease": "MEN 2A", "source_name": "thyroid"}, None),  # capitals: a code
+])
+def test_sex_named_in_a_longer_value(grounder, attrs, want):
+    got = [a for a in grounder.annotate(attrs) if a.facet == "sex" and a.term_id]
+    assert (got[0].term_id if got else None) == want
+
+
 def test_unknown_key_counts_as_dedicated_in_ground_value(grounder):
     ann = grounder.ground_value("tissue", "vastus laterallis muscle", "explain")
     assert ann.term_id == "UBERON:0001379" and ann.method == "fuzzy"

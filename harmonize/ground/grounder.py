@@ -33,7 +33,7 @@ from harmonize.ground.mentions import (
     only_negated,
     unknown_word,
 )
-from harmonize.ground.normalize import is_null, normalize
+from harmonize.ground.normalize import is_null, normalize, tokens
 from harmonize.ground.overrides import REJECT, override_key
 from harmonize.ground.rules import enabled, words
 from harmonize.ground.score import feature_vector, score, score_parts
@@ -56,7 +56,7 @@ _ON = {name: enabled(name) for name in (
     "mixed_sex", "experimental_control", "short_disease_abbreviation", "title_abbreviations",
     "field_abbreviation_disease", "most_specific", "respelt", "modified_abbreviation",
     "only_negated_healthy", "line_alone", "affirmed_key", "several_diseases",
-    "key_named_first")}
+    "key_named_first", "scanned_sex")}
 
 
 class Grounder:
@@ -176,6 +176,8 @@ class Grounder:
                 return (Candidate(term_id=rule[0], term_label=info.label if info else rule[0],
                                   method="rule", matched_text=rule[1], match_kind="curated",
                                   similarity=1.0, features={"kind_rank": 5.0}),)
+        if facet == "sex" and kclass != "dedicated":
+            return _sex_named(self.lexicon, text) if _ON["scanned_sex"] else ()
         if facet == "sex" and _ON["mixed_sex"]:
             found = _sex(self.lexicon, text)
             if found:
@@ -559,17 +561,40 @@ class Grounder:
 _LINE_WORDS = words("line_words")
 
 MIXED_SEX = "PATO:0001338"
+FEMALE, MALE = "PATO:0000383", "PATO:0000384"
 
 
 def _sex(lex: Lexicon, text: str) -> tuple[Candidate, ...]:
     """A value naming both sexes ('pooled male and female', 'M/F') is mixed sex."""
     toks = set(re.findall(r"[a-z]+", text.lower()))
     ids = {tid for t in toks for tid, _ in lex.lookup("sex", t)}
-    if len(toks) > 1 and {"PATO:0000383", "PATO:0000384"} <= ids:
+    if len(toks) > 1 and {FEMALE, MALE} <= ids:
         return (Candidate(term_id=MIXED_SEX, term_label="mixed sex", method="rule",
                           matched_text="female and male", match_kind="curated",
                           similarity=1.0, features={"kind_rank": 5.0}),)
     return ()
+
+
+def _sex_named(lex: Lexicon, text: str) -> tuple[Candidate, ...]:
+    """The donor's sex named by a word of a longer value or the free text ("biopsy from a 62
+    year old man", "Female donor 3", "male_liver_1"): only whole sex *words* of the lexicon
+    (never the one-letter codes, which are anything in a sentence), and only when the value
+    names one sex ("male and female donors" describes a study, not the sample)."""
+    ids = {tid: word for word in set(tokens(text)) if len(word) > 2 and not _capital_code(word, text)
+           for tid, _ in lex.lookup("sex", word) if tid in (FEMALE, MALE)}
+    if len(ids) != 1:
+        return ()
+    (tid, word), = ids.items()
+    info = lex.term(tid)
+    return (Candidate(term_id=tid, term_label=info.label if info else word, method="mention",
+                      matched_text=word, match_kind="curated", similarity=1.0,
+                      features={"kind_rank": float(KIND_RANK["curated"])}),)
+
+
+def _capital_code(word: str, text: str) -> bool:
+    """A three-letter word written only in capitals is a code ("MEN 2A"), not "men"."""
+    return len(word) == 3 and not re.search(rf"(?<![A-Za-z])(?:{word}|{word.capitalize()})"
+                                            rf"(?![A-Za-z])", text)
 
 
 def _order(facet: str, item: tuple[float, Candidate, FieldValue, dict[str, float]]

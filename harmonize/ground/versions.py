@@ -22,8 +22,8 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "14"
-MATCHER_VERSION = "22"
+LEXICON_VERSION = "15"
+MATCHER_VERSION = "23"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
