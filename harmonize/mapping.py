@@ -26,6 +26,8 @@ from harmonize.models import Annotation
 
 #: Records read ahead and grounded together (embedding queries are batched per chunk).
 CHUNK = 1000
+#: The longest chunk a study's run of lines may grow to.
+MAX_CHUNK = 20_000
 
 
 @dataclass(slots=True)
@@ -142,7 +144,9 @@ def map_jsonl(in_path_or_fh: str | Path | IO[str], out_fh: IO[str], grounder: Gr
     try:
         for chunk in _chunks(fh):
             parsed = [_parse_line(line, n) for n, line in chunk]
-            found = iter(grounder.annotate_many(_inputs(rec) for rec, err in parsed if not err))
+            ok = [rec for rec, err in parsed if not err]
+            found = iter(grounder.annotate_many((_inputs(rec) for rec in ok),
+                                                studies=[study_of(rec) for rec in ok]))
             for rec, err in parsed:
                 stats.lines += 1
                 result = err or _result(rec, next(found), grounder, min_confidence,
@@ -167,17 +171,43 @@ def map_jsonl(in_path_or_fh: str | Path | IO[str], out_fh: IO[str], grounder: Gr
     return stats
 
 
+def study_of(record: dict[str, Any]) -> str | None:
+    """The study a record belongs to (its ``series``, else its ``study``), or ``None``."""
+    for key in ("series", "study"):
+        value = record.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
 def _chunks(fh: IO[str], size: int = CHUNK) -> Iterator[list[tuple[int, str]]]:
-    """Non-blank lines with their 1-based numbers, ``size`` at a time."""
+    """Non-blank lines with their 1-based numbers, about ``size`` at a time: a chunk is not
+    cut inside a run of lines of one study (up to ``MAX_CHUNK`` lines), whose controls are
+    read together."""
     chunk: list[tuple[int, str]] = []
     for n, line in enumerate(fh, 1):
-        if line.strip():
-            chunk.append((n, line))
-            if len(chunk) >= size:
+        if not line.strip():
+            continue
+        if len(chunk) >= size:  # past the size, only the study's run keeps a chunk open
+            study = _study_hint(line)
+            if (len(chunk) >= MAX_CHUNK or study is None
+                    or study != _study_hint(chunk[-1][1])):
                 yield chunk
                 chunk = []
+        chunk.append((n, line))
     if chunk:
         yield chunk
+
+
+def _study_hint(line: str) -> str | None:
+    """The study of a raw input line, without parsing it twice when it has none."""
+    if '"series"' not in line and '"study"' not in line:
+        return None
+    try:
+        rec = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    return study_of(rec) if isinstance(rec, dict) else None
 
 
 def _parse_line(line: str, n: int) -> tuple[dict[str, Any], dict[str, Any] | None]:

@@ -49,3 +49,30 @@ def test_the_cache_version_follows_the_key_table(tmp_path, monkeypatch):
     monkeypatch.setattr(fields, "FIELD_KEYS_PATH", table)
     assert cache_version(g) != before
     assert before.startswith("small-keys-")
+
+
+def test_a_control_added_later_reads_its_study_from_the_warehouse(tmp_path):
+    """Only the new sample is annotated; its series' case, already stored, makes its bare
+    "control" the healthy state."""
+    from harmonize.ground.lexicon import HEALTHY
+    from harmonize.models import Attribute, Library, SampleRecord
+
+    def record(i: int, group: str) -> SampleRecord:
+        return SampleRecord(
+            source="geo", record_accession=f"GSM{7000 + i}", accessions=(f"GSM{7000 + i}", "GSE88"),
+            organism="Homo sapiens", title=f"breast biopsy {i}",
+            attributes=(Attribute("tissue", "breast"), Attribute("group", group)),
+            library=Library(strategy="RNA-Seq"))
+
+    g = Grounder(build_lexicon(small_ontologies(), read_synonyms(), version="small-study"),
+                 use_embeddings=False)
+    with writer(tmp_path / "w.duckdb") as con:
+        upsert_records(con, [record(1, "breast cancer"), record(2, "tamoxifen")])
+        annotate_samples(con, g)
+        upsert_records(con, [record(3, "control")])
+        stats = annotate_samples(con, g)
+        got = dict(con.execute(
+            "SELECT s.accession, a.term_id FROM annotations a JOIN sample_accessions s "
+            "USING (sample_id) WHERE a.facet = 'disease' AND s.kind = 'gsm'").fetchall())
+    assert stats.samples == 1
+    assert got == {"GSM7001": "MONDO:0007254", "GSM7003": HEALTHY}

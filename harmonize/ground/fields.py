@@ -232,14 +232,34 @@ def embedded_pairs(text: str) -> tuple[tuple[str, str], ...]:
     >>> embedded_pairs("Patient sample; Gender: Male; Age: 54 years")
     (('Gender', 'Male'),)
     """
+    return tuple((k, v) for k, v in written_pairs(text) if _default_role(k) in FACETS)
+
+
+@lru_cache(maxsize=65_536)
+def written_pairs(text: str) -> tuple[tuple[str, str], ...]:
+    """Every ``(key, value)`` pair written inside ``text``, whatever its key names.
+
+    >>> written_pairs("group: COPD; Gender: Male")
+    (('group', 'COPD'), ('Gender', 'Male'))
+    """
     if ":" not in text and "=" not in text:
         return ()
     out = []
     for m in _PAIR.finditer(text):
         key, value = m.group(1).strip(), m.group(2).strip().rstrip(".,")
-        if len(key.split()) <= 4 and value and not is_null(value) and _default_role(key) in FACETS:
+        if len(key.split()) <= 4 and value and not is_null(value):
             out.append((key, value))
     return tuple(out)
+
+
+def sample_pairs(attributes: Mapping[str, str]) -> list[tuple[str, str]]:
+    """A sample's ``(key, value)`` pairs: its attributes, and the pairs written inside them
+    ("characteristics: group: COPD; age: 61")."""
+    out = []
+    for key, value in attributes.items():
+        pairs = written_pairs(value) if isinstance(value, str) else ()
+        out.extend(pairs if pairs else [(key, value)] if isinstance(value, str) else [])
+    return out
 
 
 def read_as(key: str, text: str, facet: str) -> FieldValue | None:

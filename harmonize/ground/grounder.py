@@ -24,6 +24,7 @@ from harmonize.ground.evidence import adjust_confidence, evidence_kind, key_prio
 from harmonize.ground.exact import match_exact
 from harmonize.ground.fields import bounded, field_values, key_class, key_role
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
+from harmonize.ground.controls import study_disease_keys, with_study_controls
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
 from harmonize.ground.mentions import (
     distinctive_cell_line,
@@ -94,6 +95,7 @@ class Grounder:
         self._lists: dict[str, tuple[str, ...]] = {}
         self._affirm: dict[str, bool] = {}
         self._alone: dict[str, tuple[Candidate, ...]] = {}
+        self._decided: dict[tuple[str, str, int], Annotation | None] = {}
 
     # ------------------------------------------------------------------ candidates
     def candidates(self, value: FieldValue, kclass: str | None = None) -> tuple[Candidate, ...] | None:
@@ -291,22 +293,55 @@ class Grounder:
         return self._decide(facet, [value]) or self._unmapped(facet, value, ())
 
     def annotate(self, attributes: Mapping[str, str], text: str | None = None,
-                 library: Mapping[str, str] | None = None) -> list[Annotation]:
+                 library: Mapping[str, str] | None = None,
+                 study_keys: frozenset[str] = frozenset()) -> list[Annotation]:
         """One annotation per facet with evidence (unmapped ones keep their candidates); a
-        disease field listing several unrelated diseases gives one per disease."""
-        return self._typed(self._annotate_values(field_values(attributes, text), library),
+        disease field listing several unrelated diseases gives one per disease.
+
+        ``study_keys``: the keys under which other samples of the sample's study name a
+        disease (:func:`harmonize.ground.controls.study_disease_keys`); a bare "control"
+        under one of them is the healthy state.
+        """
+        anns = self._annotate_values(field_values(attributes, text), library)
+        return self._typed(with_study_controls(self, anns, attributes, study_keys),
                            attributes, text)
 
     def annotate_many(self, samples: Iterable[tuple[Mapping[str, str], str | None,
-                                                    Mapping[str, str] | None]]
+                                                    Mapping[str, str] | None]],
+                      studies: Iterable[str | None] | None = None,
+                      siblings: Mapping[str, list[Mapping[str, str]]] | None = None
                       ) -> list[list[Annotation]]:
         """:meth:`annotate` of many ``(attributes, text, library)`` samples, in order; their
-        unseen values are grounded together first (:meth:`prepare`)."""
+        unseen values are grounded together first (:meth:`prepare`). ``studies`` gives each
+        sample's study (``None``: none known): samples of one study read their controls
+        together (:mod:`harmonize.ground.controls`), with ``siblings``, the attributes of the
+        study's samples outside this call."""
         samples = list(samples)
         values = [field_values(attrs, text) for attrs, text, _ in samples]
         self.prepare(v for vs in values for v in vs)
-        return [self._typed(self._annotate_values(vs, library), attrs, text)
-                for vs, (attrs, text, library) in zip(values, samples)]
+        keys = self.study_keys([attrs for attrs, _, _ in samples], studies, siblings)
+        return [self._typed(with_study_controls(self, self._annotate_values(vs, library), attrs,
+                                                k), attrs, text)
+                for vs, (attrs, text, library), k in zip(values, samples, keys)]
+
+    def study_keys(self, attributes: list[Mapping[str, str]],
+                   studies: Iterable[str | None] | None,
+                   siblings: Mapping[str, list[Mapping[str, str]]] | None = None
+                   ) -> list[frozenset[str]]:
+        """Per sample, the keys under which the samples of its study (among ``attributes``
+        and the study's ``siblings``) name a disease."""
+        if studies is None:
+            return [frozenset()] * len(attributes)
+        studies = list(studies)
+        members: dict[str, list[Mapping[str, str]]] = {}
+        for attrs, study in zip(attributes, studies):
+            if study:
+                members.setdefault(study, []).append(attrs)
+        for study, more in (siblings or {}).items():
+            if study in members:
+                members[study].extend(more)
+        keys = {s: study_disease_keys(self, m) for s, m in members.items() if len(m) > 1}
+        return [keys.get(s, frozenset()) if s else frozenset() for s in studies]
 
     def _typed(self, anns: list[Annotation], attributes: Mapping[str, str],
                text: str | None) -> list[Annotation]:
@@ -350,6 +385,18 @@ class Grounder:
             if assay:  # the library-prep rules know more than an "assay" attribute
                 out = [a for a in out if a.facet != "assay"] + assay
         return out
+
+    def decide_value(self, facet: str, text: str, key: str) -> Annotation | None:
+        """The annotation ``{key: text}`` gives read as a field of ``facet`` (memoized by the
+        normalized text and the calibration: the study-controls stage asks it of every pair
+        of every sample; a curator's decision is never memoized)."""
+        value = FieldValue(facet, text, key, scanned=False)
+        if self.overrides and override_key(facet, text) in self.overrides:
+            return self._decide(facet, [value])
+        memo_key = (facet, _normalized(text), id(self.calibration))
+        if memo_key not in self._decided:
+            self._decided[memo_key] = self._decide(facet, [value])
+        return self._decided[memo_key]
 
     def _affirmed(self, value: FieldValue) -> FieldValue:
         """"hiv status: positive", "diabetes: yes": a key naming a disease, affirmed by its

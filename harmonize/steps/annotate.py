@@ -72,7 +72,8 @@ def _annotate_batches(con, grounder, samples, annotated_as: str, stats: Annotate
             if values:
                 grounder.preload(ground_many(values))  # type: ignore[attr-defined]
         found = grounder.annotate_many(  # type: ignore[attr-defined]
-            (sample.attributes, sample.text, sample.library) for sample in batch)
+            ((sample.attributes, sample.text, sample.library) for sample in batch),
+            studies=[sample.study for sample in batch], siblings=_siblings(con, grounder, batch))
         pairs = []
         for sample, anns in zip(batch, found):
             for ann in anns:
@@ -85,6 +86,17 @@ def _annotate_batches(con, grounder, samples, annotated_as: str, stats: Annotate
         bar.advance(len(batch))
         if on_batch:
             on_batch(len(batch))
+
+
+def _siblings(con, grounder, batch) -> dict[str, list[dict[str, str]]]:
+    """What the study-controls stage reads of the other samples of the batch's studies: their
+    values for the keys that hold a control word in this batch."""
+    from harmonize.ground.controls import control_keys
+    from harmonize.warehouse.annotations import study_values
+
+    wanted = [(s.study, control_keys(grounder, s.attributes)) for s in batch if s.study]
+    wanted = [(study, keys) for study, keys in wanted if keys]
+    return study_values(con, (s for s, _ in wanted), (k for _, ks in wanted for k in ks))
 
 
 def cache_version(grounder: object) -> str:

@@ -35,6 +35,8 @@ class SampleInput:
     attributes: dict[str, str] = field(default_factory=dict)
     text: str | None = None
     library: dict[str, str] = field(default_factory=dict)
+    #: the sample's study (its GEO series, else SRA study, else BioProject), or ``None``
+    study: str | None = None
 
 
 def normalize_text(text: str) -> str:
@@ -113,8 +115,47 @@ def _sample_inputs(con: duckdb.DuckDBPyConnection, ids: list[str]) -> list[Sampl
         for name, value in zip(("strategy", "source", "selection", "layout", "protocol",
                                 "instrument", "platform"), row[1:]):
             _add_value(lib, f"library_{name}", value)
+    for sid, study in _studies(con):
+        out[sid].study = study
     con.unregister("_b_ann_ids")
     return [out[sid] for sid in ids]
+
+
+def _studies(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """``(sample_id, study)`` of the samples in ``_b_ann_ids`` that have one: the GEO series,
+    else the SRA study, else the BioProject (the first accession of that kind)."""
+    return con.execute(
+        "SELECT sample_id, coalesce(min(accession) FILTER (WHERE kind = 'gse'), "
+        "min(accession) FILTER (WHERE kind = 'srp'), "
+        "min(accession) FILTER (WHERE kind = 'bioproject')) AS study FROM sample_accessions "
+        "WHERE sample_id IN (SELECT sample_id FROM _b_ann_ids) GROUP BY sample_id "
+        "HAVING study IS NOT NULL").fetchall()
+
+
+def study_values(con: duckdb.DuckDBPyConnection, studies: Iterable[str],
+                 keys: Iterable[str]) -> dict[str, list[dict[str, str]]]:
+    """Per study, the ``{key: value}`` of each of its samples for ``keys`` (what the
+    study-controls stage reads of the samples outside a batch)."""
+    studies, keys = sorted(set(studies)), sorted(set(keys))
+    if not studies or not keys:
+        return {}
+    register(con, "_b_st", {"accession": studies})
+    register(con, "_b_sk", {"key": keys})
+    rows = con.execute(
+        "SELECT x.accession, a.sample_id, a.key, a.value FROM sample_accessions x "
+        "JOIN sample_attributes a ON a.sample_id = x.sample_id "
+        "WHERE x.accession IN (SELECT accession FROM _b_st) "
+        "AND a.key IN (SELECT key FROM _b_sk)").fetchall()
+    con.unregister("_b_st")
+    con.unregister("_b_sk")
+    per: dict[tuple[str, str], dict[str, str]] = {}
+    for study, sid, key, value in rows:
+        if value:
+            _add_value(per.setdefault((study, sid), {}), key, value)
+    out: dict[str, list[dict[str, str]]] = {}
+    for (study, _), attrs in per.items():
+        out.setdefault(study, []).append(attrs)
+    return out
 
 
 def _candidates_json(a: Annotation) -> str | None:

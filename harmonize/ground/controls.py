@@ -1,0 +1,101 @@
+"""The controls of a disease study: a bare "control" under a key whose values name diseases in
+the same study is the healthy state.
+
+A bare control is a value that is, whole, one of the lexicon's names of the healthy state
+("control", "healthy control", "HC", "unaffected"); "no sepsis" or "non-ASD" are left to the
+negation rules.
+
+Alone, "group: control" says nothing of the donor's health: the control of a treatment, a
+knock-down or a time course is no healthy donor (rule ``experimental_control``). Beside samples
+of the same study whose same key names a disease ("group: COPD"), it is the study's healthy
+control, and the disease facet gets ``PATO:0000461`` normal from that value, grounded as a
+disease field. A sample that already names a disease keeps it (a cell line's "control" arm is
+still the line's cancer).
+
+This stage needs the study: ``harmonize map`` groups records by their ``series``, the warehouse
+by the samples' GEO series, SRA study and BioProject accessions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from harmonize.ground.fields import norm_key, sample_pairs
+from harmonize.ground.lexicon import HEALTHY
+from harmonize.ground.normalize import normalize
+from harmonize.ground.rules import enabled
+from harmonize.models import Annotation
+
+if TYPE_CHECKING:
+    from harmonize.ground.grounder import Grounder
+
+ON = enabled("study_controls")
+
+
+def disease_keys(grounder: Grounder, attributes: Mapping[str, str],
+                 among: frozenset[str]) -> frozenset[str]:
+    """The keys (:func:`norm_key` form, of those ``among``) of a sample whose whole value,
+    read as a disease field, names a disease."""
+    return frozenset(k for k, v in ((norm_key(k), v) for k, v in sample_pairs(attributes))
+                     if k in among and _names(grounder, k, v) not in (None, HEALTHY))
+
+
+def study_disease_keys(grounder: Grounder,
+                       samples: Iterable[Mapping[str, str]]) -> frozenset[str]:
+    """The keys that hold a control word in a sample of one study and name a disease in
+    another (empty for most studies: only keys holding a control word are read)."""
+    if not ON:
+        return frozenset()
+    samples = list(samples)
+    among = frozenset(norm_key(k) for attrs in samples for k in control_keys(grounder, attrs))
+    out: set[str] = set()
+    if among:
+        for attributes in samples:
+            out |= disease_keys(grounder, attributes, among)
+    return frozenset(out)
+
+
+def control_keys(grounder: Grounder, attributes: Mapping[str, str]) -> list[str]:
+    """The keys of a sample whose whole value is a healthy-state name ("control", "HC",
+    "unaffected": the lexicon's names of ``PATO:0000461``), which the study is then asked
+    about (a dictionary lookup per value: this runs for every sample)."""
+    if not ON:
+        return []
+    return [k for k, v in sample_pairs(attributes) if _is_control(grounder, v)]
+
+
+def _is_control(grounder: Grounder, value: str) -> bool:
+    return len(value) < 40 and any(
+        tid == HEALTHY for tid, _ in grounder.lexicon.lookup("disease", normalize(value)))
+
+
+def with_study_controls(grounder: Grounder, anns: list[Annotation],
+                        attributes: Mapping[str, str], keys: frozenset[str]) -> list[Annotation]:
+    """``anns`` with the healthy state added when the sample names no disease and one of its
+    ``keys`` (those naming diseases elsewhere in the study) holds a control word."""
+    if not ON or not keys or any(a.facet == "disease" and a.term_id for a in anns):
+        return anns
+    for key, value in sample_pairs(attributes):
+        if norm_key(key) not in keys or not _is_control(grounder, value):
+            continue
+        ann = grounder.decide_value("disease", value, key)
+        if ann is None or ann.term_id != HEALTHY:
+            continue
+        if ann.candidates:  # explain shows why a bare "control" became healthy
+            top = ann.candidates[0]
+            ann = replace(ann, candidates=(
+                replace(top, features={**top.features, "rule:study_controls": 1.0}),
+                *ann.candidates[1:]))
+        return [a for a in anns if not (a.facet == "disease" and a.term_id is None)] + [ann]
+    return anns
+
+
+def _names(grounder: Grounder, key: str, value: str) -> str | None:
+    """The term a ``key: value`` pair names as a disease field (``None``: nothing, or below
+    the facet's emit threshold)."""
+    ann = grounder.decide_value("disease", value, key)
+    if ann is None or ann.term_id is None:
+        return None
+    return ann.term_id

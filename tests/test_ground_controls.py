@@ -1,0 +1,91 @@
+"""The controls of a disease study: "group: control" beside "group: breast cancer" is healthy."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from test_ground_grounder import small_ontologies
+
+from harmonize.ground import Grounder, build_lexicon
+from harmonize.ground.calibrate import Calibration
+from harmonize.ground.lexicon import HEALTHY, read_synonyms
+from harmonize.mapping import _chunks, map_jsonl
+
+
+@pytest.fixture(scope="module")
+def grounder():
+    lex = build_lexicon(small_ontologies(), read_synonyms(), version="small-controls")
+    return Grounder(lex, use_embeddings=False, calibration=Calibration())
+
+
+def diseases(anns):
+    return [a.term_id for a in anns if a.facet == "disease" and a.term_id]
+
+
+CASE = ({"source_name": "breast biopsy", "group": "breast cancer"}, None, None)
+CONTROL = ({"source_name": "breast biopsy", "group": "control"}, None, None)
+
+
+def test_a_control_beside_a_disease_of_the_same_key_is_healthy(grounder):
+    case, control = grounder.annotate_many([CASE, CONTROL], studies=["S1", "S1"])
+    assert diseases(case) == ["MONDO:0007254"]
+    assert diseases(control) == [HEALTHY]
+    ann = next(a for a in control if a.facet == "disease")
+    assert ann.source_key == "group" and ann.source_text == "control"
+    assert ann.candidates[0].features["rule:study_controls"] == 1.0  # explain shows the rule
+
+
+def test_without_the_study_a_control_says_nothing(grounder):
+    assert diseases(grounder.annotate_many([CASE, CONTROL])[1]) == []
+    assert diseases(grounder.annotate_many([CASE, CONTROL], studies=["S1", "S2"])[1]) == []
+    assert diseases(grounder.annotate(*CONTROL)) == []
+
+
+def test_the_control_of_a_treatment_study_stays_unknown(grounder):
+    treated = ({"source_name": "breast biopsy", "group": "tamoxifen 24h"}, None, None)
+    assert diseases(grounder.annotate_many([treated, CONTROL], studies=["S", "S"])[1]) == []
+
+
+def test_only_the_same_key_counts(grounder):
+    other = ({"source_name": "breast biopsy", "diagnosis": "breast cancer",
+              "treatment": "tamoxifen"}, None, None)
+    ctrl = ({"source_name": "breast biopsy", "treatment": "control"}, None, None)
+    assert diseases(grounder.annotate_many([other, ctrl], studies=["S", "S"])[1]) == []
+
+
+def test_a_sample_naming_a_disease_keeps_it(grounder):
+    line_ctrl = ({"source_name": "acute myeloid leukemia cells", "group": "control"}, None, None)
+    got = grounder.annotate_many([CASE, line_ctrl], studies=["S", "S"])[1]
+    assert diseases(got) == ["MONDO:0018874"]
+
+
+def test_siblings_outside_the_call_are_read(grounder):
+    """The warehouse passes the study's other samples (outside a batch) as siblings."""
+    got = grounder.annotate_many([CONTROL], studies=["S"],
+                                 siblings={"S": [{"group": "breast cancer"}]})
+    assert diseases(got[0]) == [HEALTHY]
+
+
+def test_pairs_written_inside_a_value_count(grounder):
+    case = ({"characteristics": "group: breast cancer; age: 50"}, None, None)
+    ctrl = ({"characteristics": "group: control; age: 48"}, None, None)
+    assert diseases(grounder.annotate_many([case, ctrl], studies=["S", "S"])[1]) == [HEALTHY]
+
+
+def test_map_reads_a_series_together(grounder):
+    lines = [json.dumps({"accession": f"A{i}", "series": "GSE1",
+                         "attributes": dict((CASE if i % 2 else CONTROL)[0])}) for i in range(6)]
+    out = io.StringIO()
+    map_jsonl(io.StringIO("\n".join(lines) + "\n"), out, grounder, progress=False)
+    got = [json.loads(line) for line in out.getvalue().splitlines()]
+    for rec in got[::2]:
+        assert [a["term_id"] for a in rec["annotations"] if a["facet"] == "disease"] == [HEALTHY]
+
+
+def test_a_chunk_is_not_cut_inside_a_series():
+    lines = [json.dumps({"accession": f"A{i}", "series": "GSE1" if i < 5 else "GSE2"})
+             for i in range(8)] + [json.dumps({"accession": f"B{i}"}) for i in range(5)]
+    sizes = [len(c) for c in _chunks(io.StringIO("\n".join(lines)), size=2)]
+    assert sizes == [5, 3, 2, 2, 1]  # each series whole; lines with none cut at the size
