@@ -89,3 +89,19 @@ def test_a_chunk_is_not_cut_inside_a_series():
              for i in range(8)] + [json.dumps({"accession": f"B{i}"}) for i in range(5)]
     sizes = [len(c) for c in _chunks(io.StringIO("\n".join(lines)), size=2)]
     assert sizes == [5, 3, 2, 2, 1]  # each series whole; lines with none cut at the size
+
+
+def test_a_denied_disease_beside_that_disease_is_healthy(grounder):
+    """"no breast cancer" in the source name of a breast cancer study: the study's control."""
+    case = ({"source_name": "biopsy, breast cancer, T0"}, None, None)
+    ctrl = ({"source_name": "biopsy, no breast cancer, T0"}, None, None)
+    assert diseases(grounder.annotate_many([case, ctrl], studies=["S", "S"])[1]) == [HEALTHY]
+    assert diseases(grounder.annotate(*ctrl)) == []  # alone it says nothing
+
+
+def test_the_annotation_names_the_sample_own_key_and_text(grounder):
+    case = ({"Source_Name": "biopsy, breast cancer"}, None, None)
+    ctrl = ({"Source_Name": "biopsy, No breast cancer"}, None, None)
+    ann = next(a for a in grounder.annotate_many([case, ctrl], studies=["S", "S"])[1]
+               if a.facet == "disease")
+    assert (ann.source_key, ann.source_text) == ("Source_Name", "biopsy, No breast cancer")

@@ -2,8 +2,8 @@
 the same study is the healthy state.
 
 A bare control is a value that is, whole, one of the lexicon's names of the healthy state
-("control", "healthy control", "HC", "unaffected"); "no sepsis" or "non-ASD" are left to the
-negation rules.
+("control", "healthy control", "HC", "unaffected"), or one that names diseases only to deny
+them ("non-diabetic donor", "No Sepsis T0", read by the negation rules).
 
 Alone, "group: control" says nothing of the donor's health: the control of a treatment, a
 knock-down or a time course is no healthy donor (rule ``experimental_control``). Beside samples
@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 
 from harmonize.ground.fields import norm_key, sample_pairs
 from harmonize.ground.lexicon import HEALTHY
+from harmonize.ground.mentions import only_negated
+from harmonize.ground.negation import AFTER, BEFORE
 from harmonize.ground.normalize import normalize
 from harmonize.ground.rules import enabled
 from harmonize.models import Annotation
@@ -38,8 +40,8 @@ def disease_keys(grounder: Grounder, attributes: Mapping[str, str],
                  among: frozenset[str]) -> frozenset[str]:
     """The keys (:func:`norm_key` form, of those ``among``) of a sample whose whole value,
     read as a disease field, names a disease."""
-    return frozenset(k for k, v in ((norm_key(k), v) for k, v in sample_pairs(attributes))
-                     if k in among and _names(grounder, k, v) not in (None, HEALTHY))
+    return frozenset(norm_key(k) for k, v in sample_pairs(attributes)
+                     if norm_key(k) in among and _names(grounder, k, v) not in (None, HEALTHY))
 
 
 def study_disease_keys(grounder: Grounder,
@@ -67,8 +69,25 @@ def control_keys(grounder: Grounder, attributes: Mapping[str, str]) -> list[str]
 
 
 def _is_control(grounder: Grounder, value: str) -> bool:
-    return len(value) < 40 and any(
-        tid == HEALTHY for tid, _ in grounder.lexicon.lookup("disease", normalize(value)))
+    """Whether a value is wholly a healthy-state name, or names diseases only to deny them
+    ("non-diabetic donor", "No Sepsis T0": the negation rules' reading)."""
+    if len(value) > 200:
+        return False
+    norm = normalize(value)
+    key = (grounder.lexicon.version, norm)
+    if key not in _CONTROL:
+        if len(_CONTROL) > 100_000:
+            _CONTROL.clear()
+        toks = set(norm.split())
+        _CONTROL[key] = any(tid == HEALTHY for tid, _ in grounder.lexicon.lookup("disease", norm)
+                            ) or (bool(toks & _DENIALS)
+                                  and only_negated(grounder.lexicon, "disease", value))
+    return _CONTROL[key]
+
+
+_CONTROL: dict[tuple[str, str], bool] = {}
+#: Words of the negation triggers: a value without one of them denies nothing.
+_DENIALS = frozenset(w for trig in (*BEFORE, *AFTER) for w in trig)
 
 
 def with_study_controls(grounder: Grounder, anns: list[Annotation],

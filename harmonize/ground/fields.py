@@ -254,11 +254,16 @@ def written_pairs(text: str) -> tuple[tuple[str, str], ...]:
 
 def sample_pairs(attributes: Mapping[str, str]) -> list[tuple[str, str]]:
     """A sample's ``(key, value)`` pairs: its attributes, and the pairs written inside them
-    ("characteristics: group: COPD; age: 61")."""
+    ("characteristics: group: COPD; age: 61").
+
+    >>> sample_pairs({"characteristics": "group: COPD; age: 61"})[1:]
+    [('group', 'COPD'), ('age', '61')]
+    """
     out = []
     for key, value in attributes.items():
-        pairs = written_pairs(value) if isinstance(value, str) else ()
-        out.extend(pairs if pairs else [(key, value)] if isinstance(value, str) else [])
+        if isinstance(value, str):
+            out.append((key, value))
+            out.extend(written_pairs(value))
     return out
 
 

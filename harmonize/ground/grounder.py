@@ -396,7 +396,9 @@ class Grounder:
         memo_key = (facet, _normalized(text), id(self.calibration))
         if memo_key not in self._decided:
             self._decided[memo_key] = self._decide(facet, [value])
-        return self._decided[memo_key]
+        ann = self._decided[memo_key]
+        return ann if ann is None or (ann.source_key, ann.source_text) == (key, text) \
+            else replace(ann, source_key=key, source_text=text)
 
     def _affirmed(self, value: FieldValue) -> FieldValue:
         """"hiv status: positive", "diabetes: yes": a key naming a disease, affirmed by its
