@@ -312,6 +312,14 @@ def test_sex_named_in_a_longer_value(grounder, attrs, want):
     assert (got[0].term_id if got else None) == want
 
 
+@pytest.mark.parametrize("value, want", [
+    ("female (F)", "PATO:0000383"), ("M (male)", "PATO:0000384"), ("male (XY)", "PATO:0000384"),
+    ("XX", "PATO:0000383"), ("female pool", "PATO:0000383"), ("pooled", None),
+    ("unknown", None)])
+def test_sex_key_values_written_with_codes(grounder, value, want):
+    assert grounder.ground_value("sex", value, "sex").term_id == want
+
+
 def test_unknown_key_counts_as_dedicated_in_ground_value(grounder):
     ann = grounder.ground_value("tissue", "vastus laterallis muscle", "explain")
     assert ann.term_id == "UBERON:0001379" and ann.method == "fuzzy"

@@ -184,6 +184,10 @@ class Grounder:
             found = _sex(self.lexicon, text)
             if found:
                 return found
+        if facet == "sex" and _ON["scanned_sex"] and not match_exact(self.lexicon, facet, text):
+            found = _sex_named(self.lexicon, text, codes=True)  # "female (F)", "male (XY)"
+            if found:
+                return found
         # a scanned value may be a whole cell-line name only if it looks like one ("48h" not)
         whole = kclass == "dedicated" or facet != "cell_line"
         found = match_exact(self.lexicon, facet, text) if whole else []
@@ -547,10 +551,19 @@ class Grounder:
         (``conf:<part>`` entries, shown by ``harmonize explain``)."""
         if top.method == "curated":
             return 1.0, {"conf:curated": 1.0}
+        kclass = key_class(value)
         stepped = self.calibration.similarity_confidence(top.method, facet, top.similarity)
         if stepped is not None:
-            return stepped, {f"conf:{top.method}_step": stepped}
-        kclass = key_class(value)
+            # fitted on held-out ontology synonyms, not on samples: never above what the
+            # cautious prior grants this kind of evidence (a misspelt name is no surer than
+            # an exact one)
+            capped, parts = self.calibration.cautious(
+                stepped, f"{facet}/{evidence_kind(top, kclass)}")
+            why = {f"conf:{top.method}_step": round(stepped, 4),
+                   **{f"conf:{k}": round(v, 4) for k, v in parts.items()}}
+            conf = min(stepped, capped) if facet not in RULE_FACETS else stepped
+            why["conf:final"] = round(conf, 4)
+            return conf, why
         platt = self.calibration.confidence(facet, logit, margin, dedicated=not value.scanned)
         fitted = adjust_confidence(facet, top, value, kclass, platt)
         why = {"conf:platt": round(platt, 4), "conf:fitted": round(fitted, 4)}
@@ -624,12 +637,14 @@ def _sex(lex: Lexicon, text: str) -> tuple[Candidate, ...]:
     return ()
 
 
-def _sex_named(lex: Lexicon, text: str) -> tuple[Candidate, ...]:
+def _sex_named(lex: Lexicon, text: str, codes: bool = False) -> tuple[Candidate, ...]:
     """The donor's sex named by a word of a longer value or the free text ("biopsy from a 62
     year old man", "Female donor 3", "male_liver_1"): only whole sex *words* of the lexicon
-    (never the one-letter codes, which are anything in a sentence), and only when the value
-    names one sex ("male and female donors" describes a study, not the sample)."""
-    ids = {tid: word for word in set(tokens(text)) if len(word) > 2 and not _capital_code(word, text)
+    (the one-letter codes and karyotypes only under a sex key, ``codes``: in a sentence they
+    are anything), and only when the value names one sex ("male and female donors" describes
+    a study, not the sample)."""
+    ids = {tid: word for word in set(tokens(text))
+           if (codes or len(word) > 2) and not _capital_code(word, text)
            for tid, _ in lex.lookup("sex", word) if tid in (FEMALE, MALE)}
     if len(ids) != 1:
         return ()
