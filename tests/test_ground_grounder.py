@@ -320,6 +320,20 @@ def test_sex_key_values_written_with_codes(grounder, value, want):
     assert grounder.ground_value("sex", value, "sex").term_id == want
 
 
+@pytest.mark.parametrize("attrs, want", [
+    ({"source_name": "PBMC, healthy donor"}, ["PATO:0000461"]),
+    ({"title": "Healthy control 3, whole blood"}, ["PATO:0000461"]),
+    ({"cohort": "healthy volunteers"}, ["PATO:0000461"]),
+    ({"source_name": "normal liver tissue"}, []),  # beside a tumour, not the donor's health
+    ({"source_name": "control subject 3"}, []),  # an experimental control
+    ({"source_name": "not healthy donor"}, []),
+    ({"source_name": "PBMC, healthy donor", "disease state": "AML"}, ["MONDO:0018874"]),
+])
+def test_a_healthy_donor_named_in_a_longer_value(grounder, attrs, want):
+    got = [a.term_id for a in grounder.annotate(attrs) if a.facet == "disease" and a.term_id]
+    assert got == want
+
+
 def test_unknown_key_counts_as_dedicated_in_ground_value(grounder):
     ann = grounder.ground_value("tissue", "vastus laterallis muscle", "explain")
     assert ann.term_id == "UBERON:0001379" and ann.method == "fuzzy"

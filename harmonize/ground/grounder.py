@@ -28,6 +28,7 @@ from harmonize.ground.controls import study_disease_keys, with_study_controls
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
 from harmonize.ground.mentions import (
     distinctive_cell_line,
+    healthy_mention,
     mention_candidates,
     modified_abbreviation,
     most_specific,
@@ -57,7 +58,7 @@ _ON = {name: enabled(name) for name in (
     "mixed_sex", "experimental_control", "short_disease_abbreviation", "title_abbreviations",
     "field_abbreviation_disease", "most_specific", "respelt", "modified_abbreviation",
     "only_negated_healthy", "line_alone", "affirmed_key", "several_diseases",
-    "key_named_first", "scanned_sex")}
+    "key_named_first", "scanned_sex", "healthy_mentions")}
 
 
 class Grounder:
@@ -201,6 +202,10 @@ class Grounder:
         if not found:
             found = mention_candidates(self.lexicon, facet, text,
                                        strict=kclass != "dedicated", ordered=kclass != "text")
+            if (not found and facet == "disease" and kclass in ("scan", "title")
+                    and _ON["healthy_mentions"]):
+                healthy = healthy_mention(self.lexicon, text)  # "PBMC, healthy donor"
+                found = list(self._healthy(healthy)) if healthy else []
             if (kclass in ("dedicated", "scan") and facet in MOST_SPECIFIC_FACETS
                     and _ON["most_specific"]):
                 # a short value naming one lineage means its most specific term, under the

@@ -577,6 +577,29 @@ def only_negated(lex: Lexicon, facet: str, text: str) -> bool:
         find_mentions(lex, facet, text, negation=False)[0])
 
 
+def healthy_mention(lex: Lexicon, text: str) -> str | None:
+    """The healthy-state name a longer value uses for its donor ("PBMC, healthy donor",
+    "Healthy control 3, whole blood", "lung, non-diseased donor"), or ``None``.
+
+    Only names of two words or more and "healthy" itself count, never a name touched by a
+    negating word ("not healthy"): a bare "control" or "normal" inside a value is an
+    experimental control or a tissue beside a tumour, not the donor's health.
+    """
+    toks = tokens(text)
+    names = lex.names.get("disease", {})
+    for i in range(len(toks)):
+        for n in range(min(MAX_N, len(toks) - i), 0, -1):
+            key = " ".join(toks[i:i + n])
+            entries = names.get(key)
+            if not entries or not all(kind == "healthy" for _, kind in entries):
+                continue
+            words = set(toks[i:i + n])
+            if ((n > 1 or key == "healthy") and not is_negated(toks, i, n)
+                    and not ("control" in words and not {"healthy", "normal"} & words)):
+                return key  # "control subject" is the experimental_control case
+    return None
+
+
 def mention_candidates(lex: Lexicon, facet: str, text: str, strict: bool = True,
                        ordered: bool = True) -> list[Candidate]:
     """One candidate per mentioned term, with the features used to pick the sample's term."""
