@@ -306,6 +306,7 @@ def test_sex_words(grounder):
     ({"source_name": "blood from male and female donors"}, None),  # a study, not the sample
     ({"source_name": "blood, F2 generation"}, None),  # a code is no sex word
     ({"disease": "MEN 2A", "source_name": "thyroid"}, None),  # capitals: a code
+    ({"co-culture": "male donor fibroblasts", "source_name": "granulosa cells"}, None),
 ])
 def test_sex_named_in_a_longer_value(grounder, attrs, want):
     got = [a for a in grounder.annotate(attrs) if a.facet == "sex" and a.term_id]
