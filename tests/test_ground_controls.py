@@ -93,8 +93,8 @@ def test_a_chunk_is_not_cut_inside_a_series():
 
 def test_a_denied_disease_beside_that_disease_is_healthy(grounder):
     """"no breast cancer" in the source name of a breast cancer study: the study's control."""
-    case = ({"source_name": "biopsy, breast cancer, T0"}, None, None)
-    ctrl = ({"source_name": "biopsy, no breast cancer, T0"}, None, None)
+    case = ({"source_name": "biopsy, breast cancer, visit 1"}, None, None)
+    ctrl = ({"source_name": "biopsy, no breast cancer, visit 1"}, None, None)
     assert diseases(grounder.annotate_many([case, ctrl], studies=["S", "S"])[1]) == [HEALTHY]
     assert diseases(grounder.annotate(*ctrl)) == []  # alone it says nothing
 

@@ -3,7 +3,7 @@ the same study is the healthy state.
 
 A bare control is a value that is, whole, one of the lexicon's names of the healthy state
 ("control", "healthy control", "HC", "unaffected"), or one that names diseases only to deny
-them ("non-diabetic donor", "No Sepsis T0", read by the negation rules).
+them ("non-diabetic donor", "HIV-negative donor", read by the negation rules).
 
 Alone, "group: control" says nothing of the donor's health: the control of a treatment, a
 knock-down or a time course is no healthy donor (rule ``experimental_control``). Beside samples
@@ -70,7 +70,7 @@ def control_keys(grounder: Grounder, attributes: Mapping[str, str]) -> list[str]
 
 def _is_control(grounder: Grounder, value: str) -> bool:
     """Whether a value is wholly a healthy-state name, or names diseases only to deny them
-    ("non-diabetic donor", "No Sepsis T0": the negation rules' reading)."""
+    ("non-diabetic donor", "HIV-negative donor": the negation rules' reading)."""
     if len(value) > 200:
         return False
     norm = normalize(value)
