@@ -158,13 +158,54 @@ def mean_figures(splits: list[dict[str, dict]]) -> dict[str, dict]:
     for facet in splits[0]:
         figs = [s[facet] for s in splits if facet in s]
         agg = dict(figs[0])
-        for k in ("strict_f1", "hier_f1", "ece", "coverage", "mean_conf"):
+        for k in ("strict_f1", "hier_f1", "ece", "study_ece", "coverage", "mean_conf"):
             xs = [f[k] for f in figs if f.get(k) is not None]
             agg[k] = sum(xs) / len(xs) if xs else None
             if len(xs) > 1:
                 agg[f"{k}_range"] = [min(xs), max(xs)]
         agg["bins"] = [b for f in figs for b in f.get("bins") or []]
         out[facet] = agg
+    return out
+
+
+def study_ece(name: str, recs: list[dict], pred: Path, bins: int = 10) -> dict[str, float]:
+    """Per facet, the ECE with each study weighing the same: a prediction counts
+    ``1 / (predictions of its facet in its study)``. Errors come by study (one text pattern,
+    one mistake, all of a series right or all wrong), so this is what a new study can
+    expect; ``score.py``'s ECE lets the largest dev series speak for all. Sample-level gold
+    only (a series-level file already scores studies)."""
+    preds = {}
+    for line in pred.open(encoding="utf-8"):
+        r = json.loads(line)
+        preds[r["accession"]] = r.get("annotations") or []
+    items: dict[str, list[tuple[str, float, int]]] = {}
+    for r in recs:
+        if r.get("members") or r.get("level") == "series":
+            continue
+        for facet, gold in (r.get("gold") or {}).items():
+            if gold is None:
+                continue
+            gold_ids = {g.lower() if facet == "sample_type" else g for g in gold}
+            for a in preds.get(r["accession"], ()):
+                if a.get("facet") == facet and a.get("term_id"):
+                    ok = (a["term_id"].lower().replace(" ", "_") if facet == "sample_type"
+                          else a["term_id"]) in gold_ids
+                    items.setdefault(facet, []).append(
+                        (fc.record_group(name, r), float(a["confidence"]), int(ok)))
+    out = {}
+    for facet, its in items.items():
+        size: dict[str, int] = {}
+        for g, _, _ in its:
+            size[g] = size.get(g, 0) + 1
+        tot = [[0.0, 0.0, 0.0] for _ in range(bins)]  # weight, weighted conf, weighted right
+        for g, c, ok in its:
+            b = tot[min(int(c * bins), bins - 1)]
+            w = 1.0 / size[g]
+            b[0] += w
+            b[1] += w * c
+            b[2] += w * ok
+        total = sum(b[0] for b in tot)
+        out[facet] = sum(abs(b[1] - b[2]) for b in tot if b[0]) / total if total else None
     return out
 
 
@@ -211,6 +252,9 @@ def evaluate(regimes: Iterable[str] = REGIMES, folds: int = 5, seeds: int = 1,
                 map_file(grounder, records[n], cal_of[n], pred, map_record, types[i])
                 res = eval_dev.run_score(folder / "score.py", folder / n, pred)
                 figures = summarize(res)
+                for facet, e in study_ece(n.removesuffix(".jsonl"), records[n], pred).items():
+                    if facet in figures:
+                        figures[facet]["study_ece"] = e
                 if types[i] is None:  # no held-out sample-type model: not a held-out figure
                     figures.pop("sample_type", None)
                 splits[n].append(figures)
@@ -230,7 +274,8 @@ def _f(x) -> str:
 
 def table(result: dict, regimes: tuple[str, ...]) -> list[str]:
     """Markdown: per file and facet with gold, each figure per regime and the held-out gaps."""
-    cols = [f"{m} {g}" for m in ("strict F1", "hier F1", "ECE") for g in regimes]
+    cols = [f"{m} {g}" for m in ("strict F1", "hier F1", "ECE", "ECE/study")
+            for g in regimes]
     gaps = [f"F1 gap {g}" for g in regimes if g != "in"] if "in" in regimes else []
     lines = ["| file | facet | n_gold | " + " | ".join(cols + gaps) + " |",
              "|---|---|---:|" + "---:|" * (len(cols) + len(gaps))]
@@ -238,7 +283,7 @@ def table(result: dict, regimes: tuple[str, ...]) -> list[str]:
         for facet, by in facets.items():
             if facet.startswith("_") or not by.get(regimes[0], {}).get("n_gold"):
                 continue
-            cells = [_f(by.get(g, {}).get(k)) for k in ("strict_f1", "hier_f1", "ece")
+            cells = [_f(by.get(g, {}).get(k)) for k in ("strict_f1", "hier_f1", "ece", "study_ece")
                      for g in regimes]
             main_k = "hier_f1" if name.startswith("t2o2") else "strict_f1"
             for g in regimes:
