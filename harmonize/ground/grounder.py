@@ -33,6 +33,7 @@ from harmonize.ground.mentions import (
     modified_abbreviation,
     most_specific,
     only_negated,
+    reordered_parts,
     unknown_word,
 )
 from harmonize.ground.normalize import is_null, normalize, tokens
@@ -58,7 +59,7 @@ _ON = {name: enabled(name) for name in (
     "mixed_sex", "experimental_control", "short_disease_abbreviation", "title_abbreviations",
     "field_abbreviation_disease", "most_specific", "respelt", "modified_abbreviation",
     "only_negated_healthy", "line_alone", "affirmed_key", "several_diseases",
-    "key_named_first", "scanned_sex", "healthy_mentions")}
+    "key_named_first", "scanned_sex", "healthy_mentions", "reordered_parts")}
 
 
 class Grounder:
@@ -210,6 +211,10 @@ class Grounder:
                 found = list(self._healthy(healthy)) if healthy else []
             if (kclass in ("dedicated", "scan") and facet in MOST_SPECIFIC_FACETS
                     and _ON["most_specific"]):
+                if _ON["reordered_parts"]:  # "Colon - Sigmoid": the sigmoid colon
+                    found = found + [c for alt in reordered_parts(text)
+                                     for c in match_exact(self.lexicon, facet, alt)
+                                     if c.term_id not in {f.term_id for f in found}]
                 # a short value naming one lineage means its most specific term, under the
                 # facet's key or a sample key ("Brain, neocortex"; "source_name: Brain,
                 # frontal cortex"); bag-of-words text is left to the fitted ranking

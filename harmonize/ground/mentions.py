@@ -577,6 +577,30 @@ def only_negated(lex: Lexicon, facet: str, text: str) -> bool:
         find_mentions(lex, facet, text, negation=False)[0])
 
 
+#: "Organ - qualifier" and "organ, qualifier": the way GTEx and many submitters name a part.
+_TWO_PARTS = re.compile(r"\s+[-\u2013]\s+|,\s*")
+_PAREN = re.compile(r"\(([^()]*)\)")
+
+
+def reordered_parts(text: str) -> list[str]:
+    """The names a two-part value may mean written the usual way round: "Colon - Sigmoid" ->
+    "Sigmoid Colon", "Skin - Sun Exposed (Lower leg)" -> "Sun Exposed Skin", "Lower leg
+    Skin" (the parenthesis qualifies the organ too).
+
+    >>> reordered_parts("Artery - Tibial"), reordered_parts("colon, sigmoid")
+    (['Tibial Artery'], ['sigmoid colon'])
+    >>> reordered_parts("liver"), reordered_parts("a, b, c")
+    ([], [])
+    """
+    parts = [p.strip() for p in _TWO_PARTS.split(text) if p.strip()]
+    if len(parts) != 2 or len(parts[0].split()) > 3:
+        return []
+    organ, qualifier = parts
+    bare = " ".join(_PAREN.sub(" ", qualifier).split())
+    out = [f"{q} {organ}" for q in [bare, *_PAREN.findall(qualifier)] if q.strip()]
+    return [o for o in out if len(o.split()) <= 6]
+
+
 def healthy_mention(lex: Lexicon, text: str) -> str | None:
     """The healthy-state name a longer value uses for its donor ("PBMC, healthy donor",
     "Healthy control 3, whole blood", "lung, non-diseased donor"), or ``None``.
