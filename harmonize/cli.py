@@ -180,9 +180,12 @@ def normalize(all_samples: bool, no_embeddings: bool, warehouse: str | None) -> 
 def map_cmd(input_path: str, output: str, no_embeddings: bool, candidates: bool) -> None:
     """Ground a JSONL file of samples, one JSON object per line in and out.
 
-    Each input line: {"accession": ..., "attributes": {key: value}, "text": optional}.
-    Each output line: {"accession": ..., "annotations": [{facet, term_id, term_label,
-    confidence, method, source_key, source_text, status}]}, same order as the input.
+    Each input line: {"accession": ..., "attributes": {key: value}, "text": optional,
+    "series": optional}. A value may be a string, a number or a list of lines (GEO
+    characteristics). Records of one "series" (else "study") are read together: a bare
+    "control" beside cases of the same study is a healthy control. Each output line:
+    {"accession": ..., "annotations": [{facet, term_id, term_label, confidence, method,
+    source_key, source_text, status}]}, same order as the input.
 
     \b
     Example:
