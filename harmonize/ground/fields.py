@@ -241,15 +241,23 @@ def written_pairs(text: str) -> tuple[tuple[str, str], ...]:
 
     >>> written_pairs("group: COPD; Gender: Male")
     (('group', 'COPD'), ('Gender', 'Male'))
+    >>> written_pairs("characteristics: tissue: liver, age: 54")
+    (('tissue', 'liver'), ('age', '54'))
     """
     if ":" not in text and "=" not in text:
         return ()
     out = []
     for m in _PAIR.finditer(text):
         key, value = m.group(1).strip(), m.group(2).strip().rstrip(".,")
+        inner = _INNER.match(value)
+        if inner:  # "characteristics: tissue: liver": the pair inside the pair
+            key, value = inner.group(1).strip(), inner.group(2).strip()
         if len(key.split()) <= 4 and value and not is_null(value):
             out.append((key, value))
     return tuple(out)
+
+
+_INNER = re.compile(rf"^({_KEY})\s*:\s*(\S.*)$")
 
 
 def sample_pairs(attributes: Mapping[str, str]) -> list[tuple[str, str]]:
