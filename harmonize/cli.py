@@ -239,6 +239,7 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
     from rich.table import Table
 
     from harmonize.ground.fields import MAX_VALUE_CHARS, read_as
+    from harmonize.ground.controls import study_note
     from harmonize.ground.mentions import set_aside
     from harmonize.steps.engine import load_engine
 
@@ -257,10 +258,11 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
     cands = engine.grounder.explain(text, facet, source_key, scanned=scanned)[:10]
     negated = set_aside(engine.grounder.lexicon, facet, ann.source_text)
     steps = ann.confidence_steps()
+    study = study_note(engine.grounder, facet, text, source_key, ann)
     if as_json:
         click.echo(_json.dumps({"text": text, "facet": facet, "key": source_key,
                                 "annotation": ann.to_json(), "confidence_steps": steps,
-                                "negated": negated,
+                                "negated": negated, "study_controls": study,
                                 "candidates": [c.to_json() for c in cands]}, indent=1))
         return
     console = Console()
@@ -277,6 +279,8 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
     if negated:
         console.print("set aside as negated, someone else's or only a risk: "
                       + ", ".join(repr(n) for n in negated))
+    if study:
+        console.print(study)
     if not cands:
         console.print("no candidates")
         return

@@ -196,6 +196,15 @@ def test_explain_reads_the_text_as_its_key_says():
     assert "UBERON:0001379" in table and "score" in table and "bias" in table
 
 
+def test_explain_says_what_the_study_would_make_of_a_bare_control():
+    done = run("explain", "control", "--facet", "disease", "--key", "group", "--no-embeddings",
+               "--json")
+    assert done.returncode == 0
+    out = json.loads(done.stdout)
+    assert out["annotation"]["term_id"] is None  # alone: nothing
+    assert "PATO:0000461" in out["study_controls"] and "'group'" in out["study_controls"]
+
+
 def test_explain_refuses_a_key_that_is_not_read_for_the_facet():
     done = run("explain", "TruSeq stranded", "--facet", "assay", "--key", "source_name",
                "--no-embeddings")

@@ -33,7 +33,7 @@ def test_a_control_beside_a_disease_of_the_same_key_is_healthy(grounder):
     assert diseases(case) == ["MONDO:0007254"]
     assert diseases(control) == [HEALTHY]
     ann = next(a for a in control if a.facet == "disease")
-    assert ann.source_key == "group" and ann.source_text == "control"
+    assert ann.source_key == "group" and ann.source_text == "control" and ann.method == "rule"
     assert ann.candidates[0].features["rule:study_controls"] == 1.0  # explain shows the rule
 
 

@@ -65,10 +65,10 @@ def control_keys(grounder: Grounder, attributes: Mapping[str, str]) -> list[str]
     about (a dictionary lookup per value: this runs for every sample)."""
     if not ON:
         return []
-    return [k for k, v in sample_pairs(attributes) if _is_control(grounder, v)]
+    return [k for k, v in sample_pairs(attributes) if is_control(grounder, v)]
 
 
-def _is_control(grounder: Grounder, value: str) -> bool:
+def is_control(grounder: Grounder, value: str) -> bool:
     """Whether a value is wholly a healthy-state name, or names diseases only to deny them
     ("non-diabetic donor", "HIV-negative donor": the negation rules' reading)."""
     if len(value) > 200:
@@ -97,11 +97,12 @@ def with_study_controls(grounder: Grounder, anns: list[Annotation],
     if not ON or not keys or any(a.facet == "disease" and a.term_id for a in anns):
         return anns
     for key, value in sample_pairs(attributes):
-        if norm_key(key) not in keys or not _is_control(grounder, value):
+        if norm_key(key) not in keys or not is_control(grounder, value):
             continue
         ann = grounder.decide_value("disease", value, key)
         if ann is None or ann.term_id != HEALTHY:
             continue
+        ann = replace(ann, method="rule")  # the warehouse keeps the method, not the features
         if ann.candidates:  # explain shows why a bare "control" became healthy
             top = ann.candidates[0]
             ann = replace(ann, candidates=(
@@ -118,3 +119,15 @@ def _names(grounder: Grounder, key: str, value: str) -> str | None:
     if ann is None or ann.term_id is None:
         return None
     return ann.term_id
+
+
+def study_note(grounder: Grounder, facet: str, text: str, key: str,
+               ann: Annotation) -> str | None:
+    """For ``harmonize explain``: what this stage would make of a value read alone (an
+    explanation of one value cannot see its study, so it says what the study would change)."""
+    if facet != "disease" or ann.term_id == HEALTHY or not is_control(grounder, text):
+        return None
+    return (f"alone this says nothing of the donor's health; beside samples of the same study "
+            f"whose {key!r} names a disease it is {HEALTHY} normal (rule study_controls: "
+            "`map` reads the records of one \"series\" together, the warehouse those of one "
+            "GEO series, SRA study or BioProject)")
