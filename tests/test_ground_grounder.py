@@ -335,6 +335,21 @@ def test_a_healthy_donor_named_in_a_longer_value(grounder, attrs, want):
     assert got == want
 
 
+@pytest.mark.parametrize("attrs, facet, want", [
+    ({"tissue": "T cells"}, "cell_type", "CL:0000084"),  # a cell type under a tissue key
+    ({"organism part": "B lymphocytes"}, "cell_type", "CL:0000236"),
+    ({"cell type": "liver"}, "tissue", "UBERON:0002107"),  # a tissue under a cell-type key
+    ({"tissue": "liver", "cell type": "fibroblast"}, "cell_type", "CL:0000057"),  # own key wins
+    ({"cell type": "plasma"}, "cell_type", "CL:0000786"),  # the adjective under its own key...
+    ({"source_name": "plasma"}, "cell_type", None),  # ...not elsewhere: blood plasma
+    ({"tissue": "plasma"}, "cell_type", None),
+])
+def test_cell_types_under_tissue_keys_and_back(grounder, attrs, facet, want):
+    got = [a.term_id for a in grounder.annotate(attrs) if a.facet in (facet, "origin_tissue")
+           and a.term_id]
+    assert (got[0] if got else None) == want
+
+
 def test_unknown_key_counts_as_dedicated_in_ground_value(grounder):
     ann = grounder.ground_value("tissue", "vastus laterallis muscle", "explain")
     assert ann.term_id == "UBERON:0001379" and ann.method == "fuzzy"

@@ -12,11 +12,13 @@ from harmonize.models import Candidate
 _CELL_WORDS = re.compile(r"\b(cells?|cell lines?|lines?|human)\b")
 
 
-def match_exact(lex: Lexicon, facet: str, text: str) -> list[Candidate]:
+def match_exact(lex: Lexicon, facet: str, text: str, dedicated: bool = True) -> list[Candidate]:
     """Candidates whose name equals the value (cell lines also by compact form).
 
     Features: ``stripped`` (noise words had to be removed), ``n_same_name`` (terms sharing
-    the name: ambiguity), ``kind_rank``.
+    the name: ambiguity), ``kind_rank``. A bare word is read as a cell type's adjective
+    ("Endothelial" = endothelial cell) only under a cell-type key (``dedicated``): elsewhere
+    "bone" or "plasma" is the tissue, not "bone cell" or "plasma cell".
     """
     out: dict[str, Candidate] = {}
     for i, norm in enumerate(variants(text)):
@@ -25,7 +27,7 @@ def match_exact(lex: Lexicon, facet: str, text: str) -> list[Candidate]:
             _keep(out, lex, tid, kind, norm, stripped=i > 0, n_same=len(entries))
         if out:
             break
-    if not out and facet == "cell_type" and enabled("cell_adjective"):
+    if not out and facet == "cell_type" and dedicated and enabled("cell_adjective"):
         _cell_adjective(out, lex, text)
     if not out and facet == "cell_line":
         key = compact(text)

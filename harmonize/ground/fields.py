@@ -30,6 +30,10 @@ except ImportError:  # pragma: no cover - before the registry lands
 FIELD_KEYS_PATH = ONTOLOGIES_DIR / "field_keys.tsv"
 #: Dedicated keys of these facets are also searched for cell-line names ("cell type: K562").
 ALSO_CELL_LINE = frozenset({"cell_type", "tissue"}) if enabled("also_cell_line") else frozenset()
+#: Tissue keys are also searched for cell types and cell-type keys for tissues: submitters
+#: write one under the other's key ("tissue: CD14+ monocytes", "cell type: liver").
+ALSO_OTHER = ({"tissue": "cell_type", "cell_type": "tissue"} if enabled("also_other_anatomy")
+              else {})
 #: ...and for diseases they name ("tissue: colorectal tumor", "cell type: AML blasts").
 ALSO_DISEASE = (frozenset({"cell_type", "tissue", "cell_line"}) if enabled("also_disease")
                 else frozenset())
@@ -191,6 +195,9 @@ def field_values(attributes: Mapping[str, str], text: str | None = None,
                 out.append(FieldValue("cell_line", value, key, scanned=True, full_length=full))
             if role in ALSO_DISEASE:
                 out.append(FieldValue("disease", value, key, scanned=True, full_length=full))
+            if role in ALSO_OTHER:
+                out.append(FieldValue(ALSO_OTHER[role], value, key, scanned=True,
+                                      full_length=full))
             continue
         out.extend(FieldValue(f, value, key, scanned=True, full_length=full)
                    for f in SCAN_FACETS)

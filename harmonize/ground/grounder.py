@@ -194,7 +194,8 @@ class Grounder:
                 return found
         # a scanned value may be a whole cell-line name only if it looks like one ("48h" not)
         whole = kclass == "dedicated" or facet != "cell_line"
-        found = match_exact(self.lexicon, facet, text) if whole else []
+        found = match_exact(self.lexicon, facet, text, dedicated=kclass == "dedicated") \
+            if whole else []
         if kclass != "dedicated":
             # "control" is no healthy donor, and "UC" in a source name is as often umbilical
             # cord: two letters name a disease only under a disease key
