@@ -238,8 +238,8 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
     from rich.console import Console
     from rich.table import Table
 
-    from harmonize.ground.fields import MAX_VALUE_CHARS, read_as
     from harmonize.ground.controls import study_note
+    from harmonize.ground.fields import MAX_VALUE_CHARS, read_as
     from harmonize.ground.mentions import set_aside
     from harmonize.steps.engine import load_engine
 

@@ -105,3 +105,12 @@ def test_the_annotation_names_the_sample_own_key_and_text(grounder):
     ann = next(a for a in grounder.annotate_many([case, ctrl], studies=["S", "S"])[1]
                if a.facet == "disease")
     assert (ann.source_key, ann.source_text) == ("Source_Name", "biopsy, No breast cancer")
+
+
+def test_a_long_value_in_a_study_is_read_bounded(grounder):
+    """A pasted protocol under the study's key is read on its first part, like any value."""
+    from harmonize.ground.fields import MAX_VALUE_CHARS
+
+    long = {"group": "breast cancer " + "x" * (3 * MAX_VALUE_CHARS)}
+    got = grounder.annotate_many([(long, None, None), CONTROL], studies=["S", "S"])
+    assert diseases(got[1]) == [HEALTHY]

@@ -174,7 +174,7 @@ def field_values(attributes: Mapping[str, str], text: str | None = None,
     which wins over the key itself.
 
     >>> [(v.facet, v.text, v.scanned) for v in field_values({"Organism part": "liver", "age": "5"})]
-    [('tissue', 'liver', False), ('cell_line', 'liver', True), ('disease', 'liver', True)]
+    [('tissue', 'liver', False), ('cell_line', 'liver', True), ('disease', 'liver', True), ('cell_type', 'liver', True)]
     """
     table = load_field_keys() if table is None else table
     out: list[FieldValue] = []
@@ -277,6 +277,7 @@ def sample_pairs(attributes: Mapping[str, str]) -> list[tuple[str, str]]:
     out = []
     for key, value in attributes.items():
         if isinstance(value, str):
+            value = bounded(value)[0]  # the part of a long value that is read
             out.append((key, value))
             out.extend(written_pairs(value))
     return out

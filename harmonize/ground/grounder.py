@@ -20,11 +20,11 @@ from functools import lru_cache
 from harmonize.facets import EMBED_FACETS, EMBED_LABELS_ONLY, MOST_SPECIFIC_FACETS, RULE_FACETS
 from harmonize.facets import GROUND_ORDER as FACET_ORDER
 from harmonize.ground.calibrate import MARGIN_CAP, Calibration, load_calibration
+from harmonize.ground.controls import study_disease_keys, with_study_controls
 from harmonize.ground.evidence import adjust_confidence, evidence_kind, key_prior
 from harmonize.ground.exact import match_exact
 from harmonize.ground.fields import bounded, field_values, key_class, key_role
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
-from harmonize.ground.controls import study_disease_keys, with_study_controls
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
 from harmonize.ground.mentions import (
     distinctive_cell_line,
@@ -407,15 +407,17 @@ class Grounder:
         """The annotation ``{key: text}`` gives read as a field of ``facet`` (memoized by the
         normalized text and the calibration: the study-controls stage asks it of every pair
         of every sample; a curator's decision is never memoized)."""
-        value = FieldValue(facet, text, key, scanned=False)
-        if self.overrides and override_key(facet, text) in self.overrides:
+        value = _value(facet, text, key, scanned=False)  # bounded like every value
+        if self.overrides and override_key(facet, value.text) in self.overrides:
             return self._decide(facet, [value])
-        memo_key = (facet, _normalized(text), id(self.calibration))
+        memo_key = (facet, _normalized(value.text), id(self.calibration))
         if memo_key not in self._decided:
             self._decided[memo_key] = self._decide(facet, [value])
         ann = self._decided[memo_key]
-        return ann if ann is None or (ann.source_key, ann.source_text) == (key, text) \
-            else replace(ann, source_key=key, source_text=text)
+        if ann is None or (ann.source_key, ann.source_text) == (key, value.text):
+            return ann
+        return replace(ann, source_key=key, source_text=value.text,
+                       source_length=value.full_length)
 
     def _affirmed(self, value: FieldValue) -> FieldValue:
         """"hiv status: positive", "diabetes: yes": a key naming a disease, affirmed by its
