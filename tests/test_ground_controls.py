@@ -114,3 +114,4 @@ def test_a_long_value_in_a_study_is_read_bounded(grounder):
     long = {"group": "breast cancer " + "x" * (3 * MAX_VALUE_CHARS)}
     got = grounder.annotate_many([(long, None, None), CONTROL], studies=["S", "S"])
     assert diseases(got[1]) == [HEALTHY]
+

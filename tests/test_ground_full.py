@@ -477,3 +477,15 @@ def test_an_organ_inside_a_negated_disease_is_no_tissue(full, text, organs):
     found, _ = find_mentions(full.lexicon, "tissue", text)
     assert {m.term_id for m in found} & {"UBERON:0009834", "UBERON:0002107", "UBERON:0002048",
                                          "UBERON:0000955"} == organs
+
+
+def test_a_study_reads_its_cases_on_its_disease_axis(full):
+    """"group: PD" alone is two letters under a scanned key (not trusted); beside "group:
+    control" and "group: MSA" in the same study the key is the study's disease axis."""
+    samples = [({"source_name": "substantia nigra", "group": g}, None, None)
+               for g in ("PD", "control", "MSA")]
+    alone = [a.term_id for a in full.annotate(*samples[0]) if a.facet == "disease" and a.term_id]
+    got = full.annotate_many(samples, studies=["S"] * 3)
+    ids = [[a.term_id for a in anns if a.facet == "disease" and a.term_id] for anns in got]
+    assert alone == []
+    assert ids[0] == ["MONDO:0005180"] and ids[1] == ["PATO:0000461"]

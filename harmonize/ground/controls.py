@@ -1,5 +1,5 @@
 """The controls of a disease study: a bare "control" under a key whose values name diseases in
-the same study is the healthy state.
+the same study is the healthy state, and that key's other values are read as disease fields.
 
 A bare control is a value that is, whole, one of the lexicon's names of the healthy state
 ("control", "healthy control", "HC", "unaffected"), or one that names diseases only to deny
@@ -9,8 +9,9 @@ Alone, "group: control" says nothing of the donor's health: the control of a tre
 knock-down or a time course is no healthy donor (rule ``experimental_control``). Beside samples
 of the same study whose same key names a disease ("group: COPD"), it is the study's healthy
 control, and the disease facet gets ``PATO:0000461`` normal from that value, grounded as a
-disease field. A sample that already names a disease keeps it (a cell line's "control" arm is
-still the line's cancer).
+disease field. The key is then the study's disease axis: a case whose value a scanned key
+does not trust alone ("group: PD": two letters) is read as a disease field too. A sample that
+already names a disease keeps it (a cell line's "control" arm is still the line's cancer).
 
 This stage needs the study: ``harmonize map`` groups records by their ``series``, the warehouse
 by the samples' GEO series, SRA study and BioProject accessions.
@@ -92,15 +93,19 @@ _DENIALS = frozenset(w for trig in (*BEFORE, *AFTER) for w in trig)
 
 def with_study_controls(grounder: Grounder, anns: list[Annotation],
                         attributes: Mapping[str, str], keys: frozenset[str]) -> list[Annotation]:
-    """``anns`` with the healthy state added when the sample names no disease and one of its
-    ``keys`` (those naming diseases elsewhere in the study) holds a control word."""
+    """``anns`` with the disease read from one of the sample's ``keys`` (those holding a
+    control word in one sample of the study and naming a disease in another) when the sample
+    names no disease: a control word there is the healthy state, and any other value is read
+    as a disease field, as its study reads it ("group: PD" beside "group: control": a two-letter
+    abbreviation a scanned key does not trust alone)."""
     if not ON or not keys or any(a.facet == "disease" and a.term_id for a in anns):
         return anns
     for key, value in sample_pairs(attributes):
-        if norm_key(key) not in keys or not is_control(grounder, value):
+        if norm_key(key) not in keys:
             continue
         ann = grounder.decide_value("disease", value, key)
-        if ann is None or ann.term_id != HEALTHY:
+        if ann is None or ann.term_id is None or (ann.term_id == HEALTHY
+                                                  and not is_control(grounder, value)):
             continue
         ann = replace(ann, method="rule")  # the warehouse keeps the method, not the features
         if ann.candidates:  # explain shows why a bare "control" became healthy
