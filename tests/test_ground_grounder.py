@@ -307,6 +307,10 @@ def test_sex_words(grounder):
     ({"source_name": "blood, F2 generation"}, None),  # a code is no sex word
     ({"disease": "MEN 2A", "source_name": "thyroid"}, None),  # capitals: a code
     ({"co-culture": "male donor fibroblasts", "source_name": "granulosa cells"}, None),
+    ({"title": "patient 3 (F, 54 y)"}, "PATO:0000383"),  # a code beside an age
+    ({"description": "biopsy of a 54-year-old M"}, "PATO:0000384"),
+    ({"title": "M1 macrophages 24 h"}, None),  # no age: a code of something else
+    ({"title": "F2 generation, 3 weeks"}, None),
 ])
 def test_sex_named_in_a_longer_value(grounder, attrs, want):
     got = [a for a in grounder.annotate(attrs) if a.facet == "sex" and a.term_id]

@@ -661,6 +661,10 @@ def _sex_named(lex: Lexicon, text: str, codes: bool = False) -> tuple[Candidate,
     ids = {tid: word for word in set(tokens(text))
            if (codes or len(word) > 2) and not _capital_code(word, text)
            for tid, _ in lex.lookup("sex", word) if tid in (FEMALE, MALE)}
+    if not ids and not codes:  # "patient 3 (F, 54 y)", "54-year-old M": a code beside an age
+        ids = {tid: code for code in {m.group("a") or m.group("b")
+                                      for m in _AGE_SEX.finditer(text)}
+               for tid, _ in lex.lookup("sex", code.lower()) if tid in (FEMALE, MALE)}
     if len(ids) != 1:
         return ()
     (tid, word), = ids.items()
@@ -668,6 +672,13 @@ def _sex_named(lex: Lexicon, text: str, codes: bool = False) -> tuple[Candidate,
     return (Candidate(term_id=tid, term_label=info.label if info else word, method="mention",
                       matched_text=word, match_kind="curated", similarity=1.0,
                       features={"kind_rank": float(KIND_RANK["curated"])}),)
+
+
+#: A one-letter sex code written beside an age with its unit: "F, 54 y", "(M/45yrs)",
+#: "54-year-old F", "62 yo M" (a bare letter elsewhere is a code of anything).
+_AGE = r"\d{1,3}\s*-?\s*(?:y|yo|yrs?|years?(?:[\s-]*old)?)\b"
+_AGE_SEX = re.compile(rf"(?<![A-Za-z0-9])(?:(?P<a>[MF])\s*[,/;]?\s*{_AGE}"
+                      rf"|{_AGE}\s*[,/;]?\s*(?P<b>[MF])(?![A-Za-z0-9]))")
 
 
 def _capital_code(word: str, text: str) -> bool:
