@@ -489,3 +489,14 @@ def test_a_study_reads_its_cases_on_its_disease_axis(full):
     ids = [[a.term_id for a in anns if a.facet == "disease" and a.term_id] for anns in got]
     assert alone == []
     assert ids[0] == ["MONDO:0005180"] and ids[1] == ["PATO:0000461"]
+
+
+@pytest.mark.parametrize("value", ["hES derived neural retina", "Fibroblast derived iPS cells"])
+def test_a_prefixed_cell_abbreviation_is_no_disease(full, value):
+    """'hES' (human ES) is no HES, 'iPS' no IPS: a lower-case prefix modifies its capitals."""
+    ann = full.ground_value("disease", value, "source_name")
+    assert ann.term_id is None
+
+
+def test_a_prefixed_cell_abbreviation_still_names_its_cell_type(full):
+    assert full.ground_value("cell_type", "hESC line", "source_name").term_id == "CL:0002322"

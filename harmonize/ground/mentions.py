@@ -37,7 +37,7 @@ _ON = {name: enabled(name) for name in (
     "nested_names", "defined_abbreviations", "capitals_for_abbreviations",
     "two_letter_dedicated", "abbreviation_in_context", "gene_status", "not_truncations",
     "bypass_surgery", "organ_in_negated_disease", "derived_origin", "stage_outside_cell_types",
-    "composed_disease", "disease_phrase", "disease_context",
+    "composed_disease", "disease_phrase", "disease_context", "modifier_prefix",
     "misspelled_disease", "root_terms", "cell_line_units", "cell_line_other_facet",
     "cell_type_code", "sample_code", "cell_line_capitals")}
 #: Quantities that look like codes ("48h", "10nm", "5x").
@@ -73,7 +73,7 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
         return _cell_line_mentions(lex, text, strict)
     toks = tokens(text)
     defined = defined_abbreviations(text)
-    upper = written_in_capitals(text)
+    upper = written_in_capitals(text, modifiers_apart=facet == "disease")
     names = lex.names.get(facet, {})
     out: list[Mention] = []
 
@@ -166,12 +166,24 @@ def _word_after(m: Mention, toks: list[str]) -> str | None:
     return toks[end] if end < len(toks) else None
 
 
-def written_in_capitals(text: str) -> set[str]:
+def written_in_capitals(text: str, modifiers_apart: bool = False) -> set[str]:
     """Lower-cased runs of capitals ('AML', 'NPC' of 'NPCs') and words written with capitals
-    inside ('chILD', 'IgAN', 'SSc')."""
+    inside ('chILD', 'IgAN', 'SSc', 'hESC').
+
+    With ``modifiers_apart`` (disease names), a lower-case prefix before a run of capitals is
+    a modifier of that run ('hES': human ES; 'sALS': sporadic ALS), so the whole word is no
+    abbreviation of its own: 'hES' is no HES (hypereosinophilic syndrome). Cell types keep
+    their prefixed names ('hESC', 'hiPSC', 'moDC' are CL abbreviations as written).
+    """
     runs = {t.lower() for t in re.findall(r"[A-Z][A-Z0-9]+", text)}
     return runs | {w.lower() for w in re.findall(r"[A-Za-z0-9]+", text)
-                   if sum(c.isupper() for c in w) >= 2 or re.search(r"[a-z][A-Z]", w)}
+                   if (sum(c.isupper() for c in w) >= 2 or re.search(r"[a-z][A-Z]", w))
+                   and not (modifiers_apart and _ON["modifier_prefix"]
+                            and _MODIFIER_PREFIX.match(w))}
+
+
+#: A lower-case modifier of one or two letters before a run of capitals ('hESC', 'sALS').
+_MODIFIER_PREFIX = re.compile(r"^[a-z]{1,2}[A-Z][A-Z0-9]+s?$")
 
 
 _MODIFIED = re.compile(r"^\s*[a-z]{1,2}\d?([A-Z][A-Z0-9]{2,})\s*$")
