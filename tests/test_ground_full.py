@@ -491,7 +491,8 @@ def test_a_study_reads_its_cases_on_its_disease_axis(full):
     assert ids[0] == ["MONDO:0005180"] and ids[1] == ["PATO:0000461"]
 
 
-@pytest.mark.parametrize("value", ["hES derived neural retina", "Fibroblast derived iPS cells"])
+@pytest.mark.parametrize("value", ["retinal organoid from hES, day 60",
+                                   "iPS clone 4 from a skin biopsy"])
 def test_a_prefixed_cell_abbreviation_is_no_disease(full, value):
     """'hES' (human ES) is no HES, 'iPS' no IPS: a lower-case prefix modifies its capitals."""
     ann = full.ground_value("disease", value, "source_name")
