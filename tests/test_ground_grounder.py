@@ -306,7 +306,7 @@ def test_sex_words(grounder):
     ({"source_name": "blood from male and female donors"}, None),  # a study, not the sample
     ({"source_name": "blood, F2 generation"}, None),  # a code is no sex word
     ({"disease": "MEN 2A", "source_name": "thyroid"}, None),  # capitals: a code
-    ({"co-culture": "male donor fibroblasts", "source_name": "granulosa cells"}, None),
+    ({"co-culture": "male donor fibroblasts", "source_name": "ovarian stroma"}, None),
     ({"title": "patient 3 (F, 54 y)"}, "PATO:0000383"),  # a code beside an age
     ({"description": "biopsy of a 54-year-old M"}, "PATO:0000384"),
     ({"title": "M1 macrophages 24 h"}, None),  # no age: a code of something else
@@ -328,7 +328,7 @@ def test_sex_key_values_written_with_codes(grounder, value, want):
 @pytest.mark.parametrize("attrs, want", [
     ({"source_name": "PBMC, healthy donor"}, ["PATO:0000461"]),
     ({"title": "Healthy control 3, whole blood"}, ["PATO:0000461"]),
-    ({"cohort": "healthy volunteers"}, ["PATO:0000461"]),
+    ({"cohort": "healthy adult volunteer donors"}, ["PATO:0000461"]),
     ({"source_name": "normal liver tissue"}, []),  # beside a tumour, not the donor's health
     ({"source_name": "control subject 3"}, []),  # an experimental control
     ({"source_name": "not healthy donor"}, []),
