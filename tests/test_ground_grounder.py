@@ -325,6 +325,13 @@ def test_sex_key_values_written_with_codes(grounder, value, want):
     assert grounder.ground_value("sex", value, "sex").term_id == want
 
 
+@pytest.mark.parametrize("value, want", [("46,XX", "PATO:0000383"), ("46, XY, t(9;22)", "PATO:0000384"),
+                                         ("47,XXY", None)])
+def test_a_karyotype_gives_the_chromosomal_sex(grounder, value, want):
+    got = [a.term_id for a in grounder.annotate({"karyotype": value}) if a.facet == "sex"]
+    assert got == [want]
+
+
 @pytest.mark.parametrize("attrs, want", [
     ({"source_name": "PBMC, healthy donor"}, ["PATO:0000461"]),
     ({"title": "Healthy control 3, whole blood"}, ["PATO:0000461"]),
