@@ -325,8 +325,8 @@ def test_sex_key_values_written_with_codes(grounder, value, want):
     assert grounder.ground_value("sex", value, "sex").term_id == want
 
 
-@pytest.mark.parametrize("value, want", [("46,XX", "PATO:0000383"), ("46, XY, t(9;22)", "PATO:0000384"),
-                                         ("47,XXY", None)])
+@pytest.mark.parametrize("value, want", [
+    ("46,XX", "PATO:0000383"), ("46, XY, t(9;22)", "PATO:0000384"), ("47,XXY", None)])
 def test_a_karyotype_gives_the_chromosomal_sex(grounder, value, want):
     got = [a.term_id for a in grounder.annotate({"karyotype": value}) if a.facet == "sex"]
     assert got == [want]
