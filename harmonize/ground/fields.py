@@ -173,8 +173,8 @@ def field_values(attributes: Mapping[str, str], text: str | None = None,
     ``harmonized`` optionally maps an original key to its BioSample ``harmonized_name``,
     which wins over the key itself.
 
-    >>> [(v.facet, v.text, v.scanned) for v in field_values({"Organism part": "liver", "age": "5"})]
-    [('tissue', 'liver', False), ('cell_line', 'liver', True), ('disease', 'liver', True), ('cell_type', 'liver', True)]
+    >>> [(v.facet, v.scanned) for v in field_values({"Organism part": "liver", "age": "5"})]
+    [('tissue', False), ('cell_line', True), ('disease', True), ('cell_type', True)]
     """
     table = load_field_keys() if table is None else table
     out: list[FieldValue] = []

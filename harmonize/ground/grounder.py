@@ -181,7 +181,7 @@ class Grounder:
                                   method="rule", matched_text=rule[1], match_kind="curated",
                                   similarity=1.0, features={"kind_rank": 5.0}),)
         if facet == "sex" and kclass != "dedicated":
-            # a key about something else speaks of someone else ("co-culture: male donor fibroblasts")
+            # a key about something else speaks of someone else ("co-culture: male fibroblasts")
             return _sex_named(self.lexicon, text) if _ON["scanned_sex"] and kclass in (
                 "scan", "title", "text") else ()
         if facet == "sex" and _ON["mixed_sex"]:
