@@ -36,6 +36,7 @@ def test_lexicon_is_cached_by_version(full):
     ("tissue", "epidermis", "tissue", "UBERON:0001003"),  # not 'outer epithelium'
     ("tissue", "Glomeruli", "tissue", "UBERON:0000074"),
     ("tissue", "subcutaneous adipose", "tissue", "UBERON:0002190"),  # adjective as noun
+    ("cell_type", "hematopoietic stem and progenitor cells", "cell type", "CL:0000037"),
     ("tissue", "Colon - Sigmoid", "tissue", "UBERON:0001159"),  # organ - qualifier
     ("tissue", "Artery - Tibial", "source_name", "UBERON:0007610"),
     ("tissue", "Skin - Sun Exposed (Lower leg)", "tissue", "UBERON:0004264"),
