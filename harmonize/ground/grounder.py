@@ -180,17 +180,9 @@ class Grounder:
                 return (Candidate(term_id=rule[0], term_label=info.label if info else rule[0],
                                   method="rule", matched_text=rule[1], match_kind="curated",
                                   similarity=1.0, features={"kind_rank": 5.0}),)
-        if facet == "sex" and kclass != "dedicated":
-            # a key about something else speaks of someone else ("co-culture: male fibroblasts")
-            return _sex_named(self.lexicon, text) if _ON["scanned_sex"] and kclass in (
-                "scan", "title", "text") else ()
-        if facet == "sex" and _ON["mixed_sex"]:
-            found = _sex(self.lexicon, text)
-            if found:
-                return found
-        if facet == "sex" and _ON["scanned_sex"] and not match_exact(self.lexicon, facet, text):
-            found = _sex_named(self.lexicon, text, codes=True)  # "female (F)", "male (XY)"
-            if found:
+        if facet == "sex":
+            found = self._sex(text, kclass)
+            if found is not None:
                 return found
         # a scanned value may be a whole cell-line name only if it looks like one ("48h" not)
         whole = kclass == "dedicated" or facet != "cell_line"
@@ -239,6 +231,19 @@ class Grounder:
             if not found and embed and self._embeds(facet, kclass):
                 found = self._embedding(facet, text)
         return tuple(found)
+
+    def _sex(self, text: str, kclass: str) -> tuple[Candidate, ...] | None:
+        """Sex candidates, or ``None`` to read the value like any other (nothing found under
+        a sex key: mentions and spelling variants may still name a sex)."""
+        if kclass != "dedicated":
+            # a key about something else speaks of someone else ("co-culture: male fibroblasts")
+            return _sex_named(self.lexicon, text) if _ON["scanned_sex"] and kclass in (
+                "scan", "title", "text") else ()
+        found = (_sex(self.lexicon, text) if _ON["mixed_sex"] else ()) \
+            or tuple(match_exact(self.lexicon, "sex", text)) \
+            or (_sex_named(self.lexicon, text, codes=True)  # "female (F)", "male (XY)"
+                if _ON["scanned_sex"] else ())
+        return found or None
 
     def _respelt(self, facet: str, text: str, found: list[Candidate]) -> list[Candidate]:
         """The term the whole value spells wrongly, when it names more than the mentions found
