@@ -185,15 +185,18 @@ def _chunks(fh: IO[str], size: int = CHUNK) -> Iterator[list[tuple[int, str]]]:
     cut inside a run of lines of one study (up to ``MAX_CHUNK`` lines), whose controls are
     read together."""
     chunk: list[tuple[int, str]] = []
+    tail: str | None = None  # the study of the chunk's last line, once the chunk is full
     for n, line in enumerate(fh, 1):
         if not line.strip():
             continue
         if len(chunk) >= size:  # past the size, only the study's run keeps a chunk open
+            if len(chunk) == size:
+                tail = _study_hint(chunk[-1][1])
             study = _study_hint(line)
-            if (len(chunk) >= MAX_CHUNK or study is None
-                    or study != _study_hint(chunk[-1][1])):
+            if len(chunk) >= MAX_CHUNK or study is None or study != tail:
                 yield chunk
                 chunk = []
+            tail = study
         chunk.append((n, line))
     if chunk:
         yield chunk
