@@ -76,3 +76,30 @@ def test_a_control_added_later_reads_its_study_from_the_warehouse(tmp_path):
             "USING (sample_id) WHERE a.facet = 'disease' AND s.kind = 'gsm'").fetchall())
     assert stats.samples == 1
     assert got == {"GSM7001": "MONDO:0007254", "GSM7003": HEALTHY}
+
+
+def test_a_later_control_reads_its_study_under_the_key_as_the_grounder_compares_it(tmp_path):
+    """Keys are compared as the grounder compares them ("Disease group" ~ "disease_group",
+    a pair written inside a value), not as stored strings."""
+    from harmonize.ground.lexicon import HEALTHY
+    from harmonize.models import Attribute, Library, SampleRecord
+
+    def record(i: int, *attrs: Attribute) -> SampleRecord:
+        return SampleRecord(
+            source="geo", record_accession=f"GSM{7100 + i}", accessions=(f"GSM{7100 + i}", "GSE89"),
+            organism="Homo sapiens", title=f"breast biopsy {i}",
+            attributes=(Attribute("tissue", "breast"), *attrs), library=Library(strategy="RNA-Seq"))
+
+    g = Grounder(build_lexicon(small_ontologies(), read_synonyms(), version="small-study-keys"),
+                 use_embeddings=False)
+    with writer(tmp_path / "w.duckdb") as con:
+        upsert_records(con, [record(1, Attribute("Disease group", "breast cancer")),
+                             record(2, Attribute("characteristics", "arm: breast cancer; age: 50"))])
+        annotate_samples(con, g)
+        upsert_records(con, [record(3, Attribute("disease_group", "control")),
+                             record(4, Attribute("characteristics", "arm: control; age: 48"))])
+        annotate_samples(con, g)
+        got = dict(con.execute(
+            "SELECT s.accession, a.term_id FROM annotations a JOIN sample_accessions s "
+            "USING (sample_id) WHERE a.facet = 'disease' AND s.kind = 'gsm'").fetchall())
+    assert got.get("GSM7103") == HEALTHY and got.get("GSM7104") == HEALTHY

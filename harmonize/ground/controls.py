@@ -69,6 +69,12 @@ def control_keys(grounder: Grounder, attributes: Mapping[str, str]) -> list[str]
     return [k for k, v in sample_pairs(attributes) if is_control(grounder, v)]
 
 
+def reads_key(key: str, value: str, keys: frozenset[str]) -> bool:
+    """Whether ``{key: value}`` holds one of ``keys`` (:func:`norm_key` form) as this stage
+    compares keys (a pair written inside the value counts)."""
+    return any(norm_key(k) in keys for k, _ in sample_pairs({key: value}))
+
+
 def is_control(grounder: Grounder, value: str) -> bool:
     """Whether a value is wholly a healthy-state name, or names diseases only to deny them
     ("non-diabetic donor", "HIV-negative donor": the negation rules' reading)."""

@@ -90,13 +90,16 @@ def _annotate_batches(con, grounder, samples, annotated_as: str, stats: Annotate
 
 def _siblings(con, grounder, batch) -> dict[str, list[dict[str, str]]]:
     """What the study-controls stage reads of the other samples of the batch's studies: their
-    values for the keys that hold a control word in this batch."""
-    from harmonize.ground.controls import control_keys
+    values for the keys that hold a control word in this batch, keys compared as the grounder
+    compares them (:func:`harmonize.ground.controls.reads_key`)."""
+    from harmonize.ground.controls import control_keys, reads_key
+    from harmonize.ground.fields import norm_key
     from harmonize.warehouse.annotations import study_values
 
     wanted = [(s.study, control_keys(grounder, s.attributes)) for s in batch if s.study]
     wanted = [(study, keys) for study, keys in wanted if keys]
-    return study_values(con, (s for s, _ in wanted), (k for _, ks in wanted for k in ks))
+    keys = frozenset(norm_key(k) for _, ks in wanted for k in ks)
+    return study_values(con, (s for s, _ in wanted), lambda k, v: reads_key(k, v, keys))
 
 
 def cache_version(grounder: object) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import duckdb
@@ -133,24 +133,22 @@ def _studies(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 
 
 def study_values(con: duckdb.DuckDBPyConnection, studies: Iterable[str],
-                 keys: Iterable[str]) -> dict[str, list[dict[str, str]]]:
-    """Per study, the ``{key: value}`` of each of its samples for ``keys`` (what the
-    study-controls stage reads of the samples outside a batch)."""
-    studies, keys = sorted(set(studies)), sorted(set(keys))
-    if not studies or not keys:
+                 keep: Callable[[str, str], bool]) -> dict[str, list[dict[str, str]]]:
+    """Per study, the ``{key: value}`` of each of its samples that ``keep(key, value)`` takes
+    (what the study-controls stage reads of the samples outside a batch; the caller decides
+    which keys count, as the grounder compares them)."""
+    studies = sorted(set(studies))
+    if not studies:
         return {}
     register(con, "_b_st", {"accession": studies})
-    register(con, "_b_sk", {"key": keys})
     rows = con.execute(
         "SELECT x.accession, a.sample_id, a.key, a.value FROM sample_accessions x "
         "JOIN sample_attributes a ON a.sample_id = x.sample_id "
-        "WHERE x.accession IN (SELECT accession FROM _b_st) "
-        "AND a.key IN (SELECT key FROM _b_sk)").fetchall()
+        "WHERE x.accession IN (SELECT accession FROM _b_st)").fetchall()
     con.unregister("_b_st")
-    con.unregister("_b_sk")
     per: dict[tuple[str, str], dict[str, str]] = {}
     for study, sid, key, value in rows:
-        if value:
+        if value and keep(key, value):
             _add_value(per.setdefault((study, sid), {}), key, value)
     out: dict[str, list[dict[str, str]]] = {}
     for (study, _), attrs in per.items():
