@@ -93,8 +93,9 @@ def test_a_later_control_reads_its_study_under_the_key_as_the_grounder_compares_
     g = Grounder(build_lexicon(small_ontologies(), read_synonyms(), version="small-study-keys"),
                  use_embeddings=False)
     with writer(tmp_path / "w.duckdb") as con:
-        upsert_records(con, [record(1, Attribute("Disease group", "breast cancer")),
-                             record(2, Attribute("characteristics", "arm: breast cancer; age: 50"))])
+        upsert_records(con, [
+            record(1, Attribute("Disease group", "breast cancer")),
+            record(2, Attribute("characteristics", "arm: breast cancer; age: 50"))])
         annotate_samples(con, g)
         upsert_records(con, [record(3, Attribute("disease_group", "control")),
                              record(4, Attribute("characteristics", "arm: control; age: 48"))])

@@ -41,8 +41,9 @@ def disease_keys(grounder: Grounder, attributes: Mapping[str, str],
                  among: frozenset[str]) -> frozenset[str]:
     """The keys (:func:`norm_key` form, of those ``among``) of a sample whose whole value,
     read as a disease field, names a disease."""
-    return frozenset(norm_key(k) for k, v in sample_pairs(attributes)
-                     if norm_key(k) in among and _names(grounder, k, v) not in (None, HEALTHY))
+    return frozenset(n for k, v in sample_pairs(attributes)
+                     if (n := norm_key(k)) in among
+                     and _names(grounder, k, v) not in (None, HEALTHY))
 
 
 def study_disease_keys(grounder: Grounder,

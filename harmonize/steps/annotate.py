@@ -108,9 +108,9 @@ def cache_version(grounder: object) -> str:
     Cached candidates, and the "already annotated" mark of a sample, are only reused by the
     same lexicon *and* the same matchers; a bump of
     :data:`harmonize.ground.versions.MATCHER_VERSION`, a change to which keys speak for which
-    facet (``field_keys.tsv``), to the facet table (``facets.tsv``), to the word lists, to the assay rules or to the sample-type
-    model and words re-grounds on the next run. Editing code alone (a comment, a refactor)
-    does not.
+    facet (``field_keys.tsv``), to the facet table (``facets.tsv``), to the word lists, to the
+    assay rules or to the sample-type model and words re-grounds on the next run. Editing code
+    alone (a comment, a refactor) does not.
     """
     from harmonize.assay import DEFAULT_RULES
     from harmonize.facets import FACETS_PATH
