@@ -192,3 +192,43 @@ def test_age_keys_give_life_stages(grounder):
     anns = {a.facet: a for a in grounder.annotate({"age": "45 years", "Sex": "female"})}
     assert anns["dev_stage"].term_id == "UBERON:0000113"
     assert "dev_stage" not in {a.facet for a in grounder.annotate({"age": "45"})}
+
+
+def test_characteristics_joined_in_one_value_read_as_attributes(grounder):
+    """A GEO record whose characteristics come as one value ("tissue: kidney; genotype: X")
+    gets the annotations it gets with each characteristic as its own key: a key's words name
+    nothing of the sample, and each value is read under its own key."""
+    recs = [r for folder in ("ncbi/geo_soft", "ncbi/geo_miniml") for r in _records_in(folder)]
+    assert len(recs) > 100
+    for r in recs:
+        attrs = r.attribute_dict()
+        inner = {k: v for k, v in attrs.items() if k not in ("source_name", "title")}
+        if not inner:
+            continue
+        joined = {k: v for k, v in attrs.items() if k not in inner}
+        joined["characteristics"] = "; ".join(f"{k}: {v}" for k, v in inner.items())
+
+        def terms(anns):
+            return {(a.facet, a.term_id) for a in anns
+                    if a.term_id and a.facet not in ("sample_type", "origin_tissue")}
+        assert terms(grounder.annotate(joined)) == terms(grounder.annotate(attrs)), joined
+
+
+def _records_in(folder: str) -> list[SampleRecord]:
+    return [r for path in sorted((DATA / folder).rglob("*")) if path.is_file()
+            for r in iter_file(path) if isinstance(r, SampleRecord)]
+
+
+@pytest.mark.parametrize("value, healthy", [
+    ("normal liver", True), ("healthy lung tissue", True), ("control PBMC", True),
+    ("normal B cells", True), ("not normal liver", False), ("normal karyotype", False),
+    ("liver cancer", False), ("normal liver; hepatitis", False)])
+def test_a_healthy_name_beside_what_was_sampled_is_the_healthy_state(grounder, value, healthy):
+    a = grounder.ground_value("disease", value, "disease state")
+    assert (a.term_id == "PATO:0000461") is healthy, (value, a.term_id)
+
+
+def test_a_keys_own_words_in_joined_characteristics_name_no_disease(grounder):
+    anns = grounder.annotate({"source_name": "liver biopsy",
+                              "characteristics": "diagnosis: normal liver; fibrosis stage: 0"})
+    assert {a.term_id for a in anns if a.facet == "disease" and a.term_id} == {"PATO:0000461"}

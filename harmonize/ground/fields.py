@@ -199,29 +199,36 @@ def field_values(attributes: Mapping[str, str], text: str | None = None,
                 out.append(FieldValue(ALSO_OTHER[role], value, key, scanned=True,
                                       full_length=full))
             continue
-        out.extend(FieldValue(f, value, key, scanned=True, full_length=full)
-                   for f in SCAN_FACETS)
-        out.extend(_pairs_in(value, attributes))
+        out.extend(_scanned(key, value, full, attributes, table))
     if text:
         text, full = bounded(text)
         if not is_null(text):
-            out.extend(FieldValue(f, text, "text", scanned=True, full_length=full)
-                       for f in SCAN_FACETS)
-            out.extend(_pairs_in(text, attributes))
+            out.extend(_scanned("text", text, full, attributes, table))
     return out
 
 
-def _pairs_in(text: str, attributes: Mapping[str, str]) -> list[FieldValue]:
-    """Dedicated values for the facet keys written inside a scanned value or the free text
-    ("description: ... Gender: Male"), unless the sample has that key as an attribute."""
+def _scanned(key: str, value: str, full: int | None, attributes: Mapping[str, str],
+             table: Mapping[str, str]) -> list[FieldValue]:
+    """The values a scanned value (or the free text) gives: the value searched for every
+    facet, and the ``key: value`` pairs written inside it. With ``pairs_as_attributes`` a
+    value made of pairs ("tissue: liver; fibrosis stage: 0") is read as those attributes would
+    be, each pair under its own key, and only the words outside the pairs are searched; the
+    keys' own words ("fibrosis") name no disease of the sample. Pairs written without
+    separators, whose values still hold a ':' or '=', are not trusted that far."""
     if rules_enabled is not None and not rules_enabled("embedded_pairs"):
-        return []
-    pairs = embedded_pairs(text)
-    if not pairs:
-        return []
+        return [FieldValue(f, value, key, scanned=True, full_length=full) for f in SCAN_FACETS]
     have = {norm_key(k) for k in attributes}
-    return [FieldValue(_default_role(k), v, k, scanned=False)
-            for k, v in pairs if norm_key(k) not in have]
+    if rules_enabled is None or rules_enabled("pairs_as_attributes"):
+        pairs, rest = split_pairs(value)
+        # pairs not cut apart ("tissue: brain cell type: astrocytes") are searched whole
+        if pairs and not any(":" in v or "=" in v for _, v in pairs):
+            out = [FieldValue(f, rest, key, scanned=True) for f in SCAN_FACETS
+                   if not is_null(rest)]
+            inner = {k: v for k, v in pairs if norm_key(k) not in have}
+            return out + field_values(inner, table=table)
+    out = [FieldValue(f, value, key, scanned=True, full_length=full) for f in SCAN_FACETS]
+    return out + [FieldValue(_default_role(k), v, k, scanned=False)
+                  for k, v in embedded_pairs(value) if norm_key(k) not in have]
 
 
 #: A "key: value" pair inside a longer value, as submitters write GEO characteristics and
@@ -242,7 +249,6 @@ def embedded_pairs(text: str) -> tuple[tuple[str, str], ...]:
     return tuple((k, v) for k, v in written_pairs(text) if _default_role(k) in FACETS)
 
 
-@lru_cache(maxsize=65_536)
 def written_pairs(text: str) -> tuple[tuple[str, str], ...]:
     """Every ``(key, value)`` pair written inside ``text``, whatever its key names.
 
@@ -251,17 +257,34 @@ def written_pairs(text: str) -> tuple[tuple[str, str], ...]:
     >>> written_pairs("characteristics: tissue: liver, age: 54")
     (('tissue', 'liver'), ('age', '54'))
     """
+    return split_pairs(text)[0]
+
+
+@lru_cache(maxsize=65_536)
+def split_pairs(text: str) -> tuple[tuple[tuple[str, str], ...], str]:
+    """The ``(key, value)`` pairs written inside ``text`` and the words outside them.
+
+    >>> split_pairs("Patient sample; Gender: Male; age: 54")
+    ((('Gender', 'Male'), ('age', '54')), 'Patient sample')
+    >>> split_pairs("liver")
+    ((), 'liver')
+    """
     if ":" not in text and "=" not in text:
-        return ()
-    out = []
+        return (), text
+    out, rest, end = [], [], 0
     for m in _PAIR.finditer(text):
         key, value = m.group(1).strip(), m.group(2).strip().rstrip(".,")
         inner = _INNER.match(value)
         if inner:  # "characteristics: tissue: liver": the pair inside the pair
             key, value = inner.group(1).strip(), inner.group(2).strip()
-        if len(key.split()) <= 4 and value and not is_null(value):
-            out.append((key, value))
-    return tuple(out)
+        if len(key.split()) <= 4 and value:
+            rest.append(text[end:m.start()])
+            end = m.end()
+            if not is_null(value):
+                out.append((key, value))
+    rest.append(text[end:])
+    left = " ".join(" ".join(rest).replace(";", " ").replace("|", " ").split()).strip(" ,.")
+    return tuple(out), left
 
 
 _INNER = re.compile(rf"^({_KEY})\s*:\s*(\S.*)$")

@@ -28,6 +28,7 @@ from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
 from harmonize.ground.mentions import (
     distinctive_cell_line,
+    healthy_anatomy,
     healthy_mention,
     mention_candidates,
     modified_abbreviation,
@@ -59,7 +60,8 @@ _ON = {name: enabled(name) for name in (
     "mixed_sex", "experimental_control", "short_disease_abbreviation", "title_abbreviations",
     "field_abbreviation_disease", "most_specific", "respelt", "modified_abbreviation",
     "only_negated_healthy", "line_alone", "affirmed_key", "several_diseases",
-    "key_named_first", "scanned_sex", "healthy_mentions", "reordered_parts")}
+    "key_named_first", "scanned_sex", "healthy_mentions", "reordered_parts",
+    "healthy_anatomy")}
 
 
 class Grounder:
@@ -226,6 +228,9 @@ class Grounder:
             if not found and _ON["only_negated_healthy"] and only_negated(self.lexicon, facet,
                                                                           text):
                 return self._healthy(text)  # "non-diabetic", "HIV negative" under a disease key
+            if (not found and facet == "disease" and _ON["healthy_anatomy"]
+                    and healthy_anatomy(self.lexicon, text)):
+                return self._healthy(text)  # "normal liver" under a disease key
             if not found and self.use_fuzzy:
                 found = self._fuzzy.match(facet, text)
             if not found and embed and self._embeds(facet, kclass):

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from harmonize.facets import ROOTED_FACETS  # hierarchies: a root is a placeholder, not a term
+from harmonize.ground.exact import match_exact
 from harmonize.ground.lexicon import KIND_RANK, Lexicon
 from harmonize.ground.negation import TRIGGER_WORDS, is_negated, says_other
 from harmonize.ground.normalize import fold, normalize, tokens
@@ -634,6 +635,27 @@ def healthy_mention(lex: Lexicon, text: str) -> str | None:
                     and not ("control" in words and not {"healthy", "normal"} & words)):
                 return key  # "control subject" is the experimental_control case
     return None
+
+
+def healthy_anatomy(lex: Lexicon, text: str) -> bool:
+    """Whether a disease value is a healthy-state name beside the tissue or cell type that was
+    sampled ("normal liver", "healthy lung tissue", "control PBMC"): under a disease key that is
+    the donor's healthy state. The rest of the value must be a whole tissue or cell-type name.
+
+    Never when a word of the healthy name is negated ("not normal breast").
+    """
+    toks = tokens(text)
+    names = lex.names.get("disease", {})
+    for i in range(len(toks)):
+        for n in range(min(MAX_N, len(toks) - i), 0, -1):
+            entries = names.get(" ".join(toks[i:i + n]))
+            if not entries or not all(kind == "healthy" for _, kind in entries) or is_negated(
+                    toks, i, n):
+                continue
+            rest = " ".join(toks[:i] + toks[i + n:])
+            if rest and any(match_exact(lex, f, rest) for f in ("tissue", "cell_type")):
+                return True
+    return False
 
 
 def mention_candidates(lex: Lexicon, facet: str, text: str, strict: bool = True,
