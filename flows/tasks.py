@@ -136,7 +136,8 @@ def annotate_samples(con, engine, only_changed: bool = True, distributed: bool =
 
     stats = annotate.annotate_samples(con, engine.grounder, only_changed=only_changed,
                                       ground_many=ground_many)
-    get_run_logger().info("grounded %d samples: %s", stats.samples,
+    get_run_logger().info("grounded %d samples (%d earlier controls redone): %s", stats.samples,
+                          stats.controls_redone,
                           ", ".join(f"{k} {v}" for k, v in sorted(stats.by_facet.items())) or "none")
     return stats
 

@@ -168,8 +168,11 @@ def normalize(all_samples: bool, no_embeddings: bool, warehouse: str | None) -> 
         stats = _annotate(run.con, only_changed=not all_samples,
                           use_embeddings=not no_embeddings)
         run.counts.update(samples=stats.samples, annotations=stats.annotations)
+    redone = (f"; {stats.controls_redone} earlier controls of their studies redone"
+              if stats.controls_redone else "")
     _stderr().print(f"{stats.samples} samples grounded, {stats.annotations} annotations "
-                    f"({', '.join(f'{k} {v}' for k, v in sorted(stats.by_facet.items()))})")
+                    f"({', '.join(f'{k} {v}' for k, v in sorted(stats.by_facet.items()))})"
+                    f"{redone}")
 
 
 @cli.command(name="map")

@@ -104,3 +104,38 @@ def test_a_later_control_reads_its_study_under_the_key_as_the_grounder_compares_
             "SELECT s.accession, a.term_id FROM annotations a JOIN sample_accessions s "
             "USING (sample_id) WHERE a.facet = 'disease' AND s.kind = 'gsm'").fetchall())
     assert got.get("GSM7103") == HEALTHY and got.get("GSM7104") == HEALTHY
+
+
+def test_a_control_stored_before_its_cases_is_redone_when_they_arrive(tmp_path):
+    """The nightly run loads a study in pieces: a bare "control" stored first says nothing;
+    when a case of the same key arrives, the control is re-read and becomes the healthy
+    state, without a full re-normalize (and a sample of the study without a control word is
+    left alone)."""
+    from harmonize.ground.lexicon import HEALTHY
+    from harmonize.models import Attribute, Library, SampleRecord
+
+    def record(i: int, group: str) -> SampleRecord:
+        return SampleRecord(
+            source="geo", record_accession=f"GSM{7200 + i}", accessions=(f"GSM{7200 + i}", "GSE90"),
+            organism="Homo sapiens", title=f"breast biopsy {i}",
+            attributes=(Attribute("tissue", "breast"), Attribute("group", group)),
+            library=Library(strategy="RNA-Seq"))
+
+    g = Grounder(build_lexicon(small_ontologies(), read_synonyms(), version="small-redo"),
+                 use_embeddings=False)
+    with writer(tmp_path / "w.duckdb") as con:
+        upsert_records(con, [record(1, "control"), record(2, "tamoxifen")])
+        annotate_samples(con, g)
+        first = dict(con.execute(
+            "SELECT s.accession, a.term_id FROM annotations a JOIN sample_accessions s "
+            "USING (sample_id) WHERE a.facet = 'disease' AND s.kind = 'gsm'").fetchall())
+        upsert_records(con, [record(3, "breast cancer")])
+        stats = annotate_samples(con, g)
+        got = dict(con.execute(
+            "SELECT s.accession, a.term_id FROM annotations a JOIN sample_accessions s "
+            "USING (sample_id) WHERE a.facet = 'disease' AND s.kind = 'gsm'").fetchall())
+        again = annotate_samples(con, g)
+    assert first.get("GSM7201") != HEALTHY  # alone, a control says nothing yet
+    assert stats.samples == 1 and stats.controls_redone == 1
+    assert got == {"GSM7201": HEALTHY, "GSM7203": "MONDO:0007254"}
+    assert again.samples == 0 and again.controls_redone == 0

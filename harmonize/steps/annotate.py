@@ -23,6 +23,8 @@ class AnnotateStats:
     by_facet: dict[str, int] = field(default_factory=dict)
     cache_hits_before: int = 0
     cache_size_after: int = 0
+    #: samples stored before this pass redone because their study got new samples
+    controls_redone: int = 0
 
 
 def annotate_samples(con: duckdb.DuckDBPyConnection, grounder: object, only_changed: bool = True,
@@ -48,9 +50,20 @@ def annotate_samples(con: duckdb.DuckDBPyConnection, grounder: object, only_chan
     grounder.preload(json.loads(r) for r in cached.values())  # type: ignore[attr-defined]
     stats = AnnotateStats(cache_hits_before=len(cached))
     ids = sample_ids_to_annotate(con, annotated_as, only_changed=only_changed)
+    touched: set[str] = set()
     with progress.task("grounding", total=len(ids), unit="samples") as bar:
         _annotate_batches(con, grounder, samples_to_annotate(con, annotated_as, ids=ids),
-                          annotated_as, stats, bar, on_batch, ground_many)
+                          annotated_as, stats, bar, on_batch, ground_many, touched)
+    if only_changed and touched:
+        # a control stored before its study's cases reads them now ("control" beside a
+        # disease of the same key is the healthy state): redo the study's earlier controls
+        earlier = _earlier_controls(con, grounder, touched, set(ids))
+        if earlier:
+            before = stats.samples
+            with progress.task("controls", total=len(earlier), unit="samples") as bar:
+                _annotate_batches(con, grounder, iter(earlier), annotated_as, stats, bar,
+                                  None, ground_many, set())
+            stats.controls_redone, stats.samples = stats.samples - before, before
     rows = {cache_key(r): r for r in grounder.cache_items()}  # type: ignore[attr-defined]
     new = [(k[0], k[1], json.dumps(r)) for k, r in rows.items() if k not in cached]
     if new:
@@ -60,11 +73,13 @@ def annotate_samples(con: duckdb.DuckDBPyConnection, grounder: object, only_chan
 
 
 def _annotate_batches(con, grounder, samples, annotated_as: str, stats: AnnotateStats, bar,
-                      on_batch, ground_many) -> None:
-    """Ground and store the samples batch by batch, advancing the progress bar."""
+                      on_batch, ground_many, touched: set[str]) -> None:
+    """Ground and store the samples batch by batch, advancing the progress bar; the studies
+    of the samples are added to ``touched``."""
     from harmonize.warehouse.annotations import replace_annotations
 
     for batch in _batches(samples):
+        touched.update(sample.study for sample in batch if sample.study)
         if ground_many is not None:
             from harmonize.steps.distribute import missing_values
 
@@ -86,6 +101,17 @@ def _annotate_batches(con, grounder, samples, annotated_as: str, stats: Annotate
         bar.advance(len(batch))
         if on_batch:
             on_batch(len(batch))
+
+
+def _earlier_controls(con, grounder, studies: set[str], done: set[str]) -> list:
+    """The samples of ``studies`` not annotated in this pass that hold a control word (the
+    only ones a new sample of their study can change)."""
+    from harmonize.ground.controls import control_keys
+    from harmonize.warehouse.annotations import sample_inputs, study_sample_ids
+
+    ids = [i for i in study_sample_ids(con, studies) if i not in done]
+    return [s for batch in sample_inputs(con, ids) for s in batch
+            if control_keys(grounder, s.attributes)]
 
 
 def _siblings(con, grounder, batch) -> dict[str, list[dict[str, str]]]:

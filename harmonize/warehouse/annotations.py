@@ -16,7 +16,8 @@ from harmonize.warehouse.terms import load_ontology, ontology_rows
 
 __all__ = ["Override", "SampleInput", "add_overrides", "annotation_counts", "load_cache",
            "load_ontology", "load_overrides", "normalize_text", "ontology_rows",
-           "replace_annotations", "samples_to_annotate", "save_cache"]
+           "replace_annotations", "sample_inputs", "samples_to_annotate", "save_cache",
+           "study_sample_ids"]
 
 ANNOTATE_BATCH = 10_000
 _ANN_COLS = ("sample_id", "facet", "term_id", "term_label", "confidence", "method", "status",
@@ -130,6 +131,27 @@ def _studies(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
         "min(accession) FILTER (WHERE kind = 'bioproject')) AS study FROM sample_accessions "
         "WHERE sample_id IN (SELECT sample_id FROM _b_ann_ids) GROUP BY sample_id "
         "HAVING study IS NOT NULL").fetchall()
+
+
+def study_sample_ids(con: duckdb.DuckDBPyConnection, studies: Iterable[str]) -> list[str]:
+    """The ids of the samples that carry one of ``studies`` as an accession, in order."""
+    studies = sorted(set(studies))
+    if not studies:
+        return []
+    register(con, "_b_st", {"accession": studies})
+    rows = con.execute("SELECT DISTINCT sample_id FROM sample_accessions "
+                       "WHERE accession IN (SELECT accession FROM _b_st) "
+                       "ORDER BY sample_id").fetchall()
+    con.unregister("_b_st")
+    return [r[0] for r in rows]
+
+
+def sample_inputs(con: duckdb.DuckDBPyConnection, ids: list[str],
+                  batch_size: int = ANNOTATE_BATCH) -> Iterator[list[SampleInput]]:
+    """What the grounder reads of the samples ``ids``, a list of at most ``batch_size``
+    at a time."""
+    for start in range(0, len(ids), batch_size):
+        yield _sample_inputs(con, ids[start:start + batch_size])
 
 
 def study_values(con: duckdb.DuckDBPyConnection, studies: Iterable[str],
