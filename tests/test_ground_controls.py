@@ -115,3 +115,25 @@ def test_a_long_value_in_a_study_is_read_bounded(grounder):
     got = grounder.annotate_many([(long, None, None), CONTROL], studies=["S", "S"])
     assert diseases(got[1]) == [HEALTHY]
 
+
+
+def test_a_numbered_control_is_a_control(grounder):
+    """Submitters number their samples: "Control_2", "healthy control 3" beside a case."""
+    for value in ("Control_2", "healthy control 3", "HC-05"):
+        ctrl = ({"source_name": "breast biopsy", "group": value}, None, None)
+        assert diseases(grounder.annotate_many([CASE, ctrl], studies=["S", "S"])[1]) == [
+            HEALTHY], value
+    odd = ({"source_name": "breast biopsy", "group": "not control 2"}, None, None)
+    assert diseases(grounder.annotate_many([CASE, odd], studies=["S", "S"])[1]) == []
+
+
+def test_titles_make_a_disease_study_only_as_titles_are_read(grounder):
+    """A numbered title "Control_1" beside "breast cancer_1" is the healthy control; beside a
+    title whose code only a disease key would read as a disease, it is not."""
+    case = ({"title": "breast cancer_1", "source_name": "breast biopsy"}, None, None)
+    ctrl = ({"title": "Control_1", "source_name": "breast biopsy"}, None, None)
+    assert diseases(grounder.annotate_many([case, ctrl], studies=["S", "S"])[1]) == [HEALTHY]
+    coded = ({"title": "MAC_1", "source_name": "breast biopsy"}, None, None)
+    got = grounder.annotate_many([coded, ctrl], studies=["S", "S"])
+    assert grounder.decide_value("disease", "MAC_1", "title").term_id  # a disease key would say so
+    assert diseases(got[1]) == []

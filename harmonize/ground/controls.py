@@ -23,9 +23,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from harmonize.ground.fields import norm_key, sample_pairs
+from harmonize.ground.fields import TITLE_KEYS, norm_key, sample_pairs
 from harmonize.ground.lexicon import HEALTHY
-from harmonize.ground.mentions import only_negated
+from harmonize.ground.mentions import healthy_anatomy, only_negated
 from harmonize.ground.negation import AFTER, BEFORE
 from harmonize.ground.normalize import normalize
 from harmonize.ground.rules import enabled
@@ -43,7 +43,15 @@ def disease_keys(grounder: Grounder, attributes: Mapping[str, str],
     read as a disease field, names a disease."""
     return frozenset(n for k, v in sample_pairs(attributes)
                      if (n := norm_key(k)) in among
-                     and _names(grounder, k, v) not in (None, HEALTHY))
+                     and _names(grounder, k, v) not in (None, HEALTHY)
+                     and (n not in TITLE_KEYS or _titled(grounder, k, v)))
+
+
+def _titled(grounder: Grounder, key: str, value: str) -> bool:
+    """Whether a title names a disease as titles are read (their codes are treatments, genes
+    and labs: "PMA_1", "HS_2" beside "Control_1" make no disease study)."""
+    return grounder.ground_value("disease", value, key, scanned=True).term_id not in (None,
+                                                                                     HEALTHY)
 
 
 def study_disease_keys(grounder: Grounder,
@@ -77,8 +85,9 @@ def reads_key(key: str, value: str, keys: frozenset[str]) -> bool:
 
 
 def is_control(grounder: Grounder, value: str) -> bool:
-    """Whether a value is wholly a healthy-state name, or names diseases only to deny them
-    ("non-diabetic donor", "HIV-negative donor": the negation rules' reading)."""
+    """Whether a value is wholly a healthy-state name, perhaps with the sample's number
+    ("Control_2"), or names diseases only to deny them ("non-diabetic donor", "HIV-negative
+    donor": the negation rules' reading)."""
     if len(value) > 200:
         return False
     norm = normalize(value)
@@ -89,7 +98,9 @@ def is_control(grounder: Grounder, value: str) -> bool:
         toks = set(norm.split())
         _CONTROL[key] = any(tid == HEALTHY for tid, _ in grounder.lexicon.lookup("disease", norm)
                             ) or (bool(toks & _DENIALS)
-                                  and only_negated(grounder.lexicon, "disease", value))
+                                  and only_negated(grounder.lexicon, "disease", value)) or (
+            any(t.isdigit() for t in toks) and healthy_anatomy(grounder.lexicon, value,
+                                                               anatomy=False))  # "Control_2"
     return _CONTROL[key]
 
 

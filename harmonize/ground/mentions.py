@@ -637,10 +637,11 @@ def healthy_mention(lex: Lexicon, text: str) -> str | None:
     return None
 
 
-def healthy_anatomy(lex: Lexicon, text: str) -> bool:
-    """Whether a disease value is a healthy-state name beside the tissue or cell type that was
-    sampled ("normal liver", "healthy lung tissue", "control PBMC"): under a disease key that is
-    the donor's healthy state. The rest of the value must be a whole tissue or cell-type name.
+def healthy_anatomy(lex: Lexicon, text: str, anatomy: bool = True) -> bool:
+    """Whether a disease value is a healthy-state name beside the sample's number or the tissue
+    or cell type that was sampled ("Control 2", "healthy control #3", "normal liver", "healthy
+    lung tissue"): under a disease key that is the donor's healthy state. Besides numbers, the
+    rest of the value must be a whole tissue or cell-type name (``anatomy``), or nothing.
 
     Never when a word of the healthy name is negated ("not normal breast").
     """
@@ -652,8 +653,11 @@ def healthy_anatomy(lex: Lexicon, text: str) -> bool:
             if not entries or not all(kind == "healthy" for _, kind in entries) or is_negated(
                     toks, i, n):
                 continue
-            rest = " ".join(toks[:i] + toks[i + n:])
-            if rest and any(match_exact(lex, f, rest) for f in ("tissue", "cell_type")):
+            rest = [t for t in toks[:i] + toks[i + n:] if not t.isdigit()]
+            if len(rest) < len(toks) - n and not rest:
+                return True  # "Control 2": the healthy name and the sample's number
+            if rest and anatomy and any(match_exact(lex, f, " ".join(rest))
+                                        for f in ("tissue", "cell_type")):
                 return True
     return False
 
