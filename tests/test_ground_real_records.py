@@ -232,3 +232,13 @@ def test_a_keys_own_words_in_joined_characteristics_name_no_disease(grounder):
     anns = grounder.annotate({"source_name": "liver biopsy",
                               "characteristics": "diagnosis: normal liver; fibrosis stage: 0"})
     assert {a.term_id for a in anns if a.facet == "disease" and a.term_id} == {"PATO:0000461"}
+
+
+@pytest.mark.parametrize("value, term", [
+    ("motor neurons derived from iPSCs", "CL:0000100"),  # the cells before 'derived from'
+    ("iPSC-derived motor neurons", "CL:0000100"),        # the cells after 'X-derived'
+    ("macrophages derived from monocytes", "CL:0000235"),
+    ("non-malignant cell line", None),                   # 'non' denies the cell type
+    ("non-T cells", None)])
+def test_what_the_cells_are_not_where_they_came_from_or_what_they_are_not(grounder, value, term):
+    assert grounder.ground_value("cell_type", value, "cell type").term_id == term

@@ -38,6 +38,7 @@ _ON = {name: enabled(name) for name in (
     "nested_names", "defined_abbreviations", "capitals_for_abbreviations",
     "two_letter_dedicated", "abbreviation_in_context", "gene_status", "not_truncations",
     "bypass_surgery", "organ_in_negated_disease", "derived_origin", "stage_outside_cell_types",
+    "non_prefix",
     "composed_disease", "disease_phrase", "disease_context", "modifier_prefix",
     "misspelled_disease", "root_terms", "cell_line_units", "cell_line_other_facet",
     "cell_type_code", "sample_code", "cell_line_capitals")}
@@ -125,7 +126,9 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
         if negation and out:
             out = _outside_negated_diseases(lex, text, toks, out)
     if facet == "cell_type" and ordered and _ON["derived_origin"]:
-        out = [m for m in out if _word_after(m, toks) != "derived"]
+        out = _products(out, toks)
+    if facet == "cell_type" and _ON["non_prefix"]:  # 'non-malignant', 'non-T cells'
+        out = [m for m in out if m.start == 0 or toks[m.start - 1] != "non"]
     if facet == "dev_stage" and out:
         out = _outside_cell_types(lex, text, out)
     return out, len(toks)
@@ -159,6 +162,17 @@ GENE_STATUS = words("gene_status")
 def _gene_status(m: Mention, toks: list[str]) -> bool:
     """Whether an abbreviation mention is a gene symbol followed by its status."""
     return _ON["gene_status"] and "abbreviation" in m.kind and _word_after(m, toks) in GENE_STATUS
+
+
+def _products(out: list[Mention], toks: list[str]) -> list[Mention]:
+    """The cell types a value says the sample is, not where it came from: 'iPSC-derived
+    neurons' are neurons (a cell followed by 'derived' is the origin), and so are 'neurons
+    derived from iPSCs' (a cell after 'derived from' is the origin)."""
+    froms = [i + 2 for i in range(len(toks) - 1) if toks[i] == "derived" and toks[i + 1] == "from"]
+    if not froms:
+        return [m for m in out if _word_after(m, toks) != "derived"]
+    made = [m for m in out if m.start + m.n_tokens <= froms[0] - 2]
+    return made or [m for m in out if _word_after(m, toks) != "derived"]
 
 
 def _word_after(m: Mention, toks: list[str]) -> str | None:
