@@ -242,3 +242,14 @@ def test_a_keys_own_words_in_joined_characteristics_name_no_disease(grounder):
     ("non-T cells", None)])
 def test_what_the_cells_are_not_where_they_came_from_or_what_they_are_not(grounder, value, term):
     assert grounder.ground_value("cell_type", value, "cell type").term_id == term
+
+
+@pytest.mark.parametrize("facet, value, term", [
+    ("cell_type", "dermal fibroblasts", "CL:0002551"),        # fibroblast of dermis
+    ("cell_type", "neuronal progenitor cell", "CL:0011020"),  # neural progenitor cell
+    ("cell_type", "cardiac fibroblasts", "CL:0002548"),       # fibroblast of cardiac tissue
+    ("tissue", "gastric mucosa", "UBERON:0001199"),           # mucosa of stomach
+    ("cell_type", "fibroblasts", "CL:0000057")])              # no adjective: as before
+def test_anatomical_adjectives_read_as_the_ontologies_nouns(grounder, facet, value, term):
+    key = "cell type" if facet == "cell_type" else "tissue"
+    assert grounder.ground_value(facet, value, key).term_id == term

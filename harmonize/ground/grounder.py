@@ -30,6 +30,7 @@ from harmonize.ground.mentions import (
     distinctive_cell_line,
     healthy_anatomy,
     healthy_mention,
+    noun_phrasings,
     mention_candidates,
     modified_abbreviation,
     most_specific,
@@ -61,7 +62,7 @@ _ON = {name: enabled(name) for name in (
     "field_abbreviation_disease", "most_specific", "respelt", "modified_abbreviation",
     "only_negated_healthy", "line_alone", "affirmed_key", "several_diseases",
     "key_named_first", "scanned_sex", "healthy_mentions", "reordered_parts",
-    "healthy_anatomy")}
+    "healthy_anatomy", "adjective_nouns")}
 
 
 class Grounder:
@@ -210,6 +211,11 @@ class Grounder:
                     found = found + [c for alt in reordered_parts(text)
                                      for c in match_exact(self.lexicon, facet, alt)
                                      if c.term_id not in {f.term_id for f in found}]
+                if _ON["adjective_nouns"] and found:  # "dermal fibroblasts": of the dermis
+                    found = found + [c for alt in noun_phrasings(text)
+                                     for c in match_exact(self.lexicon, facet, alt)
+                                     if any(self.lexicon.is_ancestor(f.term_id, c.term_id)
+                                            for f in found)]
                 # a short value naming one lineage means its most specific term, under the
                 # facet's key or a sample key ("Brain, neocortex"; "source_name: Brain,
                 # frontal cortex"); bag-of-words text is left to the fitted ranking

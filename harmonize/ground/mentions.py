@@ -651,6 +651,32 @@ def healthy_mention(lex: Lexicon, text: str) -> str | None:
     return None
 
 
+#: The noun an anatomical adjective stands for ('dermal' -> 'dermis'): ``anatomy_adjectives``.
+_NOUNS = {r["word"]: r["noun"] for r in table("anatomy_adjectives")} if enabled(
+    "adjective_nouns") else {}
+
+
+def noun_phrasings(text: str) -> list[str]:
+    """A short value's anatomical adjectives written as the nouns the ontologies use: in place
+    ('renal tubular epithelial cells' -> 'kidney tubule epithelial cell') and as CL's
+    'X of Y' ('dermal fibroblasts' -> 'fibroblast of dermis').
+
+    >>> noun_phrasings("dermal fibroblasts")
+    ['dermis fibroblast', 'fibroblast of dermis']
+    >>> noun_phrasings("fibroblasts")
+    []
+    """
+    toks = tokens(text)
+    at = [i for i, t in enumerate(toks) if t in _NOUNS]
+    if not at or len(toks) > 6:
+        return []
+    out = [" ".join(_NOUNS.get(t, t) for t in toks)]
+    for i in at:
+        if i < len(toks) - 1:
+            out.append(" ".join(toks[:i] + toks[i + 1:] + ["of", _NOUNS[toks[i]]]))
+    return list(dict.fromkeys(out))
+
+
 def healthy_anatomy(lex: Lexicon, text: str, anatomy: bool = True) -> bool:
     """Whether a disease value is a healthy-state name beside the sample's number or the tissue
     or cell type that was sampled ("Control 2", "healthy control #3", "normal liver", "healthy
