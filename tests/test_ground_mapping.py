@@ -125,3 +125,25 @@ def test_list_and_number_values_are_read(grounder):
     a, b = list(map_records([listed, joined], grounder))
     assert [x["term_id"] for x in a["annotations"] if x["facet"] == "sex"] == ["PATO:0000383"]
     assert a["annotations"] == b["annotations"]
+
+
+def test_an_embedding_guess_under_review_is_a_suggestion_not_a_prediction(grounder):
+    """Below the accept threshold an embedding choice is written without a term (kept among
+    the candidates); a mention as unsure stays a prediction, and an accepted embedding too."""
+    from harmonize.mapping import _result
+    from harmonize.models import Annotation, Candidate
+
+    cand = (Candidate(term_id="UBERON:0002107", term_label="liver", method="embedding",
+                      matched_text="liver", match_kind="embedding", similarity=0.8),)
+    anns = [Annotation("tissue", "UBERON:0002107", "liver", 0.31, "embedding", "needs_review",
+                       "tissue", "hepatic lobe sample", candidates=cand),
+            Annotation("cell_type", "CL:0000182", "hepatocyte", 0.31, "mention", "needs_review",
+                       "source_name", "liver cells"),
+            Annotation("disease", "MONDO:0005359", "drug-induced liver injury", 0.7, "embedding",
+                       "accepted", "disease", "drug induced liver damage")]
+    got = {a["facet"]: a for a in _result({"accession": "X"}, anns, grounder, None,
+                                          True)["annotations"]}
+    assert got["tissue"]["term_id"] is None and got["tissue"]["status"] == "unmapped"
+    assert got["tissue"]["candidates"][0]["term_id"] == "UBERON:0002107"
+    assert got["cell_type"]["term_id"] == "CL:0000182"
+    assert got["disease"]["term_id"] == "MONDO:0005359"
