@@ -253,3 +253,9 @@ def test_what_the_cells_are_not_where_they_came_from_or_what_they_are_not(ground
 def test_anatomical_adjectives_read_as_the_ontologies_nouns(grounder, facet, value, term):
     key = "cell type" if facet == "cell_type" else "tissue"
     assert grounder.ground_value(facet, value, key).term_id == term
+
+
+def test_a_bare_tissue_word_is_uberons_tissue(grounder):
+    assert grounder.ground_value("tissue", "bone", "tissue").term_id == "UBERON:0002481"
+    assert grounder.ground_value("tissue", "granulation", "tissue").term_id == "UBERON:0010211"
+    assert grounder.ground_value("tissue", "soft", "tissue").term_id is None

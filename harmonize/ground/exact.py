@@ -29,6 +29,8 @@ def match_exact(lex: Lexicon, facet: str, text: str, dedicated: bool = True) -> 
             break
     if not out and facet == "cell_type" and dedicated and enabled("cell_adjective"):
         _cell_adjective(out, lex, text)
+    if not out and facet == "tissue" and dedicated and enabled("tissue_noun"):
+        _tissue_noun(out, lex, text)
     if not out and facet == "cell_line":
         key = compact(text)
         if key not in lex.compact_names:  # "HEK-293 cells", "HeLa cell line"
@@ -42,6 +44,17 @@ def match_exact(lex: Lexicon, facet: str, text: str, dedicated: bool = True) -> 
             _keep(out, lex, tid, kind, key, stripped=not same, n_same=len(entries),
                   compact=True)
     return sorted(out.values(), key=lambda c: -c.similarity)
+
+
+def _tissue_noun(out: dict[str, Candidate], lex: Lexicon, text: str) -> None:
+    """A tissue named without UBERON's 'tissue': "bone" = "bone tissue" (UBERON names the
+    bone element and the bone tissue, and neither is plain "bone")."""
+    norm = normalize(text)
+    if not norm or "tissue" in norm.split() or len(norm.split()) > 2:
+        return
+    entries = lex.lookup("tissue", f"{norm} tissue")
+    for tid, kind in entries:
+        _keep(out, lex, tid, kind, f"{norm} tissue", stripped=True, n_same=len(entries))
 
 
 def _cell_adjective(out: dict[str, Candidate], lex: Lexicon, text: str) -> None:
