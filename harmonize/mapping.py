@@ -7,8 +7,8 @@ Input line: ``{"accession": ..., "attributes": {key: value}, "text": str | null,
 that the output stays aligned with the input; :class:`MapStats` counts those errors.
 
 Annotations whose confidence is below the emit threshold (per facet, from
-``calibration.json``, or ``min_confidence``), and embedding guesses below the accept
-threshold, are written without a term (``term_id: null``, status ``unmapped``) and keep the
+``calibration.json``, or ``min_confidence``), and embedding guesses and choices among tied
+candidates below the accept threshold, are written without a term (``term_id: null``, status ``unmapped``) and keep the
 term among their ``candidates``: the scorer ignores them, a curator can still see them.
 """
 
@@ -61,6 +61,11 @@ class MapStats:
 GUESSES = frozenset({"embedding"})
 
 
+def _tied(ann: Annotation) -> bool:
+    """Whether the annotation's term was taken among candidates nothing told apart."""
+    return bool(ann.candidates) and "conf:tied" in ann.candidates[0].features
+
+
 def _below(ann: Annotation, threshold: float, fitted_scale: bool = False) -> Annotation:
     """``ann`` written as unmapped when its confidence is under ``threshold``.
 
@@ -92,7 +97,7 @@ def _result(record: dict[str, Any], anns: Iterable[Annotation], grounder: Ground
     for a in anns:
         if min_confidence is None:
             a = _below(a, grounder.calibration.emit_threshold(a.facet), fitted_scale=True)
-            if a.method in GUESSES and a.status == "needs_review":
+            if a.status == "needs_review" and (a.method in GUESSES or _tied(a)):
                 a = _below(a, grounder.calibration.accept)
         else:
             a = _below(a, min_confidence)

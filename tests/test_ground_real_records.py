@@ -259,3 +259,18 @@ def test_a_bare_tissue_word_is_uberons_tissue(grounder):
     assert grounder.ground_value("tissue", "bone", "tissue").term_id == "UBERON:0002481"
     assert grounder.ground_value("tissue", "granulation", "tissue").term_id == "UBERON:0010211"
     assert grounder.ground_value("tissue", "soft", "tissue").term_id is None
+
+
+def test_a_choice_among_tied_candidates_is_a_suggestion(grounder):
+    """'293T' names dozens of Cellosaurus lines in part and nothing tells them apart: the one
+    taken is at best one in k, and harmonize map writes it without a term."""
+    from harmonize.mapping import map_record
+
+    a = grounder.ground_value("cell_line", "293T", "cell line")
+    assert a.status == "needs_review" and a.confidence < 0.1
+    assert a.candidates[0].features["conf:tied"] > 10
+    out = map_record({"accession": "X", "attributes": {"cell line": "293T"}}, grounder)
+    line = next(x for x in out["annotations"] if x["facet"] == "cell_line")
+    assert line["term_id"] is None
+    sure = grounder.ground_value("cell_line", "HEK293T", "cell line")
+    assert sure.term_id == "CVCL:0063" and sure.status == "accepted"

@@ -62,7 +62,7 @@ _ON = {name: enabled(name) for name in (
     "field_abbreviation_disease", "most_specific", "respelt", "modified_abbreviation",
     "only_negated_healthy", "line_alone", "affirmed_key", "several_diseases",
     "key_named_first", "scanned_sex", "healthy_mentions", "reordered_parts",
-    "healthy_anatomy", "adjective_nouns")}
+    "healthy_anatomy", "adjective_nouns", "tied_choice")}
 
 
 class Grounder:
@@ -569,6 +569,13 @@ class Grounder:
         # a runner-up from a weaker key may score higher: the two are then as good as tied
         margin = max(top_s - ranked[1][0], 0.0) if len(ranked) > 1 else MARGIN_CAP
         conf, why = self.confidence(facet, top_s, margin, top, v)
+        first = _order(facet, ranked[0])[:3]
+        tied = sum(1 for r in ranked if _order(facet, r)[:3] == first)
+        if tied > 1 and _ON["tied_choice"] and top.method != "curated":
+            # nothing tells the tied candidates apart ('293T': 41 lines named so in part):
+            # the one taken is right at best one time in `tied`
+            conf = conf / tied
+            why = {**why, "conf:tied": float(tied), "conf:final": round(conf, 4)}
         cands = tuple(replace(c, score=round(s, 4), features=dict(f, margin=margin))
                       for s, c, _, f in ranked[:5])
         cands = (replace(cands[0], features={**cands[0].features, **why}),) + cands[1:]
