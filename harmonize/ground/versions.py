@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "17"
-MATCHER_VERSION = "23"
+MATCHER_VERSION = "24"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
