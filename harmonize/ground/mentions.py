@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -637,18 +637,25 @@ def healthy_mention(lex: Lexicon, text: str) -> str | None:
     experimental control or a tissue beside a tumour, not the donor's health.
     """
     toks = tokens(text)
+    for i, n in _healthy_spans(lex, toks):
+        key = " ".join(toks[i:i + n])
+        words = set(toks[i:i + n])
+        if (n > 1 or key == "healthy") and not (
+                "control" in words and not {"healthy", "normal"} & words):
+            return key  # "control subject" is the experimental_control case
+    return None
+
+
+def _healthy_spans(lex: Lexicon, toks: list[str]) -> Iterator[tuple[int, int]]:
+    """``(start, length)`` of each healthy-state name in ``toks`` that no trigger negates,
+    longest first at each start."""
     names = lex.names.get("disease", {})
     for i in range(len(toks)):
         for n in range(min(MAX_N, len(toks) - i), 0, -1):
-            key = " ".join(toks[i:i + n])
-            entries = names.get(key)
-            if not entries or not all(kind == "healthy" for _, kind in entries):
-                continue
-            words = set(toks[i:i + n])
-            if ((n > 1 or key == "healthy") and not is_negated(toks, i, n)
-                    and not ("control" in words and not {"healthy", "normal"} & words)):
-                return key  # "control subject" is the experimental_control case
-    return None
+            entries = names.get(" ".join(toks[i:i + n]))
+            if entries and all(kind == "healthy" for _, kind in entries) and not is_negated(
+                    toks, i, n):
+                yield i, n
 
 
 #: The noun an anatomical adjective stands for ('dermal' -> 'dermis'): ``anatomy_adjectives``.
@@ -686,19 +693,13 @@ def healthy_anatomy(lex: Lexicon, text: str, anatomy: bool = True) -> bool:
     Never when a word of the healthy name is negated ("not normal breast").
     """
     toks = tokens(text)
-    names = lex.names.get("disease", {})
-    for i in range(len(toks)):
-        for n in range(min(MAX_N, len(toks) - i), 0, -1):
-            entries = names.get(" ".join(toks[i:i + n]))
-            if not entries or not all(kind == "healthy" for _, kind in entries) or is_negated(
-                    toks, i, n):
-                continue
-            rest = [t for t in toks[:i] + toks[i + n:] if not t.isdigit()]
-            if len(rest) < len(toks) - n and not rest:
-                return True  # "Control 2": the healthy name and the sample's number
-            if rest and anatomy and any(match_exact(lex, f, " ".join(rest))
-                                        for f in ("tissue", "cell_type")):
-                return True
+    for i, n in _healthy_spans(lex, toks):
+        rest = [t for t in toks[:i] + toks[i + n:] if not t.isdigit()]
+        if len(rest) < len(toks) - n and not rest:
+            return True  # "Control 2": the healthy name and the sample's number
+        if rest and anatomy and any(match_exact(lex, f, " ".join(rest))
+                                    for f in ("tissue", "cell_type")):
+            return True
     return False
 
 
