@@ -274,3 +274,13 @@ def test_a_choice_among_tied_candidates_is_a_suggestion(grounder):
     assert line["term_id"] is None
     sure = grounder.ground_value("cell_line", "HEK293T", "cell line")
     assert sure.term_id == "CVCL:0063" and sure.status == "accepted"
+
+
+@pytest.mark.parametrize("key, value, term", [
+    ("cell type", "acute myeloid leukemia", None),             # a disease's words
+    ("source_name", "hepatocellular carcinoma cell line", None),
+    ("source_name", "T-cell lymphoma cells", None),
+    ("cell type", "NPC", "CL:0011020"),                         # an abbreviation is no span
+    ("cell type", "myeloid cells from AML patients", "CL:0000763")])
+def test_cell_words_of_a_disease_name_name_no_cell_type(grounder, key, value, term):
+    assert grounder.ground_value("cell_type", value, key).term_id == term

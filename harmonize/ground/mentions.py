@@ -38,7 +38,7 @@ _ON = {name: enabled(name) for name in (
     "nested_names", "defined_abbreviations", "capitals_for_abbreviations",
     "two_letter_dedicated", "abbreviation_in_context", "gene_status", "not_truncations",
     "bypass_surgery", "organ_in_negated_disease", "derived_origin", "stage_outside_cell_types",
-    "non_prefix",
+    "non_prefix", "inside_disease_name",
     "composed_disease", "disease_phrase", "disease_context", "modifier_prefix",
     "misspelled_disease", "root_terms", "cell_line_units", "cell_line_other_facet",
     "cell_type_code", "sample_code", "cell_line_capitals")}
@@ -125,6 +125,8 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
         out = [m for m in out if not _ON["bypass_surgery"] or _word_after(m, toks) != "bypass"]
         if negation and out:
             out = _outside_negated_diseases(lex, text, toks, out)
+    if facet == "cell_type" and ordered and out and _ON["inside_disease_name"]:
+        out = _outside_disease_names(lex, text, out)
     if facet == "cell_type" and ordered and _ON["derived_origin"]:
         out = _products(out, toks)
     if facet == "cell_type" and _ON["non_prefix"]:  # 'non-malignant', 'non-T cells'
@@ -162,6 +164,16 @@ GENE_STATUS = words("gene_status")
 def _gene_status(m: Mention, toks: list[str]) -> bool:
     """Whether an abbreviation mention is a gene symbol followed by its status."""
     return _ON["gene_status"] and "abbreviation" in m.kind and _word_after(m, toks) in GENE_STATUS
+
+
+def _outside_disease_names(lex: Lexicon, text: str, out: list[Mention]) -> list[Mention]:
+    """Cell types that are not words of a longer disease name in the value: 'acute myeloid
+    leukemia', 'hepatocellular carcinoma cell line', 'T-cell lymphoma' name a disease, not a
+    myeloid cell, a hepatocyte or a T cell (a name inside a longer name is part of it)."""
+    spans = [(m.start, m.start + m.n_tokens) for m in find_mentions(
+        lex, "disease", text, strict=False, negation=False)[0] if m.n_tokens > 1]
+    return [m for m in out if not any(a <= m.start and m.start + m.n_tokens <= b
+                                      and b - a > m.n_tokens for a, b in spans)]
 
 
 def _products(out: list[Mention], toks: list[str]) -> list[Mention]:
