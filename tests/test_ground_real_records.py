@@ -221,7 +221,8 @@ def _records_in(folder: str) -> list[SampleRecord]:
 
 @pytest.mark.parametrize("value, healthy", [
     ("normal liver", True), ("healthy lung tissue", True), ("control PBMC", True),
-    ("normal B cells", True), ("not normal liver", False), ("normal karyotype", False),
+    ("normal B cells", True), ("Control (euploid)", True), ("cognitively normal", True),
+    ("not normal liver", False), ("normal karyotype", False), ("family normal", False),
     ("liver cancer", False), ("normal liver; hepatitis", False)])
 def test_a_healthy_name_beside_what_was_sampled_is_the_healthy_state(grounder, value, healthy):
     a = grounder.ground_value("disease", value, "disease state")

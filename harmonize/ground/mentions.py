@@ -696,19 +696,28 @@ def noun_phrasings(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+#: Endings of the adverbs that qualify a healthy state ("clinically", "apparently",
+#: "cognitively" normal) and of few other words ("family" is no adverb).
+_ADVERB = ("ally", "ently", "ively")
+
+
 def healthy_anatomy(lex: Lexicon, text: str, anatomy: bool = True) -> bool:
     """Whether a disease value is a healthy-state name beside the sample's number or the tissue
     or cell type that was sampled ("Control 2", "healthy control #3", "normal liver", "healthy
-    lung tissue"): under a disease key that is the donor's healthy state. Besides numbers, the
-    rest of the value must be a whole tissue or cell-type name (``anatomy``), or nothing.
+    lung tissue"): under a disease key that is the donor's healthy state. Besides numbers, an
+    adverb before the name ("neurologically normal") and a remark in parentheses ("Control
+    (euploid)"), the rest of the value must be a whole tissue or cell-type name
+    (``anatomy``), or nothing.
 
     Never when a word of the healthy name is negated ("not normal breast").
     """
-    toks = tokens(text)
+    toks = tokens(_PAREN.sub(" ", text))  # "Control (euploid)": a remark on the control
+    qualified = len(toks) < len(tokens(text))
     for i, n in _healthy_spans(lex, toks):
-        rest = [t for t in toks[:i] + toks[i + n:] if not t.isdigit()]
-        if len(rest) < len(toks) - n and not rest:
-            return True  # "Control 2": the healthy name and the sample's number
+        rest = [t for t in toks[:i] + toks[i + n:]
+                if not t.isdigit() and not (t.endswith(_ADVERB) and t in toks[:i])]
+        if (qualified or len(rest) < len(toks) - n) and not rest:
+            return True  # "Control 2", "neurologically normal": the healthy name, qualified
         if rest and anatomy and any(match_exact(lex, f, " ".join(rest))
                                     for f in ("tissue", "cell_type")):
             return True
