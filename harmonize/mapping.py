@@ -55,7 +55,7 @@ class MapStats:
 #: Methods whose choices below the accept threshold are suggestions for a curator, not
 #: predictions: no dev file has the dedicated values they run on, so their confidence was
 #: never judged held out, and on the raw SRA attribute sets 13 of 15 such embedding guesses
-#: were wrong ('Glioblastoma' -> a nematode neuroglioblast). A choice more likely wrong than
+#: were wrong (a tumour name read as a nematode's cell type). A choice more likely wrong than
 #: right by its own confidence also lowers the expected F1 of any facet whose F1 is above
 #: twice it (the F1-optimal cut-off of calibrated confidences is half the F1).
 GUESSES = frozenset({"embedding"})

@@ -220,7 +220,7 @@ def _scanned(key: str, value: str, full: int | None, attributes: Mapping[str, st
     have = {norm_key(k) for k in attributes}
     if rules_enabled is None or rules_enabled("pairs_as_attributes"):
         pairs, rest = split_pairs(value)
-        # pairs not cut apart ("tissue: brain cell type: astrocytes") are searched whole
+        # pairs not cut apart ("tissue: lung cell type: fibroblasts") are searched whole
         if pairs and not any(":" in v or "=" in v for _, v in pairs):
             out = [FieldValue(f, rest, key, scanned=True) for f in SCAN_FACETS
                    if not is_null(rest)]

@@ -211,7 +211,7 @@ class Grounder:
                     found = found + [c for alt in reordered_parts(text)
                                      for c in match_exact(self.lexicon, facet, alt)
                                      if c.term_id not in {f.term_id for f in found}]
-                if _ON["adjective_nouns"] and found:  # "dermal fibroblasts": of the dermis
+                if _ON["adjective_nouns"] and found:  # "pulmonary fibroblasts": of the lung
                     found = found + [c for alt in noun_phrasings(text)
                                      for c in match_exact(self.lexicon, facet, alt)
                                      if any(self.lexicon.is_ancestor(f.term_id, c.term_id)
@@ -236,7 +236,7 @@ class Grounder:
                 return self._healthy(text)  # "non-diabetic", "HIV negative" under a disease key
             if (not found and facet == "disease" and _ON["healthy_anatomy"]
                     and healthy_anatomy(self.lexicon, text)):
-                return self._healthy(text)  # "normal liver" under a disease key
+                return self._healthy(text)  # "healthy kidney" under a disease key
             if not found and self.use_fuzzy:
                 found = self._fuzzy.match(facet, text)
             if not found and embed and self._embeds(facet, kclass):
@@ -572,7 +572,7 @@ class Grounder:
         first = _order(facet, ranked[0])[:3]
         tied = sum(1 for r in ranked if _order(facet, r)[:3] == first)
         if tied > 1 and _ON["tied_choice"] and top.method != "curated":
-            # nothing tells the tied candidates apart ('293T': 41 lines named so in part):
+            # nothing tells the tied candidates apart ('U266': four derived lines named so in part):
             # the one taken is right at best one time in `tied`
             conf = conf / tied
             why = {**why, "conf:tied": float(tied), "conf:final": round(conf, 4)}

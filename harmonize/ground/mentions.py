@@ -129,7 +129,7 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
         out = _outside_disease_names(lex, text, out)
     if facet == "cell_type" and ordered and _ON["derived_origin"]:
         out = _products(out, toks)
-    if facet == "cell_type" and _ON["non_prefix"]:  # 'non-malignant', 'non-T cells'
+    if facet == "cell_type" and _ON["non_prefix"]:  # 'non-immune cells', 'non-T cells'
         out = [m for m in out if m.start == 0 or toks[m.start - 1] != "non"]
     if facet == "dev_stage" and out:
         out = _outside_cell_types(lex, text, out)
@@ -168,8 +168,8 @@ def _gene_status(m: Mention, toks: list[str]) -> bool:
 
 def _outside_disease_names(lex: Lexicon, text: str, out: list[Mention]) -> list[Mention]:
     """Cell types that are not words of a longer disease name in the value: 'acute myeloid
-    leukemia', 'hepatocellular carcinoma cell line', 'T-cell lymphoma' name a disease, not a
-    myeloid cell, a hepatocyte or a T cell (a name inside a longer name is part of it)."""
+    leukaemia cells', 'plasma cell myeloma cells', 'B-cell lymphoma' name a disease,
+    not a myeloid cell, a plasma cell or a B cell (a name inside a longer name is part of it)."""
     spans = [(m.start, m.start + m.n_tokens) for m in find_mentions(
         lex, "disease", text, strict=False, negation=False)[0] if m.n_tokens > 1]
     return [m for m in out if not any(a <= m.start and m.start + m.n_tokens <= b
@@ -678,10 +678,10 @@ _NOUNS = {r["word"]: r["noun"] for r in table("anatomy_adjectives")} if enabled(
 def noun_phrasings(text: str) -> list[str]:
     """A short value's anatomical adjectives written as the nouns the ontologies use: in place
     ('renal tubular epithelial cells' -> 'kidney tubule epithelial cell') and as CL's
-    'X of Y' ('dermal fibroblasts' -> 'fibroblast of dermis').
+    'X of Y' ('pulmonary fibroblasts' -> 'fibroblast of lung').
 
-    >>> noun_phrasings("dermal fibroblasts")
-    ['dermis fibroblast', 'fibroblast of dermis']
+    >>> noun_phrasings("pulmonary fibroblasts")
+    ['lung fibroblast', 'fibroblast of lung']
     >>> noun_phrasings("fibroblasts")
     []
     """
@@ -696,28 +696,28 @@ def noun_phrasings(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-#: Endings of the adverbs that qualify a healthy state ("clinically", "apparently",
+#: Endings of the adverbs that qualify a healthy state ("apparently", "otherwise",
 #: "cognitively" normal) and of few other words ("family" is no adverb).
 _ADVERB = ("ally", "ently", "ively")
 
 
 def healthy_anatomy(lex: Lexicon, text: str, anatomy: bool = True) -> bool:
     """Whether a disease value is a healthy-state name beside the sample's number or the tissue
-    or cell type that was sampled ("Control 2", "healthy control #3", "normal liver", "healthy
+    or cell type that was sampled ("Control 2", "healthy control #3", "healthy kidney", "healthy
     lung tissue"): under a disease key that is the donor's healthy state. Besides numbers, an
-    adverb before the name ("neurologically normal") and a remark in parentheses ("Control
-    (euploid)"), the rest of the value must be a whole tissue or cell-type name
+    adverb before the name ("cognitively normal") and a remark in parentheses ("Control
+    (non-smoker)"), the rest of the value must be a whole tissue or cell-type name
     (``anatomy``), or nothing.
 
     Never when a word of the healthy name is negated ("not normal breast").
     """
-    toks = tokens(_PAREN.sub(" ", text))  # "Control (euploid)": a remark on the control
+    toks = tokens(_PAREN.sub(" ", text))  # "Control (non-smoker)": a remark on it
     qualified = len(toks) < len(tokens(text))
     for i, n in _healthy_spans(lex, toks):
         rest = [t for t in toks[:i] + toks[i + n:]
                 if not t.isdigit() and not (t.endswith(_ADVERB) and t in toks[:i])]
         if (qualified or len(rest) < len(toks) - n) and not rest:
-            return True  # "Control 2", "neurologically normal": the healthy name, qualified
+            return True  # "Control 2", "cognitively normal": the healthy name, qualified
         if rest and anatomy and any(match_exact(lex, f, " ".join(rest))
                                     for f in ("tissue", "cell_type")):
             return True
