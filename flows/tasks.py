@@ -136,9 +136,9 @@ def annotate_samples(con, engine, only_changed: bool = True, distributed: bool =
 
     stats = annotate.annotate_samples(con, engine.grounder, only_changed=only_changed,
                                       ground_many=ground_many)
+    facets = ", ".join(f"{k} {v}" for k, v in sorted(stats.by_facet.items())) or "none"
     get_run_logger().info("grounded %d samples (%d earlier controls redone): %s", stats.samples,
-                          stats.controls_redone,
-                          ", ".join(f"{k} {v}" for k, v in sorted(stats.by_facet.items())) or "none")
+                          stats.controls_redone, facets)
     return stats
 
 

@@ -8,8 +8,9 @@ that the output stays aligned with the input; :class:`MapStats` counts those err
 
 Annotations whose confidence is below the emit threshold (per facet, from
 ``calibration.json``, or ``min_confidence``), and embedding guesses and choices among tied
-candidates below the accept threshold, are written without a term (``term_id: null``, status ``unmapped``) and keep the
-term among their ``candidates``: the scorer ignores them, a curator can still see them.
+candidates below the accept threshold, are written without a term (``term_id: null``, status
+``unmapped``) and keep the term among their ``candidates``: the scorer ignores them, a curator
+can still see them.
 """
 
 from __future__ import annotations

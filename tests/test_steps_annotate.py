@@ -38,7 +38,7 @@ def test_a_new_calibration_reannotates_but_keeps_the_mapping_cache(tmp_path):
 
 def test_the_cache_version_follows_the_key_table(tmp_path, monkeypatch):
     """Which keys speak for which facet decides the candidates: a new table re-grounds."""
-    import harmonize.ground.fields as fields
+    from harmonize.ground import fields
     from harmonize.steps.annotate import cache_version
 
     g = Grounder(build_lexicon(small_ontologies(), read_synonyms(), version="small-keys"),
@@ -55,25 +55,8 @@ def test_a_control_added_later_reads_its_study_from_the_warehouse(tmp_path):
     """Only the new sample is annotated; its series' case, already stored, makes its bare
     "control" the healthy state."""
     from harmonize.ground.lexicon import HEALTHY
-    from harmonize.models import Attribute, Library, SampleRecord
 
-    def record(i: int, group: str) -> SampleRecord:
-        return SampleRecord(
-            source="geo", record_accession=f"GSM{7000 + i}", accessions=(f"GSM{7000 + i}", "GSE88"),
-            organism="Homo sapiens", title=f"breast biopsy {i}",
-            attributes=(Attribute("tissue", "breast"), Attribute("group", group)),
-            library=Library(strategy="RNA-Seq"))
-
-    g = Grounder(build_lexicon(small_ontologies(), read_synonyms(), version="small-study"),
-                 use_embeddings=False)
-    with writer(tmp_path / "w.duckdb") as con:
-        upsert_records(con, [record(1, "breast cancer"), record(2, "tamoxifen")])
-        annotate_samples(con, g)
-        upsert_records(con, [record(3, "control")])
-        stats = annotate_samples(con, g)
-        got = dict(con.execute(
-            "SELECT s.accession, a.term_id FROM annotations a JOIN sample_accessions s "
-            "USING (sample_id) WHERE a.facet = 'disease' AND s.kind = 'gsm'").fetchall())
+    _, stats, got, _ = _two_passes(tmp_path, 7000, ["breast cancer", "tamoxifen"], ["control"])
     assert stats.samples == 1
     assert got == {"GSM7001": "MONDO:0007254", "GSM7003": HEALTHY}
 
@@ -112,30 +95,47 @@ def test_a_control_stored_before_its_cases_is_redone_when_they_arrive(tmp_path):
     state, without a full re-normalize (and a sample of the study without a control word is
     left alone)."""
     from harmonize.ground.lexicon import HEALTHY
-    from harmonize.models import Attribute, Library, SampleRecord
 
-    def record(i: int, group: str) -> SampleRecord:
-        return SampleRecord(
-            source="geo", record_accession=f"GSM{7200 + i}", accessions=(f"GSM{7200 + i}", "GSE90"),
-            organism="Homo sapiens", title=f"breast biopsy {i}",
-            attributes=(Attribute("tissue", "breast"), Attribute("group", group)),
-            library=Library(strategy="RNA-Seq"))
-
-    g = Grounder(build_lexicon(small_ontologies(), read_synonyms(), version="small-redo"),
-                 use_embeddings=False)
-    with writer(tmp_path / "w.duckdb") as con:
-        upsert_records(con, [record(1, "control"), record(2, "tamoxifen")])
-        annotate_samples(con, g)
-        first = dict(con.execute(
-            "SELECT s.accession, a.term_id FROM annotations a JOIN sample_accessions s "
-            "USING (sample_id) WHERE a.facet = 'disease' AND s.kind = 'gsm'").fetchall())
-        upsert_records(con, [record(3, "breast cancer")])
-        stats = annotate_samples(con, g)
-        got = dict(con.execute(
-            "SELECT s.accession, a.term_id FROM annotations a JOIN sample_accessions s "
-            "USING (sample_id) WHERE a.facet = 'disease' AND s.kind = 'gsm'").fetchall())
-        again = annotate_samples(con, g)
+    first, stats, got, again = _two_passes(tmp_path, 7200, ["control", "tamoxifen"],
+                                           ["breast cancer"])
     assert first.get("GSM7201") != HEALTHY  # alone, a control says nothing yet
     assert stats.samples == 1 and stats.controls_redone == 1
     assert got == {"GSM7201": HEALTHY, "GSM7203": "MONDO:0007254"}
     assert again.samples == 0 and again.controls_redone == 0
+
+
+def _study_record(n: int, series: str, group: str):
+    """A GEO sample of ``series`` whose ``group`` names its arm (a disease, a control...)."""
+    from harmonize.models import Attribute, Library, SampleRecord
+
+    return SampleRecord(
+        source="geo", record_accession=f"GSM{n}", accessions=(f"GSM{n}", series),
+        organism="Homo sapiens", title=f"breast biopsy {n}",
+        attributes=(Attribute("tissue", "breast"), Attribute("group", group)),
+        library=Library(strategy="RNA-Seq"))
+
+
+def _two_passes(tmp_path, n: int, first: list[str], later: list[str]):
+    """One study's samples stored and annotated in two passes (their ``group`` values in
+    order, accessions GSM<n+1>...), then a third pass with nothing new: the diseases after the
+    first pass, the second pass's stats, the diseases after it, the third pass's stats."""
+    g = Grounder(build_lexicon(small_ontologies(), read_synonyms(), version=f"small-{n}"),
+                 use_embeddings=False)
+    series = f"GSE{n}"
+    with writer(tmp_path / "w.duckdb") as con:
+        upsert_records(con, [_study_record(n + i, series, grp) for i, grp in enumerate(first, 1)])
+        annotate_samples(con, g)
+        before = _diseases(con)
+        upsert_records(con, [_study_record(n + i, series, grp)
+                             for i, grp in enumerate(later, len(first) + 1)])
+        stats = annotate_samples(con, g)
+        after = _diseases(con)
+        again = annotate_samples(con, g)
+    return before, stats, after, again
+
+
+def _diseases(con) -> dict[str, str]:
+    """GSM accession -> disease term of every stored sample with one."""
+    return dict(con.execute(
+        "SELECT s.accession, a.term_id FROM annotations a JOIN sample_accessions s "
+        "USING (sample_id) WHERE a.facet = 'disease' AND s.kind = 'gsm'").fetchall())
