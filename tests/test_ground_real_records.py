@@ -285,3 +285,11 @@ def test_a_choice_among_tied_candidates_is_a_suggestion(grounder):
     ("cell type", "myeloid cells from AML patients", "CL:0000763")])
 def test_cell_words_of_a_disease_name_name_no_cell_type(grounder, key, value, term):
     assert grounder.ground_value("cell_type", value, key).term_id == term
+
+
+def test_a_bare_name_is_not_its_tagged_derivative(grounder):
+    """Cellosaurus names a line carrying a reporter '<parent>-GFP': the bare parental name
+    does not reach it, while a descriptive last word still goes ('U-87MG ATCC' is U87MG)."""
+    names = grounder.lexicon.compact_names
+    assert "thp1ascgfp" in names and "thp1asc" not in names
+    assert grounder.ground_value("cell_line", "U87", "cell line").term_label == "U-87MG ATCC"

@@ -258,6 +258,8 @@ def _unqualified(text: str) -> str | None:
 _SEGMENT = re.compile(r"[\s\-_/]+")
 
 
+#: Last label parts naming a reporter a derived line carries (``words/reporter_tags.tsv``).
+_REPORTER_TAGS = words("reporter_tags") if enabled("cell_line_parts") else frozenset()
 _HUMAN_QUALIFIER = re.compile(r"^(.*\S)\s+\[Human [^\]]*\]$")
 
 
@@ -282,7 +284,9 @@ def _cell_line_variants(label: str) -> list[str]:
         label = human.group(1)
     parts = [p for p in _SEGMENT.split(label) if p]
     n = len(parts)
-    ends = [n, n - 1] if n > 1 and parts[-1].isalpha() else [n]
+    # 'U-87MG ATCC' is U87MG; 'THP1-ASC-GFP' is a tagged derivative, never a bare 'THP1-ASC'
+    ends = [n, n - 1] if (n > 1 and parts[-1].isalpha()
+                          and parts[-1].lower() not in _REPORTER_TAGS) else [n]
     starts = [0]
     for i in range(1, n):  # only alphabetic prefixes may go ("NCI-", "SK-N-", "hTERT-")
         if not parts[i - 1].isalpha():

@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "17"
+LEXICON_VERSION = "18"
 MATCHER_VERSION = "24"
 
 
