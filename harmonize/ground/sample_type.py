@@ -228,20 +228,22 @@ def with_sample_type(annotations: list[Annotation], attributes: Mapping[str, str
     not sure enough to be accepted (a weak guess never rewrites another facet) or the sample has
     free text only (outside what the model was validated on). A sample with
     no value at all (every attribute empty or a placeholder, no text) gets no type."""
-    if not any(isinstance(v, str) and not is_null(v) for v in attributes.values()) and (
+    # the model reads what the grounder reads: at most MAX_VALUE_CHARS of each value (a 50 MB
+    # value is never normalized whole, for an override lookup or a placeholder test)
+    read = {k: bounded(v)[0] if isinstance(v, str) else v for k, v in attributes.items()}
+    whole_text, text = text, (bounded(text)[0] if text else text)
+    if not any(isinstance(v, str) and not is_null(v) for v in read.values()) and (
             not text or is_null(text)):
         return annotations
-    # the model reads what the grounder reads: at most MAX_VALUE_CHARS of each value
-    read = {k: bounded(v)[0] if isinstance(v, str) else v for k, v in attributes.items()}
-    decided = curated(attributes, text, overrides or {})
+    decided = curated(read, text, overrides) if overrides else None
     if decided:
         key, value, t = decided
         st = Annotation(FACET, t, SAMPLE_TYPE_LABELS[t], 1.0, "curated", "accepted", key, value,
                         lexicon_version=lexicon_version)
     else:
-        st = annotation(classify(read, bounded(text)[0] if text else text, annotations,
-                                 lexicon, model), lexicon_version, model)
-        whole = text if st.source_key == "text" else attributes.get(st.source_key)
+        st = annotation(classify(read, text, annotations, lexicon, model), lexicon_version,
+                        model)
+        whole = whole_text if st.source_key == "text" else attributes.get(st.source_key)
         if st.source_length is None and isinstance(whole, str):
             if len(whole) > MAX_VALUE_CHARS:
                 st = replace(st, source_length=len(whole))
@@ -249,8 +251,8 @@ def with_sample_type(annotations: list[Annotation], attributes: Mapping[str, str
     # GEO description, bag-of-words) it still types the sample but rewrites no other facet: there
     # it moved 620 tissues of the GEO-text dev gold, 527 of them the gold's own tissue
     # (bench/cross_eval.py: tissue strict F1 0.906 -> 0.792)
-    keyed = any(isinstance(v, str) and not is_null(v) for v in attributes.values())
-    dead = post_mortem(attributes)
+    keyed = any(isinstance(v, str) and not is_null(v) for v in read.values())
+    dead = post_mortem(read)
     out = [replace(a, facet=ORIGIN_FACET)
            if keyed and moves_to_origin(a, st.term_id, st.status, dead) else a
            for a in annotations]
