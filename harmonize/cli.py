@@ -256,6 +256,9 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
         raise click.ClickException(f"key {key!r} is not read for {facet} (see "
                                    "ontologies/field_keys.tsv); try another --key")
     scanned = value.scanned if value else False
+    if value is not None and value.source_key != key:
+        # a value made of "key: value" pairs is read pair by pair, as `map` reads it
+        source_key, text = value.source_key, value.text
     engine = load_engine(use_embeddings=not no_embeddings)
     ann = engine.grounder.ground_value(facet, text, source_key, scanned=scanned)
     cands = engine.grounder.explain(text, facet, source_key, scanned=scanned)[:10]

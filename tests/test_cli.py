@@ -205,6 +205,22 @@ def test_explain_says_what_the_study_would_make_of_a_bare_control():
     assert "PATO:0000461" in out["study_controls"] and "'group'" in out["study_controls"]
 
 
+def test_explain_reads_a_value_of_pairs_as_map_does(tmp_path):
+    """"diagnosis: healthy kidney; fibrosis stage: 2" under "characteristics" is explained by the
+    pair that decides it, the annotation map writes for the same value."""
+    value = "diagnosis: healthy kidney; fibrosis stage: 2"
+    done = run("explain", value, "--facet", "disease", "--key", "characteristics",
+               "--no-embeddings", "--json")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"accession": "A", "attributes": {"characteristics": value}}) + "\n")
+    mapped = run("map", str(src), "-o", "-", "--no-embeddings")
+    disease = next(a for a in json.loads(mapped.stdout)["annotations"] if a["facet"] == "disease")
+    assert out["annotation"]["term_id"] == disease["term_id"] == "PATO:0000461"
+    assert out["key"] == disease["source_key"] == "diagnosis"
+
+
 def test_explain_refuses_a_key_that_is_not_read_for_the_facet():
     done = run("explain", "TruSeq stranded", "--facet", "assay", "--key", "source_name",
                "--no-embeddings")
