@@ -130,3 +130,12 @@ def test_more_real_keys(key, role):
 ])
 def test_keys_about_something_else_name_a_line_only_as_a_whole(key, whole):
     assert whole_value_only(key) is whole
+
+
+@pytest.mark.parametrize("key, role", [
+    ("Sample_source_name_ch1", "scan"), ("characteristics_ch1", "scan"),
+    ("Sample_characteristics_ch1", "scan"), ("!Sample_title", "scan"),
+    ("gender (m/f)", "sex"), ("Sex [M/F]", "sex"), ("age (years)", "skip"),
+    ("sample type", "scan"), ("tissue (ch1)", "tissue")])
+def test_geo_field_names_and_bracketed_units_are_not_part_of_the_key(key, role):
+    assert key_role(key) == role

@@ -50,7 +50,7 @@ WHOLE_VALUE_HEADS = words("whole_value_heads") if enabled("whole_value_keys") el
 #: Words that end an unlisted key naming a facet ("parental cell line", "tumor tissue").
 HEAD_WORDS: tuple[tuple[str, str], ...] = tuple(
     (r["pattern"], r["facet"]) for r in table("head_words")) if enabled("key_head_words") else ()
-_SUFFIX = re.compile(r"\s+(ch\d+|\d+)$")
+_SUFFIX = re.compile(r"(?:^|\s+)(ch\d+)$|\s+\d+$")
 #: Characters of one value (or of a record's free text) that are grounded. Longer values (a
 #: pasted protocol, a 50 MB attribute) are grounded on their first ``MAX_VALUE_CHARS``
 #: characters, cut at the last space before the limit, and their annotations say so:
@@ -63,12 +63,25 @@ MAX_VALUE_CHARS = 10_000
 def norm_key(key: str) -> str:
     """Comparable form of an attribute key (memoized: every value of every sample asks).
 
+    GEO's own field names and a unit or code list in brackets are not part of the key:
+
     >>> norm_key("Cell_Line"), norm_key("characteristics: tissue"), norm_key("source_name_ch1")
     ('cell line', 'tissue', 'source name')
+    >>> norm_key("Sample_source_name_ch1"), norm_key("characteristics_ch1"), norm_key("Sex [M/F]")
+    ('source name', 'characteristics', 'sex')
     """
-    k = re.sub(r"[^0-9a-z]+", " ", key.lower()).strip()
+    k = _GEO_FIELD.sub("", _BRACKETS.sub(" ", key))
+    k = _SUFFIX.sub("", re.sub(r"[^0-9a-z]+", " ", k.lower()).strip())
     k = re.sub(r"^characteristics? ", "", k) if k not in ("characteristics",) else k
     return _SUFFIX.sub("", k)
+
+
+#: "gender (m/f)", "age (years)", "Sex [M/F]": what the key's values look like, not its name.
+_BRACKETS = re.compile(r"\s*[(\[][^()\[\]]*[)\]]")
+#: GEO SOFT field names ("!Sample_source_name_ch1", "Sample_characteristics_ch1").
+_GEO_FIELD = re.compile(r"^!?Sample_(?=(?:source_name|characteristics|title|description|"
+                        r"treatment_protocol|growth_protocol|extract_protocol|organism|"
+                        r"molecule|label)(?:_|$))", re.IGNORECASE)
 
 
 @lru_cache(maxsize=4)
