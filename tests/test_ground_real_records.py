@@ -293,3 +293,11 @@ def test_a_bare_name_is_not_its_tagged_derivative(grounder):
     names = grounder.lexicon.compact_names
     assert "thp1ascgfp" in names and "thp1asc" not in names
     assert grounder.ground_value("cell_line", "U87", "cell line").term_label == "U-87MG ATCC"
+
+
+def test_a_type_read_from_free_text_alone_is_for_review(grounder):
+    """The sample-type model was fitted and judged on key-value attributes only."""
+    anns = grounder.annotate({}, "cd4 t cells isolated from peripheral blood of a healthy donor")
+    assert next(a for a in anns if a.facet == "sample_type").status == "needs_review"
+    keyed = grounder.annotate({"cell line": "HeLa", "source_name": "HeLa cells"})
+    assert next(a for a in keyed if a.facet == "sample_type").status == "accepted"

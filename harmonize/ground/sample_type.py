@@ -226,7 +226,8 @@ def with_sample_type(annotations: list[Annotation], attributes: Mapping[str, str
     """``annotations`` plus the sample's ``sample_type``; a cultured sample's tissue becomes
     its ``origin_tissue`` unless the tissue value names a tissue the sample is, the type is
     not sure enough to be accepted (a weak guess never rewrites another facet) or the sample has
-    free text only (outside what the model was validated on). A sample with
+    free text only (outside what the model was validated on: such a type is only
+    ``needs_review``). A sample with
     no value at all (every attribute empty or a placeholder, no text) gets no type."""
     # the model reads what the grounder reads: at most MAX_VALUE_CHARS of each value (a 50 MB
     # value is never normalized whole, for an override lookup or a placeholder test)
@@ -248,10 +249,14 @@ def with_sample_type(annotations: list[Annotation], attributes: Mapping[str, str
             if len(whole) > MAX_VALUE_CHARS:
                 st = replace(st, source_length=len(whole))
     # the model was fitted and cross-validated on key-value attributes; on free text alone (a
-    # GEO description, bag-of-words) it still types the sample but rewrites no other facet: there
-    # it moved 620 tissues of the GEO-text dev gold, 527 of them the gold's own tissue
-    # (bench/cross_eval.py: tissue strict F1 0.906 -> 0.792)
+    # GEO description, bag-of-words) it still types the sample, for review only, and rewrites
+    # no other facet: there it moved 620 tissues of the GEO-text dev gold, 527 of them the
+    # gold's own tissue (bench/cross_eval.py: tissue strict F1 0.906 -> 0.792), and it calls
+    # most of that file's blood cells (cell-type gold: mononuclear cells, T cells,
+    # monocytes) in vitro differentiated
     keyed = any(isinstance(v, str) and not is_null(v) for v in read.values())
+    if not keyed and st.method != "curated" and st.status == "accepted":
+        st = replace(st, status="needs_review")  # a type the model was never judged on
     dead = post_mortem(read)
     out = [replace(a, facet=ORIGIN_FACET)
            if keyed and moves_to_origin(a, st.term_id, st.status, dead) else a
