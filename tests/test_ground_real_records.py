@@ -299,5 +299,5 @@ def test_a_type_read_from_free_text_alone_is_for_review(grounder):
     """The sample-type model was fitted and judged on key-value attributes only."""
     anns = grounder.annotate({}, "cd4 t cells isolated from peripheral blood of a healthy donor")
     assert next(a for a in anns if a.facet == "sample_type").status == "needs_review"
-    keyed = grounder.annotate({"cell line": "HeLa", "source_name": "HeLa cells"})
+    keyed = grounder.annotate({"cell line": "HeLa", "source_name": "HeLa cultures"})
     assert next(a for a in keyed if a.facet == "sample_type").status == "accepted"
