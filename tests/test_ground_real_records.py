@@ -301,3 +301,12 @@ def test_a_type_read_from_free_text_alone_is_for_review(grounder):
     assert next(a for a in anns if a.facet == "sample_type").status == "needs_review"
     keyed = grounder.annotate({"cell line": "HeLa", "source_name": "HeLa cultures"})
     assert next(a for a in keyed if a.facet == "sample_type").status == "accepted"
+
+
+def test_a_pair_under_a_key_we_do_not_know_is_read_as_part_of_its_value(grounder):
+    """"Patient information: male, 61 years" inside a description is read as the description
+    (sex words count there), not as an unknown key whose values name nothing of the sample."""
+    anns = grounder.annotate({"source_name": "blood sample",
+                              "description": "Patient information: male, 61 years"})
+    assert [(a.term_id, a.source_key) for a in anns if a.facet == "sex"] == [
+        ("PATO:0000384", "description")]

@@ -225,8 +225,9 @@ def _scanned(key: str, value: str, full: int | None, attributes: Mapping[str, st
     """The values a scanned value (or the free text) gives: the value searched for every
     facet, and the ``key: value`` pairs written inside it. With ``pairs_as_attributes`` a
     value made of pairs ("tissue: liver; fibrosis stage: 0") is read as those attributes would
-    be, each pair under its own key, and only the words outside the pairs are searched; the
-    keys' own words ("fibrosis") name no disease of the sample. Pairs written without
+    be, each pair under its own key (a key we do not know leaves its value to be read as part
+    of the containing one), and only the words outside the pairs are searched; the keys' own
+    words ("fibrosis") name no disease of the sample. Pairs written without
     separators, whose values still hold a ':' or '=', are not trusted that far."""
     if rules_enabled is not None and not rules_enabled("embedded_pairs"):
         return [FieldValue(f, value, key, scanned=True, full_length=full) for f in SCAN_FACETS]
@@ -235,10 +236,15 @@ def _scanned(key: str, value: str, full: int | None, attributes: Mapping[str, st
         pairs, rest = split_pairs(value)
         # pairs not cut apart ("tissue: lung cell type: fibroblasts") are searched whole
         if pairs and not any(":" in v or "=" in v for _, v in pairs):
-            out = [FieldValue(f, rest, key, scanned=True) for f in SCAN_FACETS
-                   if not is_null(rest)]
             inner = {k: v for k, v in pairs if norm_key(k) not in have}
-            return out + field_values(inner, table=table)
+            # a pair under a key we know is read under that key; one under an unknown key
+            # ("Donor: 45 year old female") is read as part of the value it is written in
+            own = {k: v for k, v in inner.items()
+                   if key_role(k, table) != "other" or whole_value_only(k)}
+            loose = [v for k, v in inner.items() if k not in own]
+            out = [FieldValue(f, part, key, scanned=True) for part in (rest, *loose)
+                   if not is_null(part) for f in SCAN_FACETS]
+            return out + field_values(own, table=table)
     out = [FieldValue(f, value, key, scanned=True, full_length=full) for f in SCAN_FACETS]
     return out + [FieldValue(_default_role(k), v, k, scanned=False)
                   for k, v in embedded_pairs(value) if norm_key(k) not in have]
@@ -320,9 +326,11 @@ def sample_pairs(attributes: Mapping[str, str]) -> list[tuple[str, str]]:
 
 
 def read_as(key: str, text: str, facet: str) -> FieldValue | None:
-    """The value of ``facet`` that ``{key: text}`` gives, as :func:`field_values` reads it
-    (``None`` when that key is not read for the facet)."""
-    return next((v for v in field_values({key: text}) if v.facet == facet), None)
+    """The value of ``facet`` that ``{key: text}`` gives, as :func:`field_values` reads it:
+    the one under a facet key first, as the grounder ranks them (a value made of pairs gives
+    several); ``None`` when that key is not read for the facet."""
+    found = [v for v in field_values({key: text}) if v.facet == facet]
+    return next((v for v in found if not v.scanned), found[0] if found else None)
 
 
 def key_class(value: FieldValue, table: Mapping[str, str] | None = None) -> str:
