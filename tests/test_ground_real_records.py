@@ -306,7 +306,7 @@ def test_a_type_read_from_free_text_alone_is_for_review(grounder):
 def test_a_pair_under_a_key_we_do_not_know_is_read_as_part_of_its_value(grounder):
     """"Patient information: male, 61 years" inside a description is read as the description
     (sex words count there), not as an unknown key whose values name nothing of the sample."""
-    anns = grounder.annotate({"source_name": "blood sample",
+    anns = grounder.annotate({"source_name": "venous blood draw",
                               "description": "Patient information: male, 61 years"})
     assert [(a.term_id, a.source_key) for a in anns if a.facet == "sex"] == [
         ("PATO:0000384", "description")]
