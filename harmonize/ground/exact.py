@@ -27,10 +27,8 @@ def match_exact(lex: Lexicon, facet: str, text: str, dedicated: bool = True) -> 
             _keep(out, lex, tid, kind, norm, stripped=i > 0, n_same=len(entries))
         if out:
             break
-    if not out and facet == "cell_type" and dedicated and enabled("cell_adjective"):
-        _cell_adjective(out, lex, text)
-    if not out and facet == "tissue" and dedicated and enabled("tissue_noun"):
-        _tissue_noun(out, lex, text)
+    if not out and dedicated and facet in _HEAD_NOUNS and enabled(_HEAD_NOUNS[facet][1]):
+        _with_head_noun(out, lex, facet, text)
     if not out and facet == "cell_line":
         key = compact(text)
         if key not in lex.compact_names:  # "HEK-293 cells", "HeLa cell line"
@@ -46,29 +44,27 @@ def match_exact(lex: Lexicon, facet: str, text: str, dedicated: bool = True) -> 
     return sorted(out.values(), key=lambda c: -c.similarity)
 
 
-def _tissue_noun(out: dict[str, Candidate], lex: Lexicon, text: str) -> None:
-    """A tissue named without UBERON's 'tissue': "bone" = "bone tissue" (UBERON names the
-    bone element and the bone tissue, and neither is plain "bone")."""
-    norm = normalize(text)
-    if not norm or "tissue" in norm.split() or len(norm.split()) > 2:
-        return
-    entries = lex.lookup("tissue", f"{norm} tissue")
-    for tid, kind in entries:
-        _keep(out, lex, tid, kind, f"{norm} tissue", stripped=True, n_same=len(entries))
+#: The noun a facet's names end in, and the rule that reads a bare value with it: a cell type
+#: named by its adjective alone ("Endothelial" = endothelial cell, rule ``cell_adjective``), a
+#: tissue without UBERON's "tissue" ("bone" = bone tissue, rule ``tissue_noun``: UBERON names
+#: the bone element and the bone tissue, and neither is plain "bone").
+_HEAD_NOUNS = {"cell_type": ("cell", "cell_adjective"), "tissue": ("tissue", "tissue_noun")}
 
 
-def _cell_adjective(out: dict[str, Candidate], lex: Lexicon, text: str) -> None:
-    """A cell type named by its adjective alone: "Endothelial" = "endothelial cell".
+def _with_head_noun(out: dict[str, Candidate], lex: Lexicon, facet: str, text: str) -> None:
+    """A value of one or two words looked up with its facet's head noun after it.
 
-    An organ is no adjective: "Kidney", "blood", "bone marrow" name tissues, not the CL terms
-    "kidney cell", "blood cell", "bone marrow cell".
+    An organ is no cell adjective: "Kidney", "blood", "bone marrow" name tissues, not the CL
+    terms "kidney cell", "blood cell", "bone marrow cell".
     """
+    noun = _HEAD_NOUNS[facet][0]
     norm = normalize(text)
-    if not norm or "cell" in norm.split() or len(norm.split()) > 2 or lex.lookup("tissue", norm):
+    if not norm or noun in norm.split() or len(norm.split()) > 2 or (
+            facet == "cell_type" and lex.lookup("tissue", norm)):
         return
-    entries = lex.lookup("cell_type", f"{norm} cell")
+    entries = lex.lookup(facet, f"{norm} {noun}")
     for tid, kind in entries:
-        _keep(out, lex, tid, kind, f"{norm} cell", stripped=True, n_same=len(entries))
+        _keep(out, lex, tid, kind, f"{norm} {noun}", stripped=True, n_same=len(entries))
 
 
 def _keep(out: dict[str, Candidate], lex: Lexicon, tid: str, kind: str, name: str, *,

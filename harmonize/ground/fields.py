@@ -22,11 +22,6 @@ from harmonize.ground.stages import names_a_stage, stage_of
 from harmonize.models import FACETS, FieldValue
 from harmonize.resources import ONTOLOGIES_DIR
 
-try:  # the rule registry (harmonize/ground/rules.py) switches rules off for ablations
-    from harmonize.ground.rules import enabled as rules_enabled
-except ImportError:  # pragma: no cover - before the registry lands
-    rules_enabled = None
-
 FIELD_KEYS_PATH = ONTOLOGIES_DIR / "field_keys.tsv"
 #: Dedicated keys of these facets are also searched for cell-line names ("cell type: K562").
 ALSO_CELL_LINE = frozenset({"cell_type", "tissue"}) if enabled("also_cell_line") else frozenset()
@@ -37,6 +32,10 @@ ALSO_OTHER = ({"tissue": "cell_type", "cell_type": "tissue"} if enabled("also_ot
 #: ...and for diseases they name ("tissue: colorectal tumor", "cell type: AML blasts").
 ALSO_DISEASE = (frozenset({"cell_type", "tissue", "cell_line"}) if enabled("also_disease")
                 else frozenset())
+#: "key: value" pairs inside a scanned value are read (rules ``embedded_pairs`` and
+#: ``pairs_as_attributes``).
+_EMBEDDED_PAIRS = enabled("embedded_pairs")
+_PAIRS_AS_ATTRIBUTES = _EMBEDDED_PAIRS and enabled("pairs_as_attributes")
 #: Key classes, strongest evidence first; the grounder uses them as a prior.
 KEY_CLASSES = ("dedicated", "scan", "title", "other", "text")
 #: Scanned keys that hold a free sentence or a submitter's label (codes there are often not
@@ -229,13 +228,14 @@ def _scanned(key: str, value: str, full: int | None, attributes: Mapping[str, st
     of the containing one), and only the words outside the pairs are searched; the keys' own
     words ("fibrosis") name no disease of the sample. Pairs written without
     separators, whose values still hold a ':' or '=', are not trusted that far."""
-    if rules_enabled is not None and not rules_enabled("embedded_pairs"):
-        return [FieldValue(f, value, key, scanned=True, full_length=full) for f in SCAN_FACETS]
+    whole = [FieldValue(f, value, key, scanned=True, full_length=full) for f in SCAN_FACETS]
+    pairs, rest = split_pairs(value) if _EMBEDDED_PAIRS else ((), value)
+    if not pairs:  # most values: no key set of the sample to build
+        return whole
     have = {norm_key(k) for k in attributes}
-    if rules_enabled is None or rules_enabled("pairs_as_attributes"):
-        pairs, rest = split_pairs(value)
+    if _PAIRS_AS_ATTRIBUTES:
         # pairs not cut apart ("tissue: lung cell type: fibroblasts") are searched whole
-        if pairs and not any(":" in v or "=" in v for _, v in pairs):
+        if not any(":" in v or "=" in v for _, v in pairs):
             inner = {k: v for k, v in pairs if norm_key(k) not in have}
             # a pair under a key we know is read under that key; one under an unknown key
             # ("Donor: 45 year old female") is read as part of the value it is written in
@@ -245,9 +245,8 @@ def _scanned(key: str, value: str, full: int | None, attributes: Mapping[str, st
             out = [FieldValue(f, part, key, scanned=True) for part in (rest, *loose)
                    if not is_null(part) for f in SCAN_FACETS]
             return out + field_values(own, table=table)
-    out = [FieldValue(f, value, key, scanned=True, full_length=full) for f in SCAN_FACETS]
-    return out + [FieldValue(_default_role(k), v, k, scanned=False)
-                  for k, v in embedded_pairs(value) if norm_key(k) not in have]
+    return whole + [FieldValue(_default_role(k), v, k, scanned=False)
+                    for k, v in embedded_pairs(value) if norm_key(k) not in have]
 
 
 #: A "key: value" pair inside a longer value, as submitters write GEO characteristics and
@@ -262,7 +261,7 @@ _PAIR = re.compile(rf"(?:^|[;|\t\n]|[,.]\s)\s*({_KEY})\s*[:=]\s*"
 def embedded_pairs(text: str) -> tuple[tuple[str, str], ...]:
     """The ``(key, value)`` pairs written inside ``text`` whose key speaks for a facet.
 
-    >>> embedded_pairs("Patient sample; Gender: Male; Age: 54 years")
+    >>> embedded_pairs("Donor material; Gender: Male; Age: 54 years")
     (('Gender', 'Male'),)
     """
     return tuple((k, v) for k, v in written_pairs(text) if _default_role(k) in FACETS)
@@ -283,8 +282,8 @@ def written_pairs(text: str) -> tuple[tuple[str, str], ...]:
 def split_pairs(text: str) -> tuple[tuple[tuple[str, str], ...], str]:
     """The ``(key, value)`` pairs written inside ``text`` and the words outside them.
 
-    >>> split_pairs("Patient sample; Gender: Male; age: 54")
-    ((('Gender', 'Male'), ('age', '54')), 'Patient sample')
+    >>> split_pairs("Donor material; Gender: Male; age: 54")
+    ((('Gender', 'Male'), ('age', '54')), 'Donor material')
     >>> split_pairs("liver")
     ((), 'liver')
     """

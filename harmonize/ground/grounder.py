@@ -208,12 +208,11 @@ class Grounder:
             if (kclass in ("dedicated", "scan") and facet in MOST_SPECIFIC_FACETS
                     and _ON["most_specific"]):
                 if _ON["reordered_parts"]:  # "Colon - Sigmoid": the sigmoid colon
-                    found = found + [c for alt in reordered_parts(text)
-                                     for c in match_exact(self.lexicon, facet, alt)
-                                     if c.term_id not in {f.term_id for f in found}]
+                    ids = {f.term_id for f in found}
+                    found = found + [c for c in self._named_as(facet, reordered_parts(text))
+                                     if c.term_id not in ids]
                 if _ON["adjective_nouns"] and found:  # "pulmonary fibroblasts": of the lung
-                    found = found + [c for alt in noun_phrasings(text)
-                                     for c in match_exact(self.lexicon, facet, alt)
+                    found = found + [c for c in self._named_as(facet, noun_phrasings(text))
                                      if any(self.lexicon.is_ancestor(f.term_id, c.term_id)
                                             for f in found)]
                 # a short value naming one lineage means its most specific term, under the
@@ -242,6 +241,11 @@ class Grounder:
             if not found and embed and self._embeds(facet, kclass):
                 found = self._embedding(facet, text)
         return tuple(found)
+
+    def _named_as(self, facet: str, phrasings: list[str]) -> list[Candidate]:
+        """Exact candidates of other ways to write a value ("Sigmoid Colon", "fibroblast of
+        lung")."""
+        return [c for alt in phrasings for c in match_exact(self.lexicon, facet, alt)]
 
     def _sex(self, text: str, kclass: str) -> tuple[Candidate, ...] | None:
         """Sex candidates, or ``None`` to read the value like any other (nothing found under

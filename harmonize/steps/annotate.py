@@ -57,7 +57,7 @@ def annotate_samples(con: duckdb.DuckDBPyConnection, grounder: object, only_chan
     if only_changed and touched:
         # a control stored before its study's cases reads them now ("control" beside a
         # disease of the same key is the healthy state): redo the study's earlier controls
-        earlier = _earlier_controls(con, grounder, touched, set(ids))
+        earlier = _earlier_controls(con, grounder, annotated_as, touched, set(ids))
         if earlier:
             before = stats.samples
             with progress.task("controls", total=len(earlier), unit="samples") as bar:
@@ -103,14 +103,15 @@ def _annotate_batches(con, grounder, samples, annotated_as: str, stats: Annotate
             on_batch(len(batch))
 
 
-def _earlier_controls(con, grounder, studies: set[str], done: set[str]) -> list:
+def _earlier_controls(con, grounder, annotated_as: str, studies: set[str],
+                      done: set[str]) -> list:
     """The samples of ``studies`` not annotated in this pass that hold a control word (the
     only ones a new sample of their study can change)."""
     from harmonize.ground.controls import control_keys
-    from harmonize.warehouse.annotations import sample_inputs, study_sample_ids
+    from harmonize.warehouse.annotations import samples_to_annotate, study_sample_ids
 
     ids = [i for i in study_sample_ids(con, studies) if i not in done]
-    return [s for batch in sample_inputs(con, ids) for s in batch
+    return [s for s in samples_to_annotate(con, annotated_as, ids=ids)
             if control_keys(grounder, s.attributes)]
 
 

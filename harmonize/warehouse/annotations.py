@@ -16,8 +16,7 @@ from harmonize.warehouse.terms import load_ontology, ontology_rows
 
 __all__ = ["Override", "SampleInput", "add_overrides", "annotation_counts", "load_cache",
            "load_ontology", "load_overrides", "normalize_text", "ontology_rows",
-           "replace_annotations", "sample_inputs", "samples_to_annotate", "save_cache",
-           "study_sample_ids"]
+           "replace_annotations", "samples_to_annotate", "save_cache", "study_sample_ids"]
 
 ANNOTATE_BATCH = 10_000
 _ANN_COLS = ("sample_id", "facet", "term_id", "term_label", "confidence", "method", "status",
@@ -144,14 +143,6 @@ def study_sample_ids(con: duckdb.DuckDBPyConnection, studies: Iterable[str]) -> 
                        "ORDER BY sample_id").fetchall()
     con.unregister("_b_st")
     return [r[0] for r in rows]
-
-
-def sample_inputs(con: duckdb.DuckDBPyConnection, ids: list[str],
-                  batch_size: int = ANNOTATE_BATCH) -> Iterator[list[SampleInput]]:
-    """What the grounder reads of the samples ``ids``, a list of at most ``batch_size``
-    at a time."""
-    for start in range(0, len(ids), batch_size):
-        yield _sample_inputs(con, ids[start:start + batch_size])
 
 
 def study_values(con: duckdb.DuckDBPyConnection, studies: Iterable[str],
