@@ -98,6 +98,16 @@ def test_a_missing_word_list_names_the_file():
         rules.table("no_such_list")
 
 
+def test_a_word_list_row_with_a_missing_column_names_the_file_and_row(tmp_path):
+    """An edited word list (a noun for an adjective, a reporter tag) with a row that lost a
+    tab is refused, naming the file and the row, not read with a shifted column."""
+    bad = tmp_path / "anatomy_adjectives.tsv"
+    bad.write_text("word\tnoun\treason\nrenal\tkidney\tadjective of the kidney\n"
+                   "hepatic liver\tadjective of the liver\n")
+    with pytest.raises(ConfigError, match=r"anatomy_adjectives.tsv: row 3"):
+        rules._rows(bad)
+
+
 def _run(code: str, off: str) -> str:
     env = dict(os.environ, HARMONIZE_DISABLE_RULES=off, PYTHONPATH=str(REPO))
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
