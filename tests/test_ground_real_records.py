@@ -309,3 +309,26 @@ def test_a_pair_under_a_key_we_do_not_know_is_read_as_part_of_its_value(grounder
                               "description": "Patient information: male, 61 years"})
     assert [(a.term_id, a.source_key) for a in anns if a.facet == "sex"] == [
         ("PATO:0000384", "description")]
+
+
+@pytest.mark.parametrize("attributes, facet, broad", [
+    ({"tissue": "heart", "source_name": "left ventricle of the heart, donor 7"},
+     "tissue", "UBERON:0000948"),
+    ({"disease": "leukemia", "source_name": "marrow aspirate, acute myeloid leukemia"},
+     "disease", "MONDO:0005059"),
+    ({"cell type": "T cell", "source_name": "sorted CD8-positive T cells"},
+     "cell_type", "CL:0000084")])
+def test_the_most_specific_term_a_sample_names_is_taken(grounder, attributes, facet, broad):
+    """A narrower name in another field of the sample is what the sample is; the broad
+    term of the facet's own field is no rival to it."""
+    a = next(x for x in grounder.annotate(attributes) if x.facet == facet)
+    assert a.term_id != broad and grounder.lexicon.is_ancestor(broad, a.term_id)
+    assert a.status == "accepted"
+
+
+def test_a_title_or_a_weak_reading_names_no_narrower_term(grounder):
+    """A title names other things too, and 'X tumor' read as 'X cancer' is a weak reading."""
+    titled = grounder.annotate({"tissue": "brain"}, "samples of brain compared with hippocampus")
+    assert next(x for x in titled if x.facet == "tissue").term_id == "UBERON:0000955"
+    tumour = grounder.annotate({"tissue": "adrenal tumor", "source_name": "adrenal tumor"})
+    assert next(x for x in tumour if x.facet == "disease").term_id == "MONDO:0021227"

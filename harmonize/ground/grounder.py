@@ -21,7 +21,7 @@ from harmonize.facets import EMBED_FACETS, EMBED_LABELS_ONLY, MOST_SPECIFIC_FACE
 from harmonize.facets import GROUND_ORDER as FACET_ORDER
 from harmonize.ground.calibrate import MARGIN_CAP, Calibration, load_calibration
 from harmonize.ground.controls import study_disease_keys, with_study_controls
-from harmonize.ground.evidence import adjust_confidence, evidence_kind, key_prior
+from harmonize.ground.evidence import WEAK_KINDS, adjust_confidence, evidence_kind, key_prior
 from harmonize.ground.exact import match_exact
 from harmonize.ground.fields import bounded, field_values, key_class, key_role
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
@@ -62,7 +62,7 @@ _ON = {name: enabled(name) for name in (
     "field_abbreviation_disease", "most_specific", "respelt", "modified_abbreviation",
     "only_negated_healthy", "line_alone", "affirmed_key", "several_diseases",
     "key_named_first", "scanned_sex", "healthy_mentions", "reordered_parts",
-    "healthy_anatomy", "adjective_nouns", "tied_choice")}
+    "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample")}
 
 
 class Grounder:
@@ -569,9 +569,15 @@ class Grounder:
                                   lexicon_version=self.lexicon.version,
                                   source_length=rejected.full_length)
             return None
+        leader = ranked[0]
+        if facet in MOST_SPECIFIC_FACETS and _ON["deeper_in_sample"]:
+            ranked = self._deeper(ranked)
         top_s, top, v, _ = ranked[0]
-        # a runner-up from a weaker key may score higher: the two are then as good as tied
-        margin = max(top_s - ranked[1][0], 0.0) if len(ranked) > 1 else MARGIN_CAP
+        # a runner-up from a weaker key may score higher: the two are then as good as tied;
+        # the broader terms a narrower one was taken over are no rivals
+        rivals = [r[0] for r in ranked[1:] if ranked[0] is leader
+                  or not self.lexicon.is_ancestor(r[1].term_id, top.term_id)]
+        margin = max(top_s - rivals[0], 0.0) if rivals else MARGIN_CAP
         conf, why = self.confidence(facet, top_s, margin, top, v)
         first = _order(facet, ranked[0])[:3]
         tied = sum(1 for r in ranked if _order(facet, r)[:3] == first)
@@ -586,6 +592,24 @@ class Grounder:
         status = "accepted" if conf >= self.calibration.accept else "needs_review"
         return Annotation(facet, top.term_id, top.term_label, conf, top.method, status,
                           v.source_key, v.text, cands, self.lexicon.version, v.full_length)
+
+    def _deeper(self, ranked: list[tuple[float, Candidate, FieldValue, dict[str, float]]]
+                ) -> list[tuple[float, Candidate, FieldValue, dict[str, float]]]:
+        """The ranking with the most specific term the sample names first: a name (not a
+        guess, nor a weak reading such as an abbreviation or 'X tumor' read as 'X cancer') found
+        in a facet field or a source name that is narrower than the term ranked
+        first is what the sample is ('tissue: brain' beside 'source_name: cerebral cortex';
+        'disease: leukemia' beside 'chronic myeloid leukemia'). Titles, descriptions and free
+        text name other things too ('compared with the hippocampus')."""
+        while True:
+            top = ranked[0][1]
+            deeper = next((r for r in ranked[1:] if r[1].method not in ("fuzzy", "embedding")
+                           and r[1].match_kind not in WEAK_KINDS
+                           and key_class(r[2]) in ("dedicated", "scan")
+                           and self.lexicon.is_ancestor(top.term_id, r[1].term_id)), None)
+            if deeper is None:
+                return ranked
+            ranked = [deeper] + [r for r in ranked if r is not deeper]
 
     def confidence(self, facet: str, logit: float, margin: float, top: Candidate,
                    value: FieldValue) -> tuple[float, dict[str, float]]:
