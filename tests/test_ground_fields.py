@@ -87,7 +87,7 @@ def test_a_key_listed_twice_with_two_roles_is_refused(tmp_path):
 
 def test_table_has_no_unknown_facets():
     assert set(load_field_keys().values()) <= {"tissue", "cell_type", "disease", "cell_line",
-                                               "sex", "dev_stage", "assay", "scan", "skip"}
+                                               "sex", "dev_stage", "assay", "scan", "donor", "skip"}
 
 
 @pytest.mark.parametrize(("key", "role"), [

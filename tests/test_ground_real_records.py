@@ -332,3 +332,21 @@ def test_a_title_or_a_weak_reading_names_no_narrower_term(grounder):
     assert next(x for x in titled if x.facet == "tissue").term_id == "UBERON:0000955"
     tumour = grounder.annotate({"tissue": "adrenal tumor", "source_name": "adrenal tumor"})
     assert next(x for x in tumour if x.facet == "disease").term_id == "MONDO:0021227"
+
+
+@pytest.mark.parametrize("attributes, facet, term", [
+    ({"donor": "female, 58 years", "tissue": "liver"}, "sex", "PATO:0000383"),
+    ({"individual": "Male donor 4", "tissue": "lung"}, "sex", "PATO:0000384"),
+    ({"subject": "healthy adult volunteer", "cell type": "monocytes"}, "disease", "PATO:0000461"),
+    ({"patient": "papillary thyroid carcinoma", "tissue": "thyroid"}, "disease", "MONDO:0005075"),
+    ({"donor": "adult donor 2", "tissue": "skin"}, "dev_stage", "UBERON:0000113")])
+def test_a_key_naming_the_person_sampled_says_who_they_are(grounder, attributes, facet, term):
+    assert next(a for a in grounder.annotate(attributes) if a.facet == facet).term_id == term
+
+
+@pytest.mark.parametrize("attributes", [
+    {"donor": "co-cultured with liver cells"}, {"subject": "14"}, {"individual": "F"}])
+def test_a_person_key_names_no_tissue_no_number_line_and_no_sex_by_letter(grounder, attributes):
+    facets = {a.facet: a.term_id for a in grounder.annotate(attributes)}
+    assert facets.get("tissue") is None and facets.get("cell_line") is None
+    assert facets.get("sex") is None

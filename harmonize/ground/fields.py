@@ -32,6 +32,9 @@ ALSO_OTHER = ({"tissue": "cell_type", "cell_type": "tissue"} if enabled("also_ot
 #: ...and for diseases they name ("tissue: colorectal tumor", "cell type: AML blasts").
 ALSO_DISEASE = (frozenset({"cell_type", "tissue", "cell_line"}) if enabled("also_disease")
                 else frozenset())
+#: A key naming the person sampled ("donor", "patient", "subject": role ``donor`` in the key
+#: table) is read for what is said of that person: "donor: healthy male", "patient: 61 y, AML".
+DONOR_FACETS = ("sex", "disease", "dev_stage") if enabled("donor_keys") else ()
 #: "key: value" pairs inside a scanned value are read (rules ``embedded_pairs`` and
 #: ``pairs_as_attributes``).
 _EMBEDDED_PAIRS = enabled("embedded_pairs")
@@ -85,11 +88,11 @@ _GEO_FIELD = re.compile(r"^!?Sample_(?=(?:source_name|characteristics|title|desc
 
 @lru_cache(maxsize=4)
 def load_field_keys(path: Path = FIELD_KEYS_PATH) -> dict[str, str]:
-    """``{normalized key: facet | 'scan' | 'skip'}`` from the TSV."""
+    """``{normalized key: facet | 'scan' | 'donor' | 'skip'}`` from the TSV."""
     out: dict[str, str] = {}
     if not enabled("field_keys"):
         return out
-    allowed = set(FACETS) | {"scan", "skip"}
+    allowed = set(FACETS) | {"scan", "donor", "skip"}
     with path.open(newline="") as fh:
         for i, row in enumerate(csv.DictReader(fh, delimiter="\t"), 2):
             key, facet = (row.get("key") or "").strip(), (row.get("facet") or "").strip()
@@ -106,7 +109,8 @@ def load_field_keys(path: Path = FIELD_KEYS_PATH) -> dict[str, str]:
 
 
 def key_role(key: str, table: Mapping[str, str] | None = None) -> str:
-    """The role of a key: a facet name, ``scan``, ``skip`` or ``other`` (unknown key).
+    """The role of a key: a facet name, ``scan``, ``donor`` (the person sampled), ``skip`` or
+    ``other`` (unknown key).
 
     An unlisted key is read by its last words (:data:`HEAD_WORDS`): 'parental cell line',
     'tumor tissue', 'primary disease', 'donor sex' speak for their facet; a key naming two
@@ -200,6 +204,10 @@ def field_values(attributes: Mapping[str, str], text: str | None = None,
         if role == "skip":
             if is_age_key(key) and (stage_of(value) or names_a_stage(value)):
                 out.append(FieldValue("dev_stage", value, key, scanned=False, full_length=full))
+            continue
+        if role == "donor":  # see key_class: how each facet reads it
+            out.extend(FieldValue(f, value, key, scanned=True, full_length=full)
+                       for f in SCAN_FACETS)
             continue
         if role in FACETS:
             out.append(FieldValue(role, value, key, scanned=False, full_length=full))
@@ -341,9 +349,14 @@ def key_class(value: FieldValue, table: Mapping[str, str] | None = None) -> str:
         return "text"
     if not value.scanned:
         return "dedicated"
+    role = key_role(value.source_key, table)
+    if role == "donor" and DONOR_FACETS:
+        # read for the donor's sex, health and life stage like a source name; for the rest
+        # like a key about something else ("donor: GM12878" names a line as a whole value)
+        return "scan" if value.facet in DONOR_FACETS else (
+            "whole" if value.facet == "cell_line" else "other")
     if whole_value_only(value.source_key):
         return "whole" if value.facet == "cell_line" else "other"
     if norm_key(value.source_key) in TITLE_KEYS:
         return "title"
-    role = key_role(value.source_key, table)
     return "scan" if role in ("scan", *FACETS) else "other"

@@ -525,8 +525,9 @@ def _cell_line_mentions(lex: Lexicon, text: str,
     return out, len(raw)
 
 
-#: Names shaped like the codes submitters give samples, clones and days ('D13', 'KO-1', 'C14').
-_SAMPLE_CODE = re.compile(r"^[a-z]{1,2}\d{1,2}$")
+#: Names shaped like the codes submitters give samples, clones and days ('D13', 'KO-1', 'C14'),
+#: and numbers of one or two digits ('2.1' is a line, '21' a sample number).
+_SAMPLE_CODE = re.compile(r"^[a-z]{0,2}\d{1,2}$")
 
 
 def distinctive_cell_line(lex: Lexicon, tid: str, kind: str, text: str | None = None,
