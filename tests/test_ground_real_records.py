@@ -350,3 +350,29 @@ def test_a_person_key_names_no_tissue_no_number_line_and_no_sex_by_letter(ground
     facets = {a.facet: a.term_id for a in grounder.annotate(attributes)}
     assert facets.get("tissue") is None and facets.get("cell_line") is None
     assert facets.get("sex") is None
+
+
+@pytest.mark.parametrize("value, term", [
+    ("monocytes differentiated into macrophages", "CL:0000235"),
+    ("hepatocytes differentiated from embryonic stem cells", "CL:0000182"),
+    ("fibroblasts reprogrammed into induced neurons", "CL:0000540"),
+    ("embryonic stem cells differentiated to a mixed culture", None)])
+def test_cells_made_from_others_are_what_they_were_made_into(grounder, value, term):
+    assert grounder.ground_value("cell_type", value, "cell type").term_id == term
+
+
+def test_a_stage_word_of_an_origin_cell_name_is_no_life_stage(grounder):
+    """'embryonic' belongs to the cells the sample was made from, not to the donor."""
+    anns = grounder.annotate({"source_name": "embryonic stem cell derived cardiomyocytes"})
+    assert next(a for a in anns if a.facet == "cell_type").term_id == "CL:0000746"
+    assert not any(a.facet == "dev_stage" and a.term_id for a in anns)
+
+
+def test_a_line_name_written_as_a_marker_is_no_line(grounder):
+    """Cellosaurus has a line named like the TRA-1-60 antigen; 'TRA-1-60+' is the antigen."""
+    def line(value: str) -> str | None:
+        anns = grounder.annotate({"enrichment": value, "source_name": "fibroblasts"})
+        return next((a.term_id for a in anns if a.facet == "cell_line"), None)
+
+    assert line("TRA-1-60 sorted") == "CVCL:A1QS"  # the name alone is the line's
+    assert line("TRA-1-60+ sorted") is None

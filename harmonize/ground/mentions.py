@@ -41,7 +41,7 @@ _ON = {name: enabled(name) for name in (
     "non_prefix", "inside_disease_name",
     "composed_disease", "disease_phrase", "disease_context", "modifier_prefix",
     "misspelled_disease", "root_terms", "cell_line_units", "cell_line_other_facet",
-    "cell_type_code", "sample_code", "cell_line_capitals")}
+    "cell_type_code", "sample_code", "cell_line_capitals", "marker_sign")}
 #: Quantities that look like codes ("48h", "10nm", "5x").
 _UNIT = re.compile(r"^\d+(h|hr|hrs|d|day|days|min|nm|um|mm|ug|ng|ml|x|wk|w|m|s|k|kb|bp|mg|g)$")
 
@@ -176,14 +176,27 @@ def _outside_disease_names(lex: Lexicon, text: str, out: list[Mention]) -> list[
                                       and b - a > m.n_tokens for a, b in spans)]
 
 
+#: Phrases that tell a sample's cells from those they were made from
+#: (``ontologies/words/origin_phrases.tsv``): token tuple -> what the cells after it are.
+ORIGIN_PHRASES: dict[tuple[str, ...], str] = {
+    tuple(r["phrase"].split()): r["after"] for r in table("origin_phrases")}
+_ORIGIN_VERBS = frozenset(p[0] for p in ORIGIN_PHRASES)
+
+
 def _products(out: list[Mention], toks: list[str]) -> list[Mention]:
     """The cell types a value says the sample is, not where it came from: 'iPSC-derived
     neurons' are neurons (a cell followed by 'derived' is the origin), and so are 'neurons
-    derived from iPSCs' (a cell after 'derived from' is the origin)."""
-    froms = [i + 2 for i in range(len(toks) - 1) if toks[i] == "derived" and toks[i + 1] == "from"]
-    if not froms:
+    derived from iPSCs' (the cells before 'derived from' are the sample) and 'iPSCs
+    differentiated into neurons' (the cells after it are; when none is named there, the
+    cells before it are still not the sample)."""
+    mark = next(((i, len(p), after) for i, t in enumerate(toks) if t in _ORIGIN_VERBS
+                 for p, after in ORIGIN_PHRASES.items() if tuple(toks[i:i + len(p)]) == p), None)
+    if mark is None:
         return [m for m in out if _word_after(m, toks) != "derived"]
-    made = [m for m in out if m.start + m.n_tokens <= froms[0] - 2]
+    i, n, after = mark
+    if after == "product":
+        return [m for m in out if m.start >= i + n]
+    made = [m for m in out if m.start + m.n_tokens <= i]
     return made or [m for m in out if _word_after(m, toks) != "derived"]
 
 
@@ -336,7 +349,7 @@ def _outside_cell_types(lex: Lexicon, text: str, found: list[Mention]) -> list[M
     """Drop life-stage words that are part of a cell-type name ('embryonic stem cell')."""
     if not _ON["stage_outside_cell_types"]:
         return found
-    cells, _ = find_mentions(lex, "cell_type", text)
+    cells, _ = find_mentions(lex, "cell_type", text, ordered=False)  # every cell name
     within = _Spans((m.start, m.start + m.n_tokens) for m in cells if m.n_tokens > 1)
     return [m for m in found if not within.holds(m, wider=True)]
 
@@ -548,10 +561,19 @@ def distinctive_cell_line(lex: Lexicon, tid: str, kind: str, text: str | None = 
     if info is None or (not code_ok and _ON["sample_code"] and _SAMPLE_CODE.match(
             re.sub(r"[^0-9a-z]", "", info.label.lower()))):
         return False
+    if text is not None and _ON["marker_sign"] and _as_marker(info.label, text):
+        return False
     if text is None or any(c.isdigit() for c in info.label) or not _ON["cell_line_capitals"]:
         return True
     label = re.sub(r"[^0-9A-Za-z]", "", info.label)
     return len(label) >= 3 and label in re.sub(r"[^0-9A-Za-z]", "", text)
+
+
+def _as_marker(label: str, text: str) -> bool:
+    """Whether ``text`` writes the name as a marker, with a sign after it ('TRA-1-60+
+    cells' name an antigen, not the line of that name)."""
+    squeeze = re.compile(r"[\s._-]")
+    return f"{squeeze.sub('', label).lower()}+" in squeeze.sub("", text).lower()
 
 
 def _plausible_cell_line(lex: Lexicon, key: str, parts: list[str]) -> bool:
