@@ -95,6 +95,8 @@ def test_table_has_no_unknown_facets():
     ("secondary diagnosis", "disease"), ("parental cell line", "cell_line"),
     ("Tissue/Cell type", "scan"),                  # names two facets: scanned for all
     ("disease duration", "other"), ("tissue collection date", "other"),
+    ("patient disease status", "disease"), ("subject_health_state", "disease"),
+    ("donor", "donor"), ("Individual", "donor"), ("donor id", "skip"),
 ])
 def test_an_unlisted_key_is_read_by_its_last_words(key, role):
     assert key_role(key) == role
