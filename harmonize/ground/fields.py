@@ -352,7 +352,7 @@ def key_class(value: FieldValue, table: Mapping[str, str] | None = None) -> str:
     role = key_role(value.source_key, table)
     if role == "donor" and DONOR_FACETS:
         # read for the donor's sex, health and life stage like a source name; for the rest
-        # like a key about something else ("donor: GM12878" names a line as a whole value)
+        # like a key about something else ("donor: GM18486" names a line as a whole value)
         return "scan" if value.facet in DONOR_FACETS else (
             "whole" if value.facet == "cell_line" else "other")
     if whole_value_only(value.source_key):

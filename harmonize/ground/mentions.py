@@ -570,7 +570,7 @@ def distinctive_cell_line(lex: Lexicon, tid: str, kind: str, text: str | None = 
 
 
 def _as_marker(label: str, text: str) -> bool:
-    """Whether ``text`` writes the name as a marker, with a sign after it ('TRA-1-60+
+    """Whether ``text`` writes the name as a marker, with a sign after it ('TRA-1-81+
     cells' name an antigen, not the line of that name)."""
     squeeze = re.compile(r"[\s._-]")
     return f"{squeeze.sub('', label).lower()}+" in squeeze.sub("", text).lower()
