@@ -356,7 +356,9 @@ def test_a_person_key_names_no_tissue_no_number_line_and_no_sex_by_letter(ground
     ("monocytes differentiated into macrophages", "CL:0000235"),
     ("hepatocytes differentiated from embryonic stem cells", "CL:0000182"),
     ("fibroblasts reprogrammed into induced neurons", "CL:0000540"),
-    ("embryonic stem cells differentiated to a mixed culture", None)])
+    ("embryonic stem cells differentiated to a mixed culture", None),
+    ("differentiated human induced pluripotent stem cells, day 20", None),
+    ("differentiated adipocytes", "CL:0000136")])
 def test_cells_made_from_others_are_what_they_were_made_into(grounder, value, term):
     assert grounder.ground_value("cell_type", value, "cell type").term_id == term
 

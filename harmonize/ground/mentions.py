@@ -128,7 +128,7 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
     if facet == "cell_type" and ordered and out and _ON["inside_disease_name"]:
         out = _outside_disease_names(lex, text, out)
     if facet == "cell_type" and ordered and _ON["derived_origin"]:
-        out = _products(out, toks)
+        out = _no_longer_unspecialized(lex, _products(out, toks), toks)
     if facet == "cell_type" and _ON["non_prefix"]:  # 'non-immune cells', 'non-T cells'
         out = [m for m in out if m.start == 0 or toks[m.start - 1] != "non"]
     if facet == "dev_stage" and out:
@@ -198,6 +198,24 @@ def _products(out: list[Mention], toks: list[str]) -> list[Mention]:
         return [m for m in out if m.start >= i + n]
     made = [m for m in out if m.start + m.n_tokens <= i]
     return made or [m for m in out if _word_after(m, toks) != "derived"]
+
+
+#: Cell classes a differentiated member of is no longer in
+#: (``ontologies/words/unspecialized_cells.tsv``: stem and progenitor cells).
+UNSPECIALIZED = frozenset(r["term_id"] for r in table("unspecialized_cells"))
+#: Words before a stem or progenitor cell that say the sample has left that state.
+_CHANGED = frozenset({"differentiated", "differentiating"})
+
+
+def _no_longer_unspecialized(lex: Lexicon, out: list[Mention], toks: list[str]
+                             ) -> list[Mention]:
+    """Stem and progenitor cells said to be differentiated ('differentiated human embryonic
+    stem cells') are where the sample came from, not what it is; 'differentiated
+    adipocytes' are adipocytes."""
+    return [m for m in out if not (
+        _CHANGED & set(toks[max(m.start - 2, 0):m.start])
+        and (m.term_id in UNSPECIALIZED
+             or UNSPECIALIZED & lex.ancestors.get(m.term_id, frozenset())))]
 
 
 def _word_after(m: Mention, toks: list[str]) -> str | None:
