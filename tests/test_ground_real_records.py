@@ -358,7 +358,9 @@ def test_a_person_key_names_no_tissue_no_number_line_and_no_sex_by_letter(ground
     ("fibroblasts reprogrammed into induced neurons", "CL:0000540"),
     ("embryonic stem cells differentiated to a mixed culture", None),
     ("differentiated human induced pluripotent stem cells, day 20", None),
-    ("differentiated adipocytes", "CL:0000136")])
+    ("differentiated adipocytes", "CL:0000136"),
+    ("iPSC clone 3 derived neurons", "CL:0000540"),
+    ("hESC (line 7)-derived hepatocytes", "CL:0000182")])
 def test_cells_made_from_others_are_what_they_were_made_into(grounder, value, term):
     assert grounder.ground_value("cell_type", value, "cell type").term_id == term
 

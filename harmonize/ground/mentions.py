@@ -192,12 +192,29 @@ def _products(out: list[Mention], toks: list[str]) -> list[Mention]:
     mark = next(((i, len(p), after) for i, t in enumerate(toks) if t in _ORIGIN_VERBS
                  for p, after in ORIGIN_PHRASES.items() if tuple(toks[i:i + len(p)]) == p), None)
     if mark is None:
-        return [m for m in out if _word_after(m, toks) != "derived"]
+        return [m for m in out if not _derived_after(m, toks)]
     i, n, after = mark
     if after == "product":
         return [m for m in out if m.start >= i + n]
     made = [m for m in out if m.start + m.n_tokens <= i]
-    return made or [m for m in out if _word_after(m, toks) != "derived"]
+    return made or [m for m in out if not _derived_after(m, toks)]
+
+
+#: Words between a cell's name and 'derived' that still leave the cell the origin
+#: ('hESC H9 line-derived RPE', 'iPSC clone 3 derived neurons').
+_LINE_WORDS = words("line_words") | {"clone", "lines"}
+
+
+def _derived_after(m: Mention, toks: list[str]) -> bool:
+    """Whether 'derived' follows the mention, right after it or after a line's name and the
+    words that say it is a line."""
+    end = m.start + m.n_tokens
+    for j in range(end, min(end + 4, len(toks))):
+        if toks[j] == "derived":
+            return True
+        if toks[j] not in _LINE_WORDS and not any(c.isdigit() for c in toks[j]):
+            return False
+    return False
 
 
 #: Cell classes a differentiated member of is no longer in
