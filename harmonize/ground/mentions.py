@@ -41,7 +41,7 @@ _ON = {name: enabled(name) for name in (
     "non_prefix", "inside_disease_name",
     "composed_disease", "disease_phrase", "disease_context", "modifier_prefix",
     "misspelled_disease", "root_terms", "cell_line_units", "cell_line_other_facet",
-    "cell_type_code", "sample_code", "cell_line_capitals", "marker_sign")}
+    "cell_type_code", "sample_code", "cell_line_capitals", "marker_sign", "line_name_case")}
 #: Quantities that look like codes ("48h", "10nm", "5x").
 _UNIT = re.compile(r"^\d+(h|hr|hrs|d|day|days|min|nm|um|mm|ug|ng|ml|x|wk|w|m|s|k|kb|bp|mg|g)$")
 
@@ -601,7 +601,32 @@ def distinctive_cell_line(lex: Lexicon, tid: str, kind: str, text: str | None = 
     if text is None or any(c.isdigit() for c in info.label) or not _ON["cell_line_capitals"]:
         return True
     label = re.sub(r"[^0-9A-Za-z]", "", info.label)
-    return len(label) >= 3 and label in re.sub(r"[^0-9A-Za-z]", "", text)
+    written = re.sub(r"[^0-9A-Za-z]", "", text)
+    if len(label) < 3:
+        return False
+    if label in written:
+        # a capitalized common word is no name by its capitals ('Beta' is written so at the
+        # start of any value; 'HeLa' is not)
+        return not (_ON["line_name_case"] and label[:1].isupper() and label[1:].islower()
+                    and _common_word(lex, label.lower()))
+    # capitals set a name apart as the label's own case does ('RAMOS', 'JURKAT cells'), and
+    # a name alone under a cell-type key is one in any case ('Hela'); never a word the
+    # other facets' names use ('NORMAL', 'Beta')
+    return (_ON["line_name_case"] and len(label) >= 4 and not _common_word(lex, label.lower())
+            and (label.upper() in written or (code_ok and label.lower() in written.lower())))
+
+
+_COMMON: dict[str, frozenset[str]] = {}
+
+
+def _common_word(lex: Lexicon, word: str) -> bool:
+    """Whether ``word`` is a stop word or a word of a tissue, cell-type, disease... name (a
+    cell-line name that is such a word is told apart only by its capitals)."""
+    if lex.version not in _COMMON:
+        _COMMON[lex.version] = frozenset(
+            w for facet, names in lex.names.items() if facet != "cell_line"
+            for name in names for w in name.split())
+    return word in STOPWORDS or word in _COMMON[lex.version]
 
 
 def _as_marker(label: str, text: str) -> bool:
