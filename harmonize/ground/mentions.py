@@ -609,8 +609,8 @@ def distinctive_cell_line(lex: Lexicon, tid: str, kind: str, text: str | None = 
         # start of any value; 'HeLa' is not)
         return not (_ON["line_name_case"] and label[:1].isupper() and label[1:].islower()
                     and _common_word(lex, label.lower()))
-    # capitals set a name apart as the label's own case does ('RAMOS', 'JURKAT cells'), and
-    # a name alone under a cell-type key is one in any case ('Hela'); never a word the
+    # capitals set a name apart as the label's own case does ('DAUDI', 'JURKAT cells'), and
+    # a name alone under a cell-type key is one in any case ('daudi cells'); never a word the
     # other facets' names use ('NORMAL', 'Beta')
     return (_ON["line_name_case"] and len(label) >= 4 and not _common_word(lex, label.lower())
             and (label.upper() in written or (code_ok and label.lower() in written.lower())))
