@@ -605,13 +605,13 @@ def distinctive_cell_line(lex: Lexicon, tid: str, kind: str, text: str | None = 
     if len(label) < 3:
         return False
     if label in written:
-        # a capitalized common word is no name by its capitals ('Beta' is written so at the
+        # a capitalized common word is no name by its capitals ('Oligo' is written so at the
         # start of any value; 'HeLa' is not)
         return not (_ON["line_name_case"] and label[:1].isupper() and label[1:].islower()
                     and _common_word(lex, label.lower()))
     # capitals set a name apart as the label's own case does ('DAUDI', 'JURKAT cells'), and
-    # a name alone under a cell-type key is one in any case ('daudi cells'); never a word the
-    # other facets' names use ('NORMAL', 'Beta')
+    # a name alone under a cell-type key is one in any case ('daudi cells'); never a word of
+    # a tissue or cell-type name ('NORMAL', 'Oligo')
     return (_ON["line_name_case"] and len(label) >= 4 and not _common_word(lex, label.lower())
             and (label.upper() in written or (code_ok and label.lower() in written.lower())))
 
@@ -620,11 +620,12 @@ _COMMON: dict[str, frozenset[str]] = {}
 
 
 def _common_word(lex: Lexicon, word: str) -> bool:
-    """Whether ``word`` is a stop word or a word of a tissue, cell-type, disease... name (a
-    cell-line name that is such a word is told apart only by its capitals)."""
+    """Whether ``word`` is a stop word or a word of a tissue or cell-type name (a cell-line
+    name that is such a word is told apart only by its capitals; disease names are left out:
+    their eponyms are the names of lines too, 'Pfeiffer', 'Toledo')."""
     if lex.version not in _COMMON:
         _COMMON[lex.version] = frozenset(
-            w for facet, names in lex.names.items() if facet != "cell_line"
+            w for facet, names in lex.names.items() if facet in ("tissue", "cell_type")
             for name in names for w in name.split())
     return word in STOPWORDS or word in _COMMON[lex.version]
 
