@@ -202,7 +202,7 @@ def _products(out: list[Mention], toks: list[str]) -> list[Mention]:
 
 #: Words between a cell's name and 'derived' that still leave the cell the origin
 #: ('hESC H9 line-derived RPE', 'iPSC clone 3 derived neurons').
-_LINE_WORDS = words("line_words") | {"clone", "lines"}
+_LINE_WORDS = words("line_words")
 
 
 def _derived_after(m: Mention, toks: list[str]) -> bool:
@@ -220,8 +220,9 @@ def _derived_after(m: Mention, toks: list[str]) -> bool:
 #: Cell classes a differentiated member of is no longer in
 #: (``ontologies/words/unspecialized_cells.tsv``: stem and progenitor cells).
 UNSPECIALIZED = frozenset(r["term_id"] for r in table("unspecialized_cells"))
-#: Words before a stem or progenitor cell that say the sample has left that state.
-_CHANGED = frozenset({"differentiated", "differentiating"})
+#: Words before a stem or progenitor cell that say the sample has left that state
+#: (``ontologies/words/state_change_words.tsv``).
+_CHANGED = words("state_change_words")
 
 
 def _no_longer_unspecialized(lex: Lexicon, out: list[Mention], toks: list[str]
@@ -630,11 +631,13 @@ def _common_word(lex: Lexicon, word: str) -> bool:
     return word in STOPWORDS or word in _COMMON[lex.version]
 
 
+_SQUEEZE = re.compile(r"[\s._-]")
+
+
 def _as_marker(label: str, text: str) -> bool:
     """Whether ``text`` writes the name as a marker, with a sign after it ('TRA-1-81+
     cells' name an antigen, not the line of that name)."""
-    squeeze = re.compile(r"[\s._-]")
-    return f"{squeeze.sub('', label).lower()}+" in squeeze.sub("", text).lower()
+    return f"{_SQUEEZE.sub('', label).lower()}+" in _SQUEEZE.sub("", text).lower()
 
 
 def _plausible_cell_line(lex: Lexicon, key: str, parts: list[str]) -> bool:
