@@ -391,3 +391,11 @@ def test_a_line_name_written_as_a_marker_is_no_line(grounder):
 def test_a_line_name_is_read_by_its_capitals_or_alone(grounder, attributes, line):
     assert next((a.term_id for a in grounder.annotate(attributes) if a.facet == "cell_line"),
                 None) == line
+
+
+@pytest.mark.parametrize("attributes, term", [
+    ({"tissue": "postmortem frontal lobe (BA10)"}, "UBERON:0013541"),
+    ({"tissue": "cerebral cortex", "source_name": "anterior cingulate, BA 24"}, "UBERON:0006101"),
+    ({"tissue": "BA46"}, "UBERON:0006483")])
+def test_a_brodmann_area_written_short_is_that_area(grounder, attributes, term):
+    assert next(a for a in grounder.annotate(attributes) if a.facet == "tissue").term_id == term

@@ -31,6 +31,7 @@ from harmonize.ground.mentions import (
     healthy_anatomy,
     healthy_mention,
     noun_phrasings,
+    numbered_area_phrasings,
     mention_candidates,
     modified_abbreviation,
     most_specific,
@@ -216,6 +217,10 @@ class Grounder:
                 if _ON["reordered_parts"]:  # "Colon - Sigmoid": the sigmoid colon
                     ids = {f.term_id for f in found}
                     found = found + [c for c in self._named_as(facet, reordered_parts(text))
+                                     if c.term_id not in ids]
+                if facet == "tissue":  # "DLPFC (BA46)": Brodmann (1909) area 46
+                    ids = {f.term_id for f in found}
+                    found = found + [c for c in self._named_as(facet, numbered_area_phrasings(text))
                                      if c.term_id not in ids]
                 if _ON["adjective_nouns"] and found:  # "pulmonary fibroblasts": of the lung
                     found = found + [c for c in self._named_as(facet, noun_phrasings(text))

@@ -783,6 +783,31 @@ def noun_phrasings(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+#: Abbreviations of numbered areas ('ba' -> 'brodmann area'): ``numbered_areas``.
+_AREAS = {r["abbreviation"]: r["name"] for r in table("numbered_areas")} if enabled(
+    "numbered_areas") else {}
+_AREA = re.compile(r"^([a-z]+?)(\d{1,2})$")
+
+
+def numbered_area_phrasings(text: str) -> list[str]:
+    """The numbered areas a value names by abbreviation, as the ontology names them.
+
+    >>> numbered_area_phrasings("frontal pole (BA10)"), numbered_area_phrasings("BA 46")
+    (['brodmann area 10'], ['brodmann area 46'])
+    """
+    if not _AREAS:
+        return []
+    toks = tokens(text)
+    out = []
+    for i, t in enumerate(toks):
+        m = _AREA.match(t)
+        if m and m.group(1) in _AREAS:
+            out.append(f"{_AREAS[m.group(1)]} {m.group(2)}")
+        elif t in _AREAS and i + 1 < len(toks) and toks[i + 1].isdigit() and len(toks[i + 1]) <= 2:
+            out.append(f"{_AREAS[t]} {toks[i + 1]}")
+    return out
+
+
 #: Endings of the adverbs that qualify a healthy state ("apparently", "otherwise",
 #: "cognitively" normal) and of few other words ("family" is no adverb).
 _ADVERB = ("ally", "ently", "ively")
