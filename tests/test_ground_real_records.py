@@ -399,3 +399,13 @@ def test_a_line_name_is_read_by_its_capitals_or_alone(grounder, attributes, line
     ({"tissue": "BA46"}, "UBERON:0006483")])
 def test_a_brodmann_area_written_short_is_that_area(grounder, attributes, term):
     assert next(a for a in grounder.annotate(attributes) if a.facet == "tissue").term_id == term
+
+
+def test_a_broader_term_of_the_one_taken_is_no_tie(grounder):
+    """Two fields naming one lineage ('pituitary adenoma' beside 'pituitary neoplasm') name the
+    narrower term; the broader one scoring the same is no alternative that halves its
+    confidence."""
+    a = next(x for x in grounder.annotate({"source_name": "pituitary adenoma",
+                                           "tissue": "pituitary neoplasm"}) if x.facet == "disease")
+    assert a.term_label == "pituitary gland adenoma" and a.status == "accepted"
+    assert "conf:tied" not in a.candidates[0].features

@@ -591,7 +591,10 @@ class Grounder:
         margin = max(top_s - rivals[0], 0.0) if rivals else MARGIN_CAP
         conf, why = self.confidence(facet, top_s, margin, top, v)
         first = _order(facet, ranked[0])[:3]
-        tied = sum(1 for r in ranked if _order(facet, r)[:3] == first)
+        # a broader or narrower term of the one taken is no alternative to it
+        tied = 1 + sum(1 for r in ranked[1:] if _order(facet, r)[:3] == first
+                       and not self.lexicon.is_ancestor(r[1].term_id, top.term_id)
+                       and not self.lexicon.is_ancestor(top.term_id, r[1].term_id))
         if tied > 1 and _ON["tied_choice"] and top.method != "curated":
             # nothing tells the tied candidates apart ('U266': four derived lines named so in part):
             # the one taken is right at best one time in `tied`
