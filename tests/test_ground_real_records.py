@@ -359,6 +359,7 @@ def test_a_person_key_names_no_tissue_no_number_line_and_no_sex_by_letter(ground
     ("embryonic stem cells differentiated to a mixed culture", None),
     ("differentiated human induced pluripotent stem cells, day 20", None),
     ("differentiated adipocytes", "CL:0000136"),
+    ("hiPS cells differentiating toward a hepatic fate", None),
     ("iPSC clone 3 derived neurons", "CL:0000540"),
     ("hESC (line 7)-derived hepatocytes", "CL:0000182")])
 def test_cells_made_from_others_are_what_they_were_made_into(grounder, value, term):
@@ -409,3 +410,9 @@ def test_a_broader_term_of_the_one_taken_is_no_tie(grounder):
                                            "tissue": "pituitary neoplasm"}) if x.facet == "disease")
     assert a.term_label == "pituitary gland adenoma" and a.status == "accepted"
     assert "conf:tied" not in a.candidates[0].features
+
+
+@pytest.mark.parametrize("value, term", [
+    ("iPS cells, clone 4", "CL:0002248"), ("hES cells", "CL:0002322"), ("NS cells", "CL:0000047")])
+def test_a_cell_abbreviation_is_found_with_its_cell_written_out(grounder, value, term):
+    assert grounder.ground_value("cell_type", value, "cell type").term_id == term

@@ -179,7 +179,18 @@ _PREFIX = re.compile(r"^(pre|post)([a-z]{4,})$")
 _NOT_SPLIT = words("not_split")
 #: Rules of :func:`_name_variants` (``ontologies/rules.tsv``).
 _VARIANT = {name: enabled(f"variant_{name}") for name in (
-    "prefix_split", "function_words", "adipose", "glued_cell", "of_reorder")}
+    "prefix_split", "function_words", "adipose", "glued_cell", "of_reorder",
+    "abbreviation_cell")}
+
+
+def _cell_abbreviation(norm: str) -> str | None:
+    """A cell type's abbreviation ending in its 'C' for 'cell', written with the word
+    instead, as samples do: 'ipsc' -> 'ips cell' ('iPS cells'), 'esc' -> 'es cell'.
+
+    >>> _cell_abbreviation("ipsc"), _cell_abbreviation("hesc"), _cell_abbreviation("dc")
+    ('ips cell', 'hes cell', None)
+    """
+    return f"{norm[:-1]} cell" if re.fullmatch(r"[a-z]{2,4}c", norm) else None
 
 
 def _name_variants(norm: str) -> list[str]:
@@ -322,7 +333,10 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
         if bare_norm:  # 'ION (sensu Cancer borealis)': an abbreviation once bare
             short = _synonym_kind(bare) == "abbreviation"
             unqualified.append((facet, bare_norm, tid, "abbreviation" if short else kind))
-        for key in [norm, *_name_variants(norm)]:
+        spelled = [_cell_abbreviation(norm)] if (
+            facet == "cell_type" and "abbreviation" in kind and _VARIANT["abbreviation_cell"]
+            and tid in terms and terms[tid].label.endswith(" cell")) else []
+        for key in [norm, *_name_variants(norm), *filter(None, spelled)]:
             slot = names[facet][key]
             k = kind if key == norm else "variant"
             if KIND_RANK.get(k, 0) > KIND_RANK.get(slot.get(tid, ""), -1):

@@ -228,10 +228,10 @@ _CHANGED = words("state_change_words")
 def _no_longer_unspecialized(lex: Lexicon, out: list[Mention], toks: list[str]
                              ) -> list[Mention]:
     """Stem and progenitor cells said to be differentiated ('differentiated human embryonic
-    stem cells') are where the sample came from, not what it is; 'differentiated
-    adipocytes' are adipocytes."""
+    stem cells', 'ES cells differentiating along a lineage') are where the sample came from,
+    not what it is; 'differentiated adipocytes' are adipocytes."""
     return [m for m in out if not (
-        _CHANGED & set(toks[max(m.start - 2, 0):m.start])
+        (_CHANGED & set(toks[max(m.start - 2, 0):m.start]) or _word_after(m, toks) in _CHANGED)
         and (m.term_id in UNSPECIALIZED
              or UNSPECIALIZED & lex.ancestors.get(m.term_id, frozenset())))]
 

@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "18"
+LEXICON_VERSION = "19"
 MATCHER_VERSION = "25"
 
 
