@@ -359,7 +359,7 @@ def test_a_person_key_names_no_tissue_no_number_line_and_no_sex_by_letter(ground
     ("embryonic stem cells differentiated to a mixed culture", None),
     ("differentiated human induced pluripotent stem cells, day 20", None),
     ("differentiated adipocytes", "CL:0000136"),
-    ("hiPS cells differentiating toward a hepatic fate", None),
+    ("an iPS cell line differentiating toward a hepatic fate", None),
     ("iPSC clone 3 derived neurons", "CL:0000540"),
     ("hESC (line 7)-derived hepatocytes", "CL:0000182")])
 def test_cells_made_from_others_are_what_they_were_made_into(grounder, value, term):
@@ -384,9 +384,9 @@ def test_a_line_name_written_as_a_marker_is_no_line(grounder):
 
 
 @pytest.mark.parametrize("attributes, line", [
-    ({"source_name": "JURKAT cells, stimulated"}, "CVCL:0065"),   # capitals mark the name
-    ({"cell type": "daudi cells"}, "CVCL:0008"),                   # alone under a cell-type key
-    ({"source_name": "jurkat cells"}, None),                       # lower case in a source name
+    ({"source_name": "DAUDI cells, stimulated"}, "CVCL:0008"),    # capitals mark the name
+    ({"cell type": "namalwa cells"}, "CVCL:0067"),                 # alone under a cell-type key
+    ({"source_name": "daudi cells"}, None),                        # lower case in a source name
     ({"cell type": "Oligo", "tissue": "white matter"}, None),       # a capitalized cell word
     ({"source_name": "NORMAL TISSUE"}, None)])
 def test_a_line_name_is_read_by_its_capitals_or_alone(grounder, attributes, line):
@@ -413,6 +413,7 @@ def test_a_broader_term_of_the_one_taken_is_no_tie(grounder):
 
 
 @pytest.mark.parametrize("value, term", [
-    ("iPS cells, clone 4", "CL:0002248"), ("hES cells", "CL:0002322"), ("NS cells", "CL:0000047")])
+    ("iPS cell line, clone 4", "CL:0002248"), ("hES cell line", "CL:0002322"),
+    ("NS cell culture", "CL:0000047")])
 def test_a_cell_abbreviation_is_found_with_its_cell_written_out(grounder, value, term):
     assert grounder.ground_value("cell_type", value, "cell type").term_id == term

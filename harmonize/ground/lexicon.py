@@ -185,7 +185,7 @@ _VARIANT = {name: enabled(f"variant_{name}") for name in (
 
 def _cell_abbreviation(norm: str) -> str | None:
     """A cell type's abbreviation ending in its 'C' for 'cell', written with the word
-    instead, as samples do: 'ipsc' -> 'ips cell' ('iPS cells'), 'esc' -> 'es cell'.
+    instead, as samples do: 'ipsc' -> 'ips cell' ('an iPS cell line'), 'esc' -> 'es cell'.
 
     >>> _cell_abbreviation("ipsc"), _cell_abbreviation("hesc"), _cell_abbreviation("dc")
     ('ips cell', 'hes cell', None)

@@ -201,16 +201,24 @@ def _products(out: list[Mention], toks: list[str]) -> list[Mention]:
 
 
 #: Words between a cell's name and 'derived' that still leave the cell the origin
-#: ('hESC H9 line-derived RPE', 'iPSC clone 3 derived neurons').
+#: ('ES line 7 derived RPE', 'iPSC clone 3 derived neurons').
 _LINE_WORDS = words("line_words")
 
 
 def _derived_after(m: Mention, toks: list[str]) -> bool:
-    """Whether 'derived' follows the mention, right after it or after a line's name and the
-    words that say it is a line."""
+    """Whether 'derived' follows the mention (see :func:`_said_after`)."""
+    return _said_after(m, toks, _DERIVED)
+
+
+_DERIVED = frozenset({"derived"})
+
+
+def _said_after(m: Mention, toks: list[str], said: frozenset[str]) -> bool:
+    """Whether one of ``said`` follows the mention, right after it or after a line's name and
+    the words that say it is a line ('iPSC clone 3 derived', 'iPS cell line differentiating')."""
     end = m.start + m.n_tokens
     for j in range(end, min(end + 4, len(toks))):
-        if toks[j] == "derived":
+        if toks[j] in said:
             return True
         if toks[j] not in _LINE_WORDS and not any(c.isdigit() for c in toks[j]):
             return False
@@ -231,7 +239,7 @@ def _no_longer_unspecialized(lex: Lexicon, out: list[Mention], toks: list[str]
     stem cells', 'ES cells differentiating along a lineage') are where the sample came from,
     not what it is; 'differentiated adipocytes' are adipocytes."""
     return [m for m in out if not (
-        (_CHANGED & set(toks[max(m.start - 2, 0):m.start]) or _word_after(m, toks) in _CHANGED)
+        (_CHANGED & set(toks[max(m.start - 2, 0):m.start]) or _said_after(m, toks, _CHANGED))
         and (m.term_id in UNSPECIALIZED
              or UNSPECIALIZED & lex.ancestors.get(m.term_id, frozenset())))]
 
@@ -610,7 +618,7 @@ def distinctive_cell_line(lex: Lexicon, tid: str, kind: str, text: str | None = 
         # start of any value; 'HeLa' is not)
         return not (_ON["line_name_case"] and label[:1].isupper() and label[1:].islower()
                     and _common_word(lex, label.lower()))
-    # capitals set a name apart as the label's own case does ('DAUDI', 'JURKAT cells'), and
+    # capitals set a name apart as the label's own case does ('DAUDI cells'), and
     # a name alone under a cell-type key is one in any case ('daudi cells'); never a word of
     # a tissue or cell-type name ('NORMAL', 'Oligo')
     return (_ON["line_name_case"] and len(label) >= 4 and not _common_word(lex, label.lower())
