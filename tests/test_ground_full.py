@@ -238,6 +238,10 @@ def test_an_ontology_abbreviation_in_a_title_is_no_disease(full, title):
     ({"description": "family history of breast cancer"}, None),
     ({"disease": "at risk for type 2 diabetes"}, None),   # not known healthy either
     ({"description": "history of myocardial infarction"}, "MONDO:0005068"),
+    # a denied list is denied whole; a prefix denies one name
+    ({"medical history": "no asthma, psoriasis or gout"}, None),
+    ({"disease": "no asthma, psoriasis or gout"}, "PATO:0000461"),
+    ({"disease": "non-diabetic obese"}, "MONDO:0011122"),
 ])
 def test_negated_diseases(full, attrs, disease):
     found = [a.term_id for a in full.annotate(attrs) if a.facet == "disease" and a.term_id]

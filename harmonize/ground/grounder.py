@@ -37,6 +37,7 @@ from harmonize.ground.mentions import (
     most_specific,
     only_negated,
     reordered_parts,
+    set_aside,
     unknown_word,
 )
 from harmonize.ground.normalize import is_null, normalize, tokens
@@ -105,6 +106,7 @@ class Grounder:
         self._memo: dict[tuple[str, str, str], tuple[Candidate, ...] | None] = {}
         self._suggest: dict[tuple[str, str], tuple[Candidate, ...]] = {}
         self._lists: dict[str, tuple[str, ...]] = {}
+        self._denied: dict[str, bool] = {}
         self._affirm: dict[str, bool] = {}
         self._alone: dict[str, tuple[Candidate, ...]] = {}
         self._decided: dict[tuple[str, str, int], Annotation | None] = {}
@@ -491,8 +493,10 @@ class Grounder:
         named: list[Annotation] = []
         rest: list[FieldValue] = []
         for v in values:
+            # a value that denies a disease is read whole: its parts alone lose the denial
+            # ("no diabetes, hypertension or cancer")
             parts = () if v.scanned or not _ON["several_diseases"] or (self.overrides and override_key(v.facet, v.text)
-                                        in self.overrides) else self._parts(v.text)
+                                        in self.overrides) or self._denies(v.text) else self._parts(v.text)
             found: dict[str, Annotation] = {}
             for part in parts:
                 ann = self._decide("disease", [FieldValue("disease", part, v.source_key,
@@ -506,6 +510,12 @@ class Grounder:
                 continue
             named.extend(found.values())
         return named, rest
+
+    def _denies(self, text: str) -> bool:
+        """Whether a disease value denies a disease it names (memoized by text)."""
+        if text not in self._denied:
+            self._denied[text] = bool(set_aside(self.lexicon, "disease", text))
+        return self._denied[text]
 
     def _parts(self, text: str) -> tuple[str, ...]:
         """The parts of a listed disease value that a matcher other than the embedding one

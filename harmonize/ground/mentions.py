@@ -21,7 +21,7 @@ from functools import lru_cache
 from harmonize.facets import ROOTED_FACETS  # hierarchies: a root is a placeholder, not a term
 from harmonize.ground.exact import match_exact
 from harmonize.ground.lexicon import KIND_RANK, Lexicon
-from harmonize.ground.negation import TRIGGER_WORDS, is_negated, says_other
+from harmonize.ground.negation import TRIGGER_WORDS, denied_lists, is_negated, says_other
 from harmonize.ground.normalize import fold, normalize, tokens
 from harmonize.ground.rules import enabled, table, words
 from harmonize.models import Candidate
@@ -118,7 +118,9 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
         out.extend(composed_mentions(lex, text, toks, need_context=strict))
         out = [m for m in out if not _gene_status(m, toks)]
         if negation:
-            out = [m for m in out if not is_negated(toks, m.start, m.n_tokens)]
+            listed = denied_lists(toks, [(m.start, m.n_tokens) for m in out])
+            out = [m for m in out
+                   if not is_negated(toks, m.start, m.n_tokens) and m.start not in listed]
     if facet in ("tissue", "cell_type") and out:
         out = _not_truncations(out, toks)
     if facet == "tissue":  # 'gastric bypass', 'coronary artery bypass': a surgery

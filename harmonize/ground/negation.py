@@ -28,7 +28,12 @@ def _triggers(*positions: str) -> tuple[tuple[str, ...], ...]:
 #: Phrases that say the disease after them is someone else's or only a risk (ConText).
 OTHER: tuple[tuple[str, ...], ...] = _triggers("other") if enabled("context_other") else ()
 #: Words (and phrases) that negate the name right after them, or say it is not the sample's.
-BEFORE: tuple[tuple[str, ...], ...] = _triggers("before", "after_no") + OTHER
+BEFORE: tuple[tuple[str, ...], ...] = _triggers("before", "prefix", "after_no") + OTHER
+#: Of those, the ones that deny a list ("no diabetes, hypertension or cancer"); a prefix
+#: ("non-diabetic obese") denies one name only.
+LIST_OPENERS: tuple[tuple[str, ...], ...] = _triggers("before", "after_no")
+#: Words that join a denied list besides the commas tokens drop ("or", "nor").
+LIST_JOINERS = frozenset(" ".join(t) for t in _triggers("list"))
 #: Phrases above that negate only after "no"/"without" ("no history of cancer"); on their own
 #: they affirm ("history of MI", "diagnosis of AML").
 NEED_NO = frozenset(_triggers("after_no"))
@@ -68,6 +73,42 @@ def is_negated(toks: Sequence[str], start: int, n_tokens: int) -> bool:
     for trig in AFTER if _NEGATION else ():
         k = len(trig)
         if tuple(toks[end:end + k]) == trig:
+            return True
+    return False
+
+
+def denied_lists(toks: Sequence[str], spans: Sequence[tuple[int, int]]) -> set[int]:
+    """Starts of the names denied as later items of a list ("no diabetes, hypertension or
+    cancer": hypertension and cancer): names that follow a denied one with nothing but
+    list joiners between them (commas are gone from the tokens). Only a list opener
+    (``LIST_OPENERS``) starts a list; names of a list are ``(start, n_tokens)`` spans.
+
+    >>> sorted(denied_lists("no diabetes hypertension or cancer".split(), [(1, 1), (2, 1), (4, 1)]))
+    [2, 4]
+    >>> denied_lists("non diabetic obese donor".split(), [(1, 1), (2, 1)])
+    set()
+    """
+    out: set[int] = set()
+    if not _NEGATION or not LIST_JOINERS:
+        return out
+    end, denied = -1, False
+    for start, n in sorted(spans):
+        if start < end:
+            continue  # a name inside or across the last one
+        chained = denied and all(t in LIST_JOINERS for t in toks[end:start])
+        if chained:
+            out.add(start)
+        denied = chained or _opens_list(toks, start)
+        end = start + n
+    return out
+
+
+def _opens_list(toks: Sequence[str], start: int) -> bool:
+    """Whether a list opener touches the name at ``start``."""
+    for trig in LIST_OPENERS:
+        k = len(trig)
+        if start >= k and tuple(toks[start - k:start]) == trig and (
+                trig not in NEED_NO or (start > k and toks[start - k - 1] in NO)):
             return True
     return False
 
