@@ -417,3 +417,12 @@ def test_a_broader_term_of_the_one_taken_is_no_tie(grounder):
     ("NS cell culture", "CL:0000047")])
 def test_a_cell_abbreviation_is_found_with_its_cell_written_out(grounder, value, term):
     assert grounder.ground_value("cell_type", value, "cell type").term_id == term
+
+
+@pytest.mark.parametrize("attributes", [
+    {"growth protocol": "grown in RPMI with 10% foetal calf serum"},
+    {"description": "monocytes rested overnight after serum starvation"},
+    {"source_name": "primary monocytes in medium with 5% horse serum"}])
+def test_a_culture_reagent_names_no_tissue(grounder, attributes):
+    assert not any(a.facet in ("tissue", "origin_tissue") and a.term_id
+                   for a in grounder.annotate(attributes))

@@ -125,6 +125,8 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
         out = _not_truncations(out, toks)
     if facet == "tissue":  # 'gastric bypass', 'coronary artery bypass': a surgery
         out = [m for m in out if not _ON["bypass_surgery"] or _word_after(m, toks) != "bypass"]
+        if out and _REAGENTS:  # '10% fetal calf serum': a culture supplement
+            out = _outside_reagents(toks, out)
         if negation and out:
             out = _outside_negated_diseases(lex, text, toks, out)
     if facet == "cell_type" and ordered and out and _ON["inside_disease_name"]:
@@ -244,6 +246,22 @@ def _no_longer_unspecialized(lex: Lexicon, out: list[Mention], toks: list[str]
         (_CHANGED & set(toks[max(m.start - 2, 0):m.start]) or _said_after(m, toks, _CHANGED))
         and (m.term_id in UNSPECIALIZED
              or UNSPECIALIZED & lex.ancestors.get(m.term_id, frozenset())))]
+
+
+#: Culture-protocol phrases whose anatomy words are reagents (``culture_reagents``).
+_REAGENTS: tuple[tuple[str, ...], ...] = tuple(
+    tuple(tokens(r["phrase"])) for r in table("culture_reagents")) if enabled(
+    "culture_reagents") else ()
+_REAGENT_STARTS = frozenset(p[0] for p in _REAGENTS)
+
+
+def _outside_reagents(toks: list[str], out: list[Mention]) -> list[Mention]:
+    """Tissue mentions that are no word of a culture reagent or condition ('fetal calf
+    serum' names no calf and no serum sample; 'serum starvation' no serum)."""
+    spans = [(i, i + len(p)) for i, t in enumerate(toks) if t in _REAGENT_STARTS
+             for p in _REAGENTS if tuple(toks[i:i + len(p)]) == p]
+    return [m for m in out if not any(a <= m.start and m.start + m.n_tokens <= b
+                                      for a, b in spans)] if spans else out
 
 
 def _word_after(m: Mention, toks: list[str]) -> str | None:
