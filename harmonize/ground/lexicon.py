@@ -180,7 +180,10 @@ _NOT_SPLIT = words("not_split")
 #: Rules of :func:`_name_variants` (``ontologies/rules.tsv``).
 _VARIANT = {name: enabled(f"variant_{name}") for name in (
     "prefix_split", "function_words", "adipose", "glued_cell", "of_reorder",
-    "abbreviation_cell")}
+    "abbreviation_cell", "cell_noun")}
+#: Words before 'cell' that are nouns for the cells on their own ('neural progenitors',
+#: 'erythroid precursors'): ``ontologies/words/cell_nouns.tsv``.
+_CELL_NOUNS = words("cell_nouns")
 
 
 def _cell_abbreviation(norm: str) -> str | None:
@@ -201,6 +204,7 @@ def _name_variants(norm: str) -> list[str]:
       '<thing> of <place>' names (both sides at most two words);
     * 'subcutaneous adipose tissue' -> 'subcutaneous adipose': samples use the adjective as a
       noun ('adipose' alone is curated);
+    * 'neural progenitor cell' -> 'neural progenitor': 'progenitors', 'precursors' are cells;
     * the name without function words ('of', 'with'...), which GEO bag-of-words text drops;
     * 'prediabetes' -> 'pre diabetes': samples hyphenate 'pre-' and 'post-', and the
       hyphen splits the word.
@@ -211,6 +215,8 @@ def _name_variants(norm: str) -> list[str]:
     ['refractory anemia excess blasts']
     >>> _name_variants("brown adipose tissue")
     ['brown adipose']
+    >>> _name_variants("neural progenitor cell")
+    ['neural progenitor']
     >>> [_name_variants(n) for n in ("prediabetes syndrome", "premature", "posterior")]
     [['pre diabetes syndrome'], [], []]
     """
@@ -228,6 +234,8 @@ def _name_variants(norm: str) -> list[str]:
     for i in range(len(toks) - 1 if _VARIANT["glued_cell"] else 0):
         if toks[i + 1] == "cell" and len(toks[i]) <= 3 and toks[i].isalnum():
             out.append(" ".join(toks[:i] + [toks[i] + "cell"] + toks[i + 2:]))
+    if len(toks) >= 3 and toks[-1] == "cell" and toks[-2] in _CELL_NOUNS and _VARIANT["cell_noun"]:
+        out.append(" ".join(toks[:-1]))  # 'neural progenitors': progenitor cells
     if toks.count("of") == 1 and _VARIANT["of_reorder"]:
         k = toks.index("of")
         head, place = toks[:k], toks[k + 1:]

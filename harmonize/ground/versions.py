@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "19"
+LEXICON_VERSION = "20"
 MATCHER_VERSION = "25"
 
 
