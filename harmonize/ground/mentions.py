@@ -41,7 +41,8 @@ _ON = {name: enabled(name) for name in (
     "non_prefix", "inside_disease_name",
     "composed_disease", "disease_phrase", "disease_context", "modifier_prefix",
     "misspelled_disease", "root_terms", "cell_line_units", "cell_line_other_facet",
-    "cell_type_code", "sample_code", "cell_line_capitals", "marker_sign", "line_name_case")}
+    "cell_type_code", "sample_code", "cell_line_capitals", "marker_sign", "line_name_case",
+    "whole_names_in_values")}
 #: Quantities that look like codes ("48h", "10nm", "5x").
 _UNIT = re.compile(r"^\d+(h|hr|hrs|d|day|days|min|nm|um|mm|ug|ng|ml|x|wk|w|m|s|k|kb|bp|mg|g)$")
 
@@ -105,9 +106,11 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
             # disorder') is part of that name, not a mention of the more specific term; a
             # disease name inside a longer disease name always is ('diabetic nephropathy',
             # 'refractory anemia [with] excess blasts')
+            # a value keeps its word order: there a name starting a longer one is part of it
+            # ('oligodendrocyte precursors'); bag-of-words text glues unrelated words
             out.extend(m for m in _nested(names, toks, i, n, upper)
                        if not any(lex.is_ancestor(o, m.term_id) for o in outer)
-                       and facet != "disease")
+                       and facet != "disease" and not (ordered and _ON["whole_names_in_values"]))
             i += n
             break
         else:
@@ -461,7 +464,7 @@ def composed_mentions(lex: Lexicon, text: str, toks: list[str],
              for h in DISEASE_HEADS.get(t, ())] if _ON["composed_disease"] else []
     out: list[Mention] = []
     if heads:
-        organs, _ = find_mentions(lex, "tissue", text, negation=False)
+        organs, _ = find_mentions(lex, "tissue", text, negation=False, ordered=False)
         seen = set()
         # each organ name tries the class words once (a long text repeats its organs and
         # heads thousands of times)
