@@ -223,7 +223,9 @@ def _records_in(folder: str) -> list[SampleRecord]:
     ("healthy kidney", True), ("healthy lung tissue", True), ("control PBMC", True),
     ("normal T cells", True), ("Control (non-smoker)", True), ("cognitively normal", True),
     ("not healthy kidney", False), ("normal ploidy", False), ("family normal", False),
-    ("liver cancer", False), ("healthy kidney; hepatitis", False)])
+    ("liver cancer", False), ("healthy kidney; hepatitis", False),
+    ("age-matched control", True), ("age- and sex-matched healthy controls", True),
+    ("HIV-negative control 4", True), ("matched tumor", False), ("diabetic control", False)])
 def test_a_healthy_name_beside_what_was_sampled_is_the_healthy_state(grounder, value, healthy):
     a = grounder.ground_value("disease", value, "disease state")
     assert (a.term_id == "PATO:0000461") is healthy, (value, a.term_id)

@@ -844,6 +844,25 @@ def numbered_area_phrasings(text: str) -> list[str]:
 _ADVERB = ("ally", "ently", "ively")
 
 
+#: Last words of a qualifier before a healthy name ('age-matched'): ``control_qualifiers``.
+_QUALIFIER_ENDS = words("control_qualifiers")
+
+
+def _denied_words(lex: Lexicon, text: str, toks: list[str]) -> set[int]:
+    """Token positions of the disease names a value denies, with their negating words
+    ('non demented control': 0 and 1)."""
+    if TRIGGER_WORDS.isdisjoint(toks):
+        return set()
+    kept = {(m.start, m.n_tokens) for m in find_mentions(lex, "disease", text, strict=False)[0]}
+    out: set[int] = set()
+    for m in find_mentions(lex, "disease", text, strict=False, negation=False)[0]:
+        if (m.start, m.n_tokens) not in kept:
+            out.update(range(m.start, m.start + m.n_tokens))
+    if out:  # the trigger words touching them
+        out.update(j for j in range(min(out) - 2, min(out)) if j >= 0 and toks[j] in TRIGGER_WORDS)
+    return out
+
+
 def healthy_anatomy(lex: Lexicon, text: str, anatomy: bool = True) -> bool:
     """Whether a disease value is a healthy-state name beside the sample's number or the tissue
     or cell type that was sampled ("Control 2", "healthy control #3", "healthy kidney", "healthy
@@ -856,9 +875,14 @@ def healthy_anatomy(lex: Lexicon, text: str, anatomy: bool = True) -> bool:
     """
     toks = tokens(_PAREN.sub(" ", text))  # "Control (non-smoker)": a remark on it
     qualified = len(toks) < len(tokens(text))
+    denied = _denied_words(lex, " ".join(toks), toks)
     for i, n in _healthy_spans(lex, toks):
-        rest = [t for t in toks[:i] + toks[i + n:]
-                if not t.isdigit() and not (t.endswith(_ADVERB) and t in toks[:i])]
+        # "age-matched control": the words up to a qualifier's last word say how it was chosen
+        first = max((j + 1 for j, t in enumerate(toks[:i]) if t in _QUALIFIER_ENDS), default=0)
+        rest = [t for j, t in enumerate(toks) if not i <= j < i + n and j >= first
+                and j not in denied  # "non-demented control": a disease it rules out
+                and not t.isdigit() and not (t.endswith(_ADVERB) and j < i)]
+        qualified = qualified or first > 0 or bool(denied)
         if (qualified or len(rest) < len(toks) - n) and not rest:
             return True  # "Control 2", "cognitively normal": the healthy name, qualified
         if rest and anatomy and any(match_exact(lex, f, " ".join(rest))
