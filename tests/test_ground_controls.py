@@ -137,3 +137,15 @@ def test_titles_make_a_disease_study_only_as_titles_are_read(grounder):
     got = grounder.annotate_many([coded, ctrl], studies=["S", "S"])
     assert grounder.decide_value("disease", "MAC_1", "title").term_id  # a disease key would say so
     assert diseases(got[1]) == []
+
+
+def test_ctrl_is_a_control_word(grounder):
+    """'CTRL' is the usual abbreviation of control: healthy under a disease key, an experimental
+    control under any other, and a study's control beside its cases."""
+    from harmonize.ground.controls import is_control
+
+    assert next(a for a in grounder.annotate({"disease state": "CTRL"})
+                if a.facet == "disease").term_id == "PATO:0000461"
+    assert not any(a.facet == "disease" and a.term_id
+                   for a in grounder.annotate({"shRNA": "Ctrl"}))
+    assert is_control(grounder, "CTRL")

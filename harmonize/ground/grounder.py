@@ -27,6 +27,7 @@ from harmonize.ground.fields import bounded, field_values, key_class, key_role
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
 from harmonize.ground.mentions import (
+    CONTROL_WORDS,
     distinctive_cell_line,
     healthy_anatomy,
     healthy_mention,
@@ -781,8 +782,9 @@ def _named_by_key(facet: str, c: Candidate, v: FieldValue) -> bool:
 def _experimental_control(c: Candidate) -> bool:
     """A bare "control" outside a disease field ("treatment: control", "genotype: Control")
     is an experimental control, not a healthy donor."""
-    return c.match_kind == "healthy" and "control" in c.matched_text.split() and not (
-        {"healthy", "normal"} & set(c.matched_text.split()))
+    said = set(c.matched_text.split())
+    return c.match_kind == "healthy" and bool(CONTROL_WORDS & said) and not (
+        {"healthy", "normal"} & said)
 
 
 def _value(facet: str, text: str, source_key: str, scanned: bool | None) -> FieldValue:

@@ -758,6 +758,10 @@ def reordered_parts(text: str) -> list[str]:
     return [o for o in out if len(o.split()) <= 6]
 
 
+#: Words that name a control (``ontologies/words/control_words.tsv``).
+CONTROL_WORDS = words("control_words")
+
+
 def healthy_mention(lex: Lexicon, text: str) -> str | None:
     """The healthy-state name a longer value uses for its donor ("PBMC, healthy donor",
     "Healthy control 3, whole blood", "lung, non-diseased donor"), or ``None``.
@@ -771,7 +775,7 @@ def healthy_mention(lex: Lexicon, text: str) -> str | None:
         key = " ".join(toks[i:i + n])
         words = set(toks[i:i + n])
         if (n > 1 or key == "healthy") and not (
-                "control" in words and not {"healthy", "normal"} & words):
+                CONTROL_WORDS & words and not {"healthy", "normal"} & words):
             return key  # "control subject" is the experimental_control case
     return None
 

@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "20"
+LEXICON_VERSION = "21"
 MATCHER_VERSION = "25"
 
 
