@@ -429,3 +429,14 @@ def test_a_cell_abbreviation_is_found_with_its_cell_written_out(grounder, value,
 def test_a_culture_reagent_names_no_tissue(grounder, attributes):
     assert not any(a.facet in ("tissue", "origin_tissue") and a.term_id
                    for a in grounder.annotate(attributes))
+
+
+@pytest.mark.parametrize("attributes, disease", [
+    ({"source_name": "cultured human NPCs, day 12"}, None),      # neural progenitors, counted
+    ({"source_name": "nasopharynx biopsy, NPC"}, "MONDO:0015459"),
+    ({"treatment": "retroviral infection with an empty vector"}, None),
+    ({"source_name": "PBMC from HIV infection cohort"}, "MONDO:0005109")])
+def test_counted_abbreviations_and_vector_infections_name_no_disease(grounder, attributes, disease):
+    found = next((a.term_id for a in grounder.annotate(attributes)
+                  if a.facet == "disease" and a.term_id), None)
+    assert found == disease

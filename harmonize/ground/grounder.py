@@ -33,6 +33,7 @@ from harmonize.ground.mentions import (
     healthy_mention,
     noun_phrasings,
     numbered_area_phrasings,
+    plural_abbreviations,
     mention_candidates,
     modified_abbreviation,
     most_specific,
@@ -65,7 +66,8 @@ _ON = {name: enabled(name) for name in (
     "field_abbreviation_disease", "most_specific", "respelt", "modified_abbreviation",
     "only_negated_healthy", "line_alone", "affirmed_key", "several_diseases",
     "key_named_first", "scanned_sex", "healthy_mentions", "reordered_parts",
-    "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample")}
+    "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample",
+    "plural_abbreviations")}
 
 
 #: Key classes whose narrower names ``deeper_in_sample`` takes (free text and titles name
@@ -208,6 +210,10 @@ class Grounder:
                                               and _experimental_control(c))
                      and not (facet == "disease" and c.match_kind in SHORT_KINDS
                               and len(c.matched_text) <= 2 and _ON["short_disease_abbreviation"])]
+        if facet == "disease" and found and _ON["plural_abbreviations"]:
+            plural = plural_abbreviations(text)  # 'human NPCs': cells, not a disease
+            found = [c for c in found if not (c.match_kind in SHORT_KINDS
+                                              and c.matched_text in plural)]
         if not found:
             found = mention_candidates(self.lexicon, facet, text,
                                        strict=kclass != "dedicated", ordered=kclass != "text")

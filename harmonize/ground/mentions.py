@@ -42,7 +42,7 @@ _ON = {name: enabled(name) for name in (
     "composed_disease", "disease_phrase", "disease_context", "modifier_prefix",
     "misspelled_disease", "root_terms", "cell_line_units", "cell_line_other_facet",
     "cell_type_code", "sample_code", "cell_line_capitals", "marker_sign", "line_name_case",
-    "whole_names_in_values")}
+    "whole_names_in_values", "plural_abbreviations")}
 #: Quantities that look like codes ("48h", "10nm", "5x").
 _UNIT = re.compile(r"^\d+(h|hr|hrs|d|day|days|min|nm|um|mm|ug|ng|ml|x|wk|w|m|s|k|kb|bp|mg|g)$")
 
@@ -76,6 +76,8 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
         return _cell_line_mentions(lex, text, strict)
     toks = tokens(text)
     defined = defined_abbreviations(text)
+    if facet == "disease" and _ON["plural_abbreviations"]:  # 'NPCs', 'MSCs': cells, not a disease
+        defined = defined | plural_abbreviations(text)
     upper = written_in_capitals(text, modifiers_apart=facet == "disease")
     names = lex.names.get(facet, {})
     out: list[Mention] = []
@@ -271,6 +273,19 @@ def _word_after(m: Mention, toks: list[str]) -> str | None:
     """The token just after a mention, if any."""
     end = m.start + m.n_tokens
     return toks[end] if end < len(toks) else None
+
+
+_PLURAL = re.compile(r"\b([A-Z]{2,}[0-9]*)s\b")
+
+
+def plural_abbreviations(text: str) -> set[str]:
+    """Abbreviations written in the plural ('NPCs', 'hMSCs'): they name things one counts,
+    cells or samples, not the donor's disease.
+
+    >>> sorted(plural_abbreviations("human NPCs and MSCs; AML"))
+    ['msc', 'npc']
+    """
+    return {m.lower() for m in _PLURAL.findall(text)}
 
 
 def written_in_capitals(text: str, modifiers_apart: bool = False) -> set[str]:
