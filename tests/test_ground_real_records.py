@@ -432,7 +432,7 @@ def test_a_culture_reagent_names_no_tissue(grounder, attributes):
 
 
 @pytest.mark.parametrize("attributes, disease", [
-    ({"source_name": "cultured human NPCs, day 12"}, None),      # neural progenitors, counted
+    ({"source_name": "cultured NPCs from donor 2, day 12"}, None),      # neural progenitors, counted
     ({"source_name": "nasopharynx biopsy, NPC"}, "MONDO:0015459"),
     ({"treatment": "retroviral infection with an empty vector"}, None),
     ({"source_name": "PBMC from HIV infection cohort"}, "MONDO:0005109")])

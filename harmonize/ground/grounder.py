@@ -211,7 +211,7 @@ class Grounder:
                      and not (facet == "disease" and c.match_kind in SHORT_KINDS
                               and len(c.matched_text) <= 2 and _ON["short_disease_abbreviation"])]
         if facet == "disease" and found and _ON["plural_abbreviations"]:
-            plural = plural_abbreviations(text)  # 'human NPCs': cells, not a disease
+            plural = plural_abbreviations(text)  # 'cultured NPCs': cells, not a disease
             found = [c for c in found if not (c.match_kind in SHORT_KINDS
                                               and c.matched_text in plural)]
         if not found:

@@ -282,7 +282,7 @@ def plural_abbreviations(text: str) -> set[str]:
     """Abbreviations written in the plural ('NPCs', 'hMSCs'): they name things one counts,
     cells or samples, not the donor's disease.
 
-    >>> sorted(plural_abbreviations("human NPCs and MSCs; AML"))
+    >>> sorted(plural_abbreviations("sorted NPCs and MSCs; AML"))
     ['msc', 'npc']
     """
     return {m.lower() for m in _PLURAL.findall(text)}
