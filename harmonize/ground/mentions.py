@@ -868,8 +868,8 @@ _QUALIFIER_ENDS = words("control_qualifiers")
 
 
 def _denied_words(lex: Lexicon, text: str, toks: list[str]) -> set[int]:
-    """Token positions of the disease names a value denies, with their negating words
-    ('non demented control': 0 and 1)."""
+    """Token positions of the disease names a value denies, with the negating words touching
+    them ('hiv negative control': 0 and 1; 'no asthma control': 0 and 1)."""
     if TRIGGER_WORDS.isdisjoint(toks):
         return set()
     kept = {(m.start, m.n_tokens) for m in find_mentions(lex, "disease", text, strict=False)[0]}
@@ -877,8 +877,10 @@ def _denied_words(lex: Lexicon, text: str, toks: list[str]) -> set[int]:
     for m in find_mentions(lex, "disease", text, strict=False, negation=False)[0]:
         if (m.start, m.n_tokens) not in kept:
             out.update(range(m.start, m.start + m.n_tokens))
-    if out:  # the trigger words touching them
-        out.update(j for j in range(min(out) - 2, min(out)) if j >= 0 and toks[j] in TRIGGER_WORDS)
+    if out:  # the trigger words touching them, before or after
+        lo, hi = min(out), max(out) + 1
+        out.update(j for j in (*range(lo - 2, lo), *range(hi, hi + 2))
+                   if 0 <= j < len(toks) and toks[j] in TRIGGER_WORDS)
     return out
 
 
