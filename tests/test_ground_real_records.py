@@ -221,7 +221,7 @@ def _records_in(folder: str) -> list[SampleRecord]:
 
 @pytest.mark.parametrize("value, healthy", [
     ("healthy kidney", True), ("healthy lung tissue", True), ("control PBMC", True),
-    ("normal T cells", True), ("Control (non-smoker)", True), ("cognitively normal", True),
+    ("normal T cells", True), ("Control (never smoked)", True), ("cognitively normal", True),
     ("not healthy kidney", False), ("normal ploidy", False), ("family normal", False),
     ("liver cancer", False), ("healthy kidney; hepatitis", False),
     ("age-matched control", True), ("age- and sex-matched healthy controls", True),

@@ -889,12 +889,12 @@ def healthy_anatomy(lex: Lexicon, text: str, anatomy: bool = True) -> bool:
     or cell type that was sampled ("Control 2", "healthy control #3", "healthy kidney", "healthy
     lung tissue"): under a disease key that is the donor's healthy state. Besides numbers, an
     adverb before the name ("cognitively normal") and a remark in parentheses ("Control
-    (non-smoker)"), the rest of the value must be a whole tissue or cell-type name
+    (never smoked)"), the rest of the value must be a whole tissue or cell-type name
     (``anatomy``), or nothing.
 
     Never when a word of the healthy name is negated ("not normal breast").
     """
-    toks = tokens(_PAREN.sub(" ", text))  # "Control (non-smoker)": a remark on it
+    toks = tokens(_PAREN.sub(" ", text))  # "Control (never smoked)": a remark on it
     qualified = len(toks) < len(tokens(text))
     denied = _denied_words(lex, " ".join(toks), toks)
     for i, n in _healthy_spans(lex, toks):
