@@ -417,7 +417,8 @@ def test_a_broader_term_of_the_one_taken_is_no_tie(grounder):
 @pytest.mark.parametrize("value, term", [
     ("iPS cell line, clone 4", "CL:0002248"), ("hES cell line", "CL:0002322"),
     ("NS cell culture", "CL:0000047"),
-    ("cultured oligodendrocyte precursors", "CL:0002453")])
+    ("cultured oligodendrocyte precursors", "CL:0002453"),
+    ("hMSC culture, passage 3", "CL:0000134"), ("hSMCs", "CL:0000192")])
 def test_a_cell_abbreviation_is_found_with_its_cell_written_out(grounder, value, term):
     assert grounder.ground_value("cell_type", value, "cell type").term_id == term
 

@@ -180,7 +180,7 @@ _NOT_SPLIT = words("not_split")
 #: Rules of :func:`_name_variants` (``ontologies/rules.tsv``).
 _VARIANT = {name: enabled(f"variant_{name}") for name in (
     "prefix_split", "function_words", "adipose", "glued_cell", "of_reorder",
-    "abbreviation_cell", "cell_noun")}
+    "abbreviation_cell", "cell_noun", "human_prefix")}
 #: Words before 'cell' that are nouns for the cells on their own ('neural progenitors',
 #: 'erythroid precursors'): ``ontologies/words/cell_nouns.tsv``.
 _CELL_NOUNS = words("cell_nouns")
@@ -344,6 +344,9 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
         spelled = [_cell_abbreviation(norm)] if (
             facet == "cell_type" and "abbreviation" in kind and _VARIANT["abbreviation_cell"]
             and tid in terms and terms[tid].label.endswith(" cell")) else []
+        if (facet == "cell_type" and "abbreviation" in kind and _VARIANT["human_prefix"]
+                and len(norm) >= 3 and norm.isalnum()):
+            spelled.append(f"h{norm}")  # 'hMSC', 'hNPC': the human cells
         for key in [norm, *_name_variants(norm), *filter(None, spelled)]:
             slot = names[facet][key]
             k = kind if key == norm else "variant"

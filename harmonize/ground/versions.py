@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "21"
+LEXICON_VERSION = "22"
 MATCHER_VERSION = "25"
 
 
