@@ -224,13 +224,9 @@ class Grounder:
             if (kclass in ("dedicated", "scan") and facet in MOST_SPECIFIC_FACETS
                     and _ON["most_specific"]):
                 if _ON["reordered_parts"]:  # "Colon - Sigmoid": the sigmoid colon
-                    ids = {f.term_id for f in found}
-                    found = found + [c for c in self._named_as(facet, reordered_parts(text))
-                                     if c.term_id not in ids]
+                    found = self._also_named_as(facet, reordered_parts(text), found)
                 if facet == "tissue":  # "DLPFC (BA46)": Brodmann (1909) area 46
-                    ids = {f.term_id for f in found}
-                    found = found + [c for c in self._named_as(facet, numbered_area_phrasings(text))
-                                     if c.term_id not in ids]
+                    found = self._also_named_as(facet, numbered_area_phrasings(text), found)
                 if _ON["adjective_nouns"] and found:  # "pulmonary fibroblasts": of the lung
                     found = found + [c for c in self._named_as(facet, noun_phrasings(text))
                                      if any(self.lexicon.is_ancestor(f.term_id, c.term_id)
@@ -266,6 +262,12 @@ class Grounder:
         """Exact candidates of other ways to write a value ("Sigmoid Colon", "fibroblast of
         lung")."""
         return [c for alt in phrasings for c in match_exact(self.lexicon, facet, alt)]
+
+    def _also_named_as(self, facet: str, phrasings: list[str], found: list[Candidate]
+                       ) -> list[Candidate]:
+        """``found`` and the terms of the value's other phrasings it does not hold yet."""
+        ids = {f.term_id for f in found}
+        return found + [c for c in self._named_as(facet, phrasings) if c.term_id not in ids]
 
     def _sex(self, text: str, kclass: str) -> tuple[Candidate, ...] | None:
         """Sex candidates, or ``None`` to read the value like any other (nothing found under
@@ -629,8 +631,8 @@ class Grounder:
         """The ranking with the most specific term the sample names first: a name (not a
         guess, nor a weak reading such as an abbreviation or 'X tumor' read as 'X cancer') found
         in a facet field or a source name that is narrower than the term ranked
-        first is what the sample is ('tissue: brain' beside 'source_name: cerebral cortex';
-        'disease: leukemia' beside 'chronic myeloid leukemia'). Titles, descriptions and free
+        first is what the sample is ('tissue: kidney' beside 'source_name: renal cortex';
+        'disease: leukemia' beside a leukemia named in full). Titles, descriptions and free
         text name other things too ('compared with the hippocampus')."""
         while True:
             top = ranked[0][1]

@@ -130,7 +130,7 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
         out = _not_truncations(out, toks)
     if facet == "tissue":  # 'gastric bypass', 'coronary artery bypass': a surgery
         out = [m for m in out if not _ON["bypass_surgery"] or _word_after(m, toks) != "bypass"]
-        if out and _REAGENTS:  # '10% fetal calf serum': a culture supplement
+        if out and _REAGENTS:  # 'medium with 5% horse serum': a culture supplement
             out = _outside_reagents(toks, out)
         if negation and out:
             out = _outside_negated_diseases(lex, text, toks, out)
@@ -179,10 +179,9 @@ def _outside_disease_names(lex: Lexicon, text: str, out: list[Mention]) -> list[
     """Cell types that are not words of a longer disease name in the value: 'T-cell leukemia
     cells', 'plasma cell myeloma cells' name a disease, not a T cell or a plasma cell (a name
     inside a longer name is part of it)."""
-    spans = [(m.start, m.start + m.n_tokens) for m in find_mentions(
-        lex, "disease", text, strict=False, negation=False)[0] if m.n_tokens > 1]
-    return [m for m in out if not any(a <= m.start and m.start + m.n_tokens <= b
-                                      and b - a > m.n_tokens for a, b in spans)]
+    spans = _Spans((m.start, m.start + m.n_tokens) for m in find_mentions(
+        lex, "disease", text, strict=False, negation=False)[0] if m.n_tokens > 1)
+    return [m for m in out if not spans.holds(m, wider=True)]
 
 
 #: Phrases that tell a sample's cells from those they were made from
@@ -261,12 +260,14 @@ _REAGENT_STARTS = frozenset(p[0] for p in _REAGENTS)
 
 
 def _outside_reagents(toks: list[str], out: list[Mention]) -> list[Mention]:
-    """Tissue mentions that are no word of a culture reagent or condition ('fetal calf
-    serum' names no calf and no serum sample; 'serum starvation' no serum)."""
+    """Tissue mentions that are no word of a culture reagent or condition ('horse serum'
+    names no serum sample, 'serum starvation' neither)."""
     spans = [(i, i + len(p)) for i, t in enumerate(toks) if t in _REAGENT_STARTS
              for p in _REAGENTS if tuple(toks[i:i + len(p)]) == p]
-    return [m for m in out if not any(a <= m.start and m.start + m.n_tokens <= b
-                                      for a, b in spans)] if spans else out
+    if not spans:
+        return out
+    inside = _Spans(spans)
+    return [m for m in out if not inside.holds(m)]
 
 
 def _word_after(m: Mention, toks: list[str]) -> str | None:
@@ -736,9 +737,14 @@ def set_aside(lex: Lexicon, facet: str, text: str) -> list[str]:
     ("HIV-negative donor" -> ['hiv']), for ``harmonize explain``."""
     if facet != "disease":
         return []
-    kept = {(m.start, m.term_id) for m in find_mentions(lex, facet, text)[0]}
-    return list(dict.fromkeys(m.name for m in find_mentions(lex, facet, text, negation=False)[0]
-                              if (m.start, m.term_id) not in kept))
+    return list(dict.fromkeys(m.name for m in _denied_mentions(lex, text)))
+
+
+def _denied_mentions(lex: Lexicon, text: str, strict: bool = True) -> list[Mention]:
+    """The disease mentions of ``text`` that negation keeps out of it."""
+    kept = {(m.start, m.term_id) for m in find_mentions(lex, "disease", text, strict)[0]}
+    return [m for m in find_mentions(lex, "disease", text, strict, negation=False)[0]
+            if (m.start, m.term_id) not in kept]
 
 
 def only_negated(lex: Lexicon, facet: str, text: str) -> bool:
@@ -872,11 +878,8 @@ def _denied_words(lex: Lexicon, text: str, toks: list[str]) -> set[int]:
     them ('hiv negative control': 0 and 1; 'no asthma control': 0 and 1)."""
     if TRIGGER_WORDS.isdisjoint(toks):
         return set()
-    kept = {(m.start, m.n_tokens) for m in find_mentions(lex, "disease", text, strict=False)[0]}
-    out: set[int] = set()
-    for m in find_mentions(lex, "disease", text, strict=False, negation=False)[0]:
-        if (m.start, m.n_tokens) not in kept:
-            out.update(range(m.start, m.start + m.n_tokens))
+    out = {j for m in _denied_mentions(lex, text, strict=False)
+           for j in range(m.start, m.start + m.n_tokens)}
     if out:  # the trigger words touching them, before or after
         lo, hi = min(out), max(out) + 1
         out.update(j for j in (*range(lo - 2, lo), *range(hi, hi + 2))
@@ -895,16 +898,15 @@ def healthy_anatomy(lex: Lexicon, text: str, anatomy: bool = True) -> bool:
     Never when a word of the healthy name is negated ("not normal breast").
     """
     toks = tokens(_PAREN.sub(" ", text))  # "Control (never smoked)": a remark on it
-    qualified = len(toks) < len(tokens(text))
     denied = _denied_words(lex, " ".join(toks), toks)
+    remarked = len(toks) < len(tokens(text)) or bool(denied)
     for i, n in _healthy_spans(lex, toks):
         # "age-matched control": the words up to a qualifier's last word say how it was chosen
         first = max((j + 1 for j, t in enumerate(toks[:i]) if t in _QUALIFIER_ENDS), default=0)
         rest = [t for j, t in enumerate(toks) if not i <= j < i + n and j >= first
-                and j not in denied  # "non-demented control": a disease it rules out
+                and j not in denied  # "HIV negative control": a disease it rules out
                 and not t.isdigit() and not (t.endswith(_ADVERB) and j < i)]
-        qualified = qualified or first > 0 or bool(denied)
-        if (qualified or len(rest) < len(toks) - n) and not rest:
+        if (remarked or first > 0 or len(rest) < len(toks) - n) and not rest:
             return True  # "Control 2", "cognitively normal": the healthy name, qualified
         if rest and anatomy and any(match_exact(lex, f, " ".join(rest))
                                     for f in ("tissue", "cell_type")):

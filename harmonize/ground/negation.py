@@ -65,11 +65,8 @@ def is_negated(toks: Sequence[str], start: int, n_tokens: int) -> bool:
     (True, False)
     """
     end = start + n_tokens
-    for trig in BEFORE if _NEGATION else OTHER:
-        k = len(trig)
-        if start >= k and tuple(toks[start - k:start]) == trig and (
-                trig not in NEED_NO or (start > k and toks[start - k - 1] in NO)):
-            return True
+    if _touched_before(toks, start, BEFORE if _NEGATION else OTHER):
+        return True
     for trig in AFTER if _NEGATION else ():
         k = len(trig)
         if tuple(toks[end:end + k]) == trig:
@@ -98,14 +95,16 @@ def denied_lists(toks: Sequence[str], spans: Sequence[tuple[int, int]]) -> set[i
         chained = denied and all(t in LIST_JOINERS for t in toks[end:start])
         if chained:
             out.add(start)
-        denied = chained or _opens_list(toks, start)
+        denied = chained or _touched_before(toks, start, LIST_OPENERS)
         end = start + n
     return out
 
 
-def _opens_list(toks: Sequence[str], start: int) -> bool:
-    """Whether a list opener touches the name at ``start``."""
-    for trig in LIST_OPENERS:
+def _touched_before(toks: Sequence[str], start: int,
+                    triggers: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether one of ``triggers`` ends right before the name at ``start`` (one that needs a
+    'no' word before it, ``NEED_NO``, only after one)."""
+    for trig in triggers:
         k = len(trig)
         if start >= k and tuple(toks[start - k:start]) == trig and (
                 trig not in NEED_NO or (start > k and toks[start - k - 1] in NO)):
