@@ -398,7 +398,7 @@ def test_a_line_name_is_read_by_its_capitals_or_alone(grounder, attributes, line
 
 @pytest.mark.parametrize("attributes, term", [
     ({"tissue": "postmortem frontal lobe (BA10)"}, "UBERON:0013541"),
-    ({"tissue": "cerebral cortex", "source_name": "anterior cingulate, BA 24"}, "UBERON:0006101"),
+    ({"tissue": "brain", "source_name": "anterior cingulate, BA 24"}, "UBERON:0006101"),
     ({"tissue": "BA46"}, "UBERON:0006483")])
 def test_a_brodmann_area_written_short_is_that_area(grounder, attributes, term):
     assert next(a for a in grounder.annotate(attributes) if a.facet == "tissue").term_id == term
@@ -424,7 +424,7 @@ def test_a_cell_abbreviation_is_found_with_its_cell_written_out(grounder, value,
 
 
 @pytest.mark.parametrize("attributes", [
-    {"growth protocol": "grown in RPMI with 10% foetal calf serum"},
+    {"growth protocol": "stained after blocking with 5% donkey serum"},
     {"description": "monocytes rested overnight after serum starvation"},
     {"source_name": "primary monocytes in medium with 5% horse serum"}])
 def test_a_culture_reagent_names_no_tissue(grounder, attributes):
