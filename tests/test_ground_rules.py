@@ -126,3 +126,14 @@ def test_switching_off_changes_behaviour_in_a_fresh_process():
     assert _run(code, "negation") == "False True liver cd14+"
     assert _run(code, "negation,context_other,noise_words,marker_positive") == \
         "False False liver tissue cd14"
+
+
+def test_a_word_list_value_outside_its_choices_names_the_file_row_and_choices(tmp_path):
+    """A negation trigger whose position is mistyped ('lsit') would otherwise be dropped
+    without a word; it is refused, naming the file, the row and what the column may hold."""
+    bad = tmp_path / "negation_triggers.tsv"
+    bad.write_text("phrase\tposition\treason\nno\tbefore\tnegates\nor\tlsit\tjoins a list\n")
+    with pytest.raises(ConfigError, match=r"negation_triggers.tsv: row 3: position 'lsit' "
+                                          r"is not one of .*list"):
+        rules._checked(bad, tuple(rules._rows(bad)), "position", frozenset({"before", "list"}))
+    assert rules.choices("origin_phrases", "after", frozenset({"origin", "product"}))

@@ -23,7 +23,7 @@ from harmonize.ground.exact import match_exact
 from harmonize.ground.lexicon import KIND_RANK, Lexicon
 from harmonize.ground.negation import TRIGGER_WORDS, denied_lists, is_negated, says_other
 from harmonize.ground.normalize import fold, normalize, tokens
-from harmonize.ground.rules import enabled, table, words
+from harmonize.ground.rules import choices, enabled, table, words
 from harmonize.models import Candidate
 
 #: Words that, next to a name found by scanning, say the value is about a disease.
@@ -187,7 +187,8 @@ def _outside_disease_names(lex: Lexicon, text: str, out: list[Mention]) -> list[
 #: Phrases that tell a sample's cells from those they were made from
 #: (``ontologies/words/origin_phrases.tsv``): token tuple -> what the cells after it are.
 ORIGIN_PHRASES: dict[tuple[str, ...], str] = {
-    tuple(r["phrase"].split()): r["after"] for r in table("origin_phrases")}
+    tuple(r["phrase"].split()): r["after"]
+    for r in choices("origin_phrases", "after", frozenset({"origin", "product"}))}
 _ORIGIN_VERBS = frozenset(p[0] for p in ORIGIN_PHRASES)
 
 

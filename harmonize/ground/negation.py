@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harmonize.ground.rules import enabled, table
+from harmonize.ground.rules import choices, enabled
 
 #: Triggers by position, from ``ontologies/words/negation_triggers.tsv`` (rules ``negation``
 #: and ``context_other``).
-_TRIGGERS = table("negation_triggers")
+_TRIGGERS = choices("negation_triggers", "position",
+                    frozenset({"before", "prefix", "after", "after_no", "other", "no", "list"}))
 
 
 def _triggers(*positions: str) -> tuple[tuple[str, ...], ...]:

@@ -116,6 +116,25 @@ def table(name: str) -> tuple[dict[str, str], ...]:
     return tuple(_rows(WORDS_DIR / f"{name}.tsv"))
 
 
+def choices(name: str, column: str, allowed: frozenset[str]) -> tuple[dict[str, str], ...]:
+    """The rows of ``ontologies/words/<name>.tsv`` whose ``column`` must hold one of
+    ``allowed`` (a negation trigger's position, an origin phrase's side).
+
+    Raises:
+        ConfigError: a row holding another value, naming the file, the row and the choices.
+    """
+    return _checked(WORDS_DIR / f"{name}.tsv", table(name), column, allowed)
+
+
+def _checked(path: Path, rows: tuple[dict[str, str], ...], column: str,
+             allowed: frozenset[str]) -> tuple[dict[str, str], ...]:
+    for i, row in enumerate(rows, 2):
+        if row.get(column) not in allowed:
+            raise ConfigError(f"{path}: row {i}: {column} {row.get(column)!r} is not one of "
+                              f"{', '.join(sorted(allowed))}")
+    return rows
+
+
 @lru_cache(maxsize=None)
 def words(name: str) -> frozenset[str]:
     """The first column of ``ontologies/words/<name>.tsv`` as a set."""
