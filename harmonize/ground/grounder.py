@@ -74,6 +74,8 @@ _ON = {name: enabled(name) for name in (
 #: other things too; there the fitted ranking decides: taking the narrower name in GEO text
 #: lowered tissue strict F1 0.906 -> 0.881 in-sample, 0.897 -> 0.880 in grouped CV).
 _DEEPER_CLASSES = ("dedicated", "scan")
+#: a candidate with its logit and named features
+_Scored = tuple[float, Candidate, dict[str, float]]
 
 
 class Grounder:
@@ -107,6 +109,8 @@ class Grounder:
         self._fuzzy = FuzzyIndex(lexicon)
         self._embed: dict[str, object] = {}
         self._memo: dict[tuple[str, str, str], tuple[Candidate, ...] | None] = {}
+        self._scores: dict[tuple[str, str, str], tuple[
+            tuple[Candidate, ...], Mapping[str, float], tuple[_Scored, ...]]] = {}
         self._suggest: dict[tuple[str, str], tuple[Candidate, ...]] = {}
         self._lists: dict[str, tuple[str, ...]] = {}
         self._denied: dict[str, bool] = {}
@@ -546,6 +550,22 @@ class Grounder:
                                                          spelling_only=False))
         return self._suggest[key]
 
+    def _scored(self, value: FieldValue, kclass: str, weights: Mapping[str, float]
+                ) -> tuple[_Scored, ...] | None:
+        """The value's candidates with their features and logits, memoized beside them
+        (every sample that repeats a value ranks the same candidates)."""
+        cands = self.candidates(value, kclass)
+        if cands is None:
+            return None
+        key = (value.facet, kclass, value.text)
+        hit = self._scores.get(key)
+        # a curator's override is a fresh tuple; a benchmark may swap the calibration
+        if hit is not None and hit[0] is cands and hit[1] is weights:
+            return hit[2]
+        scored = tuple(_with_score(c, kclass, weights) for c in cands)
+        self._scores[key] = (cands, weights, scored)
+        return scored
+
     def rank(self, facet: str, values: Iterable[FieldValue]
              ) -> tuple[list[tuple[float, Candidate, FieldValue, dict[str, float]]], FieldValue | None]:
         """Pool the candidates of every value of a facet, merged by term, best first.
@@ -559,29 +579,34 @@ class Grounder:
         rejected: FieldValue | None = None
         for v in values:
             kclass = key_class(v)
-            cands = self.candidates(v, kclass)
-            if cands is None:
+            scored = self._scored(v, kclass, weights)
+            if scored is None:
                 rejected = v
                 continue
             if facet == "cell_line" and kclass != "dedicated":
-                cands = tuple(c for c in cands if c.method == "curated" or distinctive_cell_line(
-                    self.lexicon, c.term_id, c.match_kind, v.text)) or self._line_alone(v)
+                scored = tuple(s for s in scored if s[1].method == "curated" or
+                               distinctive_cell_line(self.lexicon, s[1].term_id,
+                                                     s[1].match_kind, v.text)) or tuple(
+                    _with_score(c, kclass, weights) for c in self._line_alone(v))
             if (facet == "disease" and v.scanned and key_role(v.source_key) in FACETS
                     and _ON["field_abbreviation_disease"]):
                 # a tissue or cell-type field names a disease by name ('melanoma'); its
                 # abbreviations are the field's own ('cDCs' is no collecting duct carcinoma)
-                cands = tuple(c for c in cands if c.match_kind != "abbreviation")
-            for c in cands:
+                scored = tuple(s for s in scored if s[1].match_kind != "abbreviation")
+            for s, c, feats in scored:
                 fields_per_term[c.term_id] = fields_per_term.get(c.term_id, 0) + 1
-                feats = feature_vector(c, kclass)
-                item = (score(feats, weights), c, v, feats)
+                item = (s, c, v, feats)
                 if c.term_id not in pooled or _order(facet, item) < _order(
                         facet, pooled[c.term_id]):
                     pooled[c.term_id] = item
         ranked = []
-        for tid, (_, c, v, feats) in pooled.items():
-            feats = dict(feats, log_fields=_log(fields_per_term[tid]))
-            ranked.append((score(feats, weights), c, v, feats))
+        for tid, item in pooled.items():
+            s, c, v, feats = item
+            log_fields = _log(fields_per_term[tid])
+            if log_fields != feats["log_fields"]:
+                feats = dict(feats, log_fields=log_fields)
+                item = (score(feats, weights), c, v, feats)
+            ranked.append(item)
         # the fitted weights compare names within one text; across a sample's values the key
         # each came from also counts: a name found under the facet's own key outranks the
         # others ('cell type: cDC2' beside 'source_name: PBMC'), and a term under an unrelated
@@ -808,6 +833,11 @@ def _value(facet: str, text: str, source_key: str, scanned: bool | None) -> Fiel
 @lru_cache(maxsize=200_000)
 def _normalized(text: str) -> str:
     return normalize(text)
+
+
+def _with_score(c: Candidate, kclass: str, weights: Mapping[str, float]) -> _Scored:
+    feats = feature_vector(c, kclass)
+    return score(feats, weights), c, feats
 
 
 def _log(n: int) -> float:
