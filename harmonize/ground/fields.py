@@ -52,6 +52,8 @@ WHOLE_VALUE_HEADS = words("whole_value_heads") if enabled("whole_value_keys") el
 #: Words that end an unlisted key naming a facet ("parental cell line", "tumor tissue").
 HEAD_WORDS: tuple[tuple[str, str], ...] = tuple(
     (r["pattern"], r["facet"]) for r in table("head_words")) if enabled("key_head_words") else ()
+#: Last words of a key that divides a facet more finely ('cell subtype', 'tissue subset').
+FINER_KEY_WORDS = words("finer_key_words") if enabled("finer_keys") else frozenset()
 _SUFFIX = re.compile(r"(?:^|\s+)(ch\d+)$|\s+\d+$")
 #: Characters of one value (or of a record's free text) that are grounded. Longer values (a
 #: pasted protocol, a 50 MB attribute) are grounded on their first ``MAX_VALUE_CHARS``
@@ -147,11 +149,33 @@ def _role(k: str, table: Mapping[str, str], words: str | None = None) -> str:
         role = _role(words, table)
         if role != "other":
             return role  # 'ArrayExpress-DevelopmentalStage': developmental stage
+    rest = _finer_rest(k)
+    if rest:  # 'cell subtype' is a cell-type key, 'cancer subtype' (as 'cancer type') a disease key
+        role = _role(f"{rest} type", table)
+        role = role if role in FACETS else _role(rest, table)
+        if role in FACETS:
+            return role
     named = {facet for head, facet in HEAD_WORDS if re.search(rf"\b{head}\b", k)}
     last = next((facet for head, facet in HEAD_WORDS if re.search(rf"\b{head}$", k)), None)
     if last and named == {last}:
         return last
     return "scan" if len(named) > 1 and last else "other"
+
+
+def _finer_rest(k: str) -> str | None:
+    """What a normalized key ending in a finer division divides ('cell subtype' -> 'cell')."""
+    return next((k[:-len(w) - 1] for w in FINER_KEY_WORDS if k.endswith(f" {w}")), None)
+
+
+@lru_cache(maxsize=10_000)
+def finer_key(key: str) -> bool:
+    """Whether a facet's key names a finer division of it than its plain key does: the
+    sample is that subset ('cell type: PBMC' beside 'cell subset: T cells').
+
+    >>> finer_key("cell_subtype"), finer_key("Tumor sub-type"), finer_key("cell type")
+    (True, True, False)
+    """
+    return _finer_rest(norm_key(key)) is not None and key_role(key) in FACETS
 
 
 def is_age_key(key: str) -> bool:

@@ -23,7 +23,7 @@ from harmonize.ground.calibrate import MARGIN_CAP, Calibration, load_calibration
 from harmonize.ground.controls import study_disease_keys, with_study_controls
 from harmonize.ground.evidence import WEAK_KINDS, adjust_confidence, evidence_kind, key_prior
 from harmonize.ground.exact import match_exact
-from harmonize.ground.fields import bounded, field_values, key_class, key_role
+from harmonize.ground.fields import bounded, field_values, finer_key, key_class, key_role
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
 from harmonize.ground.mentions import (
@@ -634,9 +634,9 @@ class Grounder:
                   or not self.lexicon.is_ancestor(r[1].term_id, top.term_id)]
         margin = max(top_s - rivals[0], 0.0) if rivals else MARGIN_CAP
         conf, why = self.confidence(facet, top_s, margin, top, v)
-        first = _order(facet, ranked[0])[:3]
+        first = _order(facet, ranked[0])[:4]
         # a broader or narrower term of the one taken is no alternative to it
-        tied = 1 + sum(1 for r in ranked[1:] if _order(facet, r)[:3] == first
+        tied = 1 + sum(1 for r in ranked[1:] if _order(facet, r)[:4] == first
                        and not self.lexicon.is_ancestor(r[1].term_id, top.term_id)
                        and not self.lexicon.is_ancestor(top.term_id, r[1].term_id))
         if tied > 1 and _ON["tied_choice"] and top.method != "curated":
@@ -797,11 +797,14 @@ def _capital_code(word: str, text: str) -> bool:
 
 
 def _order(facet: str, item: tuple[float, Candidate, FieldValue, dict[str, float]]
-           ) -> tuple[bool, float, float, str]:
-    """Sort key of a ranked ``(score, candidate, value, features)``: best first."""
+           ) -> tuple[bool, bool, float, float, str]:
+    """Sort key of a ranked ``(score, candidate, value, features)``: best first. Among names
+    under the facet's own keys, one under a key for a finer division ('cell subtype') names
+    the subset the sample is."""
     s, c, v, _ = item
-    return (not _named_by_key(facet, c, v), -(s + key_prior(facet, key_class(v))),
-            -KIND_RANK.get(c.match_kind, 0), c.term_id)
+    named = _named_by_key(facet, c, v)
+    return (not named, not (named and finer_key(v.source_key)),
+            -(s + key_prior(facet, key_class(v))), -KIND_RANK.get(c.match_kind, 0), c.term_id)
 
 
 def _named_by_key(facet: str, c: Candidate, v: FieldValue) -> bool:
