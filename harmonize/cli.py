@@ -232,9 +232,12 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
       harmonize explain "T2D islets" --facet disease --json
       harmonize explain '{"cell line": "MCF-7", "tissue": "breast"}' --facet sample_type
       harmonize explain "iPSC-derived cardiomyocytes" --facet sample_type --key source_name
+      harmonize explain '{"cell type": "PBMC", "cell subset": "T cells"}' --facet cell_type
 
-    For sample_type TEXT is a whole sample: a JSON object of attributes, or one value read
-    under --key (default source_name).
+    TEXT is one value, or a whole sample as a JSON object of attributes: then every value
+    read for the facet competes, and the table shows the key each candidate came from and
+    what ordered them. For sample_type TEXT is always a whole sample (one value is read
+    under --key, default source_name).
     """
     import json as _json
 
@@ -248,6 +251,9 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
 
     if facet == "sample_type":
         _explain_sample(text, key, as_json, no_embeddings)
+        return
+    if text.lstrip().startswith("{"):
+        _explain_facet_of_sample(_sample_attributes(text, key), facet, as_json, no_embeddings)
         return
 
     source_key = key or facet.replace("_", " ")
@@ -336,6 +342,52 @@ def _explain_sample(text: str, key: str | None, as_json: bool, no_embeddings: bo
             t.add_column(col)
         for p in why["parts"]:
             t.add_row(p["feature"], f"{p['part']:+.2f}", p["key"], str(p["value"])[:60])
+        console.print(t)
+
+
+def _explain_facet_of_sample(attrs: dict[str, str], facet: str, as_json: bool,
+                             no_embeddings: bool) -> None:
+    """`explain` of one facet for a whole sample: its annotations and how its values ranked."""
+    import json as _json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from harmonize.steps.engine import load_engine
+
+    grounder = load_engine(use_embeddings=not no_embeddings).grounder
+    anns = [a for a in grounder.annotate(attrs) if a.facet == facet]
+    rows = grounder.sample_ranking(facet, attrs)
+    if as_json:
+        click.echo(_json.dumps({"attributes": attrs, "facet": facet,
+                                "annotations": [a.to_json() for a in anns],
+                                "confidence_steps": [a.confidence_steps() for a in anns],
+                                "ranking": rows}, indent=1))
+        return
+    console = Console()
+    if not anns:
+        console.print(f"no {facet} found in this sample")
+    for a in anns:
+        console.print(f"[bold]{facet}[/bold] {a.term_id or 'unmapped'} {a.term_label or ''} "
+                      f"confidence {a.confidence:.2f} ({a.method}, {a.status}) from "
+                      f"{a.source_key}: {a.source_text!r}")
+        steps = a.confidence_steps()
+        if steps:
+            console.print("how the confidence was reached: " + ", ".join(
+                f"{k} {v:g}" for k, v in steps.items()))
+    if rows and rows[0]["narrower_taken"]:
+        console.print("rule deeper_in_sample: a narrower name the sample gives was taken over "
+                      "the broader term ranked first")
+    if rows:
+        t = Table(title="candidates in ranked order: names under the facet's own key first, "
+                        "a finer key's ('cell subset') before the plain one, then by score")
+        for col in ("#", "term", "label", "key (class)", "own key", "score"):
+            t.add_column(col)
+        for i, r in enumerate(rows[:10], 1):
+            own = "finer" if r["finer_key"] else "yes" if r["by_facet_key"] else "no"
+            prior = f" {r['key_prior']:+.2f} key" if r["key_prior"] else ""
+            t.add_row(str(i), r["term_id"], r["term_label"],
+                      f"{r['source_key']} ({r['key_class']})", own, f"{r['score']:.2f}{prior}")
         console.print(t)
 
 

@@ -221,6 +221,28 @@ def test_explain_reads_a_value_of_pairs_as_map_does(tmp_path):
     assert out["key"] == disease["source_key"] == "diagnosis"
 
 
+def test_explain_of_a_whole_sample_agrees_with_map(tmp_path):
+    """A JSON sample: the facet's annotation is the one map writes, and the ranking shows the
+    key of each competing name and which key order put the winner first."""
+    sample = {"cell type": "induced pluripotent stem cells", "cell subset": "motor neurons",
+              "source_name": "spinal cord organoid"}
+    done = run("explain", json.dumps(sample), "--facet", "cell_type", "--no-embeddings", "--json")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"accession": "A", "attributes": sample}) + "\n")
+    mapped = run("map", str(src), "-o", "-", "--no-embeddings")
+    cell = next(a for a in json.loads(mapped.stdout)["annotations"] if a["facet"] == "cell_type")
+    assert [a["term_id"] for a in out["annotations"]] == [cell["term_id"]] == ["CL:0000100"]
+    first, second = out["ranking"][:2]
+    assert (first["source_key"], first["finer_key"]) == ("cell subset", True)
+    assert (second["source_key"], second["finer_key"], second["by_facet_key"]) == (
+        "cell type", False, True)
+    assert second["score"] > first["score"]  # the key order, not the score, decided
+    table = run("explain", json.dumps(sample), "--facet", "cell_type", "--no-embeddings").stdout
+    assert "finer" in table and "CL:0002248" in table
+
+
 def test_explain_refuses_a_key_that_is_not_read_for_the_facet():
     done = run("explain", "TruSeq stranded", "--facet", "assay", "--key", "source_name",
                "--no-embeddings")

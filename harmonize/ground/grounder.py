@@ -651,6 +651,30 @@ class Grounder:
         return Annotation(facet, top.term_id, top.term_label, conf, top.method, status,
                           v.source_key, v.text, cands, self.lexicon.version, v.full_length)
 
+    def sample_ranking(self, facet: str, attributes: Mapping[str, str],
+                       text: str | None = None) -> list[dict]:
+        """How a sample's values competed for ``facet``, best first (what ``harmonize explain``
+        shows for a whole sample): each candidate with the key it came from and the parts of
+        its sort order, in the order :meth:`rank` and the narrower-name rule left them."""
+        values = [v for v in field_values(attributes, text) if v.facet == facet]
+        if facet == "disease":
+            values = [self._affirmed(v) for v in values]
+        ranked, _ = self.rank(facet, values)
+        leader = ranked[0] if ranked else None
+        if ranked and facet in MOST_SPECIFIC_FACETS and _ON["deeper_in_sample"]:
+            ranked = self._deeper(ranked)
+        rows = []
+        for s, c, v, _ in ranked:
+            named = _named_by_key(facet, c, v)
+            rows.append({"term_id": c.term_id, "term_label": c.term_label, "method": c.method,
+                         "match_kind": c.match_kind, "source_key": v.source_key,
+                         "source_text": v.text, "key_class": key_class(v),
+                         "by_facet_key": named, "finer_key": named and finer_key(v.source_key),
+                         "score": round(s, 4), "key_prior": key_prior(facet, key_class(v)),
+                         "narrower_taken": rows == [] and leader is not None
+                         and c is not leader[1]})
+        return rows
+
     def _deeper(self, ranked: list[tuple[float, Candidate, FieldValue, dict[str, float]]]
                 ) -> list[tuple[float, Candidate, FieldValue, dict[str, float]]]:
         """The ranking with the most specific term the sample names first: a name (not a
