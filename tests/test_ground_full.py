@@ -516,3 +516,12 @@ def test_a_finer_key_names_the_subset_the_sample_is(full):
     assert (ann.term_id, ann.source_key) == ("CL:0000100", "cell subset")
     plain = {"cell type": "induced pluripotent stem cells", "description": "motor neurons"}
     assert {a.facet: a for a in full.annotate(plain)}["cell_type"].term_id == "CL:0002248"
+
+
+def test_a_whole_value_abbreviation_is_a_narrower_name_the_sample_gives(full):
+    """'source_name: HUVEC' beside 'cell type: endothelial cells': the abbreviation is the
+    whole value, no weak reading inside a longer one, so its narrower term is taken."""
+    anns = full.annotate({"source_name": "HUVEC", "cell type": "endothelial cells"})
+    assert {a.facet: a.term_id for a in anns}["cell_type"] == "CL:0002618"
+    inside = full.annotate({"source_name": "HUVEC medium change", "cell type": "endothelial cells"})
+    assert {a.facet: a.term_id for a in inside}["cell_type"] == "CL:0000115"

@@ -678,7 +678,9 @@ class Grounder:
     def _deeper(self, ranked: list[tuple[float, Candidate, FieldValue, dict[str, float]]]
                 ) -> list[tuple[float, Candidate, FieldValue, dict[str, float]]]:
         """The ranking with the most specific term the sample names first: a name (not a
-        guess, nor a weak reading such as an abbreviation or 'X tumor' read as 'X cancer') found
+        guess, nor a weak reading such as an abbreviation inside a longer value or 'X tumor'
+        read as 'X cancer'; an abbreviation that is the whole value, 'HUVEC', is no weak
+        reading) found
         in a facet field or a source name that is narrower than the term ranked
         first is what the sample is ('tissue: kidney' beside 'source_name: renal cortex';
         'disease: leukemia' beside a leukemia named in full). Titles, descriptions and free
@@ -686,7 +688,7 @@ class Grounder:
         while True:
             top = ranked[0][1]
             deeper = next((r for r in ranked[1:] if r[1].method not in ("fuzzy", "embedding")
-                           and r[1].match_kind not in WEAK_KINDS
+                           and (r[1].match_kind not in WEAK_KINDS or r[1].method == "exact")
                            and key_class(r[2]) in _DEEPER_CLASSES
                            and self.lexicon.is_ancestor(top.term_id, r[1].term_id)), None)
             if deeper is None:
