@@ -525,3 +525,10 @@ def test_a_whole_value_abbreviation_is_a_narrower_name_the_sample_gives(full):
     assert {a.facet: a.term_id for a in anns}["cell_type"] == "CL:0002618"
     inside = full.annotate({"source_name": "HUVEC medium change", "cell type": "endothelial cells"})
     assert {a.facet: a.term_id for a in inside}["cell_type"] == "CL:0000115"
+
+
+def test_british_spellings_find_the_american_labels(full):
+    anns = full.annotate({"cell type": "haematopoietic stem cells",
+                          "disease": "acute myeloid leukaemia"})
+    found = {a.facet: a.term_id for a in anns}
+    assert (found["cell_type"], found["disease"]) == ("CL:0000037", "MONDO:0018874")

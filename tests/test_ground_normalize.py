@@ -28,6 +28,9 @@ from harmonize.ground.normalize import compact, is_null, normalize, singular, st
     ("iPSC-CMs", "ipsc cm"),  # plural of a short acronym
     ("DCs", "dc"),
     ("AIDS", "aids"),  # a capital S is part of the acronym
+    ("Haematopoietic stem cells", "hematopoietic stem cell"),  # British spellings
+    ("acute myeloid leukaemia", "acute myeloid leukemia"),
+    ("oesophageal tumours", "esophageal tumor"),
 ])
 def test_normalize(raw, expected):
     assert normalize(raw) == expected
@@ -65,3 +68,25 @@ def test_noise_words_only_in_a_second_variant():
 def test_marker_positivity_is_written_one_way():
     assert normalize("CD14-positive monocyte") == normalize("CD14+ monocytes") == "cd14+ monocyte"
     assert normalize("positive control") == "positive control"
+
+
+@pytest.mark.slow
+def test_every_spelling_rewrite_is_attested_by_an_ontology():
+    """Each British -> American rewrite of spellings.tsv is the difference between its example
+    words, and one term of the named ontology has both among its label and synonyms."""
+    from harmonize.ground.normalize import fold
+    from harmonize.ground.rules import table
+    from harmonize.ontology.snapshot import load_snapshot
+
+    loaded: dict = {}
+    unattested = []
+    for row in table("spellings"):
+        british, american = row["example"].split("/")
+        assert british.replace(row["british"], row["american"]) == american, row
+        data = loaded.setdefault(row["ontology"], load_snapshot(row["ontology"]))
+        found = any(
+            any(british in fold(n).split() for n in names) and any(american in fold(n).split() for n in names)
+            for names in ([t.label, *(s for s, _ in t.synonyms)] for t in data.terms.values()))
+        if not found:
+            unattested.append(row["example"])
+    assert unattested == []

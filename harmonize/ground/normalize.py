@@ -18,9 +18,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from harmonize.ground.rules import enabled, mapping, words
+from harmonize.ground.rules import enabled, mapping, table, words
 
-NORMALIZER_VERSION = "6"
+NORMALIZER_VERSION = "7"
 
 _GREEK = mapping("greek_letters") if enabled("greek_letters") else {}
 #: Placeholder values (normalized); an empty value is always null.
@@ -50,6 +50,22 @@ def fold(text: str) -> str:
         text = unicodedata.normalize("NFKD", text)
         text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _SPACE.sub(" ", text.lower()).strip()
+
+
+#: British spellings and the American ones the ontologies' labels use ('haematopoietic',
+#: 'leukaemia', 'oesophageal', 'tumour'): rewritten on both sides of a lookup.
+_SPELLINGS = ({r["british"]: r["american"] for r in table("spellings")}
+              if enabled("spelling_variants") else {})
+_BRITISH = re.compile("|".join(map(re.escape, _SPELLINGS))) if _SPELLINGS else None
+
+
+def american(token: str) -> str:
+    """A token with its British spellings written the American way.
+
+    >>> [american(t) for t in ("haematopoietic", "leukaemia", "oesophageal", "tumour", "liver")]
+    ['hematopoietic', 'leukemia', 'esophageal', 'tumor', 'liver']
+    """
+    return _BRITISH.sub(lambda m: _SPELLINGS[m.group()], token) if _BRITISH else token
 
 
 #: Latin and Greek plurals of anatomy words, which no English rule gives back.
@@ -111,7 +127,7 @@ def tokens(text: str) -> list[str]:
     folded = _POSITIVE.sub(r"\1+", fold(text)) if _MARKER_RULE else fold(text)
     # a '+' ends a marker and also separates words ('CD4+CD25+', 'SVZ+caudate')
     flat = _PLUS_JOIN.sub("+ ", _PUNCT.sub(" ", folded))
-    out = [t if t in keep else singular(t) for t in flat.split()]
+    out = [t if t in keep else singular(american(t)) for t in flat.split()]
     return [_ROMAN.get(t, t) if i and out[i - 1] in _NUMBERED else t for i, t in enumerate(out)]
 
 
