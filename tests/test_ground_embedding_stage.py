@@ -24,7 +24,7 @@ def grounder(tmp_path_factory):
 
 @pytest.mark.parametrize(("facet", "value", "term"), [
     ("disease", "diabetes type II", "MONDO:0005148"),
-    ("disease", "myeloid leukaemia, acute", "MONDO:0018874"),
+    ("disease", "acute leukaemia of myeloid cells", "MONDO:0018874"),
 ])
 def test_paraphrase_found_by_embedding(grounder, facet, value, term):
     ann = grounder.ground_value(facet, value, "disease")
@@ -40,7 +40,7 @@ def test_prepare_batches_embedding_queries_with_the_same_result(grounder):
     """prepare() grounds many values in one model call per facet; annotate then agrees with a
     grounder that met each value alone."""
     records = [{"disease state": "diabetes type II", "tissue": "liver"},
-               {"disease": "myeloid leukaemia, acute", "source_name": "PBMC"},
+               {"disease": "acute leukaemia of myeloid cells", "source_name": "PBMC"},
                {"disease state": "diabetes type II"}, {"disease": "not applicable"}]
     from harmonize.ground.fields import field_values
 

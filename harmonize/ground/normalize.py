@@ -54,18 +54,23 @@ def fold(text: str) -> str:
 
 #: British spellings and the American ones the ontologies' labels use ('haematopoietic',
 #: 'leukaemia', 'oesophageal', 'tumour'): rewritten on both sides of a lookup.
-_SPELLINGS = ({r["british"]: r["american"] for r in table("spellings")}
-              if enabled("spelling_variants") else {})
-_BRITISH = re.compile("|".join(map(re.escape, _SPELLINGS))) if _SPELLINGS else None
+_SPELLINGS = (tuple((r["british"], r["american"]) for r in table("spellings"))
+              if enabled("spelling_variants") else ())
 
 
 def american(token: str) -> str:
-    """A token with its British spellings written the American way.
+    """A token with its British spellings written the American way (the rewrites in file
+    order, each on the result of the ones before).
 
     >>> [american(t) for t in ("haematopoietic", "leukaemia", "oesophageal", "tumour", "liver")]
     ['hematopoietic', 'leukemia', 'esophageal', 'tumor', 'liver']
+    >>> american("haemopoietic")
+    'hemopoietic'
     """
-    return _BRITISH.sub(lambda m: _SPELLINGS[m.group()], token) if _BRITISH else token
+    for british, us in _SPELLINGS:
+        if british in token:
+            token = token.replace(british, us)
+    return token
 
 
 #: Latin and Greek plurals of anatomy words, which no English rule gives back.
