@@ -45,7 +45,7 @@ from harmonize.ground.mentions import (
 from harmonize.ground.normalize import is_null, normalize, tokens
 from harmonize.ground.overrides import REJECT, override_key
 from harmonize.ground.rules import enabled, words
-from harmonize.ground.score import feature_vector, score, score_parts
+from harmonize.ground.score import FEATURES, feature_vector, score, score_parts
 from harmonize.ground.stages import stage_of
 from harmonize.models import FACETS, Annotation, Candidate, FieldValue
 
@@ -74,8 +74,9 @@ _ON = {name: enabled(name) for name in (
 #: other things too; there the fitted ranking decides: taking the narrower name in GEO text
 #: lowered tissue strict F1 0.906 -> 0.881 in-sample, 0.897 -> 0.880 in grouped CV).
 _DEEPER_CLASSES = ("dedicated", "scan")
-#: a candidate with its logit and named features
-_Scored = tuple[float, Candidate, dict[str, float]]
+#: a candidate with its logit and its feature values (in :data:`FEATURES` order: a tuple is a
+#: third of a dict's memory, and the memo keeps one per candidate of every distinct value)
+_Scored = tuple[float, Candidate, tuple[float, ...]]
 
 
 class Grounder:
@@ -593,20 +594,20 @@ class Grounder:
                 # a tissue or cell-type field names a disease by name ('melanoma'); its
                 # abbreviations are the field's own ('cDCs' is no collecting duct carcinoma)
                 scored = tuple(s for s in scored if s[1].match_kind != "abbreviation")
-            for s, c, feats in scored:
+            for s, c, vec in scored:
                 fields_per_term[c.term_id] = fields_per_term.get(c.term_id, 0) + 1
-                item = (s, c, v, feats)
+                item = (s, c, v, vec)
                 if c.term_id not in pooled or _order(facet, item) < _order(
                         facet, pooled[c.term_id]):
                     pooled[c.term_id] = item
         ranked = []
-        for tid, item in pooled.items():
-            s, c, v, feats = item
+        for tid, (s, c, v, vec) in pooled.items():
+            feats = dict(zip(FEATURES, vec))
             log_fields = _log(fields_per_term[tid])
             if log_fields != feats["log_fields"]:
-                feats = dict(feats, log_fields=log_fields)
-                item = (score(feats, weights), c, v, feats)
-            ranked.append(item)
+                feats["log_fields"] = log_fields
+                s = score(feats, weights)
+            ranked.append((s, c, v, feats))
         # the fitted weights compare names within one text; across a sample's values the key
         # each came from also counts: a name found under the facet's own key outranks the
         # others ('cell type: cDC2' beside 'source_name: PBMC'), and a term under an unrelated
@@ -626,7 +627,7 @@ class Grounder:
             return None
         leader = ranked[0]
         if facet in MOST_SPECIFIC_FACETS and _ON["deeper_in_sample"]:
-            ranked = self._deeper(ranked)
+            ranked = self._deeper(facet, ranked)
         top_s, top, v, _ = ranked[0]
         # a runner-up from a weaker key may score higher: the two are then as good as tied;
         # the broader terms a narrower one was taken over are no rivals
@@ -662,7 +663,7 @@ class Grounder:
         ranked, _ = self.rank(facet, values)
         leader = ranked[0] if ranked else None
         if ranked and facet in MOST_SPECIFIC_FACETS and _ON["deeper_in_sample"]:
-            ranked = self._deeper(ranked)
+            ranked = self._deeper(facet, ranked)
         rows = []
         for s, c, v, _ in ranked:
             named = _named_by_key(facet, c, v)
@@ -675,7 +676,8 @@ class Grounder:
                          and c is not leader[1]})
         return rows
 
-    def _deeper(self, ranked: list[tuple[float, Candidate, FieldValue, dict[str, float]]]
+    def _deeper(self, facet: str,
+                ranked: list[tuple[float, Candidate, FieldValue, dict[str, float]]]
                 ) -> list[tuple[float, Candidate, FieldValue, dict[str, float]]]:
         """The ranking with the most specific term the sample names first: a name (not a
         guess, nor a weak reading such as an abbreviation inside a longer value or 'X tumor'
@@ -688,12 +690,19 @@ class Grounder:
         while True:
             top = ranked[0][1]
             deeper = next((r for r in ranked[1:] if r[1].method not in ("fuzzy", "embedding")
-                           and (r[1].match_kind not in WEAK_KINDS or r[1].method == "exact")
+                           and (r[1].match_kind not in WEAK_KINDS
+                                or self._own_whole_name(facet, r[1], top))
                            and key_class(r[2]) in _DEEPER_CLASSES
                            and self.lexicon.is_ancestor(top.term_id, r[1].term_id)), None)
             if deeper is None:
                 return ranked
             ranked = [deeper] + [r for r in ranked if r is not deeper]
+
+    def _own_whole_name(self, facet: str, c: Candidate, broader: Candidate) -> bool:
+        """Whether ``c`` was read from a whole value ('source_name: HUVEC') by a name that does
+        not also name ``broader`` ('PD' names Parkinson disease and its late-onset form alike)."""
+        return c.method == "exact" and all(
+            tid != broader.term_id for tid, _ in self.lexicon.lookup(facet, c.matched_text))
 
     def confidence(self, facet: str, logit: float, margin: float, top: Candidate,
                    value: FieldValue) -> tuple[float, dict[str, float]]:
@@ -866,7 +875,7 @@ def _normalized(text: str) -> str:
 
 def _with_score(c: Candidate, kclass: str, weights: Mapping[str, float]) -> _Scored:
     feats = feature_vector(c, kclass)
-    return score(feats, weights), c, feats
+    return score(feats, weights), c, tuple(feats[name] for name in FEATURES)
 
 
 def _log(n: int) -> float:
