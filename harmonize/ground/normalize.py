@@ -58,9 +58,10 @@ _SPELLINGS = (tuple((r["british"], r["american"]) for r in table("spellings"))
               if enabled("spelling_variants") else ())
 
 
+@lru_cache(maxsize=131_072)
 def american(token: str) -> str:
     """A token with its British spellings written the American way (the rewrites in file
-    order, each on the result of the ones before).
+    order, each on the result of the ones before; memoized: a few thousand words recur).
 
     >>> [american(t) for t in ("haematopoietic", "leukaemia", "oesophageal", "tumour", "liver")]
     ['hematopoietic', 'leukemia', 'esophageal', 'tumor', 'liver']
@@ -77,6 +78,7 @@ def american(token: str) -> str:
 _IRREGULAR = mapping("irregular_plurals") if enabled("irregular_plurals") else {}
 
 
+@lru_cache(maxsize=131_072)
 def singular(token: str) -> str:
     """Conservative English singular of one lower-case token.
 
