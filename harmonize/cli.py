@@ -285,9 +285,7 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
     if ann.source_length is not None:
         console.print(f"only the first {len(ann.source_text):,} of its {ann.source_length:,} "
                       f"characters were read (a value is grounded on at most {MAX_VALUE_CHARS:,})")
-    if steps:
-        console.print("how the confidence was reached: " + ", ".join(
-            f"{k} {v:g}" for k, v in steps.items()))
+    _print_steps(console, steps)
     if negated:
         console.print("set aside as negated, someone else's or only a risk: "
                       + ", ".join(repr(n) for n in negated))
@@ -371,10 +369,7 @@ def _explain_facet_of_sample(attrs: dict[str, str], facet: str, as_json: bool,
         console.print(f"[bold]{facet}[/bold] {a.term_id or 'unmapped'} {a.term_label or ''} "
                       f"confidence {a.confidence:.2f} ({a.method}, {a.status}) from "
                       f"{a.source_key}: {a.source_text!r}")
-        steps = a.confidence_steps()
-        if steps:
-            console.print("how the confidence was reached: " + ", ".join(
-                f"{k} {v:g}" for k, v in steps.items()))
+        _print_steps(console, a.confidence_steps())
     if rows and rows[0]["narrower_taken"]:
         console.print("rule deeper_in_sample: a narrower name the sample gives was taken over "
                       "the broader term ranked first")
@@ -389,6 +384,13 @@ def _explain_facet_of_sample(attrs: dict[str, str], facet: str, as_json: bool,
             t.add_row(str(i), r["term_id"], r["term_label"],
                       f"{r['source_key']} ({r['key_class']})", own, f"{r['score']:.2f}{prior}")
         console.print(t)
+
+
+def _print_steps(console, steps: dict[str, float]) -> None:
+    """The steps that made a confidence, on one line (nothing when there are none)."""
+    if steps:
+        console.print("how the confidence was reached: " + ", ".join(
+            f"{k} {v:g}" for k, v in steps.items()))
 
 
 def _sample_attributes(text: str, key: str | None) -> dict[str, str]:

@@ -28,6 +28,7 @@ from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
 from harmonize.ground.mentions import (
     CONTROL_WORDS,
+    LINE_WORDS,
     distinctive_cell_line,
     healthy_anatomy,
     healthy_mention,
@@ -488,7 +489,7 @@ class Grounder:
         text = value.text
         if text not in self._alone:  # memoized: every sample of a cell-type key asks
             words = [w for w in re.split(r"[\s,;]+", text.strip()) if w]
-            rest = " ".join(w for w in words if w.lower() not in _LINE_WORDS)
+            rest = " ".join(w for w in words if w.lower() not in LINE_WORDS)
             named = bool(rest) and len(rest.split()) == 1 and not (
                 rest == text.strip() and len(re.sub(r"[^0-9A-Za-z]", "", rest)) < 4)
             self._alone[text] = tuple(
@@ -554,7 +555,8 @@ class Grounder:
     def _scored(self, value: FieldValue, kclass: str, weights: Mapping[str, float]
                 ) -> tuple[_Scored, ...] | None:
         """The value's candidates with their features and logits, memoized beside them
-        (every sample that repeats a value ranks the same candidates)."""
+        (every sample that repeats a value ranks the same candidates; keyed by the raw text,
+        which spares a normalization, and checked against the candidate tuple it scored)."""
         cands = self.candidates(value, kclass)
         if cands is None:
             return None
@@ -616,8 +618,19 @@ class Grounder:
         ranked.sort(key=lambda r: _order(facet, r))
         return ranked, rejected
 
-    def _decide(self, facet: str, values: Iterable[FieldValue]) -> Annotation | None:
+    def _chosen(self, facet: str, values: Iterable[FieldValue]
+                ) -> tuple[list[tuple[float, Candidate, FieldValue, dict[str, float]]],
+                           Candidate | None, FieldValue | None]:
+        """:meth:`rank` with the narrower-name rule applied: ``(ranked, leader, rejected)``,
+        ``leader`` the candidate ranked first before that rule."""
         ranked, rejected = self.rank(facet, values)
+        leader = ranked[0][1] if ranked else None
+        if ranked and facet in MOST_SPECIFIC_FACETS and _ON["deeper_in_sample"]:
+            ranked = self._deeper(facet, ranked)
+        return ranked, leader, rejected
+
+    def _decide(self, facet: str, values: Iterable[FieldValue]) -> Annotation | None:
+        ranked, leader, rejected = self._chosen(facet, values)
         if not ranked:
             if rejected is not None:
                 return Annotation(facet, None, None, 1.0, "curated", "rejected",
@@ -625,13 +638,10 @@ class Grounder:
                                   lexicon_version=self.lexicon.version,
                                   source_length=rejected.full_length)
             return None
-        leader = ranked[0]
-        if facet in MOST_SPECIFIC_FACETS and _ON["deeper_in_sample"]:
-            ranked = self._deeper(facet, ranked)
         top_s, top, v, _ = ranked[0]
         # a runner-up from a weaker key may score higher: the two are then as good as tied;
         # the broader terms a narrower one was taken over are no rivals
-        rivals = [r[0] for r in ranked[1:] if ranked[0] is leader
+        rivals = [r[0] for r in ranked[1:] if top is leader
                   or not self.lexicon.is_ancestor(r[1].term_id, top.term_id)]
         margin = max(top_s - rivals[0], 0.0) if rivals else MARGIN_CAP
         conf, why = self.confidence(facet, top_s, margin, top, v)
@@ -660,10 +670,7 @@ class Grounder:
         values = [v for v in field_values(attributes, text) if v.facet == facet]
         if facet == "disease":
             values = [self._affirmed(v) for v in values]
-        ranked, _ = self.rank(facet, values)
-        leader = ranked[0] if ranked else None
-        if ranked and facet in MOST_SPECIFIC_FACETS and _ON["deeper_in_sample"]:
-            ranked = self._deeper(facet, ranked)
+        ranked, leader, _ = self._chosen(facet, values)
         rows = []
         for s, c, v, _ in ranked:
             named = _named_by_key(facet, c, v)
@@ -672,8 +679,7 @@ class Grounder:
                          "source_text": v.text, "key_class": key_class(v),
                          "by_facet_key": named, "finer_key": named and finer_key(v.source_key),
                          "score": round(s, 4), "key_prior": key_prior(facet, key_class(v)),
-                         "narrower_taken": rows == [] and leader is not None
-                         and c is not leader[1]})
+                         "narrower_taken": rows == [] and c is not leader})
         return rows
 
     def _deeper(self, facet: str,
@@ -777,9 +783,6 @@ class Grounder:
             n += 1
         return n
 
-
-#: Words that say a value names a cell line ("K562 cells", "H1 hESC line").
-_LINE_WORDS = words("line_words")
 
 MIXED_SEX = "PATO:0001338"
 FEMALE, MALE = "PATO:0000383", "PATO:0000384"

@@ -85,14 +85,20 @@ class Lexicon:
     compact_names: dict[str, tuple[Entry, ...]]
     terms: dict[str, TermInfo]
     ancestors: dict[str, frozenset[str]] = field(default_factory=dict)
-    _words: frozenset[str] | None = field(default=None, repr=False, compare=False)
+    _words: dict[tuple[str, ...] | None, frozenset[str]] | None = field(
+        default=None, repr=False, compare=False)
 
-    def knows_word(self, word: str) -> bool:
-        """Whether ``word`` is part of any name of any facet (vocabulary built on first use)."""
-        if self._words is None:
-            self._words = frozenset(w for names in self.names.values() for name in names
-                                    for w in name.split())
-        return word in self._words
+    def knows_word(self, word: str, facets: tuple[str, ...] | None = None) -> bool:
+        """Whether ``word`` is part of a name of one of ``facets`` (default: any facet); each
+        vocabulary is built on first use."""
+        if not isinstance(self._words, dict):  # a lexicon pickled by an earlier release
+            self._words = {}
+        vocab = self._words.get(facets)
+        if vocab is None:
+            vocab = self._words[facets] = frozenset(
+                w for facet, names in self.names.items() if facets is None or facet in facets
+                for name in names for w in name.split())
+        return word in vocab
 
     def lookup(self, facet: str, norm: str) -> tuple[Entry, ...]:
         """Entries whose normalized name equals ``norm`` exactly."""

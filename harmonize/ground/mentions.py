@@ -209,9 +209,9 @@ def _products(out: list[Mention], toks: list[str]) -> list[Mention]:
     return made or [m for m in out if not _derived_after(m, toks)]
 
 
-#: Words between a cell's name and 'derived' that still leave the cell the origin
-#: ('ES line 7 derived RPE', 'iPSC clone 3 derived neurons').
-_LINE_WORDS = words("line_words")
+#: Words that say a value names a cell line ("K562 cells", "H1 hESC line"); between a cell's
+#: name and 'derived' they still leave the cell the origin ('iPSC clone 3 derived neurons').
+LINE_WORDS = words("line_words")
 
 
 def _derived_after(m: Mention, toks: list[str]) -> bool:
@@ -229,7 +229,7 @@ def _said_after(m: Mention, toks: list[str], said: frozenset[str]) -> bool:
     for j in range(end, min(end + 4, len(toks))):
         if toks[j] in said:
             return True
-        if toks[j] not in _LINE_WORDS and not any(c.isdigit() for c in toks[j]):
+        if toks[j] not in LINE_WORDS and not any(c.isdigit() for c in toks[j]):
             return False
     return False
 
@@ -665,18 +665,11 @@ def distinctive_cell_line(lex: Lexicon, tid: str, kind: str, text: str | None = 
             and (label.upper() in written or (code_ok and label.lower() in written.lower())))
 
 
-_COMMON: dict[str, frozenset[str]] = {}
-
-
 def _common_word(lex: Lexicon, word: str) -> bool:
     """Whether ``word`` is a stop word or a word of a tissue or cell-type name (a cell-line
     name that is such a word is told apart only by its capitals; disease names are left out:
     their eponyms are the names of lines too, 'Pfeiffer', 'Toledo')."""
-    if lex.version not in _COMMON:
-        _COMMON[lex.version] = frozenset(
-            w for facet, names in lex.names.items() if facet in ("tissue", "cell_type")
-            for name in names for w in name.split())
-    return word in STOPWORDS or word in _COMMON[lex.version]
+    return word in STOPWORDS or lex.knows_word(word, ("tissue", "cell_type"))
 
 
 _SQUEEZE = re.compile(r"[\s._-]")
