@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from harmonize.ground.normalize import compact, is_null, normalize, singular, strip_noise, variants
+from harmonize.ground.normalize import (
+    compact,
+    is_null,
+    normalize,
+    singular,
+    strip_noise,
+    tokens,
+    variants,
+)
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -90,3 +98,23 @@ def test_every_spelling_rewrite_is_attested_by_an_ontology():
         if not found:
             unattested.append(row["example"])
     assert unattested == []
+
+
+@pytest.mark.parametrize("name", ["keep_s", "anatomy_adjectives", "disease_context",
+                                  "disease_heads", "culture_reagents", "cell_nouns"])
+def test_word_lists_read_against_tokens_hold_no_british_spelling(name):
+    """These lists are compared with :func:`tokens`, which writes British spellings the
+    American way: a British entry there could never match (its American twin does)."""
+    from harmonize.ground.normalize import american
+    from harmonize.ground.rules import table
+
+    rows = table(name)
+    first = next(iter(rows[0]))
+    assert [w for r in rows for w in r[first].split() if american(w) != w] == []
+
+
+def test_british_words_of_the_lists_are_read_as_their_american_twins():
+    from harmonize.ground.mentions import noun_phrasings
+
+    assert tokens("oesophagus") == ["esophagus"]  # a singular ending in -s, kept
+    assert noun_phrasings("oesophageal fibroblasts") == noun_phrasings("esophageal fibroblasts")

@@ -426,7 +426,8 @@ def test_a_cell_abbreviation_is_found_with_its_cell_written_out(grounder, value,
 @pytest.mark.parametrize("attributes", [
     {"growth protocol": "stained after blocking with 5% donkey serum"},
     {"description": "monocytes rested overnight after serum starvation"},
-    {"source_name": "primary monocytes in medium with 5% horse serum"}])
+    {"source_name": "primary monocytes in medium with 5% horse serum"},
+    {"growth protocol": "DMEM and 10% foetal calf serum"}])  # read the American way
 def test_a_culture_reagent_names_no_tissue(grounder, attributes):
     assert not any(a.facet in ("tissue", "origin_tissue") and a.term_id
                    for a in grounder.annotate(attributes))
