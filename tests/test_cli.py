@@ -243,6 +243,13 @@ def test_explain_of_a_whole_sample_agrees_with_map(tmp_path):
     assert "finer" in table and "CL:0002248" in table
 
 
+def test_explain_refuses_a_sample_that_is_not_json():
+    done = run("explain", '{"tissue": "liver", "sex"', "--facet", "tissue", "--no-embeddings")
+    assert done.returncode != 0
+    lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "TEXT looks like JSON but is not" in lines[0]
+
+
 def test_explain_refuses_a_key_that_is_not_read_for_the_facet():
     done = run("explain", "TruSeq stranded", "--facet", "assay", "--key", "source_name",
                "--no-embeddings")

@@ -137,3 +137,13 @@ def test_a_word_list_value_outside_its_choices_names_the_file_row_and_choices(tm
                                           r"is not one of .*list"):
         rules._checked(bad, tuple(rules._rows(bad)), "position", frozenset({"before", "list"}))
     assert rules.choices("origin_phrases", "after", frozenset({"origin", "product"}))
+
+
+def test_an_empty_spelling_names_the_file_row_and_column(tmp_path):
+    """An empty British spelling would be 'found' in every word and rewrite them all; the
+    list is refused, naming the file, the row and the empty column."""
+    bad = tmp_path / "spellings.tsv"
+    bad.write_text("british\tamerican\treason\ntumour\ttumor\tspelling\n\tz\tmistyped\n")
+    with pytest.raises(ConfigError, match=r"spellings.tsv: row 3: british is empty"):
+        rules._filled(bad, tuple(rules._rows(bad)), ("british", "american"))
+    assert rules.filled("spellings", "british", "american")

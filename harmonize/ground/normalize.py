@@ -18,7 +18,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from harmonize.ground.rules import enabled, mapping, table, words
+from harmonize.ground.rules import enabled, filled, mapping, words
 
 NORMALIZER_VERSION = "7"
 
@@ -54,7 +54,8 @@ def fold(text: str) -> str:
 
 #: British spellings and the American ones the ontologies' labels use ('haematopoietic',
 #: 'leukaemia', 'oesophageal', 'tumour'): rewritten on both sides of a lookup.
-_SPELLINGS = (tuple((r["british"], r["american"]) for r in table("spellings"))
+_SPELLINGS = (tuple((r["british"], r["american"]) for r in filled("spellings", "british",
+                                                                  "american"))
               if enabled("spelling_variants") else ())
 
 

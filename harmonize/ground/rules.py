@@ -126,6 +126,25 @@ def choices(name: str, column: str, allowed: frozenset[str]) -> tuple[dict[str, 
     return _checked(WORDS_DIR / f"{name}.tsv", table(name), column, allowed)
 
 
+def filled(name: str, *columns: str) -> tuple[dict[str, str], ...]:
+    """The rows of ``ontologies/words/<name>.tsv`` whose ``columns`` must not be empty (an
+    empty spelling to rewrite would touch every word).
+
+    Raises:
+        ConfigError: a row with one of them empty, naming the file, the row and the column.
+    """
+    return _filled(WORDS_DIR / f"{name}.tsv", table(name), columns)
+
+
+def _filled(path: Path, rows: tuple[dict[str, str], ...], columns: tuple[str, ...]
+            ) -> tuple[dict[str, str], ...]:
+    for i, row in enumerate(rows, 2):
+        for column in columns:
+            if not (row.get(column) or "").strip():
+                raise ConfigError(f"{path}: row {i}: {column} is empty")
+    return rows
+
+
 def _checked(path: Path, rows: tuple[dict[str, str], ...], column: str,
              allowed: frozenset[str]) -> tuple[dict[str, str], ...]:
     for i, row in enumerate(rows, 2):
