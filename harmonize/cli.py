@@ -232,7 +232,7 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
       harmonize explain "T2D islets" --facet disease --json
       harmonize explain '{"cell line": "MCF-7", "tissue": "breast"}' --facet sample_type
       harmonize explain "iPSC-derived cardiomyocytes" --facet sample_type --key source_name
-      harmonize explain '{"cell type": "PBMC", "cell subset": "T cells"}' --facet cell_type
+      harmonize explain '{"cell type": "PBMC", "cell subpopulation": "T cells"}' --facet cell_type
 
     TEXT is one value, or a whole sample as a JSON object of attributes: then every value
     read for the facet competes, and the table shows the key each candidate came from and
@@ -375,7 +375,7 @@ def _explain_facet_of_sample(attrs: dict[str, str], facet: str, as_json: bool,
                       "the broader term ranked first")
     if rows:
         t = Table(title="candidates in ranked order: names under the facet's own key first, "
-                        "a finer key's ('cell subset') before the plain one, then by score")
+                        "a finer key's ('cell subtype') before the plain one, then by score")
         for col in ("#", "term", "label", "key (class)", "own key", "score"):
             t.add_column(col)
         for i, r in enumerate(rows[:10], 1):

@@ -224,7 +224,7 @@ def test_explain_reads_a_value_of_pairs_as_map_does(tmp_path):
 def test_explain_of_a_whole_sample_agrees_with_map(tmp_path):
     """A JSON sample: the facet's annotation is the one map writes, and the ranking shows the
     key of each competing name and which key order put the winner first."""
-    sample = {"cell type": "induced pluripotent stem cells", "cell subset": "motor neurons",
+    sample = {"cell type": "induced pluripotent stem cells", "cell subpopulation": "motor neurons",
               "source_name": "spinal cord organoid"}
     done = run("explain", json.dumps(sample), "--facet", "cell_type", "--no-embeddings", "--json")
     assert done.returncode == 0, done.stderr
@@ -235,7 +235,7 @@ def test_explain_of_a_whole_sample_agrees_with_map(tmp_path):
     cell = next(a for a in json.loads(mapped.stdout)["annotations"] if a["facet"] == "cell_type")
     assert [a["term_id"] for a in out["annotations"]] == [cell["term_id"]] == ["CL:0000100"]
     first, second = out["ranking"][:2]
-    assert (first["source_key"], first["finer_key"]) == ("cell subset", True)
+    assert (first["source_key"], first["finer_key"]) == ("cell subpopulation", True)
     assert (second["source_key"], second["finer_key"], second["by_facet_key"]) == (
         "cell type", False, True)
     assert second["score"] > first["score"]  # the key order, not the score, decided

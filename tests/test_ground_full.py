@@ -511,9 +511,9 @@ def test_a_prefixed_cell_abbreviation_still_names_its_cell_type(full):
 def test_a_finer_key_names_the_subset_the_sample_is(full):
     """Two cell-type keys that disagree: the one for a finer division names the sample (stem
     cells made into motor neurons), and the plain key wins when there is no finer one."""
-    both = {"cell type": "induced pluripotent stem cells", "cell subset": "motor neurons"}
+    both = {"cell type": "induced pluripotent stem cells", "cell subpopulation": "motor neurons"}
     ann = {a.facet: a for a in full.annotate(both)}["cell_type"]
-    assert (ann.term_id, ann.source_key) == ("CL:0000100", "cell subset")
+    assert (ann.term_id, ann.source_key) == ("CL:0000100", "cell subpopulation")
     plain = {"cell type": "induced pluripotent stem cells", "description": "motor neurons"}
     assert {a.facet: a for a in full.annotate(plain)}["cell_type"].term_id == "CL:0002248"
 

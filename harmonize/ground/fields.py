@@ -170,7 +170,7 @@ def _finer_rest(k: str) -> str | None:
 @lru_cache(maxsize=10_000)
 def finer_key(key: str) -> bool:
     """Whether a facet's key names a finer division of it than its plain key does: the
-    sample is that subset ('cell type: PBMC' beside 'cell subset: T cells').
+    sample is that subset ('cell type: PBMC' beside 'cell subpopulation: T cells').
 
     >>> finer_key("cell_subtype"), finer_key("Tumor sub-type"), finer_key("cell type")
     (True, True, False)

@@ -508,10 +508,11 @@ class Grounder:
         named: list[Annotation] = []
         rest: list[FieldValue] = []
         for v in values:
+            curated = bool(self.overrides) and override_key(v.facet, v.text) in self.overrides
             # a value that denies a disease is read whole: its parts alone lose the denial
             # ("no diabetes, hypertension or cancer")
-            parts = () if v.scanned or not _ON["several_diseases"] or (self.overrides and override_key(v.facet, v.text)
-                                        in self.overrides) or self._denies(v.text) else self._parts(v.text)
+            whole = v.scanned or not _ON["several_diseases"] or curated or self._denies(v.text)
+            parts = () if whole else self._parts(v.text)
             found: dict[str, Annotation] = {}
             for part in parts:
                 ann = self._decide("disease", [FieldValue("disease", part, v.source_key,

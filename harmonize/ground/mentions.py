@@ -245,7 +245,7 @@ _CHANGED = words("state_change_words")
 def _no_longer_unspecialized(lex: Lexicon, out: list[Mention], toks: list[str]
                              ) -> list[Mention]:
     """Stem and progenitor cells said to be differentiated ('differentiated human embryonic
-    stem cells', 'ES cells differentiating along a lineage') are where the sample came from,
+    stem cells', 'iPS cells differentiating in culture') are where the sample came from,
     not what it is; 'differentiated adipocytes' are adipocytes."""
     return [m for m in out if not (
         (_CHANGED & set(toks[max(m.start - 2, 0):m.start]) or _said_after(m, toks, _CHANGED))
