@@ -442,3 +442,17 @@ def test_counted_abbreviations_and_vector_infections_name_no_disease(grounder, a
     found = next((a.term_id for a in grounder.annotate(attributes)
                   if a.facet == "disease" and a.term_id), None)
     assert found == disease
+
+
+def test_a_small_memo_forgets_values_but_not_answers(annotated):
+    """A grounder whose memos hold 40 values each, dropping the oldest, annotates every real
+    record as the unbounded-in-practice one does, and never holds more than 40."""
+    small = Grounder(load_lexicon(), overrides=load_overrides(), use_embeddings=False,
+                     memo_limit=40)
+    recs = _records()
+    for r, (attrs, anns) in zip(recs, annotated):
+        text = "\n".join(p for p in (r.title, r.description) if p and p.strip()) or None
+        assert small.annotate(attrs, text) == anns, r.accession
+    memos = {name: len(m) for name, m in vars(small).items() if type(m).__name__ == "Memo"}
+    assert len(memos) >= 8 and max(memos.values()) <= 40, memos
+    assert max(memos.values()) > 10, "the records should fill the memos"

@@ -26,6 +26,7 @@ from harmonize.ground.exact import match_exact
 from harmonize.ground.fields import bounded, field_values, finer_key, key_class, key_role
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
+from harmonize.ground.memo import MEMO_LIMIT, Memo
 from harmonize.ground.mentions import (
     CONTROL_WORDS,
     LINE_WORDS,
@@ -93,12 +94,13 @@ class Grounder:
         use_fuzzy: let the fuzzy matcher run for dedicated values with no exact match.
         sample_type: add the ``sample_type`` annotation (and move a cultured sample's tissue
             to ``origin_tissue``, :mod:`harmonize.ground.sample_type`); off only to fit it.
+        memo_limit: entries kept per memo of distinct values (oldest dropped first).
     """
 
     def __init__(self, lexicon: Lexicon, *, overrides: Mapping[tuple[str, str], str] | None = None,
                  use_embeddings: bool = True, model: str | None = None,
                  calibration: Calibration | None = None, use_fuzzy: bool = True,
-                 sample_type: bool = True):
+                 sample_type: bool = True, memo_limit: int = MEMO_LIMIT):
         self.lexicon = lexicon
         self.sample_type = sample_type
         #: the sample-type model (None: the shipped one); a benchmark sets a held-out fit
@@ -110,15 +112,17 @@ class Grounder:
         self.calibration = calibration if calibration is not None else load_calibration()
         self._fuzzy = FuzzyIndex(lexicon)
         self._embed: dict[str, object] = {}
-        self._memo: dict[tuple[str, str, str], tuple[Candidate, ...] | None] = {}
-        self._scores: dict[tuple[str, str, str], tuple[
-            tuple[Candidate, ...], Mapping[str, float], tuple[_Scored, ...]]] = {}
-        self._suggest: dict[tuple[str, str], tuple[Candidate, ...]] = {}
-        self._lists: dict[str, tuple[str, ...]] = {}
-        self._denied: dict[str, bool] = {}
-        self._affirm: dict[str, bool] = {}
-        self._alone: dict[str, tuple[Candidate, ...]] = {}
-        self._decided: dict[tuple[str, str, int], Annotation | None] = {}
+        # per distinct value, each bounded (:mod:`harmonize.ground.memo`): a long run's memory
+        # stays flat however many distinct values it meets
+        self._memo: Memo[tuple[str, str, str], tuple[Candidate, ...] | None] = Memo(memo_limit)
+        self._scores: Memo[tuple[str, str, str], tuple[
+            tuple[Candidate, ...], Mapping[str, float], tuple[_Scored, ...]]] = Memo(memo_limit)
+        self._suggest: Memo[tuple[str, str], tuple[Candidate, ...]] = Memo(memo_limit)
+        self._lists: Memo[str, tuple[str, ...]] = Memo(memo_limit)
+        self._denied: Memo[str, bool] = Memo(memo_limit)
+        self._affirm: Memo[str, bool] = Memo(memo_limit)
+        self._alone: Memo[str, tuple[Candidate, ...]] = Memo(memo_limit)
+        self._decided: Memo[tuple[str, str, int], Annotation | None] = Memo(memo_limit)
 
     # ------------------------------------------------------------------ candidates
     def candidates(self, value: FieldValue, kclass: str | None = None) -> tuple[Candidate, ...] | None:
