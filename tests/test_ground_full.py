@@ -77,9 +77,49 @@ def test_lexicon_is_cached_by_version(full):
     ("cell_line", "BJ", "cell line", "CVCL:3653"),       # label 'BJ [Human fibroblast]'
     ("cell_line", "WTC-11", "cell line", "CVCL:Y803"),   # curated: label GM25256
     ("sex", "female", "sex", "PATO:0000383"),
+    # modifier words read before the term's other names: its kinds and parts
+    ("tissue", "spinal cord (cervical)", "tissue", "UBERON:0002726"),
+    ("tissue", "right atrial appendage", "tissue", "UBERON:0006631"),
+    ("disease", "familial ALS", "diagnosis", "MONDO:0005144"),
+    ("disease", "clear cell RCC", "histology", "MONDO:0005005"),  # not refractory cytopenia
+    # ... only where the name ends the value: 'primary' qualifies the cells, not the bronchus
+    ("tissue", "primary bronchial epithelial cells", "source_name", "UBERON:0002185"),
+    # a healthy donor described at more length under a disease key
+    ("disease", "non-asthmatic control", "disease state", "PATO:0000461"),
+    ("disease", "never-smoker control", "diagnosis", "PATO:0000461"),
+    ("disease", "healthy, no medication", "health status", "PATO:0000461"),
+    ("disease", "HC; smoker", "disease", "PATO:0000461"),
+    ("disease", "control, type 2 diabetes", "disease", "MONDO:0005148"),  # a remark naming one
+    ("disease", "None", "disease", "PATO:0000461"),  # under a disease key: no disease
+    ("disease", "none (never smoked)", "diagnosis", "PATO:0000461"),
+    # a CD marker's minus sign is CL's "-negative"
+    ("cell_type", "CD34+ CD38- hematopoietic stem cells", "cell type", "CL:0001024"),
 ])
 def test_real_values(full, facet, value, key, term):
     assert full.ground_value(facet, value, key).term_id == term
+
+
+def test_a_detail_key_names_the_part_its_plain_key_names_the_organ_of(full):
+    anns = {a.facet: a for a in full.annotate({"tissue type": "Kidney",
+                                               "tissue details": "Kidney - Medulla"})}
+    assert anns["tissue"].term_id == "UBERON:0000362"  # renal medulla
+    assert anns["tissue"].source_key == "tissue details"
+
+
+def test_none_under_another_key_is_still_no_value(full):
+    anns = {a.facet: a for a in full.annotate({"treatment": "none", "tissue": "liver"})}
+    assert "disease" not in anns and anns["tissue"].term_id == "UBERON:0002107"
+
+
+@pytest.mark.parametrize(("attributes", "term"), [
+    ({"tissue": "skin", "body site": "forearm"}, "UBERON:0003403"),   # skin of forearm
+    ({"source_name": "skin punch biopsy", "site": "abdomen"}, "UBERON:0001416"),
+    ({"tissue": "skin", "anatomical site": "upper arm"}, "UBERON:0004263"),  # upper arm skin
+    ({"tissue": "skin", "disease": "psoriasis"}, "UBERON:0002097"),   # no site: skin
+])
+def test_a_tissue_and_its_site_under_two_keys_are_one_uberon_term(full, attributes, term):
+    tissue = next(a for a in full.annotate(attributes) if a.facet == "tissue")
+    assert tissue.term_id == term
 
 
 def test_obsolete_terms_follow_replaced_by(full):
@@ -143,7 +183,8 @@ def test_developmental_stages_are_uberon_life_stages(full, value, term):
 
 
 @pytest.mark.parametrize(("value", "terms"), [
-    ("GBM, IDH-wildtype", {"MONDO:0018177"}),  # IDH is the gene, not a disease abbreviation
+    # IDH is the gene, not a disease abbreviation: with its status it names the WHO type
+    ("GBM, IDH-wildtype", {"MONDO:0850335"}),
     ("IDH-mutant glioma", {"MONDO:0021042"}),
     ("KRAS mutant", set()),
 ])

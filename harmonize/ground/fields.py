@@ -16,7 +16,7 @@ from pathlib import Path
 
 from harmonize.errors import ConfigError
 from harmonize.facets import SCAN_FACETS  # searched for in ambiguous keys and free text
-from harmonize.ground.normalize import is_null
+from harmonize.ground.normalize import is_null, normalize
 from harmonize.ground.rules import enabled, table, words
 from harmonize.ground.stages import names_a_stage, stage_of
 from harmonize.models import FACETS, FieldValue
@@ -205,6 +205,21 @@ def bounded(text: str, limit: int | None = None) -> tuple[str, int | None]:
     return (text[:cut] if cut > limit // 2 else text[:limit]).rstrip(), len(text)
 
 
+#: A remark in parentheses ("none (never smoked)").
+_REMARK = re.compile(r"\([^()]*\)")
+#: Rule ``no_disease``: under a disease key these say the donor has none ('disease: none').
+_NO_DISEASE = words("no_disease") if enabled("no_disease") else frozenset()
+
+
+def says_no_disease(value: str) -> bool:
+    """Whether a disease value says the donor has no disease ('none', 'no').
+
+    >>> says_no_disease("None"), says_no_disease("none (never smoked)"), says_no_disease("n/a")
+    (True, True, False)
+    """
+    return normalize(_REMARK.sub(" ", value)) in _NO_DISEASE
+
+
 def field_values(attributes: Mapping[str, str], text: str | None = None,
                  harmonized: Mapping[str, str] | None = None,
                  table: Mapping[str, str] | None = None) -> list[FieldValue]:
@@ -222,9 +237,9 @@ def field_values(attributes: Mapping[str, str], text: str | None = None,
         if not isinstance(value, str):
             continue
         value, full = bounded(value)
-        if is_null(value):
-            continue
         role = key_role((harmonized or {}).get(key) or key, table)
+        if is_null(value) and not (role == "disease" and says_no_disease(value)):
+            continue
         if role == "skip":
             if is_age_key(key) and (stage_of(value) or names_a_stage(value)):
                 out.append(FieldValue("dev_stage", value, key, scanned=False, full_length=full))

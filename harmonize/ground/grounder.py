@@ -23,7 +23,14 @@ from harmonize.ground.calibrate import MARGIN_CAP, Calibration, load_calibration
 from harmonize.ground.controls import study_disease_keys, with_study_controls
 from harmonize.ground.evidence import WEAK_KINDS, adjust_confidence, evidence_kind, key_prior
 from harmonize.ground.exact import match_exact
-from harmonize.ground.fields import bounded, field_values, finer_key, key_class, key_role
+from harmonize.ground.fields import (
+    bounded,
+    field_values,
+    finer_key,
+    key_class,
+    key_role,
+    says_no_disease,
+)
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
 from harmonize.ground.memo import MEMO_LIMIT, Memo
@@ -38,6 +45,7 @@ from harmonize.ground.mentions import (
     plural_abbreviations,
     mention_candidates,
     modified_abbreviation,
+    modified_phrasings,
     most_specific,
     only_negated,
     reordered_parts,
@@ -69,7 +77,7 @@ _ON = {name: enabled(name) for name in (
     "only_negated_healthy", "line_alone", "affirmed_key", "several_diseases",
     "key_named_first", "scanned_sex", "healthy_mentions", "reordered_parts",
     "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample",
-    "plural_abbreviations")}
+    "plural_abbreviations", "modified_names", "site_of_tissue")}
 
 
 #: Key classes whose narrower names ``deeper_in_sample`` takes (free text and titles name
@@ -195,6 +203,8 @@ class Grounder:
 
     def _match(self, facet: str, text: str, kclass: str,
                embed: bool = True) -> tuple[Candidate, ...]:
+        if facet == "disease" and kclass == "dedicated" and says_no_disease(text):
+            return self._healthy(text)  # "disease: none"
         if kclass == "whole":  # genotype, strain, treatment...: a whole distinctive line name
             return tuple(c for c in match_exact(self.lexicon, facet, text)
                          if distinctive_cell_line(self.lexicon, c.term_id, c.match_kind))
@@ -237,6 +247,8 @@ class Grounder:
                     found = self._also_named_as(facet, reordered_parts(text), found)
                 if facet == "tissue":  # "DLPFC (BA46)": Brodmann (1909) area 46
                     found = self._also_named_as(facet, numbered_area_phrasings(text), found)
+                if _ON["modified_names"] and found:  # "clear cell RCC": a kind of RCC
+                    found = self._modified(facet, text, found)
                 if _ON["adjective_nouns"] and found:  # "pulmonary fibroblasts": of the lung
                     found = found + [c for c in self._named_as(facet, noun_phrasings(text))
                                      if any(self.lexicon.is_ancestor(f.term_id, c.term_id)
@@ -254,7 +266,7 @@ class Grounder:
         if kclass == "dedicated":
             bare = (modified_abbreviation(text) if facet == "disease" and not found
                     and _ON["modified_abbreviation"] else None)
-            if bare:  # "sALS", "c9FTLD": a kind of the disease the bare abbreviation names
+            if bare:  # "fALS", "c9FTLD": a kind of the disease the bare abbreviation names
                 found = list(self._match(facet, bare, kclass, embed=False))
             if not found and _ON["only_negated_healthy"] and only_negated(self.lexicon, facet,
                                                                           text):
@@ -272,6 +284,24 @@ class Grounder:
         """Exact candidates of other ways to write a value ("Sigmoid Colon", "fibroblast of
         lung")."""
         return [c for alt in phrasings for c in match_exact(self.lexicon, facet, alt)]
+
+    def _modified(self, facet: str, text: str, found: list[Candidate]) -> list[Candidate]:
+        """Each found name replaced by the kinds or parts of its terms that the value's
+        modifier words name with it (:func:`modified_phrasings`: 'familial ALS' is familial
+        amyotrophic lateral sclerosis, 'spinal cord (thoracic)' the thoracic spinal cord); the
+        longest modifier that names one wins."""
+        out: dict[str, Candidate] = {}
+        for c in found:
+            bases = {t for t, _ in self.lexicon.lookup(facet, c.matched_text)} | {c.term_id}
+            kinds: list[Candidate] = []
+            for phrasings in modified_phrasings(self.lexicon, facet, text, c.matched_text):
+                kinds = [k for k in self._named_as(facet, phrasings)
+                         if any(self.lexicon.is_ancestor(b, k.term_id) for b in bases)]
+                if kinds:
+                    break
+            for k in kinds or [c]:
+                out.setdefault(k.term_id, k)
+        return list(out.values())
 
     def _also_named_as(self, facet: str, phrasings: list[str], found: list[Candidate]
                        ) -> list[Candidate]:
@@ -357,7 +387,8 @@ class Grounder:
         another facet.
         """
         value = _value(facet, text, source_key, scanned)
-        if is_null(value.text):
+        if is_null(value.text) and not (facet == "disease" and not value.scanned
+                                        and says_no_disease(value.text)):
             return self._unmapped(facet, value, ())
         return self._decide(facet, [value]) or self._unmapped(facet, value, ())
 
@@ -630,9 +661,37 @@ class Grounder:
         ``leader`` the candidate ranked first before that rule."""
         ranked, rejected = self.rank(facet, values)
         leader = ranked[0][1] if ranked else None
+        if ranked and facet == "tissue" and _ON["site_of_tissue"]:
+            ranked = self._site_of_tissue(facet, ranked)
         if ranked and facet in MOST_SPECIFIC_FACETS and _ON["deeper_in_sample"]:
             ranked = self._deeper(facet, ranked)
         return ranked, leader, rejected
+
+    def _site_of_tissue(self, facet: str,
+                        ranked: list[tuple[float, Candidate, FieldValue, dict[str, float]]]
+                        ) -> list[tuple[float, Candidate, FieldValue, dict[str, float]]]:
+        """The ranking with a tissue and the site another of the sample's tissue keys names
+        put first as the one term UBERON names them by ('tissue: skin' beside 'body site:
+        upper arm' is the upper arm skin; 'source_name: skin biopsy' beside 'site: elbow' the
+        skin of elbow): one of the two under a tissue key, the other there or in a sample key
+        such as the source name. Only a term named 'site tissue', 'tissue of site' or 'site of
+        tissue' below one of the two counts."""
+        own = [r for r in ranked[:6] if key_class(r[2]) in _DEEPER_CLASSES
+               and r[1].method not in ("fuzzy", "embedding")]
+        for a in own:
+            for b in own:
+                if (a[2].source_key == b[2].source_key or a[1].term_id == b[1].term_id
+                        or key_class(a[2]) != key_class(b[2]) != "dedicated"):
+                    continue
+                names_a = {a[1].matched_text, normalize(a[1].term_label)}
+                names_b = {b[1].matched_text, normalize(b[1].term_label)}
+                phrasings = [p for x in names_a for y in names_b
+                             for p in (f"{y} {x}", f"{x} of {y}", f"{y} of {x}")]
+                site = next((c for c in self._named_as(facet, phrasings)
+                             if self.lexicon.is_ancestor(a[1].term_id, c.term_id)), None)
+                if site is not None:
+                    return [(a[0], site, a[2], a[3])] + ranked
+        return ranked
 
     def _decide(self, facet: str, values: Iterable[FieldValue]) -> Annotation | None:
         ranked, leader, rejected = self._chosen(facet, values)

@@ -87,6 +87,8 @@ class Lexicon:
     ancestors: dict[str, frozenset[str]] = field(default_factory=dict)
     _words: dict[tuple[str, ...] | None, frozenset[str]] | None = field(
         default=None, repr=False, compare=False)
+    _by_term: dict[str, dict[str, tuple[str, ...]]] | None = field(
+        default=None, repr=False, compare=False)
 
     def knows_word(self, word: str, facets: tuple[str, ...] | None = None) -> bool:
         """Whether ``word`` is part of a name of one of ``facets`` (default: any facet); each
@@ -99,6 +101,19 @@ class Lexicon:
                 w for facet, names in self.names.items() if facets is None or facet in facets
                 for name in names for w in name.split())
         return word in vocab
+
+    def names_for(self, facet: str, term_id: str) -> tuple[str, ...]:
+        """Every normalized name of one term in a facet (the index is built on first use)."""
+        if not isinstance(self._by_term, dict):  # a lexicon pickled by an earlier release
+            self._by_term = {}
+        index = self._by_term.get(facet)
+        if index is None:
+            grouped: dict[str, list[str]] = {}
+            for name, entries in self.names.get(facet, {}).items():
+                for tid, _ in entries:
+                    grouped.setdefault(tid, []).append(name)
+            index = self._by_term[facet] = {t: tuple(n) for t, n in grouped.items()}
+        return index.get(term_id, ())
 
     def lookup(self, facet: str, norm: str) -> tuple[Entry, ...]:
         """Entries whose normalized name equals ``norm`` exactly."""

@@ -20,8 +20,8 @@ from functools import lru_cache
 
 from harmonize.facets import ROOTED_FACETS  # hierarchies: a root is a placeholder, not a term
 from harmonize.ground.exact import match_exact
-from harmonize.ground.lexicon import KIND_RANK, Lexicon
-from harmonize.ground.negation import TRIGGER_WORDS, denied_lists, is_negated, says_other
+from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
+from harmonize.ground.negation import BEFORE, TRIGGER_WORDS, denied_lists, is_negated, says_other
 from harmonize.ground.normalize import fold, normalize, tokens
 from harmonize.ground.rules import choices, enabled, table, words
 from harmonize.models import Candidate
@@ -42,7 +42,7 @@ _ON = {name: enabled(name) for name in (
     "composed_disease", "disease_phrase", "disease_context", "modifier_prefix",
     "misspelled_disease", "root_terms", "cell_line_units", "cell_line_other_facet",
     "cell_type_code", "sample_code", "cell_line_capitals", "marker_sign", "line_name_case",
-    "whole_names_in_values", "plural_abbreviations")}
+    "whole_names_in_values", "plural_abbreviations", "healthy_remarks")}
 #: Quantities that look like codes ("48h", "10nm", "5x").
 _UNIT = re.compile(r"^\d+(h|hr|hrs|d|day|days|min|nm|um|mm|ug|ng|ml|x|wk|w|m|s|k|kb|bp|mg|g)$")
 
@@ -295,7 +295,7 @@ def written_in_capitals(text: str, modifiers_apart: bool = False) -> set[str]:
     inside ('chILD', 'IgAN', 'SSc', 'hESC').
 
     With ``modifiers_apart`` (disease names), a lower-case prefix before a run of capitals is
-    a modifier of that run ('hES': human ES; 'sALS': sporadic ALS), so the whole word is no
+    a modifier of that run ('hES': human ES; 'fALS': familial ALS), so the whole word is no
     abbreviation of its own: 'hES' is no HES (hypereosinophilic syndrome). Cell types keep
     their prefixed names ('hESC', 'hiPSC', 'moDC' are CL abbreviations as written).
     """
@@ -306,7 +306,7 @@ def written_in_capitals(text: str, modifiers_apart: bool = False) -> set[str]:
                             and _MODIFIER_PREFIX.match(w))}
 
 
-#: A lower-case modifier of one or two letters before a run of capitals ('hESC', 'sALS').
+#: A lower-case modifier of one or two letters before a run of capitals ('hESC', 'fALS').
 _MODIFIER_PREFIX = re.compile(r"^[a-z]{1,2}[A-Z][A-Z0-9]+s?$")
 
 
@@ -314,7 +314,7 @@ _MODIFIED = re.compile(r"^\s*[a-z]{1,2}\d?([A-Z][A-Z0-9]{2,})\s*$")
 
 
 def modified_abbreviation(text: str) -> str | None:
-    """The abbreviation behind a lower-case modifier, when that is the whole value: 'sALS'
+    """The abbreviation behind a lower-case modifier, when that is the whole value: 'fALS'
     (sporadic), 'fALS' (familial), 'c9FTLD' (C9orf72), 'mCRPC' (metastatic) -> 'ALS', 'FTLD',
     'CRPC'. The modified disease is one of the bare one's kinds.
 
@@ -833,6 +833,58 @@ def noun_phrasings(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+#: Words a modifier never starts or ends with ("of", "and"...): ``modified_names``.
+_GLUE = words("function_words") if enabled("modified_names") else frozenset()
+
+
+def modified_phrasings(lex: Lexicon, facet: str, text: str, matched: str) -> list[list[str]]:
+    """A short value's modifier words written before each name of the terms its ``matched``
+    name names, as the ontologies name a kind of a thing: 'clear cell RCC' -> 'clear cell
+    renal cell carcinoma', 'spinal cord (thoracic)' -> 'thoracic spinal cord', 'right atrial
+    appendage' -> 'right atrium auricular region'.
+
+    The name must end the value (a trailing 'cells' aside: in 'primary bronchial epithelial
+    cells' 'primary' is no kind of bronchus); the modifier is up to three words just before
+    it, or the words after it. One list of phrasings per modifier, longest first: the caller
+    takes the first that names a kind or part of what ``matched`` names.
+
+    >>> lex = Lexicon("v", {}, {"tissue": {"spinal cord": (("T:1", "label"),)}}, {}, {})
+    >>> modified_phrasings(lex, "tissue", "spinal cord (thoracic)", "spinal cord")
+    [['thoracic spinal cord']]
+    >>> modified_phrasings(lex, "tissue", "spinal cord injury", "spinal cord")
+    [['injury spinal cord']]
+    >>> modified_phrasings(lex, "tissue", "spinal cord neurons from a donor", "spinal cord")
+    []
+    """
+    toks = tokens(text)
+    name = matched.split()
+    if not name or len(toks) > 8:
+        return []
+    end = len(toks) - 1 if toks[-1] == "cell" and name[-1] != "cell" else len(toks)
+    at = next((i for i in range(end - len(name) + 1) if toks[i:i + len(name)] == name), None)
+    if at is None:
+        return []
+    after = toks[at + len(name):end]
+    if after:
+        mods = [after] if len(after) <= 2 else []
+    else:
+        before = toks[max(0, at - 3):at]
+        mods = [before[-k:] for k in range(len(before), 0, -1)]
+    mods = [m for m in mods if m[0] not in _GLUE and m[-1] not in _GLUE]
+    if not mods:
+        return []
+    literal = f" {' '.join(toks)} "
+    names = [n for tid in dict.fromkeys(t for t, _ in lex.lookup(facet, matched))
+             for n in lex.names_for(facet, tid)]
+    out = []
+    for m in mods:
+        phrasings = [p for n in dict.fromkeys(names)
+                     if f" {(p := ' '.join(m) + ' ' + n)} " not in literal]
+        if phrasings:
+            out.append(phrasings)
+    return out
+
+
 #: Abbreviations of numbered areas ('ba' -> 'brodmann area'): ``numbered_areas``.
 _AREAS = {r["abbreviation"]: r["name"] for r in table("numbered_areas")} if enabled(
     "numbered_areas") else {}
@@ -881,6 +933,12 @@ def _denied_words(lex: Lexicon, text: str, toks: list[str]) -> set[int]:
     return out
 
 
+#: Separators of a remark on a healthy donor ("healthy, no medication"): ``healthy_remarks``.
+_REMARK = re.compile(r"[,;]")
+#: One-word triggers that rule out the word after them ("non", "never", "no").
+_RULING_OUT = frozenset(t[0] for t in BEFORE if len(t) == 1)
+
+
 def healthy_anatomy(lex: Lexicon, text: str, anatomy: bool = True) -> bool:
     """Whether a disease value is a healthy-state name beside the sample's number or the tissue
     or cell type that was sampled ("Control 2", "healthy control #3", "healthy kidney", "healthy
@@ -889,16 +947,29 @@ def healthy_anatomy(lex: Lexicon, text: str, anatomy: bool = True) -> bool:
     (never smoked)"), the rest of the value must be a whole tissue or cell-type name
     (``anatomy``), or nothing.
 
+    A qualifier that rules a word out ("non-demented control") and a remark after a comma
+    that names no disease ("healthy, no medication") say how the control was chosen.
     Never when a word of the healthy name is negated ("not normal breast").
     """
+    parts = [p for p in _REMARK.split(text) if p.strip()]
+    if len(parts) > 1 and _ON["healthy_remarks"]:
+        # "healthy, no medication": one part is the healthy name, the others remark on the donor
+        # and name no disease of theirs
+        return any(any(t == HEALTHY for t, _ in lex.lookup("disease", normalize(p)))
+                   or healthy_anatomy(lex, p, anatomy) for p in parts) and not any(
+            find_mentions(lex, "disease", p)[0] for p in parts)
     toks = tokens(_PAREN.sub(" ", text))  # "Control (never smoked)": a remark on it
     denied = _denied_words(lex, " ".join(toks), toks)
     remarked = len(toks) < len(tokens(text)) or bool(denied)
     for i, n in _healthy_spans(lex, toks):
         # "age-matched control": the words up to a qualifier's last word say how it was chosen
         first = max((j + 1 for j, t in enumerate(toks[:i]) if t in _QUALIFIER_ENDS), default=0)
+        # "non-demented control", "never-smoker control": a word a prefix rules out says how
+        # the control was chosen too
+        ruled = {k for j, t in enumerate(toks[:i]) if t in _RULING_OUT and _ON["healthy_remarks"]
+                 for k in (j, j + 1) if k < i}
         rest = [t for j, t in enumerate(toks) if not i <= j < i + n and j >= first
-                and j not in denied  # "HIV negative control": a disease it rules out
+                and j not in denied and j not in ruled  # "HIV negative control"
                 and not t.isdigit() and not (t.endswith(_ADVERB) and j < i)]
         if (remarked or first > 0 or len(rest) < len(toks) - n) and not rest:
             return True  # "Control 2", "cognitively normal": the healthy name, qualified

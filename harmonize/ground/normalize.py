@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from harmonize.ground.rules import enabled, filled, mapping, words
 
-NORMALIZER_VERSION = "7"
+NORMALIZER_VERSION = "8"
 
 _GREEK = mapping("greek_letters") if enabled("greek_letters") else {}
 #: Placeholder values (normalized); an empty value is always null.
@@ -106,6 +106,8 @@ def singular(token: str) -> str:
 
 
 _POSITIVE = re.compile(r"\b([a-z]+[0-9]+[a-z]*)[\s-]?positive\b")
+#: a CD marker ended by a minus sign ("CD38-", "CD4-CD8-"): negative, as CL writes it in words
+_MINUS = re.compile(r"\b(cd[0-9]+[a-z]*)-(?=$|[^0-9a-z]|cd[0-9])")
 
 
 _PLUS_JOIN = re.compile(r"\+(?=[0-9a-z])")
@@ -118,7 +120,8 @@ _MARKER_RULE = enabled("marker_positive")
 def tokens(text: str) -> list[str]:
     """Normalized tokens of a text (punctuation splits tokens; '+' is kept).
 
-    Marker positivity is written one way: "CD14-positive" -> "cd14+". A capitalised acronym
+    Marker positivity is written one way: "CD14-positive" -> "cd14+", and a CD marker's minus
+    sign as CL's labels write it: "CD38-" -> "cd38 negative". A capitalised acronym
     ending in S is not a plural ("AIDS" is not "AID"), unless a text of several words is all in
     capitals.
 
@@ -126,13 +129,17 @@ def tokens(text: str) -> list[str]:
     (['aids', 'patient'], ['aids'], ['aid', 'degron'], ['blood', 'cell'])
     >>> tokens("alveolar type II cells"), tokens("iPSC-CMs"), tokens("CD4+CD25+ cells")
     (['alveolar', 'type', '2', 'cell'], ['ipsc', 'cm'], ['cd4+', 'cd25+', 'cell'])
+    >>> tokens("CD34+CD38- cells"), tokens("CD4-CD8- T cells")
+    (['cd34+', 'cd38', 'negative', 'cell'], ['cd4', 'negative', 'cd8', 'negative', 't', 'cell'])
     """
     shouted = not any(ch.islower() for ch in text) and len(text.split()) > 1
     keep: set[str] | tuple = ()
     if _ACRONYM_RULE:
         keep = () if shouted else {m.lower() for m in _ACRONYM_S.findall(text)}
         text = _ACRONYM_PLURAL.sub(r"\1", text)  # "iPSC-CMs", "DCs": short acronyms in plural
-    folded = _POSITIVE.sub(r"\1+", fold(text)) if _MARKER_RULE else fold(text)
+    folded = fold(text)
+    if _MARKER_RULE:
+        folded = _MINUS.sub(r"\1 negative ", _POSITIVE.sub(r"\1+", folded))
     # a '+' ends a marker and also separates words ('CD4+CD25+', 'SVZ+caudate')
     flat = _PLUS_JOIN.sub("+ ", _PUNCT.sub(" ", folded))
     out = [t if t in keep else singular(american(t)) for t in flat.split()]
