@@ -370,7 +370,10 @@ def _explain_facet_of_sample(attrs: dict[str, str], facet: str, as_json: bool,
                       f"confidence {a.confidence:.2f} ({a.method}, {a.status}) from "
                       f"{a.source_key}: {a.source_text!r}")
         _print_steps(console, a.confidence_steps())
-    if rows and rows[0]["narrower_taken"]:
+    if any(r["listed"] for r in rows):
+        console.print("rule several_diseases: a value listing unrelated diseases gives one "
+                      "annotation per disease (rows marked 'list')")
+    if any(r["narrower_taken"] for r in rows):
         console.print("rule deeper_in_sample: a narrower name the sample gives was taken over "
                       "the broader term ranked first")
     if rows:
@@ -379,7 +382,8 @@ def _explain_facet_of_sample(attrs: dict[str, str], facet: str, as_json: bool,
         for col in ("#", "term", "label", "key (class)", "own key", "score"):
             t.add_column(col)
         for i, r in enumerate(rows[:10], 1):
-            own = "finer" if r["finer_key"] else "yes" if r["by_facet_key"] else "no"
+            own = ("list" if r["listed"] else "finer" if r["finer_key"]
+                   else "yes" if r["by_facet_key"] else "no")
             prior = f" {r['key_prior']:+.2f} key" if r["key_prior"] else ""
             t.add_row(str(i), r["term_id"], r["term_label"],
                       f"{r['source_key']} ({r['key_class']})", own, f"{r['score']:.2f}{prior}")

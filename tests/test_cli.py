@@ -243,6 +243,26 @@ def test_explain_of_a_whole_sample_agrees_with_map(tmp_path):
     assert "finer" in table and "CL:0002248" in table
 
 
+def test_explain_of_a_sample_lists_each_disease_a_listing_value_names(tmp_path):
+    """A disease value listing unrelated diseases: explain's ranking shows each of them, as
+    map annotates them, before the sample's other disease names."""
+    sample = {"disease": "asthma; psoriasis", "source_name": "PBMC of a lupus patient"}
+    done = run("explain", json.dumps(sample), "--facet", "disease", "--no-embeddings", "--json")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"accession": "A", "attributes": sample}) + "\n")
+    mapped = json.loads(run("map", str(src), "-o", "-", "--no-embeddings").stdout)
+    diseases = sorted(a["term_id"] for a in mapped["annotations"] if a["facet"] == "disease")
+    assert sorted(a["term_id"] for a in out["annotations"]) == diseases
+    listed = [r["term_id"] for r in out["ranking"] if r["listed"]]
+    assert sorted(listed) == ["MONDO:0004979", "MONDO:0005083"]  # asthma, psoriasis
+    assert [r["listed"] for r in out["ranking"]][:2] == [True, True]
+    assert set(listed) < set(diseases)
+    table = run("explain", json.dumps(sample), "--facet", "disease", "--no-embeddings").stdout
+    assert "several_diseases" in table and "list" in table
+
+
 def test_explain_refuses_a_sample_that_is_not_json():
     done = run("explain", '{"tissue": "liver", "sex"', "--facet", "tissue", "--no-embeddings")
     assert done.returncode != 0

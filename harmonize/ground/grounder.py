@@ -730,20 +730,34 @@ class Grounder:
                        text: str | None = None) -> list[dict]:
         """How a sample's values competed for ``facet``, best first (what ``harmonize explain``
         shows for a whole sample): each candidate with the key it came from and the parts of
-        its sort order, in the order :meth:`rank` and the narrower-name rule left them."""
+        its sort order, in the order :meth:`rank` and the narrower-name rule left them. The
+        diseases of a value that lists several come first (``listed``): each is annotated."""
         values = [v for v in field_values(attributes, text) if v.facet == facet]
-        if facet == "disease":
-            values = [self._affirmed(v) for v in values]
-        ranked, leader, _ = self._chosen(facet, values)
         rows = []
+        if facet == "disease":  # a value listing unrelated diseases gives each of them
+            named, values = self._several_diseases([self._affirmed(v) for v in values])
+            for a in named:
+                top = a.candidates[0] if a.candidates else None
+                value = FieldValue(facet, a.source_text or "", a.source_key or "", False)
+                rows.append({"term_id": a.term_id, "term_label": a.term_label,
+                             "method": a.method, "match_kind": top.match_kind if top else "",
+                             "source_key": a.source_key, "source_text": a.source_text,
+                             "key_class": key_class(value), "by_facet_key": True,
+                             "finer_key": False, "listed": True,
+                             "score": top.score if top else 0.0,
+                             "key_prior": key_prior(facet, key_class(value)),
+                             "narrower_taken": False})
+        ranked, leader, _ = self._chosen(facet, values)
+        listed = len(rows)
         for s, c, v, _ in ranked:
             named = _named_by_key(facet, c, v)
             rows.append({"term_id": c.term_id, "term_label": c.term_label, "method": c.method,
                          "match_kind": c.match_kind, "source_key": v.source_key,
                          "source_text": v.text, "key_class": key_class(v),
                          "by_facet_key": named, "finer_key": named and finer_key(v.source_key),
+                         "listed": False,
                          "score": round(s, 4), "key_prior": key_prior(facet, key_class(v)),
-                         "narrower_taken": rows == [] and c is not leader})
+                         "narrower_taken": len(rows) == listed and c is not leader})
         return rows
 
     def _deeper(self, facet: str,
