@@ -122,6 +122,18 @@ def test_a_tissue_and_its_site_under_two_keys_are_one_uberon_term(full, attribut
     assert tissue.term_id == term
 
 
+@pytest.mark.parametrize(("attributes", "term"), [
+    ({"cell type": "fibroblasts", "tissue": "lung"}, "CL:0002553"),     # fibroblast of lung
+    ({"cell type": "keratinocytes", "tissue": "foreskin"}, "CL:1001606"),
+    ({"cell type": "epithelial cells", "organism part": "kidney"}, "CL:0002518"),
+    ({"cell type": "fibroblasts", "source_name": "lung"}, "CL:0000057"),  # not a tissue key
+    ({"cell type": "T cells", "tissue": "blood"}, "CL:0000084"),  # CL has no such pair name
+])
+def test_a_cell_type_and_the_tissue_under_two_keys_are_one_cl_term(full, attributes, term):
+    cell = next(a for a in full.annotate(attributes) if a.facet == "cell_type")
+    assert cell.term_id == term
+
+
 def test_obsolete_terms_follow_replaced_by(full):
     lex = full.lexicon
     former = [(n, e) for n, es in lex.names["tissue"].items() for e in es if e[1] == "former"]
@@ -141,7 +153,7 @@ def test_biosample_record(full):
     assert anns["origin_tissue"].term_id == "UBERON:0002048"
     assert anns["disease"].term_id == "PATO:0000461"
     assert anns["sex"].term_id == "PATO:0000384"
-    assert anns["cell_type"].term_id == "CL:0000066"
+    assert anns["cell_type"].term_id == "CL:0000082"  # epithelial cell of lung: with the organ
 
 
 @pytest.mark.parametrize(("facet", "hidden", "right"), [
