@@ -149,3 +149,22 @@ def test_ctrl_is_a_control_word(grounder):
     assert not any(a.facet == "disease" and a.term_id
                    for a in grounder.annotate({"shRNA": "Ctrl"}))
     assert is_control(grounder, "CTRL")
+
+
+def test_non_and_a_word_beside_a_disease_of_the_same_key_is_healthy(grounder):
+    """'group: non-smoking' beside 'group: breast cancer': the study's control, read as the
+    disease field reads it; alone, under a key about something else, it says nothing."""
+    case = ({"source_name": "breast biopsy", "group": "breast cancer"}, None, None)
+    other = ({"source_name": "breast biopsy", "group": "non-smoking"}, None, None)
+    anns = grounder.annotate_many([case, other], studies=["S2", "S2"])
+    assert diseases(anns[1]) == [HEALTHY]
+    assert next(a for a in anns[1] if a.facet == "disease").source_key == "group"
+    assert diseases(grounder.annotate_many([other], studies=["S3"])[0]) == []
+
+
+@pytest.mark.parametrize(("value", "healthy"), [
+    ("non-smoking", True), ("Non-Failing", True),
+    ("non", False), ("non-b", False)])
+def test_non_and_a_word_that_names_nothing_under_a_disease_key(grounder, value, healthy):
+    ann = grounder.ground_value("disease", value, "disease state")
+    assert (ann.term_id == HEALTHY) == healthy, ann

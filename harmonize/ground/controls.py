@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from harmonize.ground.fields import TITLE_KEYS, norm_key, sample_pairs
 from harmonize.ground.lexicon import HEALTHY
-from harmonize.ground.mentions import healthy_anatomy, only_negated
+from harmonize.ground.mentions import healthy_anatomy, only_negated, ruled_out_word
 from harmonize.ground.negation import AFTER, BEFORE
 from harmonize.ground.normalize import normalize
 from harmonize.ground.rules import enabled
@@ -100,7 +100,8 @@ def is_control(grounder: Grounder, value: str) -> bool:
                             ) or (bool(toks & _DENIALS)
                                   and only_negated(grounder.lexicon, "disease", value)) or (
             any(t.isdigit() for t in toks) and healthy_anatomy(grounder.lexicon, value,
-                                                               anatomy=False))  # "Control_2"
+                                                               anatomy=False)  # "Control_2"
+        ) or ruled_out_word(grounder.lexicon, value)  # "non-failing" beside "DCM"
     return _CONTROL[key]
 
 
@@ -122,6 +123,11 @@ def with_study_controls(grounder: Grounder, anns: list[Annotation],
         if norm_key(key) not in keys:
             continue
         ann = grounder.decide_value("disease", value, key)
+        if (ann is None or ann.term_id is None) and is_control(grounder, value):
+            # a control the key's class does not read ('group: non-failing'): as the study's
+            # disease field reads it
+            ann = grounder.decide_value("disease", value, "disease")
+            ann = replace(ann, source_key=key) if ann is not None else None
         if ann is None or ann.term_id is None or (ann.term_id == HEALTHY
                                                   and not is_control(grounder, value)):
             continue

@@ -49,6 +49,7 @@ from harmonize.ground.mentions import (
     most_specific,
     only_negated,
     reordered_parts,
+    ruled_out_word,
     set_aside,
     unknown_word,
 )
@@ -279,6 +280,8 @@ class Grounder:
             if (not found and facet == "disease" and _ON["healthy_anatomy"]
                     and healthy_anatomy(self.lexicon, text)):
                 return self._healthy(text)  # "healthy kidney" under a disease key
+            if not found and facet == "disease" and ruled_out_word(self.lexicon, text):
+                return self._healthy(text)  # "non-failing" under a disease key
             if not found and self.use_fuzzy:
                 found = self._fuzzy.match(facet, text)
             if not found and embed and self._embeds(facet, kclass):

@@ -42,7 +42,7 @@ _ON = {name: enabled(name) for name in (
     "composed_disease", "disease_phrase", "disease_context", "modifier_prefix",
     "misspelled_disease", "root_terms", "cell_line_units", "cell_line_other_facet",
     "cell_type_code", "sample_code", "cell_line_capitals", "marker_sign", "line_name_case",
-    "whole_names_in_values", "plural_abbreviations", "healthy_remarks")}
+    "whole_names_in_values", "plural_abbreviations", "healthy_remarks", "non_word_healthy")}
 #: Quantities that look like codes ("48h", "10nm", "5x").
 _UNIT = re.compile(r"^\d+(h|hr|hrs|d|day|days|min|nm|um|mm|ug|ng|ml|x|wk|w|m|s|k|kb|bp|mg|g)$")
 
@@ -931,6 +931,21 @@ def _denied_words(lex: Lexicon, text: str, toks: list[str]) -> set[int]:
         out.update(j for j in (*range(lo - 2, lo), *range(hi, hi + 2))
                    if 0 <= j < len(toks) and toks[j] in TRIGGER_WORDS)
     return out
+
+
+def ruled_out_word(lex: Lexicon, text: str) -> bool:
+    """Whether a value is "non" and one word that names nothing ("non-failing", "non-demented",
+    "non-smoker"): under a disease key, a donor without the condition the word describes.
+
+    >>> ruled_out_word(Lexicon("v", {}, {}, {}, {}), "non-failing")
+    True
+    >>> ruled_out_word(Lexicon("v", {}, {}, {}, {}), "non-Hispanic white")
+    False
+    """
+    toks = tokens(text)
+    if not _ON["non_word_healthy"] or len(toks) != 2 or toks[0] != "non" or len(toks[1]) < 4:
+        return False
+    return not any(lex.lookup(f, toks[1]) for f in ("disease", "tissue", "cell_type"))
 
 
 #: Separators of a remark on a healthy donor ("healthy, no medication"): ``healthy_remarks``.
