@@ -134,6 +134,18 @@ def test_a_cell_type_and_the_tissue_under_two_keys_are_one_cl_term(full, attribu
     assert cell.term_id == term
 
 
+@pytest.mark.parametrize(("attributes", "term"), [
+    # the tissue key says what the tissue is; the place in the cell's name what kind of cell
+    ({"cell type": "proximal tubule epithelial cells", "tissue": "kidney cortex"},
+     "UBERON:0001225"),
+    ({"cell type": "proximal tubule epithelial cells"}, "UBERON:0004134"),  # alone it counts
+])
+def test_a_place_in_a_cell_name_does_not_refine_the_tissue_key(full, attributes, term):
+    tissue = next(a for a in full.annotate(attributes)
+                  if a.facet in ("tissue", "origin_tissue"))
+    assert tissue.term_id == term
+
+
 def test_obsolete_terms_follow_replaced_by(full):
     lex = full.lexicon
     former = [(n, e) for n, es in lex.names["tissue"].items() for e in es if e[1] == "former"]

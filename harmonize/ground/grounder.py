@@ -85,6 +85,14 @@ _ON = {name: enabled(name) for name in (
 #: other things too; there the fitted ranking decides: taking the narrower name in GEO text
 #: lowered tissue strict F1 0.906 -> 0.881 in-sample, 0.897 -> 0.880 in grouped CV).
 _DEEPER_CLASSES = ("dedicated", "scan")
+def _cell_name_place(facet: str, value: FieldValue) -> bool:
+    """Whether a tissue was read from a cell-type value. A place inside a cell's name
+    ('proximal tubule epithelial cells', 'germinal center B cells') says what kind of cell
+    the sample is; what its tissue is, a tissue key or the source name says, so such a place
+    neither replaces nor refines the tissue they name (it still counts when they name none)."""
+    return facet == "tissue" and key_role(value.source_key) == "cell_type"
+
+
 def _placed(annotations: list[Annotation]) -> Annotation | None:
     """The tissue annotation among those decided so far (the cell type is decided after it)."""
     return next((a for a in annotations if a.facet == "tissue" and a.term_id), None)
@@ -709,11 +717,8 @@ class Grounder:
         skin of elbow): one of the two under a tissue key, the other there or in a sample key
         such as the source name. Only a term named 'site tissue', 'tissue of site' or 'site of
         tissue' below one of the two counts."""
-        # a cell-type key names cells: a place inside a cell's name ('germinal center B
-        # cells', 'mammary epithelial') says what kind of cell, not where the sample was taken
         own = [r for r in ranked[:6] if key_class(r[2]) in _DEEPER_CLASSES
-               and r[1].method not in ("fuzzy", "embedding")
-               and key_role(r[2].source_key) != "cell_type"]
+               and r[1].method not in ("fuzzy", "embedding") and not _cell_name_place(facet, r[2])]
         for a in own:
             for b in own:
                 if (a[2].source_key == b[2].source_key or a[1].term_id == b[1].term_id
@@ -818,6 +823,7 @@ class Grounder:
                            and (r[1].match_kind not in WEAK_KINDS
                                 or self._own_whole_name(facet, r[1], top))
                            and key_class(r[2]) in _DEEPER_CLASSES
+                           and not _cell_name_place(facet, r[2])
                            and self.lexicon.is_ancestor(top.term_id, r[1].term_id)), None)
             if deeper is None:
                 return ranked

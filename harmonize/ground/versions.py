@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "22"
-MATCHER_VERSION = "29"
+MATCHER_VERSION = "30"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
