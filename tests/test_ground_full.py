@@ -92,6 +92,10 @@ def test_lexicon_is_cached_by_version(full):
     ("disease", "control, type 2 diabetes", "disease", "MONDO:0005148"),  # a remark naming one
     ("disease", "None", "disease", "PATO:0000461"),  # under a disease key: no disease
     ("disease", "none (never smoked)", "diagnosis", "PATO:0000461"),
+    # a name that also names a narrower term names the broader one
+    ("disease", "idiopathic PD", "diagnosis", "MONDO:0005180"),
+    ("tissue", "lung", "tissue", "UBERON:0002048"),  # ... unless it is the narrower's label
+    ("tissue", "SN", "brain region", None),  # no teleost supraneural bone in a person
     # a CD marker's minus sign is CL's "-negative"
     ("cell_type", "CD34+ CD38- hematopoietic stem cells", "cell type", "CL:0001024"),
 ])
@@ -144,6 +148,20 @@ def test_a_place_in_a_cell_name_does_not_refine_the_tissue_key(full, attributes,
     tissue = next(a for a in full.annotate(attributes)
                   if a.facet in ("tissue", "origin_tissue"))
     assert tissue.term_id == term
+
+
+def test_no_fish_or_amphibian_only_anatomy_is_a_tissue_name(full):
+    ids = [t for t, info in full.lexicon.terms.items() if info.facet == "tissue"]
+    assert len(ids) > 10_000
+    assert not [t for t in ids if t.startswith(("UBERON:2", "UBERON:3"))]
+
+
+def test_an_abbreviation_alone_in_a_listed_part_names_no_second_disease(full):
+    anns = full.annotate({"disease": "HIV-1 infection; on ART"})
+    assert [a.term_id for a in anns if a.facet == "disease"] == ["MONDO:0005109"]
+    anns = full.annotate({"disease": "psoriasis; T2D"})  # a curated abbreviation still counts
+    assert sorted(a.term_id for a in anns if a.facet == "disease") == [
+        "MONDO:0005083", "MONDO:0005148"]
 
 
 def test_obsolete_terms_follow_replaced_by(full):

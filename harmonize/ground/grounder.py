@@ -311,8 +311,9 @@ class Grounder:
             bases = {t for t, _ in self.lexicon.lookup(facet, c.matched_text)} | {c.term_id}
             kinds: list[Candidate] = []
             for phrasings in modified_phrasings(self.lexicon, facet, text, c.matched_text):
-                kinds = [k for k in self._named_as(facet, phrasings)
-                         if any(self.lexicon.is_ancestor(b, k.term_id) for b in bases)]
+                # a term the name itself names is no kind the modifier adds
+                kinds = [k for k in self._named_as(facet, phrasings) if k.term_id not in bases
+                         and any(self.lexicon.is_ancestor(b, k.term_id) for b in bases)]
                 if kinds:
                     break
             for k in kinds or [c]:
@@ -569,7 +570,11 @@ class Grounder:
                 ann = self._decide("disease", [FieldValue("disease", part, v.source_key,
                                                           scanned=False,
                                                           full_length=v.full_length)])
-                if ann is not None and ann.term_id and ann.term_id != HEALTHY:
+                top = ann.candidates[0] if ann is not None and ann.candidates else None
+                # a second disease needs a name: an uncurated ontology abbreviation of a part
+                # ('on ART' is no Arts syndrome) is as often a treatment or a gene
+                if (ann is not None and ann.term_id and ann.term_id != HEALTHY
+                        and not (top is not None and top.match_kind == "abbreviation")):
                     found.setdefault(ann.term_id, ann)
             ids = list(found)
             if len(ids) < 2 or any(self.lexicon.is_ancestor(a, b) for a in ids for b in ids):

@@ -148,9 +148,16 @@ def read_synonyms(path: Path = SYNONYMS_PATH) -> list[tuple[str, str, str, str]]
     return rows
 
 
+#: UBERON ids of structures only fish (2xxxxxx, from TAO) or amphibians (3xxxxxx, from AAO)
+#: have: 'SN' (supraneural bone), 'corpus' (an amphibian brain part) name no part of a person.
+_TAXON_SPECIFIC = re.compile(r"^UBERON:[23]\d{6}$")
+
+
 def _facet_of(ont: str, tid: str, data: OntologyData) -> str | None:
     term = data.terms[tid]
     if ont == "UBERON":
+        if _TAXON_SPECIFIC.match(tid) and enabled("taxon_specific_anatomy"):
+            return None  # teleost (2xxxxxx) and amphibian (3xxxxxx) anatomy: no human part
         if tid == LIFE_STAGE_ROOT or LIFE_STAGE_ROOT in term.ancestors:
             return "dev_stage"
         if tid == ORGANISM_ROOT or (term.ancestors.get(ORGANISM_ROOT) == 1

@@ -42,7 +42,8 @@ _ON = {name: enabled(name) for name in (
     "composed_disease", "disease_phrase", "disease_context", "modifier_prefix",
     "misspelled_disease", "root_terms", "cell_line_units", "cell_line_other_facet",
     "cell_type_code", "sample_code", "cell_line_capitals", "marker_sign", "line_name_case",
-    "whole_names_in_values", "plural_abbreviations", "healthy_remarks", "non_word_healthy")}
+    "whole_names_in_values", "plural_abbreviations", "healthy_remarks", "non_word_healthy",
+    "shared_names")}
 #: Quantities that look like codes ("48h", "10nm", "5x").
 _UNIT = re.compile(r"^\d+(h|hr|hrs|d|day|days|min|nm|um|mm|ug|ng|ml|x|wk|w|m|s|k|kb|bp|mg|g)$")
 
@@ -704,7 +705,19 @@ def _cell_type_code(lex: Lexicon, key: str) -> bool:
 
 def most_specific(lex: Lexicon, cands: list[Candidate]) -> list[Candidate]:
     """Drop each candidate that is an ancestor of another one (the curation convention for a
-    value such as "Brain, neocortex")."""
+    value such as "Brain, neocortex"). A narrower term found only by the very name that also
+    names its ancestor, as strongly, is no narrower reading ('PD' names Parkinson disease and,
+    in MONDO, its late-onset form too): the broader term stays (rule ``shared_names``)."""
+    if _ON["shared_names"]:
+        named: dict[str, list[Candidate]] = {}
+        for c in cands:
+            named.setdefault(c.matched_text, []).append(c)
+        rank = KIND_RANK.get
+        # ... unless the name is the narrower term's own in a stronger way ('lung' is the
+        # label of the lung and only a synonym of the pair of lungs)
+        cands = [c for c in cands if not any(
+            o.term_id != c.term_id and lex.is_ancestor(o.term_id, c.term_id)
+            and rank(o.match_kind, 0) >= rank(c.match_kind, 0) for o in named[c.matched_text])]
     above = _above_others(lex, {c.term_id for c in cands})
     return [c for c in cands if c.term_id not in above]
 
