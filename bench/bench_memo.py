@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-TISSUES = ("liver", "lung", "brain cortex", "whole blood", "skin", "kidney")
+TISSUES = ("liver", "lung", "cerebral cortex", "blood", "skin", "kidney")
 
 
 def _child(samples: int, limit: int) -> dict:

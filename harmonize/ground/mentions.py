@@ -948,7 +948,7 @@ def _denied_words(lex: Lexicon, text: str, toks: list[str]) -> set[int]:
 
 def ruled_out_word(lex: Lexicon, text: str) -> bool:
     """Whether a value is "non" and one word that names nothing ("non-failing", "non-demented",
-    "non-smoker"): under a disease key, a donor without the condition the word describes.
+    "non-drinker"): under a disease key, a donor without the condition the word describes.
 
     >>> ruled_out_word(Lexicon("v", {}, {}, {}, {}), "non-failing")
     True
