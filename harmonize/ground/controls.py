@@ -25,7 +25,12 @@ from typing import TYPE_CHECKING
 
 from harmonize.ground.fields import TITLE_KEYS, norm_key, sample_pairs
 from harmonize.ground.lexicon import HEALTHY
-from harmonize.ground.mentions import healthy_anatomy, only_negated, ruled_out_word
+from harmonize.ground.mentions import (
+    healthy_anatomy,
+    names_healthy,
+    only_negated,
+    ruled_out_word,
+)
 from harmonize.ground.negation import AFTER, BEFORE
 from harmonize.ground.normalize import normalize
 from harmonize.ground.rules import enabled
@@ -96,12 +101,13 @@ def is_control(grounder: Grounder, value: str) -> bool:
         if len(_CONTROL) > 100_000:
             _CONTROL.clear()
         toks = set(norm.split())
-        _CONTROL[key] = any(tid == HEALTHY for tid, _ in grounder.lexicon.lookup("disease", norm)
-                            ) or (bool(toks & _DENIALS)
-                                  and only_negated(grounder.lexicon, "disease", value)) or (
-            any(t.isdigit() for t in toks) and healthy_anatomy(grounder.lexicon, value,
-                                                               anatomy=False)  # "Control_2"
-        ) or ruled_out_word(grounder.lexicon, value)  # "non-failing" beside "DCM"
+        lex = grounder.lexicon
+        _CONTROL[key] = (
+            names_healthy(lex, value)
+            or (bool(toks & _DENIALS) and only_negated(lex, "disease", value))
+            or (any(t.isdigit() for t in toks)
+                and healthy_anatomy(lex, value, anatomy=False))  # "Control_2"
+            or ruled_out_word(lex, value))  # "non-failing" beside "DCM"
     return _CONTROL[key]
 
 

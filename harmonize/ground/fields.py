@@ -16,7 +16,7 @@ from pathlib import Path
 
 from harmonize.errors import ConfigError
 from harmonize.facets import SCAN_FACETS  # searched for in ambiguous keys and free text
-from harmonize.ground.normalize import is_null, normalize
+from harmonize.ground.normalize import PARENTHESIS, is_null, normalize
 from harmonize.ground.rules import enabled, table, words
 from harmonize.ground.stages import names_a_stage, stage_of
 from harmonize.models import FACETS, FieldValue
@@ -205,8 +205,6 @@ def bounded(text: str, limit: int | None = None) -> tuple[str, int | None]:
     return (text[:cut] if cut > limit // 2 else text[:limit]).rstrip(), len(text)
 
 
-#: A remark in parentheses ("none (never smoked)").
-_REMARK = re.compile(r"\([^()]*\)")
 #: Rule ``no_disease``: under a disease key these say the donor has none ('disease: none').
 _NO_DISEASE = words("no_disease") if enabled("no_disease") else frozenset()
 
@@ -217,7 +215,17 @@ def says_no_disease(value: str) -> bool:
     >>> says_no_disease("None"), says_no_disease("none (never smoked)"), says_no_disease("n/a")
     (True, True, False)
     """
-    return normalize(_REMARK.sub(" ", value)) in _NO_DISEASE
+    return normalize(PARENTHESIS.sub(" ", value)) in _NO_DISEASE
+
+
+def no_value(value: str, role: str | None) -> bool:
+    """Whether a value read under a key of ``role`` is no value: a placeholder ('N/A',
+    'none'), except 'none' or 'no' under a disease key, which says the donor has no disease.
+
+    >>> no_value("none", "treatment"), no_value("none", "disease"), no_value("n/a", "disease")
+    (True, False, True)
+    """
+    return is_null(value) and not (role == "disease" and says_no_disease(value))
 
 
 def field_values(attributes: Mapping[str, str], text: str | None = None,
@@ -238,7 +246,7 @@ def field_values(attributes: Mapping[str, str], text: str | None = None,
             continue
         value, full = bounded(value)
         role = key_role((harmonized or {}).get(key) or key, table)
-        if is_null(value) and not (role == "disease" and says_no_disease(value)):
+        if no_value(value, role):
             continue
         if role == "skip":
             if is_age_key(key) and (stage_of(value) or names_a_stage(value)):

@@ -29,6 +29,7 @@ from harmonize.ground.fields import (
     finer_key,
     key_class,
     key_role,
+    no_value,
     says_no_disease,
 )
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
@@ -85,6 +86,8 @@ _ON = {name: enabled(name) for name in (
 #: other things too; there the fitted ranking decides: taking the narrower name in GEO text
 #: lowered tissue strict F1 0.906 -> 0.881 in-sample, 0.897 -> 0.880 in grouped CV).
 _DEEPER_CLASSES = ("dedicated", "scan")
+
+
 def _cell_name_place(facet: str, value: FieldValue) -> bool:
     """Whether a tissue was read from a cell-type value. A place inside a cell's name
     ('proximal tubule epithelial cells', 'germinal center B cells') says what kind of cell
@@ -404,8 +407,7 @@ class Grounder:
         another facet.
         """
         value = _value(facet, text, source_key, scanned)
-        if is_null(value.text) and not (facet == "disease" and not value.scanned
-                                        and says_no_disease(value.text)):
+        if no_value(value.text, None if value.scanned else facet):
             return self._unmapped(facet, value, ())
         return self._decide(facet, [value]) or self._unmapped(facet, value, ())
 
@@ -705,12 +707,8 @@ class Grounder:
                 or top.method in ("fuzzy", "embedding") or key_class(v) != "dedicated"
                 or key_role(place.source_key or "") != "tissue"):
             return ranked
-        cells = {top.matched_text, normalize(top.term_label)}
-        places = {placed.matched_text, normalize(place.term_label or "")} - {""}
-        phrasings = [p for c in cells for t in places
-                     for p in (f"{c} of {t}", f"{t} {c}", f"{c} of the {t}")]
-        cell = next((c for c in self._named_as("cell_type", phrasings)
-                     if self.lexicon.is_ancestor(top.term_id, c.term_id)), None)
+        cell = self._named_together("cell_type", top, placed,
+                                    ("{x} of {y}", "{y} {x}", "{x} of the {y}"))
         return ranked if cell is None else [(s, cell, v, f)] + ranked
 
     def _site_of_tissue(self, facet: str,
@@ -729,15 +727,21 @@ class Grounder:
                 if (a[2].source_key == b[2].source_key or a[1].term_id == b[1].term_id
                         or key_class(a[2]) != key_class(b[2]) != "dedicated"):
                     continue
-                names_a = {a[1].matched_text, normalize(a[1].term_label)}
-                names_b = {b[1].matched_text, normalize(b[1].term_label)}
-                phrasings = [p for x in names_a for y in names_b
-                             for p in (f"{y} {x}", f"{x} of {y}", f"{y} of {x}")]
-                site = next((c for c in self._named_as(facet, phrasings)
-                             if self.lexicon.is_ancestor(a[1].term_id, c.term_id)), None)
+                site = self._named_together(facet, a[1], b[1],
+                                            ("{y} {x}", "{x} of {y}", "{y} of {x}"))
                 if site is not None:
                     return [(a[0], site, a[2], a[3])] + ranked
         return ranked
+
+    def _named_together(self, facet: str, x: Candidate, y: Candidate,
+                        forms: tuple[str, ...]) -> Candidate | None:
+        """The term of ``facet`` below ``x`` that a name of ``x`` and a name of ``y`` form
+        together in one of ``forms`` ('{x} of {y}'), each named as matched or by its label."""
+        names = [{c.matched_text, normalize(c.term_label)} - {""} for c in (x, y)]
+        phrasings = [form.format(x=nx, y=ny) for nx in names[0] for ny in names[1]
+                     for form in forms]
+        return next((c for c in self._named_as(facet, phrasings)
+                     if self.lexicon.is_ancestor(x.term_id, c.term_id)), None)
 
     def _decide(self, facet: str, values: Iterable[FieldValue],
                 place: Annotation | None = None) -> Annotation | None:
@@ -779,36 +783,23 @@ class Grounder:
         shows for a whole sample): each candidate with the key it came from and the parts of
         its sort order, in the order :meth:`rank` and the narrower-name rule left them. The
         diseases of a value that lists several come first (``listed``): each is annotated."""
-        values = [v for v in field_values(attributes, text) if v.facet == facet]
+        read = field_values(attributes, text)
+        values = [v for v in read if v.facet == facet]
         rows = []
         if facet == "disease":  # a value listing unrelated diseases gives each of them
             named, values = self._several_diseases([self._affirmed(v) for v in values])
             for a in named:
-                top = a.candidates[0] if a.candidates else None
+                top = a.candidates[0]
                 value = FieldValue(facet, a.source_text or "", a.source_key or "", False)
-                rows.append({"term_id": a.term_id, "term_label": a.term_label,
-                             "method": a.method, "match_kind": top.match_kind if top else "",
-                             "source_key": a.source_key, "source_text": a.source_text,
-                             "key_class": key_class(value), "by_facet_key": True,
-                             "finer_key": False, "listed": True,
-                             "score": top.score if top else 0.0,
-                             "key_prior": key_prior(facet, key_class(value)),
-                             "narrower_taken": False})
+                rows.append(_ranking_row(facet, top.score, top, value, listed=True))
         place = None
         if facet == "cell_type":  # the tissue it may be named with, decided first as annotate does
-            place = self._decide("tissue", [v for v in field_values(attributes, text)
-                                            if v.facet == "tissue"])
+            place = self._decide("tissue", [v for v in read if v.facet == "tissue"])
         ranked, leader, _ = self._chosen(facet, values, place)
         listed = len(rows)
         for s, c, v, _ in ranked:
-            named = _named_by_key(facet, c, v)
-            rows.append({"term_id": c.term_id, "term_label": c.term_label, "method": c.method,
-                         "match_kind": c.match_kind, "source_key": v.source_key,
-                         "source_text": v.text, "key_class": key_class(v),
-                         "by_facet_key": named, "finer_key": named and finer_key(v.source_key),
-                         "listed": False,
-                         "score": round(s, 4), "key_prior": key_prior(facet, key_class(v)),
-                         "narrower_taken": len(rows) == listed and c is not leader})
+            rows.append(_ranking_row(facet, round(s, 4), c, v,
+                                     narrower=len(rows) == listed and c is not leader))
         return rows
 
     def _deeper(self, facet: str,
@@ -973,6 +964,19 @@ def _order(facet: str, item: tuple[float, Candidate, FieldValue, dict[str, float
     named = _named_by_key(facet, c, v)
     return (not named, not (named and finer_key(v.source_key)),
             -(s + key_prior(facet, key_class(v))), -KIND_RANK.get(c.match_kind, 0), c.term_id)
+
+
+def _ranking_row(facet: str, score_: float, c: Candidate, v: FieldValue, *,
+                 listed: bool = False, narrower: bool = False) -> dict:
+    """One row of :meth:`Grounder.sample_ranking`: a candidate, the value it came from and
+    the parts of its sort order (a listed disease counts as under the facet's own key)."""
+    named = listed or _named_by_key(facet, c, v)
+    return {"term_id": c.term_id, "term_label": c.term_label, "method": c.method,
+            "match_kind": c.match_kind, "source_key": v.source_key, "source_text": v.text,
+            "key_class": key_class(v), "by_facet_key": named,
+            "finer_key": named and not listed and finer_key(v.source_key), "listed": listed,
+            "score": score_, "key_prior": key_prior(facet, key_class(v)),
+            "narrower_taken": narrower}
 
 
 def _named_by_key(facet: str, c: Candidate, v: FieldValue) -> bool:

@@ -22,7 +22,7 @@ from harmonize.facets import ROOTED_FACETS  # hierarchies: a root is a placehold
 from harmonize.ground.exact import match_exact
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
 from harmonize.ground.negation import BEFORE, TRIGGER_WORDS, denied_lists, is_negated, says_other
-from harmonize.ground.normalize import fold, normalize, tokens
+from harmonize.ground.normalize import PARENTHESIS, fold, normalize, tokens
 from harmonize.ground.rules import choices, enabled, table, words
 from harmonize.models import Candidate
 
@@ -316,8 +316,7 @@ _MODIFIED = re.compile(r"^\s*[a-z]{1,2}\d?([A-Z][A-Z0-9]{2,})\s*$")
 
 def modified_abbreviation(text: str) -> str | None:
     """The abbreviation behind a lower-case modifier, when that is the whole value: 'fALS'
-    (sporadic), 'fALS' (familial), 'c9FTLD' (C9orf72), 'mCRPC' (metastatic) -> 'ALS', 'FTLD',
-    'CRPC'. The modified disease is one of the bare one's kinds.
+    (familial), 'c9FTLD' (C9orf72), 'mCRPC' (metastatic) -> 'ALS', 'FTLD', 'CRPC'. The modified disease is one of the bare one's kinds.
 
     >>> modified_abbreviation("c9FTLD"), modified_abbreviation("AML"), modified_abbreviation("mRNA x")
     ('FTLD', None, None)
@@ -764,7 +763,6 @@ def only_negated(lex: Lexicon, facet: str, text: str) -> bool:
 
 #: "Organ - qualifier" and "organ, qualifier": the way GTEx and many submitters name a part.
 _TWO_PARTS = re.compile(r"\s+[-\u2013]\s+|,\s*")
-_PAREN = re.compile(r"\(([^()]*)\)")
 
 
 def reordered_parts(text: str) -> list[str]:
@@ -781,8 +779,8 @@ def reordered_parts(text: str) -> list[str]:
     if len(parts) != 2 or len(parts[0].split()) > 3:
         return []
     organ, qualifier = parts
-    bare = " ".join(_PAREN.sub(" ", qualifier).split())
-    out = [f"{q} {organ}" for q in [bare, *_PAREN.findall(qualifier)] if q.strip()]
+    bare = " ".join(PARENTHESIS.sub(" ", qualifier).split())
+    out = [f"{q} {organ}" for q in [bare, *PARENTHESIS.findall(qualifier)] if q.strip()]
     return [o for o in out if len(o.split()) <= 6]
 
 
@@ -961,6 +959,12 @@ def ruled_out_word(lex: Lexicon, text: str) -> bool:
     return not any(lex.lookup(f, toks[1]) for f in ("disease", "tissue", "cell_type"))
 
 
+def names_healthy(lex: Lexicon, text: str) -> bool:
+    """Whether the whole of ``text`` is one of the lexicon's names of the healthy state
+    ("control", "healthy", "HC")."""
+    return any(tid == HEALTHY for tid, _ in lex.lookup("disease", normalize(text)))
+
+
 #: Separators of a remark on a healthy donor ("healthy, no medication"): ``healthy_remarks``.
 _REMARK = re.compile(r"[,;]")
 #: One-word triggers that rule out the word after them ("non", "never", "no").
@@ -983,10 +987,10 @@ def healthy_anatomy(lex: Lexicon, text: str, anatomy: bool = True) -> bool:
     if len(parts) > 1 and _ON["healthy_remarks"]:
         # "healthy, no medication": one part is the healthy name, the others remark on the donor
         # and name no disease of theirs
-        return any(any(t == HEALTHY for t, _ in lex.lookup("disease", normalize(p)))
-                   or healthy_anatomy(lex, p, anatomy) for p in parts) and not any(
+        return any(names_healthy(lex, p) or healthy_anatomy(lex, p, anatomy)
+                   for p in parts) and not any(
             find_mentions(lex, "disease", p)[0] for p in parts)
-    toks = tokens(_PAREN.sub(" ", text))  # "Control (never smoked)": a remark on it
+    toks = tokens(PARENTHESIS.sub(" ", text))  # "Control (never smoked)": a remark on it
     denied = _denied_words(lex, " ".join(toks), toks)
     remarked = len(toks) < len(tokens(text)) or bool(denied)
     for i, n in _healthy_spans(lex, toks):

@@ -110,6 +110,10 @@ _POSITIVE = re.compile(r"\b([a-z]+[0-9]+[a-z]*)[\s-]?positive\b")
 _MINUS = re.compile(r"\b(cd[0-9]+[a-z]*)-(?=$|[^0-9a-z]|cd[0-9])")
 
 
+#: A remark in parentheses ("Control (never smoked)", "Skin - Sun Exposed (Lower leg)").
+PARENTHESIS = re.compile(r"\(([^()]*)\)")
+
+
 _PLUS_JOIN = re.compile(r"\+(?=[0-9a-z])")
 _ACRONYM_S = re.compile(r"\b[A-Z][A-Z0-9]+S\b")
 _ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Z0-9]*[A-Z])s\b")
