@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-TISSUES = ("liver", "lung", "cerebral cortex", "blood", "skin", "kidney")
+TISSUES = ("liver", "lung", "heart", "blood", "skin", "kidney")
 
 
 def _child(samples: int, limit: int) -> dict:
@@ -73,15 +73,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=MEMO_LIMIT, help="entries per memo")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.samples < 1 or args.limit < 1:
+        ap.error("--samples and --limit must be at least 1")
     if args.child:
         print(json.dumps(_child(args.samples, args.limit)))
         return 0
     rows = [("bounded", _run(args.samples, args.limit)),
             ("unbounded", _run(args.samples, 10 ** 12))]
     lines = [f"# Grounder memos on distinct values ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)", "",
-             f"`bench/bench_memo.py --samples {args.samples}`: each sample has a donor id, a "
-             "numbered title and an age no other sample shares; annotated in batches of 1,000, "
-             "no embeddings, one fresh process per row.", "",
+             (f"`bench/bench_memo.py --samples {args.samples}`: each sample has a donor id, a "
+              "numbered title and an age no other sample shares; annotated in batches of 1,000, "
+              "no embeddings, one fresh process per row."), "",
              "| memos | limit | samples | peak RSS growth | largest memo | samples/s |",
              "|---|---:|---:|---:|---:|---:|"]
     for name, r in rows:
