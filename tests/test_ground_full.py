@@ -248,6 +248,78 @@ def test_a_cell_line_named_in_a_cell_type_field(full, key, value, term):
 
 
 @pytest.mark.parametrize(("value", "term"), [
+    ("H7 hESCs", "CVCL:9772"),  # the line and what it is: a code-shaped name is the line here
+    ("HUES 64 embryonic stem cells", "CVCL:B199"),
+    ("293T", "CVCL:0063"),  # the Cellosaurus synonym (the package ships none)
+    ("293FT cells", "CVCL:6911"),
+    ("U-251", "CVCL:0021"),  # Cellosaurus synonyms of U-251MG and U266B1
+    ("U266", "CVCL:0566"),
+    ("IMR-90 fibroblasts", "CVCL:0347"),
+    ("patient 7 fibroblasts", None),  # a donor's cells, no line
+])
+def test_a_line_followed_by_what_it_is_under_a_cell_line_key(full, value, term):
+    lines = [a.term_id for a in full.annotate({"cell line": value}) if a.facet == "cell_line"]
+    assert lines == [term]
+
+
+@pytest.mark.parametrize(("attributes", "tissue"), [
+    ({"body site": "elbow", "condition": "psoriasis"}, "UBERON:0001517"),  # skin of elbow
+    ({"anatomical site": "back", "diagnosis": "cutaneous melanoma"}, "UBERON:0001068"),
+    ({"body site": "elbow", "condition": "healthy"}, "UBERON:0001461"),  # no skin disorder said
+    ({"body site": "elbow", "condition": "gout"}, "UBERON:0001461"),  # not a skin disorder
+    ({"tissue": "synovium", "disease": "psoriatic arthritis"}, "UBERON:0007616"),  # no site
+])
+def test_a_body_site_of_a_skin_disorder_is_its_skin(full, attributes, tissue):
+    anns = {a.facet: a for a in full.annotate(attributes)}
+    assert anns["tissue"].term_id == tissue
+    row = full.sample_ranking("tissue", attributes)[0]  # what explain shows agrees
+    assert row["term_id"] == tissue
+
+
+@pytest.mark.parametrize(("value", "term"), [
+    ("CD56+ myoblasts", "CL:0000056"),  # myoblasts selected by CD56, no NK cells
+    ("CD14+ monocytes", "CL:0001054"),  # the marker's type is a kind of monocyte: kept
+    ("CD4+ CXCR5+ PD1+", "CL:0000624"),  # an abbreviation ('PD') is no cell the marker qualifies
+    ("CD56+ cells", "CL:0000623"),  # the marker alone
+    ("midbrain DA neurons", "CL:2000097"),
+])
+def test_a_marker_qualifies_the_cell_it_is_written_with(full, value, term):
+    cells = [a.term_id for a in full.annotate({"cell type": value}) if a.facet == "cell_type"]
+    assert cells == [term]
+
+
+@pytest.mark.parametrize(("attributes", "disease"), [
+    ({"tissue": "colon", "disease": "adenocarcinoma"}, "MONDO:0002271"),
+    ({"tissue": "kidney", "disease": "clear cell carcinoma"}, "MONDO:0005005"),  # value's words
+    ({"source_name": "lung tumor", "disease": "squamous cell carcinoma"}, "MONDO:0005097"),
+    ({"tissue": "brain", "disease": "glioblastoma"}, "MONDO:0018177"),  # says where it is
+    ({"tissue": "colon", "disease": "healthy"}, "PATO:0000461"),
+    ({"disease": "adenocarcinoma"}, "MONDO:0004970"),  # no tissue
+    ({"tissue": "liver metastasis", "disease": "adenocarcinoma"}, "MONDO:0004970"),
+])
+def test_a_disease_named_in_many_organs_is_read_with_the_tissue(full, attributes, disease):
+    anns = {a.facet: a for a in full.annotate(attributes)}
+    assert anns["disease"].term_id == disease
+    assert full.sample_ranking("disease", attributes)[0]["term_id"] == disease  # explain agrees
+
+
+def test_sorted_cells_keep_their_tissue_unless_the_sample_says_they_were_made(full):
+    """The model types stimulated blood cells 'in vitro differentiated' (its training labels
+    do); their blood stays their tissue unless a value says the cells were differentiated."""
+    def facets(attrs):
+        return {a.facet: a for a in full.annotate(attrs)}
+
+    stimulated = facets({"cell type": "CD14+ monocytes", "tissue": "blood",
+                         "stimulation": "LPS 4h"})
+    assert stimulated["sample_type"].term_id == "in_vitro_differentiated_cells"
+    assert stimulated["tissue"].term_id == "UBERON:0000178" and "origin_tissue" not in stimulated
+    made = facets({"cell type": "CD14+ monocytes", "tissue": "blood",
+                   "differentiation": "day 7"})
+    assert made["sample_type"].term_id == "in_vitro_differentiated_cells"
+    assert made["origin_tissue"].term_id == "UBERON:0000178" and "tissue" not in made
+
+
+@pytest.mark.parametrize(("value", "term"), [
     ("newborn", "UBERON:0007221"), ("Adult", "UBERON:0000113"), ("24 gestational weeks",
                                                                  "UBERON:0007220"),
     ("45", None),  # a bare number: years for a human, weeks for a mouse

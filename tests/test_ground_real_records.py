@@ -265,14 +265,14 @@ def test_a_bare_tissue_word_is_uberons_tissue(grounder):
 
 
 def test_a_choice_among_tied_candidates_is_a_suggestion(grounder):
-    """'U266' names four derived Cellosaurus lines in part and nothing tells them apart: the
-    one taken is at best one in k, and harmonize map writes it without a term."""
+    """'K562-EGFP' names fourteen derived Cellosaurus lines in part and nothing tells them
+    apart: the one taken is at best one in k, and harmonize map writes it without a term."""
     from harmonize.mapping import map_record
 
-    a = grounder.ground_value("cell_line", "U266", "cell line")
+    a = grounder.ground_value("cell_line", "K562-EGFP", "cell line")
     assert a.status == "needs_review" and a.confidence < 0.25
     assert a.candidates[0].features["conf:tied"] >= 4
-    out = map_record({"accession": "X", "attributes": {"cell line": "U266"}}, grounder)
+    out = map_record({"accession": "X", "attributes": {"cell line": "K562-EGFP"}}, grounder)
     line = next(x for x in out["annotations"] if x["facet"] == "cell_line")
     assert line["term_id"] is None
     sure = grounder.ground_value("cell_line", "HEK293T", "cell line")

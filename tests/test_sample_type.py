@@ -25,6 +25,7 @@ from harmonize.ground.sample_type import (
     classify,
     explain_sample,
     load_model,
+    made_in_dish,
     moves_to_origin,
     names_tissue,
     post_mortem,
@@ -153,6 +154,17 @@ def test_which_tissue_moves_to_origin():
     assert not moves_to_origin(tissue("breast tumor tissue"), "cell_line", "accepted")
     assert not moves_to_origin(tissue("breast", "curated"), "cell_line", "accepted")
     assert not moves_to_origin(tissue("breast"), "cell_line", "accepted", post_mortem_sample=True)
+
+
+def test_what_says_cells_were_made_in_a_dish():
+    line = Annotation("cell_line", "CVCL:0030", "HeLa", 0.9, "exact", "accepted", "x", "y")
+    assert made_in_dish({"source_name": "iPSC-derived neurons"})
+    assert made_in_dish({"differentiation day": "7"})  # a key says so
+    assert made_in_dish({"cell line": "in-house line 12"})  # a line, named or not
+    assert made_in_dish({"source_name": "frobs"}, [line])
+    assert not made_in_dish({"cell type": "CD14+ monocytes", "tissue": "blood",
+                             "treatment": "LPS", "passage": "3"})  # stimulated, passaged
+    assert not made_in_dish({"cell line": "not applicable"})
 
 
 def test_a_post_mortem_sample_keeps_its_tissue(grounder):

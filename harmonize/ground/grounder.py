@@ -49,6 +49,7 @@ from harmonize.ground.mentions import (
     modified_phrasings,
     most_specific,
     only_negated,
+    qualified_markers,
     reordered_parts,
     ruled_out_word,
     set_aside,
@@ -56,7 +57,7 @@ from harmonize.ground.mentions import (
 )
 from harmonize.ground.normalize import is_null, normalize, tokens
 from harmonize.ground.overrides import REJECT, override_key
-from harmonize.ground.rules import enabled, words
+from harmonize.ground.rules import enabled, mapping, words
 from harmonize.ground.score import FEATURES, feature_vector, score, score_parts
 from harmonize.ground.stages import stage_of
 from harmonize.models import FACETS, Annotation, Candidate, FieldValue
@@ -79,13 +80,31 @@ _ON = {name: enabled(name) for name in (
     "only_negated_healthy", "line_alone", "affirmed_key", "several_diseases",
     "key_named_first", "scanned_sex", "healthy_mentions", "reordered_parts",
     "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample",
-    "plural_abbreviations", "modified_names", "site_of_tissue", "cell_of_tissue")}
+    "plural_abbreviations", "modified_names", "site_of_tissue", "cell_of_tissue",
+    "skin_of_site", "disease_of_tissue")}
 
 
 #: Key classes whose narrower names ``deeper_in_sample`` takes (free text and titles name
 #: other things too; there the fitted ranking decides: taking the narrower name in GEO text
 #: lowered tissue strict F1 0.906 -> 0.881 in-sample, 0.897 -> 0.880 in grouped CV).
 _DEEPER_CLASSES = ("dedicated", "scan")
+
+
+#: Rule disease_of_tissue: a disease is read with the sample's tissue only when MONDO names it
+#: in at least this many tissues (histologies: tens to hundreds; organ diseases: under ten).
+ORGAN_AGNOSTIC_MIN = 20
+#: Words saying the sampled tissue is not where the tumour arose.
+SECONDARY_SITE = words("secondary_site")
+#: Rule skin_of_site: disease class -> the organ its samples at a body site are of.
+ORGAN_OF_DISEASE: dict[str, str] = mapping("organ_of_disease")
+
+
+def _read_as_named(a: Annotation, facet: str) -> bool:
+    """Whether annotation ``a`` names its term from a value under the facet's own key or a
+    sample key (a source name), not a guess of the fuzzy or embedding matcher."""
+    return (bool(a.term_id) and a.status == "accepted"
+            and a.method not in ("fuzzy", "embedding")
+            and key_role(a.source_key or "") in (facet, "scan"))
 
 
 def _cell_name_place(facet: str, value: FieldValue) -> bool:
@@ -146,7 +165,9 @@ class Grounder:
         self._lists: Memo[str, tuple[str, ...]] = Memo(memo_limit)
         self._denied: Memo[str, bool] = Memo(memo_limit)
         self._affirm: Memo[str, bool] = Memo(memo_limit)
-        self._alone: Memo[str, tuple[Candidate, ...]] = Memo(memo_limit)
+        self._alone: Memo[tuple[str, str], tuple[Candidate, ...]] = Memo(memo_limit)
+        self._at: Memo[tuple[str, str, str], Candidate | None] = Memo(memo_limit)
+        self._agnostic: Memo[str, bool] = Memo(memo_limit)
         self._decided: Memo[tuple[str, str, int], Annotation | None] = Memo(memo_limit)
 
     # ------------------------------------------------------------------ candidates
@@ -274,6 +295,8 @@ class Grounder:
                 # facet's key or a sample key ("Brain, neocortex"; "source_name: Brain,
                 # frontal cortex"); bag-of-words text is left to the fitted ranking
                 found = most_specific(self.lexicon, found)
+                if facet == "cell_type" and len(found) > 1:  # 'CD56+ myoblasts': myoblasts
+                    found = qualified_markers(self.lexicon, found)
             if kclass == "dedicated" and facet in MOST_SPECIFIC_FACETS and _ON["respelt"]:
                 found = self._respelt(facet, text, found)
         if kclass in ("title", "other") and _ON["title_abbreviations"]:
@@ -489,7 +512,9 @@ class Grounder:
                 out.extend(named)
                 if not values:
                     continue
-            ann = self._decide(facet, values, place=_placed(out) if facet == "cell_type" else None)
+            ann = self._decide(facet, values, place=_placed(out) if facet == "cell_type" else None,
+                               diseases=[a for a in out if a.facet == "disease"]
+                               if facet == "tissue" else ())
             if ann is not None and any(a.term_id == ann.term_id for a in named):
                 continue
             if ann is None:
@@ -499,6 +524,7 @@ class Grounder:
                                               self._suggestions(facet, dedicated[0].text)))
                 continue
             out.append(ann)
+        out = self._diseases_at_tissue(out)
         if library:
             assay = _assay(library)
             if assay:  # the library-prep rules know more than an "assay" attribute
@@ -537,20 +563,35 @@ class Grounder:
     def _line_alone(self, value: FieldValue) -> tuple[Candidate, ...]:
         """'cell type: K562', 'H1 hESC line': a cell-type value that is a line's full name
         with words that say it is a line, or alone and at least four characters long, names
-        that line even when the name is shaped like a sample code ('D13' alone does not)."""
-        if not _ON["line_alone"] or key_role(value.source_key) != "cell_type":
+        that line even when the name is shaped like a sample code ('D13' alone does not).
+        Under a cell-line key the name may also be followed by the cell type the line is
+        ('cell line: H9 hESCs', 'BJ fibroblasts') and have up to three words ('HUES 8 hESC
+        line')."""
+        role = key_role(value.source_key)
+        if not _ON["line_alone"] or role not in ("cell_type", "cell_line"):
             return ()
         text = value.text
-        if text not in self._alone:  # memoized: every sample of a cell-type key asks
+        memo = (role, text)
+        if memo not in self._alone:  # memoized: every sample of such a key asks
             words = [w for w in re.split(r"[\s,;]+", text.strip()) if w]
-            rest = " ".join(w for w in words if w.lower() not in LINE_WORDS)
-            named = bool(rest) and len(rest.split()) == 1 and not (
-                rest == text.strip() and len(re.sub(r"[^0-9A-Za-z]", "", rest)) < 4)
-            self._alone[text] = tuple(
-                c for c in (match_exact(self.lexicon, "cell_line", rest) if named else ())
+            rest = [w for w in words if not _line_word(w)]
+            if role == "cell_line":
+                rest = self._without_cell_type(rest)
+            name = " ".join(rest)
+            named = 0 < len(rest) <= (3 if role == "cell_line" else 1) and not (
+                name == text.strip() and len(re.sub(r"[^0-9A-Za-z]", "", name)) < 4)
+            self._alone[memo] = tuple(
+                c for c in (match_exact(self.lexicon, "cell_line", name) if named else ())
                 if distinctive_cell_line(self.lexicon, c.term_id, c.match_kind, text,
                                          code_ok=True))
-        return self._alone[text]
+        return self._alone[memo]
+
+    def _without_cell_type(self, words: list[str]) -> list[str]:
+        """``words`` without a cell-type name that ends them ('BJ fibroblasts' -> 'BJ')."""
+        for n in range(min(3, len(words) - 1), 0, -1):
+            if match_exact(self.lexicon, "cell_type", " ".join(words[-n:])):
+                return words[:-n]
+        return words
 
     def _several_diseases(self, values: list[FieldValue]
                           ) -> tuple[list[Annotation], list[FieldValue]]:
@@ -650,6 +691,8 @@ class Grounder:
                                distinctive_cell_line(self.lexicon, s[1].term_id,
                                                      s[1].match_kind, v.text)) or tuple(
                     _with_score(c, kclass, weights) for c in self._line_alone(v))
+            elif facet == "cell_line" and not scored:
+                scored = tuple(_with_score(c, kclass, weights) for c in self._line_alone(v))
             if (facet == "disease" and v.scanned and key_role(v.source_key) in FACETS
                     and _ON["field_abbreviation_disease"]):
                 # a tissue or cell-type field names a disease by name ('melanoma'); its
@@ -678,16 +721,18 @@ class Grounder:
         return ranked, rejected
 
     def _chosen(self, facet: str, values: Iterable[FieldValue],
-                place: Annotation | None = None
+                place: Annotation | None = None, diseases: Iterable[Annotation] = ()
                 ) -> tuple[list[tuple[float, Candidate, FieldValue, dict[str, float]]],
                            Candidate | None, FieldValue | None]:
         """:meth:`rank` with the narrower-name rules applied: ``(ranked, leader, rejected)``,
         ``leader`` the candidate ranked first before them; ``place``: the sample's tissue
-        annotation, for a cell type."""
+        annotation, for a cell type; ``diseases``: the sample's, for a tissue."""
         ranked, rejected = self.rank(facet, values)
         leader = ranked[0][1] if ranked else None
         if ranked and facet == "tissue" and _ON["site_of_tissue"]:
             ranked = self._site_of_tissue(facet, ranked)
+        if ranked and facet == "tissue" and _ON["skin_of_site"]:
+            ranked = self._organ_at_site(ranked, diseases)
         if ranked and facet in MOST_SPECIFIC_FACETS and _ON["deeper_in_sample"]:
             ranked = self._deeper(facet, ranked)
         if ranked and place is not None and _ON["cell_of_tissue"]:
@@ -733,6 +778,94 @@ class Grounder:
                     return [(a[0], site, a[2], a[3])] + ranked
         return ranked
 
+    def _organ_at_site(self, ranked: list[tuple[float, Candidate, FieldValue, dict[str, float]]],
+                       diseases: Iterable[Annotation]
+                       ) -> list[tuple[float, Candidate, FieldValue, dict[str, float]]]:
+        """The ranking with the organ a disease class lives in, at the body site ranked
+        first, put first when UBERON names the two together below the site ('body site:
+        elbow' beside psoriasis is the skin of elbow; ``organ_of_disease`` words)."""
+        s, top, v, f = ranked[0]
+        if top.method in ("fuzzy", "embedding"):
+            return ranked
+        for d in diseases:
+            if not d.term_id or d.status != "accepted":
+                continue
+            for cls, organ in ORGAN_OF_DISEASE.items():
+                info = self.lexicon.term(organ)
+                if info is None or not self.lexicon.is_ancestor(cls, d.term_id):
+                    continue
+                for name in sorted(self.lexicon.names_for("tissue", organ)):
+                    named = Candidate(organ, info.label, "rule", name, "label", 1.0)
+                    at = self._named_together("tissue", top, named,
+                                              ("{y} of {x}", "{x} {y}", "{y} of the {x}"))
+                    if at is not None:
+                        return [(s, at, v, f)] + ranked
+        return ranked
+
+    def _diseases_at_tissue(self, annotations: list[Annotation]) -> list[Annotation]:
+        """``annotations`` with the disease named with the sample's tissue taken, when MONDO
+        names the two together below the disease ('disease: adenocarcinoma' beside 'tissue:
+        colon' is colon adenocarcinoma; rule ``disease_of_tissue``). Both from values under
+        their facet's own key or a sample key, neither a guess; one disease of a list is
+        left as it is."""
+        tissue = next((a for a in annotations if a.facet == "tissue"), None)
+        diseases = [a for a in annotations if a.facet == "disease" and a.term_id]
+        if (not _ON["disease_of_tissue"] or tissue is None or len(diseases) != 1
+                or not _read_as_named(tissue, "tissue")):
+            return annotations
+        d = diseases[0]
+        if any(w in SECONDARY_SITE for a in (d, tissue) for w in tokens(a.source_text or "")):
+            return annotations  # 'liver metastasis' of a colon adenocarcinoma
+        at = self._disease_at(d, tissue)
+        return annotations if at is None else [at if a is d else a for a in annotations]
+
+    def _disease_at(self, d: Annotation, tissue: Annotation) -> Annotation | None:
+        """The disease annotation ``d`` made the term MONDO names with ``tissue``, or None."""
+        if (not _read_as_named(d, "disease") or d.term_id == HEALTHY or not d.candidates
+                or not self._organ_agnostic(d.term_id or "")):
+            return None
+        key = (d.term_id, tissue.term_id or "", normalize(d.source_text or ""))
+        if key not in self._at:
+            top = d.candidates[0]
+            # the value's own words first ('clear cell carcinoma' beside 'kidney' is clear
+            # cell renal carcinoma, though the value alone reads as carcinoma)
+            named = ([replace(top, matched_text=key[2], term_label=key[2]), top] if key[2]
+                     else [top])
+            names = [normalize(n) for n in self.lexicon.names_for("tissue", tissue.term_id or "")]
+            placed = [Candidate(tissue.term_id or "", tissue.term_label or "", "rule", n, "label",
+                                1.0) for n in sorted(set(names) - {""})]
+            self._at[key] = next((c for x in named for p in placed for c in [
+                self._named_together("disease", x, p, ("{y} {x}", "{x} of {y}", "{x} of the {y}"))]
+                if c is not None), None)
+        at = self._at[key]
+        if at is None:
+            return None
+        top = d.candidates[0]
+        taken = replace(at, score=top.score, features=dict(top.features, disease_of_tissue=1.0))
+        return replace(d, term_id=at.term_id, term_label=at.term_label,
+                       candidates=(taken,) + d.candidates[:4])
+
+    def _organ_agnostic(self, term_id: str) -> bool:
+        """Whether MONDO names the disease in many organs (at least
+        :data:`ORGAN_AGNOSTIC_MIN` tissue names form '<tissue> <disease>' or '<disease> of
+        <tissue>' below it: adenocarcinoma 100, carcinoma 178), so that a sample's tissue
+        tells which; a disease named in a few (glioblastoma 2, endometriosis 7) already says
+        where it is, and curators keep it plain."""
+        if term_id not in self._agnostic:
+            info = self.lexicon.term(term_id)
+            label = normalize(info.label) if info else ""
+            diseases = self.lexicon.names.get("disease", {})
+            found = 0
+            for name in self.lexicon.names.get("tissue", {}) if label else ():
+                if any(self.lexicon.is_ancestor(term_id, t) for form in
+                       (f"{name} {label}", f"{label} of {name}")
+                       for t, _ in (diseases.get(form) or ())):
+                    found += 1
+                    if found >= ORGAN_AGNOSTIC_MIN:
+                        break
+            self._agnostic[term_id] = found >= ORGAN_AGNOSTIC_MIN
+        return self._agnostic[term_id]
+
     def _named_together(self, facet: str, x: Candidate, y: Candidate,
                         forms: tuple[str, ...]) -> Candidate | None:
         """The term of ``facet`` below ``x`` that a name of ``x`` and a name of ``y`` form
@@ -744,8 +877,9 @@ class Grounder:
                      if self.lexicon.is_ancestor(x.term_id, c.term_id)), None)
 
     def _decide(self, facet: str, values: Iterable[FieldValue],
-                place: Annotation | None = None) -> Annotation | None:
-        ranked, leader, rejected = self._chosen(facet, values, place)
+                place: Annotation | None = None, diseases: Iterable[Annotation] = ()
+                ) -> Annotation | None:
+        ranked, leader, rejected = self._chosen(facet, values, place, diseases)
         if not ranked:
             if rejected is not None:
                 return Annotation(facet, None, None, 1.0, "curated", "rejected",
@@ -766,7 +900,7 @@ class Grounder:
                        and not self.lexicon.is_ancestor(r[1].term_id, top.term_id)
                        and not self.lexicon.is_ancestor(top.term_id, r[1].term_id))
         if tied > 1 and _ON["tied_choice"] and top.method != "curated":
-            # nothing tells the tied candidates apart ('U266': four derived lines named so in part):
+            # nothing tells the tied candidates apart ('K562-EGFP': 14 derived lines named so in part):
             # the one taken is right at best one time in `tied`
             conf = conf / tied
             why = {**why, "conf:tied": float(tied), "conf:final": round(conf, 4)}
@@ -793,14 +927,36 @@ class Grounder:
                 value = FieldValue(facet, a.source_text or "", a.source_key or "", False)
                 rows.append(_ranking_row(facet, top.score, top, value, listed=True))
         place = None
-        if facet == "cell_type":  # the tissue it may be named with, decided first as annotate does
-            place = self._decide("tissue", [v for v in read if v.facet == "tissue"])
-        ranked, leader, _ = self._chosen(facet, values, place)
+        # decided first as annotate does: the diseases a tissue may be read with, and the
+        # tissue a cell type may be named with
+        diseases = self._diseases_of(read) if facet in ("tissue", "cell_type") else []
+        if facet == "cell_type":
+            place = self._decide("tissue", [v for v in read if v.facet == "tissue"],
+                                 diseases=diseases)
+        ranked, leader, _ = self._chosen(facet, values, place, diseases)
         listed = len(rows)
+        if facet == "disease" and ranked and _ON["disease_of_tissue"]:
+            # the disease named with the sample's tissue, decided after both as annotate does
+            decided = self._diseases_of(read)
+            tissue = self._decide("tissue", [v for v in read if v.facet == "tissue"],
+                                  diseases=decided)
+            named = self._diseases_at_tissue(decided + ([tissue] if tissue else []))
+            for a in named:
+                if a.facet == "disease" and a not in decided:
+                    value = FieldValue(facet, a.source_text or "", a.source_key or "", False)
+                    rows.append(_ranking_row(facet, round(ranked[0][0], 4), a.candidates[0],
+                                             value, narrower=True))
         for s, c, v, _ in ranked:
             rows.append(_ranking_row(facet, round(s, 4), c, v,
                                      narrower=len(rows) == listed and c is not leader))
         return rows
+
+    def _diseases_of(self, read: list[FieldValue]) -> list[Annotation]:
+        """The disease annotations :meth:`annotate` gives a sample's values ``read``."""
+        values = [self._affirmed(v) for v in read if v.facet == "disease"]
+        named, rest = self._several_diseases(values) if values else ([], [])
+        ann = self._decide("disease", rest) if rest else None
+        return named + ([ann] if ann is not None else [])
 
     def _deeper(self, facet: str,
                 ranked: list[tuple[float, Candidate, FieldValue, dict[str, float]]]
@@ -947,6 +1103,12 @@ def _sex_named(lex: Lexicon, text: str, codes: bool = False) -> tuple[Candidate,
 _AGE = r"\d{1,3}\s*-?\s*(?:y|yo|yrs?|years?(?:[\s-]*old)?)\b"
 _AGE_SEX = re.compile(rf"(?<![A-Za-z0-9])(?:(?P<a>[MF])\s*[,/;]?\s*{_AGE}"
                       rf"|{_AGE}\s*[,/;]?\s*(?P<b>[MF])(?![A-Za-z0-9]))")
+
+
+def _line_word(word: str) -> bool:
+    """Whether ``word`` says a value names a line ('cells', 'hESCs'; :data:`LINE_WORDS`)."""
+    w = word.lower()
+    return w in LINE_WORDS or (w.endswith("s") and w[:-1] in LINE_WORDS)
 
 
 def _capital_code(word: str, text: str) -> bool:

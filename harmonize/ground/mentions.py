@@ -35,7 +35,7 @@ STOPWORDS = words("stopwords") if enabled("stopwords") else frozenset()
 _ALNUM = re.compile(r"[0-9a-z]+")
 #: The switches of this module's rules (``ontologies/rules.tsv``), read once.
 _ON = {name: enabled(name) for name in (
-    "nested_names", "defined_abbreviations", "capitals_for_abbreviations",
+    "marker_qualifier", "nested_names", "defined_abbreviations", "capitals_for_abbreviations",
     "two_letter_dedicated", "abbreviation_in_context", "gene_status", "not_truncations",
     "bypass_surgery", "organ_in_negated_disease", "derived_origin", "stage_outside_cell_types",
     "non_prefix", "inside_disease_name",
@@ -719,6 +719,24 @@ def most_specific(lex: Lexicon, cands: list[Candidate]) -> list[Candidate]:
             and rank(o.match_kind, 0) >= rank(c.match_kind, 0) for o in named[c.matched_text])]
     above = _above_others(lex, {c.term_id for c in cands})
     return [c for c in cands if c.term_id not in above]
+
+
+#: A name that is a surface marker alone ('CD56+', 'CD14 positive').
+_MARKER_NAME = re.compile(r"^cd\d+[a-z]?\s*(\+|positive)$")
+
+
+def qualified_markers(lex: Lexicon, cands: list[Candidate]) -> list[Candidate]:
+    """Drop the cell type a marker alone names when the value also names a cell that the
+    marker's type is not a kind of: 'CD56+ myoblasts' are myoblasts selected by CD56, not
+    natural killer cells; 'CD14+ monocytes' keep their CD14-positive monocyte (rule
+    ``marker_qualifier``)."""
+    other = [c for c in cands if not _MARKER_NAME.match(c.matched_text)]
+    # a name, not an abbreviation: 'PD-1hi' names no pyloric dilator neuron
+    named = [c for c in other if c.match_kind not in ("abbreviation", "curated_abbreviation")]
+    if not _ON["marker_qualifier"] or not named or len(other) == len(cands):
+        return cands
+    return [c for c in cands if c in other
+            or any(lex.is_ancestor(n.term_id, c.term_id) for n in named)]
 
 
 def _above_others(lex: Lexicon, ids: Iterable[str]) -> set[str]:

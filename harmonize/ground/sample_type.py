@@ -23,9 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from harmonize.errors import ConfigError
-from harmonize.ground.fields import MAX_VALUE_CHARS, bounded
+from harmonize.ground.fields import MAX_VALUE_CHARS, bounded, key_role
 from harmonize.ground.normalize import is_null
 from harmonize.ground.overrides import REJECT, override_key
+from harmonize.ground.rules import enabled
 from harmonize.ground.sample_type_features import (
     CULTURED,
     FEATURE_NAMES,
@@ -258,11 +259,38 @@ def with_sample_type(annotations: list[Annotation], attributes: Mapping[str, str
     if not keyed and st.method != "curated" and st.status == "accepted":
         st = replace(st, status="needs_review")  # a type the model was never judged on
     dead = post_mortem(read)
+    # a curator's type is taken as said; the model's needs the sample's word for it
+    made = (st.method == "curated" or st.term_id not in SAID_MADE
+            or made_in_dish(read, annotations))
     out = [replace(a, facet=ORIGIN_FACET)
-           if keyed and moves_to_origin(a, st.term_id, st.status, dead) else a
+           if keyed and made and moves_to_origin(a, st.term_id, st.status, dead) else a
            for a in annotations]
     out.append(st)
     return out
+
+
+#: Types that also name cells isolated as they are (sorted blood cells are labelled 'in vitro
+#: differentiated' in MetaSRA's training labels, primary blood stem cells 'stem cells'): their
+#: tissue is an origin only when the sample says the cells were made or grown in a dish.
+SAID_MADE = frozenset({"in_vitro_differentiated_cells", "stem_cells"})
+#: Word groups (``ontologies/sample_type_words.tsv``) that say so; not the ``culture`` words:
+#: primary cells are stimulated, treated and transfected too ('LPS 4h', 'anti-CD3/CD28').
+MADE_GROUPS = frozenset({"differentiation", "esc", "ipsc", "line", "organoid", "pluripotent"})
+
+
+def made_in_dish(attributes: Mapping[str, str], annotations: Sequence[Annotation] = ()
+                 ) -> bool:
+    """Whether the sample says its cells were grown, differentiated or derived in vitro: a key
+    or value with such words, a value under a cell-line key or a cell line named (rule
+    ``made_in_dish``; always true with the rule off)."""
+    if not enabled("made_in_dish"):
+        return True
+    if any(a.facet == "cell_line" and a.term_id for a in annotations):
+        return True
+    return any(isinstance(v, str) and not is_null(v)
+               and (key_role(k) == "cell_line"
+                    or (word_hits(v) | word_hits(k, "key")) & MADE_GROUPS)
+               for k, v in attributes.items())
 
 
 def moves_to_origin(a: Annotation, sample_type: str | None, status: str,
