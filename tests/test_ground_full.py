@@ -303,6 +303,29 @@ def test_a_disease_named_in_many_organs_is_read_with_the_tissue(full, attributes
     assert full.sample_ranking("disease", attributes)[0]["term_id"] == disease  # explain agrees
 
 
+@pytest.mark.parametrize(("attributes", "disease"), [
+    # a line has no donor whose disease an infection could be: its cancer is read instead
+    ({"cell line": "A549", "infection": "Zika virus", "cell description": "lung carcinoma"},
+     "MONDO:0005138"),
+    ({"cell line": "HeLa", "infection": "none (mock)"}, None),  # a mock control is no healthy donor
+    ({"source_name": "macrophages", "virus": "influenza A, 12 hpi", "donor": "healthy donor"},
+     "PATO:0000461"),  # infected in a dish; the donor is healthy
+    ({"tissue": "blood", "infection": "Zika virus"}, "MONDO:0018661"),  # a patient's infection
+    ({"cell line": "HEK293", "disease model": "type 1 diabetes"}, None),  # a model's disease
+])
+def test_an_infection_done_in_a_dish_is_no_disease_of_the_donor(full, attributes, disease):
+    anns = {a.facet: a for a in full.annotate(attributes) if a.term_id}
+    assert (anns["disease"].term_id if "disease" in anns else None) == disease
+    rows = full.sample_ranking("disease", attributes)  # what explain shows agrees
+    assert (rows[0]["term_id"] if rows else None) == disease
+
+
+@pytest.mark.parametrize("value", ["healthy living donor", "non-diseased organ donor",
+                                   "non-failing donor (NF)", "none reported"])
+def test_healthy_donors_in_words_about_the_person(full, value):
+    assert full.ground_value("disease", value, "disease").term_id == "PATO:0000461"
+
+
 def test_sorted_cells_keep_their_tissue_unless_the_sample_says_they_were_made(full):
     """The model types stimulated blood cells 'in vitro differentiated' (its training labels
     do); their blood stays their tissue unless a value says the cells were differentiated."""

@@ -33,6 +33,7 @@ from harmonize.ground.fields import (
     says_no_disease,
 )
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
+from harmonize.ground.infection import given_infection, in_dish
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
 from harmonize.ground.memo import MEMO_LIMIT, Memo
 from harmonize.ground.mentions import (
@@ -497,17 +498,20 @@ class Grounder:
 
     def _annotate_values(self, field_vals: Iterable[FieldValue],
                          library: Mapping[str, str] | None) -> list[Annotation]:
+        field_vals = list(field_vals)
         by_facet: dict[str, list[FieldValue]] = {}
         for v in field_vals:
             by_facet.setdefault(v.facet, []).append(v)
-        out = []
+        out: list[Annotation] = []
         for facet in FACET_ORDER:
             values = by_facet.get(facet)
             if not values:
                 continue
             named: list[Annotation] = []
             if facet == "disease":  # "Co-morbid Crohn's and Spondyloarthritis": both
-                values = [self._affirmed(v) for v in values]
+                values = self._disease_fields(values, field_vals, out)
+                if not values:
+                    continue
                 named, values = self._several_diseases(values)
                 out.extend(named)
                 if not values:
@@ -921,7 +925,7 @@ class Grounder:
         values = [v for v in read if v.facet == facet]
         rows = []
         if facet == "disease":  # a value listing unrelated diseases gives each of them
-            named, values = self._several_diseases([self._affirmed(v) for v in values])
+            named, values = self._several_diseases(self._disease_fields(values, read))
             for a in named:
                 top = a.candidates[0]
                 value = FieldValue(facet, a.source_text or "", a.source_key or "", False)
@@ -951,9 +955,23 @@ class Grounder:
                                      narrower=len(rows) == listed and c is not leader))
         return rows
 
+    def _disease_fields(self, values: list[FieldValue], read: list[FieldValue],
+                        decided: list[Annotation] | None = None) -> list[FieldValue]:
+        """The disease values read: a key naming a disease affirmed by its value, and no
+        infection given in a dish (:mod:`harmonize.ground.infection`; ``decided``: the
+        annotations made so far, among them the cell line, decided here if not given)."""
+        values = [self._affirmed(v) for v in values]
+        if any(given_infection(v) for v in values):
+            if decided is None:
+                line = self._decide("cell_line", [v for v in read if v.facet == "cell_line"])
+                decided = [line] if line is not None else []
+            if in_dish(read, decided):  # 'infection: SARS-CoV-2' on a line, 'MOI 5'
+                values = [v for v in values if not given_infection(v)]
+        return values
+
     def _diseases_of(self, read: list[FieldValue]) -> list[Annotation]:
         """The disease annotations :meth:`annotate` gives a sample's values ``read``."""
-        values = [self._affirmed(v) for v in read if v.facet == "disease"]
+        values = self._disease_fields([v for v in read if v.facet == "disease"], read)
         named, rest = self._several_diseases(values) if values else ([], [])
         ann = self._decide("disease", rest) if rest else None
         return named + ([ann] if ann is not None else [])

@@ -35,7 +35,7 @@ STOPWORDS = words("stopwords") if enabled("stopwords") else frozenset()
 _ALNUM = re.compile(r"[0-9a-z]+")
 #: The switches of this module's rules (``ontologies/rules.tsv``), read once.
 _ON = {name: enabled(name) for name in (
-    "marker_qualifier", "nested_names", "defined_abbreviations", "capitals_for_abbreviations",
+    "marker_qualifier", "healthy_person", "nested_names", "defined_abbreviations", "capitals_for_abbreviations",
     "two_letter_dedicated", "abbreviation_in_context", "gene_status", "not_truncations",
     "bypass_surgery", "organ_in_negated_disease", "derived_origin", "stage_outside_cell_types",
     "non_prefix", "inside_disease_name",
@@ -946,6 +946,8 @@ _ADVERB = ("ally", "ently", "ively")
 
 #: Last words of a qualifier before a healthy name ('age-matched'): ``control_qualifiers``.
 _QUALIFIER_ENDS = words("control_qualifiers")
+#: Words about the person sampled, beside a healthy name (rule ``healthy_person``).
+PERSON_WORDS = words("person_words")
 
 
 def _denied_words(lex: Lexicon, text: str, toks: list[str]) -> set[int]:
@@ -971,7 +973,9 @@ def ruled_out_word(lex: Lexicon, text: str) -> bool:
     >>> ruled_out_word(Lexicon("v", {}, {}, {}, {}), "non-Hispanic white")
     False
     """
-    toks = tokens(text)
+    toks = tokens(PARENTHESIS.sub(" ", text))  # "non-failing donor (NF)": a remark on it
+    if _ON["healthy_person"]:  # "non-failing donor": words about the person name no disease
+        toks = [t for j, t in enumerate(toks) if j < 2 or t not in PERSON_WORDS]
     if not _ON["non_word_healthy"] or len(toks) != 2 or toks[0] != "non" or len(toks[1]) < 4:
         return False
     return not any(lex.lookup(f, toks[1]) for f in ("disease", "tissue", "cell_type"))
@@ -1026,6 +1030,8 @@ def healthy_anatomy(lex: Lexicon, text: str, anatomy: bool = True) -> bool:
         if rest and anatomy and any(match_exact(lex, f, " ".join(rest))
                                     for f in ("tissue", "cell_type")):
             return True
+        if rest and _ON["healthy_person"] and all(t in PERSON_WORDS for t in rest):
+            return True  # "healthy living donor", "non-diseased organ donor"
     return False
 
 

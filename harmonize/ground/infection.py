@@ -1,0 +1,71 @@
+"""Infections done in a dish: the experiment, not the donor's disease (rule ``dish_infection``).
+
+A cell line has no donor whose disease an infection could be, and a sample whose keys or values
+give a multiplicity of infection, hours or days post infection, or a mock control was infected
+in vitro: there a value under an infection key ('infection: SARS-CoV-2', 'infection: none
+(mock)') or one carrying such a marker names what the cells were given. Such values are not
+read for the disease; the line's own cancer, or the donor's state said elsewhere, still is.
+Vocabulary: ``ontologies/words/dish_infection.tsv``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from harmonize.ground.fields import key_class
+from harmonize.ground.rules import choices, enabled
+from harmonize.models import Annotation, FieldValue
+
+_ROWS = choices("dish_infection", "scope", frozenset({"marker", "key"}))
+_ON = enabled("dish_infection")
+
+
+def _pattern(scope: str) -> re.Pattern[str]:
+    words = sorted((r["word"] for r in _ROWS if r["scope"] == scope), key=len, reverse=True)
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in words)
+                      + r")(?![a-z0-9])")
+
+
+_MARKER = _pattern("marker")
+_INFECTION_KEY = _pattern("key")
+
+
+@lru_cache(maxsize=100_000)
+def marks_infection(text: str) -> bool:
+    """Whether a key or value says an infection was done in vitro.
+
+    >>> marks_infection("Mtb H37Rv, MOI 5"), marks_infection("24 hpi"), marks_infection("HIV+")
+    (True, True, False)
+    """
+    return bool(_MARKER.search(text.lower()))
+
+
+@lru_cache(maxsize=10_000)
+def infection_key(key: str) -> bool:
+    """Whether a key names the infection a sample was given ('infection', 'virus').
+
+    >>> infection_key("Infection status"), infection_key("disease")
+    (True, False)
+    """
+    return bool(_INFECTION_KEY.search(key.lower()))
+
+
+def in_dish(values: Iterable[FieldValue], decided: Iterable[Annotation]) -> bool:
+    """Whether the sample's infection, if any, was done in vitro: a cell line is named, or a
+    key or value carries an in-vitro infection marker."""
+    if not _ON:
+        return False
+    if any(a.facet == "cell_line" and a.term_id and a.status == "accepted" for a in decided):
+        return True
+    return any(marks_infection(v.source_key) or marks_infection(v.text) for v in values)
+
+
+def given_infection(value: FieldValue) -> bool:
+    """Whether a disease value names the infection given in a dish (under an infection key, or
+    carrying an in-vitro marker); only asked of samples :func:`in_dish`. Free text, a title or
+    a description is never set aside whole: it says more than the infection."""
+    if key_class(value) in ("text", "title"):
+        return False
+    return infection_key(value.source_key) or marks_infection(value.text)
