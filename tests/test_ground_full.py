@@ -326,6 +326,17 @@ def test_healthy_donors_in_words_about_the_person(full, value):
     assert full.ground_value("disease", value, "disease").term_id == "PATO:0000461"
 
 
+@pytest.mark.parametrize(("facet", "value", "term"), [
+    ("tissue", "synovium, knee", "UBERON:0007616"),  # the knee is where the synovium is
+    ("tissue", "Brain, frontal cortex", "UBERON:0001870"),  # a part of the brain: kept
+    ("tissue", "skin, forearm", "UBERON:0003403"),  # named together as UBERON does
+    ("cell_type", "fibroblasts, lung", "CL:0002553"),
+])
+def test_the_first_part_of_a_value_is_what_it_is(full, facet, value, term):
+    key = "cell type" if facet == "cell_type" else "tissue"
+    assert full.ground_value(facet, value, key).term_id == term
+
+
 def test_sorted_cells_keep_their_tissue_unless_the_sample_says_they_were_made(full):
     """The model types stimulated blood cells 'in vitro differentiated' (its training labels
     do); their blood stays their tissue unless a value says the cells were differentiated."""

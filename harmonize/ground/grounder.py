@@ -82,7 +82,7 @@ _ON = {name: enabled(name) for name in (
     "key_named_first", "scanned_sex", "healthy_mentions", "reordered_parts",
     "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample",
     "plural_abbreviations", "modified_names", "site_of_tissue", "cell_of_tissue",
-    "skin_of_site", "disease_of_tissue")}
+    "skin_of_site", "disease_of_tissue", "head_part")}
 
 
 #: Key classes whose narrower names ``deeper_in_sample`` takes (free text and titles name
@@ -96,6 +96,8 @@ _DEEPER_CLASSES = ("dedicated", "scan")
 ORGAN_AGNOSTIC_MIN = 20
 #: Words saying the sampled tissue is not where the tumour arose.
 SECONDARY_SITE = words("secondary_site")
+#: Rule head_part: where a value's first part ends ('synovium, knee').
+_HEAD_SPLIT = re.compile(r"[,;]")
 #: Rule skin_of_site: disease class -> the organ its samples at a body site are of.
 ORGAN_OF_DISEASE: dict[str, str] = mapping("organ_of_disease")
 
@@ -298,6 +300,8 @@ class Grounder:
                 found = most_specific(self.lexicon, found)
                 if facet == "cell_type" and len(found) > 1:  # 'CD56+ myoblasts': myoblasts
                     found = qualified_markers(self.lexicon, found)
+                if len(found) > 1 and facet in ("tissue", "cell_type") and _ON["head_part"]:
+                    found = self._head_part(facet, text, found)  # 'synovium, knee'
             if kclass == "dedicated" and facet in MOST_SPECIFIC_FACETS and _ON["respelt"]:
                 found = self._respelt(facet, text, found)
         if kclass in ("title", "other") and _ON["title_abbreviations"]:
@@ -322,6 +326,21 @@ class Grounder:
             if not found and embed and self._embeds(facet, kclass):
                 found = self._embedding(facet, text)
         return tuple(found)
+
+    def _head_part(self, facet: str, text: str, found: list[Candidate]) -> list[Candidate]:
+        """``found`` without the terms a part after the value's first comma or semicolon names
+        apart from what its first part names: 'synovium, knee' is the synovium, whose site the
+        knee is ('Brain, frontal cortex' keeps the cortex, a part of the brain named first)."""
+        head = _HEAD_SPLIT.split(text, maxsplit=1)[0]
+        if head == text or not head.strip():
+            return found
+        named = {c.term_id for c in match_exact(self.lexicon, facet, head)} | {
+            t for c in mention_candidates(self.lexicon, facet, head, strict=False)
+            for t, _ in self.lexicon.lookup(facet, c.matched_text)}
+        if not named or not any(c.term_id in named for c in found):
+            return found
+        return [c for c in found if c.term_id in named
+                or any(self.lexicon.is_ancestor(h, c.term_id) for h in named)]
 
     def _named_as(self, facet: str, phrasings: list[str]) -> list[Candidate]:
         """Exact candidates of other ways to write a value ("Sigmoid Colon", "fibroblast of

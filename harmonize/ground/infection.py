@@ -66,6 +66,5 @@ def given_infection(value: FieldValue) -> bool:
     """Whether a disease value names the infection given in a dish (under an infection key, or
     carrying an in-vitro marker); only asked of samples :func:`in_dish`. Free text, a title or
     a description is never set aside whole: it says more than the infection."""
-    if key_class(value) in ("text", "title"):
-        return False
-    return infection_key(value.source_key) or marks_infection(value.text)
+    return ((infection_key(value.source_key) or marks_infection(value.text))
+            and key_class(value) not in ("text", "title"))
