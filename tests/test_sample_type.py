@@ -156,6 +156,15 @@ def test_which_tissue_moves_to_origin():
     assert not moves_to_origin(tissue("breast"), "cell_line", "accepted", post_mortem_sample=True)
 
 
+def test_a_differentiation_key_at_day_zero_says_no_differentiation():
+    started, _ = sample_features({"cell type": "hESC", "differentiation day": "d0"}, None, [],
+                                 None)
+    later, _ = sample_features({"cell type": "hESC", "differentiation day": "d12"}, None, [],
+                               None)
+    assert started["keyword:differentiation"] == 0.0 and later["keyword:differentiation"] == 1.0
+    assert not made_in_dish({"differentiation stage": "undifferentiated"})
+
+
 def test_what_says_cells_were_made_in_a_dish():
     line = Annotation("cell_line", "CVCL:0030", "HeLa", 0.9, "exact", "accepted", "x", "y")
     assert made_in_dish({"source_name": "iPSC-derived neurons"})

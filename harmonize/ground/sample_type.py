@@ -34,6 +34,7 @@ from harmonize.ground.sample_type_features import (
     SAMPLE_TYPES,
     LexiconLike,
     classes_digest,
+    key_hits,
     sample_features,
     word_hits,
 )
@@ -289,7 +290,7 @@ def made_in_dish(attributes: Mapping[str, str], annotations: Sequence[Annotation
         return True
     return any(isinstance(v, str) and not is_null(v)
                and (key_role(k) == "cell_line"
-                    or (word_hits(v) | word_hits(k, "key")) & MADE_GROUPS)
+                    or (word_hits(v) | key_hits(k, v)) & MADE_GROUPS)
                for k, v in attributes.items())
 
 

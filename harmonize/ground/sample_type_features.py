@@ -64,7 +64,7 @@ GROUPS_VALUE = ("line", "culture", "differentiation", "esc", "ipsc", "pluripoten
 AT_ROLE_GROUPS = ("primary", "differentiation", "stem", "ipsc", "esc", "tissue", "culture")
 #: Word groups read by rules, not by the model ('is_tissue': a tissue value saying the sample
 #: is tissue keeps its tissue annotation on a cultured-looking sample).
-RULE_GROUPS = ("is_tissue",)
+RULE_GROUPS = ("is_tissue", "not_differentiated")
 #: Key word groups read by rules ('post_mortem': a cause of death or post-mortem interval key
 #: says the sample is post-mortem material, whose organ stays its tissue).
 RULE_GROUPS_KEY = ("post_mortem",)
@@ -208,6 +208,20 @@ def word_hits(text: str, scope: str = "value") -> frozenset[str]:
     return frozenset(g for (s, g), pat in _patterns().items() if s == scope and pat.search(norm))
 
 
+def key_hits(key: str, value: str) -> frozenset[str]:
+    """The groups whose words a key holds, read with its value: a differentiation key whose
+    value says the cells are not differentiated ('differentiation day: d0', 'differentiation
+    stage: undifferentiated') says nothing of a differentiation.
+
+    >>> sorted(key_hits("differentiation day", "d0")), sorted(key_hits("differentiation day", "12"))
+    ([], ['differentiation'])
+    """
+    hits = word_hits(key, "key")
+    if "differentiation" in hits and "not_differentiated" in word_hits(value):
+        return hits - {"differentiation"}
+    return hits
+
+
 @lru_cache(maxsize=100_000)
 def _source_name_key(key: str) -> bool:
     return norm_key(key) in SOURCE_NAME_KEYS
@@ -236,7 +250,7 @@ def sample_features(attributes: Mapping[str, str], text: str | None,
             fire(f"key:{role}", k, v)
         if _source_name_key(k):
             fire("key:source_name", k, v)
-        for g in word_hits(k, "key") - set(RULE_GROUPS_KEY):
+        for g in key_hits(k, v) - set(RULE_GROUPS_KEY):
             fire(f"keyword:{g}", k, v)
         hits = word_hits(v) - set(RULE_GROUPS)
         for g in hits:
