@@ -20,6 +20,7 @@ from functools import lru_cache
 from harmonize.facets import EMBED_FACETS, EMBED_LABELS_ONLY, MOST_SPECIFIC_FACETS, RULE_FACETS
 from harmonize.facets import GROUND_ORDER as FACET_ORDER
 from harmonize.ground.calibrate import MARGIN_CAP, Calibration, load_calibration
+from harmonize.ground.compose import DEEPER_CLASSES, Composer, cell_name_place, named_as
 from harmonize.ground.controls import study_disease_keys, with_study_controls
 from harmonize.ground.evidence import WEAK_KINDS, adjust_confidence, evidence_kind, key_prior
 from harmonize.ground.exact import match_exact
@@ -42,14 +43,14 @@ from harmonize.ground.mentions import (
     distinctive_cell_line,
     healthy_anatomy,
     healthy_mention,
-    noun_phrasings,
-    numbered_area_phrasings,
-    plural_abbreviations,
     mention_candidates,
     modified_abbreviation,
     modified_phrasings,
     most_specific,
+    noun_phrasings,
+    numbered_area_phrasings,
     only_negated,
+    plural_abbreviations,
     qualified_markers,
     reordered_parts,
     ruled_out_word,
@@ -58,7 +59,7 @@ from harmonize.ground.mentions import (
 )
 from harmonize.ground.normalize import is_null, normalize, tokens
 from harmonize.ground.overrides import REJECT, override_key
-from harmonize.ground.rules import enabled, mapping, words
+from harmonize.ground.rules import enabled, words
 from harmonize.ground.score import FEATURES, feature_vector, score, score_parts
 from harmonize.ground.stages import stage_of
 from harmonize.models import FACETS, Annotation, Candidate, FieldValue
@@ -81,41 +82,13 @@ _ON = {name: enabled(name) for name in (
     "only_negated_healthy", "line_alone", "affirmed_key", "several_diseases",
     "key_named_first", "scanned_sex", "healthy_mentions", "reordered_parts",
     "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample",
-    "plural_abbreviations", "modified_names", "site_of_tissue", "cell_of_tissue",
-    "skin_of_site", "disease_of_tissue", "head_part")}
+    "plural_abbreviations", "modified_names", "head_part")}
 
 
-#: Key classes whose narrower names ``deeper_in_sample`` takes (free text and titles name
-#: other things too; there the fitted ranking decides: taking the narrower name in GEO text
-#: lowered tissue strict F1 0.906 -> 0.881 in-sample, 0.897 -> 0.880 in grouped CV).
-_DEEPER_CLASSES = ("dedicated", "scan")
 
 
-#: Rule disease_of_tissue: a disease is read with the sample's tissue only when MONDO names it
-#: in at least this many tissues (histologies: tens to hundreds; organ diseases: under ten).
-ORGAN_AGNOSTIC_MIN = 20
-#: Words saying the sampled tissue is not where the tumour arose.
-SECONDARY_SITE = words("secondary_site")
 #: Rule head_part: where a value's first part ends ('synovium, knee').
 _HEAD_SPLIT = re.compile(r"[,;]")
-#: Rule skin_of_site: disease class -> the organ its samples at a body site are of.
-ORGAN_OF_DISEASE: dict[str, str] = mapping("organ_of_disease")
-
-
-def _read_as_named(a: Annotation, facet: str) -> bool:
-    """Whether annotation ``a`` names its term from a value under the facet's own key or a
-    sample key (a source name), not a guess of the fuzzy or embedding matcher."""
-    return (bool(a.term_id) and a.status == "accepted"
-            and a.method not in ("fuzzy", "embedding")
-            and key_role(a.source_key or "") in (facet, "scan"))
-
-
-def _cell_name_place(facet: str, value: FieldValue) -> bool:
-    """Whether a tissue was read from a cell-type value. A place inside a cell's name
-    ('proximal tubule epithelial cells', 'germinal center B cells') says what kind of cell
-    the sample is; what its tissue is, a tissue key or the source name says, so such a place
-    neither replaces nor refines the tissue they name (it still counts when they name none)."""
-    return facet == "tissue" and key_role(value.source_key) == "cell_type"
 
 
 def _placed(annotations: list[Annotation]) -> Annotation | None:
@@ -169,8 +142,7 @@ class Grounder:
         self._denied: Memo[str, bool] = Memo(memo_limit)
         self._affirm: Memo[str, bool] = Memo(memo_limit)
         self._alone: Memo[tuple[str, str], tuple[Candidate, ...]] = Memo(memo_limit)
-        self._at: Memo[tuple[str, str, str], Candidate | None] = Memo(memo_limit)
-        self._agnostic: Memo[str, bool] = Memo(memo_limit)
+        self._compose = Composer(lexicon, memo_limit)
         self._decided: Memo[tuple[str, str, int], Annotation | None] = Memo(memo_limit)
 
     # ------------------------------------------------------------------ candidates
@@ -343,9 +315,8 @@ class Grounder:
                 or any(self.lexicon.is_ancestor(h, c.term_id) for h in named)]
 
     def _named_as(self, facet: str, phrasings: list[str]) -> list[Candidate]:
-        """Exact candidates of other ways to write a value ("Sigmoid Colon", "fibroblast of
-        lung")."""
-        return [c for alt in phrasings for c in match_exact(self.lexicon, facet, alt)]
+        """Exact candidates of other ways to write a value (:func:`compose.named_as`)."""
+        return named_as(self.lexicon, facet, phrasings)
 
     def _modified(self, facet: str, text: str, found: list[Candidate]) -> list[Candidate]:
         """Each found name replaced by the kinds or parts of its terms that the value's
@@ -547,7 +518,7 @@ class Grounder:
                                               self._suggestions(facet, dedicated[0].text)))
                 continue
             out.append(ann)
-        out = self._diseases_at_tissue(out)
+        out = self._compose.diseases_at_tissue(out)
         if library:
             assay = _assay(library)
             if assay:  # the library-prep rules know more than an "assay" attribute
@@ -752,152 +723,14 @@ class Grounder:
         annotation, for a cell type; ``diseases``: the sample's, for a tissue."""
         ranked, rejected = self.rank(facet, values)
         leader = ranked[0][1] if ranked else None
-        if ranked and facet == "tissue" and _ON["site_of_tissue"]:
-            ranked = self._site_of_tissue(facet, ranked)
-        if ranked and facet == "tissue" and _ON["skin_of_site"]:
-            ranked = self._organ_at_site(ranked, diseases)
+        if ranked and facet == "tissue":
+            ranked = self._compose.site_of_tissue(facet, ranked)
+            ranked = self._compose.organ_at_site(ranked, diseases)
         if ranked and facet in MOST_SPECIFIC_FACETS and _ON["deeper_in_sample"]:
             ranked = self._deeper(facet, ranked)
-        if ranked and place is not None and _ON["cell_of_tissue"]:
-            ranked = self._cell_of_tissue(ranked, place)
+        if ranked and place is not None:
+            ranked = self._compose.cell_of_tissue(ranked, place)
         return ranked, leader, rejected
-
-    def _cell_of_tissue(self, ranked: list[tuple[float, Candidate, FieldValue, dict[str, float]]],
-                        place: Annotation
-                        ) -> list[tuple[float, Candidate, FieldValue, dict[str, float]]]:
-        """The ranking with the cell type named with the sample's tissue put first, when CL
-        names the two together below the cell type ('cell type: fibroblasts' beside 'tissue:
-        lung' is a fibroblast of lung; 'keratinocytes' beside 'foreskin' a foreskin
-        keratinocyte). Both from a value under their facet's own key, neither a guess."""
-        s, top, v, f = ranked[0]
-        placed = place.candidates[0] if place.candidates else None
-        if (placed is None or place.method in ("fuzzy", "embedding") or not place.term_id
-                or top.method in ("fuzzy", "embedding") or key_class(v) != "dedicated"
-                or key_role(place.source_key or "") != "tissue"):
-            return ranked
-        cell = self._named_together("cell_type", top, placed,
-                                    ("{x} of {y}", "{y} {x}", "{x} of the {y}"))
-        return ranked if cell is None else [(s, cell, v, f)] + ranked
-
-    def _site_of_tissue(self, facet: str,
-                        ranked: list[tuple[float, Candidate, FieldValue, dict[str, float]]]
-                        ) -> list[tuple[float, Candidate, FieldValue, dict[str, float]]]:
-        """The ranking with a tissue and the site another of the sample's tissue keys names
-        put first as the one term UBERON names them by ('tissue: skin' beside 'body site:
-        upper arm' is the upper arm skin; 'source_name: skin biopsy' beside 'site: elbow' the
-        skin of elbow): one of the two under a tissue key, the other there or in a sample key
-        such as the source name. Only a term named 'site tissue', 'tissue of site' or 'site of
-        tissue' below one of the two counts."""
-        own = [r for r in ranked[:6] if key_class(r[2]) in _DEEPER_CLASSES
-               and r[1].method not in ("fuzzy", "embedding") and not _cell_name_place(facet, r[2])]
-        for a in own:
-            for b in own:
-                if (a[2].source_key == b[2].source_key or a[1].term_id == b[1].term_id
-                        or key_class(a[2]) != key_class(b[2]) != "dedicated"):
-                    continue
-                site = self._named_together(facet, a[1], b[1],
-                                            ("{y} {x}", "{x} of {y}", "{y} of {x}"))
-                if site is not None:
-                    return [(a[0], site, a[2], a[3])] + ranked
-        return ranked
-
-    def _organ_at_site(self, ranked: list[tuple[float, Candidate, FieldValue, dict[str, float]]],
-                       diseases: Iterable[Annotation]
-                       ) -> list[tuple[float, Candidate, FieldValue, dict[str, float]]]:
-        """The ranking with the organ a disease class lives in, at the body site ranked
-        first, put first when UBERON names the two together below the site ('body site:
-        elbow' beside psoriasis is the skin of elbow; ``organ_of_disease`` words)."""
-        s, top, v, f = ranked[0]
-        if top.method in ("fuzzy", "embedding"):
-            return ranked
-        for d in diseases:
-            if not d.term_id or d.status != "accepted":
-                continue
-            for cls, organ in ORGAN_OF_DISEASE.items():
-                info = self.lexicon.term(organ)
-                if info is None or not self.lexicon.is_ancestor(cls, d.term_id):
-                    continue
-                for name in sorted(self.lexicon.names_for("tissue", organ)):
-                    named = Candidate(organ, info.label, "rule", name, "label", 1.0)
-                    at = self._named_together("tissue", top, named,
-                                              ("{y} of {x}", "{x} {y}", "{y} of the {x}"))
-                    if at is not None:
-                        return [(s, at, v, f)] + ranked
-        return ranked
-
-    def _diseases_at_tissue(self, annotations: list[Annotation]) -> list[Annotation]:
-        """``annotations`` with the disease named with the sample's tissue taken, when MONDO
-        names the two together below the disease ('disease: adenocarcinoma' beside 'tissue:
-        colon' is colon adenocarcinoma; rule ``disease_of_tissue``). Both from values under
-        their facet's own key or a sample key, neither a guess; one disease of a list is
-        left as it is."""
-        tissue = next((a for a in annotations if a.facet == "tissue"), None)
-        diseases = [a for a in annotations if a.facet == "disease" and a.term_id]
-        if (not _ON["disease_of_tissue"] or tissue is None or len(diseases) != 1
-                or not _read_as_named(tissue, "tissue")):
-            return annotations
-        d = diseases[0]
-        if any(w in SECONDARY_SITE for a in (d, tissue) for w in tokens(a.source_text or "")):
-            return annotations  # 'liver metastasis' of a colon adenocarcinoma
-        at = self._disease_at(d, tissue)
-        return annotations if at is None else [at if a is d else a for a in annotations]
-
-    def _disease_at(self, d: Annotation, tissue: Annotation) -> Annotation | None:
-        """The disease annotation ``d`` made the term MONDO names with ``tissue``, or None."""
-        if (not _read_as_named(d, "disease") or d.term_id == HEALTHY or not d.candidates
-                or not self._organ_agnostic(d.term_id or "")):
-            return None
-        key = (d.term_id, tissue.term_id or "", normalize(d.source_text or ""))
-        if key not in self._at:
-            top = d.candidates[0]
-            # the value's own words first ('clear cell carcinoma' beside 'kidney' is clear
-            # cell renal carcinoma, though the value alone reads as carcinoma)
-            named = ([replace(top, matched_text=key[2], term_label=key[2]), top] if key[2]
-                     else [top])
-            names = [normalize(n) for n in self.lexicon.names_for("tissue", tissue.term_id or "")]
-            placed = [Candidate(tissue.term_id or "", tissue.term_label or "", "rule", n, "label",
-                                1.0) for n in sorted(set(names) - {""})]
-            self._at[key] = next((c for x in named for p in placed for c in [
-                self._named_together("disease", x, p, ("{y} {x}", "{x} of {y}", "{x} of the {y}"))]
-                if c is not None), None)
-        at = self._at[key]
-        if at is None:
-            return None
-        top = d.candidates[0]
-        taken = replace(at, score=top.score, features=dict(top.features, disease_of_tissue=1.0))
-        return replace(d, term_id=at.term_id, term_label=at.term_label,
-                       candidates=(taken,) + d.candidates[:4])
-
-    def _organ_agnostic(self, term_id: str) -> bool:
-        """Whether MONDO names the disease in many organs (at least
-        :data:`ORGAN_AGNOSTIC_MIN` tissue names form '<tissue> <disease>' or '<disease> of
-        <tissue>' below it: adenocarcinoma 100, carcinoma 178), so that a sample's tissue
-        tells which; a disease named in a few (glioblastoma 2, endometriosis 7) already says
-        where it is, and curators keep it plain."""
-        if term_id not in self._agnostic:
-            info = self.lexicon.term(term_id)
-            label = normalize(info.label) if info else ""
-            diseases = self.lexicon.names.get("disease", {})
-            found = 0
-            for name in self.lexicon.names.get("tissue", {}) if label else ():
-                if any(self.lexicon.is_ancestor(term_id, t) for form in
-                       (f"{name} {label}", f"{label} of {name}")
-                       for t, _ in (diseases.get(form) or ())):
-                    found += 1
-                    if found >= ORGAN_AGNOSTIC_MIN:
-                        break
-            self._agnostic[term_id] = found >= ORGAN_AGNOSTIC_MIN
-        return self._agnostic[term_id]
-
-    def _named_together(self, facet: str, x: Candidate, y: Candidate,
-                        forms: tuple[str, ...]) -> Candidate | None:
-        """The term of ``facet`` below ``x`` that a name of ``x`` and a name of ``y`` form
-        together in one of ``forms`` ('{x} of {y}'), each named as matched or by its label."""
-        names = [{c.matched_text, normalize(c.term_label)} - {""} for c in (x, y)]
-        phrasings = [form.format(x=nx, y=ny) for nx in names[0] for ny in names[1]
-                     for form in forms]
-        return next((c for c in self._named_as(facet, phrasings)
-                     if self.lexicon.is_ancestor(x.term_id, c.term_id)), None)
 
     def _decide(self, facet: str, values: Iterable[FieldValue],
                 place: Annotation | None = None, diseases: Iterable[Annotation] = ()
@@ -958,12 +791,12 @@ class Grounder:
                                  diseases=diseases)
         ranked, leader, _ = self._chosen(facet, values, place, diseases)
         listed = len(rows)
-        if facet == "disease" and ranked and _ON["disease_of_tissue"]:
+        if facet == "disease" and ranked:
             # the disease named with the sample's tissue, decided after both as annotate does
             decided = self._diseases_of(read)
             tissue = self._decide("tissue", [v for v in read if v.facet == "tissue"],
                                   diseases=decided)
-            named = self._diseases_at_tissue(decided + ([tissue] if tissue else []))
+            named = self._compose.diseases_at_tissue(decided + ([tissue] if tissue else []))
             for a in named:
                 if a.facet == "disease" and a not in decided:
                     value = FieldValue(facet, a.source_text or "", a.source_key or "", False)
@@ -1011,8 +844,8 @@ class Grounder:
             deeper = next((r for r in ranked[1:] if r[1].method not in ("fuzzy", "embedding")
                            and (r[1].match_kind not in WEAK_KINDS
                                 or self._own_whole_name(facet, r[1], top))
-                           and key_class(r[2]) in _DEEPER_CLASSES
-                           and not _cell_name_place(facet, r[2])
+                           and key_class(r[2]) in DEEPER_CLASSES
+                           and not cell_name_place(facet, r[2])
                            and self.lexicon.is_ancestor(top.term_id, r[1].term_id)), None)
             if deeper is None:
                 return ranked
