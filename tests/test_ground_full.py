@@ -321,9 +321,14 @@ def test_an_infection_done_in_a_dish_is_no_disease_of_the_donor(full, attributes
 
 
 @pytest.mark.parametrize("value", ["healthy living donor", "non-diseased organ donor",
-                                   "non-failing donor (NF)", "none reported"])
+                                   "non-failing donor (NF)", "none reported",
+                                   "unaffected sibling", "unaffected control"])
 def test_healthy_donors_in_words_about_the_person(full, value):
     assert full.ground_value("disease", value, "disease").term_id == "PATO:0000461"
+
+
+def test_a_relative_alone_is_no_healthy_donor(full):
+    assert full.ground_value("disease", "affected sibling", "disease").term_id is None
 
 
 @pytest.mark.parametrize(("facet", "value", "term"), [

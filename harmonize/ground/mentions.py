@@ -1030,8 +1030,9 @@ def healthy_anatomy(lex: Lexicon, text: str, anatomy: bool = True) -> bool:
         if rest and anatomy and any(match_exact(lex, f, " ".join(rest))
                                     for f in ("tissue", "cell_type")):
             return True
-        if rest and _ON["healthy_person"] and all(t in PERSON_WORDS for t in rest):
-            return True  # "healthy living donor", "non-diseased organ donor"
+        if rest and _ON["healthy_person"] and all(t in PERSON_WORDS or names_healthy(lex, t)
+                                                  for t in rest):
+            return True  # "healthy living donor", "unaffected sibling", "unaffected control"
     return False
 
 
