@@ -282,6 +282,7 @@ def test_a_body_site_of_a_skin_disorder_is_its_skin(full, attributes, tissue):
     ("CD4+ CXCR5+ PD1+", "CL:0000624"),  # an abbreviation ('PD') is no cell the marker qualifies
     ("CD56+ cells", "CL:0000623"),  # the marker alone
     ("midbrain DA neurons", "CL:2000097"),
+    ("primary NHBE cells", "CL:0002328"),  # a curated abbreviation of the primary cells
 ])
 def test_a_marker_qualifies_the_cell_it_is_written_with(full, value, term):
     cells = [a.term_id for a in full.annotate({"cell type": value}) if a.facet == "cell_type"]
