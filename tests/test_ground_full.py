@@ -296,7 +296,7 @@ def test_a_marker_qualifies_the_cell_it_is_written_with(full, value, term):
     ({"tissue": "brain", "disease": "glioblastoma"}, "MONDO:0018177"),  # says where it is
     ({"tissue": "colon", "disease": "healthy"}, "PATO:0000461"),
     ({"disease": "adenocarcinoma"}, "MONDO:0004970"),  # no tissue
-    ({"tissue": "liver metastasis", "disease": "adenocarcinoma"}, "MONDO:0004970"),
+    ({"tissue": "metastasis in the liver", "disease": "adenocarcinoma"}, "MONDO:0004970"),
 ])
 def test_a_disease_named_in_many_organs_is_read_with_the_tissue(full, attributes, disease):
     anns = {a.facet: a for a in full.annotate(attributes)}

@@ -154,7 +154,7 @@ class Composer:
             return annotations
         d = diseases[0]
         if any(w in SECONDARY_SITE for a in (d, tissue) for w in tokens(a.source_text or "")):
-            return annotations  # 'liver metastasis' of a colon adenocarcinoma
+            return annotations  # a metastasis in the liver of a colon adenocarcinoma
         at = self._disease_at(d, tissue)
         return annotations if at is None else [at if a is d else a for a in annotations]
 

@@ -559,7 +559,7 @@ class Grounder:
         with words that say it is a line, or alone and at least four characters long, names
         that line even when the name is shaped like a sample code ('D13' alone does not).
         Under a cell-line key the name may also be followed by the cell type the line is
-        ('cell line: H9 hESCs', 'BJ fibroblasts') and have up to three words ('HUES 8 hESC
+        ('cell line: H7 hESCs', 'BJ fibroblasts') and have up to three words ('HUES 64 hESC
         line')."""
         role = key_role(value.source_key)
         if not _ON["line_alone"] or role not in ("cell_type", "cell_line"):

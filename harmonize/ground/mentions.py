@@ -731,7 +731,7 @@ def qualified_markers(lex: Lexicon, cands: list[Candidate]) -> list[Candidate]:
     natural killer cells; 'CD14+ monocytes' keep their CD14-positive monocyte (rule
     ``marker_qualifier``)."""
     other = [c for c in cands if not _MARKER_NAME.match(c.matched_text)]
-    # a name, not an abbreviation: 'PD-1hi' names no pyloric dilator neuron
+    # a name, not an abbreviation: 'PD-1+' names no pyloric dilator neuron
     named = [c for c in other if c.match_kind not in ("abbreviation", "curated_abbreviation")]
     if not _ON["marker_qualifier"] or not named or len(other) == len(cands):
         return cands
