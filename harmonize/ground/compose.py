@@ -208,8 +208,10 @@ class Composer:
     def named_together(self, facet: str, x: Candidate, y: Candidate,
                         forms: tuple[str, ...]) -> Candidate | None:
         """The term of ``facet`` below ``x`` that a name of ``x`` and a name of ``y`` form
-        together in one of ``forms`` ('{x} of {y}'), each named as matched or by its label."""
-        names = [{c.matched_text, normalize(c.term_label)} - {""} for c in (x, y)]
+        together in one of ``forms`` ('{x} of {y}'), each named as matched, then by its label
+        (in that order, so that the same sample always gets the same reading)."""
+        names = [list(dict.fromkeys(n for n in (c.matched_text, normalize(c.term_label)) if n))
+                 for c in (x, y)]
         phrasings = [form.format(x=nx, y=ny) for nx in names[0] for ny in names[1]
                      for form in forms]
         return next((c for c in named_as(self.lexicon, facet, phrasings)

@@ -41,6 +41,7 @@ from harmonize.ground.mentions import (
     CONTROL_WORDS,
     LINE_WORDS,
     distinctive_cell_line,
+    head_part,
     healthy_anatomy,
     healthy_mention,
     mention_candidates,
@@ -82,13 +83,7 @@ _ON = {name: enabled(name) for name in (
     "only_negated_healthy", "line_alone", "affirmed_key", "several_diseases",
     "key_named_first", "scanned_sex", "healthy_mentions", "reordered_parts",
     "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample",
-    "plural_abbreviations", "modified_names", "head_part")}
-
-
-
-
-#: Rule head_part: where a value's first part ends ('synovium, knee').
-_HEAD_SPLIT = re.compile(r"[,;]")
+    "plural_abbreviations", "modified_names")}
 
 
 def _placed(annotations: list[Annotation]) -> Annotation | None:
@@ -272,8 +267,8 @@ class Grounder:
                 found = most_specific(self.lexicon, found)
                 if facet == "cell_type" and len(found) > 1:  # 'CD56+ myoblasts': myoblasts
                     found = qualified_markers(self.lexicon, found)
-                if len(found) > 1 and facet in ("tissue", "cell_type") and _ON["head_part"]:
-                    found = self._head_part(facet, text, found)  # 'synovium, knee'
+                if len(found) > 1 and facet in ("tissue", "cell_type"):
+                    found = head_part(self.lexicon, facet, text, found)  # 'synovium, knee'
             if kclass == "dedicated" and facet in MOST_SPECIFIC_FACETS and _ON["respelt"]:
                 found = self._respelt(facet, text, found)
         if kclass in ("title", "other") and _ON["title_abbreviations"]:
@@ -298,21 +293,6 @@ class Grounder:
             if not found and embed and self._embeds(facet, kclass):
                 found = self._embedding(facet, text)
         return tuple(found)
-
-    def _head_part(self, facet: str, text: str, found: list[Candidate]) -> list[Candidate]:
-        """``found`` without the terms a part after the value's first comma or semicolon names
-        apart from what its first part names: 'synovium, knee' is the synovium, whose site the
-        knee is ('Brain, frontal cortex' keeps the cortex, a part of the brain named first)."""
-        head = _HEAD_SPLIT.split(text, maxsplit=1)[0]
-        if head == text or not head.strip():
-            return found
-        named = {c.term_id for c in match_exact(self.lexicon, facet, head)} | {
-            t for c in mention_candidates(self.lexicon, facet, head, strict=False)
-            for t, _ in self.lexicon.lookup(facet, c.matched_text)}
-        if not named or not any(c.term_id in named for c in found):
-            return found
-        return [c for c in found if c.term_id in named
-                or any(self.lexicon.is_ancestor(h, c.term_id) for h in named)]
 
     def _named_as(self, facet: str, phrasings: list[str]) -> list[Candidate]:
         """Exact candidates of other ways to write a value (:func:`compose.named_as`)."""
@@ -499,10 +479,7 @@ class Grounder:
                 continue
             named: list[Annotation] = []
             if facet == "disease":  # "Co-morbid Crohn's and Spondyloarthritis": both
-                values = self._disease_fields(values, field_vals, out)
-                if not values:
-                    continue
-                named, values = self._several_diseases(values)
+                named, values = self._listed_diseases(values, field_vals, out)
                 out.extend(named)
                 if not values:
                     continue
@@ -777,7 +754,7 @@ class Grounder:
         values = [v for v in read if v.facet == facet]
         rows = []
         if facet == "disease":  # a value listing unrelated diseases gives each of them
-            named, values = self._several_diseases(self._disease_fields(values, read))
+            named, values = self._listed_diseases(values, read)
             for a in named:
                 top = a.candidates[0]
                 value = FieldValue(facet, a.source_text or "", a.source_key or "", False)
@@ -793,7 +770,9 @@ class Grounder:
         listed = len(rows)
         if facet == "disease" and ranked:
             # the disease named with the sample's tissue, decided after both as annotate does
-            decided = self._diseases_of(read)
+            ann = self._decide(facet, values)
+            decided = named + ([ann] if ann is not None and ann.term_id not in
+                               {a.term_id for a in named} else [])
             tissue = self._decide("tissue", [v for v in read if v.facet == "tissue"],
                                   diseases=decided)
             named = self._compose.diseases_at_tissue(decided + ([tissue] if tissue else []))
@@ -807,11 +786,13 @@ class Grounder:
                                      narrower=len(rows) == listed and c is not leader))
         return rows
 
-    def _disease_fields(self, values: list[FieldValue], read: list[FieldValue],
-                        decided: list[Annotation] | None = None) -> list[FieldValue]:
-        """The disease values read: a key naming a disease affirmed by its value, and no
-        infection given in a dish (:mod:`harmonize.ground.infection`; ``decided``: the
-        annotations made so far, among them the cell line, decided here if not given)."""
+    def _listed_diseases(self, values: list[FieldValue], read: list[FieldValue],
+                         decided: list[Annotation] | None = None
+                         ) -> tuple[list[Annotation], list[FieldValue]]:
+        """The disease values read, as :meth:`_several_diseases` splits them: a key naming a
+        disease affirmed by its value, and no infection given in a dish
+        (:mod:`harmonize.ground.infection`; ``decided``: the annotations made so far, among
+        them the cell line, decided here if not given)."""
         values = [self._affirmed(v) for v in values]
         if any(given_infection(v) for v in values):
             if decided is None:
@@ -819,14 +800,14 @@ class Grounder:
                 decided = [line] if line is not None else []
             if in_dish(read, decided):  # 'infection: SARS-CoV-2' on a line, 'MOI 5'
                 values = [v for v in values if not given_infection(v)]
-        return values
+        return self._several_diseases(values) if values else ([], [])
 
     def _diseases_of(self, read: list[FieldValue]) -> list[Annotation]:
         """The disease annotations :meth:`annotate` gives a sample's values ``read``."""
-        values = self._disease_fields([v for v in read if v.facet == "disease"], read)
-        named, rest = self._several_diseases(values) if values else ([], [])
+        named, rest = self._listed_diseases([v for v in read if v.facet == "disease"], read)
         ann = self._decide("disease", rest) if rest else None
-        return named + ([ann] if ann is not None else [])
+        return named + ([ann] if ann is not None and ann.term_id not in
+                        {a.term_id for a in named} else [])
 
     def _deeper(self, facet: str,
                 ranked: list[tuple[float, Candidate, FieldValue, dict[str, float]]]

@@ -35,8 +35,8 @@ STOPWORDS = words("stopwords") if enabled("stopwords") else frozenset()
 _ALNUM = re.compile(r"[0-9a-z]+")
 #: The switches of this module's rules (``ontologies/rules.tsv``), read once.
 _ON = {name: enabled(name) for name in (
-    "marker_qualifier", "healthy_person", "nested_names", "defined_abbreviations", "capitals_for_abbreviations",
-    "two_letter_dedicated", "abbreviation_in_context", "gene_status", "not_truncations",
+    "marker_qualifier", "head_part", "healthy_person", "nested_names",
+    "defined_abbreviations", "capitals_for_abbreviations", "two_letter_dedicated", "abbreviation_in_context", "gene_status", "not_truncations",
     "bypass_surgery", "organ_in_negated_disease", "derived_origin", "stage_outside_cell_types",
     "non_prefix", "inside_disease_name",
     "composed_disease", "disease_phrase", "disease_context", "modifier_prefix",
@@ -316,7 +316,8 @@ _MODIFIED = re.compile(r"^\s*[a-z]{1,2}\d?([A-Z][A-Z0-9]{2,})\s*$")
 
 def modified_abbreviation(text: str) -> str | None:
     """The abbreviation behind a lower-case modifier, when that is the whole value: 'fALS'
-    (familial), 'c9FTLD' (C9orf72), 'mCRPC' (metastatic) -> 'ALS', 'FTLD', 'CRPC'. The modified disease is one of the bare one's kinds.
+    (familial), 'c9FTLD' (C9orf72), 'mCRPC' (metastatic) -> 'ALS', 'FTLD', 'CRPC'. The
+    modified disease is one of the bare one's kinds.
 
     >>> modified_abbreviation("c9FTLD"), modified_abbreviation("AML"), modified_abbreviation("mRNA x")
     ('FTLD', None, None)
@@ -739,6 +740,28 @@ def qualified_markers(lex: Lexicon, cands: list[Candidate]) -> list[Candidate]:
             or any(lex.is_ancestor(n.term_id, c.term_id) for n in named)]
 
 
+#: Where a value's parts end: a remark on a healthy donor ("healthy, no medication":
+#: ``healthy_remarks``), a site after what the value is ("synovium, knee": ``head_part``).
+_PARTS = re.compile(r"[,;]")
+
+
+def head_part(lex: Lexicon, facet: str, text: str, found: list[Candidate]) -> list[Candidate]:
+    """``found`` without the terms a part after the value's first comma or semicolon names
+    apart from what its first part names: 'synovium, knee' is the synovium, whose site the
+    knee is ('Brain, frontal cortex' keeps the cortex, a part of the brain named first; rule
+    ``head_part``)."""
+    head = _PARTS.split(text, maxsplit=1)[0]
+    if not _ON["head_part"] or head == text or not head.strip():
+        return found
+    named = {c.term_id for c in match_exact(lex, facet, head)} | {
+        t for c in mention_candidates(lex, facet, head, strict=False)
+        for t, _ in lex.lookup(facet, c.matched_text)}
+    if not named or not any(c.term_id in named for c in found):
+        return found
+    return [c for c in found if c.term_id in named
+            or any(lex.is_ancestor(h, c.term_id) for h in named)]
+
+
 def _above_others(lex: Lexicon, ids: Iterable[str]) -> set[str]:
     """The terms that are ancestors of another of ``ids`` (one pass over their ancestors,
     not a test of every pair)."""
@@ -987,8 +1010,6 @@ def names_healthy(lex: Lexicon, text: str) -> bool:
     return any(tid == HEALTHY for tid, _ in lex.lookup("disease", normalize(text)))
 
 
-#: Separators of a remark on a healthy donor ("healthy, no medication"): ``healthy_remarks``.
-_REMARK = re.compile(r"[,;]")
 #: One-word triggers that rule out the word after them ("non", "never", "no").
 _RULING_OUT = frozenset(t[0] for t in BEFORE if len(t) == 1)
 
@@ -1005,7 +1026,7 @@ def healthy_anatomy(lex: Lexicon, text: str, anatomy: bool = True) -> bool:
     that names no disease ("healthy, no medication") say how the control was chosen.
     Never when a word of the healthy name is negated ("not normal breast").
     """
-    parts = [p for p in _REMARK.split(text) if p.strip()]
+    parts = [p for p in _PARTS.split(text) if p.strip()]
     if len(parts) > 1 and _ON["healthy_remarks"]:
         # "healthy, no medication": one part is the healthy name, the others remark on the donor
         # and name no disease of theirs

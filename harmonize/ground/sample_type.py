@@ -277,6 +277,7 @@ SAID_MADE = frozenset({"in_vitro_differentiated_cells", "stem_cells"})
 #: Word groups (``ontologies/sample_type_words.tsv``) that say so; not the ``culture`` words:
 #: primary cells are stimulated, treated and transfected too ('LPS 4h', 'anti-CD3/CD28').
 MADE_GROUPS = frozenset({"differentiation", "esc", "ipsc", "line", "organoid", "pluripotent"})
+_MADE_IN_DISH = enabled("made_in_dish")
 
 
 def made_in_dish(attributes: Mapping[str, str], annotations: Sequence[Annotation] = ()
@@ -284,7 +285,7 @@ def made_in_dish(attributes: Mapping[str, str], annotations: Sequence[Annotation
     """Whether the sample says its cells were grown, differentiated or derived in vitro: a key
     or value with such words, a value under a cell-line key or a cell line named (rule
     ``made_in_dish``; always true with the rule off)."""
-    if not enabled("made_in_dish"):
+    if not _MADE_IN_DISH:
         return True
     if any(a.facet == "cell_line" and a.term_id for a in annotations):
         return True
