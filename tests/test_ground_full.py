@@ -278,7 +278,7 @@ def test_a_body_site_of_a_skin_disorder_is_its_skin(full, attributes, tissue):
 
 @pytest.mark.parametrize(("value", "term"), [
     ("CD56+ myoblasts", "CL:0000056"),  # myoblasts selected by CD56, no NK cells
-    ("CD14+ monocytes", "CL:0001054"),  # the marker's type is a kind of monocyte: kept
+    ("CD14+ blood monocytes", "CL:0001054"),  # the marker's type is a kind of monocyte: kept
     ("CD4+ CXCR5+ PD1+", "CL:0000624"),  # an abbreviation ('PD') is no cell the marker qualifies
     ("CD56+ cells", "CL:0000623"),  # the marker alone
     ("midbrain DA neurons", "CL:2000097"),
@@ -292,7 +292,8 @@ def test_a_marker_qualifies_the_cell_it_is_written_with(full, value, term):
 @pytest.mark.parametrize(("attributes", "disease"), [
     ({"tissue": "colon", "disease": "adenocarcinoma"}, "MONDO:0002271"),
     ({"tissue": "kidney", "disease": "clear cell carcinoma"}, "MONDO:0005005"),  # value's words
-    ({"source_name": "lung tumor", "disease": "squamous cell carcinoma"}, "MONDO:0005097"),
+    ({"source_name": "tumour of the lung", "disease": "squamous cell carcinoma"},
+     "MONDO:0005097"),
     ({"tissue": "brain", "disease": "glioblastoma"}, "MONDO:0018177"),  # says where it is
     ({"tissue": "colon", "disease": "healthy"}, "PATO:0000461"),
     ({"disease": "adenocarcinoma"}, "MONDO:0004970"),  # no tissue
@@ -306,7 +307,7 @@ def test_a_disease_named_in_many_organs_is_read_with_the_tissue(full, attributes
 
 @pytest.mark.parametrize(("attributes", "disease"), [
     # a line has no donor whose disease an infection could be: its cancer is read instead
-    ({"cell line": "A549", "infection": "Zika virus", "cell description": "lung carcinoma"},
+    ({"cell line": "A549", "infection": "Zika virus", "cell description": "carcinoma of the lung"},
      "MONDO:0005138"),
     ({"cell line": "HeLa", "infection": "none (mock)"}, None),  # a mock control is no healthy donor
     ({"source_name": "macrophages", "virus": "influenza A, 12 hpi", "donor": "healthy donor"},

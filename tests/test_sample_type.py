@@ -157,9 +157,9 @@ def test_which_tissue_moves_to_origin():
 
 
 def test_a_differentiation_key_at_day_zero_says_no_differentiation():
-    started, _ = sample_features({"cell type": "hESC", "differentiation day": "d0"}, None, [],
+    started, _ = sample_features({"cell type": "hESC", "days of differentiation": "d0"}, None, [],
                                  None)
-    later, _ = sample_features({"cell type": "hESC", "differentiation day": "d12"}, None, [],
+    later, _ = sample_features({"cell type": "hESC", "days of differentiation": "d12"}, None, [],
                                None)
     assert started["keyword:differentiation"] == 0.0 and later["keyword:differentiation"] == 1.0
     assert not made_in_dish({"differentiation stage": "undifferentiated"})
@@ -167,8 +167,8 @@ def test_a_differentiation_key_at_day_zero_says_no_differentiation():
 
 def test_what_says_cells_were_made_in_a_dish():
     line = Annotation("cell_line", "CVCL:0030", "HeLa", 0.9, "exact", "accepted", "x", "y")
-    assert made_in_dish({"source_name": "iPSC-derived neurons"})
-    assert made_in_dish({"differentiation day": "7"})  # a key says so
+    assert made_in_dish({"source_name": "neurons made from iPS cells"})
+    assert made_in_dish({"days of differentiation": "7"})  # a key says so
     assert made_in_dish({"cell line": "in-house line 12"})  # a line, named or not
     assert made_in_dish({"source_name": "frobs"}, [line])
     assert not made_in_dish({"cell type": "CD14+ monocytes", "tissue": "blood",

@@ -210,11 +210,13 @@ def word_hits(text: str, scope: str = "value") -> frozenset[str]:
 
 def key_hits(key: str, value: str) -> frozenset[str]:
     """The groups whose words a key holds, read with its value: a differentiation key whose
-    value says the cells are not differentiated ('differentiation day: d0', 'differentiation
-    stage: undifferentiated') says nothing of a differentiation.
+    value says the cells are not differentiated yet ('days of differentiation: d0', or
+    'undifferentiated') says nothing of a differentiation.
 
-    >>> sorted(key_hits("differentiation day", "d0")), sorted(key_hits("differentiation day", "12"))
-    ([], ['differentiation'])
+    >>> sorted(key_hits("days of differentiation", "d0"))
+    []
+    >>> sorted(key_hits("days of differentiation", "12"))
+    ['differentiation']
     """
     hits = word_hits(key, "key")
     if "differentiation" in hits and "not_differentiated" in word_hits(value):
