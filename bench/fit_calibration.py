@@ -131,6 +131,8 @@ def fit(rows: list[dict], folds: int = INNER_FOLDS) -> Calibration:
        extrapolate.
     """
     cal = fit_per_facet(rows, folds)
+    cal.familiar = {facet: familiar_terms([r for r in rows if r["facet"] == facet])
+                    for facet in cal.rank_weights}
     support: dict[str, int] = defaultdict(int)
     tops_all: list[tuple[dict, int]] = []
     for facet in sorted({r["facet"] for r in rows}):
@@ -170,7 +172,7 @@ def balanced_weights(rows: list[dict]) -> list[float]:
 def top_confidence(cal: Calibration, row: dict, top: tuple) -> float:
     """The confidence ``cal`` gives a held-out top choice (Platt step, then the cautious
     prior of its kind of evidence)."""
-    p = cal.confidence(row["facet"], top[0], top[1], bool(top[4]))
+    p = cal.confidence(row["facet"], top[0], top[1], bool(top[4]), bool(top[6]))
     return cal.cautious(p, f"{row['facet']}/{row['ev'][top[5]]}")[0]  # rules follow at run time
 
 
@@ -189,22 +191,23 @@ def fit_per_facet(rows: list[dict], folds: int = INNER_FOLDS) -> Calibration:
         if beta is None:
             continue
         cal.rank_weights[facet] = as_weights(FEATURES, beta)
-        tops = out_of_fold_tops(mine, folds) if folds > 1 else top_choices(mine, beta)
+        tops = (out_of_fold_tops(mine, folds) if folds > 1
+                else top_choices(mine, beta, familiar_terms(mine)))
         if mine[0].get("series_level"):
             # ~50 items: one fold draw is noise (item accuracy 0.42-0.54 between draws), so
             # the step is fitted on the items of several draws together
             items = series_items(mine, tops) + [  # `tops` is the first draw ("inner")
                 it for d in range(1, SERIES_DRAWS)
                 for it in series_items(mine, out_of_fold_tops(mine, folds, seed=f"inner{d}"))]
-            px = [[1.0, lg, min(mg, MARGIN_CAP), 0.0] for lg, mg, _ in items]
-            py = [ok for _, _, ok in items]
+            px = [[1.0, lg, min(mg, MARGIN_CAP), 0.0, nv] for lg, mg, _, nv in items]
+            py = [ok for _, _, ok, _ in items]
         else:
-            px = [[1.0, t[0], min(t[1], MARGIN_CAP), t[4]] for t in tops]
+            px = [[1.0, t[0], min(t[1], MARGIN_CAP), t[4], t[6]] for t in tops]
             py = [t[2] for t in tops]
         l2 = SERIES_PLATT_L2 if mine[0].get("series_level") else PLATT_L2
         if len(set(py)) == 2:
             cal.platt[facet] = [round(b, 4) for b in monotone_platt(px, py, l2=l2)]
-        confs = [cal.confidence(facet, t[0], t[1], bool(t[4])) for t in tops]
+        confs = [cal.confidence(facet, t[0], t[1], bool(t[4]), bool(t[6])) for t in tops]
         thr = best_threshold(mine, tops, confs, SERIES_THRESHOLD_TOLERANCE
                              if mine[0].get("series_level") else SAMPLE_THRESHOLD_TOLERANCE)
         kept = [i for i, c in enumerate(confs) if c >= thr]
@@ -212,7 +215,7 @@ def fit_per_facet(rows: list[dict], folds: int = INNER_FOLDS) -> Calibration:
             # refit the Platt step on what is actually emitted, keeping the same set
             cal.platt[facet] = [round(b, 4) for b in monotone_platt([px[i] for i in kept],
                                                                     [py[i] for i in kept])]
-            confs = [cal.confidence(facet, t[0], t[1], bool(t[4])) for t in tops]
+            confs = [cal.confidence(facet, t[0], t[1], bool(t[4]), bool(t[6])) for t in tops]
             thr = best_threshold(mine, tops, confs, SAMPLE_THRESHOLD_TOLERANCE)
         cal.emit_min[facet] = round(max(thr, 0.0), 4)
     return cal
@@ -247,7 +250,8 @@ def out_of_fold_tops(rows: list[dict], folds: int, seed: str = "inner") -> list[
         if beta is None:
             continue
         held = [i for i, f in enumerate(fold) if f == k]
-        for t in top_choices([rows[i] for i in held], beta):
+        known = familiar_terms([r for r, f in zip(rows, fold) if f != k])
+        for t in top_choices([rows[i] for i in held], beta, known):
             tops.append((*t[:3], held[t[3]], *t[4:]))
     return sorted(tops, key=lambda t: t[3])
 
@@ -278,11 +282,18 @@ def fit_similarity_steps(lexicon, ranking: Calibration,
     return steps
 
 
+#: Column of the novel-term flag in a Platt row.
+NOVEL = 4
+
+
 def monotone_platt(px: list[list[float]], py: list[int], l2: float = PLATT_L2) -> list[float]:
     """Platt step whose confidence never falls as the logit or the margin rises.
 
-    Columns: bias, logit, margin, dedicated-key flag (dropped when constant). A logit or
-    margin coefficient fitted below zero is fixed at zero and the rest refitted.
+    Columns: bias, logit, margin, dedicated-key flag and novel-term flag (each dropped when
+    constant). A logit or margin coefficient fitted below zero, or a novel-term one above it
+    (a term the fit never saw right is no surer for that), is fixed at zero and the rest
+    refitted. (Dropping the novel flag first instead when the logit turns negative beside it
+    kept cell types' logit but left grouped-CV ECE no better and two blind sets' worse.)
     """
     keep = [j for j in range(len(px[0])) if j < 3 or len({row[j] for row in px}) > 1]
     while True:
@@ -290,7 +301,7 @@ def monotone_platt(px: list[list[float]], py: list[int], l2: float = PLATT_L2) -
         full = [0.0] * len(px[0])
         for j, b in zip(keep, w):
             full[j] = b
-        bad = [j for j in keep[1:3] if full[j] < 0]
+        bad = [j for j in keep if (j in (1, 2) and full[j] < 0) or (j == NOVEL and full[j] > 0)]
         if not bad:
             return full
         keep.remove(bad[0])
@@ -313,8 +324,15 @@ def with_priors(beta: list[float], x: list[list[float]]) -> list[float]:
     return beta
 
 
-def top_choices(rows: list[dict], beta: list[float]) -> list[tuple[float, float, int, int]]:
-    """``(logit, margin, correct, row index)`` of each sample's top candidate."""
+def familiar_terms(rows: list[dict]) -> frozenset[str]:
+    """The terms the gold of ``rows`` holds: a top outside them is novel to a fit on them."""
+    return frozenset(t for r in rows for t in r["gold"])
+
+
+def top_choices(rows: list[dict], beta: list[float],
+                familiar: frozenset[str] | None = None) -> list[tuple]:
+    """``(logit, margin, correct, row index, dedicated, candidate index, novel)`` of each
+    sample's top candidate; novel: its term is not in ``familiar`` (never, without one)."""
     out = []
     for i, r in enumerate(rows):
         if not r["cands"]:
@@ -324,17 +342,20 @@ def top_choices(rows: list[dict], beta: list[float]) -> list[tuple[float, float,
                         key=lambda t: -t[0])
         r["top_id"] = scored[0][2]
         margin = scored[0][0] - scored[1][0] if len(scored) > 1 else MARGIN_CAP
-        out.append((scored[0][0], margin, scored[0][1], i, scored[0][3], scored[0][4]))
+        novel = familiar is not None and scored[0][2] not in familiar
+        out.append((scored[0][0], margin, scored[0][1], i, scored[0][3], scored[0][4],
+                    int(novel)))
     return out
 
 
-def series_items(rows, tops) -> list[tuple[float, float, int]]:
-    """Series-level gold: one item per (series, predicted term), best logit/margin of members."""
+def series_items(rows, tops) -> list[tuple[float, float, int, int]]:
+    """Series-level gold: one item per (series, predicted term), best logit/margin of members,
+    whether it is right and whether it is novel."""
     best: dict[tuple[str, str], list] = {}
     for t in tops:
         r = rows[t[3]]
         key = (r["group"], r["top_id"])
-        item = best.setdefault(key, [t[0], t[1], t[2]])
+        item = best.setdefault(key, [t[0], t[1], t[2], t[6]])
         if t[0] > item[0]:
             item[0], item[1] = t[0], t[1]
     return [tuple(v) for v in best.values()]
@@ -401,7 +422,7 @@ def evaluate(cal: Calibration, rows: list[dict]) -> dict:
         if not w:
             continue
         beta = [w[f] for f in FEATURES]
-        tops = top_choices(mine, beta)
+        tops = top_choices(mine, beta, cal.familiar.get(facet))
         confs = [top_confidence(cal, mine[t[3]], t) for t in tops]
         thr = cal.emit_threshold(facet)
         kept = [(c, t[2]) for t, c in zip(tops, confs) if c >= thr]

@@ -29,7 +29,7 @@ def test_shipped_file_is_complete(shipped):
     assert set(shipped.fitted_on) == {"lexicon", "matchers"}  # what the fit saw
     for facet in ("tissue", "cell_type", "disease", "cell_line"):
         assert set(shipped.rank_weights[facet]) == set(FEATURES)
-        assert len(shipped.platt[facet]) in (3, 4)
+        assert len(shipped.platt[facet]) in (3, 4, 5)
 
 
 @pytest.mark.parametrize("facet", ["tissue", "cell_type", "disease", "cell_line", "sex", "assay"])
@@ -152,3 +152,28 @@ def test_the_shipped_fit_has_a_cautious_prior_from_held_out_tops():
     # free-text mentions are the dev gold's evidence; a dedicated tissue key is not
     assert ev["support"].get("tissue/text/mention/label", 0) > 100
     assert ev["support"].get("tissue/dedicated/exact/label", 0) == 0
+
+
+def test_novel_terms_are_no_surer_than_familiar_ones(shipped):
+    """A term the fit's gold never holds gets the Platt step's novel-term coefficient, which
+    the fit keeps at or below zero; a facet without gold has nothing to be novel to."""
+    assert shipped.familiar["tissue"] and shipped.familiar["cell_type"]
+    for facet, w in shipped.platt.items():
+        assert len(w) < 5 or w[4] <= 0.0
+        for logit in (-2.0, 0.0, 2.0):
+            assert shipped.confidence(facet, logit, 1.0, novel=True) <= shipped.confidence(
+                facet, logit, 1.0, novel=False)
+    known = next(iter(shipped.familiar["tissue"]))
+    assert not shipped.novel("tissue", known) and shipped.novel("tissue", "UBERON:9999999")
+    assert not shipped.novel("sex", "PATO:0000383")  # no gold for sex: nothing is novel
+
+
+def test_familiar_terms_survive_the_file(tmp_path):
+    cal = Calibration(platt={"tissue": [0.0, 1.0, 0.0, 0.0, -1.0]},
+                      familiar={"tissue": frozenset({"UBERON:0002107"})})
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps(cal.to_json()))
+    back = load_calibration(path)
+    assert back.familiar == cal.familiar
+    assert back.confidence("tissue", 0.0, 0.0, novel=True) == pytest.approx(sigmoid(-1.0))
+    assert back.confidence("tissue", 0.0, 0.0) == pytest.approx(0.5)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from harmonize.ground import Grounder, load_lexicon, load_overrides
+from harmonize.ground.evidence import WEAK_CAP
+from harmonize.ground.fields import key_role
 from harmonize.ground.lexicon import cache_dir
 
 pytestmark = pytest.mark.slow
@@ -732,3 +734,19 @@ def test_british_spellings_find_the_american_labels(full):
                           "disease": "acute myeloid leukaemia"})
     found = {a.facet: a.term_id for a in anns}
     assert (found["cell_type"], found["disease"]) == ("CL:0000037", "MONDO:0018874")
+
+
+def test_a_term_is_judged_by_its_strongest_mention(full):
+    """An abbreviation inside an identifier is weak evidence; the same term as a whole value
+    elsewhere in the sample is not, and the annotation says where that was."""
+    attrs = {"donor": "T2D-07", "group": "T2D", "sex": "female"}
+    ann = next(a for a in full.annotate(attrs) if a.facet == "disease")
+    assert ann.term_id == "MONDO:0005148" and ann.status == "accepted"
+    assert ann.source_key == "group" and ann.confidence > WEAK_CAP
+    alone = next(a for a in full.annotate({"donor": "T2D-07"}) if a.facet == "disease")
+    assert alone.confidence <= WEAK_CAP  # the identifier alone stays weak
+
+
+@pytest.mark.parametrize("key", ["illness", "Primary illness", "disorder"])
+def test_words_for_disease_name_a_disease_key(key):
+    assert key_role(key) == "disease"

@@ -83,7 +83,11 @@ _ON = {name: enabled(name) for name in (
     "only_negated_healthy", "line_alone", "affirmed_key", "several_diseases",
     "key_named_first", "scanned_sex", "healthy_mentions", "reordered_parts",
     "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample",
-    "plural_abbreviations", "modified_names")}
+    "plural_abbreviations", "modified_names", "strongest_mention")}
+
+
+#: Methods that guess a term from a similar name rather than find one.
+GUESS_METHODS = frozenset({"fuzzy", "embedding"})
 
 
 def _placed(annotations: list[Annotation]) -> Annotation | None:
@@ -712,6 +716,7 @@ class Grounder:
     def _decide(self, facet: str, values: Iterable[FieldValue],
                 place: Annotation | None = None, diseases: Iterable[Annotation] = ()
                 ) -> Annotation | None:
+        values = list(values)
         ranked, leader, rejected = self._chosen(facet, values, place, diseases)
         if not ranked:
             if rejected is not None:
@@ -726,6 +731,8 @@ class Grounder:
         rivals = [r[0] for r in ranked[1:] if top is leader
                   or not self.lexicon.is_ancestor(r[1].term_id, top.term_id)]
         margin = max(top_s - rivals[0], 0.0) if rivals else MARGIN_CAP
+        if _ON["strongest_mention"] and len(values) > 1 and facet != "cell_line":
+            top, v = self._strongest_mention(facet, top, v, values)
         conf, why = self.confidence(facet, top_s, margin, top, v)
         first = _order(facet, ranked[0])[:4]
         # a broader or narrower term of the one taken is no alternative to it
@@ -743,6 +750,28 @@ class Grounder:
         status = "accepted" if conf >= self.calibration.accept else "needs_review"
         return Annotation(facet, top.term_id, top.term_label, conf, top.method, status,
                           v.source_key, v.text, cands, self.lexicon.version, v.full_length)
+
+    def _strongest_mention(self, facet: str, top: Candidate, value: FieldValue,
+                           values: list[FieldValue]) -> tuple[Candidate, FieldValue]:
+        """The mention of the term taken that the cautious rules trust most: a term is named
+        weakly only when every value naming it does ('donor: T2D-03', an abbreviation inside
+        an identifier, beside 'status: T2D', the whole value). Ranking is unchanged; the
+        first-ranked mention wins ties; a fuzzy or embedding guess is no mention."""
+        def trust(c: Candidate, v: FieldValue) -> float:
+            return adjust_confidence(facet, c, v, key_class(v), 1.0)
+        best, best_v, best_t = top, value, trust(top, value)
+        if best_t >= 1.0:
+            return top, value
+        weights = self.calibration.weights(facet)
+        for v in values:
+            if v is value:
+                continue
+            for _, c, _ in self._scored(v, key_class(v), weights) or ():
+                if c.term_id == top.term_id and c.method not in GUESS_METHODS:
+                    t = trust(c, v)
+                    if t > best_t:
+                        best, best_v, best_t = c, v, t
+        return best, best_v
 
     def sample_ranking(self, facet: str, attributes: Mapping[str, str],
                        text: str | None = None) -> list[dict]:
@@ -822,7 +851,7 @@ class Grounder:
         text name other things too ('compared with the hippocampus')."""
         while True:
             top = ranked[0][1]
-            deeper = next((r for r in ranked[1:] if r[1].method not in ("fuzzy", "embedding")
+            deeper = next((r for r in ranked[1:] if r[1].method not in GUESS_METHODS
                            and (r[1].match_kind not in WEAK_KINDS
                                 or self._own_whole_name(facet, r[1], top))
                            and key_class(r[2]) in DEEPER_CLASSES
@@ -857,9 +886,13 @@ class Grounder:
             conf = min(stepped, capped) if facet not in RULE_FACETS else stepped
             why["conf:final"] = round(conf, 4)
             return conf, why
-        platt = self.calibration.confidence(facet, logit, margin, dedicated=not value.scanned)
+        novel = self.calibration.novel(facet, top.term_id)
+        platt = self.calibration.confidence(facet, logit, margin, dedicated=not value.scanned,
+                                            novel=novel)
         fitted = adjust_confidence(facet, top, value, kclass, platt)
         why = {"conf:platt": round(platt, 4), "conf:fitted": round(fitted, 4)}
+        if novel:
+            why["conf:novel_term"] = 1.0
         if facet in RULE_FACETS:
             return fitted, why
         # the cautious prior first, then the rules that lower it (their order survives the cap)
@@ -997,7 +1030,7 @@ def _named_by_key(facet: str, c: Candidate, v: FieldValue) -> bool:
     facet's own key. Cell lines are left to the fitted ranking: their fields often hold a
     parental line or a description, and the fit gives the key no weight."""
     return (_ON["key_named_first"] and facet != "cell_line" and not v.scanned
-            and c.method not in ("fuzzy", "embedding"))
+            and c.method not in GUESS_METHODS)
 
 
 def _experimental_control(c: Candidate) -> bool:
