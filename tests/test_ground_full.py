@@ -750,3 +750,49 @@ def test_a_term_is_judged_by_its_strongest_mention(full):
 @pytest.mark.parametrize("key", ["illness", "Primary illness", "disorder"])
 def test_words_for_disease_name_a_disease_key(key):
     assert key_role(key) == "disease"
+
+
+def test_written_free_text_is_read_as_its_submitter_wrote_it(full):
+    """A title and a description keep their capitals and punctuation: each line is read like
+    a description (a healthy donor said in words counts); lower-case bag-of-words text without
+    punctuation is still one unordered text, where 'healthy' may be the study's."""
+    written = {a.facet: a for a in full.annotate(
+        {"cell type": "fibroblast"}, "FB_07\nFibroblasts from a healthy volunteer; Gender: M")}
+    assert written["disease"].term_id == "PATO:0000461"
+    assert written["disease"].source_key == "description"
+    assert written["sex"].term_id == "PATO:0000384"
+    flat = {a.facet: a for a in full.annotate(
+        {"cell type": "fibroblast"}, "fb 07 fibroblasts healthy volunteer gender m")}
+    assert "disease" not in flat or flat["disease"].term_id != "PATO:0000461"
+
+
+def test_a_disease_abbreviation_in_a_description_needs_words_about_a_disease(full):
+    def disease(attrs):
+        return next((a.term_id for a in full.annotate(attrs)
+                     if a.facet == "disease" and a.status == "accepted"), None)
+    assert disease({"description": "Skin fibroblasts of a patient with SSc"}) == "MONDO:0005100"
+    assert disease({"title": "SSc_fib_03"}) is None  # a code in a title: no disease said
+
+
+def test_healthy_in_a_long_passage_is_the_study_not_the_donor(full):
+    passage = ("This strain was first isolated from the gut of healthy adult volunteers in a "
+               "survey of the intestinal flora and is kept as a reference for genome annotation.")
+    assert len(passage.split()) > 20
+    anns = full.annotate({"description": passage})
+    assert not any(a.term_id == "PATO:0000461" for a in anns)
+    short = full.annotate({"description": "Blood of a healthy adult volunteer."})
+    assert any(a.term_id == "PATO:0000461" for a in short)
+
+
+@pytest.mark.parametrize(("attributes", "disease"), [
+    ({"disease state": "NGT control"}, "PATO:0000461"),  # a control of the study
+    ({"disease state": "non-IBD controls"}, "PATO:0000461"),
+    ({"diabetes status": "ND (control)"}, "PATO:0000461"),  # a key asking about one disease
+    ({"asthma status": "asthmatic"}, "MONDO:0004979"),
+    ({"treatment": "scrambled shRNA control"}, None),  # an experimental control names no donor
+    ({"vital status": "alive"}, None),  # no disease key
+])
+def test_controls_and_keys_that_ask_about_one_disease(full, attributes, disease):
+    got = next((a.term_id for a in full.annotate(attributes)
+                if a.facet == "disease" and a.status == "accepted"), None)
+    assert got == disease

@@ -39,6 +39,9 @@ DONOR_FACETS = ("sex", "disease", "dev_stage") if enabled("donor_keys") else ()
 #: ``pairs_as_attributes``).
 _EMBEDDED_PAIRS = enabled("embedded_pairs")
 _PAIRS_AS_ATTRIBUTES = _EMBEDDED_PAIRS and enabled("pairs_as_attributes")
+_WRITTEN_TEXT = enabled("written_text")
+#: The key a line of written free text is read under (a title key: see key_class).
+WRITTEN_TEXT_KEY = "description"
 #: Key classes, strongest evidence first; the grounder uses them as a prior.
 KEY_CLASSES = ("dedicated", "scan", "title", "other", "text")
 #: Scanned keys that hold a free sentence or a submitter's label (codes there are often not
@@ -267,11 +270,31 @@ def field_values(attributes: Mapping[str, str], text: str | None = None,
                                       full_length=full))
             continue
         out.extend(_scanned(key, value, full, attributes, table))
-    if text:
+    if text and _WRITTEN_TEXT and written(text):
+        for line in text.splitlines():  # a title, a description: each its own value
+            line, full = bounded(line.strip())
+            if line and not is_null(line):
+                out.extend(_scanned(WRITTEN_TEXT_KEY, line, full, attributes, table))
+    elif text:
         text, full = bounded(text)
         if not is_null(text):
             out.extend(_scanned("text", text, full, attributes, table))
     return out
+
+
+_WRITTEN = re.compile(r"[A-Z.,;:()\n]")
+
+
+def written(text: str) -> bool:
+    """Whether free text is written as its submitter wrote it (capitals or punctuation: a
+    sample's title and description), not preprocessed into lower-case bag-of-words text with
+    the punctuation gone, as text-mining corpora ship GEO records. Written text keeps the
+    order and the separators the readings of a value need ('from a healthy control').
+
+    >>> written("Fibroblasts from a healthy control"), written("fibroblasts healthy control")
+    (True, False)
+    """
+    return bool(_WRITTEN.search(text))
 
 
 def _scanned(key: str, value: str, full: int | None, attributes: Mapping[str, str],

@@ -41,6 +41,7 @@ from harmonize.ground.mentions import (
     CONTROL_WORDS,
     LINE_WORDS,
     distinctive_cell_line,
+    has_disease_context,
     head_part,
     healthy_anatomy,
     healthy_mention,
@@ -61,6 +62,7 @@ from harmonize.ground.mentions import (
 from harmonize.ground.normalize import is_null, normalize, tokens
 from harmonize.ground.overrides import REJECT, override_key
 from harmonize.ground.rules import enabled, words
+from harmonize.ground.status_keys import StatusKeys
 from harmonize.ground.score import FEATURES, feature_vector, score, score_parts
 from harmonize.ground.stages import stage_of
 from harmonize.models import FACETS, Annotation, Candidate, FieldValue
@@ -83,11 +85,22 @@ _ON = {name: enabled(name) for name in (
     "only_negated_healthy", "line_alone", "affirmed_key", "several_diseases",
     "key_named_first", "scanned_sex", "healthy_mentions", "reordered_parts",
     "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample",
-    "plural_abbreviations", "modified_names", "strongest_mention")}
+    "plural_abbreviations", "modified_names", "strongest_mention", "control_of_study")}
 
+
+#: A value longer than this tells of a study, not of its donor: 'healthy' there ('the colonic
+#: microbiota of three healthy adults') is no healthy state of the sample.
+HEALTHY_MENTION_WORDS = 20
 
 #: Methods that guess a term from a similar name rather than find one.
 GUESS_METHODS = frozenset({"fuzzy", "embedding"})
+
+
+def _names_a_control(text: str) -> bool:
+    """Whether a value ends in a word naming a control ('NGT control', 'ND (control)'): under
+    a disease key, whatever the words before it, a control of the study, no disease."""
+    toks = tokens(text)
+    return len(toks) > 1 and toks[-1] in CONTROL_WORDS
 
 
 def _placed(annotations: list[Annotation]) -> Annotation | None:
@@ -142,6 +155,7 @@ class Grounder:
         self._affirm: Memo[str, bool] = Memo(memo_limit)
         self._alone: Memo[tuple[str, str], tuple[Candidate, ...]] = Memo(memo_limit)
         self._compose = Composer(lexicon, memo_limit)
+        self._status_keys = StatusKeys(lexicon)
         self._decided: Memo[tuple[str, str, int], Annotation | None] = Memo(memo_limit)
 
     # ------------------------------------------------------------------ candidates
@@ -250,7 +264,7 @@ class Grounder:
             found = mention_candidates(self.lexicon, facet, text,
                                        strict=kclass != "dedicated", ordered=kclass != "text")
             if (not found and facet == "disease" and kclass in ("scan", "title")
-                    and _ON["healthy_mentions"]):
+                    and _ON["healthy_mentions"] and len(text.split()) <= HEALTHY_MENTION_WORDS):
                 healthy = healthy_mention(self.lexicon, text)  # "PBMC, healthy donor"
                 found = list(self._healthy(healthy)) if healthy else []
             if (kclass in ("dedicated", "scan") and facet in MOST_SPECIFIC_FACETS
@@ -277,8 +291,11 @@ class Grounder:
                 found = self._respelt(facet, text, found)
         if kclass in ("title", "other") and _ON["title_abbreviations"]:
             # codes in titles are genes and labs ("ABC1_ChIPseq_lot7"), in treatments and
-            # protocols reagents ("PMA/ionomycin", "2% FBS", "fixation method: FA")
-            found = [c for c in found if c.match_kind != "abbreviation"]
+            # protocols reagents ("PMA/ionomycin", "2% FBS", "fixation method: FA"); a
+            # disease's abbreviation among words about a disease stays ("a patient with SSc")
+            found = [c for c in found if c.match_kind != "abbreviation" or (
+                facet == "disease" and kclass == "title"
+                and has_disease_context(text, c.matched_text))]
         if kclass == "dedicated":
             bare = (modified_abbreviation(text) if facet == "disease" and not found
                     and _ON["modified_abbreviation"] else None)
@@ -292,6 +309,9 @@ class Grounder:
                 return self._healthy(text)  # "healthy kidney" under a disease key
             if not found and facet == "disease" and ruled_out_word(self.lexicon, text):
                 return self._healthy(text)  # "non-failing" under a disease key
+            if (not found and facet == "disease" and _ON["control_of_study"]
+                    and _names_a_control(text)):
+                return self._healthy(text)  # "NGT control", "ND (control)" under a disease key
             if not found and self.use_fuzzy:
                 found = self._fuzzy.match(facet, text)
             if not found and embed and self._embeds(facet, kclass):
@@ -350,6 +370,11 @@ class Grounder:
                   if any(set(f.matched_text.split()) < set(c.matched_text.split())
                          or self.lexicon.is_ancestor(f.term_id, c.term_id) for f in found)]
         return closer or found
+
+    def _fields(self, attributes: Mapping[str, str], text: str | None) -> list[FieldValue]:
+        """:func:`field_values` with the keys that ask about one disease read as disease keys
+        (:mod:`harmonize.ground.status_keys`)."""
+        return field_values(attributes, text, harmonized=self._status_keys.roles(attributes))
 
     def _healthy(self, text: str) -> tuple[Candidate, ...]:
         """The healthy state, for a disease field that only names diseases it rules out."""
@@ -419,7 +444,7 @@ class Grounder:
         disease (:func:`harmonize.ground.controls.study_disease_keys`); a bare "control"
         under one of them is the healthy state.
         """
-        anns = self._annotate_values(field_values(attributes, text), library)
+        anns = self._annotate_values(self._fields(attributes, text), library)
         return self._typed(with_study_controls(self, anns, attributes, study_keys),
                            attributes, text)
 
@@ -434,7 +459,7 @@ class Grounder:
         together (:mod:`harmonize.ground.controls`), with ``siblings``, the attributes of the
         study's samples outside this call."""
         samples = list(samples)
-        values = [field_values(attrs, text) for attrs, text, _ in samples]
+        values = [self._fields(attrs, text) for attrs, text, _ in samples]
         self.prepare(v for vs in values for v in vs)
         keys = self.study_keys([attrs for attrs, _, _ in samples], studies, siblings)
         return [self._typed(with_study_controls(self, self._annotate_values(vs, library), attrs,
@@ -779,7 +804,7 @@ class Grounder:
         shows for a whole sample): each candidate with the key it came from and the parts of
         its sort order, in the order :meth:`rank` and the narrower-name rule left them. The
         diseases of a value that lists several come first (``listed``): each is annotated."""
-        read = field_values(attributes, text)
+        read = self._fields(attributes, text)
         values = [v for v in read if v.facet == facet]
         rows = []
         if facet == "disease":  # a value listing unrelated diseases gives each of them
