@@ -796,3 +796,16 @@ def test_controls_and_keys_that_ask_about_one_disease(full, attributes, disease)
     got = next((a.term_id for a in full.annotate(attributes)
                 if a.facet == "disease" and a.status == "accepted"), None)
     assert got == disease
+
+
+@pytest.mark.parametrize(("attributes", "line"), [
+    ({"title": "HCC_T_07_rep2"}, None),  # an underscore parts a code's fields: no 'HCC-T'
+    ({"source_name": "MM-MSC-1 stromal culture"}, None),  # a name after a hyphen is a code's tail
+    ({"title": "DS_iPS_C1_p15"}, None),
+    ({"source_name": "GM 12878 lymphoblastoid cells, passage 12"}, "CVCL:7526"),  # split between letters and digits
+    ({"source_name": "MCF7-KO17 clone"}, "CVCL:0031"),  # a derivative names its parent
+])
+def test_a_scanned_line_name_is_written_as_a_name(full, attributes, line):
+    got = next((a.term_id for a in full.annotate(attributes)
+                if a.facet == "cell_line" and a.status == "accepted"), None)
+    assert got == line

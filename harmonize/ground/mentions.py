@@ -41,7 +41,7 @@ _ON = {name: enabled(name) for name in (
     "non_prefix", "inside_disease_name",
     "composed_disease", "disease_phrase", "disease_context", "modifier_prefix",
     "misspelled_disease", "root_terms", "cell_line_units", "cell_line_other_facet",
-    "cell_type_code", "sample_code", "cell_line_capitals", "marker_sign", "line_name_case",
+    "cell_type_code", "sample_code", "cell_line_capitals", "marker_sign", "line_name_case", "line_as_written",
     "whole_names_in_values", "plural_abbreviations", "healthy_remarks", "non_word_healthy",
     "shared_names")}
 #: Quantities that look like codes ("48h", "10nm", "5x").
@@ -648,6 +648,9 @@ def distinctive_cell_line(lex: Lexicon, tid: str, kind: str, text: str | None = 
         return False
     if text is not None and _ON["marker_sign"] and _as_marker(info.label, text):
         return False
+    if (text is not None and kind == "label" and _ON["line_as_written"]
+            and not written_as_name(info.label, text)):
+        return False
     if text is None or any(c.isdigit() for c in info.label) or not _ON["cell_line_capitals"]:
         return True
     label = re.sub(r"[^0-9A-Za-z]", "", info.label)
@@ -664,6 +667,31 @@ def distinctive_cell_line(lex: Lexicon, tid: str, kind: str, text: str | None = 
     # a tissue or cell-type name ('NORMAL', 'Oligo')
     return (_ON["line_name_case"] and len(label) >= 4 and not _common_word(lex, label.lower())
             and (label.upper() in written or (code_ok and label.lower() in written.lower())))
+
+
+_QUALIFIER = re.compile(r"\s*\[[^\]]*\]$")
+
+
+@lru_cache(maxsize=65_536)
+def written_as_name(label: str, text: str) -> bool:
+    """Whether ``text`` writes the line's name as a name of its own: its letters and digits in
+    the name's order, glued or split by a mark where the name is split or passes between
+    letters and digits ('K562' and 'K 562' for 'K-562', 'GM 12878' for 'GM12878'), never by an
+    underscore, and not joined to other letters before it nor after a hyphen before it. In a
+    scanned value or a title this tells a name from a code that happens to hold its letters:
+    'HCC_T_P01' does not write 'HCC-T' (an underscore parts a code's fields), 'MM-MSC-1' does
+    not write 'MSC-1', 'DS_iPS_C1' not 'iPSC1'. A derivative named after its parent
+    ('MCF7-KO17') still writes the parent. Cellosaurus's qualifier of a shared name ('[Human
+    kidney]') is not written.
+
+    >>> written_as_name("HK-2 [Human kidney]", "HK-2 cells"), written_as_name("MSC-1", "MM-MSC-1")
+    (True, False)
+    """
+    runs = re.findall(r"[0-9]+|[a-z]+", _QUALIFIER.sub("", label).lower())
+    if not runs:
+        return True
+    body = r"[^0-9a-z_]{0,2}".join(re.escape(r) for r in runs)
+    return re.search(rf"(?<![0-9a-z])(?<![0-9a-z]-){body}(?![0-9a-z])", text.lower()) is not None
 
 
 def _common_word(lex: Lexicon, word: str) -> bool:
