@@ -809,3 +809,18 @@ def test_a_scanned_line_name_is_written_as_a_name(full, attributes, line):
     got = next((a.term_id for a in full.annotate(attributes)
                 if a.facet == "cell_line" and a.status == "accepted"), None)
     assert got == line
+
+
+def test_an_organoid_from_a_biopsy_keeps_its_organ(full):
+    """An organoid grown from a biopsy models its organ, which stays its tissue (CELLxGENE's
+    convention); one made from pluripotent cells has that organ as its origin."""
+    def facets(attrs):
+        return {a.facet: a for a in full.annotate(attrs)}
+
+    grown = facets({"source_name": "ileum organoids from a biopsy", "tissue": "ileum"})
+    assert grown["sample_type"].term_id == "organoid"
+    assert grown["tissue"].term_id == "UBERON:0002116" and "origin_tissue" not in grown
+    made = facets({"source_name": "ileum organoids", "tissue": "ileum",
+                   "iPSC line": "KX-12", "differentiation": "day 35"})
+    assert made["sample_type"].term_id == "organoid"
+    assert made["origin_tissue"].term_id == "UBERON:0002116" and "tissue" not in made

@@ -250,7 +250,10 @@ def test_organoid_words_decide_with_the_prior(grounder):
     st = by_facet(grounder.annotate({"source_name": "liver organoids", "tissue": "liver"}))
     assert st[FACET].term_id == "organoid" and st[FACET].method == "rule"
     assert st[FACET].confidence == pytest.approx(load_model().organoid_confidence)
-    assert ORIGIN_FACET in st  # an organoid's organ is its origin
+    assert ORIGIN_FACET not in st and "tissue" in st  # grown from the organ: the organ
+    made = by_facet(grounder.annotate({"source_name": "liver organoids from iPSCs",
+                                       "tissue": "liver"}))
+    assert ORIGIN_FACET in made  # made from stem cells: the organ is their origin
 
 
 def test_no_values_no_type(grounder):
@@ -458,3 +461,12 @@ def test_a_grounder_types_with_the_model_it_is_given(grounder):
     assert by_facet(grounder.annotate(sample))[FACET].term_id == "stem_cells" != shipped
     grounder.sample_type_model = None
     assert by_facet(grounder.annotate(sample))[FACET].term_id == shipped
+
+
+def test_an_organoid_says_nothing_of_where_its_cells_came_from():
+    """An organoid's own word is no sign it was made from stem cells; a line or stem-cell
+    word, in a key too, is."""
+    assert made_in_dish({"source_name": "colon organoids"})  # the word alone counts...
+    assert not made_in_dish({"source_name": "colon organoids"}, grown=True)  # ...not for one
+    assert made_in_dish({"source_name": "kidney organoids", "iPSC line": "KX-12"}, grown=True)
+    assert made_in_dish({"source_name": "kidney organoids", "hESC line": "KX-4"}, grown=True)

@@ -262,7 +262,7 @@ def with_sample_type(annotations: list[Annotation], attributes: Mapping[str, str
     dead = post_mortem(read)
     # a curator's type is taken as said; the model's needs the sample's word for it
     made = (st.method == "curated" or st.term_id not in SAID_MADE
-            or made_in_dish(read, annotations))
+            or made_in_dish(read, annotations, grown=st.term_id == "organoid"))
     out = [replace(a, facet=ORIGIN_FACET)
            if keyed and made and moves_to_origin(a, st.term_id, st.status, dead) else a
            for a in annotations]
@@ -273,25 +273,33 @@ def with_sample_type(annotations: list[Annotation], attributes: Mapping[str, str
 #: Types that also name cells isolated as they are (sorted blood cells are labelled 'in vitro
 #: differentiated' in MetaSRA's training labels, primary blood stem cells 'stem cells'): their
 #: tissue is an origin only when the sample says the cells were made or grown in a dish.
-SAID_MADE = frozenset({"in_vitro_differentiated_cells", "stem_cells"})
+#: An organoid grown from a biopsy models the organ it came from, which stays its tissue (as
+#: CELLxGENE's tissue of an organoid is the organ it models); one made from stem cells or a line
+#: has that organ as its origin only.
+SAID_MADE = frozenset({"in_vitro_differentiated_cells", "stem_cells", "organoid"})
 #: Word groups (``ontologies/sample_type_words.tsv``) that say so; not the ``culture`` words:
 #: primary cells are stimulated, treated and transfected too ('LPS 4h', 'anti-CD3/CD28').
 MADE_GROUPS = frozenset({"differentiation", "esc", "ipsc", "line", "organoid", "pluripotent"})
+#: Groups whose words in a key name what the sample came from ('hESC line: H1', 'iPSC clone').
+SOURCE_GROUPS = frozenset({"esc", "ipsc", "pluripotent", "line"})
 _MADE_IN_DISH = enabled("made_in_dish")
 
 
-def made_in_dish(attributes: Mapping[str, str], annotations: Sequence[Annotation] = ()
-                 ) -> bool:
+def made_in_dish(attributes: Mapping[str, str], annotations: Sequence[Annotation] = (),
+                 grown: bool = False) -> bool:
     """Whether the sample says its cells were grown, differentiated or derived in vitro: a key
-    or value with such words, a value under a cell-line key or a cell line named (rule
-    ``made_in_dish``; always true with the rule off)."""
+    or value with such words, a key naming a line or stem cells ('hESC line: H1'), a value
+    under a cell-line key or a cell line named (rule
+    ``made_in_dish``; always true with the rule off). ``grown``: the sample is an organoid,
+    whose own word says nothing of where its cells came from."""
     if not _MADE_IN_DISH:
         return True
+    groups = MADE_GROUPS - {"organoid"} if grown else MADE_GROUPS
     if any(a.facet == "cell_line" and a.term_id for a in annotations):
         return True
     return any(isinstance(v, str) and not is_null(v)
                and (key_role(k) == "cell_line"
-                    or (word_hits(v) | key_hits(k, v)) & MADE_GROUPS)
+                    or (word_hits(v) | key_hits(k, v) | (word_hits(k) & SOURCE_GROUPS)) & groups)
                for k, v in attributes.items())
 
 

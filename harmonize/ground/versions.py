@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "24"
-MATCHER_VERSION = "35"
+MATCHER_VERSION = "36"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
