@@ -121,3 +121,17 @@ def test_explain_says_how_much_of_a_long_value_was_read():
     assert proc.returncode == 0, proc.stderr
     assert f"of its {len(value):,} characters were read" in proc.stdout
     assert "UBERON:0002107" in proc.stdout  # liver, named in the part read
+
+
+def test_written_text_of_many_lines_is_read_up_to_the_limit_in_all():
+    """A title and description are read line by line, but never more than ``MAX_VALUE_CHARS``
+    of the whole text: a text of a hundred thousand short lines is as bounded as one line."""
+    from harmonize.ground.fields import field_values
+
+    text = "Sample 7\n" + "\n".join(f"Replicate {i}, liver biopsy" for i in range(100_000))
+    values = field_values({}, text)
+    lines = list(dict.fromkeys(v.text for v in values))
+    assert lines[0] == "Sample 7" and len(lines) > 100
+    assert sum(len(x) + 1 for x in lines) <= MAX_VALUE_CHARS + 1
+    assert values[-1].full_length == len(text)  # the last line read says the text was cut
+    assert all(v.full_length is None for v in values if v.text == "Sample 7")

@@ -271,10 +271,14 @@ def field_values(attributes: Mapping[str, str], text: str | None = None,
             continue
         out.extend(_scanned(key, value, full, attributes, table))
     if text and _WRITTEN_TEXT and written(text):
-        for line in text.splitlines():  # a title, a description: each its own value
-            line, full = bounded(line.strip())
-            if line and not is_null(line):
-                out.extend(_scanned(WRITTEN_TEXT_KEY, line, full, attributes, table))
+        # read up to MAX_VALUE_CHARS in all, as one text is; a title, a description: each line
+        # its own value (the last one read says how long the whole text was when it was cut)
+        read, full = bounded(text)
+        lines = [x.strip() for x in read.splitlines()]
+        lines = [x for x in lines if x and not is_null(x)]
+        for i, line in enumerate(lines):
+            out.extend(_scanned(WRITTEN_TEXT_KEY, line, full if i == len(lines) - 1 else None,
+                                attributes, table))
     elif text:
         text, full = bounded(text)
         if not is_null(text):
