@@ -62,9 +62,9 @@ from harmonize.ground.mentions import (
 from harmonize.ground.normalize import is_null, normalize, tokens
 from harmonize.ground.overrides import REJECT, override_key
 from harmonize.ground.rules import enabled, words
-from harmonize.ground.status_keys import StatusKeys
 from harmonize.ground.score import FEATURES, feature_vector, score, score_parts
 from harmonize.ground.stages import stage_of
+from harmonize.ground.status_keys import StatusKeys
 from harmonize.models import FACETS, Annotation, Candidate, FieldValue
 
 EMBED_MIN_SIMILARITY = 0.80
