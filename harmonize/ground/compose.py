@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
+from harmonize.ground.evidence import GUESS_METHODS
 from harmonize.ground.exact import match_exact
 from harmonize.ground.fields import key_class, key_role
 from harmonize.ground.lexicon import HEALTHY, Lexicon
@@ -46,7 +47,7 @@ def _read_as_named(a: Annotation, facet: str) -> bool:
     """Whether annotation ``a`` names its term from a value under the facet's own key or a
     sample key (a source name), not a guess of the fuzzy or embedding matcher."""
     return (bool(a.term_id) and a.status == "accepted"
-            and a.method not in ("fuzzy", "embedding")
+            and a.method not in GUESS_METHODS
             and key_role(a.source_key or "") in (facet, "scan"))
 
 
@@ -72,9 +73,7 @@ class Composer:
         self._at: Memo[tuple[str, str, str], Candidate | None] = Memo(memo_limit)
         self._agnostic: Memo[str, bool] = Memo(memo_limit)
 
-    def cell_of_tissue(self, ranked: Ranked,
-                        place: Annotation
-                        ) -> Ranked:
+    def cell_of_tissue(self, ranked: Ranked, place: Annotation) -> Ranked:
         """The ranking with the cell type named with the sample's tissue put first, when CL
         names the two together below the cell type ('cell type: fibroblasts' beside 'tissue:
         lung' is a fibroblast of lung; 'keratinocytes' beside 'foreskin' a foreskin
@@ -83,17 +82,15 @@ class Composer:
             return ranked
         s, top, v, f = ranked[0]
         placed = place.candidates[0] if place.candidates else None
-        if (placed is None or place.method in ("fuzzy", "embedding") or not place.term_id
-                or top.method in ("fuzzy", "embedding") or key_class(v) != "dedicated"
+        if (placed is None or place.method in GUESS_METHODS or not place.term_id
+                or top.method in GUESS_METHODS or key_class(v) != "dedicated"
                 or key_role(place.source_key or "") != "tissue"):
             return ranked
         cell = self.named_together("cell_type", top, placed,
-                                    ("{x} of {y}", "{y} {x}", "{x} of the {y}"))
+                                   ("{x} of {y}", "{y} {x}", "{x} of the {y}"))
         return ranked if cell is None else [(s, cell, v, f)] + ranked
 
-    def site_of_tissue(self, facet: str,
-                        ranked: Ranked
-                        ) -> Ranked:
+    def site_of_tissue(self, facet: str, ranked: Ranked) -> Ranked:
         """The ranking with a tissue and the site another of the sample's tissue keys names
         put first as the one term UBERON names them by ('tissue: skin' beside 'body site:
         upper arm' is the upper arm skin; 'source_name: skin biopsy' beside 'site: elbow' the
@@ -103,28 +100,26 @@ class Composer:
         if not _ON["site_of_tissue"]:
             return ranked
         own = [r for r in ranked[:6] if key_class(r[2]) in DEEPER_CLASSES
-               and r[1].method not in ("fuzzy", "embedding") and not cell_name_place(facet, r[2])]
+               and r[1].method not in GUESS_METHODS and not cell_name_place(facet, r[2])]
         for a in own:
             for b in own:
                 if (a[2].source_key == b[2].source_key or a[1].term_id == b[1].term_id
                         or key_class(a[2]) != key_class(b[2]) != "dedicated"):
                     continue
                 site = self.named_together(facet, a[1], b[1],
-                                            ("{y} {x}", "{x} of {y}", "{y} of {x}"))
+                                           ("{y} {x}", "{x} of {y}", "{y} of {x}"))
                 if site is not None:
                     return [(a[0], site, a[2], a[3])] + ranked
         return ranked
 
-    def organ_at_site(self, ranked: Ranked,
-                       diseases: Iterable[Annotation]
-                       ) -> Ranked:
+    def organ_at_site(self, ranked: Ranked, diseases: Iterable[Annotation]) -> Ranked:
         """The ranking with the organ a disease class lives in, at the body site ranked
         first, put first when UBERON names the two together below the site ('body site:
         elbow' beside psoriasis is the skin of elbow; ``organ_of_disease`` words)."""
         if not ranked or not _ON["skin_of_site"]:
             return ranked
         s, top, v, f = ranked[0]
-        if top.method in ("fuzzy", "embedding"):
+        if top.method in GUESS_METHODS:
             return ranked
         for d in diseases:
             if not d.term_id or d.status != "accepted":
@@ -136,7 +131,7 @@ class Composer:
                 for name in sorted(self.lexicon.names_for("tissue", organ)):
                     named = Candidate(organ, info.label, "rule", name, "label", 1.0)
                     at = self.named_together("tissue", top, named,
-                                              ("{y} of {x}", "{x} {y}", "{y} of the {x}"))
+                                             ("{y} of {x}", "{x} {y}", "{y} of the {x}"))
                     if at is not None:
                         return [(s, at, v, f)] + ranked
         return ranked
@@ -206,7 +201,7 @@ class Composer:
         return self._agnostic[term_id]
 
     def named_together(self, facet: str, x: Candidate, y: Candidate,
-                        forms: tuple[str, ...]) -> Candidate | None:
+                       forms: tuple[str, ...]) -> Candidate | None:
         """The term of ``facet`` below ``x`` that a name of ``x`` and a name of ``y`` form
         together in one of ``forms`` ('{x} of {y}'), each named as matched, then by its label
         (in that order, so that the same sample always gets the same reading)."""

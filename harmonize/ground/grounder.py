@@ -22,7 +22,13 @@ from harmonize.facets import GROUND_ORDER as FACET_ORDER
 from harmonize.ground.calibrate import MARGIN_CAP, Calibration, load_calibration
 from harmonize.ground.compose import DEEPER_CLASSES, Composer, cell_name_place, named_as
 from harmonize.ground.controls import study_disease_keys, with_study_controls
-from harmonize.ground.evidence import WEAK_KINDS, adjust_confidence, evidence_kind, key_prior
+from harmonize.ground.evidence import (
+    GUESS_METHODS,
+    WEAK_KINDS,
+    adjust_confidence,
+    evidence_kind,
+    key_prior,
+)
 from harmonize.ground.exact import match_exact
 from harmonize.ground.fields import (
     bounded,
@@ -41,6 +47,7 @@ from harmonize.ground.mentions import (
     CONTROL_WORDS,
     LINE_WORDS,
     distinctive_cell_line,
+    ends_in_control,
     has_disease_context,
     head_part,
     healthy_anatomy,
@@ -92,15 +99,13 @@ _ON = {name: enabled(name) for name in (
 #: microbiota of three healthy adults') is no healthy state of the sample.
 HEALTHY_MENTION_WORDS = 20
 
-#: Methods that guess a term from a similar name rather than find one.
-GUESS_METHODS = frozenset({"fuzzy", "embedding"})
 
 
-def _names_a_control(text: str) -> bool:
-    """Whether a value ends in a word naming a control ('NGT control', 'ND (control)'): under
-    a disease key, whatever the words before it, a control of the study, no disease."""
-    toks = tokens(text)
-    return len(toks) > 1 and toks[-1] in CONTROL_WORDS
+def _with_decided(named: list[Annotation], ann: Annotation | None) -> list[Annotation]:
+    """The diseases a value listing several names, and the one decided from the rest when it
+    is none of them (as :meth:`Grounder._annotate_values` keeps them)."""
+    return named + ([ann] if ann is not None and ann.term_id not in
+                    {a.term_id for a in named} else [])
 
 
 def _placed(annotations: list[Annotation]) -> Annotation | None:
@@ -310,7 +315,7 @@ class Grounder:
             if not found and facet == "disease" and ruled_out_word(self.lexicon, text):
                 return self._healthy(text)  # "non-failing" under a disease key
             if (not found and facet == "disease" and _ON["control_of_study"]
-                    and _names_a_control(text)):
+                    and ends_in_control(text)):
                 return self._healthy(text)  # "NGT control", "ND (control)" under a disease key
             if not found and self.use_fuzzy:
                 found = self._fuzzy.match(facet, text)
@@ -824,9 +829,7 @@ class Grounder:
         listed = len(rows)
         if facet == "disease" and ranked:
             # the disease named with the sample's tissue, decided after both as annotate does
-            ann = self._decide(facet, values)
-            decided = named + ([ann] if ann is not None and ann.term_id not in
-                               {a.term_id for a in named} else [])
+            decided = _with_decided(named, self._decide(facet, values))
             tissue = self._decide("tissue", [v for v in read if v.facet == "tissue"],
                                   diseases=decided)
             named = self._compose.diseases_at_tissue(decided + ([tissue] if tissue else []))
@@ -859,9 +862,7 @@ class Grounder:
     def _diseases_of(self, read: list[FieldValue]) -> list[Annotation]:
         """The disease annotations :meth:`annotate` gives a sample's values ``read``."""
         named, rest = self._listed_diseases([v for v in read if v.facet == "disease"], read)
-        ann = self._decide("disease", rest) if rest else None
-        return named + ([ann] if ann is not None and ann.term_id not in
-                        {a.term_id for a in named} else [])
+        return _with_decided(named, self._decide("disease", rest) if rest else None)
 
     def _deeper(self, facet: str,
                 ranked: list[tuple[float, Candidate, FieldValue, dict[str, float]]]

@@ -36,12 +36,14 @@ _ALNUM = re.compile(r"[0-9a-z]+")
 #: The switches of this module's rules (``ontologies/rules.tsv``), read once.
 _ON = {name: enabled(name) for name in (
     "marker_qualifier", "head_part", "healthy_person", "nested_names",
-    "defined_abbreviations", "capitals_for_abbreviations", "two_letter_dedicated", "abbreviation_in_context", "gene_status", "not_truncations",
+    "defined_abbreviations", "capitals_for_abbreviations", "two_letter_dedicated",
+    "abbreviation_in_context", "gene_status", "not_truncations",
     "bypass_surgery", "organ_in_negated_disease", "derived_origin", "stage_outside_cell_types",
     "non_prefix", "inside_disease_name",
     "composed_disease", "disease_phrase", "disease_context", "modifier_prefix",
     "misspelled_disease", "root_terms", "cell_line_units", "cell_line_other_facet",
-    "cell_type_code", "sample_code", "cell_line_capitals", "marker_sign", "line_name_case", "line_as_written",
+    "cell_type_code", "sample_code", "cell_line_capitals", "marker_sign", "line_name_case",
+    "line_as_written",
     "whole_names_in_values", "plural_abbreviations", "healthy_remarks", "non_word_healthy",
     "shared_names")}
 #: Quantities that look like codes ("48h", "10nm", "5x").
@@ -1030,6 +1032,14 @@ def ruled_out_word(lex: Lexicon, text: str) -> bool:
     if not _ON["non_word_healthy"] or len(toks) != 2 or toks[0] != "non" or len(toks[1]) < 4:
         return False
     return not any(lex.lookup(f, toks[1]) for f in ("disease", "tissue", "cell_type"))
+
+
+def ends_in_control(text: str) -> bool:
+    """Whether a value ends in a word naming a control ('NGT control', 'ND (control)'): under
+    a disease key, whatever the words before it, a control of the study, no disease (rule
+    ``control_of_study``, switched in the grounder)."""
+    toks = tokens(text)
+    return len(toks) > 1 and toks[-1] in CONTROL_WORDS
 
 
 def names_healthy(lex: Lexicon, text: str) -> bool:

@@ -289,9 +289,9 @@ def made_in_dish(attributes: Mapping[str, str], annotations: Sequence[Annotation
                  grown: bool = False) -> bool:
     """Whether the sample says its cells were grown, differentiated or derived in vitro: a key
     or value with such words, a key naming a line or stem cells ('hESC line: H1'), a value
-    under a cell-line key or a cell line named (rule
-    ``made_in_dish``; always true with the rule off). ``grown``: the sample is an organoid,
-    whose own word says nothing of where its cells came from."""
+    under a cell-line key or a cell line named (rule ``made_in_dish``; always true with the rule
+    off). ``grown``: the sample is an organoid, whose own word says nothing of where its cells
+    came from."""
     if not _MADE_IN_DISH:
         return True
     groups = MADE_GROUPS - {"organoid"} if grown else MADE_GROUPS
