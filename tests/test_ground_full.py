@@ -294,7 +294,7 @@ def test_a_marker_qualifies_the_cell_it_is_written_with(full, value, term):
 @pytest.mark.parametrize(("attributes", "disease"), [
     ({"tissue": "colon", "disease": "adenocarcinoma"}, "MONDO:0002271"),
     ({"tissue": "kidney", "disease": "clear cell carcinoma"}, "MONDO:0005005"),  # value's words
-    ({"source_name": "tumour of the lung", "disease": "squamous cell carcinoma"},
+    ({"source_name": "tumour of the lung", "disease": "squamous carcinoma"},
      "MONDO:0005097"),
     ({"tissue": "brain", "disease": "glioblastoma"}, "MONDO:0018177"),  # says where it is
     ({"tissue": "colon", "disease": "healthy"}, "PATO:0000461"),
@@ -312,7 +312,7 @@ def test_a_disease_named_in_many_organs_is_read_with_the_tissue(full, attributes
     ({"cell line": "A549", "infection": "Zika virus", "cell description": "carcinoma of the lung"},
      "MONDO:0005138"),
     ({"cell line": "HeLa", "infection": "none (mock)"}, None),  # a mock control is no healthy donor
-    ({"source_name": "macrophages", "virus": "influenza A, 12 hpi", "donor": "healthy donor"},
+    ({"source_name": "macrophages", "virus": "influenza A, 12 hpi", "donor": "healthy volunteer"},
      "PATO:0000461"),  # infected in a dish; the donor is healthy
     ({"tissue": "blood", "infection": "Zika virus"}, "MONDO:0018661"),  # a patient's infection
     ({"cell line": "HEK293", "disease model": "type 1 diabetes"}, None),  # a model's disease
@@ -347,16 +347,16 @@ def test_the_first_part_of_a_value_is_what_it_is(full, facet, value, term):
 
 
 def test_sorted_cells_keep_their_tissue_unless_the_sample_says_they_were_made(full):
-    """The model types stimulated blood cells 'in vitro differentiated' (its training labels
+    """The model types stimulated blood cells as differentiated in vitro (its training labels
     do); their blood stays their tissue unless a value says the cells were differentiated."""
     def facets(attrs):
         return {a.facet: a for a in full.annotate(attrs)}
 
-    stimulated = facets({"cell type": "CD14+ monocytes", "tissue": "blood",
+    stimulated = facets({"cell type": "CD16+ monocytes", "tissue": "blood",
                          "stimulation": "LPS 4h"})
     assert stimulated["sample_type"].term_id == "in_vitro_differentiated_cells"
     assert stimulated["tissue"].term_id == "UBERON:0000178" and "origin_tissue" not in stimulated
-    made = facets({"cell type": "CD14+ monocytes", "tissue": "blood",
+    made = facets({"cell type": "CD16+ monocytes", "tissue": "blood",
                    "differentiation": "day 7"})
     assert made["sample_type"].term_id == "in_vitro_differentiated_cells"
     assert made["origin_tissue"].term_id == "UBERON:0000178" and "tissue" not in made
@@ -754,7 +754,7 @@ def test_words_for_disease_name_a_disease_key(key):
 
 def test_written_free_text_is_read_as_its_submitter_wrote_it(full):
     """A title and a description keep their capitals and punctuation: each line is read like
-    a description (a healthy donor said in words counts); lower-case bag-of-words text without
+    a description (a healthy person said in words counts); lower-case bag-of-words text without
     punctuation is still one unordered text, where 'healthy' may be the study's."""
     written = {a.facet: a for a in full.annotate(
         {"cell type": "fibroblast"}, "FB_07\nFibroblasts from a healthy volunteer; Gender: M")}
