@@ -311,7 +311,8 @@ def test_a_disease_named_in_many_organs_is_read_with_the_tissue(full, attributes
     # a line has no donor whose disease an infection could be: its cancer is read instead
     ({"cell line": "A549", "infection": "Zika virus", "cell description": "carcinoma of the lung"},
      "MONDO:0005138"),
-    ({"cell line": "HeLa", "infection": "none (mock)"}, None),  # a mock control is no healthy donor
+    # a mock control is no healthy donor: the line's own cancer (EFO) is its disease
+    ({"cell line": "HeLa", "infection": "none (mock)"}, "MONDO:0005131"),
     ({"source_name": "macrophages", "virus": "influenza A, 12 hpi", "donor": "healthy volunteer"},
      "PATO:0000461"),  # infected in a dish; the donor is healthy
     ({"tissue": "blood", "infection": "Zika virus"}, "MONDO:0018661"),  # a patient's infection

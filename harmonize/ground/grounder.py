@@ -30,6 +30,8 @@ from harmonize.ground.evidence import (
     key_prior,
 )
 from harmonize.ground.exact import match_exact
+from harmonize.ground.line_disease import CONFIDENCE as LINE_CONFIDENCE
+from harmonize.ground.line_disease import with_line_disease
 from harmonize.ground.fields import (
     bounded,
     field_values,
@@ -92,7 +94,8 @@ _ON = {name: enabled(name) for name in (
     "only_negated_healthy", "line_alone", "affirmed_key", "several_diseases",
     "key_named_first", "scanned_sex", "healthy_mentions", "reordered_parts",
     "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample",
-    "plural_abbreviations", "modified_names", "strongest_mention", "control_of_study")}
+    "plural_abbreviations", "modified_names", "strongest_mention", "control_of_study",
+    "line_disease")}
 
 
 #: A value longer than this tells of a study, not of its donor: 'healthy' there ('the colonic
@@ -162,6 +165,7 @@ class Grounder:
         self._compose = Composer(lexicon, memo_limit)
         self._status_keys = StatusKeys(lexicon)
         self._decided: Memo[tuple[str, str, int], Annotation | None] = Memo(memo_limit)
+        self._line_read: Memo[str, list[Candidate]] = Memo(memo_limit)
 
     # ------------------------------------------------------------------ candidates
     def candidates(self, value: FieldValue, kclass: str | None = None) -> tuple[Candidate, ...] | None:
@@ -450,7 +454,8 @@ class Grounder:
         under one of them is the healthy state.
         """
         anns = self._annotate_values(self._fields(attributes, text), library)
-        return self._typed(with_study_controls(self, anns, attributes, study_keys),
+        return self._typed(self._line_disease(with_study_controls(self, anns, attributes,
+                                                                  study_keys)),
                            attributes, text)
 
     def annotate_many(self, samples: Iterable[tuple[Mapping[str, str], str | None,
@@ -467,8 +472,8 @@ class Grounder:
         values = [self._fields(attrs, text) for attrs, text, _ in samples]
         self.prepare(v for vs in values for v in vs)
         keys = self.study_keys([attrs for attrs, _, _ in samples], studies, siblings)
-        return [self._typed(with_study_controls(self, self._annotate_values(vs, library), attrs,
-                                                k), attrs, text)
+        return [self._typed(self._line_disease(with_study_controls(
+                    self, self._annotate_values(vs, library), attrs, k)), attrs, text)
                 for vs, (attrs, text, library), k in zip(values, samples, keys)]
 
     def study_keys(self, attributes: list[Mapping[str, str]],
@@ -489,6 +494,25 @@ class Grounder:
                 members[study].extend(more)
         keys = {s: study_disease_keys(self, m) for s, m in members.items() if len(m) > 1}
         return [keys.get(s, frozenset()) if s else frozenset() for s in studies]
+
+    def _line_disease(self, anns: list[Annotation]) -> list[Annotation]:
+        """The disease of the sample's cell line added when the sample names none (rule
+        ``line_disease``, :mod:`harmonize.ground.line_disease`)."""
+        if not _ON["line_disease"] or not self.lexicon.line_words:
+            return anns
+        return with_line_disease(anns, self.lexicon, self.lexicon.line_words,
+                                 self._read_line_words, LINE_CONFIDENCE, self.calibration.accept)
+
+    def _read_line_words(self, text: str) -> list[Candidate]:
+        """The diseases an ontology's words of a line name: the whole text's name, else its
+        mentions in the order written."""
+        found = self._line_read.get(text)
+        if found is None:
+            found = match_exact(self.lexicon, "disease", text) or sorted(
+                mention_candidates(self.lexicon, "disease", text),
+                key=lambda c: c.features.get("first_pos", 0.0))
+            self._line_read[text] = found
+        return found
 
     def _typed(self, anns: list[Annotation], attributes: Mapping[str, str],
                text: str | None) -> list[Annotation]:
@@ -841,6 +865,12 @@ class Grounder:
         for s, c, v, _ in ranked:
             rows.append(_ranking_row(facet, round(s, 4), c, v,
                                      narrower=len(rows) == listed and c is not leader))
+        if facet == "disease":  # the line's disease, when the sample names none itself
+            for a in self._line_disease(self._annotate_values(read, None)):
+                if a.facet == facet and a.candidates and a.candidates[0].features.get(
+                        "line_disease"):
+                    value = FieldValue(facet, a.source_text or "", a.source_key or "", False)
+                    rows.insert(0, _ranking_row(facet, 0.0, a.candidates[0], value))
         return rows
 
     def _listed_diseases(self, values: list[FieldValue], read: list[FieldValue],

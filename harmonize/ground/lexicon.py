@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harmonize.errors import OntologyError
+from harmonize.ground.line_disease import LineWords, line_disease_texts
 from harmonize.ground.normalize import NORMALIZER_VERSION, compact, normalize
 from harmonize.ground.rules import enabled, synonym_group, table, words
 from harmonize.ground.rules import fingerprint as rules_fingerprint
@@ -85,6 +86,8 @@ class Lexicon:
     compact_names: dict[str, tuple[Entry, ...]]
     terms: dict[str, TermInfo]
     ancestors: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: Per Cellosaurus id, EFO's words for the line's disease (:mod:`line_disease`).
+    line_words: dict[str, LineWords] = field(default_factory=dict)
     _words: dict[tuple[str, ...] | None, frozenset[str]] | None = field(
         default=None, repr=False, compare=False)
     _by_term: dict[str, dict[str, tuple[str, ...]]] | None = field(
@@ -447,10 +450,13 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
     if enabled("drop_site_synonyms"):
         _drop_site_synonyms(names)
     frozen = {f: {k: _ranked(v) for k, v in d.items()} for f, d in names.items()}
+    efo, cvcl = ontologies.get("EFO"), ontologies.get("CVCL")
+    line_words = (line_disease_texts(efo, cvcl) if efo and cvcl and enabled("line_disease")
+                  else {})
     return Lexicon(version=version,
                    ontology_versions={n: o.version for n, o in sorted(ontologies.items())},
                    names=frozen, compact_names={k: _ranked(v) for k, v in compact_names.items()},
-                   terms=terms, ancestors=ancestors)
+                   terms=terms, ancestors=ancestors, line_words=line_words)
 
 
 def _adjective_variants(names: dict[str, dict[str, dict[str, str]]],

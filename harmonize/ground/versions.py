@@ -22,8 +22,8 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "24"
-MATCHER_VERSION = "37"
+LEXICON_VERSION = "25"
+MATCHER_VERSION = "38"
 
 
 def data_digest(paths: Iterable[Path]) -> str:

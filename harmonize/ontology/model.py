@@ -20,6 +20,7 @@ class TermData:
     ancestors: dict[str, int] = field(default_factory=dict)
     obsolete: bool = False
     replaced_by: str | None = None
+    definition: str = ""  # the term's textual definition (EFO describes its cell lines)
 
 
 @dataclass(slots=True)

@@ -228,5 +228,6 @@ def load_obo(path: str | Path, name: str | None = None, *,
                        if a.startswith(own) and a in raw_terms},
             obsolete=bool(t.obsolete),
             replaced_by=replaced[0] if t.obsolete and replaced else None,
+            definition=str(t.definition or ""),
         )
     return OntologyData(name=prefix, version=version, origin=f"obo:{path}", terms=terms)

@@ -67,5 +67,6 @@ def load_snapshot(name: str, version: str | None = None) -> OntologyData:
             ancestors={to_curie(a): int(d) for a, d in (rec.get("ancestors") or {}).items()},
             obsolete=bool(rec.get("deprecated")),
             replaced_by=to_curie(replaced) if replaced else None,
+            definition=str(rec.get("description") or ""),
         )
     return OntologyData(name=name, version=version, origin=f"snapshot:{path.name}", terms=terms)

@@ -1,0 +1,74 @@
+"""A cell line's disease from EFO's classes and description of the line."""
+
+from __future__ import annotations
+
+import pytest
+
+from harmonize.ground import Grounder, load_lexicon, load_overrides
+from harmonize.ground.line_disease import line_disease_texts
+from harmonize.ontology.model import OntologyData, TermData
+
+
+def _efo() -> OntologyData:
+    terms = {
+        "EFO:1": TermData("EFO:1", "human cell line"),
+        "EFO:2": TermData("EFO:2", "renal cancer cell line", ancestors={"EFO:1": 1}),
+        "EFO:3": TermData("EFO:3", "Kid-9 cell", synonyms=[("KID 9", "unknown")],
+                          ancestors={"EFO:2": 1, "EFO:1": 2},
+                          definition="Human clear cell renal carcinoma, from a nephrectomy."),
+        "EFO:4": TermData("EFO:4", "Twin-1", ancestors={"EFO:1": 1}),
+        "EFO:5": TermData("EFO:5", "assay", ancestors={}),
+    }
+    return OntologyData("EFO", "test", "test", terms)
+
+
+def _cvcl(*extra: tuple[str, str]) -> OntologyData:
+    terms = {"CVCL:A1": TermData("CVCL:A1", "KID-9"), "CVCL:B1": TermData("CVCL:B1", "Twin-1")}
+    terms.update({tid: TermData(tid, label) for tid, label in extra})
+    return OntologyData("CVCL", "test", "test", terms)
+
+
+def test_a_line_gets_its_classes_closest_first_and_its_description():
+    words = line_disease_texts(_efo(), _cvcl())
+    assert words["CVCL:A1"] == (("renal cancer", "human"),
+                                "Human clear cell renal carcinoma, from a nephrectomy.")
+    assert "EFO:5" not in words and len(words) == 2
+
+
+def test_a_name_two_cellosaurus_lines_share_gives_neither():
+    words = line_disease_texts(_efo(), _cvcl(("CVCL:B2", "TWIN 1")))
+    assert "CVCL:B1" not in words and "CVCL:B2" not in words
+    assert "CVCL:A1" in words
+
+
+@pytest.mark.slow
+class TestFullLexicon:
+    @pytest.fixture(scope="class")
+    def full(self) -> Grounder:
+        return Grounder(load_lexicon(), overrides=load_overrides(), use_embeddings=False)
+
+    @staticmethod
+    def _disease(full: Grounder, attrs: dict[str, str]) -> list[tuple[str | None, str]]:
+        return [(a.term_id, a.status) for a in full.annotate(attrs) if a.facet == "disease"]
+
+    def test_a_lines_disease_is_its_class_made_specific_by_its_description(self, full):
+        # MCF-7: EFO classes it a breast adenocarcinoma line; K562: the class is CML and the
+        # description says the blast crisis (a narrower MONDO term)
+        assert self._disease(full, {"cell line": "MCF-7"}) == [("MONDO:0004988", "needs_review")]
+        (term, _), = self._disease(full, {"cell line": "K562"})
+        assert full.lexicon.term(term).label.startswith("blast phase chronic myelogenous")
+
+    def test_a_class_naming_two_diseases_defers_to_the_description(self, full):
+        # THP-1: 'lymphoma or leukaemia cell line'; the description names the leukemia
+        (term, _), = self._disease(full, {"cell line": "THP-1"})
+        assert full.lexicon.term(term).label == "acute monocytic leukemia"
+
+    def test_the_records_own_disease_or_health_wins(self, full):
+        said = self._disease(full, {"cell line": "MCF-7", "disease": "breast cancer"})
+        assert said == [("MONDO:0007254", "accepted")]
+        assert self._disease(full, {"cell line": "MCF-7", "disease state": "normal"})[0][0] \
+            == "PATO:0000461"
+
+    def test_normal_and_generic_lines_get_none(self, full):
+        assert self._disease(full, {"cell line": "HEK293"}) == []  # a kidney-derived line
+        assert self._disease(full, {"cell line": "GM12878"}) == []  # lymphoblastoid
