@@ -168,3 +168,30 @@ def test_non_and_a_word_beside_a_disease_of_the_same_key_is_healthy(grounder):
 def test_non_and_a_word_that_names_nothing_under_a_disease_key(grounder, value, healthy):
     ann = grounder.ground_value("disease", value, "disease state")
     assert (ann.term_id == HEALTHY) == healthy, ann
+
+
+def test_a_title_in_the_text_is_read_as_the_study_reads_titles(grounder):
+    """GEO records carry the sample's title as the first line of their text: 'Control_2' there,
+    beside 'breast cancer_1' in another sample's, is the study's healthy control."""
+    case = ({"source_name": "breast biopsy"}, "breast cancer_1\nBiopsy at diagnosis.", None)
+    ctrl = ({"source_name": "breast biopsy"}, "Control_2\nBiopsy, screening.", None)
+    assert diseases(grounder.annotate_many([case, ctrl], studies=["S", "S"])[1]) == [HEALTHY]
+    assert diseases(grounder.annotate_many([case, ctrl], studies=None)[1]) == []
+    # an attribute title wins over the text's first line; bag-of-words text has no title
+    titled = ({"source_name": "breast biopsy", "title": "sample 2"}, "Control_2", None)
+    assert diseases(grounder.annotate_many([case, titled], studies=["S", "S"])[1]) == []
+    flat = ({"source_name": "breast biopsy"}, "control breast biopsy screening", None)
+    assert diseases(grounder.annotate_many([case, flat], studies=["S", "S"])[1]) == []
+
+
+@pytest.mark.parametrize(("value", "coded"), [
+    ("CTRL_BX_07", True), ("HC03-PBMC", True), ("Ctrl1_iPSC", True),
+    ("BX_07", False), ("healthy control 3", True),  # spaces: the older readings decide
+    ("siCtrl_2", False),  # letters run on: no healthy name
+])
+def test_a_sample_code_holding_a_control_word_is_a_control(grounder, value, coded):
+    from harmonize.ground.controls import control_code, is_control
+
+    assert is_control(grounder, value) == coded
+    if " " not in value:
+        assert control_code(grounder.lexicon, value) == coded

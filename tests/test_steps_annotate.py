@@ -139,3 +139,27 @@ def _diseases(con) -> dict[str, str]:
     return dict(con.execute(
         "SELECT s.accession, a.term_id FROM annotations a JOIN sample_accessions s "
         "USING (sample_id) WHERE a.facet = 'disease' AND s.kind = 'gsm'").fetchall())
+
+
+def test_a_control_named_by_its_title_reads_the_titles_stored_before(tmp_path):
+    """A GEO study that says its arms only in its sample titles: a later 'Control_3' reads the
+    stored case titles ('breast cancer_1') from the warehouse and is the healthy control."""
+    from harmonize.ground.lexicon import HEALTHY
+    from harmonize.models import Attribute, Library, SampleRecord
+
+    def record(n: int, title: str) -> SampleRecord:
+        return SampleRecord(
+            source="geo", record_accession=f"GSM{n}", accessions=(f"GSM{n}", "GSE7300"),
+            organism="Homo sapiens", title=title, description="Biopsy, frozen.",
+            attributes=(Attribute("tissue", "breast"),), library=Library(strategy="RNA-Seq"))
+
+    g = Grounder(build_lexicon(small_ontologies(), read_synonyms(), version="small-7300"),
+                 use_embeddings=False)
+    with writer(tmp_path / "w.duckdb") as con:
+        upsert_records(con, [record(7301, "breast cancer_1"), record(7302, "breast cancer_2")])
+        annotate_samples(con, g)
+        upsert_records(con, [record(7303, "Control_3")])
+        stats = annotate_samples(con, g)
+        got = _diseases(con)
+    assert stats.samples == 1
+    assert got.get("GSM7303") == HEALTHY

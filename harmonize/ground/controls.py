@@ -19,11 +19,12 @@ by the samples' GEO series, SRA study and BioProject accessions.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from harmonize.ground.fields import TITLE_KEYS, norm_key, sample_pairs
+from harmonize.ground.fields import TITLE_KEYS, norm_key, sample_pairs, written
 from harmonize.ground.lexicon import HEALTHY
 from harmonize.ground.mentions import (
     healthy_anatomy,
@@ -38,8 +39,31 @@ from harmonize.models import Annotation
 
 if TYPE_CHECKING:
     from harmonize.ground.grounder import Grounder
+    from harmonize.ground.lexicon import Lexicon
 
 ON = enabled("study_controls")
+TITLE_ON = ON and enabled("title_controls")
+CODES_ON = ON and enabled("control_codes")
+#: An identifier longer than this is no sample code.
+MAX_CODE_CHARS = 40
+_LETTERS = re.compile(r"[A-Za-z]+")
+
+
+#: The key a sample's title is read under by this stage (rule ``title_controls``).
+TITLE_KEY = "title"
+
+
+def study_view(attributes: Mapping[str, str], text: str | None) -> Mapping[str, str]:
+    """What this stage reads of a sample: its attributes and, when they hold no title, the
+    first line of its written text under :data:`TITLE_KEY` (GEO records carry the sample's
+    title there: 'HC_02' beside 'SLE_01' is the study's healthy control; rule
+    ``title_controls``)."""
+    if not TITLE_ON or not text or any(norm_key(k) in TITLE_KEYS for k in attributes):
+        return attributes
+    first = text.strip().split("\n", 1)[0].strip()
+    if not first or not written(text):
+        return attributes
+    return {**attributes, TITLE_KEY: first}
 
 
 def disease_keys(grounder: Grounder, attributes: Mapping[str, str],
@@ -107,8 +131,21 @@ def is_control(grounder: Grounder, value: str) -> bool:
             or (bool(toks & _DENIALS) and only_negated(lex, "disease", value))
             or (any(t.isdigit() for t in toks)
                 and healthy_anatomy(lex, value, anatomy=False))  # "Control_2"
-            or ruled_out_word(lex, value))  # "non-failing" beside "DCM"
+            or ruled_out_word(lex, value)  # "non-failing" beside "DCM"
+            or (CODES_ON and control_code(lex, value)))  # "CTRL_STG_11", "HC03_PBMC"
     return _CONTROL[key]
+
+
+def control_code(lex: Lexicon, value: str) -> bool:
+    """Whether a value is one identifier (no spaces) one of whose runs of letters is a name
+    of the healthy state ('CTRL_STG_11', 'HC03_PBMC', 'Ctrl1-iPSC'; rule ``control_codes``):
+    submitters code a study's groups in their sample names."""
+    value = value.strip()
+    if not value or len(value) > MAX_CODE_CHARS or any(c.isspace() for c in value):
+        return False
+    return any(names_healthy(lex, part) for part in _LETTERS.findall(value))
+
+
 
 
 _CONTROL: dict[tuple[str, str], bool] = {}

@@ -21,7 +21,7 @@ from harmonize.facets import EMBED_FACETS, EMBED_LABELS_ONLY, MOST_SPECIFIC_FACE
 from harmonize.facets import GROUND_ORDER as FACET_ORDER
 from harmonize.ground.calibrate import MARGIN_CAP, Calibration, load_calibration
 from harmonize.ground.compose import DEEPER_CLASSES, Composer, cell_name_place, named_as
-from harmonize.ground.controls import study_disease_keys, with_study_controls
+from harmonize.ground.controls import study_disease_keys, study_view, with_study_controls
 from harmonize.ground.evidence import (
     GUESS_METHODS,
     WEAK_KINDS,
@@ -454,9 +454,9 @@ class Grounder:
         under one of them is the healthy state.
         """
         anns = self._annotate_values(self._fields(attributes, text), library)
-        return self._typed(self._line_disease(with_study_controls(self, anns, attributes,
-                                                                  study_keys)),
-                           attributes, text)
+        return self._typed(with_study_controls(
+            self, self._line_disease(anns), study_view(attributes, text), study_keys),
+            attributes, text)
 
     def annotate_many(self, samples: Iterable[tuple[Mapping[str, str], str | None,
                                                     Mapping[str, str] | None]],
@@ -471,10 +471,12 @@ class Grounder:
         samples = list(samples)
         values = [self._fields(attrs, text) for attrs, text, _ in samples]
         self.prepare(v for vs in values for v in vs)
-        keys = self.study_keys([attrs for attrs, _, _ in samples], studies, siblings)
-        return [self._typed(self._line_disease(with_study_controls(
-                    self, self._annotate_values(vs, library), attrs, k)), attrs, text)
-                for vs, (attrs, text, library), k in zip(values, samples, keys)]
+        viewed = [study_view(attrs, text) for attrs, text, _ in samples]
+        keys = self.study_keys(viewed, studies, siblings)
+        return [self._typed(with_study_controls(
+                    self, self._line_disease(self._annotate_values(vs, library)), seen, k),
+                    attrs, text)
+                for vs, (attrs, text, library), seen, k in zip(values, samples, viewed, keys)]
 
     def study_keys(self, attributes: list[Mapping[str, str]],
                    studies: Iterable[str | None] | None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import duckdb
@@ -146,10 +146,14 @@ def study_sample_ids(con: duckdb.DuckDBPyConnection, studies: Iterable[str]) -> 
 
 
 def study_values(con: duckdb.DuckDBPyConnection, studies: Iterable[str],
-                 keep: Callable[[str, str], bool]) -> dict[str, list[dict[str, str]]]:
+                 keep: Callable[[str, str], bool],
+                 view: Callable[[dict[str, str], str | None], Mapping[str, str]] | None = None
+                 ) -> dict[str, list[dict[str, str]]]:
     """Per study, the ``{key: value}`` of each of its samples that ``keep(key, value)`` takes
     (what the study-controls stage reads of the samples outside a batch; the caller decides
-    which keys count, as the grounder compares them)."""
+    which keys count, as the grounder compares them). ``view(attributes, text)``: what that
+    stage reads of a sample besides its attributes (its title), given its title and
+    description as the grounder's text."""
     studies = sorted(set(studies))
     if not studies:
         return {}
@@ -158,14 +162,24 @@ def study_values(con: duckdb.DuckDBPyConnection, studies: Iterable[str],
         "SELECT x.accession, a.sample_id, a.key, a.value FROM sample_accessions x "
         "JOIN sample_attributes a ON a.sample_id = x.sample_id "
         "WHERE x.accession IN (SELECT accession FROM _b_st)").fetchall()
+    texts = con.execute(
+        "SELECT x.accession, s.sample_id, s.title, s.description FROM sample_accessions x "
+        "JOIN samples s ON s.sample_id = x.sample_id "
+        "WHERE x.accession IN (SELECT accession FROM _b_st)").fetchall() if view else []
     con.unregister("_b_st")
-    per: dict[tuple[str, str], dict[str, str]] = {}
+    whole: dict[tuple[str, str], dict[str, str]] = {}
     for study, sid, key, value in rows:
-        if value and keep(key, value):
-            _add_value(per.setdefault((study, sid), {}), key, value)
+        if value:
+            _add_value(whole.setdefault((study, sid), {}), key, value)
+    for study, sid, title, desc in texts:
+        parts = [p for p in (title, desc) if p and p.strip()]
+        seen = view(whole.setdefault((study, sid), {}), "\n".join(parts) if parts else None)
+        whole[(study, sid)] = dict(seen)
     out: dict[str, list[dict[str, str]]] = {}
-    for (study, _), attrs in per.items():
-        out.setdefault(study, []).append(attrs)
+    for (study, _), attrs in whole.items():
+        kept = {k: v for k, v in attrs.items() if keep(k, v)}
+        if kept:
+            out.setdefault(study, []).append(kept)
     return out
 
 
