@@ -72,3 +72,5 @@ class TestFullLexicon:
     def test_normal_and_generic_lines_get_none(self, full):
         assert self._disease(full, {"cell line": "HEK293"}) == []  # a kidney-derived line
         assert self._disease(full, {"cell line": "GM12878"}) == []  # lymphoblastoid
+        # classed as a normal line: its description's papilloma virus is no disease of it
+        assert self._disease(full, {"cell line": "RWPE-1"}) == []

@@ -132,13 +132,13 @@ def is_control(grounder: Grounder, value: str) -> bool:
             or (any(t.isdigit() for t in toks)
                 and healthy_anatomy(lex, value, anatomy=False))  # "Control_2"
             or ruled_out_word(lex, value)  # "non-failing" beside "DCM"
-            or (CODES_ON and control_code(lex, value)))  # "CTRL_STG_11", "HC03_PBMC"
+            or (CODES_ON and control_code(lex, value)))  # "CTRL_BX_07", "HC4_PBMC"
     return _CONTROL[key]
 
 
 def control_code(lex: Lexicon, value: str) -> bool:
     """Whether a value is one identifier (no spaces) one of whose runs of letters is a name
-    of the healthy state ('CTRL_STG_11', 'HC03_PBMC', 'Ctrl1-iPSC'; rule ``control_codes``):
+    of the healthy state ('CTRL_BX_07', 'HC4_PBMC', 'Ctrl1-iPSC'; rule ``control_codes``):
     submitters code a study's groups in their sample names."""
     value = value.strip()
     if not value or len(value) > MAX_CODE_CHARS or any(c.isspace() for c in value):

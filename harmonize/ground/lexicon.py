@@ -30,14 +30,17 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harmonize.errors import OntologyError
-from harmonize.ground.line_disease import LineWords, line_disease_texts
 from harmonize.ground.normalize import NORMALIZER_VERSION, compact, normalize
 from harmonize.ground.rules import enabled, synonym_group, table, words
 from harmonize.ground.rules import fingerprint as rules_fingerprint
 from harmonize.ontology.model import OntologyData
 from harmonize.resources import ONTOLOGIES_DIR
+
+if TYPE_CHECKING:
+    from harmonize.ground.line_disease import LineWords
 
 LEXICON_FORMAT = "12"
 SYNONYMS_PATH = ONTOLOGIES_DIR / "synonyms.tsv"
@@ -450,6 +453,8 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
     if enabled("drop_site_synonyms"):
         _drop_site_synonyms(names)
     frozen = {f: {k: _ranked(v) for k, v in d.items()} for f, d in names.items()}
+    from harmonize.ground.line_disease import line_disease_texts
+
     efo, cvcl = ontologies.get("EFO"), ontologies.get("CVCL")
     line_words = (line_disease_texts(efo, cvcl) if efo and cvcl and enabled("line_disease")
                   else {})

@@ -11,11 +11,11 @@ grounder reads them as disease text when a sample's line is decided (:func:`line
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from harmonize.ground.lexicon import HEALTHY
 from harmonize.ground.normalize import compact
 from harmonize.models import Annotation, Candidate
 
@@ -71,18 +71,29 @@ def line_disease_texts(efo: OntologyData, cvcl: OntologyData) -> dict[str, LineW
 
 def line_disease(lex: Lexicon, words: LineWords, read: ReadDiseases) -> Candidate | None:
     """The disease a line's ontology ``words`` name: the closest class naming one, made as
-    specific as the description names a disease below it (a line classed only as a cancer
-    line takes the description's first disease); ``None`` for a normal line or one whose
-    disease is only generic. ``read(text)`` gives a text's disease candidates, best first."""
+    specific as the description names a disease below the classes' diseases (a line classed
+    only as a cancer line, or as a 'lymphoma or leukaemia' line, takes the description's first
+    disease below that). ``None`` for a line no class gives a disease, a line classed as normal
+    (its description may still name the virus that immortalised it) or one whose disease is
+    only generic. ``read(text)`` gives a text's disease candidates, best first."""
     classes, description = words
-    base = next((named[0] for text in classes
-                 if (named := _diseases(lex, read(text))) is not None), None)
+    found = [read(text) for text in classes]
+    if any(c.term_id == HEALTHY for cands in found for c in cands):
+        return None  # 'normal cell line'
+    said = [c for cands in found for c in cands if c.term_id.startswith("MONDO:")]
+    if not said:
+        return None
+    base = next((named[0] for cands in found if (named := _diseases(lex, cands)) is not None),
+                None)
     if base is not None and _generic(lex, base.term_id):
         base = None
+    under = [base] if base is not None else said
     described = [c for c in (read(description) if description else [])
-                 if c.term_id.startswith("MONDO:")
-                 and (base is None or lex.is_ancestor(base.term_id, c.term_id))]
-    pick = described[0] if described else base
+                 if c.term_id.startswith("MONDO:") and any(
+                     u.term_id == c.term_id or lex.is_ancestor(u.term_id, c.term_id)
+                     for u in under)]
+    below = [c for c in described if all(c.term_id != u.term_id for u in under)]
+    pick = (below or described or [base])[0]
     return None if pick is None or _generic(lex, pick.term_id) else pick
 
 
@@ -117,6 +128,12 @@ def _diseases(lex: Lexicon, found: list[Candidate]) -> list[Candidate] | None:
                         for a in named for b in named):
         return None
     return named
+
+
+def from_line(a: Annotation) -> bool:
+    """Whether a disease annotation is a line's disease read by this rule (not the sample's
+    own words: the sample-type model does not read it)."""
+    return bool(a.candidates) and bool(a.candidates[0].features.get("line_disease"))
 
 
 def _generic(lex: Lexicon, term_id: str) -> bool:

@@ -30,6 +30,7 @@ from pathlib import Path
 from harmonize.errors import ConfigError
 from harmonize.ground.fields import key_role, norm_key
 from harmonize.ground.lexicon import HEALTHY
+from harmonize.ground.line_disease import from_line
 from harmonize.ground.normalize import is_null, normalize
 from harmonize.models import Annotation
 from harmonize.resources import ONTOLOGIES_DIR
@@ -295,7 +296,7 @@ def _grounded(f: dict[str, float], ev: dict[str, tuple[str, str]], fire,
         if a.term_id is None or a.facet not in ("cell_line", "tissue", "cell_type", "disease"):
             continue
         if a.facet == "disease":
-            if a.term_id != HEALTHY:
+            if a.term_id != HEALTHY and not from_line(a):  # a line's disease says no type
                 fire("ground:disease", a.source_key, a.source_text, a.confidence)
             continue
         for name in _term_features(lexicon, a.facet, a.term_id):

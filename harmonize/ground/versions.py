@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "25"
-MATCHER_VERSION = "39"
+MATCHER_VERSION = "40"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
