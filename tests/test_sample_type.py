@@ -470,3 +470,16 @@ def test_an_organoid_says_nothing_of_where_its_cells_came_from():
     assert not made_in_dish({"source_name": "colon organoids"}, grown=True)  # ...not for one
     assert made_in_dish({"source_name": "kidney organoids", "iPSC line": "KX-12"}, grown=True)
     assert made_in_dish({"source_name": "kidney organoids", "hESC line": "KX-4"}, grown=True)
+
+
+@pytest.mark.parametrize(("value", "made"), [
+    ("gastric biopsy-derived organoids", False), ("Patient-derived tumour organoids", False),
+    ("crypt-derived colon organoids", False),
+    ("iPSC-derived kidney organoids", True), ("organoids derived from H9 hESCs", True),
+    ("organoids differentiated for 20 days", True),
+])
+def test_an_organoid_derived_from_what_a_donor_gave_was_grown_not_made(value, made):
+    """'-derived' from a biopsy, a patient or a tumour says what an organoid was grown from,
+    not that cells were differentiated in a dish; from stem cells it does."""
+    assert made_in_dish({"source_name": value}, grown=True) is made
+    assert made_in_dish({"source_name": value})  # a non-organoid 'derived' still counts

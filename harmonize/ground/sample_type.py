@@ -15,6 +15,7 @@ post-mortem material (a cause of death, a post-mortem interval).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -24,9 +25,9 @@ import numpy as np
 
 from harmonize.errors import ConfigError
 from harmonize.ground.fields import MAX_VALUE_CHARS, bounded, key_role
-from harmonize.ground.normalize import is_null
+from harmonize.ground.normalize import is_null, normalize
 from harmonize.ground.overrides import REJECT, override_key
-from harmonize.ground.rules import enabled
+from harmonize.ground.rules import enabled, words
 from harmonize.ground.sample_type_features import (
     CULTURED,
     FEATURE_NAMES,
@@ -299,8 +300,26 @@ def made_in_dish(attributes: Mapping[str, str], annotations: Sequence[Annotation
         return True
     return any(isinstance(v, str) and not is_null(v)
                and (key_role(k) == "cell_line"
-                    or (word_hits(v) | key_hits(k, v) | (word_hits(k) & SOURCE_GROUPS)) & groups)
+                    or (word_hits(_grown_from_donor(v) if grown else v) | key_hits(k, v)
+                        | (word_hits(k) & SOURCE_GROUPS)) & groups)
                for k, v in attributes.items())
+
+
+def _grown_from_donor(value: str) -> str:
+    """An organoid's value without the '<word>-derived' that says what a donor gave it was grown
+    from ('rectal biopsy-derived organoids', 'patient-derived organoid': ``grown_from``
+    words), which is no differentiation in a dish.
+
+    >>> _grown_from_donor("rectal biopsy-derived organoids"), _grown_from_donor("iPSC-derived")
+    ('rectal organoid', 'ipsc derived')
+    """
+    return " ".join(_DERIVED.sub(lambda m: "" if m.group(1) in GROWN_FROM else m.group(0),
+                                 normalize(value)).split())
+
+
+#: Words an organoid is '<word>-derived' from that a donor gave (``words/grown_from.tsv``).
+GROWN_FROM = words("grown_from") if _MADE_IN_DISH else frozenset()
+_DERIVED = re.compile(r"\b([a-z]+) derived\b")
 
 
 def moves_to_origin(a: Annotation, sample_type: str | None, status: str,

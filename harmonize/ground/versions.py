@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "25"
-MATCHER_VERSION = "40"
+MATCHER_VERSION = "41"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
