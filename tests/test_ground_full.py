@@ -49,6 +49,8 @@ def test_lexicon_is_cached_by_version(full):
     ("tissue", "nasopharyngeal swab", "source_name", "UBERON:0001728"),  # organ adjectives
     ("tissue", "ileal biopsy", "source_name", "UBERON:0002116"),
     ("tissue", "DRG neurons", "source_name", "UBERON:0000044"),
+    ("tissue", "quadriceps muscle", "tissue", "UBERON:0001377"),  # muscles named '<x> muscle'
+    ("tissue", "biceps femoris muscle", "tissue", "UBERON:0001374"),
     ("cell_type", "iPSC-CMs", "cell type", "CL:0000746"),
     ("cell_type", "alveolar type II cells", "cell type", "CL:0002063"),
     ("cell_type", "CD34+ cells", "cell type", "CL:0000037"),

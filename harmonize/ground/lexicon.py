@@ -215,6 +215,10 @@ _NOT_SPLIT = words("not_split")
 _VARIANT = {name: enabled(f"variant_{name}") for name in (
     "prefix_split", "function_words", "adipose", "glued_cell", "of_reorder",
     "abbreviation_cell", "cell_noun", "human_prefix")}
+#: Classes whose members are named with the class's head noun after them ('<x> muscle'):
+#: ``ontologies/words/class_heads.tsv`` (rule ``variant_class_head``).
+_CLASS_HEADS = tuple((r["term_id"], r["word"]) for r in table("class_heads")
+                     ) if enabled("variant_class_head") else ()
 #: Words before 'cell' that are nouns for the cells on their own ('neural progenitors',
 #: 'erythroid precursors'): ``ontologies/words/cell_nouns.tsv``.
 _CELL_NOUNS = words("cell_nouns")
@@ -419,6 +423,10 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
             add(facet, t.label, tid, "label")
             for text, _ in t.synonyms:
                 add(facet, text, tid, _synonym_kind(text))
+            for head in (h for cls, h in _CLASS_HEADS if cls in t.ancestors):
+                for text in [t.label, *(s for s, _ in t.synonyms)]:
+                    if head not in normalize(text).split() and len(text) > 3:
+                        add(facet, f"{text} {head}", tid, "variant")  # 'quadriceps muscle'
     pato = ontologies.get("PATO")
     claimed: list[tuple[str, str, str]] = []
     adjectives: list[tuple[str, str, str]] = []

@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "25"
+LEXICON_VERSION = "26"
 MATCHER_VERSION = "41"
 
 
