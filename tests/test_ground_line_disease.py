@@ -63,6 +63,12 @@ class TestFullLexicon:
         (term, _), = self._disease(full, {"cell line": "THP-1"})
         assert full.lexicon.term(term).label == "acute monocytic leukemia"
 
+    def test_a_derived_line_efo_does_not_know_has_its_parents_disease(self, full):
+        # Cellosaurus names derivatives '<parent> <tag>', '<parent>/<tag>': 'HeLa/GFP'
+        (term, _), = self._disease(full, {"cell line": "HeLa-GFP"})
+        assert term == self._disease(full, {"cell line": "HeLa"})[0][0]
+        assert self._disease(full, {"cell line": "U-2 OS"}) == []  # 'U-2' is no parent
+
     def test_the_records_own_disease_or_health_wins(self, full):
         said = self._disease(full, {"cell line": "MCF-7", "disease": "breast cancer"})
         assert said == [("MONDO:0007254", "accepted")]

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 #: An EFO class of cell lines named by what they have in common ('lung cancer cell line').
 LINE_CLASS = re.compile(r"(.+?) cell lines?", re.IGNORECASE)
+#: Where Cellosaurus joins a derived line's tag to its parent's name (kept by ``split``).
+_SEPARATOR = re.compile(r"([\s/_-]+)")
 #: A line's name as EFO writes it ('MCF-7 cell'), the word 'cell' aside.
 _CELL_SUFFIX = re.compile(r"\s+cells?$", re.IGNORECASE)
 #: A disease with more descendants than this names no line's disease ('cancer': every line of
@@ -107,7 +109,7 @@ def with_line_disease(annotations: list[Annotation], lex: Lexicon,
     if line is None or any(a.facet == "disease" and (a.term_id or a.status == "rejected")
                            for a in annotations):
         return annotations
-    said = words.get(line.term_id or "")
+    said = words.get(line.term_id or "") or parent_words(lex, words, line.term_label or "")
     top = line_disease(lex, said, read) if said else None
     if top is None:
         return annotations
@@ -128,6 +130,22 @@ def _diseases(lex: Lexicon, found: list[Candidate]) -> list[Candidate] | None:
                         for a in named for b in named):
         return None
     return named
+
+
+def parent_words(lex: Lexicon, words: Mapping[str, LineWords], label: str) -> LineWords | None:
+    """The words of the line a derived line EFO does not know is named after: Cellosaurus
+    names a derivative '<parent> <tag>', '<parent>-<tag>' or '<parent>/<tag>' ('K-562 Cas9',
+    'A549-ACE2', 'HeLa/GFP'); the longest leading part that is one line's label EFO knows
+    (three characters at least) gives its words."""
+    parts = _SEPARATOR.split(label)  # names and the separators between them
+    for n in range((len(parts) + 1) // 2 - 1, 0, -1):  # leading names, the longest first
+        key = compact("".join(parts[:n * 2 - 1]))
+        if len(key) < 3:
+            break
+        ids = {tid for tid, kind in lex.compact_names.get(key, ()) if kind == "label"}
+        if len(ids) == 1 and (found := words.get(next(iter(ids)))):
+            return found
+    return None
 
 
 def from_line(a: Annotation) -> bool:
