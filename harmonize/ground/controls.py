@@ -47,8 +47,6 @@ CODES_ON = ON and enabled("control_codes")
 #: An identifier longer than this is no sample code.
 MAX_CODE_CHARS = 40
 _LETTERS = re.compile(r"[A-Za-z]+")
-
-
 #: The key a sample's title is read under by this stage (rule ``title_controls``).
 TITLE_KEY = "title"
 
@@ -144,8 +142,6 @@ def control_code(lex: Lexicon, value: str) -> bool:
     if not value or len(value) > MAX_CODE_CHARS or any(c.isspace() for c in value):
         return False
     return any(names_healthy(lex, part) for part in _LETTERS.findall(value))
-
-
 
 
 _CONTROL: dict[tuple[str, str], bool] = {}

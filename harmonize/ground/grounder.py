@@ -30,8 +30,6 @@ from harmonize.ground.evidence import (
     key_prior,
 )
 from harmonize.ground.exact import match_exact
-from harmonize.ground.line_disease import CONFIDENCE as LINE_CONFIDENCE
-from harmonize.ground.line_disease import with_line_disease
 from harmonize.ground.fields import (
     bounded,
     field_values,
@@ -44,6 +42,8 @@ from harmonize.ground.fields import (
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
 from harmonize.ground.infection import given_infection, in_dish
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
+from harmonize.ground.line_disease import CONFIDENCE as LINE_CONFIDENCE
+from harmonize.ground.line_disease import with_line_disease
 from harmonize.ground.memo import MEMO_LIMIT, Memo
 from harmonize.ground.mentions import (
     CONTROL_WORDS,

@@ -461,7 +461,7 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
     if enabled("drop_site_synonyms"):
         _drop_site_synonyms(names)
     frozen = {f: {k: _ranked(v) for k, v in d.items()} for f, d in names.items()}
-    from harmonize.ground.line_disease import line_disease_texts
+    from harmonize.ground.line_disease import line_disease_texts  # it reads HEALTHY from here
 
     efo, cvcl = ontologies.get("EFO"), ontologies.get("CVCL")
     line_words = (line_disease_texts(efo, cvcl) if efo and cvcl and enabled("line_disease")
