@@ -50,6 +50,11 @@ def test_lexicon_is_cached_by_version(full):
     ("tissue", "ileal biopsy", "source_name", "UBERON:0002116"),
     ("tissue", "DRG neurons", "source_name", "UBERON:0000044"),
     ("tissue", "quadriceps muscle", "tissue", "UBERON:0001377"),  # muscles named '<x> muscle'
+    # CL names cells by their markers: the one such term below the cell read otherwise
+    ("cell_type", "CD34+CD38- cells", "cell type", "CL:0001024"),
+    ("cell_type", "CD14+CD16- monocytes", "cell type", "CL:0002057"),
+    ("cell_type", "CD4+CD25+ Treg", "cell type", "CL:0000792"),
+    ("cell_type", "CD4+CD45RA+ T cells", "cell type", "CL:0000624"),  # no such CL term: as read
     ("tissue", "biceps femoris muscle", "tissue", "UBERON:0001374"),
     ("cell_type", "iPSC-CMs", "cell type", "CL:0000746"),
     ("cell_type", "alveolar type II cells", "cell type", "CL:0002063"),

@@ -11,6 +11,7 @@ ontology has the composed name, below the term it refines. Rules ``site_of_tissu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -27,7 +28,9 @@ from harmonize.models import Annotation, Candidate, FieldValue
 Ranked = list[tuple[float, Candidate, FieldValue, dict[str, float]]]
 #: The switches of this module's rules, read once.
 _ON = {name: enabled(name) for name in (
-    "site_of_tissue", "cell_of_tissue", "skin_of_site", "disease_of_tissue")}
+    "site_of_tissue", "cell_of_tissue", "skin_of_site", "disease_of_tissue", "cell_of_markers")}
+#: A marker with its sign as normalized text writes it: 'cd34+', and 'cd38' before 'negative'.
+_MARKER = re.compile(r"[a-z][a-z0-9]*\d[a-z0-9]*")
 
 #: Key classes whose narrower names ``deeper_in_sample`` takes (free text and titles name
 #: other things too; there the fitted ranking decides: taking the narrower name in GEO text
@@ -72,6 +75,7 @@ class Composer:
         self.lexicon = lexicon
         self._at: Memo[tuple[str, str, str], Candidate | None] = Memo(memo_limit)
         self._agnostic: Memo[str, bool] = Memo(memo_limit)
+        self._marked: dict[frozenset[str], list[tuple[str, str]]] | None = None
 
     def cell_of_tissue(self, ranked: Ranked, place: Annotation) -> Ranked:
         """The ranking with the cell type named with the sample's tissue put first, when CL
@@ -89,6 +93,30 @@ class Composer:
         cell = self.named_together("cell_type", top, placed,
                                    ("{x} of {y}", "{y} {x}", "{x} of the {y}"))
         return ranked if cell is None else [(s, cell, v, f)] + ranked
+
+    def cell_of_markers(self, ranked: Ranked) -> Ranked:
+        """The ranking with the cell type CL names by the markers of the value ranked first
+        put first, when it is the one such term below the cell type ranked first ('CD34+CD38-
+        cells' read as a hematopoietic stem cell are CL's 'CD34-positive, CD38-negative
+        hematopoietic stem cell'; 'CD4+CD25+ Treg' the CD4-positive, CD25-positive regulatory
+        T cell). Two markers with their signs at least; never from a guess (rule
+        ``cell_of_markers``)."""
+        if not ranked or not _ON["cell_of_markers"]:
+            return ranked
+        s, top, v, f = ranked[0]
+        signs = markers(normalize(v.text))
+        if len(signs) < 2 or top.method in GUESS_METHODS:
+            return ranked
+        if self._marked is None:
+            self._marked = _marker_names(self.lexicon)
+        below = {(tid, name) for tid, name in self._marked.get(signs, ())
+                 if self.lexicon.is_ancestor(top.term_id, tid)}
+        if len({tid for tid, _ in below}) != 1:
+            return ranked
+        name = min(name for _, name in below)
+        named = next((c for c in match_exact(self.lexicon, "cell_type", name)
+                      if c.term_id == next(iter(below))[0]), None)
+        return ranked if named is None else [(s, named, v, f)] + ranked
 
     def site_of_tissue(self, facet: str, ranked: Ranked) -> Ranked:
         """The ranking with a tissue and the site another of the sample's tissue keys names
@@ -211,3 +239,25 @@ class Composer:
                      for form in forms]
         return next((c for c in named_as(self.lexicon, facet, phrasings)
                      if self.lexicon.is_ancestor(x.term_id, c.term_id)), None)
+
+
+def markers(norm: str) -> frozenset[str]:
+    """The markers with their signs a normalized text names ('cd34+', 'cd38-').
+
+    >>> sorted(markers("cd34+ cd38 negative cell"))
+    ['cd34+', 'cd38-']
+    """
+    toks = norm.split()
+    out = {t for t in toks if t.endswith("+") and _MARKER.fullmatch(t[:-1])}
+    out |= {f"{t}-" for t, nxt in zip(toks, toks[1:]) if nxt == "negative" and _MARKER.fullmatch(t)}
+    return frozenset(out)
+
+
+def _marker_names(lex: Lexicon) -> dict[frozenset[str], list[tuple[str, str]]]:
+    """Cell-type names by the two or more markers they name, with their terms."""
+    out: dict[frozenset[str], list[tuple[str, str]]] = {}
+    for name, entries in lex.names.get("cell_type", {}).items():
+        signs = markers(name)
+        if len(signs) >= 2:
+            out.setdefault(signs, []).extend((tid, name) for tid, _ in entries)
+    return out

@@ -765,6 +765,8 @@ class Grounder:
             ranked = self._compose.organ_at_site(ranked, diseases)
         if ranked and facet in MOST_SPECIFIC_FACETS and _ON["deeper_in_sample"]:
             ranked = self._deeper(facet, ranked)
+        if ranked and facet == "cell_type":
+            ranked = self._compose.cell_of_markers(ranked)
         if ranked and place is not None:
             ranked = self._compose.cell_of_tissue(ranked, place)
         return ranked, leader, rejected
