@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import replace
+from itertools import pairwise
 
 from harmonize.ground.evidence import GUESS_METHODS
 from harmonize.ground.exact import match_exact
@@ -29,6 +30,8 @@ Ranked = list[tuple[float, Candidate, FieldValue, dict[str, float]]]
 #: The switches of this module's rules, read once.
 _ON = {name: enabled(name) for name in (
     "site_of_tissue", "cell_of_tissue", "skin_of_site", "disease_of_tissue", "cell_of_markers")}
+#: A value that may name a signed marker ('CD34+', 'CD38-', 'CD14-positive', 'CD16 negative').
+_SIGNED = re.compile(r"[+-]|positive|negative", re.IGNORECASE)
 #: A marker with its sign as normalized text writes it: 'cd34+', and 'cd38' before 'negative'.
 _MARKER = re.compile(r"[a-z][a-z0-9]*\d[a-z0-9]*")
 
@@ -76,6 +79,7 @@ class Composer:
         self._at: Memo[tuple[str, str, str], Candidate | None] = Memo(memo_limit)
         self._agnostic: Memo[str, bool] = Memo(memo_limit)
         self._marked: dict[frozenset[str], list[tuple[str, str]]] | None = None
+        self._signs: Memo[str, frozenset[str]] = Memo(memo_limit)
 
     def cell_of_tissue(self, ranked: Ranked, place: Annotation) -> Ranked:
         """The ranking with the cell type named with the sample's tissue put first, when CL
@@ -104,7 +108,10 @@ class Composer:
         if not ranked or not _ON["cell_of_markers"]:
             return ranked
         s, top, v, f = ranked[0]
-        signs = markers(normalize(v.text))
+        signs = self._signs.get(v.text)
+        if signs is None:  # most values name no marker: read once per distinct value
+            signs = self._signs[v.text] = markers(normalize(v.text)) if _SIGNED.search(
+                v.text) else frozenset()
         if len(signs) < 2 or top.method in GUESS_METHODS:
             return ranked
         if self._marked is None:
@@ -249,7 +256,7 @@ def markers(norm: str) -> frozenset[str]:
     """
     toks = norm.split()
     out = {t for t in toks if t.endswith("+") and _MARKER.fullmatch(t[:-1])}
-    out |= {f"{t}-" for t, nxt in zip(toks, toks[1:]) if nxt == "negative" and _MARKER.fullmatch(t)}
+    out |= {f"{t}-" for t, nxt in pairwise(toks) if nxt == "negative" and _MARKER.fullmatch(t)}
     return frozenset(out)
 
 
