@@ -185,7 +185,7 @@ def test_a_title_in_the_text_is_read_as_the_study_reads_titles(grounder):
 
 
 @pytest.mark.parametrize(("value", "coded"), [
-    ("CTRL_BX_07", True), ("HC03-PBMC", True), ("Ctrl1_iPSC", True),
+    ("CTRL_BX_07", True), ("HC03-PBMC", True), ("Ctrl4_NPC", True),
     ("BX_07", False), ("healthy control 3", True),  # spaces: the older readings decide
     ("siCtrl_2", False),  # letters run on: no healthy name
 ])

@@ -49,9 +49,9 @@ def test_lexicon_is_cached_by_version(full):
     ("tissue", "nasopharyngeal swab", "source_name", "UBERON:0001728"),  # organ adjectives
     ("tissue", "ileal biopsy", "source_name", "UBERON:0002116"),
     ("tissue", "DRG neurons", "source_name", "UBERON:0000044"),
-    ("tissue", "quadriceps muscle", "tissue", "UBERON:0001377"),  # muscles named '<x> muscle'
+    ("tissue", "vastus medialis muscle", "tissue", "UBERON:0001380"),  # muscles named '<x> muscle'
     # CL names cells by their markers: the one such term below the cell read otherwise
-    ("cell_type", "CD34+CD38- cells", "cell type", "CL:0001024"),
+    ("cell_type", "CD34+CD38- HSPCs", "cell type", "CL:0001024"),
     ("cell_type", "CD14+CD16- monocytes", "cell type", "CL:0002057"),
     ("cell_type", "CD4+CD25+ Treg", "cell type", "CL:0000792"),
     ("cell_type", "CD4+CD45RA+ T cells", "cell type", "CL:0000624"),  # no such CL term: as read

@@ -101,7 +101,7 @@ class Composer:
     def cell_of_markers(self, ranked: Ranked) -> Ranked:
         """The ranking with the cell type CL names by the markers of the value ranked first
         put first, when it is the one such term below the cell type ranked first ('CD34+CD38-
-        cells' read as a hematopoietic stem cell are CL's 'CD34-positive, CD38-negative
+        HSPCs' read as a hematopoietic stem cell are CL's 'CD34-positive, CD38-negative
         hematopoietic stem cell'; 'CD4+CD25+ Treg' the CD4-positive, CD25-positive regulatory
         T cell). Two markers with their signs at least; never from a guess (rule
         ``cell_of_markers``)."""

@@ -54,7 +54,7 @@ TITLE_KEY = "title"
 def study_view(attributes: Mapping[str, str], text: str | None) -> Mapping[str, str]:
     """What this stage reads of a sample: its attributes and, when they hold no title, the
     first line of its written text under :data:`TITLE_KEY` (GEO records carry the sample's
-    title there: 'HC_02' beside 'SLE_01' is the study's healthy control; rule
+    title there: 'HC_07' beside 'SLE_01' is the study's healthy control; rule
     ``title_controls``)."""
     if not TITLE_ON or not text or any(norm_key(k) in TITLE_KEYS for k in attributes):
         return attributes
@@ -136,7 +136,7 @@ def is_control(grounder: Grounder, value: str) -> bool:
 
 def control_code(lex: Lexicon, value: str) -> bool:
     """Whether a value is one identifier (no spaces) one of whose runs of letters is a name
-    of the healthy state ('CTRL_BX_07', 'HC4_PBMC', 'Ctrl1-iPSC'; rule ``control_codes``):
+    of the healthy state ('CTRL_BX_07', 'HC4_PBMC', 'Ctrl4-NPC'; rule ``control_codes``):
     submitters code a study's groups in their sample names."""
     value = value.strip()
     if not value or len(value) > MAX_CODE_CHARS or any(c.isspace() for c in value):

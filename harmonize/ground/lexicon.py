@@ -426,7 +426,7 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
             for head in (h for cls, h in _CLASS_HEADS if cls in t.ancestors):
                 for text in [t.label, *(s for s, _ in t.synonyms)]:
                     if head not in normalize(text).split() and len(text) > 3:
-                        add(facet, f"{text} {head}", tid, "variant")  # 'quadriceps muscle'
+                        add(facet, f"{text} {head}", tid, "variant")  # 'vastus medialis muscle'
     pato = ontologies.get("PATO")
     claimed: list[tuple[str, str, str]] = []
     adjectives: list[tuple[str, str, str]] = []

@@ -307,11 +307,11 @@ def made_in_dish(attributes: Mapping[str, str], annotations: Sequence[Annotation
 
 def _grown_from_donor(value: str) -> str:
     """An organoid's value without the '<word>-derived' that says what a donor gave it was grown
-    from ('rectal biopsy-derived organoids', 'patient-derived organoid': ``grown_from``
+    from ('ileal biopsy-derived organoids', 'patient-derived tumour organoid': ``grown_from``
     words), which is no differentiation in a dish.
 
-    >>> _grown_from_donor("rectal biopsy-derived organoids"), _grown_from_donor("iPSC-derived")
-    ('rectal organoid', 'ipsc derived')
+    >>> _grown_from_donor("ileal biopsy-derived organoids"), _grown_from_donor("iPSC-derived")
+    ('ileal organoid', 'ipsc derived')
     """
     return " ".join(_DERIVED.sub(lambda m: "" if m.group(1) in GROWN_FROM else m.group(0),
                                  normalize(value)).split())
