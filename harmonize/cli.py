@@ -373,9 +373,9 @@ def _explain_facet_of_sample(attrs: dict[str, str], facet: str, as_json: bool,
     if any(r["listed"] for r in rows):
         console.print("rule several_diseases: a value listing unrelated diseases gives one "
                       "annotation per disease (rows marked 'list')")
-    if any(r["narrower_taken"] for r in rows):
-        console.print("rule deeper_in_sample: a narrower name the sample gives was taken over "
-                      "the broader term ranked first")
+    for rule in dict.fromkeys(r["taken_by"] for r in rows if r["narrower_taken"]):
+        console.print(f"rule {rule}: a narrower name the sample gives was taken over the "
+                      "broader term ranked first")
     if rows:
         t = Table(title="candidates in ranked order: names under the facet's own key first, "
                         "a finer key's ('cell subtype') before the plain one, then by score")

@@ -832,3 +832,16 @@ def test_an_organoid_from_a_biopsy_keeps_its_organ(full):
                    "iPSC line": "KX-12", "differentiation": "day 35"})
     assert made["sample_type"].term_id == "organoid"
     assert made["origin_tissue"].term_id == "UBERON:0002116" and "tissue" not in made
+
+
+@pytest.mark.parametrize(("facet", "attributes", "rule"), [
+    ("tissue", {"tissue": "skin", "body site": "forearm"}, "site_of_tissue"),
+    ("tissue", {"tissue": "heart", "source_name": "left ventricle"}, "deeper_in_sample"),
+    ("cell_type", {"cell type": "CD34+CD38- HSPCs"}, "cell_of_markers"),
+])
+def test_explain_names_the_rule_that_took_a_narrower_name(full, facet, attributes, rule):
+    rows = full.sample_ranking(facet, attributes)
+    taken = [r for r in rows if r["narrower_taken"]]
+    assert [r["taken_by"] for r in taken] == [rule]
+    assert taken[0]["term_id"] == next(a.term_id for a in full.annotate(attributes)
+                                       if a.facet == facet)

@@ -96,7 +96,7 @@ class Composer:
             return ranked
         cell = self.named_together("cell_type", top, placed,
                                    ("{x} of {y}", "{y} {x}", "{x} of the {y}"))
-        return ranked if cell is None else [(s, cell, v, f)] + ranked
+        return ranked if cell is None else [(s, taken_by(cell, "cell_of_tissue"), v, f)] + ranked
 
     def cell_of_markers(self, ranked: Ranked) -> Ranked:
         """The ranking with the cell type CL names by the markers of the value ranked first
@@ -123,7 +123,8 @@ class Composer:
         name = min(name for _, name in below)
         named = next((c for c in match_exact(self.lexicon, "cell_type", name)
                       if c.term_id == next(iter(below))[0]), None)
-        return ranked if named is None else [(s, named, v, f)] + ranked
+        return ranked if named is None else [(s, taken_by(named, "cell_of_markers"), v, f)
+                                             ] + ranked
 
     def site_of_tissue(self, facet: str, ranked: Ranked) -> Ranked:
         """The ranking with a tissue and the site another of the sample's tissue keys names
@@ -144,7 +145,7 @@ class Composer:
                 site = self.named_together(facet, a[1], b[1],
                                            ("{y} {x}", "{x} of {y}", "{y} of {x}"))
                 if site is not None:
-                    return [(a[0], site, a[2], a[3])] + ranked
+                    return [(a[0], taken_by(site, "site_of_tissue"), a[2], a[3])] + ranked
         return ranked
 
     def organ_at_site(self, ranked: Ranked, diseases: Iterable[Annotation]) -> Ranked:
@@ -168,7 +169,7 @@ class Composer:
                     at = self.named_together("tissue", top, named,
                                              ("{y} of {x}", "{x} {y}", "{y} of the {x}"))
                     if at is not None:
-                        return [(s, at, v, f)] + ranked
+                        return [(s, taken_by(at, "skin_of_site"), v, f)] + ranked
         return ranked
 
     def diseases_at_tissue(self, annotations: list[Annotation]) -> list[Annotation]:
@@ -246,6 +247,11 @@ class Composer:
                      for form in forms]
         return next((c for c in named_as(self.lexicon, facet, phrasings)
                      if self.lexicon.is_ancestor(x.term_id, c.term_id)), None)
+
+
+def taken_by(c: Candidate, rule: str) -> Candidate:
+    """``c`` marked as put first by ``rule`` (``harmonize explain`` names the rule)."""
+    return replace(c, features={**c.features, f"rule:{rule}": 1.0})
 
 
 def markers(norm: str) -> frozenset[str]:

@@ -1082,7 +1082,10 @@ def _ranking_row(facet: str, score_: float, c: Candidate, v: FieldValue, *,
             "key_class": key_class(v), "by_facet_key": named,
             "finer_key": named and not listed and finer_key(v.source_key), "listed": listed,
             "score": score_, "key_prior": key_prior(facet, key_class(v)),
-            "narrower_taken": narrower}
+            "narrower_taken": narrower,
+            # the rule that put a composed name first, else the narrower-name rule
+            "taken_by": next((k[5:] for k in c.features if k.startswith("rule:")),
+                             "deeper_in_sample") if narrower else None}
 
 
 def _named_by_key(facet: str, c: Candidate, v: FieldValue) -> bool:
