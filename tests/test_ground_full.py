@@ -845,3 +845,15 @@ def test_explain_names_the_rule_that_took_a_narrower_name(full, facet, attribute
     assert [r["taken_by"] for r in taken] == [rule]
     assert taken[0]["term_id"] == next(a.term_id for a in full.annotate(attributes)
                                        if a.facet == facet)
+
+
+@pytest.mark.parametrize(("attributes", "disease"), [
+    ({"tissue": "lung", "histology": "normal"}, None),  # adjacent normal: the tissue, not the donor
+    ({"source_name": "colon", "tissue type": "Normal"}, None),
+    ({"source_name": "colon organoids", "organoid type": "normal"}, None),
+    ({"tissue": "lung", "histology": "adenocarcinoma"}, "MONDO:0005061"),  # a disease still counts
+    ({"tissue": "colon", "disease state": "normal"}, "PATO:0000461"),  # the donor's key
+])
+def test_a_normal_specimen_is_no_healthy_donor(full, attributes, disease):
+    found = [a.term_id for a in full.annotate(attributes) if a.facet == "disease" and a.term_id]
+    assert found == ([disease] if disease else [])

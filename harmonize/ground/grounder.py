@@ -37,6 +37,7 @@ from harmonize.ground.fields import (
     key_class,
     key_role,
     no_value,
+    norm_key,
     says_no_disease,
 )
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
@@ -95,7 +96,7 @@ _ON = {name: enabled(name) for name in (
     "key_named_first", "scanned_sex", "healthy_mentions", "reordered_parts",
     "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample",
     "plural_abbreviations", "modified_names", "strongest_mention", "control_of_study",
-    "line_disease")}
+    "line_disease", "specimen_normal")}
 
 
 #: A value longer than this tells of a study, not of its donor: 'healthy' there ('the colonic
@@ -729,6 +730,9 @@ class Grounder:
                 # a tissue or cell-type field names a disease by name ('melanoma'); its
                 # abbreviations are the field's own ('cDCs' is no collecting duct carcinoma)
                 scored = tuple(s for s in scored if s[1].match_kind != "abbreviation")
+            if facet == "disease" and _ON["specimen_normal"] and specimen_key(v.source_key):
+                # 'histology: normal' beside a tumour: the tissue is normal, not the donor
+                scored = tuple(s for s in scored if s[1].term_id != HEALTHY)
             for s, c, vec in scored:
                 fields_per_term[c.term_id] = fields_per_term.get(c.term_id, 0) + 1
                 item = (s, c, v, vec)
@@ -1070,6 +1074,17 @@ def _order(facet: str, item: tuple[float, Candidate, FieldValue, dict[str, float
     named = _named_by_key(facet, c, v)
     return (not named, not (named and finer_key(v.source_key)),
             -(s + key_prior(facet, key_class(v))), -KIND_RANK.get(c.match_kind, 0), c.term_id)
+
+
+@lru_cache(maxsize=4096)
+def specimen_key(key: str) -> bool:
+    """Whether a key describes the specimen taken, not its donor ('histology', 'tissue type',
+    'organoid type': ``words/specimen_keys.tsv``; rule ``specimen_normal``)."""
+    return bool(set(norm_key(key).split()) & SPECIMEN_WORDS)
+
+
+#: Words of keys that describe the specimen (rule ``specimen_normal``).
+SPECIMEN_WORDS = words("specimen_keys")
 
 
 def _ranking_row(facet: str, score_: float, c: Candidate, v: FieldValue, *,
