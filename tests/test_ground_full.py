@@ -857,3 +857,21 @@ def test_explain_names_the_rule_that_took_a_narrower_name(full, facet, attribute
 def test_a_normal_specimen_is_no_healthy_donor(full, attributes, disease):
     found = [a.term_id for a in full.annotate(attributes) if a.facet == "disease" and a.term_id]
     assert found == ([disease] if disease else [])
+
+
+def test_a_specimen_key_does_not_leak_into_another_keys_reading(full):
+    """The memo of a field's reading keeps apart a key that describes the specimen: asked under
+    'tissue type' first, 'Normal' is still the healthy state under a disease key."""
+    assert full.decide_value("disease", "Normal", "tissue type") is None
+    assert full.decide_value("disease", "Normal", "disease state").term_id == "PATO:0000461"
+    assert full.decide_value("disease", "Normal", "histology") is None
+
+
+def test_a_normal_specimen_beside_tumours_of_its_study_is_no_healthy_control(full):
+    samples = [({"source_name": "colon", "tissue type": "Tumour"}, None, None),
+               ({"source_name": "colon", "tissue type": "Normal"}, None, None),
+               ({"source_name": "colon", "group": "control"}, None, None),
+               ({"source_name": "colon", "group": "colon cancer"}, None, None)]
+    got = full.annotate_many(samples, studies=["S"] * 4)
+    assert [a.term_id for a in got[1] if a.facet == "disease" and a.term_id] == []
+    assert [a.term_id for a in got[2] if a.facet == "disease"] == ["PATO:0000461"]

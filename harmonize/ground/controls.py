@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from harmonize.ground.fields import TITLE_KEYS, norm_key, sample_pairs, written
+from harmonize.ground.fields import TITLE_KEYS, norm_key, sample_pairs, specimen_key, written
 from harmonize.ground.lexicon import HEALTHY
 from harmonize.ground.mentions import (
     healthy_anatomy,
@@ -167,9 +167,9 @@ def with_study_controls(grounder: Grounder, anns: list[Annotation],
             # disease field reads it
             ann = grounder.decide_value("disease", value, "disease")
             ann = replace(ann, source_key=key) if ann is not None else None
-        if ann is None or ann.term_id is None or (ann.term_id == HEALTHY
-                                                  and not is_control(grounder, value)):
-            continue
+        if ann is None or ann.term_id is None or (ann.term_id == HEALTHY and (
+                not is_control(grounder, value) or specimen_key(key))):
+            continue  # a normal specimen ('tissue type: Normal') is no healthy donor
         ann = replace(ann, method="rule")  # the warehouse keeps the method, not the features
         if ann.candidates:  # explain shows why a bare "control" became healthy
             top = ann.candidates[0]

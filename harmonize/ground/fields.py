@@ -47,6 +47,9 @@ KEY_CLASSES = ("dedicated", "scan", "title", "other", "text")
 #: Scanned keys that hold a free sentence or a submitter's label (codes there are often not
 #: cell lines: "KO1", "rep2", "D13").
 TITLE_KEYS = words("title_keys") if enabled("title_keys") else frozenset()
+#: Words of keys that describe the specimen taken, not its donor ('histology', 'tissue type';
+#: rule ``specimen_normal``).
+SPECIMEN_WORDS = words("specimen_keys") if enabled("specimen_normal") else frozenset()
 #: Scanned keys that describe something else (a genotype, a mouse strain, a treatment, a
 #: person): they name a cell line only when the whole value is a distinctive line name.
 WHOLE_VALUE_ONLY = words("whole_value_keys") if enabled("whole_value_keys") else frozenset()
@@ -67,6 +70,14 @@ MAX_VALUE_CHARS = 10_000
 
 
 @lru_cache(maxsize=100_000)
+@lru_cache(maxsize=4096)
+def specimen_key(key: str) -> bool:
+    """Whether a key describes the specimen taken, not its donor ('histology', 'tissue type',
+    'organoid type': ``words/specimen_keys.tsv``): a healthy-state word there says the tissue
+    is normal, not that the donor is healthy (rule ``specimen_normal``)."""
+    return bool(set(norm_key(key).split()) & SPECIMEN_WORDS)
+
+
 def norm_key(key: str) -> str:
     """Comparable form of an attribute key (memoized: every value of every sample asks).
 

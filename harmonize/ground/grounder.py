@@ -37,8 +37,8 @@ from harmonize.ground.fields import (
     key_class,
     key_role,
     no_value,
-    norm_key,
     says_no_disease,
+    specimen_key,
 )
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
 from harmonize.ground.infection import given_infection, in_dish
@@ -96,7 +96,7 @@ _ON = {name: enabled(name) for name in (
     "key_named_first", "scanned_sex", "healthy_mentions", "reordered_parts",
     "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample",
     "plural_abbreviations", "modified_names", "strongest_mention", "control_of_study",
-    "line_disease", "specimen_normal")}
+    "line_disease")}
 
 
 #: A value longer than this tells of a study, not of its donor: 'healthy' there ('the colonic
@@ -565,12 +565,13 @@ class Grounder:
 
     def decide_value(self, facet: str, text: str, key: str) -> Annotation | None:
         """The annotation ``{key: text}`` gives read as a field of ``facet`` (memoized by the
-        normalized text and the calibration: the study-controls stage asks it of every pair
-        of every sample; a curator's decision is never memoized)."""
+        normalized text, whether the key describes the specimen, the one way a field's key
+        changes its reading, and the calibration: the study-controls stage asks it of every
+        pair of every sample; a curator's decision is never memoized)."""
         value = _value(facet, text, key, scanned=False)  # bounded like every value
         if self.overrides and override_key(facet, value.text) in self.overrides:
             return self._decide(facet, [value])
-        memo_key = (facet, _normalized(value.text), id(self.calibration))
+        memo_key = (facet, _normalized(value.text), specimen_key(key), id(self.calibration))
         if memo_key not in self._decided:
             self._decided[memo_key] = self._decide(facet, [value])
         ann = self._decided[memo_key]
@@ -730,7 +731,7 @@ class Grounder:
                 # a tissue or cell-type field names a disease by name ('melanoma'); its
                 # abbreviations are the field's own ('cDCs' is no collecting duct carcinoma)
                 scored = tuple(s for s in scored if s[1].match_kind != "abbreviation")
-            if facet == "disease" and _ON["specimen_normal"] and specimen_key(v.source_key):
+            if facet == "disease" and specimen_key(v.source_key):
                 # 'histology: normal' beside a tumour: the tissue is normal, not the donor
                 scored = tuple(s for s in scored if s[1].term_id != HEALTHY)
             for s, c, vec in scored:
@@ -1074,17 +1075,6 @@ def _order(facet: str, item: tuple[float, Candidate, FieldValue, dict[str, float
     named = _named_by_key(facet, c, v)
     return (not named, not (named and finer_key(v.source_key)),
             -(s + key_prior(facet, key_class(v))), -KIND_RANK.get(c.match_kind, 0), c.term_id)
-
-
-@lru_cache(maxsize=4096)
-def specimen_key(key: str) -> bool:
-    """Whether a key describes the specimen taken, not its donor ('histology', 'tissue type',
-    'organoid type': ``words/specimen_keys.tsv``; rule ``specimen_normal``)."""
-    return bool(set(norm_key(key).split()) & SPECIMEN_WORDS)
-
-
-#: Words of keys that describe the specimen (rule ``specimen_normal``).
-SPECIMEN_WORDS = words("specimen_keys")
 
 
 def _ranking_row(facet: str, score_: float, c: Candidate, v: FieldValue, *,
