@@ -116,13 +116,13 @@ class Composer:
             return ranked
         if self._marked is None:
             self._marked = _marker_names(self.lexicon)
-        below = {(tid, name) for tid, name in self._marked.get(signs, ())
-                 if self.lexicon.is_ancestor(top.term_id, tid)}
+        below = [(tid, name) for tid, name in self._marked.get(signs, ())
+                 if self.lexicon.is_ancestor(top.term_id, tid)]
         if len({tid for tid, _ in below}) != 1:
             return ranked
-        name = min(name for _, name in below)
+        tid, name = min(below, key=lambda b: b[1])
         named = next((c for c in match_exact(self.lexicon, "cell_type", name)
-                      if c.term_id == next(iter(below))[0]), None)
+                      if c.term_id == tid), None)
         return ranked if named is None else [(s, taken_by(named, "cell_of_markers"), v, f)
                                              ] + ranked
 

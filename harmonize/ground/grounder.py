@@ -43,7 +43,6 @@ from harmonize.ground.fields import (
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
 from harmonize.ground.infection import given_infection, in_dish
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
-from harmonize.ground.line_disease import CONFIDENCE as LINE_CONFIDENCE
 from harmonize.ground.line_disease import with_line_disease
 from harmonize.ground.memo import MEMO_LIMIT, Memo
 from harmonize.ground.mentions import (
@@ -102,7 +101,6 @@ _ON = {name: enabled(name) for name in (
 #: A value longer than this tells of a study, not of its donor: 'healthy' there ('the colonic
 #: microbiota of three healthy adults') is no healthy state of the sample.
 HEALTHY_MENTION_WORDS = 20
-
 
 
 def _with_decided(named: list[Annotation], ann: Annotation | None) -> list[Annotation]:
@@ -503,8 +501,8 @@ class Grounder:
         ``line_disease``, :mod:`harmonize.ground.line_disease`)."""
         if not _ON["line_disease"] or not self.lexicon.line_words:
             return anns
-        return with_line_disease(anns, self.lexicon, self.lexicon.line_words,
-                                 self._read_line_words, LINE_CONFIDENCE, self.calibration.accept)
+        return with_line_disease(anns, self.lexicon, self._read_line_words,
+                                 self.calibration.accept)
 
     def _read_line_words(self, text: str) -> list[Candidate]:
         """The diseases an ontology's words of a line name: the whole text's name, else its

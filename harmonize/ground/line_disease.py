@@ -11,7 +11,7 @@ grounder reads them as disease text when a sample's line is decided (:func:`line
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -99,24 +99,24 @@ def line_disease(lex: Lexicon, words: LineWords, read: ReadDiseases) -> Candidat
     return None if pick is None or _generic(lex, pick.term_id) else pick
 
 
-def with_line_disease(annotations: list[Annotation], lex: Lexicon,
-                      words: Mapping[str, LineWords], read: ReadDiseases,
-                      confidence: float, accept: float) -> list[Annotation]:
+def with_line_disease(annotations: list[Annotation], lex: Lexicon, read: ReadDiseases,
+                      accept: float) -> list[Annotation]:
     """``annotations`` plus the disease of the sample's accepted cell line when the sample
-    names no disease (nor the healthy state) itself, at ``confidence``."""
+    names no disease (nor the healthy state) itself, at :data:`CONFIDENCE` (accepted from
+    ``accept`` up)."""
     line = next((a for a in annotations if a.facet == "cell_line" and a.term_id
                  and a.status == "accepted"), None)
     if line is None or any(a.facet == "disease" and (a.term_id or a.status == "rejected")
                            for a in annotations):
         return annotations
-    said = words.get(line.term_id or "") or parent_words(lex, words, line.term_label or "")
+    said = lex.line_words.get(line.term_id or "") or parent_words(lex, line.term_label or "")
     top = line_disease(lex, said, read) if said else None
     if top is None:
         return annotations
     cand = replace(top, method="rule", match_kind=MATCH_KIND, similarity=1.0, score=0.0,
-                   features={"line_disease": 1.0, "conf:line_disease": confidence})
-    status = "accepted" if confidence >= accept else "needs_review"
-    return [*annotations, Annotation("disease", top.term_id, top.term_label, confidence, "rule",
+                   features={"line_disease": 1.0, "conf:line_disease": CONFIDENCE})
+    status = "accepted" if CONFIDENCE >= accept else "needs_review"
+    return [*annotations, Annotation("disease", top.term_id, top.term_label, CONFIDENCE, "rule",
                                      status, line.source_key, line.source_text, (cand,),
                                      line.lexicon_version, line.source_length)]
 
@@ -132,7 +132,7 @@ def _diseases(lex: Lexicon, found: list[Candidate]) -> list[Candidate] | None:
     return named
 
 
-def parent_words(lex: Lexicon, words: Mapping[str, LineWords], label: str) -> LineWords | None:
+def parent_words(lex: Lexicon, label: str) -> LineWords | None:
     """The words of the line a derived line EFO does not know is named after: Cellosaurus
     names a derivative '<parent> <tag>', '<parent>-<tag>' or '<parent>/<tag>' ('K-562 Cas9',
     'A549-ACE2', 'HeLa/GFP'); the longest leading part that is one line's label EFO knows
@@ -143,7 +143,7 @@ def parent_words(lex: Lexicon, words: Mapping[str, LineWords], label: str) -> Li
         if len(key) < 3:
             break
         ids = {tid for tid, kind in lex.compact_names.get(key, ()) if kind == "label"}
-        if len(ids) == 1 and (found := words.get(next(iter(ids)))):
+        if len(ids) == 1 and (found := lex.line_words.get(next(iter(ids)))):
             return found
     return None
 

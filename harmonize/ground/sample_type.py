@@ -284,6 +284,9 @@ MADE_GROUPS = frozenset({"differentiation", "esc", "ipsc", "line", "organoid", "
 #: Groups whose words in a key name what the sample came from ('hESC line: H1', 'iPSC clone').
 SOURCE_GROUPS = frozenset({"esc", "ipsc", "pluripotent", "line"})
 _MADE_IN_DISH = enabled("made_in_dish")
+#: Words an organoid is '<word>-derived' from that a donor gave (``words/grown_from.tsv``).
+GROWN_FROM = words("grown_from") if _MADE_IN_DISH else frozenset()
+_DERIVED = re.compile(r"\b([a-z]+) derived\b")
 
 
 def made_in_dish(attributes: Mapping[str, str], annotations: Sequence[Annotation] = (),
@@ -315,11 +318,6 @@ def _grown_from_donor(value: str) -> str:
     """
     return " ".join(_DERIVED.sub(lambda m: "" if m.group(1) in GROWN_FROM else m.group(0),
                                  normalize(value)).split())
-
-
-#: Words an organoid is '<word>-derived' from that a donor gave (``words/grown_from.tsv``).
-GROWN_FROM = words("grown_from") if _MADE_IN_DISH else frozenset()
-_DERIVED = re.compile(r"\b([a-z]+) derived\b")
 
 
 def moves_to_origin(a: Annotation, sample_type: str | None, status: str,

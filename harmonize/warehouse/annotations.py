@@ -93,14 +93,19 @@ def annotation_snapshot(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, 
     return {(r[0], r[1], r[2]): (r[3], r[4], r[5]) for r in rows}
 
 
+def sample_text(title: str | None, description: str | None) -> str | None:
+    """A sample's free text as the grounder reads it: its title and description, one per line."""
+    parts = [p for p in (title, description) if p and p.strip()]
+    return "\n".join(parts) if parts else None
+
+
 def _sample_inputs(con: duckdb.DuckDBPyConnection, ids: list[str]) -> list[SampleInput]:
     register(con, "_b_ann_ids", {"sample_id": ids})
     out = {sid: SampleInput(sid) for sid in ids}
     for sid, title, desc in con.execute(
             "SELECT sample_id, title, description FROM samples "
             "WHERE sample_id IN (SELECT sample_id FROM _b_ann_ids)").fetchall():
-        parts = [p for p in (title, desc) if p and p.strip()]
-        out[sid].text = "\n".join(parts) if parts else None
+        out[sid].text = sample_text(title, desc)
     for sid, key, value in con.execute(
             "SELECT sample_id, key, value FROM sample_attributes "
             "WHERE sample_id IN (SELECT sample_id FROM _b_ann_ids) "
@@ -172,8 +177,7 @@ def study_values(con: duckdb.DuckDBPyConnection, studies: Iterable[str],
         if value:
             _add_value(whole.setdefault((study, sid), {}), key, value)
     for study, sid, title, desc in texts:
-        parts = [p for p in (title, desc) if p and p.strip()]
-        seen = view(whole.setdefault((study, sid), {}), "\n".join(parts) if parts else None)
+        seen = view(whole.setdefault((study, sid), {}), sample_text(title, desc))
         whole[(study, sid)] = dict(seen)
     out: dict[str, list[dict[str, str]]] = {}
     for (study, _), attrs in whole.items():
