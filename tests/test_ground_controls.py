@@ -172,8 +172,8 @@ def test_non_and_a_word_that_names_nothing_under_a_disease_key(grounder, value, 
 
 def test_a_title_in_the_text_is_read_as_the_study_reads_titles(grounder):
     """GEO records carry the sample's title as the first line of their text: 'Control_2' there,
-    beside 'breast cancer_1' in another sample's, is the study's healthy control."""
-    case = ({"source_name": "breast biopsy"}, "breast cancer_1\nBiopsy at diagnosis.", None)
+    beside 'prostate cancer_1' in another sample's, is the study's healthy control."""
+    case = ({"source_name": "breast biopsy"}, "prostate cancer_1\nBiopsy at diagnosis.", None)
     ctrl = ({"source_name": "breast biopsy"}, "Control_2\nBiopsy, screening.", None)
     assert diseases(grounder.annotate_many([case, ctrl], studies=["S", "S"])[1]) == [HEALTHY]
     assert diseases(grounder.annotate_many([case, ctrl], studies=None)[1]) == []

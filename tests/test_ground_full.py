@@ -360,11 +360,11 @@ def test_sorted_cells_keep_their_tissue_unless_the_sample_says_they_were_made(fu
     def facets(attrs):
         return {a.facet: a for a in full.annotate(attrs)}
 
-    stimulated = facets({"cell type": "CD16+ monocytes", "tissue": "blood",
+    stimulated = facets({"cell type": "CD56+ NK cells", "tissue": "blood",
                          "stimulation": "LPS 4h"})
     assert stimulated["sample_type"].term_id == "in_vitro_differentiated_cells"
     assert stimulated["tissue"].term_id == "UBERON:0000178" and "origin_tissue" not in stimulated
-    made = facets({"cell type": "CD16+ monocytes", "tissue": "blood",
+    made = facets({"cell type": "CD56+ NK cells", "tissue": "blood",
                    "differentiation": "day 7"})
     assert made["sample_type"].term_id == "in_vitro_differentiated_cells"
     assert made["origin_tissue"].term_id == "UBERON:0000178" and "tissue" not in made
@@ -836,7 +836,7 @@ def test_an_organoid_from_a_biopsy_keeps_its_organ(full):
 
 @pytest.mark.parametrize(("facet", "attributes", "rule"), [
     ("tissue", {"tissue": "skin", "body site": "forearm"}, "site_of_tissue"),
-    ("tissue", {"tissue": "heart", "source_name": "left ventricle"}, "deeper_in_sample"),
+    ("tissue", {"tissue": "kidney", "source_name": "renal cortex"}, "deeper_in_sample"),
     ("cell_type", {"cell type": "CD34+CD38- HSPCs"}, "cell_of_markers"),
 ])
 def test_explain_names_the_rule_that_took_a_narrower_name(full, facet, attributes, rule):

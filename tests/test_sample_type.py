@@ -171,7 +171,7 @@ def test_what_says_cells_were_made_in_a_dish():
     assert made_in_dish({"days of differentiation": "7"})  # a key says so
     assert made_in_dish({"cell line": "in-house line 12"})  # a line, named or not
     assert made_in_dish({"source_name": "frobs"}, [line])
-    assert not made_in_dish({"cell type": "CD16+ monocytes", "tissue": "blood",
+    assert not made_in_dish({"cell type": "CD56+ NK cells", "tissue": "blood",
                              "treatment": "LPS", "passage": "3"})  # stimulated, passaged
     assert not made_in_dish({"cell line": "not provided"})
 

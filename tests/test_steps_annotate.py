@@ -143,7 +143,7 @@ def _diseases(con) -> dict[str, str]:
 
 def test_a_control_named_by_its_title_reads_the_titles_stored_before(tmp_path):
     """A GEO study that says its arms only in its sample titles: a later 'Control_3' reads the
-    stored case titles ('breast cancer_1') from the warehouse and is the healthy control."""
+    stored case titles ('prostate cancer_1') from the warehouse and is the healthy control."""
     from harmonize.ground.lexicon import HEALTHY
     from harmonize.models import Attribute, Library, SampleRecord
 
@@ -156,7 +156,7 @@ def test_a_control_named_by_its_title_reads_the_titles_stored_before(tmp_path):
     g = Grounder(build_lexicon(small_ontologies(), read_synonyms(), version="small-7300"),
                  use_embeddings=False)
     with writer(tmp_path / "w.duckdb") as con:
-        upsert_records(con, [record(7301, "breast cancer_1"), record(7302, "breast cancer_2")])
+        upsert_records(con, [record(7301, "prostate cancer_1"), record(7302, "prostate cancer_2")])
         annotate_samples(con, g)
         upsert_records(con, [record(7303, "Control_3")])
         stats = annotate_samples(con, g)

@@ -759,7 +759,7 @@ _MARKER_NAME = re.compile(r"^cd\d+[a-z]?\s*(\+|positive)$")
 def qualified_markers(lex: Lexicon, cands: list[Candidate]) -> list[Candidate]:
     """Drop the cell type a marker alone names when the value also names a cell that the
     marker's type is not a kind of: 'CD56+ myoblasts' are myoblasts selected by CD56, not
-    natural killer cells; 'CD16+ monocytes' keep the CD16-positive monocyte CL names (rule
+    natural killer cells; a marker of the cell named keeps the marked kind CL names (rule
     ``marker_qualifier``)."""
     other = [c for c in cands if not _MARKER_NAME.match(c.matched_text)]
     # a name, not an abbreviation: 'PD-1+' names no pyloric dilator neuron

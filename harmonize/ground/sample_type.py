@@ -313,8 +313,8 @@ def _grown_from_donor(value: str) -> str:
     from ('ileal biopsy-derived organoids', 'patient-derived tumour organoid': ``grown_from``
     words), which is no differentiation in a dish.
 
-    >>> _grown_from_donor("ileal biopsy-derived organoids"), _grown_from_donor("iPSC-derived")
-    ('ileal organoid', 'ipsc derived')
+    >>> _grown_from_donor("ileal biopsy-derived organoids"), _grown_from_donor("hESC-derived")
+    ('ileal organoid', 'hesc derived')
     """
     return " ".join(_DERIVED.sub(lambda m: "" if m.group(1) in GROWN_FROM else m.group(0),
                                  normalize(value)).split())
