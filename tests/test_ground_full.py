@@ -119,6 +119,31 @@ def test_a_detail_key_names_the_part_its_plain_key_names_the_organ_of(full):
     assert anns["tissue"].source_key == "tissue details"
 
 
+@pytest.mark.parametrize(("attributes", "term"), [
+    ({"tissue": "stomach", "stomach region": "pyloric antrum"}, "UBERON:0001165"),
+    ({"tissue": "kidney", "biopsy location": "renal medulla"}, "UBERON:0000362"),
+    ({"tissue": "lung", "geographic location": "Japan: Osaka"}, "UBERON:0002048"),
+    ({"tissue": "colon, transverse, biopsy"}, "UBERON:0001157"),  # organ, qualifier, more
+])
+def test_a_region_or_location_key_names_the_part_sampled(full, attributes, term):
+    assert next(a for a in full.annotate(attributes) if a.facet == "tissue").term_id == term
+
+
+def test_keys_ending_in_a_place_word_are_tissue_keys_unless_the_place_is_elsewhere():
+    assert key_role("biopsy_location") == key_role("Heart region") == "tissue"
+    assert key_role("geographic location (country and/or sea)") == "skip"
+    assert key_role("well location") == "skip"
+    assert key_role("clinical status") == "disease"
+
+
+@pytest.mark.parametrize(("value", "term"), [
+    ("fALS", "MONDO:0005144"), ("jALS", "MONDO:0017593"),  # familial, juvenile
+    ("c9FTLD", "MONDO:0017276"),  # 'c9' is no initial: the bare disease
+])
+def test_a_modifier_s_letters_are_the_initials_of_the_kind_it_names(full, value, term):
+    assert full.ground_value("disease", value, "disease state").term_id == term
+
+
 def test_none_under_another_key_is_still_no_value(full):
     anns = {a.facet: a for a in full.annotate({"treatment": "none", "tissue": "liver"})}
     assert "disease" not in anns and anns["tissue"].term_id == "UBERON:0002107"
@@ -323,6 +348,8 @@ def test_a_disease_named_in_many_organs_is_read_with_the_tissue(full, attributes
     ({"source_name": "macrophages", "virus": "influenza A, 12 hpi", "donor": "healthy volunteer"},
      "PATO:0000461"),  # infected in a dish; the donor is healthy
     ({"tissue": "blood", "infection": "Zika virus"}, "MONDO:0018661"),  # a patient's infection
+    # no key or marker says so, but a named line's infection was given in the dish
+    ({"cell line": "HeLa", "source_name": "HeLa cells, measles virus 24 h"}, "MONDO:0005131"),
     ({"cell line": "HEK293", "disease model": "type 1 diabetes"}, None),  # a model's disease
 ])
 def test_an_infection_done_in_a_dish_is_no_disease_of_the_donor(full, attributes, disease):

@@ -40,6 +40,9 @@ _MARKER = re.compile(r"[a-z][a-z0-9]*\d[a-z0-9]*")
 #: lowered tissue strict F1 0.906 -> 0.881 in-sample, 0.897 -> 0.880 in grouped CV).
 DEEPER_CLASSES = ("dedicated", "scan")
 
+#: Rule modified_abbreviation: the shortest word a modifier's initial stands for (gene
+#: symbols, 'fus' or 'ang' before a disease's name, are shorter: 'fALS' is familial ALS).
+MODIFIER_WORD_MIN = 5
 #: Rule disease_of_tissue: a disease is read with the sample's tissue only when MONDO names it
 #: in at least this many tissues (histologies: tens to hundreds; organ diseases: under ten).
 ORGAN_AGNOSTIC_MIN = 20
@@ -80,6 +83,33 @@ class Composer:
         self._agnostic: Memo[str, bool] = Memo(memo_limit)
         self._marked: dict[frozenset[str], list[tuple[str, str]]] | None = None
         self._signs: Memo[str, frozenset[str]] = Memo(memo_limit)
+
+    def initialled_kind(self, facet: str, modifier: str, found: list[Candidate]
+                        ) -> list[Candidate]:
+        """``found`` (what a bare abbreviation names) made the one kind of it whose name is a
+        name of it after words with the modifier's letters as initials ('jSSc': juvenile
+        systemic sclerosis; abbreviations are made so); ``found`` itself when no kind or
+        several are named so (rule ``modified_abbreviation``)."""
+        if not modifier.isalpha() or not found:
+            return found
+        bases = {c.term_id for c in found}
+        tails = {f" {n}" for b in bases for n in self.lexicon.names_for(facet, b)}
+        kinds: dict[str, str] = {}
+        for name, entries in self.lexicon.names.get(facet, {}).items():
+            tail = next((t for t in tails if name.endswith(t)), None)
+            head = name[:-len(tail)].split() if tail else []
+            # words, not gene symbols ('fus amyotrophic lateral sclerosis')
+            if (not head or "".join(w[0] for w in head) != modifier
+                    or not all(len(w) >= MODIFIER_WORD_MIN and w.isalpha() for w in head)):
+                continue
+            for tid, _ in entries:
+                if any(self.lexicon.is_ancestor(b, tid) for b in bases):
+                    kinds.setdefault(tid, name)
+        if len(kinds) != 1:
+            return found
+        tid, name = next(iter(kinds.items()))
+        named = [c for c in match_exact(self.lexicon, facet, name) if c.term_id == tid]
+        return [taken_by(named[0], "modified_abbreviation")] if named else found
 
     def cell_of_tissue(self, ranked: Ranked, place: Annotation) -> Ranked:
         """The ranking with the cell type named with the sample's tissue put first, when CL

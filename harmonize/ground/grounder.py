@@ -41,7 +41,7 @@ from harmonize.ground.fields import (
     specimen_key,
 )
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
-from harmonize.ground.infection import given_infection, in_dish
+from harmonize.ground.infection import given_infection, in_dish, infectious
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
 from harmonize.ground.line_disease import with_line_disease
 from harmonize.ground.memo import MEMO_LIMIT, Memo
@@ -308,7 +308,9 @@ class Grounder:
             bare = (modified_abbreviation(text) if facet == "disease" and not found
                     and _ON["modified_abbreviation"] else None)
             if bare:  # "fALS", "c9FTLD": a kind of the disease the bare abbreviation names
-                found = list(self._match(facet, bare, kclass, embed=False))
+                found = self._compose.initialled_kind(
+                    facet, text.strip()[:-len(bare)],
+                    list(self._match(facet, bare, kclass, embed=False)))
             if not found and _ON["only_negated_healthy"] and only_negated(self.lexicon, facet,
                                                                           text):
                 return self._healthy(text)  # "non-diabetic", "HIV negative" under a disease key
@@ -544,7 +546,8 @@ class Grounder:
                     continue
             ann = self._decide(facet, values, place=_placed(out) if facet == "cell_type" else None,
                                diseases=[a for a in out if a.facet == "disease"]
-                               if facet == "tissue" else ())
+                               if facet == "tissue" else (),
+                               dish=facet == "disease" and in_dish((), out))
             if ann is not None and any(a.term_id == ann.term_id for a in named):
                 continue
             if ann is None:
@@ -755,13 +758,17 @@ class Grounder:
         return ranked, rejected
 
     def _chosen(self, facet: str, values: Iterable[FieldValue],
-                place: Annotation | None = None, diseases: Iterable[Annotation] = ()
+                place: Annotation | None = None, diseases: Iterable[Annotation] = (),
+                dish: bool = False
                 ) -> tuple[list[tuple[float, Candidate, FieldValue, dict[str, float]]],
                            Candidate | None, FieldValue | None]:
         """:meth:`rank` with the narrower-name rules applied: ``(ranked, leader, rejected)``,
         ``leader`` the candidate ranked first before them; ``place``: the sample's tissue
-        annotation, for a cell type; ``diseases``: the sample's, for a tissue."""
+        annotation, for a cell type; ``diseases``: the sample's, for a tissue; ``dish``: the
+        sample is of a named cell line, whose infections were given in the dish."""
         ranked, rejected = self.rank(facet, values)
+        if dish and facet == "disease":  # 'A-431 + SARS-CoV-2 24h': the line's experiment
+            ranked = [r for r in ranked if not infectious(self.lexicon, r[1].term_id)]
         leader = ranked[0][1] if ranked else None
         if ranked and facet == "tissue":
             ranked = self._compose.site_of_tissue(facet, ranked)
@@ -775,10 +782,10 @@ class Grounder:
         return ranked, leader, rejected
 
     def _decide(self, facet: str, values: Iterable[FieldValue],
-                place: Annotation | None = None, diseases: Iterable[Annotation] = ()
-                ) -> Annotation | None:
+                place: Annotation | None = None, diseases: Iterable[Annotation] = (),
+                dish: bool = False) -> Annotation | None:
         values = list(values)
-        ranked, leader, rejected = self._chosen(facet, values, place, diseases)
+        ranked, leader, rejected = self._chosen(facet, values, place, diseases, dish)
         if not ranked:
             if rejected is not None:
                 return Annotation(facet, None, None, 1.0, "curated", "rejected",
@@ -856,11 +863,13 @@ class Grounder:
         if facet == "cell_type":
             place = self._decide("tissue", [v for v in read if v.facet == "tissue"],
                                  diseases=diseases)
-        ranked, leader, _ = self._chosen(facet, values, place, diseases)
+        ranked, leader, _ = self._chosen(facet, values, place, diseases,
+                                         facet == "disease" and self._of_line(read))
         listed = len(rows)
         if facet == "disease" and ranked:
             # the disease named with the sample's tissue, decided after both as annotate does
-            decided = _with_decided(named, self._decide(facet, values))
+            decided = _with_decided(named, self._decide(facet, values,
+                                                         dish=self._of_line(read)))
             tissue = self._decide("tissue", [v for v in read if v.facet == "tissue"],
                                   diseases=decided)
             named = self._compose.diseases_at_tissue(decided + ([tissue] if tissue else []))
@@ -889,17 +898,22 @@ class Grounder:
         them the cell line, decided here if not given)."""
         values = [self._affirmed(v) for v in values]
         if any(given_infection(v) for v in values):
-            if decided is None:
-                line = self._decide("cell_line", [v for v in read if v.facet == "cell_line"])
-                decided = [line] if line is not None else []
-            if in_dish(read, decided):  # 'infection: SARS-CoV-2' on a line, 'MOI 5'
+            line = [] if decided is None else decided
+            if in_dish(read, line) or (decided is None and self._of_line(read)):
+                # 'infection: SARS-CoV-2' on a line, 'MOI 5'
                 values = [v for v in values if not given_infection(v)]
         return self._several_diseases(values) if values else ([], [])
+
+    def _of_line(self, read: list[FieldValue]) -> bool:
+        """Whether the sample's values ``read`` name a cell line, decided as annotate does."""
+        line = self._decide("cell_line", [v for v in read if v.facet == "cell_line"])
+        return in_dish((), [line] if line is not None else [])
 
     def _diseases_of(self, read: list[FieldValue]) -> list[Annotation]:
         """The disease annotations :meth:`annotate` gives a sample's values ``read``."""
         named, rest = self._listed_diseases([v for v in read if v.facet == "disease"], read)
-        return _with_decided(named, self._decide("disease", rest) if rest else None)
+        return _with_decided(named, self._decide("disease", rest, dish=self._of_line(read))
+                             if rest else None)
 
     def _deeper(self, facet: str,
                 ranked: list[tuple[float, Candidate, FieldValue, dict[str, float]]]

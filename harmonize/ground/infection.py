@@ -5,6 +5,9 @@ give a multiplicity of infection, hours or days post infection, or a mock contro
 in vitro: there a value under an infection key ('infection: SARS-CoV-2', 'infection: none
 (mock)') or one carrying such a marker names what the cells were given. Such values are not
 read for the disease; the line's own cancer, or the donor's state said elsewhere, still is.
+On a sample of a named line no value names an infectious disease of the sample at all
+('A-431 + SARS-CoV-2 24h' is the line's experiment): MONDO's infectious diseases are no
+candidates there (:func:`infectious`).
 Vocabulary: ``ontologies/words/dish_infection.tsv``.
 """
 
@@ -14,12 +17,19 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from typing import TYPE_CHECKING
+
 from harmonize.ground.fields import key_class
 from harmonize.ground.rules import choices, enabled
 from harmonize.models import Annotation, FieldValue
 
-_ROWS = choices("dish_infection", "scope", frozenset({"marker", "key"}))
+if TYPE_CHECKING:
+    from harmonize.ground.lexicon import Lexicon
+
+_ROWS = choices("dish_infection", "scope", frozenset({"marker", "key", "class"}))
 _ON = enabled("dish_infection")
+#: MONDO classes whose diseases are infections (scope ``class``).
+INFECTION_CLASSES = frozenset(r["word"] for r in _ROWS if r["scope"] == "class")
 
 
 def _pattern(scope: str) -> re.Pattern[str]:
@@ -68,3 +78,8 @@ def given_infection(value: FieldValue) -> bool:
     a description is never set aside whole: it says more than the infection."""
     return ((infection_key(value.source_key) or marks_infection(value.text))
             and key_class(value) not in ("text", "title"))
+
+
+def infectious(lex: Lexicon, term_id: str) -> bool:
+    """Whether ``term_id`` is an infection (:data:`INFECTION_CLASSES` or below one)."""
+    return any(term_id == c or lex.is_ancestor(c, term_id) for c in INFECTION_CLASSES)

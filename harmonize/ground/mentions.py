@@ -313,16 +313,19 @@ def written_in_capitals(text: str, modifiers_apart: bool = False) -> set[str]:
 _MODIFIER_PREFIX = re.compile(r"^[a-z]{1,2}[A-Z][A-Z0-9]+s?$")
 
 
-_MODIFIED = re.compile(r"^\s*[a-z]{1,2}\d?([A-Z][A-Z0-9]{2,})\s*$")
+_MODIFIED = re.compile(r"^\s*[a-z]{1,2}\d?([A-Z](?:[A-Z0-9]{2,}|[A-Z0-9]+[a-z]))\s*$")
 
 
 def modified_abbreviation(text: str) -> str | None:
     """The abbreviation behind a lower-case modifier, when that is the whole value: 'fALS'
-    (familial), 'c9FTLD' (C9orf72), 'mCRPC' (metastatic) -> 'ALS', 'FTLD', 'CRPC'. The
-    modified disease is one of the bare one's kinds.
+    (familial), 'c9FTLD' (C9orf72), 'mCRPC' (metastatic), 'jSSc' (juvenile) ->
+    'ALS', 'FTLD', 'CRPC', 'SSc' (an abbreviation may end in a small letter). The modified
+    disease is one of the bare one's kinds.
 
     >>> modified_abbreviation("c9FTLD"), modified_abbreviation("AML"), modified_abbreviation("mRNA x")
     ('FTLD', None, None)
+    >>> modified_abbreviation("jSSc"), modified_abbreviation("aBc")
+    ('SSc', None)
     """
     m = _MODIFIED.match(text)
     return m.group(1) if m else None
@@ -837,19 +840,20 @@ _TWO_PARTS = re.compile(r"\s+[-\u2013]\s+|,\s*")
 
 
 def reordered_parts(text: str) -> list[str]:
-    """The names a two-part value may mean written the usual way round: "Colon - Sigmoid" ->
-    "Sigmoid Colon", "Skin - Sun Exposed (Lower leg)" -> "Sun Exposed Skin", "Lower leg
-    Skin" (the parenthesis qualifies the organ too).
+    """The names a value's first two parts may mean written the usual way round: "Colon -
+    Sigmoid" -> "Sigmoid Colon", "Skin - Sun Exposed (Lower leg)" -> "Sun Exposed Skin",
+    "Lower leg Skin" (the parenthesis qualifies the organ too); parts after the second say
+    something else of the sample ("lung, upper lobe, tumour").
 
-    >>> reordered_parts("Artery - Tibial"), reordered_parts("colon, sigmoid")
-    (['Tibial Artery'], ['sigmoid colon'])
-    >>> reordered_parts("liver"), reordered_parts("a, b, c")
+    >>> reordered_parts("Artery - Tibial"), reordered_parts("lung, upper lobe, tumour")
+    (['Tibial Artery'], ['upper lobe lung'])
+    >>> reordered_parts("liver"), reordered_parts("tumour, from a patient of 70 years")
     ([], [])
     """
     parts = [p.strip() for p in _TWO_PARTS.split(text) if p.strip()]
-    if len(parts) != 2 or len(parts[0].split()) > 3:
+    if len(parts) < 2 or len(parts[0].split()) > 3:
         return []
-    organ, qualifier = parts
+    organ, qualifier = parts[:2]
     bare = " ".join(PARENTHESIS.sub(" ", qualifier).split())
     out = [f"{q} {organ}" for q in [bare, *PARENTHESIS.findall(qualifier)] if q.strip()]
     return [o for o in out if len(o.split()) <= 6]
