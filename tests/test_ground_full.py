@@ -144,6 +144,19 @@ def test_a_modifier_s_letters_are_the_initials_of_the_kind_it_names(full, value,
     assert full.ground_value("disease", value, "disease state").term_id == term
 
 
+@pytest.mark.parametrize(("attributes", "term"), [
+    ({"cell type": "macrophages", "polarization": "M2 (IL-13, 48 h)"}, "CL:0000890"),
+    ({"cell type": "B cells", "subset": "naive"}, "CL:0000788"),
+    ({"cell type": "B cells", "treatment": "LPS"}, "CL:0000236"),  # names no kind
+    ({"cell type": "B cells", "source_name": "B lymphocytes"}, "CL:0000236"),  # the cell itself
+    ({"cell type": "fibroblasts", "source_name": "lung"}, "CL:0000057"),  # a place is no kind
+])
+def test_another_value_may_name_the_kind_of_the_cell_type(full, attributes, term):
+    cell = next(a for a in full.annotate(attributes) if a.facet == "cell_type")
+    assert cell.term_id == term
+    assert full.sample_ranking("cell_type", attributes)[0]["term_id"] == term  # explain agrees
+
+
 def test_none_under_another_key_is_still_no_value(full):
     anns = {a.facet: a for a in full.annotate({"treatment": "none", "tissue": "liver"})}
     assert "disease" not in anns and anns["tissue"].term_id == "UBERON:0002107"

@@ -21,7 +21,7 @@ from harmonize.ground.exact import match_exact
 from harmonize.ground.fields import key_class, key_role
 from harmonize.ground.lexicon import HEALTHY, Lexicon
 from harmonize.ground.memo import MEMO_LIMIT, Memo
-from harmonize.ground.normalize import normalize, tokens
+from harmonize.ground.normalize import PARENTHESIS, normalize, tokens
 from harmonize.ground.rules import enabled, mapping, words
 from harmonize.models import Annotation, Candidate, FieldValue
 
@@ -29,7 +29,8 @@ from harmonize.models import Annotation, Candidate, FieldValue
 Ranked = list[tuple[float, Candidate, FieldValue, dict[str, float]]]
 #: The switches of this module's rules, read once.
 _ON = {name: enabled(name) for name in (
-    "site_of_tissue", "cell_of_tissue", "skin_of_site", "disease_of_tissue", "cell_of_markers")}
+    "site_of_tissue", "cell_of_tissue", "skin_of_site", "disease_of_tissue", "cell_of_markers",
+    "kind_of_cell")}
 #: A value that may name a signed marker ('CD34+', 'CD38-', 'CD14-positive', 'CD16 negative').
 _SIGNED = re.compile(r"[+-]|positive|negative", re.IGNORECASE)
 #: A marker with its sign as normalized text writes it: 'cd34+', and 'cd38' before 'negative'.
@@ -40,6 +41,9 @@ _MARKER = re.compile(r"[a-z][a-z0-9]*\d[a-z0-9]*")
 #: lowered tissue strict F1 0.906 -> 0.881 in-sample, 0.897 -> 0.880 in grouped CV).
 DEEPER_CLASSES = ("dedicated", "scan")
 
+#: Rule kind_of_cell: the most words of a value that names a kind of the sample's cell type
+#: ('M2', 'naive', 'effector memory'); longer values say other things.
+KIND_WORDS_MAX = 2
 #: Rule modified_abbreviation: the shortest word a modifier's initial stands for (gene
 #: symbols, 'fus' or 'ang' before a disease's name, are shorter: 'fALS' is familial ALS).
 MODIFIER_WORD_MIN = 5
@@ -127,6 +131,35 @@ class Composer:
         cell = self.named_together("cell_type", top, placed,
                                    ("{x} of {y}", "{y} {x}", "{x} of the {y}"))
         return ranked if cell is None else [(s, taken_by(cell, "cell_of_tissue"), v, f)] + ranked
+
+    def kind_of_cell(self, ranked: Ranked, values: Iterable[FieldValue]) -> Ranked:
+        """The ranking with the kind of the cell type ranked first that another short value of
+        the sample names with it put first ('cell type: macrophages' beside 'polarization:
+        M2' is an M2 macrophage, beside 'subset: naive' B cells are naive B cells): the one CL
+        term below it named '<value> <a name of it>'. The cell type from a value under its
+        own key, not a guess; the other value from any key but the cell type's, and itself no
+        name of a tissue or a cell type."""
+        if not ranked or not _ON["kind_of_cell"]:
+            return ranked
+        s, top, v, f = ranked[0]
+        if top.method in GUESS_METHODS or key_class(v) != "dedicated":
+            return ranked
+        names = self.lexicon.names_for("cell_type", top.term_id)
+        kinds: dict[str, Candidate] = {}
+        for other in values:
+            said = normalize(PARENTHESIS.sub(" ", other.text))  # 'M1 (LPS + IFN-g)'
+            if (other.source_key == v.source_key or not said
+                    or len(said.split()) > KIND_WORDS_MAX
+                    # a place or a cell is no kind ('source_name: lung' is cell_of_tissue's)
+                    or any(self.lexicon.lookup(f, said) for f in ("tissue", "cell_type"))):
+                continue
+            for name in names:
+                for c in match_exact(self.lexicon, "cell_type", f"{said} {name}"):
+                    if self.lexicon.is_ancestor(top.term_id, c.term_id):
+                        kinds.setdefault(c.term_id, c)
+        if len(kinds) != 1:
+            return ranked
+        return [(s, taken_by(next(iter(kinds.values())), "kind_of_cell"), v, f)] + ranked
 
     def cell_of_markers(self, ranked: Ranked) -> Ranked:
         """The ranking with the cell type CL names by the markers of the value ranked first

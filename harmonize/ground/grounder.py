@@ -766,6 +766,7 @@ class Grounder:
         ``leader`` the candidate ranked first before them; ``place``: the sample's tissue
         annotation, for a cell type; ``diseases``: the sample's, for a tissue; ``dish``: the
         sample is of a named cell line, whose infections were given in the dish."""
+        values = list(values)
         ranked, rejected = self.rank(facet, values)
         if dish and facet == "disease":  # 'A-431 + SARS-CoV-2 24h': the line's experiment
             ranked = [r for r in ranked if not infectious(self.lexicon, r[1].term_id)]
@@ -777,6 +778,7 @@ class Grounder:
             ranked = self._deeper(facet, ranked)
         if ranked and facet == "cell_type":
             ranked = self._compose.cell_of_markers(ranked)
+            ranked = self._compose.kind_of_cell(ranked, values)
         if ranked and place is not None:
             ranked = self._compose.cell_of_tissue(ranked, place)
         return ranked, leader, rejected

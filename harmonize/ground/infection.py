@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-
 from typing import TYPE_CHECKING
 
 from harmonize.ground.fields import key_class
