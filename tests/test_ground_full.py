@@ -123,6 +123,9 @@ def test_a_detail_key_names_the_part_its_plain_key_names_the_organ_of(full):
     ({"tissue": "stomach", "stomach region": "pyloric antrum"}, "UBERON:0001165"),
     ({"tissue": "kidney", "biopsy location": "renal medulla"}, "UBERON:0000362"),
     ({"tissue": "lung", "geographic location": "Japan: Osaka"}, "UBERON:0002048"),
+    ({"tissue": "lung", "sampling region": "hilum"}, "UBERON:0004886"),  # lung hilus
+    ({"tissue": "liver", "sampling region": "abdomen"}, "UBERON:0002107"),  # no part of it
+    ({"tissue region": "renal medulla"}, "UBERON:0000362"),  # alone, as a source name
     ({"tissue": "colon, transverse, biopsy"}, "UBERON:0001157"),  # organ, qualifier, more
 ])
 def test_a_region_or_location_key_names_the_part_sampled(full, attributes, term):
@@ -130,7 +133,9 @@ def test_a_region_or_location_key_names_the_part_sampled(full, attributes, term)
 
 
 def test_keys_ending_in_a_place_word_are_tissue_keys_unless_the_place_is_elsewhere():
-    assert key_role("biopsy_location") == key_role("Heart region") == "tissue"
+    # read like a source name: a narrower part refines the tissue key, another name does not
+    # compete with it
+    assert key_role("biopsy_location") == key_role("Heart region") == "scan"
     assert key_role("geographic location (country and/or sea)") == "skip"
     assert key_role("well location") == "skip"
     assert key_role("clinical status") == "disease"
