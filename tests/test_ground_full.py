@@ -162,6 +162,36 @@ def test_another_value_may_name_the_kind_of_the_cell_type(full, attributes, term
     assert full.sample_ranking("cell_type", attributes)[0]["term_id"] == term  # explain agrees
 
 
+@pytest.mark.parametrize("value", ["healthy never-smoker", "healthy smoker", "Healthy, non smoker"])
+def test_a_smoking_habit_beside_healthy_is_still_the_healthy_state(full, value):
+    assert full.ground_value("disease", value, "disease state").term_id == "PATO:0000461"
+
+
+def test_a_denied_tumour_describes_the_specimen_not_a_healthy_control(full):
+    study = [({"source_name": "hepatoblastoma, resected"}, None, None),
+             ({"source_name": "tumour-free margin, resected"}, None, None),
+             ({"source_name": "non-diabetic donor liver"}, None, None)]
+    case, margin, donor = full.annotate_many(study, studies=["S1"] * 3)
+    assert [a.term_id for a in case if a.facet == "disease"] == ["MONDO:0018666"]
+    assert not [a for a in margin if a.facet == "disease" and a.term_id]
+    assert [a.term_id for a in donor if a.facet == "disease"] == ["PATO:0000461"]
+
+
+@pytest.mark.parametrize(("attributes", "disease"), [
+    # the abbreviation names the cells the sample's cell-type key says it is
+    ({"source_name": "WA07 NPC, day 12", "cell type": "neural progenitor cells"}, None),
+    ({"source_name": "NPC tumour biopsy", "tissue": "nasopharynx"}, "MONDO:0015459"),
+    # a reagent's abbreviation only suggested gives way to the named line's disease
+    ({"source_name": "K562 cells, PMA 48 h", "cell line": "K-562"}, "MONDO:0006115"),
+])
+def test_an_abbreviation_is_no_disease_where_the_sample_says_what_it_is(full, attributes,
+                                                                         disease):
+    anns = [a for a in full.annotate(attributes) if a.facet == "disease" and a.term_id]
+    assert (anns[0].term_id if anns else None) == disease
+    rows = full.sample_ranking("disease", attributes)  # what explain shows agrees
+    assert (rows[0]["term_id"] if rows else None) == disease
+
+
 def test_none_under_another_key_is_still_no_value(full):
     anns = {a.facet: a for a in full.annotate({"treatment": "none", "tissue": "liver"})}
     assert "disease" not in anns and anns["tissue"].term_id == "UBERON:0002107"

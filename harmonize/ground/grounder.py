@@ -557,12 +557,32 @@ class Grounder:
                                               self._suggestions(facet, dedicated[0].text)))
                 continue
             out.append(ann)
-        out = self._compose.diseases_at_tissue(out)
+        out = self._compose.diseases_at_tissue(self._cell_abbreviations(out))
         if library:
             assay = _assay(library)
             if assay:  # the library-prep rules know more than an "assay" attribute
                 out = [a for a in out if a.facet != "assay"] + assay
         return out
+
+    def _cell_abbreviations(self, out: list[Annotation]) -> list[Annotation]:
+        """``out`` without a disease read from an abbreviation that names the sample's own cell
+        type ('source_name: H9 NPC' beside 'cell type: neural progenitor cells': 'NPC' is the
+        cells, not nasopharyngeal carcinoma; rule ``field_abbreviation_disease``): the cell type
+        said under its own key, or the disease only suggested ('NPC tumour biopsy' keeps its
+        carcinoma)."""
+        cell = _accepted(out, "cell_type")
+        return [a for a in out if not self._abbreviates_cell(cell, a)]
+
+    def _abbreviates_cell(self, cell: Annotation | None, a: Annotation) -> bool:
+        """Whether disease annotation ``a`` is an abbreviation naming cell type ``cell`` that
+        :meth:`_cell_abbreviations` sets aside."""
+        if cell is None or a.facet != "disease" or not _ON["field_abbreviation_disease"]:
+            return False
+        top = a.candidates[0] if a.candidates else None
+        return (top is not None and top.match_kind == "abbreviation"
+                and top.matched_text in self.lexicon.names_for("cell_type", cell.term_id or "")
+                and (key_role(cell.source_key or "") == "cell_type"
+                     or a.status == "needs_review"))
 
     def decide_value(self, facet: str, text: str, key: str) -> Annotation | None:
         """The annotation ``{key: text}`` gives read as a field of ``facet`` (memoized by the
@@ -884,7 +904,12 @@ class Grounder:
             rows.append(_ranking_row(facet, round(s, 4), c, v,
                                      narrower=len(rows) == listed and c is not leader))
         if facet == "disease":  # the line's disease, when the sample names none itself
-            for a in self._line_disease(self._annotate_values(read, None)):
+            anns = self._annotate_values(read, None)
+            decided = self._decide(facet, values, dish=self._of_line(read))
+            if decided is not None and self._abbreviates_cell(_accepted(anns, "cell_type"),
+                                                              decided):
+                rows = [r for r in rows if r["term_id"] != decided.term_id]
+            for a in self._line_disease(anns):
                 if a.facet == facet and a.candidates and a.candidates[0].features.get(
                         "line_disease"):
                     value = FieldValue(facet, a.source_text or "", a.source_key or "", False)
@@ -1155,3 +1180,9 @@ def _assay(library: Mapping[str, str]) -> list[Annotation]:
     except ImportError:
         return []
     return list(infer_assay(library))
+
+
+def _accepted(anns: Iterable[Annotation], facet: str) -> Annotation | None:
+    """The accepted annotation of ``facet`` with a term among ``anns``, if any."""
+    return next((a for a in anns if a.facet == facet and a.term_id and a.status == "accepted"),
+                None)

@@ -103,22 +103,36 @@ def with_line_disease(annotations: list[Annotation], lex: Lexicon, read: ReadDis
                       accept: float) -> list[Annotation]:
     """``annotations`` plus the disease of the sample's accepted cell line when the sample
     names no disease (nor the healthy state) itself, at :data:`CONFIDENCE` (accepted from
-    ``accept`` up)."""
+    ``accept`` up); a disease only suggested from an abbreviation inside a longer value gives
+    way to it, unless it is that disease or a kind of it."""
     line = next((a for a in annotations if a.facet == "cell_line" and a.term_id
                  and a.status == "accepted"), None)
-    if line is None or any(a.facet == "disease" and (a.term_id or a.status == "rejected")
-                           for a in annotations):
+    if line is None:
+        return annotations
+    # an abbreviation inside a longer value, only suggested ('PMA-treated THP-1': a phorbol
+    # ester, not progressive muscular atrophy), says less than the ontologies say of the line
+    guessed = [a for a in annotations if a.facet == "disease" and _guessed(a)]
+    if any(a.facet == "disease" and (a.term_id or a.status == "rejected") and a not in guessed
+           for a in annotations):
         return annotations
     said = lex.line_words.get(line.term_id or "") or parent_words(lex, line.term_label or "")
     top = line_disease(lex, said, read) if said else None
-    if top is None:
-        return annotations
+    if top is None or any(g.term_id == top.term_id or lex.is_ancestor(top.term_id, g.term_id or "")
+                          for g in guessed):
+        return annotations  # the guess is the line's disease, or a kind of it ('HNSCC line')
     cand = replace(top, method="rule", match_kind=MATCH_KIND, similarity=1.0, score=0.0,
                    features={"line_disease": 1.0, "conf:line_disease": CONFIDENCE})
     status = "accepted" if CONFIDENCE >= accept else "needs_review"
-    return [*annotations, Annotation("disease", top.term_id, top.term_label, CONFIDENCE, "rule",
-                                     status, line.source_key, line.source_text, (cand,),
-                                     line.lexicon_version, line.source_length)]
+    return [*(a for a in annotations if a not in guessed),
+            Annotation("disease", top.term_id, top.term_label, CONFIDENCE, "rule", status,
+                       line.source_key, line.source_text, (cand,), line.lexicon_version,
+                       line.source_length)]
+
+
+def _guessed(a: Annotation) -> bool:
+    """Whether a disease annotation is only an abbreviation suggested for review."""
+    return (a.status == "needs_review" and bool(a.candidates)
+            and a.candidates[0].match_kind == "abbreviation")
 
 
 def _diseases(lex: Lexicon, found: list[Candidate]) -> list[Candidate] | None:

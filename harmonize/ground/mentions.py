@@ -828,11 +828,21 @@ def _denied_mentions(lex: Lexicon, text: str, strict: bool = True) -> list[Menti
 
 
 def only_negated(lex: Lexicon, facet: str, text: str) -> bool:
-    """Whether ``text`` names terms of ``facet`` and every one of them is negated."""
-    if facet != "disease" or says_other(tokens(text)):
+    """Whether ``text`` names terms of ``facet`` and every one of them is negated, not all of
+    them tumours: a denied tumour ('adjacent non-tumour liver', 'tumour-free margin') says
+    the specimen is the tissue beside one, not that the donor is healthy (rule
+    ``specimen_normal``)."""
+    if facet != "disease" or says_other(tokens(text)) or find_mentions(lex, facet, text)[0]:
         return False
-    return not find_mentions(lex, facet, text)[0] and bool(
-        find_mentions(lex, facet, text, negation=False)[0])
+    denied = find_mentions(lex, facet, text, negation=False)[0]
+    return bool(denied) and not (_SPECIMEN_ON and all(
+        any(m.term_id == c or lex.is_ancestor(c, m.term_id) for c in SPECIMEN_DISEASES)
+        for m in denied))
+
+
+#: MONDO classes whose denial describes a specimen, not a donor (``words/specimen_diseases``).
+_SPECIMEN_ON = enabled("specimen_normal")
+SPECIMEN_DISEASES = words("specimen_diseases") if _SPECIMEN_ON else frozenset()
 
 
 #: "Organ - qualifier" and "organ, qualifier": the way GTEx and many submitters name a part.
