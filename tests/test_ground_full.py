@@ -162,9 +162,22 @@ def test_another_value_may_name_the_kind_of_the_cell_type(full, attributes, term
     assert full.sample_ranking("cell_type", attributes)[0]["term_id"] == term  # explain agrees
 
 
-@pytest.mark.parametrize("value", ["healthy never-smoker", "healthy smoker", "Healthy, non smoker"])
+@pytest.mark.parametrize("value", ["healthy, never smoked", "healthy smokers", "Healthy, non smoker"])
 def test_a_smoking_habit_beside_healthy_is_still_the_healthy_state(full, value):
     assert full.ground_value("disease", value, "disease state").term_id == "PATO:0000461"
+
+
+@pytest.mark.parametrize(("attributes", "healthy"), [
+    ({"source_name": "PBMC from HIV-negative donor"}, True),
+    ({"source_name": "islets from a non-diabetic donor"}, True),
+    ({"source_name": "colon biopsy, non-coeliac control"}, True),
+    ({"source_name": "atrium, non-failing donor heart"}, True),
+    ({"source_name": "A-431, non-targeting control siRNA"}, False),  # the experiment's control
+    ({"source_name": "non-tumour control tissue"}, False),  # beside a tumour: the specimen
+])
+def test_a_donor_named_by_the_disease_it_is_without_is_healthy(full, attributes, healthy):
+    anns = [a.term_id for a in full.annotate(attributes) if a.facet == "disease" and a.term_id]
+    assert ("PATO:0000461" in anns) is healthy
 
 
 def test_a_denied_tumour_describes_the_specimen_not_a_healthy_control(full):

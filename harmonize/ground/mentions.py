@@ -829,15 +829,19 @@ def _denied_mentions(lex: Lexicon, text: str, strict: bool = True) -> list[Menti
 
 def only_negated(lex: Lexicon, facet: str, text: str) -> bool:
     """Whether ``text`` names terms of ``facet`` and every one of them is negated, not all of
-    them tumours: a denied tumour ('adjacent non-tumour liver', 'tumour-free margin') says
+    them tumours: a denied tumour ('non-tumour lung tissue', 'tumour-free margin') says
     the specimen is the tissue beside one, not that the donor is healthy (rule
     ``specimen_normal``)."""
     if facet != "disease" or says_other(tokens(text)) or find_mentions(lex, facet, text)[0]:
         return False
     denied = find_mentions(lex, facet, text, negation=False)[0]
-    return bool(denied) and not (_SPECIMEN_ON and all(
-        any(m.term_id == c or lex.is_ancestor(c, m.term_id) for c in SPECIMEN_DISEASES)
-        for m in denied))
+    return bool(denied) and not all(_specimen(lex, m.term_id) for m in denied)
+
+
+def _specimen(lex: Lexicon, term_id: str) -> bool:
+    """Whether denying ``term_id`` describes a specimen, not a donor (a tumour)."""
+    return _SPECIMEN_ON and any(term_id == c or lex.is_ancestor(c, term_id)
+                                for c in SPECIMEN_DISEASES)
 
 
 #: MONDO classes whose denial describes a specimen, not a donor (``words/specimen_diseases``).
@@ -888,6 +892,29 @@ def healthy_mention(lex: Lexicon, text: str) -> str | None:
         if (n > 1 or key == "healthy") and not (
                 CONTROL_WORDS & words and not {"healthy", "normal"} & words):
             return key  # "control subject" is the experimental_control case
+    return denied_donor(lex, text) if _ON["healthy_person"] else None
+
+
+def denied_donor(lex: Lexicon, text: str) -> str | None:
+    """The words naming a donor or a control by a disease they are without ("non-diabetic
+    kidney donor", "HIV-negative donor", "non-asthmatic control"; a denied tumour is the
+    specimen's), or by 'non' and a word naming nothing before a person word ("non-failing
+    heart donor"; before 'control' such a word is as often the experiment's: "non-targeting
+    control")."""
+    toks = tokens(text)
+    after = CONTROL_WORDS | PERSON_WORDS
+    for m in find_mentions(lex, "disease", text, negation=False)[0]:
+        if not is_negated(toks, m.start, m.n_tokens) or _specimen(lex, m.term_id):
+            continue
+        j = m.start + m.n_tokens
+        while j < len(toks) and toks[j] in TRIGGER_WORDS:  # "HIV negative donor"
+            j += 1
+        if j < len(toks) and toks[j] in after:
+            return " ".join(toks[max(m.start - 1, 0):j + 1])
+    for j in range(len(toks) - 2):
+        if (toks[j] == "non" and len(toks[j + 1]) >= NON_WORD_MIN and toks[j + 2] in PERSON_WORDS
+                and not any(lex.lookup(f, toks[j + 1]) for f in ("disease", "tissue", "cell_type"))):
+            return " ".join(toks[j:j + 3])
     return None
 
 
@@ -1031,6 +1058,10 @@ def _denied_words(lex: Lexicon, text: str, toks: list[str]) -> set[int]:
     return out
 
 
+#: The shortest word 'non' rules out as a condition ('non-failing'; 'non-T' is a cell fraction).
+NON_WORD_MIN = 4
+
+
 def ruled_out_word(lex: Lexicon, text: str) -> bool:
     """Whether a value is "non" and one word that names nothing ("non-failing", "non-demented",
     "non-drinker"): under a disease key, a donor without the condition the word describes.
@@ -1043,7 +1074,8 @@ def ruled_out_word(lex: Lexicon, text: str) -> bool:
     toks = tokens(PARENTHESIS.sub(" ", text))  # "non-failing donor (NF)": a remark on it
     if _ON["healthy_person"]:  # "non-failing donor": words about the person name no disease
         toks = [t for j, t in enumerate(toks) if j < 2 or t not in PERSON_WORDS]
-    if not _ON["non_word_healthy"] or len(toks) != 2 or toks[0] != "non" or len(toks[1]) < 4:
+    if (not _ON["non_word_healthy"] or len(toks) != 2 or toks[0] != "non"
+            or len(toks[1]) < NON_WORD_MIN):
         return False
     return not any(lex.lookup(f, toks[1]) for f in ("disease", "tissue", "cell_type"))
 
