@@ -180,6 +180,17 @@ def test_a_donor_named_by_the_disease_it_is_without_is_healthy(full, attributes,
     assert ("PATO:0000461" in anns) is healthy
 
 
+@pytest.mark.parametrize(("text", "disease"), [
+    ("GC_07\nGastric adenocarcinoma, intestinal type, stage II", "MONDO:0005036"),
+    ("GC_07\nPatient also had type 2 diabetes", "MONDO:0021085"),  # no kind of the tumour
+])
+def test_a_description_may_name_the_kind_of_the_sample_s_tumour(full, text, disease):
+    attributes = {"tissue": "stomach tumour"}
+    anns = [a for a in full.annotate(attributes, text) if a.facet == "disease"]
+    assert [a.term_id for a in anns] == [disease]
+    assert full.sample_ranking("disease", attributes, text)[0]["term_id"] == disease
+
+
 def test_a_denied_tumour_describes_the_specimen_not_a_healthy_control(full):
     study = [({"source_name": "hepatoblastoma, resected"}, None, None),
              ({"source_name": "tumour-free margin, resected"}, None, None),

@@ -952,13 +952,16 @@ class Grounder:
         in a facet field or a source name that is narrower than the term ranked
         first is what the sample is ('tissue: kidney' beside 'source_name: renal cortex';
         'disease: leukemia' beside a leukemia named in full). Titles, descriptions and free
-        text name other things too ('compared with the hippocampus')."""
+        text name other things too ('compared with the hippocampus'), but a narrower disease
+        there is a kind of the one ranked first ('tissue: stomach tumour' beside a description
+        naming a gastric adenocarcinoma)."""
         while True:
             top = ranked[0][1]
             deeper = next((r for r in ranked[1:] if r[1].method not in GUESS_METHODS
                            and (r[1].match_kind not in WEAK_KINDS
                                 or self._own_whole_name(facet, r[1], top))
-                           and key_class(r[2]) in DEEPER_CLASSES
+                           and (key_class(r[2]) in DEEPER_CLASSES
+                                or (facet == "disease" and key_class(r[2]) == "title"))
                            and not cell_name_place(facet, r[2])
                            and self.lexicon.is_ancestor(top.term_id, r[1].term_id)), None)
             if deeper is None:
