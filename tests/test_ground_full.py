@@ -132,6 +132,25 @@ def test_a_region_or_location_key_names_the_part_sampled(full, attributes, term)
     assert next(a for a in full.annotate(attributes) if a.facet == "tissue").term_id == term
 
 
+@pytest.mark.parametrize(("attributes", "term"), [
+    ({"tissue": "adipose tissue", "depot": "omental"}, "UBERON:0010414"),  # omental fat pad
+    ({"tissue": "prostate", "zone": "peripheral zone"}, "UBERON:8410026"),
+    ({"tissue": "kidney", "sampling site": "medulla"}, "UBERON:0000362"),  # renal medulla
+    ({"tissue": "gonad", "sex": "male"}, "UBERON:0000991"),  # a sex is no kind of organ
+    ({"tissue": "liver", "treatment": "none"}, "UBERON:0002107"),
+])
+def test_another_value_may_name_the_part_of_the_tissue(full, attributes, term):
+    assert next(a for a in full.annotate(attributes) if a.facet == "tissue").term_id == term
+    assert full.sample_ranking("tissue", attributes)[0]["term_id"] == term  # explain agrees
+
+
+def test_a_disease_is_named_with_the_organ_a_part_was_taken_from(full):
+    anns = {a.facet: a for a in full.annotate({"tissue": "prostate", "zone": "central zone",
+                                               "histology": "adenocarcinoma"})}
+    assert anns["tissue"].term_id == "UBERON:8410027"  # central zone of prostate
+    assert anns["disease"].term_id == "MONDO:0005082"  # prostate adenocarcinoma
+
+
 def test_keys_ending_in_a_place_word_are_tissue_keys_unless_the_place_is_elsewhere():
     # read like a source name: a narrower part refines the tissue key, another name does not
     # compete with it

@@ -30,7 +30,7 @@ Ranked = list[tuple[float, Candidate, FieldValue, dict[str, float]]]
 #: The switches of this module's rules, read once.
 _ON = {name: enabled(name) for name in (
     "site_of_tissue", "cell_of_tissue", "skin_of_site", "disease_of_tissue", "cell_of_markers",
-    "kind_of_cell")}
+    "kind_of_cell", "part_of_tissue")}
 #: A value that may name a signed marker ('CD34+', 'CD38-', 'CD14-positive', 'CD16 negative').
 _SIGNED = re.compile(r"[+-]|positive|negative", re.IGNORECASE)
 #: A marker with its sign as normalized text writes it: 'cd34+', and 'cd38' before 'negative'.
@@ -41,6 +41,9 @@ _MARKER = re.compile(r"[a-z][a-z0-9]*\d[a-z0-9]*")
 #: lowered tissue strict F1 0.906 -> 0.881 in-sample, 0.897 -> 0.880 in grouped CV).
 DEEPER_CLASSES = ("dedicated", "scan")
 
+#: Rule part_of_tissue: the most words of a value that names a part or kind of the sample's
+#: tissue with it ('peripheral zone', 'subcutaneous abdominal').
+PART_WORDS_MAX = 3
 #: Rule kind_of_cell: the most words of a value that names a kind of the sample's cell type
 #: ('M2', 'naive', 'effector memory'); longer values say other things.
 KIND_WORDS_MAX = 2
@@ -131,6 +134,38 @@ class Composer:
         cell = self.named_together("cell_type", top, placed,
                                    ("{x} of {y}", "{y} {x}", "{x} of the {y}"))
         return ranked if cell is None else [(s, taken_by(cell, "cell_of_tissue"), v, f)] + ranked
+
+    def part_of_tissue(self, ranked: Ranked, values: Iterable[FieldValue]) -> Ranked:
+        """The ranking with the part or kind of the tissue ranked first that another short
+        value of the sample names with it put first ('tissue: adipose tissue' beside 'depot:
+        subcutaneous abdominal' is the subcutaneous abdominal adipose tissue, 'tissue:
+        prostate' beside 'zone: peripheral zone' its peripheral zone, 'tissue: kidney' beside
+        'compartment: medulla' the renal medulla): the one UBERON term below it named '<value>
+        <name>', '<name> <value>' or '<value> of <name>'. The tissue from a value under its own
+        key, not a guess; the other value under another tissue key or one that names no facet
+        (a sex, a disease, a cell type say other things: 'sex: male' is no kind of gonad)."""
+        if not ranked or not _ON["part_of_tissue"]:
+            return ranked
+        s, top, v, f = ranked[0]
+        if (top.method in GUESS_METHODS or key_class(v) != "dedicated"
+                or any(k.startswith("rule:") for k in top.features)):  # refined already
+            return ranked
+        names = self.lexicon.names_for("tissue", top.term_id)
+        parts: dict[str, Candidate] = {}
+        for other in values:
+            said = normalize(PARENTHESIS.sub(" ", other.text))  # 'omental (visceral)'
+            if (other.source_key == v.source_key or not said
+                    or len(said.split()) > PART_WORDS_MAX
+                    or key_role(other.source_key) not in ("other", "scan", "tissue")):
+                continue
+            for name in names:
+                for form in (f"{said} {name}", f"{name} {said}", f"{said} of {name}"):
+                    for c in match_exact(self.lexicon, "tissue", form):
+                        if self.lexicon.is_ancestor(top.term_id, c.term_id):
+                            parts.setdefault(c.term_id, c)
+        if len(parts) != 1:
+            return ranked
+        return [(s, taken_by(next(iter(parts.values())), "part_of_tissue"), v, f)] + ranked
 
     def kind_of_cell(self, ranked: Ranked, values: Iterable[FieldValue]) -> Ranked:
         """The ranking with the kind of the cell type ranked first that another short value of
@@ -257,16 +292,23 @@ class Composer:
         if (not _read_as_named(d, "disease") or d.term_id == HEALTHY or not d.candidates
                 or not self._organ_agnostic(d.term_id or "")):
             return None
-        key = (d.term_id, tissue.term_id or "", normalize(d.source_text or ""))
+        # the tissue taken, then the broader ones it was taken over ('peripheral zone of
+        # prostate' beside 'adenocarcinoma' is a prostate adenocarcinoma)
+        places = [tissue.term_id or ""] + [
+            c.term_id for c in tissue.candidates
+            if c.term_id != tissue.term_id and self.lexicon.is_ancestor(c.term_id,
+                                                                         tissue.term_id or "")]
+        key = (d.term_id, "|".join(places), normalize(d.source_text or ""))
         if key not in self._at:
             top = d.candidates[0]
             # the value's own words first ('clear cell carcinoma' beside 'kidney' is clear
             # cell renal carcinoma, though the value alone reads as carcinoma)
             named = ([replace(top, matched_text=key[2], term_label=key[2]), top] if key[2]
                      else [top])
-            names = [normalize(n) for n in self.lexicon.names_for("tissue", tissue.term_id or "")]
-            placed = [Candidate(tissue.term_id or "", tissue.term_label or "", "rule", n, "label",
-                                1.0) for n in sorted(set(names) - {""})]
+            placed = [Candidate(t, (self.lexicon.term(t).label if self.lexicon.term(t) else t),
+                                "rule", n, "label", 1.0)
+                      for t in places for n in sorted({normalize(n) for n in
+                                                       self.lexicon.names_for("tissue", t)} - {""})]
             self._at[key] = next((c for x in named for p in placed for c in [
                 self.named_together("disease", x, p, ("{y} {x}", "{x} of {y}", "{x} of the {y}"))]
                 if c is not None), None)
