@@ -189,7 +189,7 @@ def test_a_smoking_habit_beside_healthy_is_still_the_healthy_state(full, value):
 @pytest.mark.parametrize(("attributes", "healthy"), [
     ({"source_name": "PBMC from HIV-negative donor"}, True),
     ({"source_name": "islets from a non-diabetic donor"}, True),
-    ({"source_name": "colon biopsy, non-coeliac control"}, True),
+    ({"source_name": "lung, non-COPD control"}, True),
     ({"source_name": "atrium, non-failing donor heart"}, True),
     ({"source_name": "A-431, non-targeting control siRNA"}, False),  # the experiment's control
     ({"source_name": "non-tumour control tissue"}, False),  # beside a tumour: the specimen
