@@ -544,8 +544,9 @@ def test_an_ontology_abbreviation_in_a_title_is_no_disease(full, title):
 
 
 @pytest.mark.parametrize(("attrs", "disease"), [
-    # a disease a scanned value rules out is no disease of the sample
-    ({"source_name": "PBMC from HIV-negative donor"}, None),
+    # a disease a scanned value rules out is no disease of the sample; a donor named by
+    # the disease they are without is a healthy donor
+    ({"source_name": "PBMC from HIV-negative donor"}, "PATO:0000461"),
     ({"source_name": "non-diabetic islets"}, None),
     ({"title": "tumor-free lung margin"}, None),
     # under a disease key, a value that only rules diseases out is the healthy state

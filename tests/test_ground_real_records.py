@@ -158,7 +158,7 @@ def _calls(annotated, facet, key_text):
     ("disease", "Crohn's Disease", "MONDO:0005011"),
     ("disease", "Healthy Control", "PATO:0000461"),
     ("disease", "Clear cell renal cell carcinoma cells", "MONDO:0005005"),
-    ("disease", "sALS", "MONDO:0004976"),  # sporadic ALS: a modifier before the abbreviation
+    ("disease", "sALS", "MONDO:0005145"),  # 's' the initial of sporadic: a kind of ALS
     ("disease", "c9FTLD", "MONDO:0017276"),  # C9orf72 FTLD; MONDO's FTLD is FTD
     ("cell_type", "Neural progenitor cells (NPC)", "CL:0011020"),
     ("tissue", "bone marrow", "UBERON:0002371"),

@@ -566,10 +566,10 @@ class Grounder:
 
     def _cell_abbreviations(self, out: list[Annotation]) -> list[Annotation]:
         """``out`` without a disease read from an abbreviation that names the sample's own cell
-        type ('source_name: H9 NPC' beside 'cell type: neural progenitor cells': 'NPC' is the
-        cells, not nasopharyngeal carcinoma; rule ``field_abbreviation_disease``): the cell type
-        said under its own key, or the disease only suggested ('NPC tumour biopsy' keeps its
-        carcinoma)."""
+        type, said under its own key ('source_name: H9 NPC' beside 'cell type: neural
+        progenitor cells': 'NPC' is the cells, not nasopharyngeal carcinoma; rule
+        ``field_abbreviation_disease``). A cell type read from a source name is no surer than
+        the disease ('nasopharynx biopsy, NPC' keeps its carcinoma)."""
         cell = _accepted(out, "cell_type")
         return [a for a in out if not self._abbreviates_cell(cell, a)]
 
@@ -580,9 +580,8 @@ class Grounder:
             return False
         top = a.candidates[0] if a.candidates else None
         return (top is not None and top.match_kind == "abbreviation"
-                and top.matched_text in self.lexicon.names_for("cell_type", cell.term_id or "")
-                and (key_role(cell.source_key or "") == "cell_type"
-                     or a.status == "needs_review"))
+                and key_role(cell.source_key or "") == "cell_type"
+                and top.matched_text in self.lexicon.names_for("cell_type", cell.term_id or ""))
 
     def decide_value(self, facet: str, text: str, key: str) -> Annotation | None:
         """The annotation ``{key: text}`` gives read as a field of ``facet`` (memoized by the
