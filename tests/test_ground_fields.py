@@ -98,7 +98,8 @@ def test_table_has_no_unknown_facets():
     ("patient disease status", "disease"), ("subject_health_state", "disease"),
     ("donor", "donor"), ("Individual", "donor"), ("donor id", "skip"),
     ("cancer subtype", "disease"), ("Tissue sub-type", "tissue"), ("cell subpopulation", "cell_type"),
-    ("molecule subtype", "other"), ("subtype", "other"),  # a finer division of nothing named
+    ("molecule subtype", "other"),  # a finer division of nothing named
+    ("subtype", "scan"),  # a bare finer division of the sample: read like a source name
 ])
 def test_an_unlisted_key_is_read_by_its_last_words(key, role):
     assert key_role(key) == role

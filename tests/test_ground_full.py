@@ -235,6 +235,19 @@ def test_an_abbreviation_is_no_disease_where_the_sample_says_what_it_is(full, at
     assert (rows[0]["term_id"] if rows else None) == disease
 
 
+@pytest.mark.parametrize(("attributes", "term"), [
+    # a gene before its variant's code names the monogenic kind MONDO names with it
+    ({"disease": "Parkinson disease", "genotype": "LRRK2 R1441C"}, "MONDO:0011764"),
+    ({"disease": "Parkinson disease", "patient": "PD 07"}, "MONDO:0005180"),  # a number
+    # a bare subtype key names the kind, here by its own abbreviation
+    ({"disease": "breast cancer", "subtype": "TNBC"}, "MONDO:0005494"),
+    ({"disease": "endometriosis", "source_name": "ovarian lesion 3"}, "MONDO:0005133"),
+])
+def test_another_value_may_name_the_kind_of_the_disease(full, attributes, term):
+    assert next(a for a in full.annotate(attributes) if a.facet == "disease").term_id == term
+    assert full.sample_ranking("disease", attributes)[0]["term_id"] == term  # explain agrees
+
+
 def test_none_under_another_key_is_still_no_value(full):
     anns = {a.facet: a for a in full.annotate({"treatment": "none", "tissue": "liver"})}
     assert "disease" not in anns and anns["tissue"].term_id == "UBERON:0002107"

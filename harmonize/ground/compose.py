@@ -12,11 +12,11 @@ ontology has the composed name, below the term it refines. Rules ``site_of_tissu
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from itertools import pairwise
 
-from harmonize.ground.evidence import GUESS_METHODS
+from harmonize.ground.evidence import GUESS_METHODS, SHORT_KINDS
 from harmonize.ground.exact import match_exact
 from harmonize.ground.fields import key_class, key_role
 from harmonize.ground.lexicon import HEALTHY, Lexicon
@@ -30,7 +30,7 @@ Ranked = list[tuple[float, Candidate, FieldValue, dict[str, float]]]
 #: The switches of this module's rules, read once.
 _ON = {name: enabled(name) for name in (
     "site_of_tissue", "cell_of_tissue", "skin_of_site", "disease_of_tissue", "cell_of_markers",
-    "kind_of_cell", "part_of_tissue")}
+    "kind_of_cell", "part_of_tissue", "kind_of_disease")}
 #: A value that may name a signed marker ('CD34+', 'CD38-', 'CD14-positive', 'CD16 negative').
 _SIGNED = re.compile(r"[+-]|positive|negative", re.IGNORECASE)
 #: A marker with its sign as normalized text writes it: 'cd34+', and 'cd38' before 'negative'.
@@ -44,6 +44,9 @@ DEEPER_CLASSES = ("dedicated", "scan")
 #: Rule part_of_tissue: the most words of a value that names a part or kind of the sample's
 #: tissue with it ('peripheral zone', 'subcutaneous abdominal').
 PART_WORDS_MAX = 3
+#: Rule kind_of_disease: a variant's code after a gene's name ('g2019s', 'r403q', 'v600e'):
+#: letters and digits mixed; a sample's number ('CRC 01') is no variant.
+_VARIANT = re.compile(r"(?=[a-z0-9]*[a-z])(?=[a-z0-9]*\d)[a-z0-9]{3,}")
 #: Rule kind_of_cell: the most words of a value that names a kind of the sample's cell type
 #: ('M2', 'naive', 'effector memory'); longer values say other things.
 KIND_WORDS_MAX = 2
@@ -141,60 +144,77 @@ class Composer:
         subcutaneous abdominal' is the subcutaneous abdominal adipose tissue, 'tissue:
         prostate' beside 'zone: peripheral zone' its peripheral zone, 'tissue: kidney' beside
         'compartment: medulla' the renal medulla): the one UBERON term below it named '<value>
-        <name>', '<name> <value>' or '<value> of <name>'. The tissue from a value under its own
-        key, not a guess; the other value under another tissue key or one that names no facet
-        (a sex, a disease, a cell type say other things: 'sex: male' is no kind of gonad)."""
-        if not ranked or not _ON["part_of_tissue"]:
-            return ranked
-        s, top, v, f = ranked[0]
-        if (top.method in GUESS_METHODS or key_class(v) != "dedicated"
-                or any(k.startswith("rule:") for k in top.features)):  # refined already
-            return ranked
-        names = self.lexicon.names_for("tissue", top.term_id)
-        parts: dict[str, Candidate] = {}
-        for other in values:
-            said = normalize(PARENTHESIS.sub(" ", other.text))  # 'omental (visceral)'
-            if (other.source_key == v.source_key or not said
-                    or len(said.split()) > PART_WORDS_MAX
-                    or key_role(other.source_key) not in ("other", "scan", "tissue")):
-                continue
-            for name in names:
-                for form in (f"{said} {name}", f"{name} {said}", f"{said} of {name}"):
-                    for c in match_exact(self.lexicon, "tissue", form):
-                        if self.lexicon.is_ancestor(top.term_id, c.term_id):
-                            parts.setdefault(c.term_id, c)
-        if len(parts) != 1:
-            return ranked
-        return [(s, taken_by(next(iter(parts.values())), "part_of_tissue"), v, f)] + ranked
+        <name>', '<name> <value>' or '<value> of <name>'. The other value under another tissue
+        key or one that names no facet (a sex, a disease, a cell type say other things: 'sex:
+        male' is no kind of gonad); not after another rule refined the tissue."""
+        return self._named_beside(
+            "tissue", "part_of_tissue", ranked, values, PART_WORDS_MAX,
+            ("{v} {n}", "{n} {v}", "{v} of {n}"),
+            lambda other, said: key_role(other.source_key) in ("other", "scan", "tissue"))
 
     def kind_of_cell(self, ranked: Ranked, values: Iterable[FieldValue]) -> Ranked:
         """The ranking with the kind of the cell type ranked first that another short value of
         the sample names with it put first ('cell type: macrophages' beside 'polarization:
         M2' is an M2 macrophage, beside 'subset: naive' B cells are naive B cells): the one CL
-        term below it named '<value> <a name of it>'. The cell type from a value under its
-        own key, not a guess; the other value from any key but the cell type's, and itself no
-        name of a tissue or a cell type."""
-        if not ranked or not _ON["kind_of_cell"]:
+        term below it named '<value> <a name of it>'. The other value from any key but the
+        cell type's, and itself no name of a tissue or a cell type ('source_name: lung' is
+        cell_of_tissue's)."""
+        return self._named_beside(
+            "cell_type", "kind_of_cell", ranked, values, KIND_WORDS_MAX, ("{v} {n}",),
+            lambda other, said: not any(self.lexicon.lookup(f, said)
+                                        for f in ("tissue", "cell_type")))
+
+    def kind_of_disease(self, ranked: Ranked, values: Iterable[FieldValue]) -> Ranked:
+        """The ranking with the kind of the disease ranked first that another short value of
+        the sample, or its first word, names with it put first ('disease: Parkinson's
+        disease' beside 'genotype: LRRK2 R1441C' is MONDO's LRRK2 Parkinson disease): the one
+        MONDO term below it named '<value> <a name of it>'. The other value under a key that
+        names no facet; its first word alone only before a variant's code (a gene: 'LRRK2
+        R1441C', not 'primary tumour') and naming no place (disease_of_tissue's: curators keep
+        'endometriosis' beside an ovary plain)."""
+        return self._named_beside(
+            "disease", "kind_of_disease", ranked, values, KIND_WORDS_MAX, ("{v} {n}",),
+            lambda other, said: key_role(other.source_key) in ("other", "scan"),
+            first_word=True)
+
+    def _named_beside(self, facet: str, rule: str, ranked: Ranked, values: Iterable[FieldValue],
+                      most_words: int, forms: tuple[str, ...],
+                      counts: Callable[[FieldValue, str], bool],
+                      first_word: bool = False) -> Ranked:
+        """The ranking with the one term below the term ranked first that another value of
+        the sample (at most ``most_words``, a bracket aside, one ``counts``; with
+        ``first_word`` its first word too) names with one of its names in one of ``forms``
+        put first, marked as taken by ``rule`` (with ``first_word``, only a first word before
+        a code: a gene before its variant). The term ranked first read from a value under
+        its own key, not a guess, and not refined by another rule already."""
+        if not ranked or not _ON[rule]:
             return ranked
         s, top, v, f = ranked[0]
-        if top.method in GUESS_METHODS or key_class(v) != "dedicated":
+        if (top.method in GUESS_METHODS or key_class(v) != "dedicated"
+                or any(k.startswith("rule:") for k in top.features)):
             return ranked
-        names = self.lexicon.names_for("cell_type", top.term_id)
-        kinds: dict[str, Candidate] = {}
+        names = self.lexicon.names_for(facet, top.term_id)
+        found: dict[str, Candidate] = {}
         for other in values:
             said = normalize(PARENTHESIS.sub(" ", other.text))  # 'M1 (LPS + IFN-g)'
             if (other.source_key == v.source_key or not said
-                    or len(said.split()) > KIND_WORDS_MAX
-                    # a place or a cell is no kind ('source_name: lung' is cell_of_tissue's)
-                    or any(self.lexicon.lookup(f, said) for f in ("tissue", "cell_type"))):
+                    or len(said.split()) > most_words or not counts(other, said)):
                 continue
-            for name in names:
-                for c in match_exact(self.lexicon, "cell_type", f"{said} {name}"):
-                    if self.lexicon.is_ancestor(top.term_id, c.term_id):
-                        kinds.setdefault(c.term_id, c)
-        if len(kinds) != 1:
+            words = said.split()
+            heads = [said] + ([words[0]] if first_word and len(words) > 1
+                              and any(_VARIANT.fullmatch(w) for w in words[1:])
+                              and not self.lexicon.knows_word(words[0], ("tissue",)) else [])
+            for head in heads:
+                for name in names:
+                    for form in forms:
+                        for c in match_exact(self.lexicon, facet, form.format(v=head, n=name)):
+                            # a name in words, not an abbreviation met inside the phrase
+                            if (c.match_kind not in SHORT_KINDS
+                                    and self.lexicon.is_ancestor(top.term_id, c.term_id)):
+                                found.setdefault(c.term_id, c)
+        if len(found) != 1:
             return ranked
-        return [(s, taken_by(next(iter(kinds.values())), "kind_of_cell"), v, f)] + ranked
+        return [(s, taken_by(next(iter(found.values())), rule), v, f)] + ranked
 
     def cell_of_markers(self, ranked: Ranked) -> Ranked:
         """The ranking with the cell type CL names by the markers of the value ranked first

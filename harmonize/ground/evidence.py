@@ -33,6 +33,8 @@ from harmonize.models import Candidate, FieldValue
 
 OTHER_KEY_PRIOR = -1.5
 WEAK_CAP = 0.4
+#: Name kinds that are abbreviations (two letters of one name no whole scanned value trusts).
+SHORT_KINDS = frozenset({"abbreviation", "curated_abbreviation"})
 WEAK_KINDS = frozenset({"abbreviation", "curated_abbreviation", "adjective", "composed"})
 #: Methods that guess a term from a similar name rather than find one.
 GUESS_METHODS = frozenset({"fuzzy", "embedding"})

@@ -24,6 +24,7 @@ from harmonize.ground.compose import DEEPER_CLASSES, Composer, cell_name_place, 
 from harmonize.ground.controls import study_disease_keys, study_view, with_study_controls
 from harmonize.ground.evidence import (
     GUESS_METHODS,
+    SHORT_KINDS,
     WEAK_KINDS,
     adjust_confidence,
     evidence_kind,
@@ -85,8 +86,6 @@ _LIST = re.compile(r"\s*(?:;|,|/|\+|&|\band\b)\s*", re.IGNORECASE)
 AFFIRMATIVE = words("affirmative")
 
 
-#: Disease name kinds not trusted as a whole scanned value when of two letters.
-SHORT_KINDS = frozenset({"abbreviation", "curated_abbreviation"})
 #: The switches of this module's rules (``ontologies/rules.tsv``), read once.
 _ON = {name: enabled(name) for name in (
     "mixed_sex", "experimental_control", "short_disease_abbreviation", "title_abbreviations",
@@ -796,6 +795,8 @@ class Grounder:
             ranked = self._compose.part_of_tissue(ranked, values)
         if ranked and facet in MOST_SPECIFIC_FACETS and _ON["deeper_in_sample"]:
             ranked = self._deeper(facet, ranked)
+        if ranked and facet == "disease":
+            ranked = self._compose.kind_of_disease(ranked, values)
         if ranked and facet == "cell_type":
             ranked = self._compose.cell_of_markers(ranked)
             ranked = self._compose.kind_of_cell(ranked, values)
