@@ -93,6 +93,8 @@ class Composer:
         self._agnostic: Memo[str, bool] = Memo(memo_limit)
         self._marked: dict[frozenset[str], list[tuple[str, str]]] | None = None
         self._signs: Memo[str, frozenset[str]] = Memo(memo_limit)
+        self._beside: Memo[tuple[str, str, str, tuple[str, ...]], tuple[Candidate, ...]] = Memo(
+            memo_limit)
 
     def initialled_kind(self, facet: str, modifier: str, found: list[Candidate]
                         ) -> list[Candidate]:
@@ -205,16 +207,25 @@ class Composer:
                               and any(_VARIANT.fullmatch(w) for w in words[1:])
                               and not self.lexicon.knows_word(words[0], ("tissue",)) else [])
             for head in heads:
-                for name in names:
-                    for form in forms:
-                        for c in match_exact(self.lexicon, facet, form.format(v=head, n=name)):
-                            # a name in words, not an abbreviation met inside the phrase
-                            if (c.match_kind not in SHORT_KINDS
-                                    and self.lexicon.is_ancestor(top.term_id, c.term_id)):
-                                found.setdefault(c.term_id, c)
+                for c in self._below(facet, top.term_id, names, head, forms):
+                    found.setdefault(c.term_id, c)
         if len(found) != 1:
             return ranked
         return [(s, taken_by(next(iter(found.values())), rule), v, f)] + ranked
+
+    def _below(self, facet: str, term_id: str, names: tuple[str, ...], head: str,
+               forms: tuple[str, ...]) -> tuple[Candidate, ...]:
+        """The terms below ``term_id`` that ``head`` names with one of its ``names`` in one of
+        ``forms``, in words (not an abbreviation met inside the phrase); memoized, as a
+        sample's other values recur across a study."""
+        key = (facet, term_id, head, forms)
+        if key not in self._beside:
+            self._beside[key] = tuple(
+                c for name in names for form in forms
+                for c in match_exact(self.lexicon, facet, form.format(v=head, n=name))
+                if c.match_kind not in SHORT_KINDS
+                and self.lexicon.is_ancestor(term_id, c.term_id))
+        return self._beside[key]
 
     def cell_of_markers(self, ranked: Ranked) -> Ranked:
         """The ranking with the cell type CL names by the markers of the value ranked first

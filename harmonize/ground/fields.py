@@ -78,6 +78,7 @@ def specimen_key(key: str) -> bool:
     return bool(set(norm_key(key).split()) & SPECIMEN_WORDS)
 
 
+@lru_cache(maxsize=100_000)
 def norm_key(key: str) -> str:
     """Comparable form of an attribute key (memoized: every value of every sample asks).
 
