@@ -119,9 +119,13 @@ class Composer:
                     kinds.setdefault(tid, name)
         if len(kinds) != 1:
             return found
-        tid, name = next(iter(kinds.items()))
-        named = [c for c in match_exact(self.lexicon, facet, name) if c.term_id == tid]
-        return [taken_by(named[0], "modified_abbreviation")] if named else found
+        named = self._named(facet, *next(iter(kinds.items())))
+        return [taken_by(named, "modified_abbreviation")] if named else found
+
+    def _named(self, facet: str, term_id: str, name: str) -> Candidate | None:
+        """The exact candidate of ``term_id`` that its name ``name`` gives, if any."""
+        return next((c for c in match_exact(self.lexicon, facet, name)
+                     if c.term_id == term_id), None)
 
     def cell_of_tissue(self, ranked: Ranked, place: Annotation) -> Ranked:
         """The ranking with the cell type named with the sample's tissue put first, when CL
@@ -199,10 +203,10 @@ class Composer:
         found: dict[str, Candidate] = {}
         for other in values:
             said = normalize(PARENTHESIS.sub(" ", other.text))  # 'M1 (LPS + IFN-g)'
-            if (other.source_key == v.source_key or not said
-                    or len(said.split()) > most_words or not counts(other, said)):
-                continue
             words = said.split()
+            if (other.source_key == v.source_key or not words
+                    or len(words) > most_words or not counts(other, said)):
+                continue
             heads = [said] + ([words[0]] if first_word and len(words) > 1
                               and any(_VARIANT.fullmatch(w) for w in words[1:])
                               and not self.lexicon.knows_word(words[0], ("tissue",)) else [])
@@ -249,9 +253,7 @@ class Composer:
                  if self.lexicon.is_ancestor(top.term_id, tid)]
         if len({tid for tid, _ in below}) != 1:
             return ranked
-        tid, name = min(below, key=lambda b: b[1])
-        named = next((c for c in match_exact(self.lexicon, "cell_type", name)
-                      if c.term_id == tid), None)
+        named = self._named("cell_type", *min(below, key=lambda b: b[1]))
         return ranked if named is None else [(s, taken_by(named, "cell_of_markers"), v, f)
                                              ] + ranked
 
@@ -336,7 +338,7 @@ class Composer:
             # cell renal carcinoma, though the value alone reads as carcinoma)
             named = ([replace(top, matched_text=key[2], term_label=key[2]), top] if key[2]
                      else [top])
-            placed = [Candidate(t, (self.lexicon.term(t).label if self.lexicon.term(t) else t),
+            placed = [Candidate(t, info.label if (info := self.lexicon.term(t)) else t,
                                 "rule", n, "label", 1.0)
                       for t in places for n in sorted({normalize(n) for n in
                                                        self.lexicon.names_for("tissue", t)} - {""})]

@@ -69,7 +69,6 @@ _SUFFIX = re.compile(r"(?:^|\s+)(ch\d+)$|\s+\d+$")
 MAX_VALUE_CHARS = 10_000
 
 
-@lru_cache(maxsize=100_000)
 @lru_cache(maxsize=4096)
 def specimen_key(key: str) -> bool:
     """Whether a key describes the specimen taken, not its donor ('histology', 'tissue type',

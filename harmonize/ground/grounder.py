@@ -886,13 +886,12 @@ class Grounder:
         if facet == "cell_type":
             place = self._decide("tissue", [v for v in read if v.facet == "tissue"],
                                  diseases=diseases)
-        ranked, leader, _ = self._chosen(facet, values, place, diseases,
-                                         facet == "disease" and self._of_line(read))
+        dish = facet == "disease" and self._of_line(read)
+        ranked, leader, _ = self._chosen(facet, values, place, diseases, dish)
         listed = len(rows)
         if facet == "disease" and ranked:
             # the disease named with the sample's tissue, decided after both as annotate does
-            decided = _with_decided(named, self._decide(facet, values,
-                                                         dish=self._of_line(read)))
+            decided = _with_decided(named, self._decide(facet, values, dish=dish))
             tissue = self._decide("tissue", [v for v in read if v.facet == "tissue"],
                                   diseases=decided)
             named = self._compose.diseases_at_tissue(decided + ([tissue] if tissue else []))
@@ -906,10 +905,9 @@ class Grounder:
                                      narrower=len(rows) == listed and c is not leader))
         if facet == "disease":  # the line's disease, when the sample names none itself
             anns = self._annotate_values(read, None)
-            decided = self._decide(facet, values, dish=self._of_line(read))
-            if decided is not None and self._abbreviates_cell(_accepted(anns, "cell_type"),
-                                                              decided):
-                rows = [r for r in rows if r["term_id"] != decided.term_id]
+            top = self._decide(facet, values, dish=dish)
+            if top is not None and self._abbreviates_cell(_accepted(anns, "cell_type"), top):
+                rows = [r for r in rows if r["term_id"] != top.term_id]
             for a in self._line_disease(anns):
                 if a.facet == facet and a.candidates and a.candidates[0].features.get(
                         "line_disease"):
@@ -926,16 +924,21 @@ class Grounder:
         them the cell line, decided here if not given)."""
         values = [self._affirmed(v) for v in values]
         if any(given_infection(v) for v in values):
-            line = [] if decided is None else decided
-            if in_dish(read, line) or (decided is None and self._of_line(read)):
-                # 'infection: SARS-CoV-2' on a line, 'MOI 5'
+            if decided is None:
+                decided = self._line(read)
+            if in_dish(read, decided):  # 'infection: SARS-CoV-2' on a line, 'MOI 5'
                 values = [v for v in values if not given_infection(v)]
         return self._several_diseases(values) if values else ([], [])
 
+    def _line(self, read: list[FieldValue]) -> list[Annotation]:
+        """The cell-line annotation the sample's values ``read`` give, decided as annotate
+        does (none or one)."""
+        line = self._decide("cell_line", [v for v in read if v.facet == "cell_line"])
+        return [line] if line is not None else []
+
     def _of_line(self, read: list[FieldValue]) -> bool:
         """Whether the sample's values ``read`` name a cell line, decided as annotate does."""
-        line = self._decide("cell_line", [v for v in read if v.facet == "cell_line"])
-        return in_dish((), [line] if line is not None else [])
+        return in_dish((), self._line(read))
 
     def _diseases_of(self, read: list[FieldValue]) -> list[Annotation]:
         """The disease annotations :meth:`annotate` gives a sample's values ``read``."""
