@@ -70,7 +70,7 @@ class TestFullLexicon:
         assert self._disease(full, {"cell line": "U-2 OS"}) == []  # 'U-2' is no parent
 
     def test_the_records_own_disease_or_health_wins(self, full):
-        said = self._disease(full, {"cell line": "MCF-7", "disease": "breast carcinoma"})
+        said = self._disease(full, {"cell line": "MCF-7", "disease": "mammary carcinoma"})
         assert said == [("MONDO:0004989", "accepted")]
         assert self._disease(full, {"cell line": "MCF-7", "disease state": "normal"})[0][0] \
             == "PATO:0000461"

@@ -475,7 +475,7 @@ def test_an_organoid_says_nothing_of_where_its_cells_came_from():
 @pytest.mark.parametrize(("value", "made"), [
     ("gastric biopsy-derived organoids", False), ("Patient-derived tumour organoids", False),
     ("crypt-derived colon organoids", False),
-    ("iPSC-derived lung organoids", True), ("organoids derived from H9 hESCs", True),
+    ("iPSC-derived lung organoids", True), ("organoids derived in vitro from H9 hESCs", True),
     ("organoids differentiated for 20 days", True),
 ])
 def test_an_organoid_derived_from_what_a_donor_gave_was_grown_not_made(value, made):

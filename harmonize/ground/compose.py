@@ -42,13 +42,13 @@ _MARKER = re.compile(r"[a-z][a-z0-9]*\d[a-z0-9]*")
 DEEPER_CLASSES = ("dedicated", "scan")
 
 #: Rule part_of_tissue: the most words of a value that names a part or kind of the sample's
-#: tissue with it ('peripheral zone', 'subcutaneous abdominal').
+#: tissue with it ('peripheral zone', 'upper outer quadrant').
 PART_WORDS_MAX = 3
 #: Rule kind_of_disease: a variant's code after a gene's name ('g2019s', 'r403q', 'v600e'):
 #: letters and digits mixed; a sample's number ('CRC 01') is no variant.
 _VARIANT = re.compile(r"(?=[a-z0-9]*[a-z])(?=[a-z0-9]*\d)[a-z0-9]{3,}")
 #: Rule kind_of_cell: the most words of a value that names a kind of the sample's cell type
-#: ('M2', 'naive', 'effector memory'); longer values say other things.
+#: ('M2', 'naive', 'central memory'); longer values say other things.
 KIND_WORDS_MAX = 2
 #: Rule modified_abbreviation: the shortest word a modifier's initial stands for (gene
 #: symbols, 'fus' or 'ang' before a disease's name, are shorter: 'fALS' is familial ALS).
@@ -146,9 +146,9 @@ class Composer:
 
     def part_of_tissue(self, ranked: Ranked, values: Iterable[FieldValue]) -> Ranked:
         """The ranking with the part or kind of the tissue ranked first that another short
-        value of the sample names with it put first ('tissue: adipose tissue' beside 'depot:
-        subcutaneous abdominal' is the subcutaneous abdominal adipose tissue, 'tissue:
-        prostate' beside 'zone: peripheral zone' its peripheral zone, 'tissue: kidney' beside
+        value of the sample names with it put first ('tissue: fat tissue' beside 'depot:
+        omental' is the omental fat pad, 'tissue: prostate' beside 'zone: peripheral zone'
+        its peripheral zone, 'tissue: kidney' beside
         'compartment: medulla' the renal medulla): the one UBERON term below it named '<value>
         <name>', '<name> <value>' or '<value> of <name>'. The other value under another tissue
         key or one that names no facet (a sex, a disease, a cell type say other things: 'sex:
@@ -172,8 +172,8 @@ class Composer:
 
     def kind_of_disease(self, ranked: Ranked, values: Iterable[FieldValue]) -> Ranked:
         """The ranking with the kind of the disease ranked first that another short value of
-        the sample, or its first word, names with it put first ('disease: Parkinson's
-        disease' beside 'genotype: LRRK2 R1441C' is MONDO's LRRK2 Parkinson disease): the one
+        the sample, or its first word, names with it put first ('disease: paralysis agitans'
+        beside 'genotype: LRRK2 R1441C' is MONDO's LRRK2 form of it): the one
         MONDO term below it named '<value> <a name of it>'. The other value under a key that
         names no facet; its first word alone only before a variant's code (a gene: 'LRRK2
         R1441C', not 'primary tumour') and naming no place (disease_of_tissue's: curators keep

@@ -566,7 +566,7 @@ class Grounder:
     def _cell_abbreviations(self, out: list[Annotation]) -> list[Annotation]:
         """``out`` without a disease read from an abbreviation that names the sample's own cell
         type, said under its own key ('source_name: H9 NPC' beside 'cell type: neural
-        progenitor cells': 'NPC' is the cells, not nasopharyngeal carcinoma; rule
+        progenitors': 'NPC' is the cells, not nasopharyngeal carcinoma; rule
         ``field_abbreviation_disease``). A cell type read from a source name is no surer than
         the disease ('nasopharynx biopsy, NPC' keeps its carcinoma)."""
         cell = _accepted(out, "cell_type")

@@ -899,7 +899,7 @@ def denied_donor(lex: Lexicon, text: str) -> str | None:
     """The words naming a donor or a control by a disease they are without ("non-diabetic
     kidney donor", "HIV-negative donor", "non-asthmatic control"; a denied tumour is the
     specimen's), or by 'non' and a word naming nothing before a person word ("non-failing
-    heart donor"; before 'control' such a word is as often the experiment's: "non-targeting
+    heart donor"; before 'control' such a word is as often the experiment's: "non-silencing
     control")."""
     toks = tokens(text)
     after = CONTROL_WORDS | PERSON_WORDS
