@@ -139,6 +139,17 @@ def test_a_word_list_value_outside_its_choices_names_the_file_row_and_choices(tm
     assert rules.choices("origin_phrases", "after", frozenset({"origin", "product"}))
 
 
+def test_a_mistyped_role_of_a_key_word_is_refused(tmp_path):
+    """A key word's role mistyped ('tisue') would make every key ending in it a key of no
+    facet, without a word; the list is refused, naming the file and the row."""
+    from harmonize.ground.fields import HEAD_ROLES
+    bad = tmp_path / "head_words.tsv"
+    bad.write_text("pattern\tfacet\treason\nregion\tscan\twhere\nlocation\ttisue\twhere\n")
+    with pytest.raises(ConfigError, match=r"head_words.tsv: row 3: facet 'tisue' is not one of"):
+        rules._checked(bad, tuple(rules._rows(bad)), "facet", HEAD_ROLES)
+    assert rules.choices("head_words", "facet", HEAD_ROLES)  # the shipped list is well formed
+
+
 def test_an_empty_spelling_names_the_file_row_and_column(tmp_path):
     """An empty British spelling would be 'found' in every word and rewrite them all; the
     list is refused, naming the file, the row and the empty column."""

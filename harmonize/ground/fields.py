@@ -17,7 +17,7 @@ from pathlib import Path
 from harmonize.errors import ConfigError
 from harmonize.facets import SCAN_FACETS  # searched for in ambiguous keys and free text
 from harmonize.ground.normalize import PARENTHESIS, is_null, normalize
-from harmonize.ground.rules import enabled, table, words
+from harmonize.ground.rules import choices, enabled, words
 from harmonize.ground.stages import names_a_stage, stage_of
 from harmonize.models import FACETS, FieldValue
 from harmonize.resources import ONTOLOGIES_DIR
@@ -55,9 +55,13 @@ SPECIMEN_WORDS = words("specimen_keys") if enabled("specimen_normal") else froze
 WHOLE_VALUE_ONLY = words("whole_value_keys") if enabled("whole_value_keys") else frozenset()
 #: Last words of unlisted keys of that kind ('ad5 mutant', 'esr1 genotype', 'drug treatment').
 WHOLE_VALUE_HEADS = words("whole_value_heads") if enabled("whole_value_keys") else frozenset()
+#: What a key's last words may make it (``words/head_words.tsv``): a facet's key, or one read
+#: like a source name ('region', 'location'); a mistyped role is refused, not dropped.
+HEAD_ROLES = frozenset(FACETS) | {"scan"}
 #: Words that end an unlisted key naming a facet ("parental cell line", "tumor tissue").
 HEAD_WORDS: tuple[tuple[str, str], ...] = tuple(
-    (r["pattern"], r["facet"]) for r in table("head_words")) if enabled("key_head_words") else ()
+    (r["pattern"], r["facet"]) for r in choices("head_words", "facet", HEAD_ROLES)
+) if enabled("key_head_words") else ()
 #: Last words of a key that divides a facet more finely ('cell subtype', 'tissue subset').
 FINER_KEY_WORDS = words("finer_key_words") if enabled("finer_keys") else frozenset()
 _SUFFIX = re.compile(r"(?:^|\s+)(ch\d+)$|\s+\d+$")
