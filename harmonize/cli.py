@@ -289,6 +289,9 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
     if negated:
         console.print("set aside as negated, someone else's or only a risk: "
                       + ", ".join(repr(n) for n in negated))
+    if cands and "rule:respelt_words" in cands[0].features:
+        console.print(f"rule respelt_words: read with a misspelt word written right, as "
+                      f"{cands[0].matched_text!r}")
     if study:
         console.print(study)
     if not cands:

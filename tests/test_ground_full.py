@@ -248,6 +248,54 @@ def test_another_value_may_name_the_kind_of_the_disease(full, attributes, term):
     assert full.sample_ranking("disease", attributes)[0]["term_id"] == term  # explain agrees
 
 
+@pytest.mark.parametrize(("attributes", "term"), [
+    # another word of the disease's own value names its kind with it
+    ({"diagnosis": "paralysis agitans; carrier of LRRK2"}, "MONDO:0011764"),
+    ({"disease": "hypertrophic cardiomyopathy, MYH7 variant"}, "MONDO:0008647"),
+    ({"disease": "hypertrophic cardiomyopathy, proband"}, "MONDO:0005045"),  # no kind: plain
+    # an abbreviation and its number, both written in capitals, are one name
+    ({"disease": "myelodysplasia (RAEB-2)"}, "MONDO:0015041"),
+])
+def test_a_word_of_the_same_value_may_name_the_kind_of_the_disease(full, attributes, term):
+    assert next(a for a in full.annotate(attributes) if a.facet == "disease").term_id == term
+    assert full.sample_ranking("disease", attributes)[0]["term_id"] == term  # explain agrees
+
+
+@pytest.mark.parametrize(("attributes", "facet", "term"), [
+    # a word one keystroke from a name's word is read as that word
+    ({"source_name": "hepatocelular carcinoma resection"}, "disease", "MONDO:0007256"),
+    ({"disease state": "heathy volunter"}, "disease", "PATO:0000461"),
+    ({"source_name": "cultured fibroblsts", "tissue": "skin"}, "cell_type", "CL:0000057"),
+    ({"tissue": "Pancraes"}, "tissue", "UBERON:0001264"),
+])
+def test_a_misspelt_word_is_read_as_the_word_it_misspells(full, attributes, facet, term):
+    ann = next(a for a in full.annotate(attributes) if a.facet == facet)
+    assert ann.term_id == term
+    key, text = next((k, v) for k, v in attributes.items() if k == ann.source_key)
+    top = full.explain(text, facet, key)[0]  # what explain shows agrees, and names the rule
+    assert top.term_id == term and "rule:respelt_words" in top.features
+
+
+@pytest.mark.parametrize(("attributes", "facet", "absent"), [
+    # known words of their own are not respelt into names ('addition' is no addiction)
+    ({"source_name": "liver, in addition treated with ethanol"}, "disease", "MONDO:0004938"),
+    ({"source_name": "hypoxic culture of fibroblasts"}, "disease", "MONDO:0043468"),
+])
+def test_words_of_their_own_are_not_respelt(full, attributes, facet, absent):
+    assert absent not in {a.term_id for a in full.annotate(attributes) if a.facet == facet}
+
+
+@pytest.mark.parametrize(("attributes", "term"), [
+    ({"diagnosis": "donor", "tissue": "lung"}, "PATO:0000461"),  # the control group's donors
+    ({"disease state": "organ donor", "tissue": "kidney"}, "PATO:0000461"),
+    ({"diagnosis": "Volunteers", "tissue": "blood"}, "PATO:0000461"),
+    ({"tissue": "brain", "description": "Cortex of a non-demented donor, male"}, "PATO:0000461"),
+    ({"disease": "cirrhotic", "tissue": "liver"}, "MONDO:0005155"),  # an adjective
+])
+def test_donors_and_adjectives_under_disease_keys(full, attributes, term):
+    assert next(a for a in full.annotate(attributes) if a.facet == "disease").term_id == term
+
+
 def test_none_under_another_key_is_still_no_value(full):
     anns = {a.facet: a for a in full.annotate({"treatment": "none", "tissue": "liver"})}
     assert "disease" not in anns and anns["tissue"].term_id == "UBERON:0002107"

@@ -21,6 +21,7 @@ from harmonize.ground.exact import match_exact
 from harmonize.ground.fields import key_class, key_role
 from harmonize.ground.lexicon import HEALTHY, Lexicon
 from harmonize.ground.memo import MEMO_LIMIT, Memo
+from harmonize.ground.mentions import STOPWORDS
 from harmonize.ground.normalize import PARENTHESIS, normalize, tokens
 from harmonize.ground.rules import enabled, mapping, words
 from harmonize.models import Annotation, Candidate, FieldValue
@@ -30,7 +31,7 @@ Ranked = list[tuple[float, Candidate, FieldValue, dict[str, float]]]
 #: The switches of this module's rules, read once.
 _ON = {name: enabled(name) for name in (
     "site_of_tissue", "cell_of_tissue", "skin_of_site", "disease_of_tissue", "cell_of_markers",
-    "kind_of_cell", "part_of_tissue", "kind_of_disease")}
+    "kind_of_cell", "part_of_tissue", "kind_of_disease", "kind_in_value")}
 #: A value that may name a signed marker ('CD34+', 'CD38-', 'CD14-positive', 'CD16 negative').
 _SIGNED = re.compile(r"[+-]|positive|negative", re.IGNORECASE)
 #: A marker with its sign as normalized text writes it: 'cd34+', and 'cd38' before 'negative'.
@@ -47,6 +48,9 @@ PART_WORDS_MAX = 3
 #: Rule kind_of_disease: a variant's code after a gene's name ('g2019s', 'r403q', 'v600e'):
 #: letters and digits mixed; a sample's number ('CRC 01') is no variant.
 _VARIANT = re.compile(r"(?=[a-z0-9]*[a-z])(?=[a-z0-9]*\d)[a-z0-9]{3,}")
+#: Rule kind_in_value: the most words of a value whose other words may name a kind of its
+#: disease (a sentence says other things).
+OWN_WORDS_MAX = 8
 #: Rule kind_of_cell: the most words of a value that names a kind of the sample's cell type
 #: ('M2', 'naive', 'central memory'); longer values say other things.
 KIND_WORDS_MAX = 2
@@ -182,6 +186,32 @@ class Composer:
             "disease", "kind_of_disease", ranked, values, KIND_WORDS_MAX, ("{v} {n}",),
             lambda other, said: key_role(other.source_key) in ("other", "scan"),
             first_word=True)
+
+    def kind_in_value(self, ranked: Ranked) -> Ranked:
+        """The ranking with the kind of the disease ranked first that another word of its own
+        value names with it put first ('paralysis agitans, LRRK2 carrier' and 'hypertrophic
+        cardiomyopathy (MYH7 mutation)' are MONDO's LRRK2 and MYH7 forms): the one MONDO term
+        below it named '<word> <a name of it>', from a value of a few words under the
+        disease's own key or a sample key; the words of the name itself, numbers and
+        function words aside."""
+        if not ranked or not _ON["kind_in_value"]:
+            return ranked
+        s, top, v, f = ranked[0]
+        if (top.method in GUESS_METHODS or key_class(v) not in DEEPER_CLASSES
+                or any(k.startswith("rule:") for k in top.features)):
+            return ranked
+        said = normalize(v.text).split()
+        if not 1 < len(said) <= OWN_WORDS_MAX:
+            return ranked
+        named = set(top.matched_text.split())
+        heads = dict.fromkeys(w for w in said if w not in named and w not in STOPWORDS
+                              and len(w) >= 3 and not w.isdigit())
+        names = self.lexicon.names_for("disease", top.term_id)
+        found = {c.term_id: c for head in heads
+                 for c in self._below("disease", top.term_id, names, head, ("{v} {n}",))}
+        if len(found) != 1:
+            return ranked
+        return [(s, taken_by(next(iter(found.values())), "kind_in_value"), v, f)] + ranked
 
     def _named_beside(self, facet: str, rule: str, ranked: Ranked, values: Iterable[FieldValue],
                       most_words: int, forms: tuple[str, ...],

@@ -20,7 +20,13 @@ from functools import lru_cache
 from harmonize.facets import EMBED_FACETS, EMBED_LABELS_ONLY, MOST_SPECIFIC_FACETS, RULE_FACETS
 from harmonize.facets import GROUND_ORDER as FACET_ORDER
 from harmonize.ground.calibrate import MARGIN_CAP, Calibration, load_calibration
-from harmonize.ground.compose import DEEPER_CLASSES, Composer, cell_name_place, named_as
+from harmonize.ground.compose import (
+    DEEPER_CLASSES,
+    Composer,
+    cell_name_place,
+    named_as,
+    taken_by,
+)
 from harmonize.ground.controls import study_disease_keys, study_view, with_study_controls
 from harmonize.ground.evidence import (
     GUESS_METHODS,
@@ -49,6 +55,7 @@ from harmonize.ground.memo import MEMO_LIMIT, Memo
 from harmonize.ground.mentions import (
     CONTROL_WORDS,
     LINE_WORDS,
+    STOPWORDS,
     distinctive_cell_line,
     ends_in_control,
     has_disease_context,
@@ -73,12 +80,16 @@ from harmonize.ground.normalize import is_null, normalize, tokens
 from harmonize.ground.overrides import REJECT, override_key
 from harmonize.ground.rules import enabled, words
 from harmonize.ground.score import FEATURES, feature_vector, score, score_parts
+from harmonize.ground.spelling import Speller, english_words, listed_words
 from harmonize.ground.stages import stage_of
 from harmonize.ground.status_keys import StatusKeys
 from harmonize.models import FACETS, Annotation, Candidate, FieldValue
 
 EMBED_MIN_SIMILARITY = 0.80
 EMBED_KINDS = frozenset({"label", "curated", "healthy"})
+#: Facets whose values are read again with their misspelt words written right (rule
+#: respelt_words, :mod:`harmonize.ground.spelling`).
+RESPELT_FACETS = frozenset({"tissue", "cell_type", "disease"})
 #: Separators between the diseases a disease field lists ("with" is not one: "AML with
 #: maturation" is one disease).
 _LIST = re.compile(r"\s*(?:;|,|/|\+|&|\band\b)\s*", re.IGNORECASE)
@@ -94,7 +105,7 @@ _ON = {name: enabled(name) for name in (
     "key_named_first", "scanned_sex", "healthy_mentions", "reordered_parts",
     "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample",
     "plural_abbreviations", "modified_names", "strongest_mention", "control_of_study",
-    "line_disease")}
+    "line_disease", "respelt_words")}
 
 
 #: A value longer than this tells of a study, not of its donor: 'healthy' there ('the colonic
@@ -161,6 +172,7 @@ class Grounder:
         self._affirm: Memo[str, bool] = Memo(memo_limit)
         self._alone: Memo[tuple[str, str], tuple[Candidate, ...]] = Memo(memo_limit)
         self._compose = Composer(lexicon, memo_limit)
+        self._speller = Speller(lexicon, listed_words() | STOPWORDS | english_words(), memo_limit)
         self._status_keys = StatusKeys(lexicon)
         self._decided: Memo[tuple[str, str, int], Annotation | None] = Memo(memo_limit)
         self._line_read: Memo[str, list[Candidate]] = Memo(memo_limit)
@@ -236,6 +248,17 @@ class Grounder:
 
     def _match(self, facet: str, text: str, kclass: str,
                embed: bool = True) -> tuple[Candidate, ...]:
+        if facet in RESPELT_FACETS and kclass != "whole" and _ON["respelt_words"]:
+            respelt = self._speller.respell(text)  # 'hepatocelular carcinoma', 'heathy donor'
+            if respelt is not None:
+                right, fixed = respelt
+                again = self._read(facet, right, kclass, embed)
+                if any(fixed & set(c.matched_text.split()) for c in again):
+                    return tuple(taken_by(c, "respelt_words") for c in again)
+        return self._read(facet, text, kclass, embed)
+
+    def _read(self, facet: str, text: str, kclass: str,
+              embed: bool = True) -> tuple[Candidate, ...]:
         if facet == "disease" and kclass == "dedicated" and says_no_disease(text):
             return self._healthy(text)  # "disease: none"
         if kclass == "whole":  # genotype, strain, treatment...: a whole distinctive line name
@@ -797,6 +820,7 @@ class Grounder:
             ranked = self._deeper(facet, ranked)
         if ranked and facet == "disease":
             ranked = self._compose.kind_of_disease(ranked, values)
+            ranked = self._compose.kind_in_value(ranked)
         if ranked and facet == "cell_type":
             ranked = self._compose.cell_of_markers(ranked)
             ranked = self._compose.kind_of_cell(ranked, values)

@@ -594,7 +594,19 @@ def _usable(key: str, n: int, entries: tuple[tuple[str, str], ...], upper: set[s
         return False
     return not (all(kind == "abbreviation" for _, kind in entries)
                 and (len(key) < 3 or key in STOPWORDS
-                     or (key not in upper and _ON["capitals_for_abbreviations"])))
+                     or (not in_capitals(key, upper) and _ON["capitals_for_abbreviations"])))
+
+
+def in_capitals(key: str, upper: set[str]) -> bool:
+    """Whether a name was written in capitals: itself, or each of its words but numbers
+    ('RAEB-2' is 'raeb 2', written as a run of capitals and a number).
+
+    >>> in_capitals("raeb 2", {"raeb"}), in_capitals("raeb 2", set()), in_capitals("2", set())
+    (True, False, False)
+    """
+    words = key.split()
+    return key in upper or (len(words) > 1 and any(not w.isdigit() for w in words)
+                            and all(w in upper or w.isdigit() for w in words))
 
 
 def _cell_line_mentions(lex: Lexicon, text: str,

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "26"
-MATCHER_VERSION = "47"
+MATCHER_VERSION = "48"
 
 
 def data_digest(paths: Iterable[Path]) -> str:

@@ -1,0 +1,147 @@
+"""Misspelt words: a word no name knows, one keystroke away from exactly one word that names
+know, is that word (rule ``respelt_words``).
+
+Submitters type fast: 'hepatocelular carcinoma', 'tuberculsis', 'heathy donor',
+'organiod'. The whole-value fuzzy matcher (:mod:`harmonize.ground.fuzzy`) only judges a value
+under the facet's own key against whole names; a typo inside a source name or a description,
+or beside words no name has, escapes it. Here each word is judged alone, against the words of
+the tissue, cell-type and disease names (and the words of the project's word lists, which are
+no ontology's), with a deletion index: the word is that word when it differs by one letter
+left out, added, changed or two letters swapped, and no other word is as close.
+
+Most words one keystroke from a name's word are words of their own ('addition', 'either',
+'ethanol', 'cytosine'), so a word is left alone when it is known: a name's word, a listed
+word, or a whole word of the embedding model's vocabulary (30,000 word pieces of general
+English, read from the model folder; without it only the names' words are known). It is also
+left alone when short (a letter left out: six letters at least; any other edit: eight), written
+with capitals inside (gene symbols, abbreviations), or changed at its first letter or its last
+('chondrogenesis' is no achondrogenesis, 'hypoxic' no hypoxia) but for a doubled last letter.
+The grounder takes the respelt reading only when it names a term by a respelt word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from harmonize.ground.lexicon import Lexicon
+from harmonize.ground.memo import MEMO_LIMIT, Memo
+from harmonize.ground.normalize import tokens
+from harmonize.ground.rules import WORDS_DIR, words
+
+#: Facets whose names give the words a misspelt word may stand for.
+TARGET_FACETS = ("tissue", "cell_type", "disease")
+#: The shortest word judged for a letter left out, and for any other edit (shorter words
+#: are one keystroke from too many others).
+MIN_LENGTH = 6
+MIN_LENGTH_OTHER_EDITS = 8
+#: A word as written: letters only, so that codes and numbers are never judged.
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+class Speller:
+    """Corrections of one lexicon's misspelt words, memoized."""
+
+    def __init__(self, lexicon: Lexicon, more_words: Iterable[str] = (),
+                 memo_limit: int = MEMO_LIMIT):
+        self.lexicon = lexicon
+        self._more = frozenset(w for w in more_words if w.isalpha())
+        self._targets: frozenset[str] | None = None
+        self._deleted: dict[str, tuple[str, ...]] | None = None
+        self._memo: Memo[str, str | None] = Memo(memo_limit)
+
+    def respell(self, text: str) -> tuple[str, frozenset[str]] | None:
+        """``text`` with its misspelt words written right, and those words (normalized), or
+        ``None`` when none is. A word with a capital first keeps it ('Heathy' -> 'Healthy')."""
+        fixed: set[str] = set()
+
+        def fix(m: re.Match[str]) -> str:
+            w = m.group(0)
+            if len(w) < MIN_LENGTH or not (w.islower() or (w[0].isupper() and w[1:].islower())):
+                return w
+            right = self.correct(w.lower())
+            if right is None:
+                return w
+            fixed.add(right)
+            return right if w.islower() else right.capitalize()
+
+        out = _WORD.sub(fix, text)
+        return (out, frozenset(tokens(" ".join(fixed)))) if fixed else None
+
+    def correct(self, word: str) -> str | None:
+        """The one known word ``word`` (lower case) misspells, or ``None``."""
+        if word in self._memo:
+            return self._memo[word]
+        right = None
+        if not self._known(word):
+            near = self._near(word)
+            if not near and word.endswith("s") and len(word) > MIN_LENGTH:
+                near = [f"{w}s" for w in self._near(word[:-1])]  # 'fibroblsts'
+            right = near[0] if len(near) == 1 else None
+        self._memo[word] = right
+        return right
+
+    def _known(self, word: str) -> bool:
+        if word in self._more:
+            return True
+        toks = tokens(word)
+        return not toks or all(self.lexicon.knows_word(t) or t in self._more for t in toks)
+
+    def _index(self) -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+        if self._targets is None or self._deleted is None:
+            targets = {w for f in TARGET_FACETS for name in self.lexicon.names.get(f, {})
+                       for w in name.split() if len(w) >= MIN_LENGTH - 1 and w.isalpha()}
+            targets |= {w for w in self._more if len(w) >= MIN_LENGTH - 1}
+            deleted: dict[str, list[str]] = {}
+            for w in targets:
+                for i in range(len(w)):
+                    deleted.setdefault(w[:i] + w[i + 1:], []).append(w)
+            self._targets = frozenset(targets)
+            self._deleted = {k: tuple(sorted(set(v))) for k, v in deleted.items()}
+        return self._targets, self._deleted
+
+    def _near(self, word: str) -> list[str]:
+        """The known words one edit from ``word``, but edits of its first letter or its last
+        (a doubled last letter aside), and only a letter left out in words under
+        :data:`MIN_LENGTH_OTHER_EDITS` letters."""
+        targets, deleted = self._index()
+        found: set[str] = set()
+        n = len(word)
+        for t in deleted.get(word, ()):  # a letter left out, not the first nor the last
+            if t[0] == word[0] and (t[:-1] != word or t[-1] == t[-2]):
+                found.add(t)
+        if n < MIN_LENGTH_OTHER_EDITS:
+            return sorted(found)
+        for i in range(1, n):
+            shorter = word[:i] + word[i + 1:]
+            if shorter in targets and (i < n - 1 or word[-1] == word[-2]):  # a letter added
+                found.add(shorter)
+            if i < n - 2:  # a letter changed, not the last two
+                found.update(t for t in deleted.get(shorter, ())
+                             if len(t) == n and t[:i] == word[:i] and t[i + 1:] == word[i + 1:])
+                swapped = word[:i] + word[i + 1] + word[i] + word[i + 2:]  # two swapped
+                if swapped != word and swapped in targets:
+                    found.add(swapped)
+        return sorted(found)
+
+
+def listed_words() -> frozenset[str]:
+    """Every word of the project's word lists (``ontologies/words``): lab and English words
+    the ontologies' names may lack ('volunteer', 'untreated'), known and correct."""
+    return frozenset(w for path in sorted(WORDS_DIR.glob("*.tsv"))
+                     for entry in words(path.stem) for w in tokens(entry) if w.isalpha())
+
+
+def english_words() -> frozenset[str]:
+    """The whole words of the embedding model's vocabulary (general English, lower case), or
+    none when the model folder has no ``vocab.txt``."""
+    from harmonize.errors import ConfigError
+    from harmonize.ground.embedding import default_model
+
+    try:
+        path = Path(default_model()) / "vocab.txt"
+        lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    except (ConfigError, OSError):
+        return frozenset()
+    return frozenset(w for w in lines if w.isalpha() and w.islower())

@@ -1,0 +1,65 @@
+"""Misspelt words (rule respelt_words): which words are written right, and which are left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from harmonize.ground.lexicon import Lexicon
+from harmonize.ground.spelling import Speller, english_words, listed_words
+
+
+def _lexicon(**names: list[str]) -> Lexicon:
+    return Lexicon(version="test", ontology_versions={},
+                   names={facet: {n: ((f"X:{i}", "label"),) for i, n in enumerate(ns)}
+                          for facet, ns in names.items()},
+                   compact_names={}, terms={})
+
+
+@pytest.fixture
+def speller() -> Speller:
+    lex = _lexicon(disease=["hepatocellular carcinoma", "tuberculosis", "addiction"],
+                   tissue=["pancreas", "umbilical vein", "glomerulus", "glomeruli"],
+                   cell_type=["fibroblast", "platelet"])
+    return Speller(lex, more_words={"healthy", "volunteer", "addition", "cultured"})
+
+
+@pytest.mark.parametrize(("word", "right"), [
+    ("hepatocelular", "hepatocellular"),   # a letter left out
+    ("tuberculsis", "tuberculosis"),
+    ("heathy", "healthy"),                 # six letters: only a letter left out
+    ("pancraes", "pancreas"),              # two letters swapped
+    ("umbilicel", None),                   # changed in its last two letters: left alone
+    ("umbelical", "umbilical"),            # a letter changed
+    ("glomeruli", None),                   # known
+    ("fibroblsts", "fibroblasts"),         # a plural
+    ("glomerullii", None),                 # two edits
+    ("pancreass", "pancreas"),             # a doubled last letter
+])
+def test_a_word_one_keystroke_from_one_known_word_is_that_word(speller, word, right):
+    assert speller.correct(word) == right
+
+
+@pytest.mark.parametrize("word", [
+    "addition",      # a known word, though one letter from 'addiction'
+    "cultured",      # known
+    "ancreas",       # its first letter changed (left out): left alone
+    "pancreasx",     # its last letter added: left alone
+    "heathly",       # seven letters: a swap needs eight
+    "tuberculosix",  # last letter
+])
+def test_known_short_and_edge_edited_words_are_left_alone(speller, word):
+    assert speller.correct(word) is None
+
+
+def test_respell_keeps_the_text_and_names_the_words_it_wrote_right(speller):
+    assert speller.respell("Heathy volunter, PBMC") == ("Healthy volunteer, PBMC",
+                                                       frozenset({"healthy", "volunteer"}))
+    assert speller.respell("HEPATOCELULAR carcinoma") is None  # capitals: a code, left alone
+    assert speller.respell("nothing here to fix") is None
+
+
+def test_the_word_lists_and_the_model_vocabulary_are_known_words():
+    listed = listed_words()
+    assert {"volunteer", "donor", "control"} <= listed
+    english = english_words()  # the embedding model's whole words, when the model is there
+    assert not english or {"addition", "either", "reference"} <= english
