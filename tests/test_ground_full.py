@@ -296,6 +296,23 @@ def test_donors_and_adjectives_under_disease_keys(full, attributes, term):
     assert next(a for a in full.annotate(attributes) if a.facet == "disease").term_id == term
 
 
+@pytest.mark.parametrize(("attributes", "facet", "term"), [
+    # a name does not run across a dash: no 'brain nucleus' here
+    ({"body_site": "Brain - Nucleus accumbens (basal ganglia)"}, "tissue", "UBERON:0001882"),
+    # a short value naming only a denied disease, under a key that may name any facet
+    ({"status": "non-diabetic", "tissue": "pancreatic islets"}, "disease", "PATO:0000461"),
+    ({"group": "HIV negative", "tissue": "blood"}, "disease", "PATO:0000461"),
+    ({"status": "T2D", "tissue": "pancreatic islets"}, "disease", "MONDO:0005148"),
+])
+def test_phrases_and_status_keys(full, attributes, facet, term):
+    assert next(a for a in full.annotate(attributes) if a.facet == facet).term_id == term
+
+
+def test_a_denied_tumour_under_a_group_key_is_no_healthy_donor(full):
+    anns = full.annotate({"group": "tumour-free margin", "tissue": "lung"})
+    assert "PATO:0000461" not in {a.term_id for a in anns if a.facet == "disease"}
+
+
 def test_none_under_another_key_is_still_no_value(full):
     anns = {a.facet: a for a in full.annotate({"treatment": "none", "tissue": "liver"})}
     assert "disease" not in anns and anns["tissue"].term_id == "UBERON:0002107"

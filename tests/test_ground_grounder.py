@@ -171,8 +171,12 @@ def test_units_are_not_cell_lines(lex):
 
 
 def test_fuzzy_on_a_misspelling(grounder):
-    ann = grounder.ground_value("tissue", "vastus laterallis muscle", "tissue")
+    # two keystrokes off: no word is respelt (rule respelt_words), the whole value is near
+    ann = grounder.ground_value("tissue", "vastus laterrallis muscle", "tissue")
     assert ann.term_id == "UBERON:0001379" and ann.method == "fuzzy"
+    # one keystroke off: the word is respelt and the name found as written right
+    ann = grounder.ground_value("tissue", "vastus laterallis muscle", "tissue")
+    assert ann.term_id == "UBERON:0001379" and ann.method == "exact"
 
 
 def test_mentions_in_bag_of_words_text(grounder):
@@ -363,11 +367,14 @@ def test_cell_types_under_tissue_keys_and_back(grounder, attrs, facet, want):
 
 
 def test_unknown_key_counts_as_dedicated_in_ground_value(grounder):
-    ann = grounder.ground_value("tissue", "vastus laterallis muscle", "explain")
+    ann = grounder.ground_value("tissue", "vastus laterrallis muscle", "explain")
     assert ann.term_id == "UBERON:0001379" and ann.method == "fuzzy"
-    scanned = grounder.ground_value("tissue", "vastus laterallis muscle", "title")
+    scanned = grounder.ground_value("tissue", "vastus laterrallis muscle", "title")
     # ambiguous keys are only scanned, never fuzzy-matched: 'muscle' alone is found
     assert scanned.term_id != "UBERON:0001379" and scanned.method != "fuzzy"
+    # a word one keystroke off is respelt there too
+    assert grounder.ground_value("tissue", "vastus laterallis muscle",
+                                 "title").term_id == "UBERON:0001379"
 
 
 def test_cell_words_around_a_cell_line_name(grounder):

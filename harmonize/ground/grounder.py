@@ -58,6 +58,7 @@ from harmonize.ground.mentions import (
     STOPWORDS,
     distinctive_cell_line,
     ends_in_control,
+    find_mentions,
     has_disease_context,
     head_part,
     healthy_anatomy,
@@ -108,6 +109,10 @@ _ON = {name: enabled(name) for name in (
     "line_disease", "respelt_words")}
 
 
+#: Rule only_negated_healthy: the most words of a value under a key naming any facet
+#: ('group', 'status') that names only diseases it denies, and no tissue or cell (a longer
+#: one says other things).
+NEGATED_SCAN_WORDS = 3
 #: A value longer than this tells of a study, not of its donor: 'healthy' there ('the colonic
 #: microbiota of three healthy adults') is no healthy state of the sample.
 HEALTHY_MENTION_WORDS = 20
@@ -326,6 +331,14 @@ class Grounder:
             found = [c for c in found if c.match_kind != "abbreviation" or (
                 facet == "disease" and kclass == "title"
                 and has_disease_context(text, c.matched_text))]
+        if (kclass == "scan" and not found and facet == "disease"
+                and len(text.split()) <= NEGATED_SCAN_WORDS and _ON["only_negated_healthy"]
+                and only_negated(self.lexicon, facet, text)
+                and not any(find_mentions(self.lexicon, f, text)[0]
+                            for f in ("tissue", "cell_type"))):
+            # "group: non-diabetic", "status: HIV negative"; not a specimen described by
+            # what it is without ("non-diabetic islets")
+            return self._healthy(text)
         if kclass == "dedicated":
             bare = (modified_abbreviation(text) if facet == "disease" and not found
                     and _ON["modified_abbreviation"] else None)

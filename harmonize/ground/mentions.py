@@ -45,7 +45,7 @@ _ON = {name: enabled(name) for name in (
     "cell_type_code", "sample_code", "cell_line_capitals", "marker_sign", "line_name_case",
     "line_as_written",
     "whole_names_in_values", "plural_abbreviations", "healthy_remarks", "non_word_healthy",
-    "shared_names")}
+    "shared_names", "phrase_boundaries")}
 #: Quantities that look like codes ("48h", "10nm", "5x").
 _UNIT = re.compile(r"^\d+(h|hr|hrs|d|day|days|min|nm|um|mm|ug|ng|ml|x|wk|w|m|s|k|kb|bp|mg|g)$")
 
@@ -86,12 +86,15 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
     out: list[Mention] = []
 
     caseless = facet == "disease" and text == text.lower()
+    cuts = phrase_starts(text, toks) if _ON["phrase_boundaries"] else frozenset()
 
     def found(j: int, n: int) -> tuple[str, tuple] | None:
         key = " ".join(toks[j:j + n])
         entries = names.get(key)
         if not entries or (n == 1 and key in defined):
             return None
+        if cuts and any(j < c < j + n for c in cuts):
+            return None  # 'Brain - Nucleus accumbens': no 'brain nucleus' across the dash
         if not _usable(key, n, entries, upper, dedicated=not strict) and not (
                 facet == "disease" and n == 1 and (caseless or key in upper)
                 and _abbreviation_in_context(key, entries, toks, j)):
@@ -573,6 +576,37 @@ def _nested(names, toks: list[str], i: int, n: int, upper: set[str]) -> list[Men
             return [Mention(tid, kind, key, i, m, len(entries), nested=True)
                     for tid, kind in entries]
     return []
+
+
+#: What separates the phrases of a value: a dash between spaces, a semicolon, a bar. Not a
+#: comma (names are written inverted, 'Fanconi anemia, complementation group A'), nor a
+#: bracket (an aside in brackets often belongs to the noun after it, '(mDA) neurons').
+_PHRASE_BREAK = re.compile(r"\s[-\u2013\u2014]+\s|[;|]")
+
+
+def phrase_starts(text: str, toks: list[str]) -> frozenset[int]:
+    """The token positions where a new phrase of ``text`` starts (rule ``phrase_boundaries``):
+    a name does not run across a dash between spaces or a semicolon ('Brain - Nucleus
+    accumbens' names no 'brain nucleus'; 'liver; bile duct' no 'liver bile'). ``toks`` are
+    the text's tokens; when its phrases' tokens do not add up to them, none is cut.
+
+    >>> sorted(phrase_starts("Brain - Nucleus accumbens (basal ganglia)",
+    ...                      tokens("Brain - Nucleus accumbens (basal ganglia)")))
+    [1]
+    >>> phrase_starts("skin-derived cells", tokens("skin-derived cells"))
+    frozenset()
+    """
+    parts = _PHRASE_BREAK.split(text)
+    if len(parts) < 2:
+        return frozenset()
+    starts: set[int] = set()
+    flat: list[str] = []
+    for part in parts:
+        got = tokens(part)
+        if flat and got:
+            starts.add(len(flat))
+        flat.extend(got)
+    return frozenset(starts) if flat == toks else frozenset()
 
 
 def _usable(key: str, n: int, entries: tuple[tuple[str, str], ...], upper: set[str],
