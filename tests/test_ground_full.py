@@ -303,6 +303,11 @@ def test_donors_and_adjectives_under_disease_keys(full, attributes, term):
     ({"status": "non-diabetic", "tissue": "pancreatic islets"}, "disease", "PATO:0000461"),
     ({"group": "HIV negative", "tissue": "blood"}, "disease", "PATO:0000461"),
     ({"status": "T2D", "tissue": "pancreatic islets"}, "disease", "MONDO:0005148"),
+    # a key asking in what state the person is, a two-letter abbreviation and its denial
+    ({"patient status": "CF", "tissue": "nasal epithelium"}, "disease", "MONDO:0009061"),
+    ({"patient status": "non-CF", "tissue": "nasal epithelium"}, "disease", "PATO:0000461"),
+    # a one-word healthy state before a word for a person, a relative too
+    ({"title": "Skin fibroblasts, unaffected brother"}, "disease", "PATO:0000461"),
 ])
 def test_phrases_and_status_keys(full, attributes, facet, term):
     assert next(a for a in full.annotate(attributes) if a.facet == facet).term_id == term

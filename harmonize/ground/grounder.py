@@ -346,8 +346,8 @@ class Grounder:
                 found = self._compose.initialled_kind(
                     facet, text.strip()[:-len(bare)],
                     list(self._match(facet, bare, kclass, embed=False)))
-            if not found and _ON["only_negated_healthy"] and only_negated(self.lexicon, facet,
-                                                                          text):
+            if not found and _ON["only_negated_healthy"] and only_negated(
+                    self.lexicon, facet, text, dedicated=True):
                 return self._healthy(text)  # "non-diabetic", "HIV negative" under a disease key
             if (not found and facet == "disease" and _ON["healthy_anatomy"]
                     and healthy_anatomy(self.lexicon, text)):

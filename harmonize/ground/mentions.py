@@ -873,14 +873,17 @@ def _denied_mentions(lex: Lexicon, text: str, strict: bool = True) -> list[Menti
             if (m.start, m.term_id) not in kept]
 
 
-def only_negated(lex: Lexicon, facet: str, text: str) -> bool:
+def only_negated(lex: Lexicon, facet: str, text: str, dedicated: bool = False) -> bool:
     """Whether ``text`` names terms of ``facet`` and every one of them is negated, not all of
     them tumours: a denied tumour ('non-tumour lung tissue', 'tumour-free margin') says
     the specimen is the tissue beside one, not that the donor is healthy (rule
-    ``specimen_normal``)."""
-    if facet != "disease" or says_other(tokens(text)) or find_mentions(lex, facet, text)[0]:
+    ``specimen_normal``). Under the facet's own key (``dedicated``) a two-letter
+    abbreviation counts as there ('non-CF')."""
+    strict = not dedicated
+    if (facet != "disease" or says_other(tokens(text))
+            or find_mentions(lex, facet, text, strict=strict)[0]):
         return False
-    denied = find_mentions(lex, facet, text, negation=False)[0]
+    denied = find_mentions(lex, facet, text, strict=strict, negation=False)[0]
     return bool(denied) and not all(_specimen(lex, m.term_id) for m in denied)
 
 
@@ -935,9 +938,11 @@ def healthy_mention(lex: Lexicon, text: str) -> str | None:
     for i, n in _healthy_spans(lex, toks):
         key = " ".join(toks[i:i + n])
         words = set(toks[i:i + n])
-        if (n > 1 or key == "healthy") and not (
+        person = (_ON["healthy_person"] and i + n < len(toks) and toks[i + n] in PERSON_WORDS
+                  and not CONTROL_WORDS & words)  # "unaffected sibling", "normal donor"
+        if (n > 1 or key == "healthy" or person) and not (
                 CONTROL_WORDS & words and not {"healthy", "normal"} & words):
-            return key  # "control subject" is the experimental_control case
+            return f"{key} {toks[i + n]}" if person and n == 1 else key
     return denied_donor(lex, text) if _ON["healthy_person"] else None
 
 
