@@ -87,13 +87,14 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
 
     caseless = facet == "disease" and text == text.lower()
     cuts = phrase_starts(text, toks) if _ON["phrase_boundaries"] else frozenset()
+    next_cut = _next_cuts(cuts, len(toks)) if cuts else None
 
     def found(j: int, n: int) -> tuple[str, tuple] | None:
         key = " ".join(toks[j:j + n])
         entries = names.get(key)
         if not entries or (n == 1 and key in defined):
             return None
-        if cuts and any(j < c < j + n for c in cuts):
+        if next_cut is not None and next_cut[j] < j + n:
             return None  # 'Brain - Nucleus accumbens': no 'brain nucleus' across the dash
         if not _usable(key, n, entries, upper, dedicated=not strict) and not (
                 facet == "disease" and n == 1 and (caseless or key in upper)
@@ -607,6 +608,18 @@ def phrase_starts(text: str, toks: list[str]) -> frozenset[int]:
             starts.add(len(flat))
         flat.extend(got)
     return frozenset(starts) if flat == toks else frozenset()
+
+
+def _next_cuts(cuts: frozenset[int], n: int) -> list[int]:
+    """Per token position, the first phrase start after it (``n + 1`` when none): a span
+    ``j .. j + k - 1`` runs across a phrase break when ``next_cut[j] < j + k``."""
+    out = [n + 1] * (n + 1)
+    nxt = n + 1
+    for j in range(n - 1, -1, -1):
+        if j + 1 in cuts:
+            nxt = j + 1
+        out[j] = nxt
+    return out
 
 
 def _usable(key: str, n: int, entries: tuple[tuple[str, str], ...], upper: set[str],
