@@ -95,6 +95,7 @@ class Composer:
         self.lexicon = lexicon
         self._at: Memo[tuple[str, str, str], Candidate | None] = Memo(memo_limit)
         self._agnostic: Memo[str, bool] = Memo(memo_limit)
+        self._placed: dict[str, list[tuple[str, str]]] | None = None
         self._marked: dict[frozenset[str], list[tuple[str, str]]] | None = None
         self._signs: Memo[str, frozenset[str]] = Memo(memo_limit)
         self._beside: Memo[tuple[str, str, str, tuple[str, ...]], tuple[Candidate, ...]] = Memo(
@@ -391,18 +392,30 @@ class Composer:
         where it is, and curators keep it plain."""
         if term_id not in self._agnostic:
             info = self.lexicon.term(term_id)
-            label = normalize(info.label) if info else ""
-            diseases = self.lexicon.names.get("disease", {})
-            found = 0
-            for name in self.lexicon.names.get("tissue", {}) if label else ():
-                if any(self.lexicon.is_ancestor(term_id, t) for form in
-                       (f"{name} {label}", f"{label} of {name}")
-                       for t, _ in (diseases.get(form) or ())):
-                    found += 1
-                    if found >= ORGAN_AGNOSTIC_MIN:
-                        break
-            self._agnostic[term_id] = found >= ORGAN_AGNOSTIC_MIN
+            placed = self._placed_names().get(normalize(info.label) if info else "", ())
+            organs = {organ for organ, t in placed if self.lexicon.is_ancestor(term_id, t)}
+            self._agnostic[term_id] = len(organs) >= ORGAN_AGNOSTIC_MIN
         return self._agnostic[term_id]
+
+    def _placed_names(self) -> dict[str, list[tuple[str, str]]]:
+        """Per disease name the tissue names it is named with and the term so named
+        ('colon adenocarcinoma', 'adenocarcinoma of colon' -> 'adenocarcinoma': ('colon', its
+        term)); built once, on first use."""
+        if self._placed is None:
+            organs = self.lexicon.names.get("tissue", {})
+            placed: dict[str, list[tuple[str, str]]] = {}
+            for name, entries in self.lexicon.names.get("disease", {}).items():
+                words = name.split()
+                for i in range(1, len(words)):
+                    head, rest = " ".join(words[:i]), " ".join(words[i:])
+                    if head in organs:  # '<tissue> <disease>'
+                        placed.setdefault(rest, []).extend((head, t) for t, _ in entries)
+                    if words[i] == "of" and i + 1 < len(words):
+                        tail = " ".join(words[i + 1:])
+                        if tail in organs:  # '<disease> of <tissue>'
+                            placed.setdefault(head, []).extend((tail, t) for t, _ in entries)
+            self._placed = placed
+        return self._placed
 
     def named_together(self, facet: str, x: Candidate, y: Candidate,
                        forms: tuple[str, ...]) -> Candidate | None:
