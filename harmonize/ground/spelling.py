@@ -6,8 +6,8 @@ Submitters type fast: 'hepatocelular carcinoma', 'tuberculsis', 'heathy donor',
 under the facet's own key against whole names; a typo inside a source name or a description,
 or beside words no name has, escapes it. Here each word is judged alone, against the words of
 the tissue, cell-type and disease names (and the words of the project's word lists, which are
-no ontology's), with a deletion index: the word is that word when it differs by one letter
-left out, added, changed or two letters swapped, and no other word is as close.
+no ontology's): the word is that word when it differs by one letter left out, added, changed
+or two letters swapped, and no other word is as close.
 
 Most words one keystroke from a name's word are words of their own ('addition', 'either',
 'ethanol', 'cytosine'), so a word is left alone when it is known: a name's word, a listed
@@ -38,6 +38,8 @@ MIN_LENGTH = 6
 MIN_LENGTH_OTHER_EDITS = 8
 #: A word as written: letters only, so that codes and numbers are never judged.
 _WORD = re.compile(r"[A-Za-z]+")
+#: The letters an edit may put in.
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 class Speller:
@@ -48,7 +50,6 @@ class Speller:
         self.lexicon = lexicon
         self._more = frozenset(w for w in more_words if w.isalpha())
         self._targets: frozenset[str] | None = None
-        self._deleted: dict[str, tuple[str, ...]] | None = None
         self._memo: Memo[str, str | None] = Memo(memo_limit)
 
     def respell(self, text: str) -> tuple[str, frozenset[str]] | None:
@@ -88,42 +89,37 @@ class Speller:
         toks = tokens(word)
         return not toks or all(self.lexicon.knows_word(t) or t in self._more for t in toks)
 
-    def _index(self) -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
-        if self._targets is None or self._deleted is None:
-            targets = {w for f in TARGET_FACETS for name in self.lexicon.names.get(f, {})
-                       for w in name.split() if len(w) >= MIN_LENGTH - 1 and w.isalpha()}
-            targets |= {w for w in self._more if len(w) >= MIN_LENGTH - 1}
-            deleted: dict[str, list[str]] = {}
-            for w in targets:
-                for i in range(len(w)):
-                    deleted.setdefault(w[:i] + w[i + 1:], []).append(w)
-            self._targets = frozenset(targets)
-            self._deleted = {k: tuple(sorted(set(v))) for k, v in deleted.items()}
-        return self._targets, self._deleted
+    def _targets_of(self) -> frozenset[str]:
+        """The words a misspelt word may stand for (built on first use)."""
+        if self._targets is None:
+            self._targets = frozenset(
+                {w for f in TARGET_FACETS for name in self.lexicon.names.get(f, {})
+                 for w in name.split() if len(w) >= MIN_LENGTH - 1 and w.isalpha()}
+                | {w for w in self._more if len(w) >= MIN_LENGTH - 1})
+        return self._targets
 
     def _near(self, word: str) -> list[str]:
         """The known words one edit from ``word``, but edits of its first letter or its last
         (a doubled last letter aside), and only a letter left out in words under
-        :data:`MIN_LENGTH_OTHER_EDITS` letters."""
-        targets, deleted = self._index()
-        found: set[str] = set()
+        :data:`MIN_LENGTH_OTHER_EDITS` letters. The edits are made and looked up (a few
+        hundred set lookups a word; unknown words are few)."""
+        targets = self._targets_of()
         n = len(word)
-        for t in deleted.get(word, ()):  # a letter left out, not the first nor the last
-            if t[0] == word[0] and (t[:-1] != word or t[-1] == t[-2]):
-                found.add(t)
-        if n < MIN_LENGTH_OTHER_EDITS:
-            return sorted(found)
-        for i in range(1, n):
-            shorter = word[:i] + word[i + 1:]
-            if shorter in targets and (i < n - 1 or word[-1] == word[-2]):  # a letter added
-                found.add(shorter)
-            if i < n - 2:  # a letter changed, not the last two
-                found.update(t for t in deleted.get(shorter, ())
-                             if len(t) == n and t[:i] == word[:i] and t[i + 1:] == word[i + 1:])
-                swapped = word[:i] + word[i + 1] + word[i] + word[i + 2:]  # two swapped
-                if swapped != word and swapped in targets:
-                    found.add(swapped)
-        return sorted(found)
+        edits: set[str] = set()
+        for i in range(1, n + 1):  # a letter left out, before position i (not the first)
+            if i < n or word[-1] in _LETTERS:  # ... nor after the last but a doubled one
+                for c in _LETTERS:
+                    if i < n or c == word[-1]:
+                        edits.add(word[:i] + c + word[i:])
+        if n >= MIN_LENGTH_OTHER_EDITS:
+            for i in range(1, n):
+                if i < n - 1 or word[-1] == word[-2]:  # a letter added
+                    edits.add(word[:i] + word[i + 1:])
+                if i < n - 2:
+                    edits.update(word[:i] + c + word[i + 1:] for c in _LETTERS)  # changed
+                    edits.add(word[:i] + word[i + 1] + word[i] + word[i + 2:])  # swapped
+        edits.discard(word)
+        return sorted(edits & targets)
 
 
 def listed_words() -> frozenset[str]:
