@@ -306,8 +306,8 @@ def test_donors_and_adjectives_under_disease_keys(full, attributes, term):
     ({"group": "HIV negative", "tissue": "blood"}, "disease", "PATO:0000461"),
     ({"status": "T2D", "tissue": "pancreatic islets"}, "disease", "MONDO:0005148"),
     # a key asking in what state the person is, a two-letter abbreviation and its denial
-    ({"patient status": "CF", "tissue": "nasal epithelium"}, "disease", "MONDO:0009061"),
-    ({"patient status": "non-CF", "tissue": "nasal epithelium"}, "disease", "PATO:0000461"),
+    ({"patient status": "MS", "tissue": "cerebrospinal fluid"}, "disease", "MONDO:0005301"),
+    ({"patient status": "non-MS", "tissue": "cerebrospinal fluid"}, "disease", "PATO:0000461"),
     # a one-word healthy state before a word for a person, a relative too
     ({"title": "Skin fibroblasts, unaffected brother"}, "disease", "PATO:0000461"),
 ])

@@ -60,6 +60,20 @@ def test_every_word_list_entry_has_a_reason():
             assert (row.get("reason") or "").strip(), (path.name, row)
 
 
+def test_no_word_list_holds_an_entry_twice():
+    """The same entry twice (its columns but the reason) is one entry with two reasons, kept
+    only by mistake."""
+    twice = []
+    for path in sorted(rules.WORDS_DIR.glob("*.tsv")):
+        seen: set[tuple[str, ...]] = set()
+        for row in rules.table(path.stem):
+            key = tuple(v for k, v in row.items() if k not in ("reason", "note"))
+            if key in seen:
+                twice.append((path.name, key))
+            seen.add(key)
+    assert not twice
+
+
 def test_word_lists_load_as_sets_and_mappings():
     assert {"wildtype", "amplified"} <= rules.words("gene_status")
     assert rules.mapping("irregular_plurals")["glomeruli"] == "glomerulus"

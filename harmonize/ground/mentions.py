@@ -891,7 +891,7 @@ def only_negated(lex: Lexicon, facet: str, text: str, dedicated: bool = False) -
     them tumours: a denied tumour ('non-tumour lung tissue', 'tumour-free margin') says
     the specimen is the tissue beside one, not that the donor is healthy (rule
     ``specimen_normal``). Under the facet's own key (``dedicated``) a two-letter
-    abbreviation counts as there ('non-CF')."""
+    abbreviation counts as there ('non-MS')."""
     strict = not dedicated
     if (facet != "disease" or says_other(tokens(text))
             or find_mentions(lex, facet, text, strict=strict)[0]):
@@ -952,7 +952,7 @@ def healthy_mention(lex: Lexicon, text: str) -> str | None:
         key = " ".join(toks[i:i + n])
         words = set(toks[i:i + n])
         person = (_ON["healthy_person"] and i + n < len(toks) and toks[i + n] in PERSON_WORDS
-                  and not CONTROL_WORDS & words)  # "unaffected sibling", "normal donor"
+                  and not CONTROL_WORDS & words)  # "unaffected brother", "normal volunteer"
         if (n > 1 or key == "healthy" or person) and not (
                 CONTROL_WORDS & words and not {"healthy", "normal"} & words):
             return f"{key} {toks[i + n]}" if person and n == 1 else key
