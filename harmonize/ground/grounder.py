@@ -177,7 +177,7 @@ class Grounder:
         self._affirm: Memo[str, bool] = Memo(memo_limit)
         self._alone: Memo[tuple[str, str], tuple[Candidate, ...]] = Memo(memo_limit)
         self._compose = Composer(lexicon, memo_limit)
-        self._speller = Speller(lexicon, listed_words() | STOPWORDS | english_words(), memo_limit)
+        self._speller = Speller(lexicon, listed_words() | STOPWORDS, english_words(), memo_limit)
         self._status_keys = StatusKeys(lexicon)
         self._decided: Memo[tuple[str, str, int], Annotation | None] = Memo(memo_limit)
         self._line_read: Memo[str, list[Candidate]] = Memo(memo_limit)

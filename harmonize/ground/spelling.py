@@ -46,9 +46,13 @@ class Speller:
     """Corrections of one lexicon's misspelt words, memoized."""
 
     def __init__(self, lexicon: Lexicon, more_words: Iterable[str] = (),
-                 memo_limit: int = MEMO_LIMIT):
+                 known_words: Iterable[str] = (), memo_limit: int = MEMO_LIMIT):
+        """``more_words``: words beside the names' that a misspelt word may stand for (the
+        word lists'); ``known_words``: words that are right as they are but stand for nothing
+        here (general English)."""
         self.lexicon = lexicon
         self._more = frozenset(w for w in more_words if w.isalpha())
+        self._known_words = frozenset(known_words)
         self._targets: frozenset[str] | None = None
         self._memo: Memo[str, str | None] = Memo(memo_limit)
 
@@ -84,7 +88,7 @@ class Speller:
         return right
 
     def _known(self, word: str) -> bool:
-        if word in self._more:
+        if word in self._more or word in self._known_words:
             return True
         toks = tokens(word)
         return not toks or all(self.lexicon.knows_word(t) or t in self._more for t in toks)
