@@ -20,6 +20,15 @@ def full():
     return Grounder(lex, overrides=load_overrides(), use_embeddings=False)
 
 
+def test_the_loaded_lexicon_is_out_of_the_cyclic_collectors_reach(full):
+    import gc
+
+    lex = load_lexicon()
+    # every ancestor set is a container the collector would otherwise walk on each full pass
+    assert gc.get_freeze_count() >= len(lex.ancestors) > 10_000
+    assert lex.lookup("tissue", "liver")  # still a working lexicon
+
+
 def test_lexicon_is_cached_by_version(full):
     path = cache_dir() / f"lexicon-{full.lexicon.version}.pkl"
     assert path.exists()

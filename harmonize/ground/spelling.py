@@ -51,9 +51,11 @@ class Speller:
         word lists'); ``known_words``: words that are right as they are but stand for nothing
         here (general English)."""
         self.lexicon = lexicon
-        self._more = frozenset(w for w in more_words if w.isalpha())
-        self._known_words = frozenset(known_words)
-        self._targets: frozenset[str] | None = None
+        # dicts of strings, not sets: the collector does not track a dict holding only strings,
+        # so these large vocabularies add nothing to every full collection of a long run
+        self._more = dict.fromkeys(w for w in more_words if w.isalpha())
+        self._known_words = dict.fromkeys(known_words)
+        self._targets: dict[str, None] | None = None
         self._memo: Memo[str, str | None] = Memo(memo_limit)
 
     def respell(self, text: str) -> tuple[str, frozenset[str]] | None:
@@ -93,13 +95,13 @@ class Speller:
         toks = tokens(word)
         return not toks or all(self.lexicon.knows_word(t) or t in self._more for t in toks)
 
-    def _targets_of(self) -> frozenset[str]:
+    def _targets_of(self) -> dict[str, None]:
         """The words a misspelt word may stand for (built on first use)."""
         if self._targets is None:
-            self._targets = frozenset(
-                {w for f in TARGET_FACETS for name in self.lexicon.names.get(f, {})
-                 for w in name.split() if len(w) >= MIN_LENGTH - 1 and w.isalpha()}
-                | {w for w in self._more if len(w) >= MIN_LENGTH - 1})
+            self._targets = dict.fromkeys(
+                [w for f in TARGET_FACETS for name in self.lexicon.names.get(f, {})
+                 for w in name.split() if len(w) >= MIN_LENGTH - 1 and w.isalpha()]
+                + [w for w in self._more if len(w) >= MIN_LENGTH - 1])
         return self._targets
 
     def _near(self, word: str) -> list[str]:
@@ -123,7 +125,7 @@ class Speller:
                     edits.update(word[:i] + c + word[i + 1:] for c in _LETTERS)  # changed
                     edits.add(word[:i] + word[i + 1] + word[i] + word[i + 2:])  # swapped
         edits.discard(word)
-        return sorted(edits & targets)
+        return sorted(e for e in edits if e in targets)
 
 
 def listed_words() -> frozenset[str]:
