@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -245,3 +246,9 @@ class Annotation:
                 for c in self.candidates[:5]
             ]
         return out
+
+
+def accepted(annotations: Iterable[Annotation], facet: str) -> Annotation | None:
+    """The accepted annotation of ``facet`` with a term among ``annotations``, if any."""
+    return next((a for a in annotations if a.facet == facet and a.term_id
+                 and a.status == "accepted"), None)

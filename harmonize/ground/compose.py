@@ -195,12 +195,10 @@ class Composer:
         below it named '<word> <a name of it>', from a value of a few words under the
         disease's own key or a sample key; the words of the name itself, numbers and
         function words aside."""
-        if not ranked or not _ON["kind_in_value"]:
+        first = _refinable("kind_in_value", ranked, DEEPER_CLASSES)
+        if first is None:
             return ranked
-        s, top, v, f = ranked[0]
-        if (top.method in GUESS_METHODS or key_class(v) not in DEEPER_CLASSES
-                or any(k.startswith("rule:") for k in top.features)):
-            return ranked
+        _, top, v, _ = first
         said = normalize(v.text).split()
         if not 1 < len(said) <= OWN_WORDS_MAX:
             return ranked
@@ -210,9 +208,7 @@ class Composer:
         names = self.lexicon.names_for("disease", top.term_id)
         found = {c.term_id: c for head in heads
                  for c in self._below("disease", top.term_id, names, head, ("{v} {n}",))}
-        if len(found) != 1:
-            return ranked
-        return [(s, taken_by(next(iter(found.values())), "kind_in_value"), v, f)] + ranked
+        return _one_first(ranked, found, "kind_in_value")
 
     def _named_beside(self, facet: str, rule: str, ranked: Ranked, values: Iterable[FieldValue],
                       most_words: int, forms: tuple[str, ...],
@@ -224,12 +220,10 @@ class Composer:
         put first, marked as taken by ``rule`` (with ``first_word``, only a first word before
         a code: a gene before its variant). The term ranked first read from a value under
         its own key, not a guess, and not refined by another rule already."""
-        if not ranked or not _ON[rule]:
+        first = _refinable(rule, ranked, ("dedicated",))
+        if first is None:
             return ranked
-        s, top, v, f = ranked[0]
-        if (top.method in GUESS_METHODS or key_class(v) != "dedicated"
-                or any(k.startswith("rule:") for k in top.features)):
-            return ranked
+        _, top, v, _ = first
         names = self.lexicon.names_for(facet, top.term_id)
         found: dict[str, Candidate] = {}
         for other in values:
@@ -244,9 +238,7 @@ class Composer:
             for head in heads:
                 for c in self._below(facet, top.term_id, names, head, forms):
                     found.setdefault(c.term_id, c)
-        if len(found) != 1:
-            return ranked
-        return [(s, taken_by(next(iter(found.values())), rule), v, f)] + ranked
+        return _one_first(ranked, found, rule)
 
     def _below(self, facet: str, term_id: str, names: tuple[str, ...], head: str,
                forms: tuple[str, ...]) -> tuple[Candidate, ...]:
@@ -399,7 +391,7 @@ class Composer:
 
     def _placed_names(self) -> dict[str, list[tuple[str, str]]]:
         """Per disease name the tissue names it is named with and the term so named
-        ('colon adenocarcinoma', 'adenocarcinoma of colon' -> 'adenocarcinoma': ('colon', its
+        ('stomach adenocarcinoma', 'adenocarcinoma of stomach' -> 'adenocarcinoma': ('stomach', its
         term)); built once, on first use."""
         if self._placed is None:
             organs = self.lexicon.names.get("tissue", {})
@@ -428,6 +420,29 @@ class Composer:
                      for form in forms]
         return next((c for c in named_as(self.lexicon, facet, phrasings)
                      if self.lexicon.is_ancestor(x.term_id, c.term_id)), None)
+
+
+def _refinable(rule: str, ranked: Ranked, classes: tuple[str, ...]
+               ) -> tuple[float, Candidate, FieldValue, dict[str, float]] | None:
+    """The top of ``ranked`` when ``rule`` may put a narrower term before it: the rule is on,
+    and the top was read from a value under one of ``classes`` of key, is no guess of the
+    fuzzy or embedding matcher, and was not refined by another rule already."""
+    if not ranked or not _ON[rule]:
+        return None
+    _, top, v, _ = ranked[0]
+    if (top.method in GUESS_METHODS or key_class(v) not in classes
+            or any(k.startswith("rule:") for k in top.features)):
+        return None
+    return ranked[0]
+
+
+def _one_first(ranked: Ranked, found: dict[str, Candidate], rule: str) -> Ranked:
+    """``ranked`` with the one term of ``found`` put first, marked as taken by ``rule``, or
+    ``ranked`` itself when ``found`` holds none or several."""
+    if len(found) != 1:
+        return ranked
+    s, _, v, f = ranked[0]
+    return [(s, taken_by(next(iter(found.values())), rule), v, f)] + ranked
 
 
 def taken_by(c: Candidate, rule: str) -> Candidate:

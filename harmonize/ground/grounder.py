@@ -81,10 +81,10 @@ from harmonize.ground.normalize import is_null, normalize, tokens
 from harmonize.ground.overrides import REJECT, override_key
 from harmonize.ground.rules import enabled, words
 from harmonize.ground.score import FEATURES, feature_vector, score, score_parts
-from harmonize.ground.spelling import Speller, english_words, listed_words
+from harmonize.ground.spelling import Speller, english_vocabulary, listed_words
 from harmonize.ground.stages import stage_of
 from harmonize.ground.status_keys import StatusKeys
-from harmonize.models import FACETS, Annotation, Candidate, FieldValue
+from harmonize.models import FACETS, Annotation, Candidate, FieldValue, accepted
 
 EMBED_MIN_SIMILARITY = 0.80
 EMBED_KINDS = frozenset({"label", "curated", "healthy"})
@@ -177,7 +177,7 @@ class Grounder:
         self._affirm: Memo[str, bool] = Memo(memo_limit)
         self._alone: Memo[tuple[str, str], tuple[Candidate, ...]] = Memo(memo_limit)
         self._compose = Composer(lexicon, memo_limit)
-        self._speller = Speller(lexicon, listed_words() | STOPWORDS, english_words(), memo_limit)
+        self._speller = Speller(lexicon, listed_words() | STOPWORDS, english_vocabulary(), memo_limit)
         self._status_keys = StatusKeys(lexicon)
         self._decided: Memo[tuple[str, str, int], Annotation | None] = Memo(memo_limit)
         self._line_read: Memo[str, list[Candidate]] = Memo(memo_limit)
@@ -605,7 +605,7 @@ class Grounder:
         progenitors': 'NPC' is the cells, not nasopharyngeal carcinoma; rule
         ``field_abbreviation_disease``). A cell type read from a source name is no surer than
         the disease ('nasopharynx biopsy, NPC' keeps its carcinoma)."""
-        cell = _accepted(out, "cell_type")
+        cell = accepted(out, "cell_type")
         return [a for a in out if not self._abbreviates_cell(cell, a)]
 
     def _abbreviates_cell(self, cell: Annotation | None, a: Annotation) -> bool:
@@ -943,7 +943,7 @@ class Grounder:
         if facet == "disease":  # the line's disease, when the sample names none itself
             anns = self._annotate_values(read, None)
             top = self._decide(facet, values, dish=dish)
-            if top is not None and self._abbreviates_cell(_accepted(anns, "cell_type"), top):
+            if top is not None and self._abbreviates_cell(accepted(anns, "cell_type"), top):
                 rows = [r for r in rows if r["term_id"] != top.term_id]
             for a in self._line_disease(anns):
                 if a.facet == facet and a.candidates and a.candidates[0].features.get(
@@ -1225,8 +1225,3 @@ def _assay(library: Mapping[str, str]) -> list[Annotation]:
         return []
     return list(infer_assay(library))
 
-
-def _accepted(anns: Iterable[Annotation], facet: str) -> Annotation | None:
-    """The accepted annotation of ``facet`` with a term among ``anns``, if any."""
-    return next((a for a in anns if a.facet == facet and a.term_id and a.status == "accepted"),
-                None)

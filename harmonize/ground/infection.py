@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from harmonize.ground.fields import key_class
 from harmonize.ground.rules import choices, enabled
-from harmonize.models import Annotation, FieldValue
+from harmonize.models import Annotation, FieldValue, accepted
 
 if TYPE_CHECKING:
     from harmonize.ground.lexicon import Lexicon
@@ -66,7 +66,7 @@ def in_dish(values: Iterable[FieldValue], decided: Iterable[Annotation]) -> bool
     key or value carries an in-vitro infection marker."""
     if not _ON:
         return False
-    if any(a.facet == "cell_line" and a.term_id and a.status == "accepted" for a in decided):
+    if accepted(decided, "cell_line") is not None:
         return True
     return any(marks_infection(v.source_key) or marks_infection(v.text) for v in values)
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from harmonize.ground.lexicon import HEALTHY
 from harmonize.ground.normalize import compact
-from harmonize.models import Annotation, Candidate
+from harmonize.models import Annotation, Candidate, accepted
 
 if TYPE_CHECKING:
     from harmonize.ground.lexicon import Lexicon
@@ -105,8 +105,7 @@ def with_line_disease(annotations: list[Annotation], lex: Lexicon, read: ReadDis
     names no disease (nor the healthy state) itself, at :data:`CONFIDENCE` (accepted from
     ``accept`` up); a disease only suggested from an abbreviation inside a longer value gives
     way to it, unless it is that disease or a kind of it."""
-    line = next((a for a in annotations if a.facet == "cell_line" and a.term_id
-                 and a.status == "accepted"), None)
+    line = accepted(annotations, "cell_line")
     if line is None:
         return annotations
     # an abbreviation inside a longer value, only suggested ('PMA-treated THP-1': a phorbol
