@@ -233,7 +233,7 @@ def test_a_denied_tumour_describes_the_specimen_not_a_healthy_control(full):
 
 @pytest.mark.parametrize(("attributes", "disease"), [
     # the abbreviation names the cells the sample's cell-type key says it is
-    ({"source_name": "WA07 NPC, day 12", "cell type": "neural progenitors"}, None),
+    ({"source_name": "WA07 NPC, day 12", "cell type": "neural progenitor cultures"}, None),
     ({"source_name": "NPC tumour biopsy", "tissue": "nasopharynx"}, "MONDO:0015459"),
     # a reagent's abbreviation only suggested gives way to the named line's disease
     ({"source_name": "K562 cells, PMA 48 h", "cell line": "K-562"}, "MONDO:0006115"),
@@ -311,12 +311,12 @@ def test_donors_and_adjectives_under_disease_keys(full, attributes, term):
     # a name does not run across a dash: no 'brain nucleus' here
     ({"body_site": "Brain - Nucleus accumbens (basal ganglia)"}, "tissue", "UBERON:0001882"),
     # a short value naming only a denied disease, under a key that may name any facet
-    ({"status": "non-diabetic", "tissue": "pancreatic islets"}, "disease", "PATO:0000461"),
+    ({"status": "non-diabetic", "tissue": "islet of Langerhans"}, "disease", "PATO:0000461"),
     ({"group": "HIV negative", "tissue": "blood"}, "disease", "PATO:0000461"),
-    ({"status": "T2D", "tissue": "pancreatic islets"}, "disease", "MONDO:0005148"),
+    ({"status": "T2D", "tissue": "islet of Langerhans"}, "disease", "MONDO:0005148"),
     # a key asking in what state the person is, a two-letter abbreviation and its denial
-    ({"patient status": "MS", "tissue": "cerebrospinal fluid"}, "disease", "MONDO:0005301"),
-    ({"patient status": "non-MS", "tissue": "cerebrospinal fluid"}, "disease", "PATO:0000461"),
+    ({"patient status": "MS", "tissue": "brain white matter"}, "disease", "MONDO:0005301"),
+    ({"patient status": "non-MS", "tissue": "brain white matter"}, "disease", "PATO:0000461"),
     # a one-word healthy state before a word for a person, a relative too
     ({"title": "Skin fibroblasts, unaffected brother"}, "disease", "PATO:0000461"),
 ])

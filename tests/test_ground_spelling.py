@@ -17,8 +17,8 @@ def _lexicon(**names: list[str]) -> Lexicon:
 
 @pytest.fixture
 def speller() -> Speller:
-    lex = _lexicon(disease=["hepatocellular carcinoma", "tuberculosis", "addiction"],
-                   tissue=["pancreas", "umbilical vein", "glomerulus", "glomeruli"],
+    lex = _lexicon(disease=["hepatocellular adenoma", "tuberculosis", "addiction"],
+                   tissue=["pancreas", "umbilical ring", "glomerulus", "glomeruli"],
                    cell_type=["fibroblast", "platelet"])
     return Speller(lex, more_words={"healthy", "volunteer", "addition", "cultured"})
 

@@ -225,15 +225,26 @@ def bounded(text: str, limit: int | None = None) -> tuple[str, int | None]:
 
 #: Rule ``no_disease``: under a disease key these say the donor has none ('disease: none').
 _NO_DISEASE = words("no_disease") if enabled("no_disease") else frozenset()
+#: Words about the person sampled (``words/person_words.tsv``): a value made of them that ends
+#: in a no-disease entry says what that entry says ('deceased organ donor' as 'donor').
+_PERSON_WORDS = words("person_words") if enabled("no_disease") else frozenset()
 
 
 def says_no_disease(value: str) -> bool:
-    """Whether a disease value says the donor has no disease ('none', 'no').
+    """Whether a disease value says the donor has no disease ('none', 'no'), or names the
+    study's group of donors without one ('donor', 'deceased organ donor', 'volunteers').
 
     >>> says_no_disease("None"), says_no_disease("none (never smoked)"), says_no_disease("n/a")
     (True, True, False)
+    >>> says_no_disease("Deceased organ donor"), says_no_disease("male patient")
+    (True, False)
     """
-    return normalize(PARENTHESIS.sub(" ", value)) in _NO_DISEASE
+    norm = normalize(PARENTHESIS.sub(" ", value))
+    if norm in _NO_DISEASE:
+        return True
+    toks = norm.split()
+    return (len(toks) > 1 and toks[-1] in _NO_DISEASE
+            and all(t in _PERSON_WORDS for t in toks))
 
 
 def no_value(value: str, role: str | None) -> bool:

@@ -581,7 +581,7 @@ def _nested(names, toks: list[str], i: int, n: int, upper: set[str]) -> list[Men
 
 #: What separates the phrases of a value: a dash between spaces, a semicolon, a bar. Not a
 #: comma (names are written inverted, 'Fanconi anemia, complementation group A'), nor a
-#: bracket (an aside in brackets often belongs to the noun after it, '(mDA) neurons').
+#: bracket (an aside in brackets often belongs to the noun after it, '(GFP+) cells').
 _PHRASE_BREAK = re.compile(r"\s[-\u2013\u2014]+\s|[;|]")
 
 
