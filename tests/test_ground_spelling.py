@@ -63,3 +63,10 @@ def test_the_word_lists_and_the_model_vocabulary_are_known_words():
     assert {"volunteer", "donor", "control"} <= listed
     english = english_words()  # the embedding model's whole words, when the model is there
     assert not english or {"addition", "either", "reference"} <= english
+
+
+def test_a_model_folder_without_a_vocabulary_leaves_only_the_names_known(tmp_path, monkeypatch):
+    monkeypatch.setenv("HARMONIZE_EMBEDDING_MODEL", str(tmp_path))  # no vocab.txt there
+    assert english_words() == frozenset()
+    lex = _lexicon(disease=["tuberculosis"])
+    assert Speller(lex, known_words=english_words()).correct("tuberculsis") == "tuberculosis"
