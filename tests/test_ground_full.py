@@ -319,9 +319,23 @@ def test_donors_and_adjectives_under_disease_keys(full, attributes, term):
     ({"patient status": "non-MS", "tissue": "brain white matter"}, "disease", "PATO:0000461"),
     # a one-word healthy state before a word for a person, a relative too
     ({"title": "Skin fibroblasts, unaffected brother"}, "disease", "PATO:0000461"),
+    # a control word before a noun for the person, and a healthy state before a control word
+    ({"title": "Control subject 7, colon biopsy"}, "disease", "PATO:0000461"),
+    ({"title": "Unaffected control, iPSC line 2"}, "disease", "PATO:0000461"),
 ])
 def test_phrases_and_status_keys(full, attributes, facet, term):
     assert next(a for a in full.annotate(attributes) if a.facet == facet).term_id == term
+
+
+@pytest.mark.parametrize("attributes", [
+    # the control of a disease is a patient ('disease control subjects'), the control of an
+    # experiment no donor: a word about a person after it ('non' of 'non smoker') is no noun
+    {"title": "Disease control subject 3, serum"},
+    {"source_name": "keratinocytes given a control, non targeting siRNA"},
+])
+def test_controls_that_are_no_healthy_donor(full, attributes):
+    assert "PATO:0000461" not in {a.term_id for a in full.annotate(attributes)
+                                  if a.facet == "disease"}
 
 
 def test_a_denied_tumour_under_a_group_key_is_no_healthy_donor(full):

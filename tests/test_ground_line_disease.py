@@ -31,8 +31,19 @@ def _cvcl(*extra: tuple[str, str]) -> OntologyData:
 def test_a_line_gets_its_classes_closest_first_and_its_description():
     words = line_disease_texts(_efo(), _cvcl())
     assert words["CVCL:A1"] == (("renal cancer", "primate"),
-                                "Human clear cell renal carcinoma, from a nephrectomy.")
+                                "Human clear cell renal carcinoma, from a nephrectomy.", ())
     assert "EFO:5" not in words and len(words) == 2
+
+
+def test_a_line_keeps_the_classes_of_the_lines_derived_from_it():
+    efo = _efo()
+    efo.terms["EFO:6"] = TermData("EFO:6", "renal carcinoma cell line",
+                                  ancestors={"EFO:2": 1, "EFO:1": 2})
+    efo.terms["EFO:7"] = TermData("EFO:7", "Kid-9 subclone B",
+                                  ancestors={"EFO:3": 1, "EFO:6": 1, "EFO:2": 2, "EFO:1": 3})
+    words = line_disease_texts(efo, _cvcl())
+    assert words["CVCL:A1"][2] == ("renal carcinoma",)  # the subclone's class, not its own
+    assert words["CVCL:B1"][2] == ()
 
 
 def test_a_name_two_cellosaurus_lines_share_gives_neither():
@@ -57,6 +68,11 @@ class TestFullLexicon:
         assert self._disease(full, {"cell line": "MCF-7"}) == [("MONDO:0004988", "needs_review")]
         (term, _), = self._disease(full, {"cell line": "K562"})
         assert full.lexicon.term(term).label.startswith("blast phase chronic myelogenous")
+
+    def test_a_line_is_as_specific_as_the_lines_derived_from_it_agree(self, full):
+        # HeLa: EFO classes it a cervical carcinoma line, its sublines adenocarcinoma lines
+        (term, _), = self._disease(full, {"cell line": "HeLa"})
+        assert term == "MONDO:0005153"  # cervical adenocarcinoma
 
     def test_a_class_naming_two_diseases_defers_to_the_description(self, full):
         # THP-1: 'lymphoma or leukaemia cell line'; the description names the leukemia

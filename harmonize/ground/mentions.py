@@ -951,12 +951,22 @@ def healthy_mention(lex: Lexicon, text: str) -> str | None:
     for i, n in _healthy_spans(lex, toks):
         key = " ".join(toks[i:i + n])
         words = set(toks[i:i + n])
-        person = (_ON["healthy_person"] and i + n < len(toks) and toks[i + n] in PERSON_WORDS
-                  and not CONTROL_WORDS & words)  # "unaffected brother", "normal volunteer"
-        if (n > 1 or key == "healthy" or person) and not (
+        after = toks[i + n] if i + n < len(toks) and _ON["healthy_person"] else None
+        # "unaffected brother", "normal volunteer", "unaffected control": a person so described
+        person = after in PERSON_WORDS | CONTROL_WORDS and not CONTROL_WORDS & words
+        # "control subjects", "Control donor": the study's controls, unless the control is of
+        # a disease ("disease control subjects": patients with another disease)
+        control = (after in PERSON_NOUNS and words <= CONTROL_WORDS
+                   and not (i and _names_disease(lex, toks[i - 1])))
+        if control or (n > 1 or key == "healthy" or person) and not (
                 CONTROL_WORDS & words and not {"healthy", "normal"} & words):
-            return f"{key} {toks[i + n]}" if person and n == 1 else key
+            return f"{key} {after}" if (person or control) and n == 1 else key
     return denied_donor(lex, text) if _ON["healthy_person"] else None
+
+
+def _names_disease(lex: Lexicon, word: str) -> bool:
+    """Whether a word alone names a disease (not the healthy state)."""
+    return any(tid != HEALTHY for tid, _ in lex.lookup("disease", word))
 
 
 def denied_donor(lex: Lexicon, text: str) -> str | None:
@@ -1104,8 +1114,12 @@ _ADVERB = ("ally", "ently", "ively")
 
 #: Last words of a qualifier before a healthy name ('age-matched'): ``control_qualifiers``.
 _QUALIFIER_ENDS = words("control_qualifiers")
-#: Words about the person sampled, beside a healthy name (rule ``healthy_person``).
+#: Words about the person sampled, beside a healthy name (rule ``healthy_person``), and the
+#: nouns among them that name the person ('subject', not 'never').
 PERSON_WORDS = words("person_words")
+PERSON_NOUNS = frozenset(r["word"] for r in choices("person_words", "kind",
+                                                      frozenset({"person", "about"}))
+                         if r["kind"] == "person")
 
 
 def _denied_words(lex: Lexicon, text: str, toks: list[str]) -> set[int]:

@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "26"
+LEXICON_VERSION = "27"
 MATCHER_VERSION = "48"
 
 
