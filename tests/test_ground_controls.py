@@ -129,14 +129,31 @@ def test_a_numbered_control_is_a_control(grounder):
 
 def test_titles_make_a_disease_study_only_as_titles_are_read(grounder):
     """A numbered title "Control_1" beside "breast cancer_1" is the healthy control; beside a
-    title whose code only a disease key would read as a disease, it is not."""
+    title whose code another value of its sample holds (what was done to it: 'agent: MAC'), it
+    is not."""
     case = ({"title": "breast cancer_1", "source_name": "breast biopsy"}, None, None)
     ctrl = ({"title": "Control_1", "source_name": "breast biopsy"}, None, None)
     assert diseases(grounder.annotate_many([case, ctrl], studies=["S", "S"])[1]) == [HEALTHY]
-    coded = ({"title": "MAC_1", "source_name": "breast biopsy"}, None, None)
-    got = grounder.annotate_many([coded, ctrl], studies=["S", "S"])
-    assert grounder.decide_value("disease", "MAC_1", "title").term_id  # a disease key would say so
-    assert diseases(got[1]) == []
+    treated = ({"title": "MAC_1", "source_name": "breast biopsy", "agent": "MAC, 2 h"}, None,
+               None)
+    got = grounder.annotate_many([treated, ctrl], studies=["S", "S"])
+    assert grounder.decide_value("disease", "MAC", "disease").term_id  # a disease key would say so
+    assert diseases(got[0]) == [] and diseases(got[1]) == []
+
+
+def test_a_title_code_beside_coded_controls_is_the_groups_disease(grounder):
+    """Titles coding a study's groups ('MAC_1', 'MAC-2b' beside 'CTRL_3'): the leading run in
+    capitals is the cases' disease, read as a disease field; not in lower case, not for a named
+    line's samples, not without coded controls in the study (rule ``title_codes``)."""
+    mac = grounder.decide_value("disease", "MAC", "disease").term_id
+    case = ({"source_name": "breast biopsy"}, "MAC_1\nBiopsy of a patient.", None)
+    case2 = ({"source_name": "breast biopsy"}, "MAC-2b", None)
+    ctrl = ({"source_name": "breast biopsy"}, "CTRL_3", None)
+    got = grounder.annotate_many([case, case2, ctrl], studies=["S"] * 3)
+    assert [diseases(a) for a in got] == [[mac], [mac], [HEALTHY]]
+    lower = ({"source_name": "breast biopsy"}, "mac_1", None)
+    assert diseases(grounder.annotate_many([lower, ctrl], studies=["S"] * 2)[0]) == []
+    assert diseases(grounder.annotate_many([case, case2], studies=["S"] * 2)[0]) == []
 
 
 def test_ctrl_is_a_control_word(grounder):

@@ -320,17 +320,17 @@ def test_donors_and_adjectives_under_disease_keys(full, attributes, term):
     # a one-word healthy state before a word for a person, a relative too
     ({"title": "Skin fibroblasts, unaffected brother"}, "disease", "PATO:0000461"),
     # a control word before a noun for the person, and a healthy state before a control word
-    ({"title": "Control subject 7, colon biopsy"}, "disease", "PATO:0000461"),
-    ({"title": "Unaffected control, iPSC line 2"}, "disease", "PATO:0000461"),
+    ({"title": "Ctrl individual 7, colon biopsy"}, "disease", "PATO:0000461"),
+    ({"title": "Unaffected ctrl, iPSC line 2"}, "disease", "PATO:0000461"),
 ])
 def test_phrases_and_status_keys(full, attributes, facet, term):
     assert next(a for a in full.annotate(attributes) if a.facet == facet).term_id == term
 
 
 @pytest.mark.parametrize("attributes", [
-    # the control of a disease is a patient ('disease control subjects'), the control of an
+    # the control of a disease is a patient ('disease control individuals'), the control of an
     # experiment no donor: a word about a person after it ('non' of 'non smoker') is no noun
-    {"title": "Disease control subject 3, serum"},
+    {"title": "Disease control individual 3, serum"},
     {"source_name": "keratinocytes given a control, non targeting siRNA"},
 ])
 def test_controls_that_are_no_healthy_donor(full, attributes):
@@ -543,12 +543,12 @@ def test_a_disease_named_in_many_organs_is_read_with_the_tissue(full, attributes
     ({"cell line": "A549", "infection": "Zika virus", "cell description": "carcinoma of the lung"},
      "MONDO:0005138"),
     # a mock control is no healthy donor: the line's own cancer (EFO) is its disease
-    ({"cell line": "HeLa", "infection": "none (mock)"}, "MONDO:0005131"),
+    ({"cell line": "HeLa", "infection": "none (mock)"}, "MONDO:0005153"),
     ({"source_name": "macrophages", "virus": "influenza A, 12 hpi", "donor": "healthy volunteer"},
      "PATO:0000461"),  # infected in a dish; the donor is healthy
     ({"tissue": "blood", "infection": "Zika virus"}, "MONDO:0018661"),  # a patient's infection
     # no key or marker says so, but a named line's infection was given in the dish
-    ({"cell line": "HeLa", "source_name": "HeLa cells, measles virus 24 h"}, "MONDO:0005131"),
+    ({"cell line": "HeLa", "source_name": "HeLa cells, measles virus 24 h"}, "MONDO:0005153"),
     ({"cell line": "HEK293", "disease model": "type 1 diabetes"}, None),  # a model's disease
 ])
 def test_an_infection_done_in_a_dish_is_no_disease_of_the_donor(full, attributes, disease):
@@ -1120,3 +1120,18 @@ def test_every_ontology_id_in_the_word_lists_names_a_term(full):
     assert not unknown
     assert any(_ID.match(c) for p in WORDS_DIR.glob("*.tsv")  # the test reads some ids
                for line in p.read_text().splitlines() for c in line.split("\t"))
+
+
+def test_a_title_code_beside_coded_controls_names_the_cases_disease(full):
+    # an ontology abbreviation a title alone does not trust ('PCOS' could be a lab's code)
+    # is the cases' disease where the study codes its controls in its titles the same way
+    cases = [({"tissue": "ovary"}, "PCOS_11\nTheca cells, passage 2", None),
+             ({"tissue": "ovary"}, "PCOS_14\nTheca cells, passage 2", None),
+             ({"tissue": "ovary"}, "CTRL_02\nTheca cells, passage 2", None)]
+    got = full.annotate_many(cases, studies=["S"] * 3)
+    said = [next((a for a in anns if a.facet == "disease" and a.term_id), None) for anns in got]
+    assert [a.term_label for a in said] == ["polycystic ovary syndrome"] * 2 + ["normal"]
+    assert "rule:title_codes" in said[0].candidates[0].features
+    alone = full.annotate_many(cases[:1], studies=["S"])[0]
+    assert not any(a.facet == "disease" and a.term_id for a in alone)
+

@@ -404,6 +404,16 @@ def test_a_brodmann_area_written_short_is_that_area(grounder, attributes, term):
     assert next(a for a in grounder.annotate(attributes) if a.facet == "tissue").term_id == term
 
 
+@pytest.mark.parametrize("attributes, term", [
+    ({"brain region": "entorhinal cortex (BA28, left)"}, "UBERON:0002728"),
+    ({"brain region": "Anterior cingulate cortex, BA 24"}, "UBERON:0006101")])
+def test_an_area_in_brackets_after_the_region_it_lies_in_restates_it(grounder, attributes,
+                                                                      term):
+    # in brackets the area is an aside on the region UBERON puts it directly in; written
+    # after a comma it says which part was taken
+    assert next(a for a in grounder.annotate(attributes) if a.facet == "tissue").term_id == term
+
+
 def test_a_broader_term_of_the_one_taken_is_no_tie(grounder):
     """Two fields naming one lineage ('pituitary adenoma' beside 'pituitary neoplasm') name the
     narrower term; the broader one scoring the same is no alternative that halves its

@@ -44,9 +44,12 @@ if TYPE_CHECKING:
 ON = enabled("study_controls")
 TITLE_ON = ON and enabled("title_controls")
 CODES_ON = ON and enabled("control_codes")
+TITLE_CODES_ON = TITLE_ON and enabled("title_codes")
 #: An identifier longer than this is no sample code.
 MAX_CODE_CHARS = 40
 _LETTERS = re.compile(r"[A-Za-z]+")
+#: The run of letters a sample code starts with ('PCOS' of 'PCOS_11', 'SSc' of 'SSc-7b').
+_LEADING = re.compile(r"([A-Za-z]+)(?![A-Za-z])")
 #: The key a sample's title is read under by this stage (rule ``title_controls``).
 TITLE_KEY = "title"
 
@@ -70,8 +73,9 @@ def disease_keys(grounder: Grounder, attributes: Mapping[str, str],
     read as a disease field, names a disease."""
     return frozenset(n for k, v in sample_pairs(attributes)
                      if (n := norm_key(k)) in among
-                     and _names(grounder, k, v) not in (None, HEALTHY)
-                     and (n not in TITLE_KEYS or _titled(grounder, k, v)))
+                     and ((_names(grounder, k, v) not in (None, HEALTHY)
+                           and (n not in TITLE_KEYS or _titled(grounder, k, v)))
+                          or (n in TITLE_KEYS and title_code(grounder, v, attributes))))
 
 
 def _titled(grounder: Grounder, key: str, value: str) -> bool:
@@ -79,6 +83,31 @@ def _titled(grounder: Grounder, key: str, value: str) -> bool:
     and labs: "PMA_1", "HS_2" beside "Control_1" make no disease study)."""
     return grounder.ground_value("disease", value, key, scanned=True).term_id not in (None,
                                                                                      HEALTHY)
+
+
+def title_code(grounder: Grounder, value: str,
+               attributes: Mapping[str, str]) -> Annotation | None:
+    """The disease a title's group code names, read as a disease field (rule
+    ``title_codes``): the title is one identifier whose leading run of letters is written with
+    capitals ('PCOS_11', 'FSHD-3', 'SSc-7b') and names one disease, and no other value of the
+    sample holds that run as a word (a treatment: 'PMA_1' beside 'treatment: PMA'). Read only
+    in a study whose titles also code its healthy controls ('Ctrl_03')."""
+    value = value.strip()
+    if (not TITLE_CODES_ON or not value or len(value) > MAX_CODE_CHARS
+            or any(c.isspace() for c in value)):
+        return None
+    m = _LEADING.match(value)
+    run = m.group(1) if m else ""
+    if len(run) < 2 or not run[0].isupper() or sum(c.isupper() for c in run) < 2:
+        return None
+    word = normalize(run)
+    if any(word in normalize(v).split() for k, v in sample_pairs(attributes)
+           if norm_key(k) not in TITLE_KEYS):
+        return None
+    ann = grounder.decide_value("disease", run, "disease")
+    if ann is None or ann.term_id in (None, HEALTHY) or ann.status != "accepted":
+        return None
+    return ann
 
 
 def study_disease_keys(grounder: Grounder,
@@ -158,10 +187,17 @@ def with_study_controls(grounder: Grounder, anns: list[Annotation],
     abbreviation a scanned key does not trust alone)."""
     if not ON or not keys or any(a.facet == "disease" and a.term_id for a in anns):
         return anns
+    # a named line's samples are coded by what was done to them, not by a donor's group
+    line = any(a.facet == "cell_line" and a.term_id for a in anns)
     for key, value in sample_pairs(attributes):
         if norm_key(key) not in keys:
             continue
         ann = grounder.decide_value("disease", value, key)
+        coded = (title_code(grounder, value, attributes)
+                 if norm_key(key) in TITLE_KEYS and not line
+                 and (ann is None or ann.term_id is None) else None)
+        if coded is not None:  # 'PCOS_11' beside 'Ctrl_03': the study's patients
+            ann = replace(coded, source_key=key, source_text=value)
         if (ann is None or ann.term_id is None) and is_control(grounder, value):
             # a control the key's class does not read ('group: non-failing'): as the study's
             # disease field reads it
@@ -173,9 +209,9 @@ def with_study_controls(grounder: Grounder, anns: list[Annotation],
         ann = replace(ann, method="rule")  # the warehouse keeps the method, not the features
         if ann.candidates:  # explain shows why a bare "control" became healthy
             top = ann.candidates[0]
-            ann = replace(ann, candidates=(
-                replace(top, features={**top.features, "rule:study_controls": 1.0}),
-                *ann.candidates[1:]))
+            rule = "rule:title_codes" if coded is not None else "rule:study_controls"
+            ann = replace(ann, candidates=(replace(top, features={**top.features, rule: 1.0}),
+                                           *ann.candidates[1:]))
         return [a for a in anns if not (a.facet == "disease" and a.term_id is None)] + [ann]
     return anns
 

@@ -77,7 +77,7 @@ from harmonize.ground.mentions import (
     set_aside,
     unknown_word,
 )
-from harmonize.ground.normalize import is_null, normalize, tokens
+from harmonize.ground.normalize import PARENTHESIS, is_null, normalize, tokens
 from harmonize.ground.overrides import REJECT, override_key
 from harmonize.ground.rules import enabled, words
 from harmonize.ground.score import FEATURES, feature_vector, score, score_parts
@@ -306,8 +306,8 @@ class Grounder:
                     and _ON["most_specific"]):
                 if _ON["reordered_parts"]:  # "Colon - Sigmoid": the sigmoid colon
                     found = self._also_named_as(facet, reordered_parts(text), found)
-                if facet == "tissue":  # "DLPFC (BA46)": Brodmann (1909) area 46
-                    found = self._also_named_as(facet, numbered_area_phrasings(text), found)
+                if facet == "tissue":  # "DLPFC, BA46": Brodmann (1909) area 46
+                    found = self._numbered_areas(text, found)
                 if _ON["modified_names"] and found:  # "clear cell RCC": a kind of RCC
                     found = self._modified(facet, text, found)
                 if _ON["adjective_nouns"] and found:  # "pulmonary fibroblasts": of the lung
@@ -391,6 +391,30 @@ class Grounder:
         """``found`` and the terms of the value's other phrasings it does not hold yet."""
         ids = {f.term_id for f in found}
         return found + [c for c in self._named_as(facet, phrasings) if c.term_id not in ids]
+
+    def _numbered_areas(self, text: str, found: list[Candidate]) -> list[Candidate]:
+        """``found`` and the numbered areas a tissue value names by abbreviation ('DLPFC, BA46':
+        Brodmann (1909) area 46), but for an area in brackets after the region it lies
+        directly in ('entorhinal cortex (BA28, left)'): an aside restating
+        that region, which stays the answer. A broader region ('frontal lobe (BA10)') is
+        refined by the area."""
+        areas = self._named_as("tissue", numbered_area_phrasings(text))
+        ids = {f.term_id for f in found}
+        out = found + [c for c in areas if c.term_id not in ids]
+        if not areas or PARENTHESIS.search(text) is None:
+            return out
+        outside = {c.term_id for c in self._named_as(
+            "tissue", numbered_area_phrasings(PARENTHESIS.sub(" ", text)))}
+        aside = {c.term_id for c in areas if c.term_id not in outside
+                 and any(self._whole_of(f.term_id, c.term_id) for f in out)}
+        return [c for c in out if c.term_id not in aside]
+
+    def _whole_of(self, whole: str, part: str) -> bool:
+        """Whether ``whole`` is a parent of ``part``: an ancestor none of its other ancestors
+        lies below."""
+        above = self.lexicon.ancestors.get(part, frozenset())
+        return whole in above and not any(whole in self.lexicon.ancestors.get(a, ())
+                                          for a in above)
 
     def _sex(self, text: str, kclass: str) -> tuple[Candidate, ...] | None:
         """Sex candidates, or ``None`` to read the value like any other (nothing found under

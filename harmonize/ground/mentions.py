@@ -952,10 +952,10 @@ def healthy_mention(lex: Lexicon, text: str) -> str | None:
         key = " ".join(toks[i:i + n])
         words = set(toks[i:i + n])
         after = toks[i + n] if i + n < len(toks) and _ON["healthy_person"] else None
-        # "unaffected brother", "normal volunteer", "unaffected control": a person so described
+        # "unaffected brother", "normal volunteer", "unaffected ctrl": a person so described
         person = after in PERSON_WORDS | CONTROL_WORDS and not CONTROL_WORDS & words
-        # "control subjects", "Control donor": the study's controls, unless the control is of
-        # a disease ("disease control subjects": patients with another disease)
+        # "control individuals", "Ctrl volunteer 4": the study's controls, unless the control is
+        # of a disease ("disease control individuals": patients with another disease)
         control = (after in PERSON_NOUNS and words <= CONTROL_WORDS
                    and not (i and _names_disease(lex, toks[i - 1])))
         if control or (n > 1 or key == "healthy" or person) and not (

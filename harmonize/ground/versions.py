@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "27"
-MATCHER_VERSION = "48"
+MATCHER_VERSION = "49"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
