@@ -1024,7 +1024,7 @@ class Grounder:
             top = ranked[0][1]
             deeper = next((r for r in ranked[1:] if r[1].method not in GUESS_METHODS
                            and (r[1].match_kind not in WEAK_KINDS
-                                or self._own_whole_name(facet, r[1], top))
+                                or self._own_whole_name(facet, r[1], top, r[2]))
                            and (key_class(r[2]) in DEEPER_CLASSES
                                 or (facet == "disease" and key_class(r[2]) == "title"))
                            and not cell_name_place(facet, r[2])
@@ -1033,10 +1033,13 @@ class Grounder:
                 return ranked
             ranked = [deeper] + [r for r in ranked if r is not deeper]
 
-    def _own_whole_name(self, facet: str, c: Candidate, broader: Candidate) -> bool:
-        """Whether ``c`` was read from a whole value ('source_name: HUVEC') by a name that does
-        not also name ``broader`` ('PD' names Parkinson disease and its late-onset form alike)."""
-        return c.method == "exact" and all(
+    def _own_whole_name(self, facet: str, c: Candidate, broader: Candidate,
+                        value: FieldValue) -> bool:
+        """Whether ``c`` was read from a whole value ('source_name: HUVEC'; a remark in brackets
+        aside: 'brain region: DLPFC (BA 9)') by a name that does not also name ``broader``
+        ('PD' names Parkinson disease and its late-onset form alike)."""
+        whole = c.method == "exact" or normalize(PARENTHESIS.sub(" ", value.text)) == c.matched_text
+        return whole and all(
             tid != broader.term_id for tid, _ in self.lexicon.lookup(facet, c.matched_text))
 
     def confidence(self, facet: str, logit: float, margin: float, top: Candidate,
