@@ -341,7 +341,8 @@ def test_a_karyotype_gives_the_chromosomal_sex(grounder, value, want):
     ({"title": "Healthy control 3, whole blood"}, ["PATO:0000461"]),
     ({"cohort": "healthy adult volunteer donors"}, ["PATO:0000461"]),
     ({"source_name": "normal kidney tissue"}, []),  # beside a tumour, not the donor's health
-    ({"source_name": "control subject 3"}, []),  # an experimental control
+    ({"source_name": "control subject 3"}, ["PATO:0000461"]),  # a person who is a control
+    ({"source_name": "control, subject 3"}, []),  # an experiment's control, on subject 3
     ({"source_name": "not healthy donor"}, []),
     ({"source_name": "PBMC, healthy donor", "disease state": "AML"}, ["MONDO:0018874"]),
 ])

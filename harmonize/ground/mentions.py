@@ -957,11 +957,21 @@ def healthy_mention(lex: Lexicon, text: str) -> str | None:
         # "control individuals", "Ctrl volunteer 4": the study's controls, unless the control is
         # of a disease ("disease control individuals": patients with another disease)
         control = (after in PERSON_NOUNS and words <= CONTROL_WORDS
-                   and not (i and _names_disease(lex, toks[i - 1])))
+                   and not (i and _names_disease(lex, toks[i - 1]))
+                   and _CONTROL_PERSON.search(text) is not None)  # not 'control, donor 2'
         if control or (n > 1 or key == "healthy" or person) and not (
                 CONTROL_WORDS & words and not {"healthy", "normal"} & words):
             return f"{key} {after}" if (person or control) and n == 1 else key
     return denied_donor(lex, text) if _ON["healthy_person"] else None
+
+
+def _control_person() -> re.Pattern[str]:
+    """A control word written right before a noun for the person ('Control subjects', 'ctrl-
+    donor'), not across a comma ('control, donor 2': the control of an experiment on a
+    donor's cells)."""
+    alt = "|".join(sorted(map(re.escape, PERSON_NOUNS), key=len, reverse=True))
+    ctrl = "|".join(sorted(map(re.escape, CONTROL_WORDS), key=len, reverse=True))
+    return re.compile(rf"(?<![a-z])(?:{ctrl})s?[\s_-]+(?:{alt})s?(?![a-z])", re.IGNORECASE)
 
 
 def _names_disease(lex: Lexicon, word: str) -> bool:
@@ -1120,6 +1130,7 @@ PERSON_WORDS = words("person_words")
 PERSON_NOUNS = frozenset(r["word"] for r in choices("person_words", "kind",
                                                       frozenset({"person", "about"}))
                          if r["kind"] == "person")
+_CONTROL_PERSON = _control_person()
 
 
 def _denied_words(lex: Lexicon, text: str, toks: list[str]) -> set[int]:
