@@ -1135,3 +1135,19 @@ def test_a_title_code_beside_coded_controls_names_the_cases_disease(full):
     alone = full.annotate_many(cases[:1], studies=["S"])[0]
     assert not any(a.facet == "disease" and a.term_id for a in alone)
 
+
+
+@pytest.mark.parametrize(("attributes", "term"), [
+    # the cells made from stem cells, named by a lab abbreviation after the stem cells' name
+    ({"cell type": "hESC-CMs"}, "CL:0000746"),
+    ({"source_name": "iPS-derived MNs, clone 2"}, "CL:0000100"),
+    ({"cell type": "hiPSC-HLCs"}, "CL:0000182"),
+    # CL's '<cells> of the <place>' names read in the order samples write them
+    ({"cell type": "bone marrow MSCs"}, "CL:0002540"),
+    ({"cell type": "pulmonary artery smooth muscle cells"}, "CL:0002591"),
+])
+def test_cells_named_as_labs_write_them(full, attributes, term):
+    got = next(a for a in full.annotate(attributes) if a.facet == "cell_type")
+    assert got.term_id == term
+    assert next(a for a in full.annotate({"cell type": "CM"}) if a.facet == "cell_type").term_id \
+        is None  # alone the abbreviation is not read

@@ -28,6 +28,7 @@ from harmonize.ground.compose import (
     taken_by,
 )
 from harmonize.ground.controls import study_disease_keys, study_view, with_study_controls
+from harmonize.ground.derived_cells import derived_cell
 from harmonize.ground.evidence import (
     GUESS_METHODS,
     SHORT_KINDS,
@@ -280,6 +281,14 @@ class Grounder:
             found = self._sex(text, kclass)
             if found is not None:
                 return found
+        if facet == "cell_type" and kclass in ("dedicated", "scan"):
+            made = derived_cell(text)  # 'hESC-CMs': the cardiomyocytes, not the stem cells
+            if made is not None and (info := self.lexicon.term(made)) is not None:
+                return (Candidate(term_id=made, term_label=info.label, method="rule",
+                                  matched_text=normalize(text), match_kind="curated",
+                                  similarity=1.0, features={
+                                      "kind_rank": float(KIND_RANK["curated"]),
+                                      "rule:derived_cells": 1.0}),)
         # a scanned value may be a whole cell-line name only if it looks like one ("48h" not)
         whole = kclass == "dedicated" or facet != "cell_line"
         found = match_exact(self.lexicon, facet, text, dedicated=kclass == "dedicated") \

@@ -239,7 +239,8 @@ def _name_variants(norm: str) -> list[str]:
 
     * 't cell' -> 'tcell': bag-of-words text glues short prefixes;
     * 'fibroblast of lung' -> 'lung fibroblast': the word order samples use for
-      '<thing> of <place>' names (both sides at most two words);
+      '<thing> of <place>' names (a thing of at most three words, a place of at most two
+      after a 'the': 'smooth muscle cell of the coronary artery');
     * 'subcutaneous adipose tissue' -> 'subcutaneous adipose': samples use the adjective as a
       noun ('adipose' alone is curated);
     * 'neural progenitor cell' -> 'neural progenitor': 'progenitors', 'precursors' are cells;
@@ -249,6 +250,8 @@ def _name_variants(norm: str) -> list[str]:
 
     >>> _name_variants("fibroblast of lung")
     ['fibroblast lung', 'lung fibroblast']
+    >>> _name_variants("mesenchymal stem cell of the bone marrow")[-1]
+    'bone marrow mesenchymal stem cell'
     >>> _name_variants("refractory anemia with excess blasts")
     ['refractory anemia excess blasts']
     >>> _name_variants("brown adipose tissue")
@@ -277,7 +280,9 @@ def _name_variants(norm: str) -> list[str]:
     if toks.count("of") == 1 and _VARIANT["of_reorder"]:
         k = toks.index("of")
         head, place = toks[:k], toks[k + 1:]
-        if 1 <= len(head) <= 2 and 1 <= len(place) <= 2 and place[0] not in ("the", "a", "an"):
+        if place and place[0] == "the":  # 'stem cell of the bone marrow': 'bone marrow ...'
+            place = place[1:]
+        if 1 <= len(head) <= 3 and 1 <= len(place) <= 2 and place[0] not in ("a", "an"):
             out.append(" ".join(place + head))
     return out
 

@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "27"
+LEXICON_VERSION = "28"
 MATCHER_VERSION = "49"
 
 
