@@ -185,6 +185,9 @@ def test_a_modifier_s_letters_are_the_initials_of_the_kind_it_names(full, value,
     ({"cell type": "B cells", "treatment": "LPS"}, "CL:0000236"),  # names no kind
     ({"cell type": "B cells", "source_name": "B-cell"}, "CL:0000236"),  # the cell itself
     ({"cell type": "fibroblasts", "source_name": "lung"}, "CL:0000057"),  # a place is no kind
+    # the cell type named in a source name is refined alike
+    ({"source_name": "blood-derived macrophages", "activation": "M1 (IFN-g, 24 h)"},
+     "CL:0000863"),
 ])
 def test_another_value_may_name_the_kind_of_the_cell_type(full, attributes, term):
     cell = next(a for a in full.annotate(attributes) if a.facet == "cell_type")
@@ -278,6 +281,8 @@ def test_a_word_of_the_same_value_may_name_the_kind_of_the_disease(full, attribu
     ({"disease state": "heathy volunter"}, "disease", "PATO:0000461"),
     ({"source_name": "cultured fibroblsts", "tissue": "skin"}, "cell_type", "CL:0000057"),
     ({"tissue": "Pancraes"}, "tissue", "UBERON:0001264"),
+    # 'retinl' is a letter from 'retinal' and from 'retinol': the one naming a term here
+    ({"source_name": "retinl pigment epithelium, donor 4"}, "tissue", "UBERON:0001782"),
 ])
 def test_a_misspelt_word_is_read_as_the_word_it_misspells(full, attributes, facet, term):
     ann = next(a for a in full.annotate(attributes) if a.facet == facet)

@@ -70,3 +70,13 @@ def test_a_model_folder_without_a_vocabulary_leaves_only_the_names_known(tmp_pat
     assert english_words() == frozenset()
     lex = _lexicon(disease=["tuberculosis"])
     assert Speller(lex, known_words=english_words()).correct("tuberculsis") == "tuberculosis"
+
+
+def test_a_word_several_known_words_are_near_gives_a_reading_for_each():
+    sp = Speller(_lexicon(tissue=["retinal pigment epithelium"]), more_words={"retinol"})
+    assert sp.correct("retinl") is None  # not one word: no single correction
+    assert sp.readings("retinl pigment epithelium") == [
+        ("retinal pigment epithelium", frozenset({"retinal"})),
+        ("retinol pigment epithelium", frozenset({"retinol"}))]
+    assert sp.readings("Heathy") == []  # nothing near here
+

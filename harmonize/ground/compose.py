@@ -167,13 +167,14 @@ class Composer:
         """The ranking with the kind of the cell type ranked first that another short value of
         the sample names with it put first ('cell type: macrophages' beside 'polarization:
         M2' is an M2 macrophage, beside 'subset: naive' B cells are naive B cells): the one CL
-        term below it named '<value> <a name of it>'. The other value from any key but the
-        cell type's, and itself no name of a tissue or a cell type ('source_name: lung' is
-        cell_of_tissue's)."""
+        term below it named '<value> <a name of it>'. The cell type read under its own key or
+        in a source name; the other value from any key but the cell type's, and itself no
+        name of a tissue or a cell type ('source_name: lung' is cell_of_tissue's)."""
         return self._named_beside(
             "cell_type", "kind_of_cell", ranked, values, KIND_WORDS_MAX, ("{v} {n}",),
             lambda other, said: not any(self.lexicon.lookup(f, said)
-                                        for f in ("tissue", "cell_type")))
+                                        for f in ("tissue", "cell_type")),
+            classes=("dedicated", "scan"))
 
     def kind_of_disease(self, ranked: Ranked, values: Iterable[FieldValue]) -> Ranked:
         """The ranking with the kind of the disease ranked first that another short value of
@@ -213,14 +214,16 @@ class Composer:
     def _named_beside(self, facet: str, rule: str, ranked: Ranked, values: Iterable[FieldValue],
                       most_words: int, forms: tuple[str, ...],
                       counts: Callable[[FieldValue, str], bool],
-                      first_word: bool = False) -> Ranked:
+                      first_word: bool = False,
+                      classes: tuple[str, ...] = ("dedicated",)) -> Ranked:
         """The ranking with the one term below the term ranked first that another value of
         the sample (at most ``most_words``, a bracket aside, one ``counts``; with
         ``first_word`` its first word too) names with one of its names in one of ``forms``
         put first, marked as taken by ``rule`` (with ``first_word``, only a first word before
         a code: a gene before its variant). The term ranked first read from a value under
-        its own key, not a guess, and not refined by another rule already."""
-        first = _refinable(rule, ranked, ("dedicated",))
+        its own key (or of ``classes``), not a guess, and not refined by another rule
+        already."""
+        first = _refinable(rule, ranked, classes)
         if first is None:
             return ranked
         _, top, v, _ = first

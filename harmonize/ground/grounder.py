@@ -255,12 +255,15 @@ class Grounder:
     def _match(self, facet: str, text: str, kclass: str,
                embed: bool = True) -> tuple[Candidate, ...]:
         if facet in RESPELT_FACETS and kclass != "whole" and _ON["respelt_words"]:
-            respelt = self._speller.respell(text)  # 'hepatocelular carcinoma', 'heathy donor'
-            if respelt is not None:
-                right, fixed = respelt
+            # 'hepatocelular carcinoma', 'heathy donor'; 'brochial epithelial cells': of the
+            # words it may misspell, the one naming a term here
+            named = []
+            for right, fixed in self._speller.readings(text):
                 again = self._read(facet, right, kclass, embed)
                 if any(fixed & set(c.matched_text.split()) for c in again):
-                    return tuple(taken_by(c, "respelt_words") for c in again)
+                    named.append(again)
+            if len(named) == 1:
+                return tuple(taken_by(c, "respelt_words") for c in named[0])
         return self._read(facet, text, kclass, embed)
 
     def _read(self, facet: str, text: str, kclass: str,

@@ -37,6 +37,8 @@ TARGET_FACETS = ("tissue", "cell_type", "disease")
 #: are one keystroke from too many others).
 MIN_LENGTH = 6
 MIN_LENGTH_OTHER_EDITS = 8
+#: The most known words one misspelt word is read as, each in its own reading.
+MAX_READINGS = 3
 #: A word as written: letters only, so that codes and numbers are never judged.
 _WORD = re.compile(r"[A-Za-z]+")
 #: The letters an edit may put in.
@@ -58,7 +60,7 @@ class Speller:
         self._known_words = (known_words if isinstance(known_words, dict)
                              else dict.fromkeys(known_words))
         self._targets: dict[str, None] | None = None
-        self._memo: Memo[str, str | None] = Memo(memo_limit)
+        self._memo: Memo[str, tuple[str, ...]] = Memo(memo_limit)
 
     def respell(self, text: str) -> tuple[str, frozenset[str]] | None:
         """``text`` with its misspelt words written right, and those words (normalized), or
@@ -67,7 +69,7 @@ class Speller:
 
         def fix(m: re.Match[str]) -> str:
             w = m.group(0)
-            if len(w) < MIN_LENGTH or not (w.islower() or (w[0].isupper() and w[1:].islower())):
+            if not self._judged(w):
                 return w
             right = self.correct(w.lower())
             if right is None:
@@ -78,18 +80,44 @@ class Speller:
         out = _WORD.sub(fix, text)
         return (out, frozenset(tokens(" ".join(fixed)))) if fixed else None
 
+    def readings(self, text: str) -> list[tuple[str, frozenset[str]]]:
+        """:meth:`respell`'s reading, or when one word may misspell a few known words
+        ('brochial': bronchial or brachial), one reading per word it may be: the caller keeps
+        the one that names a term by its respelt word ('bronchial epithelial cells')."""
+        one = self.respell(text)
+        if one is not None:
+            return [one]
+        words = [w for w in _WORD.findall(text) if self._judged(w)]
+        split = [(w, near) for w in words if 1 < len(near := self.candidates(w.lower()))
+                 <= MAX_READINGS]
+        if len(split) != 1:
+            return []
+        w, near = split[0]
+        at = re.compile(rf"(?<![A-Za-z]){w}(?![A-Za-z])")
+        return [(at.sub(r if w.islower() else r.capitalize(), text), frozenset(tokens(r)))
+                for r in near]
+
     def correct(self, word: str) -> str | None:
         """The one known word ``word`` (lower case) misspells, or ``None``."""
+        near = self.candidates(word)
+        return near[0] if len(near) == 1 else None
+
+    def candidates(self, word: str) -> tuple[str, ...]:
+        """The known words ``word`` (lower case, not itself known) may misspell."""
         if word in self._memo:
             return self._memo[word]
-        right = None
+        near: list[str] = []
         if not self._known(word):
             near = self._near(word)
             if not near and word.endswith("s") and len(word) > MIN_LENGTH:
                 near = [f"{w}s" for w in self._near(word[:-1])]  # 'fibroblsts'
-            right = near[0] if len(near) == 1 else None
-        self._memo[word] = right
-        return right
+        self._memo[word] = found = tuple(near)
+        return found
+
+    @staticmethod
+    def _judged(w: str) -> bool:
+        """Whether a word as written is judged at all: long enough, no capitals inside."""
+        return len(w) >= MIN_LENGTH and (w.islower() or (w[0].isupper() and w[1:].islower()))
 
     def _known(self, word: str) -> bool:
         if word in self._more or word in self._known_words:
