@@ -1156,3 +1156,15 @@ def test_cells_named_as_labs_write_them(full, attributes, term):
     assert got.term_id == term
     assert next(a for a in full.annotate({"cell type": "CM"}) if a.facet == "cell_type").term_id \
         is None  # alone the abbreviation is not read
+
+
+def test_a_code_defined_in_a_legend_of_the_sample_is_read_as_its_definition(full):
+    legend = "PD = Parkinson's disease, idiopathic; CTL = control without neurological disease"
+    case = {"tissue": "putamen", "diagnosis": "PD", "group legend": legend}
+    ctrl = {"tissue": "putamen", "diagnosis": "CTL", "group legend": legend}
+    got = [next(a for a in full.annotate(s) if a.facet == "disease") for s in (case, ctrl)]
+    assert [a.term_id for a in got] == ["MONDO:0005180", "PATO:0000461"]
+    assert got[1].source_key == "diagnosis"
+    # the legend alone names every group: nothing of the sample
+    assert not any(a.facet == "disease" and a.term_id
+                   for a in full.annotate({"tissue": "putamen", "group legend": legend}))

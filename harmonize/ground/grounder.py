@@ -29,6 +29,7 @@ from harmonize.ground.compose import (
 )
 from harmonize.ground.controls import study_disease_keys, study_view, with_study_controls
 from harmonize.ground.derived_cells import derived_cell
+from harmonize.ground.legends import read_legends
 from harmonize.ground.evidence import (
     GUESS_METHODS,
     SHORT_KINDS,
@@ -525,6 +526,7 @@ class Grounder:
         disease (:func:`harmonize.ground.controls.study_disease_keys`); a bare "control"
         under one of them is the healthy state.
         """
+        attributes = read_legends(attributes)  # 'status: N' beside 'key: N = normal control'
         anns = self._annotate_values(self._fields(attributes, text), library)
         return self._typed(with_study_controls(
             self, self._line_disease(anns), study_view(attributes, text), study_keys),
@@ -540,7 +542,7 @@ class Grounder:
         sample's study (``None``: none known): samples of one study read their controls
         together (:mod:`harmonize.ground.controls`), with ``siblings``, the attributes of the
         study's samples outside this call."""
-        samples = list(samples)
+        samples = [(read_legends(attrs), text, library) for attrs, text, library in samples]
         values = [self._fields(attrs, text) for attrs, text, _ in samples]
         self.prepare(v for vs in values for v in vs)
         viewed = [study_view(attrs, text) for attrs, text, _ in samples]
@@ -943,7 +945,7 @@ class Grounder:
         shows for a whole sample): each candidate with the key it came from and the parts of
         its sort order, in the order :meth:`rank` and the narrower-name rule left them. The
         diseases of a value that lists several come first (``listed``): each is annotated."""
-        read = self._fields(attributes, text)
+        read = self._fields(read_legends(attributes), text)
         values = [v for v in read if v.facet == facet]
         rows = []
         if facet == "disease":  # a value listing unrelated diseases gives each of them
