@@ -29,7 +29,6 @@ from harmonize.ground.compose import (
 )
 from harmonize.ground.controls import study_disease_keys, study_view, with_study_controls
 from harmonize.ground.derived_cells import derived_cell
-from harmonize.ground.legends import read_legends
 from harmonize.ground.evidence import (
     GUESS_METHODS,
     SHORT_KINDS,
@@ -51,6 +50,7 @@ from harmonize.ground.fields import (
 )
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
 from harmonize.ground.infection import given_infection, in_dish, infectious
+from harmonize.ground.legends import read_legends
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
 from harmonize.ground.line_disease import with_line_disease
 from harmonize.ground.memo import MEMO_LIMIT, Memo
