@@ -151,6 +151,12 @@ def test_a_title_code_beside_coded_controls_is_the_groups_disease(grounder):
     ctrl = ({"source_name": "breast biopsy"}, "CTRL_3", None)
     got = grounder.annotate_many([case, case2, ctrl], studies=["S"] * 3)
     assert [diseases(a) for a in got] == [[mac], [mac], [HEALTHY]]
+    # a longer code holding the control's run is a control; 'normal' in a code is as often a
+    # specimen beside a tumour, not a donor
+    coded = ({"source_name": "breast biopsy"}, "CTRL_BX_3", None)
+    beside = ({"source_name": "breast biopsy"}, "P7_normal", None)
+    got = grounder.annotate_many([case, coded, beside], studies=["S"] * 3)
+    assert [diseases(a) for a in got] == [[mac], [HEALTHY], []]
     lower = ({"source_name": "breast biopsy"}, "mac_1", None)
     assert diseases(grounder.annotate_many([lower, ctrl], studies=["S"] * 2)[0]) == []
     assert diseases(grounder.annotate_many([case, case2], studies=["S"] * 2)[0]) == []

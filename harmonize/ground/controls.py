@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from harmonize.ground.fields import TITLE_KEYS, norm_key, sample_pairs, specimen_key, written
 from harmonize.ground.lexicon import HEALTHY
 from harmonize.ground.mentions import (
+    CONTROL_WORDS,
     healthy_anatomy,
     names_healthy,
     only_negated,
@@ -202,7 +203,14 @@ def with_study_controls(grounder: Grounder, anns: list[Annotation],
             # a control the key's class does not read ('group: non-failing'): as the study's
             # disease field reads it
             ann = grounder.decide_value("disease", value, "disease")
-            ann = replace(ann, source_key=key) if ann is not None else None
+            if (ann is None or ann.term_id is None) and CODES_ON:
+                # a sample code ('CTRL_EC_11', 'HC4_PBMC'): its run naming a control; not
+                # 'normal', which a code also gives a specimen beside a tumour ('Pt1_normal')
+                run = next((p for p in _LETTERS.findall(value)
+                            if (p.lower() in CONTROL_WORDS or (p.isupper() and len(p) <= 3))
+                            and names_healthy(grounder.lexicon, p)), None)
+                ann = grounder.decide_value("disease", run, "disease") if run else ann
+            ann = replace(ann, source_key=key, source_text=value) if ann is not None else None
         if ann is None or ann.term_id is None or (ann.term_id == HEALTHY and (
                 not is_control(grounder, value) or specimen_key(key))):
             continue  # a normal specimen ('tissue type: Normal') is no healthy donor
