@@ -256,7 +256,7 @@ class Grounder:
     def _match(self, facet: str, text: str, kclass: str,
                embed: bool = True) -> tuple[Candidate, ...]:
         if facet in RESPELT_FACETS and kclass != "whole" and _ON["respelt_words"]:
-            # 'hepatocelular carcinoma', 'heathy donor'; 'brochial epithelial cells': of the
+            # 'hepatocelular carcinoma', 'heathy donor'; 'retinl pigment epithelium': of the
             # words it may misspell, the one naming a term here
             named = []
             for right, fixed in self._speller.readings(text):
@@ -526,7 +526,7 @@ class Grounder:
         disease (:func:`harmonize.ground.controls.study_disease_keys`); a bare "control"
         under one of them is the healthy state.
         """
-        attributes = read_legends(attributes)  # 'status: N' beside 'key: N = normal control'
+        attributes = read_legends(attributes)  # 'status: C' beside 'key: C = control, no disease'
         anns = self._annotate_values(self._fields(attributes, text), library)
         return self._typed(with_study_controls(
             self, self._line_disease(anns), study_view(attributes, text), study_keys),

@@ -26,8 +26,8 @@ _SEPARATOR = re.compile(r"\s*[;\n|]\s*")
 def legend(value: str) -> dict[str, str]:
     """The entries of a value written as a legend (code, lower case -> definition), or ``{}``.
 
-    >>> legend("PD = Parkinson disease; N = normal control")
-    {'pd': 'Parkinson disease', 'n': 'normal control'}
+    >>> legend("PD = Parkinson disease; C = control, no disease")
+    {'pd': 'Parkinson disease', 'c': 'control, no disease'}
     >>> legend("group: COPD"), legend("age: 61")
     ({}, {})
     """
@@ -42,8 +42,8 @@ def read_legends(attributes: Mapping[str, str]) -> Mapping[str, str]:
     """``attributes`` with each value that is a code of a legend of the sample replaced by its
     definition and the legends left out; the same mapping when there is none (pure).
 
-    >>> read_legends({"status": "N", "key": "PD = Parkinson disease; N = normal control"})
-    {'status': 'normal control'}
+    >>> read_legends({"status": "C", "key": "PD = Parkinson disease; C = control, no disease"})
+    {'status': 'control, no disease'}
     >>> read_legends({"characteristics": "group: COPD; age: 61", "group": "COPD"})["group"]
     'COPD'
     """

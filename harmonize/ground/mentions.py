@@ -966,7 +966,7 @@ def healthy_mention(lex: Lexicon, text: str) -> str | None:
 
 
 def _control_person() -> re.Pattern[str]:
-    """A control word written right before a noun for the person ('Control subjects', 'ctrl-
+    """A control word written right before a noun for the person ('Ctrl individuals', 'ctrl-
     donor'), not across a comma ('control, donor 2': the control of an experiment on a
     donor's cells)."""
     alt = "|".join(sorted(map(re.escape, PERSON_NOUNS), key=len, reverse=True))

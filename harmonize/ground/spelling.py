@@ -82,8 +82,8 @@ class Speller:
 
     def readings(self, text: str) -> list[tuple[str, frozenset[str]]]:
         """:meth:`respell`'s reading, or when one word may misspell a few known words
-        ('brochial': bronchial or brachial), one reading per word it may be: the caller keeps
-        the one that names a term by its respelt word ('bronchial epithelial cells')."""
+        ('retinl': retinal or retinol), one reading per word it may be: the caller keeps
+        the one that names a term by its respelt word ('retinal pigment epithelium')."""
         one = self.respell(text)
         if one is not None:
             return [one]
