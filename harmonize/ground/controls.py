@@ -25,6 +25,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from harmonize.ground.fields import TITLE_KEYS, norm_key, sample_pairs, specimen_key, written
+from harmonize.ground.legends import read_legends
 from harmonize.ground.lexicon import HEALTHY
 from harmonize.ground.mentions import (
     CONTROL_WORDS,
@@ -56,10 +57,12 @@ TITLE_KEY = "title"
 
 
 def study_view(attributes: Mapping[str, str], text: str | None) -> Mapping[str, str]:
-    """What this stage reads of a sample: its attributes and, when they hold no title, the
-    first line of its written text under :data:`TITLE_KEY` (GEO records carry the sample's
-    title there: 'HC_07' beside 'SLE_01' is the study's healthy control; rule
+    """What this stage reads of a sample: its attributes (codes a legend of the sample
+    defines read as their definitions, :mod:`harmonize.ground.legends`) and, when they hold no
+    title, the first line of its written text under :data:`TITLE_KEY` (GEO records carry the
+    sample's title there: 'HC_07' beside 'SLE_01' is the study's healthy control; rule
     ``title_controls``)."""
+    attributes = read_legends(attributes)
     if not TITLE_ON or not text or any(norm_key(k) in TITLE_KEYS for k in attributes):
         return attributes
     first = text.strip().split("\n", 1)[0].strip()

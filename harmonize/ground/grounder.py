@@ -287,12 +287,8 @@ class Grounder:
                 return found
         if facet == "cell_type" and kclass in ("dedicated", "scan"):
             made = derived_cell(text)  # 'hESC-CMs': the cardiomyocytes, not the stem cells
-            if made is not None and (info := self.lexicon.term(made)) is not None:
-                return (Candidate(term_id=made, term_label=info.label, method="rule",
-                                  matched_text=normalize(text), match_kind="curated",
-                                  similarity=1.0, features={
-                                      "kind_rank": float(KIND_RANK["curated"]),
-                                      "rule:derived_cells": 1.0}),)
+            if made is not None and self.lexicon.term(made) is not None:
+                return self._by_rule(made, text, "curated", "derived_cells")
         # a scanned value may be a whole cell-line name only if it looks like one ("48h" not)
         whole = kclass == "dedicated" or facet != "cell_line"
         found = match_exact(self.lexicon, facet, text, dedicated=kclass == "dedicated") \
@@ -460,10 +456,19 @@ class Grounder:
 
     def _healthy(self, text: str) -> tuple[Candidate, ...]:
         """The healthy state, for a disease field that only names diseases it rules out."""
-        info = self.lexicon.term(HEALTHY)
-        return (Candidate(term_id=HEALTHY, term_label=info.label if info else "normal",
-                          method="rule", matched_text=normalize(text), match_kind="healthy",
-                          similarity=1.0, features={"kind_rank": float(KIND_RANK["healthy"])}),)
+        return self._by_rule(HEALTHY, text, "healthy")
+
+    def _by_rule(self, term_id: str, text: str, kind: str,
+                 rule: str | None = None) -> tuple[Candidate, ...]:
+        """The one candidate a rule reads ``text`` as (``rule``: named for explain)."""
+        info = self.lexicon.term(term_id)
+        features = {"kind_rank": float(KIND_RANK[kind])}
+        if rule:
+            features[f"rule:{rule}"] = 1.0
+        label = info.label if info else ("normal" if term_id == HEALTHY else term_id)
+        return (Candidate(term_id=term_id, term_label=label,
+                          method="rule", matched_text=normalize(text), match_kind=kind,
+                          similarity=1.0, features=features),)
 
     def embedding_index(self, facet: str) -> tuple[list[str], object]:
         """The names of a facet that are embedded, and their index (built or read from cache)."""

@@ -959,8 +959,8 @@ def healthy_mention(lex: Lexicon, text: str) -> str | None:
         control = (after in PERSON_NOUNS and words <= CONTROL_WORDS
                    and not (i and _names_disease(lex, toks[i - 1]))
                    and _CONTROL_PERSON.search(text) is not None)  # not 'control, donor 2'
-        if control or (n > 1 or key == "healthy" or person) and not (
-                CONTROL_WORDS & words and not {"healthy", "normal"} & words):
+        if control or ((n > 1 or key == "healthy" or person) and not (
+                CONTROL_WORDS & words and not {"healthy", "normal"} & words)):
             return f"{key} {after}" if (person or control) and n == 1 else key
     return denied_donor(lex, text) if _ON["healthy_person"] else None
 
