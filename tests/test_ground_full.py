@@ -336,7 +336,7 @@ def test_phrases_and_status_keys(full, attributes, facet, term):
     # the control of a disease is a patient ('disease control individuals'), the control of an
     # experiment no donor: a word about a person after it ('non' of 'non smoker') is no noun
     {"title": "Disease control individual 3, serum"},
-    {"source_name": "keratinocytes given a control, non targeting siRNA"},
+    {"source_name": "keratinocytes given a control, non-specific oligo"},
 ])
 def test_controls_that_are_no_healthy_donor(full, attributes):
     assert "PATO:0000461" not in {a.term_id for a in full.annotate(attributes)
@@ -1159,12 +1159,13 @@ def test_cells_named_as_labs_write_them(full, attributes, term):
 
 
 def test_a_code_defined_in_a_legend_of_the_sample_is_read_as_its_definition(full):
-    legend = "PD = Parkinson's disease, idiopathic; CTL = control without neurological disease"
-    case = {"tissue": "putamen", "diagnosis": "PD", "group legend": legend}
-    ctrl = {"tissue": "putamen", "diagnosis": "CTL", "group legend": legend}
+    legend = ("NB = nephroblastoma, favourable histology; "
+              "CTL = control without neurological disease")
+    case = {"tissue": "kidney", "diagnosis": "NB", "group legend": legend}
+    ctrl = {"tissue": "kidney", "diagnosis": "CTL", "group legend": legend}
     got = [next(a for a in full.annotate(s) if a.facet == "disease") for s in (case, ctrl)]
-    assert [a.term_id for a in got] == ["MONDO:0005180", "PATO:0000461"]
+    assert [a.term_id for a in got] == ["MONDO:0019004", "PATO:0000461"]
     assert got[1].source_key == "diagnosis"
     # the legend alone names every group: nothing of the sample
     assert not any(a.facet == "disease" and a.term_id
-                   for a in full.annotate({"tissue": "putamen", "group legend": legend}))
+                   for a in full.annotate({"tissue": "kidney", "group legend": legend}))

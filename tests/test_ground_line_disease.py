@@ -15,7 +15,7 @@ def _efo() -> OntologyData:
         "EFO:2": TermData("EFO:2", "renal cancer cell line", ancestors={"EFO:1": 1}),
         "EFO:3": TermData("EFO:3", "Kid-9 cell", synonyms=[("KID 9", "unknown")],
                           ancestors={"EFO:2": 1, "EFO:1": 2},
-                          definition="Human clear cell renal carcinoma, from a nephrectomy."),
+                          definition="Human kidney tumour of clear cells, from a nephrectomy."),
         "EFO:4": TermData("EFO:4", "Twin-1", ancestors={"EFO:1": 1}),
         "EFO:5": TermData("EFO:5", "assay", ancestors={}),
     }
@@ -31,18 +31,18 @@ def _cvcl(*extra: tuple[str, str]) -> OntologyData:
 def test_a_line_gets_its_classes_closest_first_and_its_description():
     words = line_disease_texts(_efo(), _cvcl())
     assert words["CVCL:A1"] == (("renal cancer", "primate"),
-                                "Human clear cell renal carcinoma, from a nephrectomy.", ())
+                                "Human kidney tumour of clear cells, from a nephrectomy.", ())
     assert "EFO:5" not in words and len(words) == 2
 
 
 def test_a_line_keeps_the_classes_of_the_lines_derived_from_it():
     efo = _efo()
-    efo.terms["EFO:6"] = TermData("EFO:6", "renal carcinoma cell line",
+    efo.terms["EFO:6"] = TermData("EFO:6", "nephroblastoma cell line",
                                   ancestors={"EFO:2": 1, "EFO:1": 2})
     efo.terms["EFO:7"] = TermData("EFO:7", "Kid-9 subclone B",
                                   ancestors={"EFO:3": 1, "EFO:6": 1, "EFO:2": 2, "EFO:1": 3})
     words = line_disease_texts(efo, _cvcl())
-    assert words["CVCL:A1"][2] == ("renal carcinoma",)  # the subclone's class, not its own
+    assert words["CVCL:A1"][2] == ("nephroblastoma",)  # the subclone's class, not its own
     assert words["CVCL:B1"][2] == ()
 
 

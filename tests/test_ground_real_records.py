@@ -405,10 +405,10 @@ def test_a_brodmann_area_written_short_is_that_area(grounder, attributes, term):
 
 
 @pytest.mark.parametrize("attributes, term", [
-    ({"brain region": "entorhinal cortex (BA28, left)"}, "UBERON:0002728"),
-    ({"brain region": "Anterior cingulate cortex, BA 24"}, "UBERON:0006101"),
+    ({"region": "entorhinal cortex (BA28, left)"}, "UBERON:0002728"),
+    ({"region": "Anterior cingulate cortex, BA 24"}, "UBERON:0006101"),
     # the region's abbreviation is the whole value but for the aside: it refines 'brain'
-    ({"tissue": "brain", "brain region": "DLPFC (area BA 9)"}, "UBERON:0009834")])
+    ({"tissue": "brain", "region": "DLPFC (area BA 9)"}, "UBERON:0009834")])
 def test_an_area_in_brackets_after_the_region_it_lies_in_restates_it(grounder, attributes,
                                                                       term):
     # in brackets the area is an aside on the region UBERON puts it directly in; written

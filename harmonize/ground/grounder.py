@@ -1055,8 +1055,8 @@ class Grounder:
     def _own_whole_name(self, facet: str, c: Candidate, broader: Candidate,
                         value: FieldValue) -> bool:
         """Whether ``c`` was read from a whole value ('source_name: HUVEC'; a remark in brackets
-        aside: 'brain region: DLPFC (BA 9)') by a name that does not also name ``broader``
-        ('PD' names Parkinson disease and its late-onset form alike)."""
+        aside: 'region: DLPFC (BA 9)') by a name that does not also name ``broader``
+        ('PD' names two MONDO terms alike, a disease and its late-onset form)."""
         whole = c.method == "exact" or normalize(PARENTHESIS.sub(" ", value.text)) == c.matched_text
         return whole and all(
             tid != broader.term_id for tid, _ in self.lexicon.lookup(facet, c.matched_text))

@@ -1,8 +1,8 @@
 """Codes a sample defines in another of its values (rule ``legends``).
 
 Submitters code their groups and explain the codes in a legend: 'diagnosis: CTL' beside
-'group legend: PD = Parkinson's disease, idiopathic; CTL = control without neurological
-disease'. The legend names every group of the study, so read as it stands it would give the
+'group legend: NB = nephroblastoma, favourable histology; CTL = control without
+neurological disease'. The legend names every group of the study, so read as it stands it would give the
 sample all of them; the code alone says little ('CTL', 'HV'). A value that is a list of at least two
 '<code> = <definition>' entries, or of '<code>: <definition>' entries one of whose codes is the
 whole of another value of the sample, is a legend: a value that is one of its codes is read as
@@ -26,8 +26,8 @@ _SEPARATOR = re.compile(r"\s*[;\n|]\s*")
 def legend(value: str) -> dict[str, str]:
     """The entries of a value written as a legend (code, lower case -> definition), or ``{}``.
 
-    >>> legend("PD = Parkinson disease; C = control, no disease")
-    {'pd': 'Parkinson disease', 'c': 'control, no disease'}
+    >>> legend("NB = nephroblastoma; C = control, no disease")
+    {'nb': 'nephroblastoma', 'c': 'control, no disease'}
     >>> legend("group: COPD"), legend("age: 61")
     ({}, {})
     """
@@ -42,7 +42,7 @@ def read_legends(attributes: Mapping[str, str]) -> Mapping[str, str]:
     """``attributes`` with each value that is a code of a legend of the sample replaced by its
     definition and the legends left out; the same mapping when there is none (pure).
 
-    >>> read_legends({"status": "C", "key": "PD = Parkinson disease; C = control, no disease"})
+    >>> read_legends({"status": "C", "key": "NB = nephroblastoma; C = control, no disease"})
     {'status': 'control, no disease'}
     >>> read_legends({"characteristics": "group: COPD; age: 61", "group": "COPD"})["group"]
     'COPD'

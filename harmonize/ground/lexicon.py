@@ -250,8 +250,8 @@ def _name_variants(norm: str) -> list[str]:
 
     >>> _name_variants("fibroblast of lung")
     ['fibroblast lung', 'lung fibroblast']
-    >>> _name_variants("mesenchymal stem cell of the bone marrow")[-1]
-    'bone marrow mesenchymal stem cell'
+    >>> _name_variants("smooth muscle cell of the pulmonary artery")[-1]
+    'pulmonary artery smooth muscle cell'
     >>> _name_variants("refractory anemia with excess blasts")
     ['refractory anemia excess blasts']
     >>> _name_variants("brown adipose tissue")

@@ -37,7 +37,7 @@ ReadDiseases = Callable[[str], list[Candidate]]
 #: Confidence of a line's disease read so: the share of such diseases that were the gold's own
 #: term on three blind sets of invented GEO records written by others (E, G, J: 29 of 70; the
 #: rest were broader or narrower terms of it, never unrelated ones, as EFO often names the
-#: class, 'lung cancer', where Cellosaurus names the histology). With the sublines' classes
+#: organ's cancer class where Cellosaurus names the histology). With the sublines' classes
 #: 43 of 77 there, 93 of 188 on the thirteen blind sets read so far: kept, as the mix of lines
 #: differs from set to set. No dev file holds a line's disease to fit it on; below the accept
 #: threshold, so such a disease is for review.
