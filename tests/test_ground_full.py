@@ -536,6 +536,12 @@ def test_a_marker_qualifies_the_cell_it_is_written_with(full, value, term):
     ({"tissue": "colon", "disease": "healthy"}, "PATO:0000461"),
     ({"disease": "adenocarcinoma"}, "MONDO:0004970"),  # no tissue
     ({"tissue": "metastasis in the liver", "disease": "adenocarcinoma"}, "MONDO:0004970"),
+    # the organ UBERON puts the tissue in names the disease when the tissue itself does not
+    ({"tissue": "upper lobe of left lung", "histology": "adenocarcinoma"}, "MONDO:0005061"),
+    # a value saying only that the specimen is a tumour: which one, the tissue says
+    ({"source_name": "gastric tissue", "sample": "Tumour"}, "MONDO:0021085"),
+    ({"source_name": "thyroid, left lobe", "tissue": "primary tumor"}, "MONDO:0015074"),
+    ({"source_name": "liver metastasis", "tissue": "tumor"}, "MONDO:0005070"),
 ])
 def test_a_disease_named_in_many_organs_is_read_with_the_tissue(full, attributes, disease):
     anns = {a.facet: a for a in full.annotate(attributes)}
@@ -967,6 +973,15 @@ def test_a_whole_value_abbreviation_is_a_narrower_name_the_sample_gives(full):
     # and, in MONDO, its late-onset form too
     shared = full.annotate({"disease": "PD", "source_name": "PD"})
     assert {a.facet: a.term_id for a in shared}["disease"] == "MONDO:0005180"
+
+
+def test_an_abbreviation_before_tumour_words_is_the_whole_value(full):
+    """'LUAD tumours' names a tumour that is a lung adenocarcinoma as surely as 'LUAD' alone:
+    narrower than 'lung tumour' beside it, so taken; any other word after it leaves it weak."""
+    anns = full.annotate({"source_name": "lung tumour", "tissue": "LUAD tumours"})
+    assert {a.facet: a.term_id for a in anns}["disease"] == "MONDO:0005061"
+    other = full.annotate({"source_name": "lung tumour", "tissue": "LUAD margin"})
+    assert {a.facet: a.term_id for a in other}["disease"] == "MONDO:0021117"
 
 
 def test_british_spellings_find_the_american_labels(full):

@@ -12,17 +12,17 @@ ontology has the composed name, below the term it refines. Rules ``site_of_tissu
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from itertools import pairwise
+from itertools import chain, pairwise
 
 from harmonize.ground.evidence import GUESS_METHODS, SHORT_KINDS
 from harmonize.ground.exact import match_exact
 from harmonize.ground.fields import key_class, key_role
 from harmonize.ground.lexicon import HEALTHY, Lexicon
 from harmonize.ground.memo import MEMO_LIMIT, Memo
-from harmonize.ground.mentions import STOPWORDS
-from harmonize.ground.normalize import PARENTHESIS, normalize, tokens
+from harmonize.ground.mentions import DISEASE_HEADS, STOPWORDS
+from harmonize.ground.normalize import NOISE_WORDS, PARENTHESIS, normalize, tokens
 from harmonize.ground.rules import enabled, mapping, words
 from harmonize.models import Annotation, Candidate, FieldValue
 
@@ -60,6 +60,8 @@ MODIFIER_WORD_MIN = 5
 #: Rule disease_of_tissue: a disease is read with the sample's tissue only when MONDO names it
 #: in at least this many tissues (histologies: tens to hundreds; organ diseases: under ten).
 ORGAN_AGNOSTIC_MIN = 20
+#: Rule disease_of_tissue: how MONDO names a disease ({x}) in a tissue ({y}).
+_DISEASE_FORMS = ("{y} {x}", "{x} of {y}", "{x} of the {y}")
 #: Words saying the sampled tissue is not where the tumour arose.
 SECONDARY_SITE = words("secondary_site")
 #: Rule skin_of_site: disease class -> the organ its samples at a body site are of.
@@ -72,6 +74,15 @@ def _read_as_named(a: Annotation, facet: str) -> bool:
     return (bool(a.term_id) and a.status == "accepted"
             and a.method not in GUESS_METHODS
             and key_role(a.source_key or "") in (facet, "scan"))
+
+
+def tumour_only(a: Annotation) -> bool:
+    """Whether a disease was read, not guessed, from a value that says only that the specimen
+    is a tumour ('tissue: tumour', 'sample type: primary tumor'): which tumour, the place the
+    sample was taken from says (rule ``disease_of_tissue``)."""
+    words = [w for w in tokens(a.source_text or "") if w not in NOISE_WORDS]
+    return (bool(a.term_id) and a.method not in GUESS_METHODS and bool(words)
+            and all(w in DISEASE_HEADS for w in words))
 
 
 def cell_name_place(facet: str, value: FieldValue) -> bool:
@@ -348,7 +359,8 @@ class Composer:
 
     def _disease_at(self, d: Annotation, tissue: Annotation) -> Annotation | None:
         """The disease annotation ``d`` made the term MONDO names with ``tissue``, or None."""
-        if (not _read_as_named(d, "disease") or d.term_id == HEALTHY or not d.candidates
+        if (not (_read_as_named(d, "disease") or tumour_only(d)) or d.term_id == HEALTHY
+                or not d.candidates
                 or not self._organ_agnostic(d.term_id or "")):
             return None
         # the tissue taken, then the broader ones it was taken over ('peripheral zone of
@@ -364,12 +376,13 @@ class Composer:
             # cell renal carcinoma, though the value alone reads as carcinoma)
             named = ([replace(top, matched_text=key[2], term_label=key[2]), top] if key[2]
                      else [top])
-            placed = [Candidate(t, info.label if (info := self.lexicon.term(t)) else t,
-                                "rule", n, "label", 1.0)
-                      for t in places for n in sorted({normalize(n) for n in
-                                                       self.lexicon.names_for("tissue", t)} - {""})]
-            self._at[key] = next((c for x in named for p in placed for c in [
-                self.named_together("disease", x, p, ("{y} {x}", "{x} of {y}", "{x} of the {y}"))]
+            # then what UBERON puts the tissue in, nearest first ('left lobe of thyroid gland'
+            # beside 'tumour' is a tumour of the thyroid gland)
+            enclosing = [t for t in self._enclosing(places[0]) if t not in places]
+            self._at[key] = next((c for x, p in chain(
+                ((x, p) for x in named for p in self._place_names(places)),
+                ((x, p) for p in self._place_names(enclosing) for x in named))
+                for c in [self.named_together("disease", x, p, _DISEASE_FORMS)]
                 if c is not None), None)
         at = self._at[key]
         if at is None:
@@ -378,6 +391,20 @@ class Composer:
         taken = replace(at, score=top.score, features=dict(top.features, disease_of_tissue=1.0))
         return replace(d, term_id=at.term_id, term_label=at.term_label,
                        candidates=(taken,) + d.candidates[:4])
+
+    def _place_names(self, places: list[str]) -> Iterator[Candidate]:
+        """Each name of each place, as a candidate to name a disease with, in order."""
+        for t in places:
+            info = self.lexicon.term(t)
+            for n in sorted({normalize(n) for n in self.lexicon.names_for("tissue", t)} - {""}):
+                yield Candidate(t, info.label if info else t, "rule", n, "label", 1.0)
+
+    def _enclosing(self, tissue: str) -> list[str]:
+        """The UBERON terms ``tissue`` lies in or is a kind of, nearest first: a term has more
+        ancestors than any of its ancestors has."""
+        ancestors = self.lexicon.ancestors
+        return sorted((a for a in ancestors.get(tissue, ()) if a.startswith("UBERON:")),
+                      key=lambda a: (-len(ancestors.get(a, ())), a))
 
     def _organ_agnostic(self, term_id: str) -> bool:
         """Whether MONDO names the disease in many organs (at least

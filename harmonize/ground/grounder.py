@@ -56,6 +56,7 @@ from harmonize.ground.line_disease import with_line_disease
 from harmonize.ground.memo import MEMO_LIMIT, Memo
 from harmonize.ground.mentions import (
     CONTROL_WORDS,
+    DISEASE_HEADS,
     LINE_WORDS,
     STOPWORDS,
     distinctive_cell_line,
@@ -1057,9 +1058,27 @@ class Grounder:
         """Whether ``c`` was read from a whole value ('source_name: HUVEC'; a remark in brackets
         aside: 'region: DLPFC (BA 9)') by a name that does not also name ``broader``
         ('PD' names two MONDO terms alike, a disease and its late-onset form)."""
-        whole = c.method == "exact" or normalize(PARENTHESIS.sub(" ", value.text)) == c.matched_text
+        text = normalize(PARENTHESIS.sub(" ", value.text))
+        whole = (c.method == "exact" or text == c.matched_text
+                 or self._name_and_heads(facet, c, text))
         return whole and all(
             tid != broader.term_id for tid, _ in self.lexicon.lookup(facet, c.matched_text))
+
+    def _name_and_heads(self, facet: str, c: Candidate, text: str) -> bool:
+        """Whether ``text`` is ``c``'s name followed by class words of tumours that ``c`` is a
+        kind of ('ccRCC tumour': a tumour that is a clear cell renal carcinoma), so the name is
+        the whole value as much as 'ccRCC' alone would be."""
+        words, name = text.split(), c.matched_text.split()
+        if facet != "disease" or not name or words[:len(name)] != name:
+            return False
+        rest = words[len(name):]
+        return bool(rest) and all(
+            any(self._kind_of(c.term_id, cls) for cls in DISEASE_HEADS.get(w, ())) for w in rest)
+
+    def _kind_of(self, term_id: str, class_name: str) -> bool:
+        """Whether ``term_id`` is, or falls under, a disease class the lexicon names so."""
+        return any(tid == term_id or self.lexicon.is_ancestor(tid, term_id)
+                   for tid, _ in self.lexicon.lookup("disease", class_name))
 
     def confidence(self, facet: str, logit: float, margin: float, top: Candidate,
                    value: FieldValue) -> tuple[float, dict[str, float]]:

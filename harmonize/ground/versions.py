@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "28"
-MATCHER_VERSION = "51"
+MATCHER_VERSION = "52"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
