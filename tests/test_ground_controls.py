@@ -218,3 +218,38 @@ def test_a_sample_code_holding_a_control_word_is_a_control(grounder, value, code
     assert is_control(grounder, value) == coded
     if " " not in value:
         assert control_code(grounder.lexicon, value) == coded
+
+
+@pytest.mark.parametrize(("code", "healthy"), [
+    ("NBC", True),  # 'N' and the initials of the disease's words
+    ("NBCC", True),  # ... and a control's 'C'
+    ("NX", False),  # letters the disease has nowhere
+    ("nbc", False),  # a code is written in capitals
+])
+def test_a_code_negating_the_study_disease_by_its_letters_is_healthy(grounder, code, healthy):
+    case, coded = grounder.annotate_many(
+        [CASE, ({"source_name": "breast biopsy", "group": code}, None, None)],
+        studies=["S1", "S1"])
+    assert diseases(case) == ["MONDO:0007254"]
+    assert diseases(coded) == ([HEALTHY] if healthy else [])
+    if healthy:
+        ann = next(a for a in coded if a.facet == "disease")
+        assert (ann.source_key, ann.source_text) == ("group", code)
+        assert ann.candidates[0].features["rule:negated_codes"] == 1.0
+    alone = grounder.annotate({"source_name": "breast biopsy", "group": code})
+    assert diseases(alone) == []  # without its study a code says nothing
+
+
+@pytest.mark.parametrize(("code", "value", "label", "negated"), [
+    ("ND", "T2D", "type 2 diabetes mellitus", True),  # the value's last letter
+    ("NF", "HF", "heart failure", True),
+    ("NDC", "AD", "Alzheimer disease", True),  # and a control's C
+    ("NCF", "CF", "cystic fibrosis", True),
+    ("NF", "DCM", "dilated cardiomyopathy", False),
+    ("N", "T2D", "type 2 diabetes mellitus", False),  # no letters to compare
+    ("NDXQ", "AD", "Alzheimer disease", False),
+])
+def test_negates_compares_the_codes_letters_with_the_disease(code, value, label, negated):
+    from harmonize.ground.controls import negates
+
+    assert negates(code, value, label) is negated

@@ -47,11 +47,15 @@ ON = enabled("study_controls")
 TITLE_ON = ON and enabled("title_controls")
 CODES_ON = ON and enabled("control_codes")
 TITLE_CODES_ON = TITLE_ON and enabled("title_codes")
+NEGATED_CODES_ON = ON and enabled("negated_codes")
 #: An identifier longer than this is no sample code.
 MAX_CODE_CHARS = 40
 _LETTERS = re.compile(r"[A-Za-z]+")
 #: The run of letters a sample code starts with ('PCOS' of 'PCOS_11', 'SSc' of 'SSc-7b').
 _LEADING = re.compile(r"([A-Za-z]+)(?![A-Za-z])")
+#: A group code that may negate a disease (rule ``negated_codes``): 'N' and up to three
+#: capitals ('ND', 'NF', 'NDC').
+_NEGATED_CODE = re.compile(r"N([A-Z]{1,3})")
 #: The key a sample's title is read under by this stage (rule ``title_controls``).
 TITLE_KEY = "title"
 
@@ -114,10 +118,18 @@ def title_code(grounder: Grounder, value: str,
     return ann
 
 
+class StudyKeys(frozenset):
+    """The keys under which a study names a disease (:func:`study_disease_keys`), with the
+    group codes that negate that disease, as ``(key, value)`` pairs (:func:`negates`)."""
+
+    codes: frozenset[tuple[str, str]] = frozenset()
+
+
 def study_disease_keys(grounder: Grounder,
                        samples: Iterable[Mapping[str, str]]) -> frozenset[str]:
     """The keys that hold a control word in a sample of one study and name a disease in
-    another (empty for most studies: only keys holding a control word are read)."""
+    another (empty for most studies: only keys holding a control word are read), and the
+    study's codes negating its disease under such a key (``StudyKeys.codes``)."""
     if not ON:
         return frozenset()
     samples = list(samples)
@@ -126,7 +138,52 @@ def study_disease_keys(grounder: Grounder,
     if among:
         for attributes in samples:
             out |= disease_keys(grounder, attributes, among)
-    return frozenset(out)
+    codes = negated_codes(grounder, samples) if NEGATED_CODES_ON else frozenset()
+    keys = StudyKeys(out | {k for k, _ in codes})
+    keys.codes = codes
+    return keys
+
+
+def negated_codes(grounder: Grounder, samples: list[Mapping[str, str]]
+                  ) -> frozenset[tuple[str, str]]:
+    """The ``(key, value)`` group codes of a study that negate a disease its other samples
+    name under the same key ('status: ND' beside 'status: T2D'; rule ``negated_codes``); a
+    code that names a disease itself is none."""
+    coded = {(norm_key(k), v.strip()) for attrs in samples for k, v in sample_pairs(attrs)
+             if _NEGATED_CODE.fullmatch(v.strip())}
+    if not coded:
+        return frozenset()
+    keys = {k for k, _ in coded}
+    named: dict[str, set[tuple[str, str]]] = {}
+    for attrs in samples:
+        for k, v in sample_pairs(attrs):
+            if norm_key(k) not in keys:
+                continue
+            tid = _names(grounder, k, v)
+            if tid not in (None, HEALTHY) and (info := grounder.lexicon.term(tid)) is not None:
+                named.setdefault(norm_key(k), set()).add((v, info.label))
+    return frozenset((k, code) for k, code in coded
+                     if _names(grounder, k, code) is None
+                     and any(negates(code, v, label) for v, label in named.get(k, ())))
+
+
+def negates(code: str, value: str, label: str) -> bool:
+    """Whether a code written 'N' and capitals negates the disease a value names under the
+    same key by its letters: the value's last letters ('ND' beside 'T2D', 'NF' beside 'HF') or
+    the initials of words of the disease's name ('ND' beside 'type 2 diabetes mellitus'), a
+    control's 'C' perhaps after them ('NDC' beside 'AD').
+
+    >>> negates("ND", "T2D", "type 2 diabetes mellitus"), negates("NF", "DCM", "cardiomyopathy")
+    (True, False)
+    """
+    m = _NEGATED_CODE.fullmatch(code.strip())
+    if m is None:
+        return False
+    rest = m.group(1)
+    tails = {rest} | ({rest[:-1]} if len(rest) > 1 and rest.endswith("C") else set())
+    letters = "".join(c for c in value if c.isalpha()).upper()
+    initials = "".join(w[0] for w in normalize(label).split() if w.isalpha()).upper()
+    return any(letters.endswith(t) or t in initials for t in tails)
 
 
 def control_keys(grounder: Grounder, attributes: Mapping[str, str]) -> list[str]:
@@ -136,6 +193,14 @@ def control_keys(grounder: Grounder, attributes: Mapping[str, str]) -> list[str]
     if not ON:
         return []
     return [k for k, v in sample_pairs(attributes) if is_control(grounder, v)]
+
+
+def group_keys(grounder: Grounder, attributes: Mapping[str, str]) -> list[str]:
+    """The keys of a sample its study is asked about: those holding a control word
+    (:func:`control_keys`) or a code that may negate a disease ('ND'; rule ``negated_codes``)."""
+    coded = [k for k, v in sample_pairs(attributes)
+             if NEGATED_CODES_ON and _NEGATED_CODE.fullmatch(v.strip())]
+    return control_keys(grounder, attributes) + coded
 
 
 def reads_key(key: str, value: str, keys: frozenset[str]) -> bool:
@@ -178,6 +243,8 @@ def control_code(lex: Lexicon, value: str) -> bool:
 
 
 _CONTROL: dict[tuple[str, str], bool] = {}
+#: The healthy-state name a study's negating code is read as.
+CONTROL_NAME = "control"
 #: Words of the negation triggers: a value without one of them denies nothing.
 _DENIALS = frozenset(w for trig in (*BEFORE, *AFTER) for w in trig)
 
@@ -197,6 +264,10 @@ def with_study_controls(grounder: Grounder, anns: list[Annotation],
         if norm_key(key) not in keys:
             continue
         ann = grounder.decide_value("disease", value, key)
+        negated = (norm_key(key), value.strip()) in getattr(keys, "codes", ())
+        if negated and (ann is None or ann.term_id is None):  # 'ND' beside 'T2D'
+            ann = grounder.decide_value("disease", CONTROL_NAME, "disease")
+            ann = replace(ann, source_key=key, source_text=value) if ann is not None else None
         coded = (title_code(grounder, value, attributes)
                  if norm_key(key) in TITLE_KEYS and not line
                  and (ann is None or ann.term_id is None) else None)
@@ -214,13 +285,14 @@ def with_study_controls(grounder: Grounder, anns: list[Annotation],
                             and names_healthy(grounder.lexicon, p)), None)
                 ann = grounder.decide_value("disease", run, "disease") if run else ann
             ann = replace(ann, source_key=key, source_text=value) if ann is not None else None
-        if ann is None or ann.term_id is None or (ann.term_id == HEALTHY and (
+        if ann is None or ann.term_id is None or (ann.term_id == HEALTHY and not negated and (
                 not is_control(grounder, value) or specimen_key(key))):
             continue  # a normal specimen ('tissue type: Normal') is no healthy donor
         ann = replace(ann, method="rule")  # the warehouse keeps the method, not the features
         if ann.candidates:  # explain shows why a bare "control" became healthy
             top = ann.candidates[0]
-            rule = "rule:title_codes" if coded is not None else "rule:study_controls"
+            rule = ("rule:title_codes" if coded is not None else
+                    "rule:negated_codes" if negated else "rule:study_controls")
             ann = replace(ann, candidates=(replace(top, features={**top.features, rule: 1.0}),
                                            *ann.candidates[1:]))
         return [a for a in anns if not (a.facet == "disease" and a.term_id is None)] + [ann]

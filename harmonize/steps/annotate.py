@@ -105,25 +105,25 @@ def _annotate_batches(con, grounder, samples, annotated_as: str, stats: Annotate
 
 def _earlier_controls(con, grounder, annotated_as: str, studies: set[str],
                       done: set[str]) -> list:
-    """The samples of ``studies`` not annotated in this pass that hold a control word (the
-    only ones a new sample of their study can change)."""
-    from harmonize.ground.controls import control_keys, study_view
+    """The samples of ``studies`` not annotated in this pass that hold a control word or a
+    group code (the only ones a new sample of their study can change)."""
+    from harmonize.ground.controls import group_keys, study_view
     from harmonize.warehouse.annotations import samples_to_annotate, study_sample_ids
 
     ids = [i for i in study_sample_ids(con, studies) if i not in done]
     return [s for s in samples_to_annotate(con, annotated_as, ids=ids)
-            if control_keys(grounder, study_view(s.attributes, s.text))]
+            if group_keys(grounder, study_view(s.attributes, s.text))]
 
 
 def _siblings(con, grounder, batch) -> dict[str, list[dict[str, str]]]:
     """What the study-controls stage reads of the other samples of the batch's studies: their
-    values for the keys that hold a control word in this batch, keys compared as the grounder
-    compares them (:func:`harmonize.ground.controls.reads_key`)."""
-    from harmonize.ground.controls import control_keys, reads_key, study_view
+    values for the keys that hold a control word or a group code in this batch, keys compared
+    as the grounder compares them (:func:`harmonize.ground.controls.reads_key`)."""
+    from harmonize.ground.controls import group_keys, reads_key, study_view
     from harmonize.ground.fields import norm_key
     from harmonize.warehouse.annotations import study_values
 
-    wanted = [(s.study, control_keys(grounder, study_view(s.attributes, s.text)))
+    wanted = [(s.study, group_keys(grounder, study_view(s.attributes, s.text)))
               for s in batch if s.study]
     wanted = [(study, keys) for study, keys in wanted if keys]
     keys = frozenset(norm_key(k) for _, ks in wanted for k in ks)
