@@ -975,6 +975,22 @@ def test_a_whole_value_abbreviation_is_a_narrower_name_the_sample_gives(full):
     assert {a.facet: a.term_id for a in shared}["disease"] == "MONDO:0005180"
 
 
+@pytest.mark.parametrize(("attributes", "tissue"), [
+    ({"tissue": "PDAC specimen"}, "UBERON:0001264"),  # most of its names say pancreas
+    ({"source_name": "ccRCC", "tissue": "tumour"}, "UBERON:0002113"),
+    ({"tissue": "leiomyosarcoma"}, None),  # 'not uterine' names no organ it lies in
+    ({"tissue": "HNSCC"}, None),  # two organs, neither inside the other
+    ({"tissue": "PDAC metastasis"}, None),  # grown away from where it arose
+    ({"tissue": "Crohn disease"}, None),  # no tumour
+])
+def test_a_tumour_named_as_the_tissue_is_in_the_organ_its_names_name(full, attributes, tissue):
+    anns = {a.facet: a for a in full.annotate(attributes)}
+    assert (anns["tissue"].term_id if "tissue" in anns else None) == tissue
+    if tissue:
+        assert anns["tissue"].candidates[0].features["rule:organ_of_tumour"] == 1.0
+        assert full.sample_ranking("tissue", attributes)[0]["term_id"] == tissue  # explain agrees
+
+
 def test_an_abbreviation_before_tumour_words_is_the_whole_value(full):
     """'LUAD tumours' names a tumour that is a lung adenocarcinoma as surely as 'LUAD' alone:
     narrower than 'lung tumour' beside it, so taken; any other word after it leaves it weak."""

@@ -21,7 +21,7 @@ from harmonize.ground.exact import match_exact
 from harmonize.ground.fields import key_class, key_role
 from harmonize.ground.lexicon import HEALTHY, Lexicon
 from harmonize.ground.memo import MEMO_LIMIT, Memo
-from harmonize.ground.mentions import DISEASE_HEADS, STOPWORDS
+from harmonize.ground.mentions import DISEASE_HEADS, STOPWORDS, find_mentions
 from harmonize.ground.normalize import NOISE_WORDS, PARENTHESIS, normalize, tokens
 from harmonize.ground.rules import enabled, mapping, words
 from harmonize.models import Annotation, Candidate, FieldValue
@@ -31,7 +31,7 @@ Ranked = list[tuple[float, Candidate, FieldValue, dict[str, float]]]
 #: The switches of this module's rules, read once.
 _ON = {name: enabled(name) for name in (
     "site_of_tissue", "cell_of_tissue", "skin_of_site", "disease_of_tissue", "cell_of_markers",
-    "kind_of_cell", "part_of_tissue", "kind_of_disease", "kind_in_value")}
+    "kind_of_cell", "part_of_tissue", "kind_of_disease", "kind_in_value", "organ_of_tumour")}
 #: A value that may name a signed marker ('CD34+', 'CD38-', 'CD14-positive', 'CD16 negative').
 _SIGNED = re.compile(r"[+-]|positive|negative", re.IGNORECASE)
 #: A marker with its sign as normalized text writes it: 'cd34+', and 'cd38' before 'negative'.
@@ -64,6 +64,10 @@ ORGAN_AGNOSTIC_MIN = 20
 _DISEASE_FORMS = ("{y} {x}", "{x} of {y}", "{x} of the {y}")
 #: Words saying the sampled tissue is not where the tumour arose.
 SECONDARY_SITE = words("secondary_site")
+#: Rule organ_of_tumour: the MONDO classes of tumours (a tumour lies in an organ).
+TUMOUR_CLASSES = words("specimen_diseases")
+#: Rule organ_of_tumour: the share of a tumour's names that must name its organ (more than).
+ORGAN_NAMES_SHARE = 0.5
 #: Rule skin_of_site: disease class -> the organ its samples at a body site are of.
 ORGAN_OF_DISEASE: dict[str, str] = mapping("organ_of_disease")
 
@@ -106,6 +110,7 @@ class Composer:
         self.lexicon = lexicon
         self._at: Memo[tuple[str, str, str], Candidate | None] = Memo(memo_limit)
         self._agnostic: Memo[str, bool] = Memo(memo_limit)
+        self._organ: Memo[str, str | None] = Memo(memo_limit)
         self._placed: dict[str, list[tuple[str, str]]] | None = None
         self._marked: dict[frozenset[str], list[tuple[str, str]]] | None = None
         self._signs: Memo[str, frozenset[str]] = Memo(memo_limit)
@@ -339,6 +344,55 @@ class Composer:
                     if at is not None:
                         return [(s, taken_by(at, "skin_of_site"), v, f)] + ranked
         return ranked
+
+    def organ_of_tumour(self, values: Iterable[FieldValue],
+                        diseases: Iterable[Annotation]) -> Ranked:
+        """A ranking of the organ a tumour lies in, when a tissue value or a source name that
+        names no tissue names the tumour ('tissue: HCC tumour' is the liver): the one organ
+        most names of the tumour's MONDO term name ('liver cell carcinoma');
+        never for a metastasis, a guessed disease or one not accepted (rule
+        ``organ_of_tumour``)."""
+        if not _ON["organ_of_tumour"]:
+            return []
+        values = list(values)
+        for d in diseases:
+            if (not d.term_id or d.status != "accepted" or not d.candidates
+                    or d.method in GUESS_METHODS):
+                continue
+            v = next((v for v in values if v.source_key == d.source_key
+                      and v.text == d.source_text and key_role(v.source_key) in ("tissue", "scan")),
+                     None)
+            if v is None or any(w in SECONDARY_SITE for w in tokens(v.text)):
+                continue
+            organ = self._organ_of(d.term_id)
+            info = self.lexicon.term(organ or "")
+            if info is None:
+                continue
+            top = d.candidates[0]
+            c = taken_by(replace(top, term_id=info.id, term_label=info.label,
+                                 matched_text=normalize(info.label)), "organ_of_tumour")
+            return [(top.score, c, v, dict(c.features))]
+        return []
+
+    def _organ_of(self, disease: str) -> str | None:
+        """The organ more than :data:`ORGAN_NAMES_SHARE` of a tumour's names name (the
+        narrowest when several lie on one lineage: 'lung' over 'pair of lungs'), or None."""
+        if disease not in self._organ:
+            found: str | None = None
+            if any(self.lexicon.is_ancestor(c, disease) for c in TUMOUR_CLASSES):
+                names = self.lexicon.names_for("disease", disease)
+                counts: dict[str, int] = {}
+                for name in names:
+                    organs = {m.term_id for m in find_mentions(  # not 'non-uterine'
+                        self.lexicon, "tissue", name, ordered=False)[0]}
+                    for o in organs:
+                        counts[o] = counts.get(o, 0) + 1
+                shared = [o for o, n in counts.items() if n > ORGAN_NAMES_SHARE * len(names)]
+                narrowest = [o for o in shared
+                             if not any(self.lexicon.is_ancestor(o, x) for x in shared)]
+                found = narrowest[0] if len(narrowest) == 1 else None
+            self._organ[disease] = found
+        return self._organ[disease]
 
     def diseases_at_tissue(self, annotations: list[Annotation]) -> list[Annotation]:
         """``annotations`` with the disease named with the sample's tissue taken, when MONDO

@@ -869,6 +869,8 @@ class Grounder:
         if dish and facet == "disease":  # 'A-431 + SARS-CoV-2 24h': the line's experiment
             ranked = [r for r in ranked if not infectious(self.lexicon, r[1].term_id)]
         leader = ranked[0][1] if ranked else None
+        if not ranked and facet == "tissue":  # 'tissue: HCC tumour' is the liver
+            ranked = self._compose.organ_of_tumour(values, diseases)
         if ranked and facet == "tissue":
             ranked = self._compose.site_of_tissue(facet, ranked)
             ranked = self._compose.organ_at_site(ranked, diseases)
