@@ -139,7 +139,7 @@ def key_role(key: str, table: Mapping[str, str] | None = None) -> str:
     >>> key_role("tumor tissue"), key_role("Tissue/Cell type"), key_role("disease duration")
     ('tissue', 'scan', 'other')
     """
-    if table is None:
+    if table is None or table is load_field_keys():
         return _default_role(key)
     return _role(norm_key(key), table, key_words(key))
 
@@ -449,14 +449,26 @@ def key_class(value: FieldValue, table: Mapping[str, str] | None = None) -> str:
         return "text"
     if not value.scanned:
         return "dedicated"
-    role = key_role(value.source_key, table)
+    if table is None or table is load_field_keys():
+        return _default_scanned_class(value.source_key, value.facet)
+    return _scanned_class(value.source_key, value.facet, key_role(value.source_key, table))
+
+
+@lru_cache(maxsize=100_000)
+def _default_scanned_class(key: str, facet: str) -> str:
+    """:func:`_scanned_class` with the repository's table (memoized: every ranked value asks)."""
+    return _scanned_class(key, facet, _default_role(key))
+
+
+def _scanned_class(key: str, facet: str, role: str) -> str:
+    """The :func:`key_class` of a value of ``facet`` scanned under ``key`` of ``role``."""
     if role == "donor" and DONOR_FACETS:
         # read for the donor's sex, health and life stage like a source name; for the rest
         # like a key about something else ("donor: GM18486" names a line as a whole value)
-        return "scan" if value.facet in DONOR_FACETS else (
-            "whole" if value.facet == "cell_line" else "other")
-    if whole_value_only(value.source_key):
-        return "whole" if value.facet == "cell_line" else "other"
-    if norm_key(value.source_key) in TITLE_KEYS:
+        return "scan" if facet in DONOR_FACETS else (
+            "whole" if facet == "cell_line" else "other")
+    if whole_value_only(key):
+        return "whole" if facet == "cell_line" else "other"
+    if norm_key(key) in TITLE_KEYS:
         return "title"
     return "scan" if role in ("scan", *FACETS) else "other"
