@@ -25,6 +25,7 @@ import numpy as np
 
 from harmonize.errors import ConfigError
 from harmonize.ground.fields import MAX_VALUE_CHARS, bounded, key_role
+from harmonize.ground.memo import Memo
 from harmonize.ground.normalize import is_null, normalize
 from harmonize.ground.overrides import REJECT, override_key
 from harmonize.ground.rules import enabled, words
@@ -126,19 +127,72 @@ def classify(attributes: Mapping[str, str], text: str | None,
     (``explain`` fills :attr:`Decision.contributions`, the parts of the chosen type's score)."""
     model = model or load_model()
     feats, ev = sample_features(attributes, text, annotations, lexicon)
-    x = np.array([feats[n] for n in FEATURE_NAMES])
-    p = model.proba(x)
-    proba = {c: float(v) for c, v in zip(model.classes, p)}
-    proba, method = organoid_rule(proba, bool(feats["word:organoid"]), model.organoid_confidence)
-    best = max(proba, key=lambda c: proba[c])
-    if best == "organoid":
-        parts = np.array([1.0 if n == "word:organoid" else 0.0 for n in FEATURE_NAMES])
-    else:  # each feature's part of the chosen type's score against the mean type's
-        parts = model.centered[model.classes.index(best)] * x
-    contrib = ({n: round(float(p), 4) for n, p, v in zip(FEATURE_NAMES, parts, x) if v}
+    x = tuple(feats[n] for n in FEATURE_NAMES)
+    scored = _scoring(model, x)
+    contrib = ({n: round(float(p), 4)
+                for n, p, v in zip(FEATURE_NAMES, _parts(model, scored.best, x), x) if v}
                if explain else {})
-    source = _strongest(parts, ev) or _first(attributes, text)
-    return Decision(best, proba[best], method, proba, contrib, ev, source)
+    source = _strongest(scored.leading, ev) or _first(attributes, text)
+    return Decision(scored.best, scored.proba[scored.best], scored.method, dict(scored.proba),
+                    contrib, ev, source)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scoring:
+    """What a model makes of one feature vector: the probabilities (after the organoid rule),
+    the type chosen, and the features with a positive part of its score, largest first."""
+
+    proba: dict[str, float]
+    method: str
+    best: str
+    leading: tuple[int, ...]
+
+
+#: Feature vectors scored per model (samples of one study often share every feature).
+SCORING_LIMIT = 20_000
+#: ``id(model)`` -> the model and its scorings; the model is kept beside them so that its id
+#: is not reused while they live (a benchmark scores held-out fits).
+_SCORINGS: dict[int, tuple[SampleTypeModel, Memo[tuple[float, ...], _Scoring]]] = {}
+
+
+def _scoring(model: SampleTypeModel, x: tuple[float, ...]) -> _Scoring:
+    """:func:`_score`, memoized per model and feature vector."""
+    entry = _SCORINGS.get(id(model))
+    if entry is None or entry[0] is not model:
+        if len(_SCORINGS) >= 8:
+            _SCORINGS.clear()
+        entry = _SCORINGS[id(model)] = (model, Memo(SCORING_LIMIT))
+    memo = entry[1]
+    hit = memo.get(x)
+    if hit is None:
+        memo[x] = hit = _score(model, x)
+    return hit
+
+
+def _score(model: SampleTypeModel, x: tuple[float, ...]) -> _Scoring:
+    """The model's reading of feature vector ``x`` (in :data:`FEATURE_NAMES` order)."""
+    p = model.proba(np.array(x))
+    proba = {c: float(v) for c, v in zip(model.classes, p)}
+    proba, method = organoid_rule(proba, bool(x[_ORGANOID]), model.organoid_confidence)
+    best = max(proba, key=lambda c: proba[c])
+    parts = _parts(model, best, x)
+    leading = []
+    for i in np.argsort(-parts):
+        if parts[i] <= 0:
+            break
+        leading.append(int(i))
+    return _Scoring(proba, method, best, tuple(leading))
+
+
+_ORGANOID = FEATURE_NAMES.index("word:organoid")
+
+
+def _parts(model: SampleTypeModel, best: str, x: tuple[float, ...]) -> np.ndarray:
+    """Each feature's part of type ``best``'s score against the mean type's (an organoid, a
+    rule's type: the organoid words alone)."""
+    if best == "organoid":
+        return np.array([1.0 if n == "word:organoid" else 0.0 for n in FEATURE_NAMES])
+    return model.centered[model.classes.index(best)] * np.array(x)
 
 
 def organoid_rule(proba: Mapping[str, float], fired: bool, confidence: float
@@ -152,14 +206,11 @@ def organoid_rule(proba: Mapping[str, float], fired: bool, confidence: float
     return out, "rule"
 
 
-def _strongest(parts: np.ndarray, ev: Mapping[str, tuple[str, str]]) -> tuple[str, str] | None:
-    """The (key, value) of the feature with the largest positive part."""
-    for i in np.argsort(-parts):
-        if parts[i] <= 0:
-            return None
-        if FEATURE_NAMES[i] in ev:
-            return ev[FEATURE_NAMES[i]]
-    return None
+def _strongest(leading: Sequence[int], ev: Mapping[str, tuple[str, str]]
+               ) -> tuple[str, str] | None:
+    """The (key, value) of the feature with the largest positive part (``leading``: the
+    features with a positive part, largest first) that names one."""
+    return next((ev[FEATURE_NAMES[i]] for i in leading if FEATURE_NAMES[i] in ev), None)
 
 
 def _first(attributes: Mapping[str, str], text: str | None) -> tuple[str, str]:
