@@ -792,6 +792,8 @@ class Grounder:
         cands = self.candidates(value, kclass)
         if cands is None:
             return None
+        if not cands:  # most scanned values: nothing to score
+            return ()
         key = (value.facet, kclass, value.text)
         hit = self._scores.get(key)
         # a curator's override is a fresh tuple; a benchmark may swap the calibration
@@ -825,6 +827,8 @@ class Grounder:
                     _with_score(c, kclass, weights) for c in self._line_alone(v))
             elif facet == "cell_line" and not scored:
                 scored = tuple(_with_score(c, kclass, weights) for c in self._line_alone(v))
+            if not scored:  # most scanned values name nothing of the facet
+                continue
             if (facet == "disease" and v.scanned and key_role(v.source_key) in FACETS
                     and _ON["field_abbreviation_disease"]):
                 # a tissue or cell-type field names a disease by name ('melanoma'); its
