@@ -922,9 +922,10 @@ class Grounder:
             # the one taken is right at best one time in `tied`
             conf = conf / tied
             why = {**why, "conf:tied": float(tied), "conf:final": round(conf, 4)}
-        cands = tuple(replace(c, score=round(s, 4), features=dict(f, margin=margin))
-                      for s, c, _, f in ranked[:5])
-        cands = (replace(cands[0], features={**cands[0].features, **why}),) + cands[1:]
+        # the first candidate also carries the steps of its confidence
+        cands = tuple(replace(c, score=round(s, 4),
+                              features={**f, "margin": margin, **(why if i == 0 else {})})
+                      for i, (s, c, _, f) in enumerate(ranked[:5]))
         status = "accepted" if conf >= self.calibration.accept else "needs_review"
         return Annotation(facet, top.term_id, top.term_label, conf, top.method, status,
                           v.source_key, v.text, cands, self.lexicon.version, v.full_length)
