@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -127,7 +128,7 @@ def classify(attributes: Mapping[str, str], text: str | None,
     (``explain`` fills :attr:`Decision.contributions`, the parts of the chosen type's score)."""
     model = model or load_model()
     feats, ev = sample_features(attributes, text, annotations, lexicon)
-    x = tuple(feats[n] for n in FEATURE_NAMES)
+    x = _vector(feats)
     scored = _scoring(model, x)
     contrib = ({n: round(float(p), 4)
                 for n, p, v in zip(FEATURE_NAMES, _parts(model, scored.best, x), x) if v}
@@ -135,6 +136,14 @@ def classify(attributes: Mapping[str, str], text: str | None,
     source = _strongest(scored.leading, ev) or _first(attributes, text)
     return Decision(scored.best, scored.proba[scored.best], scored.method, dict(scored.proba),
                     contrib, ev, source)
+
+
+_FEATURE_VALUES = itemgetter(*FEATURE_NAMES)
+
+
+def _vector(feats: Mapping[str, float]) -> tuple[float, ...]:
+    """A feature dict's values in :data:`FEATURE_NAMES` order."""
+    return _FEATURE_VALUES(feats)
 
 
 @dataclass(frozen=True, slots=True)

@@ -248,21 +248,8 @@ def sample_features(attributes: Mapping[str, str], text: str | None,
 
     values = [(k, v) for k, v in attributes.items() if isinstance(v, str) and not is_null(v)]
     for k, v in values:
-        role = key_role(k)
-        if role in KEY_ROLES:
-            fire(f"key:{role}", k, v)
-        if _source_name_key(k):
-            fire("key:source_name", k, v)
-        for g in key_hits(k, v) - set(RULE_GROUPS_KEY):
-            fire(f"keyword:{g}", k, v)
-        hits = word_hits(v) - set(RULE_GROUPS)
-        for g in hits:
-            fire(f"word:{g}", k, v)
-        if role in ("cell_line", "cell_type"):
-            for g in hits & set(AT_ROLE_GROUPS):
-                fire(f"word:{g}@{role}", k, v)
-        if role == "cell_line" and "line" in hits:
-            fire("word:line_in_cell_line_key", k, v)
+        for name in _attribute_features(k, v):
+            fire(name, k, v)
     if text and not is_null(text):
         for g in word_hits(text) - set(RULE_GROUPS):
             fire(f"word:{g}", "text", text)
@@ -287,6 +274,24 @@ def sample_features(attributes: Mapping[str, str], text: str | None,
     if f["ground:cell_line"] and f["word:tissue"]:
         fire("ground:cell_line_and_tissue_word", *ev["word:tissue"])
     return f, ev
+
+
+@lru_cache(maxsize=65_536)
+def _attribute_features(key: str, value: str) -> tuple[str, ...]:
+    """The features one attribute fires, each once (memoized: keys and values recur across
+    samples)."""
+    role = key_role(key)
+    out = [f"key:{role}"] if role in KEY_ROLES else []
+    if _source_name_key(key):
+        out.append("key:source_name")
+    out += [f"keyword:{g}" for g in key_hits(key, value) - set(RULE_GROUPS_KEY)]
+    hits = word_hits(value) - set(RULE_GROUPS)
+    out += [f"word:{g}" for g in hits]
+    if role in ("cell_line", "cell_type"):
+        out += [f"word:{g}@{role}" for g in hits & set(AT_ROLE_GROUPS)]
+    if role == "cell_line" and "line" in hits:
+        out.append("word:line_in_cell_line_key")
+    return tuple(out)
 
 
 def _grounded(f: dict[str, float], ev: dict[str, tuple[str, str]], fire,
