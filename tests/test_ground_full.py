@@ -527,6 +527,18 @@ def test_a_marker_qualifies_the_cell_it_is_written_with(full, value, term):
     assert cells == [term]
 
 
+@pytest.mark.parametrize(("attributes", "term"), [
+    ({"cell type": "HSC", "sorting": "CD34+ CD38-"}, "CL:0001024"),
+    ({"cell type": "NK cells", "facs gate": "CD3-CD56dimCD16+"}, "CL:0000939"),  # run together
+    # a value that says more than markers adds none
+    ({"cell type": "NK cells", "note": "CD56dim CD16+ cells sorted on day 2"}, "CL:0000623"),
+])
+def test_markers_in_another_value_qualify_the_cell_type(full, attributes, term):
+    cells = [a for a in full.annotate(attributes) if a.facet == "cell_type"]
+    assert [a.term_id for a in cells] == [term]
+    assert full.sample_ranking("cell_type", attributes)[0]["term_id"] == term  # explain agrees
+
+
 @pytest.mark.parametrize(("attributes", "disease"), [
     ({"tissue": "colon", "disease": "adenocarcinoma"}, "MONDO:0002271"),
     ({"tissue": "kidney", "disease": "clear cell carcinoma"}, "MONDO:0005005"),  # value's words

@@ -33,9 +33,16 @@ _ON = {name: enabled(name) for name in (
     "site_of_tissue", "cell_of_tissue", "skin_of_site", "disease_of_tissue", "cell_of_markers",
     "kind_of_cell", "part_of_tissue", "kind_of_disease", "kind_in_value", "organ_of_tumour")}
 #: A value that may name a signed marker ('CD34+', 'CD38-', 'CD14-positive', 'CD16 negative').
-_SIGNED = re.compile(r"[+-]|positive|negative", re.IGNORECASE)
+_SIGNED = re.compile(r"[+-]|positive|negative|dim|bright|\dhi|\dlo|high|low", re.IGNORECASE)
 #: A marker with its sign as normalized text writes it: 'cd34+', and 'cd38' before 'negative'.
 _MARKER = re.compile(r"[a-z][a-z0-9]*\d[a-z0-9]*")
+#: A marker written with its level in one word ('cd14++', 'cd56dim', 'cd25hi'), several run
+#: together ('cd56dimcd16+'); the level as CL's names write it.
+_MARKED = re.compile(r"([a-z][a-z0-9]*?\d[a-z0-9]*?)(\+\+|\+|-|dim|bright|hi|lo)")
+_LEVELS = {"++": "+", "+": "+", "-": "-", "dim": "dim", "bright": "bright", "hi": "high",
+           "lo": "low"}
+#: Words CL writes after a marker for its level ('CD56-bright', 'CD25-high').
+_LEVEL_WORDS = {"negative": "-", "dim": "dim", "bright": "bright", "high": "high", "low": "low"}
 
 #: Key classes whose narrower names ``deeper_in_sample`` takes (free text and titles name
 #: other things too; there the fitted ranking decides: taking the narrower name in GEO text
@@ -113,7 +120,7 @@ class Composer:
         self._organ: Memo[str, str | None] = Memo(memo_limit)
         self._placed: dict[str, list[tuple[str, str]]] | None = None
         self._marked: dict[frozenset[str], list[tuple[str, str]]] | None = None
-        self._signs: Memo[str, frozenset[str]] = Memo(memo_limit)
+        self._signs: Memo[tuple[str, bool], frozenset[str]] = Memo(memo_limit)
         self._beside: Memo[tuple[str, str, str, tuple[str, ...]], tuple[Candidate, ...]] = Memo(
             memo_limit)
 
@@ -273,31 +280,46 @@ class Composer:
                 and self.lexicon.is_ancestor(term_id, c.term_id))
         return self._beside[key]
 
-    def cell_of_markers(self, ranked: Ranked) -> Ranked:
+    def cell_of_markers(self, ranked: Ranked, values: Iterable[FieldValue] = ()) -> Ranked:
         """The ranking with the cell type CL names by the markers of the value ranked first
         put first, when it is the one such term below the cell type ranked first ('CD34+CD38-
         HSPCs' read as a hematopoietic stem cell are CL's 'CD34-positive, CD38-negative
         hematopoietic stem cell'; 'CD4+CD25+ Treg' the CD4-positive, CD25-positive regulatory
-        T cell). Two markers with their signs at least; never from a guess (rule
-        ``cell_of_markers``)."""
+        T cell). Another value of the sample that is only markers adds its own ('cell type:
+        classical monocytes' beside 'sorted: CD14++CD16-'); the term's markers must all be
+        among them, and the one naming most of them is taken. Two markers with their levels
+        at least; never from a guess (rule ``cell_of_markers``)."""
         if not ranked or not _ON["cell_of_markers"]:
             return ranked
         s, top, v, f = ranked[0]
-        signs = self._signs.get(v.text)
-        if signs is None:  # most values name no marker: read once per distinct value
-            signs = self._signs[v.text] = markers(normalize(v.text)) if _SIGNED.search(
-                v.text) else frozenset()
+        signs = self._signs_of(v.text)
+        signs |= {m for o in values if o is not v and o.source_key != v.source_key
+                  and (found := self._signs_of(o.text, only=True)) for m in found}
         if len(signs) < 2 or top.method in GUESS_METHODS:
             return ranked
         if self._marked is None:
             self._marked = _marker_names(self.lexicon)
-        below = [(tid, name) for tid, name in self._marked.get(signs, ())
+        below = [(len(named), tid, name) for named, terms in self._marked.items()
+                 if named <= signs for tid, name in terms
                  if self.lexicon.is_ancestor(top.term_id, tid)]
+        most = max((n for n, _, _ in below), default=0)
+        below = [(tid, name) for n, tid, name in below if n == most]
         if len({tid for tid, _ in below}) != 1:
             return ranked
         named = self._named("cell_type", *min(below, key=lambda b: b[1]))
         return ranked if named is None else [(s, taken_by(named, "cell_of_markers"), v, f)
                                              ] + ranked
+
+    def _signs_of(self, text: str, only: bool = False) -> frozenset[str]:
+        """The markers with their levels a value names (``only``: none unless the value is
+        nothing else), read once per distinct value: most name none."""
+        key = (text, only)
+        signs = self._signs.get(key)
+        if signs is None:
+            norm = normalize(text) if _SIGNED.search(text) else ""
+            signs = self._signs[key] = (markers(norm) if norm and (not only or only_markers(norm))
+                                        else frozenset())
+        return signs
 
     def site_of_tissue(self, facet: str, ranked: Ranked) -> Ranked:
         """The ranking with a tissue and the site another of the sample's tissue keys names
@@ -539,11 +561,30 @@ def markers(norm: str) -> frozenset[str]:
 
     >>> sorted(markers("cd34+ cd38 negative cell"))
     ['cd34+', 'cd38-']
+    >>> sorted(markers("cd3 negative cd56dimcd16+ cd14++ cd25hi"))
+    ['cd14+', 'cd16+', 'cd25high', 'cd3-', 'cd56dim']
     """
     toks = norm.split()
-    out = {t for t in toks if t.endswith("+") and _MARKER.fullmatch(t[:-1])}
-    out |= {f"{t}-" for t, nxt in pairwise(toks) if nxt == "negative" and _MARKER.fullmatch(t)}
+    out = {f"{m}{_LEVELS[lv]}" for t in toks if _run_of_markers(t)
+           for m, lv in _MARKED.findall(t)}
+    out |= {f"{t}{_LEVEL_WORDS[nxt]}" for t, nxt in pairwise(toks)
+            if nxt in _LEVEL_WORDS and _MARKER.fullmatch(t)}
     return frozenset(out)
+
+
+def _run_of_markers(token: str) -> bool:
+    """Whether a word is wholly markers with their levels ('cd34+', 'cd56dimcd16+')."""
+    return _MARKED.sub("", token) == "" and _MARKED.match(token) is not None
+
+
+def only_markers(norm: str) -> bool:
+    """Whether every word of a normalized value is a marker with its level, or a level word
+    after one ('cd3+ cd4+ cd45ra+', 'cd14++ cd16 negative')."""
+    toks = norm.split()
+    return bool(toks) and all(
+        _run_of_markers(t) or (t in _LEVEL_WORDS and i > 0 and _MARKER.fullmatch(toks[i - 1]))
+        or (_MARKER.fullmatch(t) and i + 1 < len(toks) and toks[i + 1] in _LEVEL_WORDS)
+        for i, t in enumerate(toks))
 
 
 def _marker_names(lex: Lexicon) -> dict[frozenset[str], list[tuple[str, str]]]:

@@ -885,7 +885,7 @@ class Grounder:
             ranked = self._compose.kind_of_disease(ranked, values)
             ranked = self._compose.kind_in_value(ranked)
         if ranked and facet == "cell_type":
-            ranked = self._compose.cell_of_markers(ranked)
+            ranked = self._compose.cell_of_markers(ranked, values)
             ranked = self._compose.kind_of_cell(ranked, values)
         if ranked and place is not None:
             ranked = self._compose.cell_of_tissue(ranked, place)
