@@ -1003,6 +1003,18 @@ def test_a_tumour_named_as_the_tissue_is_in_the_organ_its_names_name(full, attri
         assert full.sample_ranking("tissue", attributes)[0]["term_id"] == tissue  # explain agrees
 
 
+@pytest.mark.parametrize(("attributes", "tissue"), [
+    ({"tissue": "skeletal muscle; soleus"}, "UBERON:0001389"),  # named after the head
+    ({"tissue": "skeletal muscle", "source_name": "gastrocnemius biopsy"}, "UBERON:0001388"),
+    ({"tissue": "skeletal muscle"}, "UBERON:0001134"),  # no muscle named: the tissue
+])
+def test_a_muscle_named_beside_skeletal_muscle_is_the_muscle_sampled(full, attributes, tissue):
+    """UBERON puts a named muscle in no is_a or part_of line below skeletal muscle tissue; it
+    is an organ composed primarily of it, so narrower all the same (rule organ_of_tissue)."""
+    assert {a.facet: a.term_id for a in full.annotate(attributes)}["tissue"] == tissue
+    assert full.sample_ranking("tissue", attributes)[0]["term_id"] == tissue  # explain agrees
+
+
 def test_an_abbreviation_before_tumour_words_is_the_whole_value(full):
     """'LUAD tumours' names a tumour that is a lung adenocarcinoma as surely as 'LUAD' alone:
     narrower than 'lung tumour' beside it, so taken; any other word after it leaves it weak."""

@@ -70,6 +70,7 @@ from harmonize.ground.mentions import (
     modified_abbreviation,
     modified_phrasings,
     most_specific,
+    narrower,
     noun_phrasings,
     numbered_area_phrasings,
     only_negated,
@@ -1055,7 +1056,7 @@ class Grounder:
                            and (key_class(r[2]) in DEEPER_CLASSES
                                 or (facet == "disease" and key_class(r[2]) == "title"))
                            and not cell_name_place(facet, r[2])
-                           and self.lexicon.is_ancestor(top.term_id, r[1].term_id)), None)
+                           and narrower(self.lexicon, top.term_id, r[1].term_id)), None)
             if deeper is None:
                 return ranked
             ranked = [deeper] + [r for r in ranked if r is not deeper]

@@ -23,7 +23,7 @@ from harmonize.ground.exact import match_exact
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
 from harmonize.ground.negation import BEFORE, TRIGGER_WORDS, denied_lists, is_negated, says_other
 from harmonize.ground.normalize import PARENTHESIS, fold, normalize, tokens
-from harmonize.ground.rules import choices, enabled, table, words
+from harmonize.ground.rules import choices, enabled, mapping, table, words
 from harmonize.models import Candidate
 
 #: Words that, next to a name found by scanning, say the value is about a disease.
@@ -35,7 +35,7 @@ STOPWORDS = words("stopwords") if enabled("stopwords") else frozenset()
 _ALNUM = re.compile(r"[0-9a-z]+")
 #: The switches of this module's rules (``ontologies/rules.tsv``), read once.
 _ON = {name: enabled(name) for name in (
-    "marker_qualifier", "head_part", "healthy_person", "nested_names",
+    "marker_qualifier", "head_part", "healthy_person", "nested_names", "organ_of_tissue",
     "defined_abbreviations", "capitals_for_abbreviations", "two_letter_dedicated",
     "abbreviation_in_context", "gene_status", "not_truncations",
     "bypass_surgery", "organ_in_negated_disease", "derived_origin", "stage_outside_cell_types",
@@ -837,6 +837,20 @@ def qualified_markers(lex: Lexicon, cands: list[Candidate]) -> list[Candidate]:
 _PARTS = re.compile(r"[,;]")
 
 
+#: Rule organ_of_tissue: a kind of tissue -> the class of organs composed primarily of it.
+ORGAN_OF_TISSUE: dict[str, str] = mapping("organ_of_tissue") if _ON["organ_of_tissue"] else {}
+
+
+def narrower(lex: Lexicon, broader: str, term_id: str) -> bool:
+    """Whether ``term_id`` lies below ``broader``, or is an organ of the class made of the
+    tissue ``broader`` is ('vastus lateralis' below skeletal muscle tissue; rule
+    ``organ_of_tissue``: UBERON relates the two by no is_a or part_of line)."""
+    if lex.is_ancestor(broader, term_id):
+        return True
+    organ = ORGAN_OF_TISSUE.get(broader)
+    return organ is not None and lex.is_ancestor(organ, term_id)
+
+
 def head_part(lex: Lexicon, facet: str, text: str, found: list[Candidate]) -> list[Candidate]:
     """``found`` without the terms a part after the value's first comma or semicolon names
     apart from what its first part names: 'synovium, knee' is the synovium, whose site the
@@ -851,7 +865,7 @@ def head_part(lex: Lexicon, facet: str, text: str, found: list[Candidate]) -> li
     if not named or not any(c.term_id in named for c in found):
         return found
     return [c for c in found if c.term_id in named
-            or any(lex.is_ancestor(h, c.term_id) for h in named)]
+            or any(narrower(lex, h, c.term_id) for h in named)]
 
 
 def _above_others(lex: Lexicon, ids: Iterable[str]) -> set[str]:
