@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "28"
+LEXICON_VERSION = "29"
 MATCHER_VERSION = "52"
 
 
