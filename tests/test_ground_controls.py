@@ -253,3 +253,15 @@ def test_negates_compares_the_codes_letters_with_the_disease(code, value, label,
     from harmonize.ground.controls import negates
 
     assert negates(code, value, label) is negated
+
+
+@pytest.mark.parametrize("word", ["CTL", "Con"])
+def test_short_forms_of_control_are_control_words(grounder, word):
+    """'CTL' and 'Con' beside a disease under the same key are the study's healthy controls;
+    alone, under a key of a treatment, they say nothing of the donor."""
+    case, control = grounder.annotate_many(
+        [CASE, ({"source_name": "breast biopsy", "group": word}, None, None)],
+        studies=["S1", "S1"])
+    assert diseases(control) == [HEALTHY]
+    assert diseases(grounder.annotate({"source_name": "breast biopsy", "treatment": word})) == []
+
