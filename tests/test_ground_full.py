@@ -109,6 +109,7 @@ def test_lexicon_is_cached_by_version(full):
     ("disease", "non-asthmatic control", "disease state", "PATO:0000461"),
     ("disease", "never-smoker control", "diagnosis", "PATO:0000461"),
     ("disease", "healthy, no medication", "health status", "PATO:0000461"),
+    ("disease", "none - healthy marrow donor", "disease", "PATO:0000461"),  # a spaced dash
     ("disease", "HC; smoker", "disease", "PATO:0000461"),
     ("disease", "control, type 2 diabetes", "disease", "MONDO:0005148"),  # a remark naming one
     ("disease", "None", "disease", "PATO:0000461"),  # under a disease key: no disease

@@ -834,7 +834,7 @@ def qualified_markers(lex: Lexicon, cands: list[Candidate]) -> list[Candidate]:
 
 #: Where a value's parts end: a remark on a healthy person ("healthy, no medication":
 #: ``healthy_remarks``), a site after what the value is ("synovium, knee": ``head_part``).
-_PARTS = re.compile(r"[,;]")
+_PARTS = re.compile(r"[,;]|\s[-\u2013]\s")
 
 
 #: Rule organ_of_tissue: a kind of tissue -> the class of organs composed primarily of it.
