@@ -49,6 +49,7 @@ def test_lexicon_is_cached_by_version(full):
     ("tissue", "epidermis", "tissue", "UBERON:0001003"),  # not 'outer epithelium'
     ("tissue", "Glomeruli", "tissue", "UBERON:0000074"),
     ("tissue", "synovial membrane", "tissue", "UBERON:0002018"),  # UBERON: Latin names only
+    ("cell_type", "syncytiotrophoblast", "cell type", "CL:0000525"),  # a noun for the cell
     ("tissue", "subcutaneous adipose", "tissue", "UBERON:0002190"),  # adjective as noun
     ("cell_type", "hematopoietic stem and progenitor cells", "cell type", "CL:0000037"),
     ("tissue", "Colon - Sigmoid", "tissue", "UBERON:0001159"),  # organ - qualifier

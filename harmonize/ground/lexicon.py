@@ -221,7 +221,9 @@ _CLASS_HEADS = tuple((r["term_id"], r["word"]) for r in table("class_heads")
                      ) if enabled("variant_class_head") else ()
 #: Words before 'cell' that are nouns for the cells on their own ('neural progenitors',
 #: 'erythroid precursors'): ``ontologies/words/cell_nouns.tsv``.
-_CELL_NOUNS = words("cell_nouns")
+_CELL_NOUNS = frozenset(w for w in words("cell_nouns") if not w.startswith("-"))
+#: Endings of such nouns ('-blast': 'trophoblast'); a word is longer than its ending.
+_CELL_NOUN_ENDINGS = tuple(w[1:] for w in words("cell_nouns") if w.startswith("-"))
 
 
 def _cell_abbreviation(norm: str) -> str | None:
@@ -232,6 +234,15 @@ def _cell_abbreviation(norm: str) -> str | None:
     ('ips cell', 'hes cell', None)
     """
     return f"{norm[:-1]} cell" if re.fullmatch(r"[a-z]{2,4}c", norm) else None
+
+
+def _cell_noun(word: str) -> bool:
+    """Whether a word is by its ending a noun for a cell ('trophoblast', 'osteocyte').
+
+    >>> _cell_noun("syncytiotrophoblast"), _cell_noun("blast"), _cell_noun("stem")
+    (True, False, False)
+    """
+    return any(word.endswith(e) and len(word) > len(e) for e in _CELL_NOUN_ENDINGS)
 
 
 def _name_variants(norm: str) -> list[str]:
@@ -275,7 +286,8 @@ def _name_variants(norm: str) -> list[str]:
     for i in range(len(toks) - 1 if _VARIANT["glued_cell"] else 0):
         if toks[i + 1] == "cell" and len(toks[i]) <= 3 and toks[i].isalnum():
             out.append(" ".join(toks[:i] + [toks[i] + "cell"] + toks[i + 2:]))
-    if len(toks) >= 3 and toks[-1] == "cell" and toks[-2] in _CELL_NOUNS and _VARIANT["cell_noun"]:
+    if len(toks) >= 2 and toks[-1] == "cell" and _VARIANT["cell_noun"] and (
+            (len(toks) >= 3 and toks[-2] in _CELL_NOUNS) or _cell_noun(toks[-2])):
         out.append(" ".join(toks[:-1]))  # 'neural progenitors': progenitor cells
     if toks.count("of") == 1 and _VARIANT["of_reorder"]:
         k = toks.index("of")

@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "29"
+LEXICON_VERSION = "30"
 MATCHER_VERSION = "52"
 
 
