@@ -37,7 +37,7 @@ _SIGNED = re.compile(r"[+-]|positive|negative|dim|bright|\dhi|\dlo|high|low", re
 #: A marker with its sign as normalized text writes it: 'cd34+', and 'cd38' before 'negative'.
 _MARKER = re.compile(r"[a-z][a-z0-9]*\d[a-z0-9]*")
 #: A marker written with its level in one word ('cd14++', 'cd56dim', 'cd25hi'), several run
-#: together ('cd56dimcd16+'); the level as CL's names write it.
+#: together ('cd16+cd56dim'); the level as CL's names write it.
 _MARKED = re.compile(r"([a-z][a-z0-9]*?\d[a-z0-9]*?)(\+\+|\+|-|dim|bright|hi|lo)")
 _LEVELS = {"++": "+", "+": "+", "-": "-", "dim": "dim", "bright": "bright", "hi": "high",
            "lo": "low"}
@@ -370,8 +370,8 @@ class Composer:
     def organ_of_tumour(self, values: Iterable[FieldValue],
                         diseases: Iterable[Annotation]) -> Ranked:
         """A ranking of the organ a tumour lies in, when a tissue value or a source name that
-        names no tissue names the tumour ('tissue: HCC tumour' is the liver): the one organ
-        most names of the tumour's MONDO term name ('liver cell carcinoma');
+        names no tissue names the tumour ('tissue: PDAC' is the pancreas): the one organ
+        most names of the tumour's MONDO term name ('pancreatic ductal carcinoma');
         never for a metastasis, a guessed disease or one not accepted (rule
         ``organ_of_tumour``)."""
         if not _ON["organ_of_tumour"]:
@@ -561,7 +561,7 @@ def markers(norm: str) -> frozenset[str]:
 
     >>> sorted(markers("cd34+ cd38 negative cell"))
     ['cd34+', 'cd38-']
-    >>> sorted(markers("cd3 negative cd56dimcd16+ cd14++ cd25hi"))
+    >>> sorted(markers("cd3 negative cd16+cd56dim cd14++ cd25hi"))
     ['cd14+', 'cd16+', 'cd25high', 'cd3-', 'cd56dim']
     """
     toks = norm.split()
@@ -573,7 +573,7 @@ def markers(norm: str) -> frozenset[str]:
 
 
 def _run_of_markers(token: str) -> bool:
-    """Whether a word is wholly markers with their levels ('cd34+', 'cd56dimcd16+')."""
+    """Whether a word is wholly markers with their levels ('cd34+', 'cd16+cd56dim')."""
     return _MARKED.sub("", token) == "" and _MARKED.match(token) is not None
 
 

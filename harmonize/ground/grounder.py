@@ -874,7 +874,7 @@ class Grounder:
         if dish and facet == "disease":  # 'A-431 + SARS-CoV-2 24h': the line's experiment
             ranked = [r for r in ranked if not infectious(self.lexicon, r[1].term_id)]
         leader = ranked[0][1] if ranked else None
-        if not ranked and facet == "tissue":  # 'tissue: HCC tumour' is the liver
+        if not ranked and facet == "tissue":  # 'tissue: PDAC' is the pancreas
             ranked = self._compose.organ_of_tumour(values, diseases)
         if ranked and facet == "tissue":
             ranked = self._compose.site_of_tissue(facet, ranked)
@@ -1074,7 +1074,7 @@ class Grounder:
 
     def _name_and_heads(self, facet: str, c: Candidate, text: str) -> bool:
         """Whether ``text`` is ``c``'s name followed by class words of tumours that ``c`` is a
-        kind of ('ccRCC tumour': a tumour that is a clear cell renal carcinoma), so the name is
+        kind of ('RCC tumours': tumours that are renal cell carcinomas), so the name is
         the whole value as much as 'ccRCC' alone would be."""
         words, name = text.split(), c.matched_text.split()
         if facet != "disease" or not name or words[:len(name)] != name:
