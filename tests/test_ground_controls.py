@@ -262,6 +262,6 @@ def test_short_forms_of_control_are_control_words(grounder, word):
     case, control = grounder.annotate_many(
         [CASE, ({"source_name": "breast biopsy", "group": word}, None, None)],
         studies=["S1", "S1"])
-    assert diseases(control) == [HEALTHY]
+    assert (diseases(case), diseases(control)) == (["MONDO:0007254"], [HEALTHY])
     assert diseases(grounder.annotate({"source_name": "breast biopsy", "treatment": word})) == []
 
