@@ -264,4 +264,3 @@ def test_short_forms_of_control_are_control_words(grounder, word):
         studies=["S1", "S1"])
     assert (diseases(case), diseases(control)) == (["MONDO:0007254"], [HEALTHY])
     assert diseases(grounder.annotate({"source_name": "breast biopsy", "treatment": word})) == []
-

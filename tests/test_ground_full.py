@@ -1227,3 +1227,16 @@ def test_a_code_defined_in_a_legend_of_the_sample_is_read_as_its_definition(full
     # the legend alone names every group: nothing of the sample
     assert not any(a.facet == "disease" and a.term_id
                    for a in full.annotate({"tissue": "kidney", "group legend": legend}))
+
+
+def test_a_control_code_holding_a_disease_abbreviation_names_no_disease(full):
+    """'PD-NSC_ctrl' is a control by its code (the untreated arm); the 'PD' in it names no
+    case, so the study names no disease under the key and has no healthy control either (the
+    code read as a disease field made a Parkinson disease and, beside it, a healthy control)."""
+    samples = [({"source_name": "PD-NSC_ctrl", "treatment": "none"}, None, None),
+               ({"source_name": "WT-NSC_stim", "treatment": "LPS"}, None, None),
+               ({"source_name": "WT-NSC_ctrl", "treatment": "none"}, None, None)]
+    annotated = full.annotate_many(samples, studies=["S1"] * 3)
+    assert [[a.term_id for a in anns if a.facet == "disease" and a.term_id]
+            for anns in annotated] == [[], [], []]
+

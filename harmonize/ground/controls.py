@@ -82,7 +82,8 @@ def disease_keys(grounder: Grounder, attributes: Mapping[str, str],
     return frozenset(n for k, v in sample_pairs(attributes)
                      if (n := norm_key(k)) in among
                      and ((_names(grounder, k, v) not in (None, HEALTHY)
-                           and (n not in TITLE_KEYS or _titled(grounder, k, v)))
+                           and (n not in TITLE_KEYS or _titled(grounder, k, v))
+                           and not is_control(grounder, v))  # 'AD-MSC_ctrl' is a control
                           or (n in TITLE_KEYS and title_code(grounder, v, attributes))))
 
 
@@ -277,6 +278,8 @@ def with_study_controls(grounder: Grounder, anns: list[Annotation],
             # a control the key's class does not read ('group: non-failing'): as the study's
             # disease field reads it
             ann = grounder.decide_value("disease", value, "disease")
+            if ann is not None and ann.term_id not in (None, HEALTHY):
+                ann = None  # a control's code read as a disease ('AD-MSC_ctrl'): its other run
             if (ann is None or ann.term_id is None) and CODES_ON:
                 # a sample code ('CTRL_EC_11', 'HC4_PBMC'): its run naming a control; not
                 # 'normal', which a code also gives a specimen beside a tumour ('Pt1_normal')
