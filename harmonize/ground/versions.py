@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "30"
-MATCHER_VERSION = "52"
+MATCHER_VERSION = "53"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
