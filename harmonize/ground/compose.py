@@ -285,8 +285,8 @@ class Composer:
         put first, when it is the one such term below the cell type ranked first ('CD34+CD38-
         HSPCs' read as a hematopoietic stem cell are CL's 'CD34-positive, CD38-negative
         hematopoietic stem cell'; 'CD4+CD25+ Treg' the CD4-positive, CD25-positive regulatory
-        T cell). Another value of the sample that is only markers adds its own ('cell type:
-        classical monocytes' beside 'sorted: CD14++CD16-'); the term's markers must all be
+        T cell). Another value of the sample that is only markers adds its own ('cell type: NK
+        cells' beside 'sorted: CD16+ CD56dim'); the term's markers must all be
         among them, and the one naming most of them is taken. Two markers with their levels
         at least; never from a guess (rule ``cell_of_markers``)."""
         if not ranked or not _ON["cell_of_markers"]:

@@ -3,7 +3,10 @@ the same study is the healthy state, and that key's other values are read as dis
 
 A bare control is a value that is, whole, one of the lexicon's names of the healthy state
 ("control", "healthy control", "HC", "unaffected"), or one that names diseases only to deny
-them ("non-diabetic donor", "HIV-negative donor", read by the negation rules).
+them ("non-diabetic donor", "HIV-negative donor", read by the negation rules). A group code
+'N' and capitals that negates, by its letters, the disease the study's other samples name under
+the same key is one too ('ND' beside 'T2D'; rule ``negated_codes``), and a value that is a
+control by its code never names a disease for the study ('PD-NSC_ctrl').
 
 Alone, "group: control" says nothing of the donor's health: the control of a treatment, a
 knock-down or a time course is no healthy donor (rule ``experimental_control``). Beside samples
@@ -83,7 +86,7 @@ def disease_keys(grounder: Grounder, attributes: Mapping[str, str],
                      if (n := norm_key(k)) in among
                      and ((_names(grounder, k, v) not in (None, HEALTHY)
                            and (n not in TITLE_KEYS or _titled(grounder, k, v))
-                           and not is_control(grounder, v))  # 'AD-MSC_ctrl' is a control
+                           and not is_control(grounder, v))  # 'PD-NSC_ctrl' is a control
                           or (n in TITLE_KEYS and title_code(grounder, v, attributes))))
 
 
@@ -279,7 +282,7 @@ def with_study_controls(grounder: Grounder, anns: list[Annotation],
             # disease field reads it
             ann = grounder.decide_value("disease", value, "disease")
             if ann is not None and ann.term_id not in (None, HEALTHY):
-                ann = None  # a control's code read as a disease ('AD-MSC_ctrl'): its other run
+                ann = None  # a control's code read as a disease ('PD-NSC_ctrl'): its other run
             if (ann is None or ann.term_id is None) and CODES_ON:
                 # a sample code ('CTRL_EC_11', 'HC4_PBMC'): its run naming a control; not
                 # 'normal', which a code also gives a specimen beside a tumour ('Pt1_normal')
