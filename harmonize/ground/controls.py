@@ -153,8 +153,7 @@ def negated_codes(grounder: Grounder, samples: list[Mapping[str, str]]
     """The ``(key, value)`` group codes of a study that negate a disease its other samples
     name under the same key ('status: ND' beside 'status: T2D'; rule ``negated_codes``); a
     code that names a disease itself is none."""
-    coded = {(norm_key(k), v.strip()) for attrs in samples for k, v in sample_pairs(attrs)
-             if _NEGATED_CODE.fullmatch(v.strip())}
+    coded = {(norm_key(k), v) for attrs in samples for k, v in _coded(attrs)}
     if not coded:
         return frozenset()
     keys = {k for k, _ in coded}
@@ -202,9 +201,15 @@ def control_keys(grounder: Grounder, attributes: Mapping[str, str]) -> list[str]
 def group_keys(grounder: Grounder, attributes: Mapping[str, str]) -> list[str]:
     """The keys of a sample its study is asked about: those holding a control word
     (:func:`control_keys`) or a code that may negate a disease ('ND'; rule ``negated_codes``)."""
-    coded = [k for k, v in sample_pairs(attributes)
-             if NEGATED_CODES_ON and _NEGATED_CODE.fullmatch(v.strip())]
+    coded = [k for k, _ in _coded(attributes)] if NEGATED_CODES_ON else []
     return control_keys(grounder, attributes) + coded
+
+
+def _coded(attributes: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The ``(key, value)`` pairs of a sample whose value is written as a code that may negate
+    a disease ('ND'), the value stripped."""
+    return [(k, code) for k, v in sample_pairs(attributes)
+            if _NEGATED_CODE.fullmatch(code := v.strip())]
 
 
 def reads_key(key: str, value: str, keys: frozenset[str]) -> bool:

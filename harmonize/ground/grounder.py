@@ -533,11 +533,11 @@ class Grounder:
         disease (:func:`harmonize.ground.controls.study_disease_keys`); a bare "control"
         under one of them is the healthy state.
         """
-        attributes = read_legends(attributes)  # 'status: C' beside 'key: C = control, no disease'
-        anns = self._annotate_values(self._fields(attributes, text), library)
-        return self._typed(with_study_controls(
+        read = read_legends(attributes)  # 'status: C' beside 'key: C = control, no disease'
+        anns = self._annotate_values(self._fields(read, text), library)
+        return self._typed(with_study_controls(  # the study view reads the legends itself
             self, self._line_disease(anns), study_view(attributes, text), study_keys),
-            attributes, text)
+            read, text)
 
     def annotate_many(self, samples: Iterable[tuple[Mapping[str, str], str | None,
                                                     Mapping[str, str] | None]],
@@ -549,10 +549,11 @@ class Grounder:
         sample's study (``None``: none known): samples of one study read their controls
         together (:mod:`harmonize.ground.controls`), with ``siblings``, the attributes of the
         study's samples outside this call."""
-        samples = [(read_legends(attrs), text, library) for attrs, text, library in samples]
+        given = list(samples)
+        samples = [(read_legends(attrs), text, library) for attrs, text, library in given]
         values = [self._fields(attrs, text) for attrs, text, _ in samples]
         self.prepare(v for vs in values for v in vs)
-        viewed = [study_view(attrs, text) for attrs, text, _ in samples]
+        viewed = [study_view(attrs, text) for attrs, text, _ in given]  # reads legends itself
         keys = self.study_keys(viewed, studies, siblings)
         return [self._typed(with_study_controls(
                     self, self._line_disease(self._annotate_values(vs, library)), seen, k),
@@ -1075,7 +1076,7 @@ class Grounder:
     def _name_and_heads(self, facet: str, c: Candidate, text: str) -> bool:
         """Whether ``text`` is ``c``'s name followed by class words of tumours that ``c`` is a
         kind of ('RCC tumours': tumours that are renal cell carcinomas), so the name is
-        the whole value as much as 'ccRCC' alone would be."""
+        the whole value as much as 'RCC' alone would be."""
         words, name = text.split(), c.matched_text.split()
         if facet != "disease" or not name or words[:len(name)] != name:
             return False
