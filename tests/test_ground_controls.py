@@ -243,11 +243,11 @@ def test_a_code_negating_the_study_disease_by_its_letters_is_healthy(grounder, c
 @pytest.mark.parametrize(("code", "value", "label", "negated"), [
     ("ND", "T2D", "type 2 diabetes mellitus", True),  # the value's last letter
     ("NF", "HF", "heart failure", True),
-    ("NDC", "AD", "Alzheimer disease", True),  # and a control's C
+    ("NGC", "GD", "Gaucher disease", True),  # an initial, and a control's C
     ("NCF", "CF", "cystic fibrosis", True),
     ("NF", "DCM", "dilated cardiomyopathy", False),
     ("N", "T2D", "type 2 diabetes mellitus", False),  # no letters to compare
-    ("NDXQ", "AD", "Alzheimer disease", False),
+    ("NGXQ", "GD", "Gaucher disease", False),
 ])
 def test_negates_compares_the_codes_letters_with_the_disease(code, value, label, negated):
     from harmonize.ground.controls import negates

@@ -555,7 +555,7 @@ def test_markers_in_another_value_qualify_the_cell_type(full, attributes, term):
     ({"tissue": "lower lobe of right lung", "histology": "adenocarcinoma"}, "MONDO:0005061"),
     # a value saying only that the specimen is a tumour: which one, the tissue says
     ({"source_name": "gastric tissue", "sample": "Tumour"}, "MONDO:0021085"),
-    ({"source_name": "thyroid, left lobe", "tissue": "primary tumor"}, "MONDO:0015074"),
+    ({"source_name": "thyroid, left lobe", "tissue": "resected tumour"}, "MONDO:0015074"),
     ({"source_name": "metastasis to the liver", "tissue": "tumor"}, "MONDO:0005070"),
 ])
 def test_a_disease_named_in_many_organs_is_read_with_the_tissue(full, attributes, disease):
@@ -996,7 +996,7 @@ def test_a_whole_value_abbreviation_is_a_narrower_name_the_sample_gives(full):
     ({"tissue": "leiomyosarcoma"}, None),  # 'not uterine' names no organ it lies in
     ({"tissue": "HNSCC"}, None),  # two organs, neither inside the other
     ({"tissue": "PDAC metastasis"}, None),  # grown away from where it arose
-    ({"tissue": "Crohn disease"}, None),  # no tumour
+    ({"tissue": "Gaucher disease"}, None),  # no tumour
 ])
 def test_a_tumour_named_as_the_tissue_is_in_the_organ_its_names_name(full, attributes, tissue):
     anns = {a.facet: a for a in full.annotate(attributes)}
@@ -1007,9 +1007,10 @@ def test_a_tumour_named_as_the_tissue_is_in_the_organ_its_names_name(full, attri
 
 
 @pytest.mark.parametrize(("attributes", "tissue"), [
-    ({"tissue": "skeletal muscle; soleus"}, "UBERON:0001389"),  # named after the head
-    ({"tissue": "skeletal muscle", "source_name": "gastrocnemius biopsy"}, "UBERON:0001388"),
-    ({"tissue": "skeletal muscle"}, "UBERON:0001134"),  # no muscle named: the tissue
+    ({"tissue": "skeletal muscle tissue; soleus"}, "UBERON:0001389"),  # named after the head
+    ({"tissue": "skeletal muscle tissue", "source_name": "gastrocnemius biopsy"},
+     "UBERON:0001388"),
+    ({"tissue": "skeletal muscle tissue"}, "UBERON:0001134"),  # no muscle named: the tissue
 ])
 def test_a_muscle_named_beside_skeletal_muscle_is_the_muscle_sampled(full, attributes, tissue):
     """UBERON puts a named muscle in no is_a or part_of line below skeletal muscle tissue; it

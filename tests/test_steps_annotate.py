@@ -105,15 +105,15 @@ def test_a_control_stored_before_its_cases_is_redone_when_they_arrive(tmp_path):
 
 
 def test_a_group_code_reads_its_study_from_the_warehouse_both_ways(tmp_path):
-    """A code negating the study's disease ('NBC' beside 'breast cancer') is the healthy
-    state whether its cases were stored before it or arrive after it."""
+    """A code negating the study's disease ('NMAC' beside 'MAC') is the healthy state whether
+    its cases were stored before it or arrive after it."""
     from harmonize.ground.lexicon import HEALTHY
 
-    _, _, later, _ = _two_passes(tmp_path / "a", 7300, ["breast cancer"], ["NBC"])
-    assert later == {"GSM7301": "MONDO:0007254", "GSM7302": HEALTHY}
-    first, stats, got, _ = _two_passes(tmp_path / "b", 7400, ["NBC"], ["breast cancer"])
+    _, _, later, _ = _two_passes(tmp_path / "a", 7300, ["MAC"], ["NMAC"])
+    assert later == {"GSM7301": "MONDO:0000170", "GSM7302": HEALTHY}
+    first, stats, got, _ = _two_passes(tmp_path / "b", 7400, ["NMAC"], ["MAC"])
     assert first.get("GSM7401") is None and stats.controls_redone == 1
-    assert got == {"GSM7401": HEALTHY, "GSM7402": "MONDO:0007254"}
+    assert got == {"GSM7401": HEALTHY, "GSM7402": "MONDO:0000170"}
 
 
 def _study_record(n: int, series: str, group: str):

@@ -89,7 +89,7 @@ def _read_as_named(a: Annotation, facet: str) -> bool:
 
 def tumour_only(a: Annotation) -> bool:
     """Whether a disease was read, not guessed, from a value that says only that the specimen
-    is a tumour ('tissue: tumour', 'sample type: primary tumor'): which tumour, the place the
+    is a tumour ('tissue: tumour', 'sample type: resected tumour'): which tumour, the place the
     sample was taken from says (rule ``disease_of_tissue``)."""
     words = [w for w in tokens(a.source_text or "") if w not in NOISE_WORDS]
     return (bool(a.term_id) and a.method not in GUESS_METHODS and bool(words)

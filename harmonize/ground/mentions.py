@@ -843,7 +843,7 @@ ORGAN_OF_TISSUE: dict[str, str] = mapping("organ_of_tissue") if _ON["organ_of_ti
 
 def narrower(lex: Lexicon, broader: str, term_id: str) -> bool:
     """Whether ``term_id`` lies below ``broader``, or is an organ of the class made of the
-    tissue ``broader`` is ('vastus lateralis' below skeletal muscle tissue; rule
+    tissue ``broader`` is (the soleus muscle below skeletal muscle tissue; rule
     ``organ_of_tissue``: UBERON relates the two by no is_a or part_of line)."""
     if lex.is_ancestor(broader, term_id):
         return True
