@@ -172,3 +172,12 @@ def test_an_empty_spelling_names_the_file_row_and_column(tmp_path):
     with pytest.raises(ConfigError, match=r"spellings.tsv: row 3: british is empty"):
         rules._filled(bad, tuple(rules._rows(bad)), ("british", "american"))
     assert rules.filled("spellings", "british", "american")
+
+
+def test_a_bare_dash_in_the_cell_nouns_list_is_refused_naming_the_list():
+    """A '-' row with no ending after it would make every '<word> cell' name a cell noun."""
+    from harmonize.ground.lexicon import cell_noun_endings
+
+    assert cell_noun_endings(["precursor", "-cyte", "-blast"]) == ("blast", "cyte")
+    with pytest.raises(ConfigError, match=r"cell_nouns.tsv: a '-' row names no ending"):
+        cell_noun_endings(["progenitor", "-"])

@@ -27,12 +27,12 @@ import os
 import pickle
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harmonize.errors import OntologyError
+from harmonize.errors import ConfigError, OntologyError
 from harmonize.ground.normalize import NORMALIZER_VERSION, compact, normalize
 from harmonize.ground.rules import enabled, synonym_group, table, words
 from harmonize.ground.rules import fingerprint as rules_fingerprint
@@ -222,8 +222,24 @@ _CLASS_HEADS = tuple((r["term_id"], r["word"]) for r in table("class_heads")
 #: Words before 'cell' that are nouns for the cells on their own ('neural progenitors',
 #: 'erythroid precursors'): ``ontologies/words/cell_nouns.tsv``.
 _CELL_NOUNS = frozenset(w for w in words("cell_nouns") if not w.startswith("-"))
+
+
+def cell_noun_endings(entries: Iterable[str]) -> tuple[str, ...]:
+    """The endings a word list gives as '-<ending>' rows ('-blast'); a bare '-' would make
+    every word a noun for cells, so it is refused naming the list.
+
+    >>> cell_noun_endings(["progenitor", "-blast"])
+    ('blast',)
+    """
+    out = tuple(sorted(w[1:] for w in entries if w.startswith("-")))
+    if "" in out:
+        raise ConfigError("ontologies/words/cell_nouns.tsv: a '-' row names no ending "
+                          "(write the ending after the dash: '-blast')")
+    return out
+
+
 #: Endings of such nouns ('-blast': 'trophoblast'); a word is longer than its ending.
-_CELL_NOUN_ENDINGS = tuple(w[1:] for w in words("cell_nouns") if w.startswith("-"))
+_CELL_NOUN_ENDINGS = cell_noun_endings(words("cell_nouns"))
 
 
 def _cell_abbreviation(norm: str) -> str | None:
