@@ -264,3 +264,19 @@ def test_short_forms_of_control_are_control_words(grounder, word):
         studies=["S1", "S1"])
     assert (diseases(case), diseases(control)) == (["MONDO:0007254"], [HEALTHY])
     assert diseases(grounder.annotate({"source_name": "breast biopsy", "treatment": word})) == []
+
+
+def test_study_keys_with_other_codes_are_not_equal(grounder):
+    """Two studies naming a disease under one key but negating it with different codes are
+    told apart (the keys are a set; the codes ride beside them)."""
+    from harmonize.ground.controls import study_disease_keys
+
+    def keys(code):
+        return study_disease_keys(grounder, [
+            CASE[0], {"source_name": "breast biopsy", "group": code}])
+
+    first, same, other = keys("NBC"), keys("NBC"), keys("NBCC")
+    assert set(first) == set(other) == {"group"}
+    assert first == same and hash(first) == hash(same)
+    assert first != other
+    assert first != frozenset({"group"})  # a plain set of the keys has no codes

@@ -128,6 +128,20 @@ class StudyKeys(frozenset):
 
     codes: frozenset[tuple[str, str]] = frozenset()
 
+    def __eq__(self, other: object) -> bool:
+        """Equal keys and equal codes (a plain frozenset has none)."""
+        if not isinstance(other, frozenset):
+            return NotImplemented
+        return (frozenset.__eq__(self, other)
+                and self.codes == getattr(other, "codes", frozenset()))
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash((frozenset(self), self.codes))
+
 
 def study_disease_keys(grounder: Grounder,
                        samples: Iterable[Mapping[str, str]]) -> frozenset[str]:
