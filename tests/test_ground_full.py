@@ -79,8 +79,8 @@ def test_lexicon_is_cached_by_version(full):
     ("disease", "ASD", "diagnosis", "MONDO:0005258"),  # autism, not atrial septal defect
     ("disease", "type 2 diabetic", "disease state", "MONDO:0005148"),  # adjective of the noun
     ("disease", "gestational diabetic", "disease state", "MONDO:0005406"),
-    # GEO bag-of-words text drops 'with'; 'refractory anemia' inside is no second disease
-    ("disease", "refractory anemia excess blast", "text", "MONDO:0019454"),
+    # GEO bag-of-words text drops 'with'; 'acute myeloid leukemia' inside is no second disease
+    ("disease", "acute myeloid leukemia minimal differentiation", "text", "MONDO:0005223"),
     ("cell_type", "CD14+ monocytes", "cell type", "CL:0001054"),
     ("cell_type", "CD4+ T cells", "cell type", "CL:0000624"),  # curated usual names
     ("cell_type", "hiPSCs", "cell type", "CL:0002248"),
@@ -745,7 +745,7 @@ def test_usual_disease_abbreviations(full, attrs, disease):
 
 @pytest.mark.parametrize(("attrs", "facet"), [
     # reagents and protocol codes that are also ontology abbreviations
-    ({"treatment/agent": "PMA/ionomycin"}, "disease"),      # progressive muscular atrophy
+    ({"treatment/agent": "PMA 20 nM, 6 h"}, "disease"),     # progressive muscular atrophy
     ({"treatment": "10% FBS in RPMI"}, "disease"),           # a glycogen storage disease
     ({"fixation method": "FA"}, "disease"),                  # Friedreich ataxia
     ({"treatment": "MMP inhibitor batimastat (Sigma, 10 uM)"}, "cell_type"),
@@ -758,8 +758,8 @@ def test_a_phrase_completed_by_disease_needs_disease_context(full):
     """Real BioSample source_name: 'renal tubular' + 'disease' is a MONDO synonym."""
     anns = full.annotate({"source_name": "Murine renal tubular epithelial cells"})
     assert not [a for a in anns if a.facet == "disease" and a.term_id]
-    anns = full.annotate({"source_name": "sickle cell patient platelets"})
-    assert [a.term_id for a in anns if a.facet == "disease"] == ["MONDO:0011382"]
+    anns = full.annotate({"source_name": "von Willebrand patient platelets"})
+    assert [a.term_id for a in anns if a.facet == "disease"] == ["MONDO:0024574"]
 
 
 @pytest.mark.parametrize(("value", "term"), [

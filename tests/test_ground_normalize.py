@@ -29,7 +29,7 @@ from harmonize.ground.normalize import (
     ("lung_adenocarcinoma", "lung adenocarcinoma"),
     ("prefrontal cortices", "prefrontal cortex"),  # Latin and Greek plurals
     ("Glomeruli", "glomerulus"),
-    ("airway epithelia", "airway epithelium"),
+    ("corneal epithelia", "corneal epithelium"),
     ("testes", "testis"),
     ("alveolar type II cells", "alveolar type 2 cell"),  # Roman numerals after type/grade
     ("grade III glioma", "grade 3 glioma"),

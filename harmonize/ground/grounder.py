@@ -337,7 +337,7 @@ class Grounder:
                 found = self._respelt(facet, text, found)
         if kclass in ("title", "other") and _ON["title_abbreviations"]:
             # codes in titles are genes and labs ("ABC1_ChIPseq_lot7"), in treatments and
-            # protocols reagents ("PMA/ionomycin", "2% FBS", "fixation method: FA"); a
+            # protocols reagents ("PMA 20 nM", "2% FBS", "fixation method: FA"); a
             # disease's abbreviation among words about a disease stays ("a patient with SSc")
             found = [c for c in found if c.match_kind != "abbreviation" or (
                 facet == "disease" and kclass == "title"

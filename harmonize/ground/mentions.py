@@ -483,7 +483,7 @@ DISEASE_HEADS = {r["word"]: tuple(r["composes_with"].split()) for r in table("di
 def composed_mentions(lex: Lexicon, text: str, toks: list[str],
                       need_context: bool = True) -> list[Mention]:
     """Diseases named by an organ and a class word apart ('prostate ... tumor' -> prostate
-    cancer), and phrases completed by 'disease' ('sickle cell patient' -> sickle cell disease)
+    cancer), and phrases completed by 'disease' ('von Willebrand patient' -> von Willebrand disease)
     when the text says it is about a disease (:func:`has_disease_context`) or, without
     ``need_context``, is a disease field ("disease: Crohn's")."""
     names = lex.names.get("disease", {})
