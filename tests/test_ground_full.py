@@ -727,7 +727,7 @@ def test_negated_diseases(full, attrs, disease):
     # case-folded text (GEO bag of words) has no capitals: a disease-state neighbour decides
     ({"text": "ra patient synovium"}, "MONDO:0008383"),
     ({"text": "colonic mucosa uc inflamed"}, "MONDO:0005101"),
-    ({"text": "whole blood day post mi"}, "MONDO:0005068"),
+    ({"text": "peripheral blood week post mi"}, "MONDO:0005068"),
     ({"text": "ad control hippocampus"}, None),    # a control of an AD study is a control
     ({"text": "es cells treated ra day"}, None),
     # but not in lower case among capitals, nor in a scanned title ('RA' is retinoic acid too)
@@ -876,13 +876,13 @@ def test_a_short_sample_value_naming_a_lineage_takes_its_most_specific_term(full
 
 def test_a_cell_type_followed_by_derived_is_the_origin(full):
     """Real SRA source_name: the organoids are not iPSCs. In GEO bag-of-words text, whose word
-    order is lost ('dendritic cell derived human monocyte'), the rule does not apply."""
+    order is lost ('dendritic cell derived blood monocyte'), the rule does not apply."""
     assert not [a for a in full.annotate(
         {"source_name": "Human iPSC derived neural organoids (HNOs)"})
         if a.facet == "cell_type" and a.term_id]
     assert [a.term_id for a in full.annotate({"source_name": "iPSC-derived cardiomyocytes"})
             if a.facet == "cell_type"] == ["CL:0000746"]
-    assert [a.term_id for a in full.annotate({"text": "dendritic cell derived human monocyte"})
+    assert [a.term_id for a in full.annotate({"text": "dendritic cell derived blood monocyte"})
             if a.facet == "cell_type"] == ["CL:0000451"]
 
 

@@ -180,8 +180,8 @@ def test_fuzzy_on_a_misspelling(grounder):
 
 
 def test_mentions_in_bag_of_words_text(grounder):
-    text = ("homo sapiens breast cancer breast tumor lymph node metastasis negative "
-            "breast cancer tumor tissue")
+    text = ("homo sapiens female breast biopsy lymph node negative estrogen receptor positive "
+            "breast cancer resected tumor")
     anns = {a.facet: a for a in grounder.annotate({}, text=text)}
     assert anns["tissue"].term_id == "UBERON:0000310"
     assert anns["disease"].term_id == "MONDO:0007254"

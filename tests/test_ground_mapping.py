@@ -24,7 +24,7 @@ def grounder():
 RECORDS = [
     {"accession": "SRS779971", "attributes": {"tissue": "vastus lateralis muscle", "sex": "female"},
      "text": None},
-    {"accession": "GSM1", "attributes": {}, "text": "homo sapiens breast cancer breast tumor"},
+    {"accession": "GSM1", "attributes": {}, "text": "homo sapiens breast biopsy breast cancer"},
     {"accession": "SAMN1", "attributes": {"cell line": "HEK 293", "disease": "healthy"}},
     {"accession": "SAMN2", "attributes": {"tissue": "not applicable"}},
 ]

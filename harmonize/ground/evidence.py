@@ -11,7 +11,7 @@ confidence (a rule that raised one would be evidence the dev data did not earn):
   one in ``source_name``. The same prior orders the values of a sample: a source_name term
   outranks one found under such a key (:func:`key_prior`).
 * ``WEAK_CAP``: any term named inside a longer scanned value only by an ontology abbreviation
-  ("MMP inhibitor GM6001": migratory muscle precursor), and a disease named in a scanned
+  ("MMP inhibitor batimastat": migratory muscle precursor), and a disease named in a scanned
   value only by an abbreviation, an adjective, a composed phrase ("NPC", "renal tubular" +
   disease) or a one-word synonym ("condition", "infection") with no word of disease context
   around it cannot be accepted; it goes to review. A curated abbreviation (``synonyms.tsv``)
@@ -52,7 +52,7 @@ def adjust_confidence(facet: str, top: Candidate, value: FieldValue, kclass: str
         return conf
     conf = _shift(conf, key_prior(facet, kclass)) if key_prior(facet, kclass) else conf
     if facet != "disease":
-        # an ontology abbreviation inside a longer scanned value ("MMP inhibitor GM6001")
+        # an ontology abbreviation inside a longer scanned value ("MMP inhibitor batimastat")
         if top.match_kind == "abbreviation" and not _whole(value.text, top.matched_text):
             return min(conf, WEAK_CAP)
         return conf
