@@ -1241,3 +1241,46 @@ def test_a_control_code_holding_a_disease_abbreviation_names_no_disease(full):
     assert [[a.term_id for a in anns if a.facet == "disease" and a.term_id]
             for anns in annotated] == [[], [], []]
 
+
+
+@pytest.mark.parametrize(("attrs", "disease"), [
+    # MONDO: 'Any Alzheimer disease in which the cause of the disease is a mutation in the
+    # PSEN1 gene' (Alzheimer disease 3)
+    ({"disease": "Alzheimer's disease", "genotype": "PSEN1 M146L/+"}, "MONDO:0011913"),
+    ({"disease": "Alzheimer's disease (PSEN1 carrier)"}, "MONDO:0011913"),
+    # a symbol in lower case is a word more often than a gene; a gene no form is caused by
+    # leaves the disease as read
+    ({"disease": "Alzheimer's disease", "genotype": "psen1 M146L/+"}, "MONDO:0004975"),
+    ({"disease": "Alzheimer's disease", "genotype": "GFP reporter"}, "MONDO:0004975"),
+])
+def test_a_gene_the_sample_names_gives_the_form_of_the_disease_it_causes(full, attrs, disease):
+    """Rule disease_of_gene: MONDO's definitions name the gene each form is caused by."""
+    anns = [a for a in full.annotate(attrs) if a.facet == "disease"]
+    assert [a.term_id for a in anns] == [disease]
+    if disease == "MONDO:0011913":
+        assert anns[0].candidates[0].features["rule:disease_of_gene"] == 1.0
+
+
+def test_a_persons_code_is_no_numbered_form_of_a_disease(full):
+    """Rule numbered_people: 'individual: ALS7' is the seventh patient, not ALS type 7; the
+    letters alone still say the patient's disease."""
+    def diseases(attrs):
+        return [a.term_id for a in full.annotate(attrs) if a.facet == "disease" and a.term_id]
+
+    assert full.lexicon.lookup("disease", "als7")  # the code is also a name of ALS type 7
+    assert diseases({"disease state": "ALS", "individual": "ALS7"}) == ["MONDO:0004976"]
+    assert diseases({"individual": "ALS7"}) == ["MONDO:0004976"]  # the letters alone: ALS
+    # letters that name no numbered form are not read for one ('HD7': a healthy donor)
+    assert diseases({"individual": "HD7"}) == []
+    assert diseases({"disease state": "ALS7"}) != ["MONDO:0004976"]  # under its key a type
+
+
+def test_an_affirmed_antibody_is_no_disease(full):
+    """Rule affirmed_key: 'hiv status: positive' affirms a disease; 'anti-SSA: positive'
+    affirms an antibody, not the amyloidosis MONDO abbreviates 'SSA'."""
+    def diseases(attrs):
+        return [a.term_id for a in full.annotate(attrs) if a.facet == "disease" and a.term_id]
+
+    assert diseases({"SSA": "positive"}) == ["MONDO:0018018"]  # the key alone names it
+    assert diseases({"anti-SSA": "positive"}) == []
+    assert diseases({"anti SSA antibodies": "yes"}) == []

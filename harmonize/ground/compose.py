@@ -18,7 +18,8 @@ from itertools import chain, pairwise
 
 from harmonize.ground.evidence import GUESS_METHODS, SHORT_KINDS
 from harmonize.ground.exact import match_exact
-from harmonize.ground.fields import key_class, key_role
+from harmonize.ground.fields import key_class, key_role, person_code
+from harmonize.ground.genes import genes_named
 from harmonize.ground.lexicon import HEALTHY, Lexicon
 from harmonize.ground.memo import MEMO_LIMIT, Memo
 from harmonize.ground.mentions import DISEASE_HEADS, STOPWORDS, find_mentions
@@ -31,7 +32,8 @@ Ranked = list[tuple[float, Candidate, FieldValue, dict[str, float]]]
 #: The switches of this module's rules, read once.
 _ON = {name: enabled(name) for name in (
     "site_of_tissue", "cell_of_tissue", "skin_of_site", "disease_of_tissue", "cell_of_markers",
-    "kind_of_cell", "part_of_tissue", "kind_of_disease", "kind_in_value", "organ_of_tumour")}
+    "kind_of_cell", "part_of_tissue", "kind_of_disease", "kind_in_value", "organ_of_tumour",
+    "disease_of_gene")}
 #: A value that may name a signed marker ('CD34+', 'CD38-', 'CD14-positive', 'CD16 negative').
 _SIGNED = re.compile(r"[+-]|positive|negative|dim|bright|\dhi|\dlo|high|low", re.IGNORECASE)
 #: A marker with its sign as normalized text writes it: 'cd34+', and 'cd38' before 'negative'.
@@ -123,6 +125,7 @@ class Composer:
         self._signs: Memo[tuple[str, bool], frozenset[str]] = Memo(memo_limit)
         self._beside: Memo[tuple[str, str, str, tuple[str, ...]], tuple[Candidate, ...]] = Memo(
             memo_limit)
+        self._by_gene: Memo[str, dict[str, frozenset[str]]] = Memo(memo_limit)
 
     def initialled_kind(self, facet: str, modifier: str, found: list[Candidate]
                         ) -> list[Candidate]:
@@ -233,6 +236,45 @@ class Composer:
         found = {c.term_id: c for head in heads
                  for c in self._below("disease", top.term_id, names, head, ("{v} {n}",))}
         return _one_first(ranked, found, "kind_in_value")
+
+    def kind_by_gene(self, ranked: Ranked, values: Iterable[FieldValue]) -> Ranked:
+        """The ranking with the form of the disease ranked first that a gene the sample names
+        causes put first ('disease: primary microcephaly' beside 'genotype: ASPM c.3055C>T'
+        is MONDO's ASPM form, whose definition says a mutation in the ASPM gene causes it;
+        rule ``disease_of_gene``): the one MONDO term below it, or the deepest of one
+        lineage, that MONDO says one of the named genes causes. The disease read from a
+        value under its own key or a sample key; the genes from any value of the sample but
+        a person's code, written as symbols (:func:`genes.genes_named`) that name no disease
+        themselves."""
+        first = _refinable("disease_of_gene", ranked, DEEPER_CLASSES)
+        if first is None:
+            return ranked
+        _, top, v, _ = first
+        forms = self._forms_by_gene(top.term_id)
+        if not forms:
+            return ranked
+        # a person's code is no gene ('individual: ALS2' is the second patient), nor is a
+        # symbol that is itself a name of a disease ('ALS2_MN': the abbreviation decides)
+        named = {g for g in genes_named(
+            (x.text for x in [v, *values] if person_code(x) is None), forms)
+            if not self.lexicon.lookup("disease", g.lower())}
+        ids = {t for g in named for t in forms[g]}
+        deepest = {t for t in ids if not any(self.lexicon.is_ancestor(t, o) for o in ids)}
+        found = {t: c for t in deepest
+                 if (info := self.lexicon.term(t)) is not None
+                 for c in [Candidate(t, info.label, "rule", info.label, "label", top.score)]}
+        return _one_first(ranked, found, "disease_of_gene")
+
+    def _forms_by_gene(self, term_id: str) -> dict[str, frozenset[str]]:
+        """Per gene symbol, the MONDO terms below ``term_id`` it causes (memoized)."""
+        if term_id not in self._by_gene:
+            forms: dict[str, set[str]] = {}
+            for t, genes in self.lexicon.causal_genes.items():
+                if self.lexicon.is_ancestor(term_id, t):
+                    for g in genes:
+                        forms.setdefault(g, set()).add(t)
+            self._by_gene[term_id] = {g: frozenset(ts) for g, ts in forms.items()}
+        return self._by_gene[term_id]
 
     def _named_beside(self, facet: str, rule: str, ranked: Ranked, values: Iterable[FieldValue],
                       most_words: int, forms: tuple[str, ...],

@@ -45,6 +45,7 @@ from harmonize.ground.fields import (
     key_class,
     key_role,
     no_value,
+    person_code,
     says_no_disease,
     specimen_key,
 )
@@ -100,6 +101,10 @@ RESPELT_FACETS = frozenset({"tissue", "cell_type", "disease"})
 _LIST = re.compile(r"\s*(?:;|,|/|\+|&|\band\b)\s*", re.IGNORECASE)
 #: Values that affirm what their key names ("hiv status: positive").
 AFFIRMATIVE = words("affirmative")
+#: Words that start the name of an antibody ('anti-SSA: positive' affirms no disease).
+ANTIBODY_WORDS = words("antibody_words")
+#: Rule numbered_people: a disease abbreviation run into a number, as matched ('als 4', 'ad11').
+_NUMBERED = re.compile(r"[a-z]+ ?\d+")
 
 
 #: The switches of this module's rules (``ontologies/rules.tsv``), read once.
@@ -110,7 +115,7 @@ _ON = {name: enabled(name) for name in (
     "key_named_first", "scanned_sex", "healthy_mentions", "reordered_parts",
     "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample",
     "plural_abbreviations", "modified_names", "strongest_mention", "control_of_study",
-    "line_disease", "respelt_words")}
+    "line_disease", "respelt_words", "numbered_people")}
 
 
 #: Rule only_negated_healthy: the most words of a value under a key naming any facet
@@ -683,11 +688,13 @@ class Grounder:
 
     def _affirmed(self, value: FieldValue) -> FieldValue:
         """"hiv status: positive", "diabetes: yes": a key naming a disease, affirmed by its
-        value, is read as a disease field holding "key: value" (a denial is left alone)."""
+        value, is read as a disease field holding "key: value" (a denial is left alone; a key
+        naming an antibody, 'anti-SSA', is no disease)."""
         if (not _ON["affirmed_key"] or not value.scanned
                 or value.text.strip().lower() not in AFFIRMATIVE
-                or key_class(value) not in ("scan", "other")):
-            return value
+                or key_class(value) not in ("scan", "other")
+                or next(iter(tokens(value.source_key)), "") in ANTIBODY_WORDS):
+            return value  # 'anti-SSA: positive': an antibody, not the amyloidosis 'SSA' is
         text = f"{value.source_key}: {value.text}"
         if text not in self._affirm:
             self._affirm[text] = bool(self._match("disease", text, "dedicated", embed=False))
@@ -836,6 +843,8 @@ class Grounder:
                 # a tissue or cell-type field names a disease by name ('melanoma'); its
                 # abbreviations are the field's own ('cDCs' is no collecting duct carcinoma)
                 scored = tuple(s for s in scored if s[1].match_kind != "abbreviation")
+            if facet == "disease" and _ON["numbered_people"]:
+                scored = self._person_code(v, kclass, scored, weights)
             if facet == "disease" and specimen_key(v.source_key):
                 # 'histology: normal' beside a tumour: the tissue is normal, not the donor
                 scored = tuple(s for s in scored if s[1].term_id != HEALTHY)
@@ -860,6 +869,25 @@ class Grounder:
         # 'source_name: inferior temporal cortex')
         ranked.sort(key=lambda r: _order(facet, r))
         return ranked, rejected
+
+    def _person_code(self, v: FieldValue, kclass: str, scored: tuple[_Scored, ...],
+                     weights: Mapping[str, float]) -> tuple[_Scored, ...]:
+        """``scored`` without the numbered form of a disease that a person's code names
+        (rule ``numbered_people``): a value under a key naming the person that is a disease
+        abbreviation run into a number ('individual: ALS-4', 'sALS2') names the fourth
+        patient, not ALS type 4; its letters alone are read instead. The healthy state a
+        control's code names stays ('CTRL1')."""
+        code = person_code(v)
+        if code is None:
+            return scored
+        letters = self._scored(replace(v, text=code.group(1)), kclass, weights) or ()
+        read = {s[1].term_id for s in letters}
+        kept = tuple(s for s in scored if s[1].term_id == HEALTHY or not (
+            (s[1].match_kind in SHORT_KINDS and _NUMBERED.fullmatch(s[1].matched_text))
+            or any(self.lexicon.is_ancestor(t, s[1].term_id) for t in read)))
+        if len(kept) == len(scored):
+            return scored
+        return kept + tuple(s for s in letters if s[1].term_id not in {k[1].term_id for k in kept})
 
     def _chosen(self, facet: str, values: Iterable[FieldValue],
                 place: Annotation | None = None, diseases: Iterable[Annotation] = (),
@@ -886,6 +914,7 @@ class Grounder:
         if ranked and facet == "disease":
             ranked = self._compose.kind_of_disease(ranked, values)
             ranked = self._compose.kind_in_value(ranked)
+            ranked = self._compose.kind_by_gene(ranked, values)
         if ranked and facet == "cell_type":
             ranked = self._compose.cell_of_markers(ranked, values)
             ranked = self._compose.kind_of_cell(ranked, values)
@@ -924,9 +953,11 @@ class Grounder:
             # the one taken is right at best one time in `tied`
             conf = conf / tied
             why = {**why, "conf:tied": float(tied), "conf:final": round(conf, 4)}
-        # the first candidate also carries the steps of its confidence
+        # the first candidate also carries the steps of its confidence; each keeps the rule
+        # that put it where it is ('rule:kind_in_value')
         cands = tuple(replace(c, score=round(s, 4),
-                              features={**f, "margin": margin, **(why if i == 0 else {})})
+                              features={**f, **_rules_of(c), "margin": margin,
+                                        **(why if i == 0 else {})})
                       for i, (s, c, _, f) in enumerate(ranked[:5]))
         status = "accepted" if conf >= self.calibration.accept else "needs_review"
         return Annotation(facet, top.term_id, top.term_label, conf, top.method, status,
@@ -1279,6 +1310,11 @@ def _value(facet: str, text: str, source_key: str, scanned: bool | None) -> Fiel
 @lru_cache(maxsize=200_000)
 def _normalized(text: str) -> str:
     return normalize(text)
+
+
+def _rules_of(c: Candidate) -> dict[str, float]:
+    """The marks of the rules that took ``c`` (``rule:<name>``), as :func:`taken_by` set them."""
+    return {k: x for k, x in c.features.items() if k.startswith("rule:")}
 
 
 def _with_score(c: Candidate, kclass: str, weights: Mapping[str, float]) -> _Scored:

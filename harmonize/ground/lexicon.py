@@ -91,6 +91,8 @@ class Lexicon:
     ancestors: dict[str, frozenset[str]] = field(default_factory=dict)
     #: Per Cellosaurus id, EFO's words for the line's disease (:mod:`line_disease`).
     line_words: dict[str, LineWords] = field(default_factory=dict)
+    #: Per MONDO disease, the genes MONDO says cause it (:mod:`genes`).
+    causal_genes: dict[str, frozenset[str]] = field(default_factory=dict)
     _words: dict[tuple[str, ...] | None, frozenset[str]] | None = field(
         default=None, repr=False, compare=False)
     _by_term: dict[str, dict[str, tuple[str, ...]]] | None = field(
@@ -494,15 +496,19 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
     if enabled("drop_site_synonyms"):
         _drop_site_synonyms(names)
     frozen = {f: {k: _ranked(v) for k, v in d.items()} for f, d in names.items()}
+    from harmonize.ground.genes import causal_genes
     from harmonize.ground.line_disease import line_disease_texts  # it reads HEALTHY from here
 
     efo, cvcl = ontologies.get("EFO"), ontologies.get("CVCL")
     line_words = (line_disease_texts(efo, cvcl) if efo and cvcl and enabled("line_disease")
                   else {})
+    mondo = ontologies.get("MONDO")
+    genes = causal_genes(mondo) if mondo and enabled("disease_of_gene") else {}
     return Lexicon(version=version,
                    ontology_versions={n: o.version for n, o in sorted(ontologies.items())},
                    names=frozen, compact_names={k: _ranked(v) for k, v in compact_names.items()},
-                   terms=terms, ancestors=ancestors, line_words=line_words)
+                   terms=terms, ancestors=ancestors, line_words=line_words,
+                   causal_genes={t: g for t, g in genes.items() if t in terms})
 
 
 def _adjective_variants(names: dict[str, dict[str, dict[str, str]]],

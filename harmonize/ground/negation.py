@@ -60,6 +60,8 @@ def is_negated(toks: Sequence[str], start: int, n_tokens: int) -> bool:
     True
     >>> is_negated("hiv positive donor".split(), 0, 1)
     False
+    >>> is_negated("hiv status negative".split(), 0, 1)  # 'HIV status: negative' as words
+    True
     >>> is_negated("non small cell lung cancer".split(), 0, 5)
     False
     >>> is_negated("no history of cancer".split(), 3, 1), is_negated("history of mi".split(), 2, 1)

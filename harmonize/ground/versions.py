@@ -22,8 +22,8 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "30"
-MATCHER_VERSION = "53"
+LEXICON_VERSION = "31"
+MATCHER_VERSION = "54"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
