@@ -253,8 +253,8 @@ class Composer:
         forms = self._forms_by_gene(top.term_id)
         if not forms:
             return ranked
-        # a person's code is no gene ('individual: ALS2' is the second patient), nor is a
-        # symbol that is itself a name of a disease ('ALS2_MN': the abbreviation decides)
+        # a person's code is no gene ('individual: ALS5' is the fifth patient), nor is a
+        # symbol that is itself a name of a disease (the abbreviation decides)
         named = {g for g in genes_named(
             (x.text for x in [v, *values] if person_code(x) is None), forms)
             if not self.lexicon.lookup("disease", g.lower())}

@@ -440,14 +440,14 @@ def read_as(key: str, text: str, facet: str) -> FieldValue | None:
     return next((v for v in found if not v.scanned), found[0] if found else None)
 
 
-#: A person's code: letters run into a number ('ALS-4', 'sALS2'; group 1: the letters).
+#: A person's code: letters run into a number ('ALS-7', 'sALS5'; group 1: the letters).
 _PERSON_CODE = re.compile(r"([A-Za-z]{2,6})[-_ ]?\d{1,3}")
 
 
 def person_code(value: FieldValue) -> re.Match[str] | None:
-    """The code a value under a key naming the person sampled is ('individual: ALS-4'), or
+    """The code a value under a key naming the person sampled is ('individual: ALS-7'), or
     ``None``: such letters and numbers name a person, whatever disease or gene the same
-    letters name (rule ``numbered_people``); a value saying more ('LQT1 patient') names
+    letters name (rule ``numbered_people``); a value saying more ('<code> patient') names
     the disease."""
     if key_role(value.source_key) != "donor":
         return None

@@ -874,9 +874,9 @@ class Grounder:
                      weights: Mapping[str, float]) -> tuple[_Scored, ...]:
         """``scored`` without the numbered form of a disease that a person's code names
         (rule ``numbered_people``): a value under a key naming the person that is a disease
-        abbreviation run into a number ('individual: ALS-4', 'sALS2') names the fourth
-        patient, not ALS type 4; its letters alone are read instead. The healthy state a
-        control's code names stays ('CTRL1')."""
+        abbreviation run into a number ('individual: ALS-7', 'sALS5') names the seventh
+        patient, not ALS type 7; its letters alone are read instead. The healthy state a
+        control's code names stays ('CTRL4')."""
         code = person_code(v)
         if code is None:
             return scored
