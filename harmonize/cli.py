@@ -377,8 +377,7 @@ def _explain_facet_of_sample(attrs: dict[str, str], facet: str, as_json: bool,
         console.print("rule several_diseases: a value listing unrelated diseases gives one "
                       "annotation per disease (rows marked 'list')")
     for rule in dict.fromkeys(r["taken_by"] for r in rows if r["narrower_taken"]):
-        console.print(f"rule {rule}: a narrower name the sample gives was taken over the "
-                      "broader term ranked first")
+        console.print(f"rule {rule}: {_rule_does(rule)}")
     if rows:
         t = Table(title="candidates in ranked order: names under the facet's own key first, "
                         "a finer key's ('cell subtype') before the plain one, then by score")
@@ -391,6 +390,15 @@ def _explain_facet_of_sample(attrs: dict[str, str], facet: str, as_json: bool,
             t.add_row(str(i), r["term_id"], r["term_label"],
                       f"{r['source_key']} ({r['key_class']})", own, f"{r['score']:.2f}{prior}")
         console.print(t)
+
+
+def _rule_does(rule: str) -> str:
+    """What a rule does, as its registry row says (``ontologies/rules.tsv``)."""
+    from harmonize.ground.rules import registry
+
+    found = registry().get(rule)
+    return found.does if found else "a narrower name the sample gives was taken over the " \
+        "broader term ranked first"
 
 
 def _print_steps(console, steps: dict[str, float]) -> None:

@@ -243,6 +243,19 @@ def test_explain_of_a_whole_sample_agrees_with_map(tmp_path):
     assert "finer" in table and "CL:0002248" in table
 
 
+def test_explain_says_what_the_rule_that_took_the_term_does():
+    """The rule that put a narrower term first is told in its registry's words."""
+    from harmonize.ground.rules import registry
+
+    sample = {"disease": "Alzheimer disease", "genotype": "PSEN1 M146L/+"}
+    done = run("explain", json.dumps(sample), "--facet", "disease", "--no-embeddings")
+    assert done.returncode == 0, done.stderr
+    assert "MONDO:0011913" in done.stdout  # Alzheimer disease 3, the PSEN1 form
+    said = " ".join(done.stdout.split())
+    assert "rule disease_of_gene: " + " ".join(registry()["disease_of_gene"].does.split()[:8]) \
+        in said
+
+
 def test_explain_of_a_sample_lists_each_disease_a_listing_value_names(tmp_path):
     """A disease value listing unrelated diseases: explain's ranking shows each of them, as
     map annotates them, before the sample's other disease names."""
