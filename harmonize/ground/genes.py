@@ -45,10 +45,11 @@ def causal_genes(mondo: OntologyData) -> dict[str, frozenset[str]]:
 def genes_named(texts: Iterable[str], known: Mapping[str, object] | frozenset[str]
                 ) -> frozenset[str]:
     """The symbols among ``known`` (upper case) that ``texts`` write as genes: with a
-    capital, as a whole word ('SOD1 A4V/+', 'LRRK2-G2019S', not 'app').
+    capital, as a whole word ('PSEN2 N141I', 'LRRK2-R1441G', not 'app').
 
-    >>> sorted(genes_named(["SOD1 A4V/+", "app", "C9orf72 repeat"], {"SOD1", "APP", "C9ORF72"}))
-    ['C9ORF72', 'SOD1']
+    >>> sorted(genes_named(["PSEN2 N141I", "app", "C9orf72 expansion carrier"],
+    ...                    {"PSEN2", "APP", "C9ORF72"}))
+    ['C9ORF72', 'PSEN2']
     """
     out: set[str] = set()
     for text in texts:

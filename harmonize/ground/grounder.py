@@ -103,7 +103,7 @@ _LIST = re.compile(r"\s*(?:;|,|/|\+|&|\band\b)\s*", re.IGNORECASE)
 AFFIRMATIVE = words("affirmative")
 #: Words that start the name of an antibody ('anti-SSA: positive' affirms no disease).
 ANTIBODY_WORDS = words("antibody_words")
-#: Rule numbered_people: a disease abbreviation run into a number, as matched ('als 4', 'ad11').
+#: Rule numbered_people: a disease abbreviation run into a number, as matched ('als 5', 'als7').
 _NUMBERED = re.compile(r"[a-z]+ ?\d+")
 
 
