@@ -953,11 +953,11 @@ class Grounder:
             # the one taken is right at best one time in `tied`
             conf = conf / tied
             why = {**why, "conf:tied": float(tied), "conf:final": round(conf, 4)}
-        # the first candidate also carries the steps of its confidence; each keeps the rule
-        # that put it where it is ('rule:kind_in_value')
+        # the first candidate also carries the steps of its confidence and the rule that
+        # took it ('rule:kind_in_value')
         cands = tuple(replace(c, score=round(s, 4),
-                              features={**f, **_rules_of(c), "margin": margin,
-                                        **(why if i == 0 else {})})
+                              features={**f, "margin": margin,
+                                        **({**_rules_of(c), **why} if i == 0 else {})})
                       for i, (s, c, _, f) in enumerate(ranked[:5]))
         status = "accepted" if conf >= self.calibration.accept else "needs_review"
         return Annotation(facet, top.term_id, top.term_label, conf, top.method, status,
