@@ -1284,3 +1284,9 @@ def test_an_affirmed_antibody_is_no_disease(full):
     assert diseases({"SSA": "positive"}) == ["MONDO:0018018"]  # the key alone names it
     assert diseases({"anti-SSA": "positive"}) == []
     assert diseases({"anti SSA antibodies": "yes"}) == []
+
+
+def test_lymphoblastoid_cells_are_b_lymphoblasts(full):
+    """A lymphoblastoid line is B cells transformed by EBV: CL's B-lymphoblast."""
+    assert [a.term_id for a in full.annotate({"cell type": "lymphoblastoid cells"})
+            if a.facet == "cell_type"] == ["CL:0017006"]
