@@ -1290,3 +1290,13 @@ def test_lymphoblastoid_cells_are_b_lymphoblasts(full):
     """A lymphoblastoid line is B cells transformed by EBV: CL's B-lymphoblast."""
     assert [a.term_id for a in full.annotate({"cell type": "lymphoblastoid cells"})
             if a.facet == "cell_type"] == ["CL:0017006"]
+
+
+@pytest.mark.parametrize("value", ["CD4+CD25bright Tregs", "Tregs (CD4+ CD25hi)"])
+def test_a_high_level_of_a_marker_counts_as_positive(full, value):
+    """Rule cell_of_markers: CL names the regulatory T cell CD25-positive; a cell sorted as
+    CD25-bright or CD25-high is one. A level as written still wins where CL names it."""
+    assert [a.term_id for a in full.annotate({"cell type": value})
+            if a.facet == "cell_type"] == ["CL:0000792"]
+    assert [a.term_id for a in full.annotate({"cell type": "CD16-CD56bright NK cells"})
+            if a.facet == "cell_type"] == ["CL:0000938"]

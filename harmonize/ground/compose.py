@@ -43,6 +43,8 @@ _MARKER = re.compile(r"[a-z][a-z0-9]*\d[a-z0-9]*")
 _MARKED = re.compile(r"([a-z][a-z0-9]*?\d[a-z0-9]*?)(\+\+|\+|-|dim|bright|hi|lo)")
 _LEVELS = {"++": "+", "+": "+", "-": "-", "dim": "dim", "bright": "bright", "hi": "high",
            "lo": "low"}
+#: Levels that say a marker is expressed (CL's '-positive' is then true of the cell).
+_IMPLY_POSITIVE = ("high", "bright")
 #: Words CL writes after a marker for its level ('CD56-bright', 'CD25-high').
 _LEVEL_WORDS = {"negative": "-", "dim": "dim", "bright": "bright", "high": "high", "low": "low"}
 
@@ -328,9 +330,10 @@ class Composer:
         HSPCs' read as a hematopoietic stem cell are CL's 'CD34-positive, CD38-negative
         hematopoietic stem cell'; 'CD4+CD25+ Treg' the CD4-positive, CD25-positive regulatory
         T cell). Another value of the sample that is only markers adds its own ('cell type: NK
-        cells' beside 'sorted: CD16+ CD56dim'); the term's markers must all be
-        among them, and the one naming most of them is taken. Two markers with their levels
-        at least; never from a guess (rule ``cell_of_markers``)."""
+        cells' beside 'sorted: CD16+ CD56dim'); a high level counts as positive too
+        ('CD25hi'); the term's markers must all be among them, and the one naming most of
+        them is taken. Two markers with their levels at least; never from a guess (rule
+        ``cell_of_markers``)."""
         if not ranked or not _ON["cell_of_markers"]:
             return ranked
         s, top, v, f = ranked[0]
@@ -341,9 +344,14 @@ class Composer:
             return ranked
         if self._marked is None:
             self._marked = _marker_names(self.lexicon)
-        below = [(len(named), tid, name) for named, terms in self._marked.items()
-                 if named <= signs for tid, name in terms
-                 if self.lexicon.is_ancestor(top.term_id, tid)]
+        # the levels as written first; then high levels read as positive ('CD25hi' cells are
+        # CD25-positive ones), for a term CL names by the plain sign only
+        for read in (signs, signs | _positive(signs)):
+            below = [(len(named), tid, name) for named, terms in self._marked.items()
+                     if named <= read for tid, name in terms
+                     if self.lexicon.is_ancestor(top.term_id, tid)]
+            if below:
+                break
         most = max((n for n, _, _ in below), default=0)
         below = [(tid, name) for n, tid, name in below if n == most]
         if len({tid for tid, _ in below}) != 1:
@@ -612,6 +620,17 @@ def markers(norm: str) -> frozenset[str]:
     out |= {f"{t}{_LEVEL_WORDS[nxt]}" for t, nxt in pairwise(toks)
             if nxt in _LEVEL_WORDS and _MARKER.fullmatch(t)}
     return frozenset(out)
+
+
+def _positive(signs: frozenset[str]) -> frozenset[str]:
+    """The plain positive markers that high levels imply: a cell expressing a marker highly
+    ('cd25high', 'cd56bright') expresses it ('cd25+'); a low or dim level implies nothing.
+
+    >>> sorted(_positive(frozenset({"cd25high", "cd127low", "cd4+"})))
+    ['cd25+']
+    """
+    return frozenset(m[:-len(level)] + "+" for m in signs for level in _IMPLY_POSITIVE
+                     if m.endswith(level))
 
 
 def _run_of_markers(token: str) -> bool:

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "32"
-MATCHER_VERSION = "54"
+MATCHER_VERSION = "55"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
