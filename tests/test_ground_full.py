@@ -1300,3 +1300,16 @@ def test_a_high_level_of_a_marker_counts_as_positive(full, value):
             if a.facet == "cell_type"] == ["CL:0000792"]
     assert [a.term_id for a in full.annotate({"cell type": "CD16-CD56bright NK cells"})
             if a.facet == "cell_type"] == ["CL:0000938"]
+
+
+@pytest.mark.parametrize(("value", "term"), [
+    ("hBMSCs", "CL:0002540"),  # of the bone marrow
+    ("AD-MSCs", "CL:0002570"),  # of adipose tissue
+    ("UC-MSCs", "CL:0002569"),  # of umbilical cord
+    ("WJ-MSCs", "CL:0002568"),  # of Wharton's jelly
+    ("MSCs", "CL:0000134"),  # no place: the mesenchymal stem cell
+])
+def test_a_place_abbreviated_before_msc_names_the_msc_of_that_place(full, value, term):
+    """Curated abbreviations: the field writes the place's initials before 'MSC'."""
+    assert [a.term_id for a in full.annotate({"cell type": value})
+            if a.facet == "cell_type"] == [term]

@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "32"
+LEXICON_VERSION = "33"
 MATCHER_VERSION = "55"
 
 
