@@ -264,7 +264,8 @@ class Composer:
         deepest = {t for t in ids if not any(self.lexicon.is_ancestor(t, o) for o in ids)}
         found = {t: c for t in deepest
                  if (info := self.lexicon.term(t)) is not None
-                 for c in [Candidate(t, info.label, "rule", info.label, "label", top.score)]}
+                 for c in [Candidate(t, info.label, "rule", info.label, "label", 1.0,
+                                     top.score)]}
         return _one_first(ranked, found, "disease_of_gene")
 
     def _forms_by_gene(self, term_id: str) -> dict[str, frozenset[str]]:
