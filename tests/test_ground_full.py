@@ -1244,20 +1244,19 @@ def test_a_control_code_holding_a_disease_abbreviation_names_no_disease(full):
 
 
 @pytest.mark.parametrize(("attrs", "disease"), [
-    # MONDO: 'Any Alzheimer disease in which the cause of the disease is a mutation in the
-    # PSEN1 gene' (Alzheimer disease 3)
-    ({"disease": "Alzheimer's disease", "genotype": "PSEN1 M146L/+"}, "MONDO:0011913"),
-    ({"disease": "Alzheimer's disease (PSEN1 carrier)"}, "MONDO:0011913"),
+    # MONDO's definition of its GRN form: '... has material basis in mutation in the GRN gene'
+    ({"disease": "frontotemporal dementia", "genotype": "GRN R493X/+"}, "MONDO:0011842"),
+    ({"disease": "frontotemporal dementia (GRN carrier)"}, "MONDO:0011842"),
     # a symbol in lower case is a word more often than a gene; a gene no form is caused by
     # leaves the disease as read
-    ({"disease": "Alzheimer's disease", "genotype": "psen1 M146L/+"}, "MONDO:0004975"),
-    ({"disease": "Alzheimer's disease", "genotype": "GFP reporter"}, "MONDO:0004975"),
+    ({"disease": "frontotemporal dementia", "genotype": "grn R493X/+"}, "MONDO:0017276"),
+    ({"disease": "frontotemporal dementia", "genotype": "GFP reporter"}, "MONDO:0017276"),
 ])
 def test_a_gene_the_sample_names_gives_the_form_of_the_disease_it_causes(full, attrs, disease):
     """Rule disease_of_gene: MONDO's definitions name the gene each form is caused by."""
     anns = [a for a in full.annotate(attrs) if a.facet == "disease"]
     assert [a.term_id for a in anns] == [disease]
-    if disease == "MONDO:0011913":
+    if disease == "MONDO:0011842":
         assert anns[0].candidates[0].features["rule:disease_of_gene"] == 1.0
 
 
@@ -1288,7 +1287,7 @@ def test_an_affirmed_antibody_is_no_disease(full):
 
 def test_lymphoblastoid_cells_are_b_lymphoblasts(full):
     """A lymphoblastoid line is B cells transformed by EBV: CL's B-lymphoblast."""
-    assert [a.term_id for a in full.annotate({"cell type": "lymphoblastoid cells"})
+    assert [a.term_id for a in full.annotate({"cell type": "EBV-transformed lymphoblastoid line"})
             if a.facet == "cell_type"] == ["CL:0017006"]
 
 

@@ -241,8 +241,8 @@ class Composer:
 
     def kind_by_gene(self, ranked: Ranked, values: Iterable[FieldValue]) -> Ranked:
         """The ranking with the form of the disease ranked first that a gene the sample names
-        causes put first ('disease: Alzheimer disease' beside 'genotype: PSEN1 M146L/+' is
-        Alzheimer disease 3, whose definition says a mutation in the PSEN1 gene causes it;
+        causes put first ('disease: frontotemporal dementia' beside 'genotype: GRN R493X/+' is
+        MONDO's GRN form, whose definition names a mutation in the GRN gene as its basis;
         rule ``disease_of_gene``): the one MONDO term below it, or the deepest of one
         lineage, that MONDO says one of the named genes causes. The disease read from a
         value under its own key or a sample key; the genes from any value of the sample but
