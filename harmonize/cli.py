@@ -244,6 +244,7 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
     from rich.console import Console
     from rich.table import Table
 
+    from harmonize.ground.compose import rules_that_took
     from harmonize.ground.controls import study_note
     from harmonize.ground.fields import MAX_VALUE_CHARS, read_as
     from harmonize.ground.mentions import set_aside
@@ -289,7 +290,7 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
     if negated:
         console.print("set aside as negated, someone else's or only a risk: "
                       + ", ".join(repr(n) for n in negated))
-    if cands and "rule:respelt_words" in cands[0].features:
+    if cands and "respelt_words" in rules_that_took(cands[0]):
         console.print(f"rule respelt_words: read with a misspelt word written right, as "
                       f"{cands[0].matched_text!r}")
     if study:

@@ -259,7 +259,7 @@ class Composer:
         # symbol that is itself a name of a disease (the abbreviation decides)
         named = {g for g in genes_named(
             (x.text for x in [v, *values] if person_code(x) is None), forms)
-            if not self.lexicon.lookup("disease", g.lower())}
+            if not self.lexicon.lookup("disease", normalize(g))}
         ids = {t for g in named for t in forms[g]}
         deepest = {t for t in ids if not any(self.lexicon.is_ancestor(t, o) for o in ids)}
         found = {t: c for t in deepest
@@ -588,7 +588,7 @@ def _refinable(rule: str, ranked: Ranked, classes: tuple[str, ...]
         return None
     _, top, v, _ = ranked[0]
     if (top.method in GUESS_METHODS or key_class(v) not in classes
-            or any(k.startswith("rule:") for k in top.features)):
+            or rules_that_took(top)):
         return None
     return ranked[0]
 
@@ -602,9 +602,18 @@ def _one_first(ranked: Ranked, found: dict[str, Candidate], rule: str) -> Ranked
     return [(s, taken_by(next(iter(found.values())), rule), v, f)] + ranked
 
 
+#: The feature prefix that marks a candidate as put first by a rule (``rule:<name>``).
+RULE_MARK = "rule:"
+
+
 def taken_by(c: Candidate, rule: str) -> Candidate:
     """``c`` marked as put first by ``rule`` (``harmonize explain`` names the rule)."""
-    return replace(c, features={**c.features, f"rule:{rule}": 1.0})
+    return replace(c, features={**c.features, RULE_MARK + rule: 1.0})
+
+
+def rules_that_took(c: Candidate) -> tuple[str, ...]:
+    """The names of the rules that marked ``c`` with :func:`taken_by`, in marking order."""
+    return tuple(k[len(RULE_MARK):] for k in c.features if k.startswith(RULE_MARK))
 
 
 def markers(norm: str) -> frozenset[str]:

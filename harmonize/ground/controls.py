@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from harmonize.ground.compose import taken_by
 from harmonize.ground.fields import TITLE_KEYS, norm_key, sample_pairs, specimen_key, written
 from harmonize.ground.legends import read_legends
 from harmonize.ground.lexicon import HEALTHY
@@ -316,10 +317,9 @@ def with_study_controls(grounder: Grounder, anns: list[Annotation],
         ann = replace(ann, method="rule")  # the warehouse keeps the method, not the features
         if ann.candidates:  # explain shows why a bare "control" became healthy
             top = ann.candidates[0]
-            rule = ("rule:title_codes" if coded is not None else
-                    "rule:negated_codes" if negated else "rule:study_controls")
-            ann = replace(ann, candidates=(replace(top, features={**top.features, rule: 1.0}),
-                                           *ann.candidates[1:]))
+            rule = ("title_codes" if coded is not None else
+                    "negated_codes" if negated else "study_controls")
+            ann = replace(ann, candidates=(taken_by(top, rule), *ann.candidates[1:]))
         return [a for a in anns if not (a.facet == "disease" and a.term_id is None)] + [ann]
     return anns
 

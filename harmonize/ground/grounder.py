@@ -24,7 +24,9 @@ from harmonize.ground.compose import (
     DEEPER_CLASSES,
     Composer,
     cell_name_place,
+    RULE_MARK,
     named_as,
+    rules_that_took,
     taken_by,
 )
 from harmonize.ground.controls import study_disease_keys, study_view, with_study_controls
@@ -471,7 +473,7 @@ class Grounder:
         info = self.lexicon.term(term_id)
         features = {"kind_rank": float(KIND_RANK[kind])}
         if rule:
-            features[f"rule:{rule}"] = 1.0
+            features[RULE_MARK + rule] = 1.0
         label = info.label if info else ("normal" if term_id == HEALTHY else term_id)
         return (Candidate(term_id=term_id, term_label=label,
                           method="rule", matched_text=normalize(text), match_kind=kind,
@@ -1277,8 +1279,7 @@ def _ranking_row(facet: str, score_: float, c: Candidate, v: FieldValue, *,
             "score": score_, "key_prior": key_prior(facet, key_class(v)),
             "narrower_taken": narrower,
             # the rule that put a composed name first, else the narrower-name rule
-            "taken_by": next((k[5:] for k in c.features if k.startswith("rule:")),
-                             "deeper_in_sample") if narrower else None}
+            "taken_by": next(iter(rules_that_took(c)), "deeper_in_sample") if narrower else None}
 
 
 def _named_by_key(facet: str, c: Candidate, v: FieldValue) -> bool:
@@ -1314,7 +1315,7 @@ def _normalized(text: str) -> str:
 
 def _rules_of(c: Candidate) -> dict[str, float]:
     """The marks of the rules that took ``c`` (``rule:<name>``), as :func:`taken_by` set them."""
-    return {k: x for k, x in c.features.items() if k.startswith("rule:")}
+    return {k: x for k, x in c.features.items() if k.startswith(RULE_MARK)}
 
 
 def _with_score(c: Candidate, kclass: str, weights: Mapping[str, float]) -> _Scored:
