@@ -696,6 +696,9 @@ def test_an_ontology_abbreviation_in_a_title_is_no_disease(full, title):
     ({"disease state": "no evidence of disease"}, "PATO:0000461"),
     ({"description": "family history of breast cancer"}, None),
     ({"disease": "at risk for type 2 diabetes"}, None),   # not known healthy either
+    # a likeness of a disease is neither the disease nor a denial of it
+    ({"description": "keratinocytes in an eczema-like cytokine mix"}, None),
+    ({"diagnosis": "sepsis-like"}, None),
     ({"description": "history of myocardial infarction"}, "MONDO:0005068"),
     # a denied list is denied whole; a prefix denies one name
     ({"medical history": "no asthma, psoriasis or gout"}, None),
@@ -1312,3 +1315,42 @@ def test_a_place_abbreviated_before_msc_names_the_msc_of_that_place(full, value,
     """Curated abbreviations: the field writes the place's initials before 'MSC'."""
     assert [a.term_id for a in full.annotate({"cell type": value})
             if a.facet == "cell_type"] == [term]
+
+
+#: Bags of words as GEO records make them: the sample's own values, then the series title,
+#: which writes out the diseases of the study.
+_MPN_TITLE = ("myeloproliferative neoplasms essential thrombocythemia polycythemia vera "
+              "primary myelofibrosis")
+_MYELOMA_TITLE = ("plasma cell dyscrasias smoldering multiple myeloma monoclonal gammopathy "
+                  "of undetermined significance")
+
+
+@pytest.mark.parametrize(("own", "disease"), [
+    (f"diagnosis pmf jak2 mutated {_MPN_TITLE}", "MONDO:0009692"),  # primary myelofibrosis
+    (f"cd138 sorted stage smm {_MYELOMA_TITLE}", "MONDO:0005235"),  # smoldering myeloma
+    (f"cd138 sorted stage mgus {_MYELOMA_TITLE}", "MONDO:0004225"),
+])
+def test_a_short_word_spelling_a_name_the_text_writes_out_names_the_samples_disease(
+        full, own, disease):
+    """Rule spelt_abbreviations: of the diseases a series title writes out, the sample's is
+    the one its own values abbreviate, and the rule's choice is no tie."""
+    anns = [a for a in full.annotate({}, f"bone marrow {own}") if a.facet == "disease"]
+    assert [a.term_id for a in anns] == [disease]
+    assert "conf:tied" not in anns[0].candidates[0].features
+
+
+def test_a_spelt_word_is_no_other_disease_of_its_letters(full):
+    """'mgus' spells the name the text writes out (function words aside), and 'bpd' read beside
+    'bipolar disorder' is that disorder, not a dysplasia the lexicon abbreviates so."""
+    from harmonize.ground.mentions import find_mentions, spells
+
+    assert spells("mgus", ["monoclonal", "gammopathy", "undetermined", "significance"])
+    assert not spells("mus", ["monoclonal", "gammopathy", "undetermined", "significance"])
+    assert not spells("pd", ["bipolar", "disorder"])  # the first letter starts the name
+    text = "postmortem cortex group bpd mood disorders bipolar disorder major depression"
+    found = {(m.name, m.term_id) for m in find_mentions(full.lexicon, "disease", text)[0]}
+    bipolar = {t for t, _ in full.lexicon.lookup("disease", "bipolar disorder")}
+    assert {t for n, t in found if n == "bpd"} == bipolar
+    # without the name written out, the letters spell nothing
+    alone = find_mentions(full.lexicon, "disease", "postmortem cortex group bpd")[0]
+    assert not {m.term_id for m in alone} & bipolar

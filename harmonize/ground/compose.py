@@ -33,7 +33,7 @@ Ranked = list[tuple[float, Candidate, FieldValue, dict[str, float]]]
 _ON = {name: enabled(name) for name in (
     "site_of_tissue", "cell_of_tissue", "skin_of_site", "disease_of_tissue", "cell_of_markers",
     "kind_of_cell", "part_of_tissue", "kind_of_disease", "kind_in_value", "organ_of_tumour",
-    "disease_of_gene")}
+    "disease_of_gene", "spelt_abbreviations")}
 #: A value that may name a signed marker ('CD34+', 'CD38-', 'CD14-positive', 'CD16 negative').
 _SIGNED = re.compile(r"[+-]|positive|negative|dim|bright|\dhi|\dlo|high|low", re.IGNORECASE)
 #: A marker with its sign as normalized text writes it: 'cd34+', and 'cd38' before 'negative'.
@@ -267,6 +267,21 @@ class Composer:
                  for c in [Candidate(t, info.label, "rule", info.label, "label", 1.0,
                                      top.score)]}
         return _one_first(ranked, found, "disease_of_gene")
+
+    def spelt_first(self, ranked: Ranked) -> Ranked:
+        """The ranking with the one disease a text names both in full and by a short word
+        spelling that name put first (rule ``spelt_abbreviations``): a GEO sample's bag of
+        words carries its series title, which writes out every disease of the study, and
+        its own values, which abbreviate the sample's ('diagnosis: dhf' beside a title
+        naming dengue fever and dengue hemorrhagic fever). A term the top one is narrower
+        than is not put above it."""
+        if not _ON["spelt_abbreviations"] or not ranked:
+            return ranked
+        top = ranked[0][1]
+        found = {c.term_id: c for _, c, _, _ in ranked if c.features.get("spelt")}
+        if top.term_id in found or any(self.lexicon.is_ancestor(t, top.term_id) for t in found):
+            return ranked
+        return _one_first(ranked, found, "spelt_abbreviations")
 
     def _forms_by_gene(self, term_id: str) -> dict[str, frozenset[str]]:
         """Per gene symbol, the MONDO terms below ``term_id`` it causes (memoized)."""

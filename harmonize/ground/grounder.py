@@ -917,6 +917,7 @@ class Grounder:
             ranked = self._compose.kind_of_disease(ranked, values)
             ranked = self._compose.kind_in_value(ranked)
             ranked = self._compose.kind_by_gene(ranked, values)
+            ranked = self._compose.spelt_first(ranked)
         if ranked and facet == "cell_type":
             ranked = self._compose.cell_of_markers(ranked, values)
             ranked = self._compose.kind_of_cell(ranked, values)
@@ -950,9 +951,10 @@ class Grounder:
         tied = 1 + sum(1 for r in ranked[1:] if _order(facet, r)[:4] == first
                        and not self.lexicon.is_ancestor(r[1].term_id, top.term_id)
                        and not self.lexicon.is_ancestor(top.term_id, r[1].term_id))
-        if tied > 1 and _ON["tied_choice"] and top.method != "curated":
+        if (tied > 1 and _ON["tied_choice"] and top.method != "curated"
+                and not rules_that_took(top)):
             # nothing tells the tied candidates apart ('K562-EGFP': 14 derived lines named so in part):
-            # the one taken is right at best one time in `tied`
+            # the one taken is right at best one time in `tied` (a rule that took it told them)
             conf = conf / tied
             why = {**why, "conf:tied": float(tied), "conf:final": round(conf, 4)}
         # the first candidate also carries the steps of its confidence and the rule that

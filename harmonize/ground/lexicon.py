@@ -59,7 +59,7 @@ CL_NOT_CELL_TYPE = frozenset(r["term_id"] for r in _NOT_A_TERM if r["facet"] == 
 #: Ranking of name kinds (higher is more trustworthy).
 KIND_RANK = {"curated": 5, "label": 4, "healthy": 4, "synonym": 3, "curated_abbreviation": 3,
              "variant": 2, "abbreviation": 2, "composed": 3, "adjective": 2, "former": 1,
-             "misspelled": 3}
+             "misspelled": 3, "spelt": 2}
 
 Entry = tuple[str, str]  # (term_id, kind)
 

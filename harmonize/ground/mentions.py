@@ -24,6 +24,7 @@ from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
 from harmonize.ground.negation import BEFORE, TRIGGER_WORDS, denied_lists, is_negated, says_other
 from harmonize.ground.normalize import PARENTHESIS, fold, normalize, tokens
 from harmonize.ground.rules import choices, enabled, mapping, table, words
+from harmonize.ground.spelling import english_vocabulary
 from harmonize.models import Candidate
 
 #: Words that, next to a name found by scanning, say the value is about a disease.
@@ -45,7 +46,7 @@ _ON = {name: enabled(name) for name in (
     "cell_type_code", "sample_code", "cell_line_capitals", "marker_sign", "line_name_case",
     "line_as_written",
     "whole_names_in_values", "plural_abbreviations", "healthy_remarks", "non_word_healthy",
-    "shared_names", "phrase_boundaries")}
+    "shared_names", "phrase_boundaries", "spelt_abbreviations")}
 #: Quantities that look like codes ("48h", "10nm", "5x").
 _UNIT = re.compile(r"^\d+(h|hr|hrs|d|day|days|min|nm|um|mm|ug|ng|ml|x|wk|w|m|s|k|kb|bp|mg|g)$")
 
@@ -126,6 +127,8 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
             if facet == "disease":
                 out.extend(_misspelled(lex, toks[i], i))
             i += 1
+    if facet == "disease" and out and _ON["spelt_abbreviations"]:
+        out = _with_spelt(lex, toks, out)
     if facet == "disease":
         out.extend(composed_mentions(lex, text, toks, need_context=strict))
         out = [m for m in out if not _gene_status(m, toks)]
@@ -150,6 +153,68 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
     if facet == "dev_stage" and out:
         out = _outside_cell_types(lex, text, out)
     return out, len(toks)
+
+
+#: Words a name's abbreviation leaves out ('mgus': monoclonal gammopathy of undetermined
+#: significance).
+_FUNCTION = words("function_words")
+#: Shortest full name (in characters) an abbreviation of one word may spell ('scz' for
+#: schizophrenia; a short word is no full name of anything).
+_SPELT_MIN_WORD = 7
+
+
+def _with_spelt(lex: Lexicon, toks: list[str], out: list[Mention]) -> list[Mention]:
+    """``out`` with the short words of the text that spell a disease name the same text
+    writes in full read as that disease (rule ``spelt_abbreviations``): GEO's bag of words
+    appends the series title, which writes the study's diseases out, to every sample, whose
+    own values name its disease by abbreviation. The word's letters spell the name as
+    :func:`spells` says, function words aside; a word that does is no other term the lexicon
+    names so. English
+    words, numbers and the healthy state's names ('hc') are never abbreviations here."""
+    full = {m.name: m.term_id for m in out
+            if not m.nested and (m.n_tokens > 1 or len(m.name) >= _SPELT_MIN_WORD)}
+    if not full:
+        return out
+    vocab = english_vocabulary()
+    spelt: dict[int, Mention] = {}
+    for i, tok in enumerate(toks):
+        if not 2 <= len(tok) <= 5 or not tok.isalpha() or tok in vocab or tok in full:
+            continue
+        ids = {tid for name, tid in full.items()
+               if spells(tok, [w for w in name.split() if w not in _FUNCTION])}
+        if len(ids) == 1 and not names_healthy(lex, tok):
+            spelt[i] = Mention(next(iter(ids)), "spelt", tok, i, 1, 1)
+    if not spelt:
+        return out
+    return [m for m in out if not (m.n_tokens == 1 and m.start in spelt)] + list(spelt.values())
+
+
+def spells(abbr: str, words: list[str]) -> bool:
+    """Whether ``abbr`` spells the name of ``words`` as writers abbreviate: its first letter
+    starts the first word, every word gives its initial in order, and the other letters come
+    in order from inside the word being spelt ('dhf' dengue hemorrhagic fever, 'igan' IgA
+    nephropathy, 'scz' schizophrenia); a two-letter word spells only two words' initials.
+
+    >>> spells("bpd", ["bipolar", "disorder"]), spells("pd", ["bipolar", "disorder"])
+    (True, False)
+    """
+    if len(abbr) < len(words) or (len(abbr) == 2 and len(words) != 2):
+        return False
+
+    def rest(i: int, w: int, at: int) -> bool:
+        if i == len(abbr):
+            return w == len(words) - 1
+        c = abbr[i]
+        if w + 1 < len(words) and words[w + 1][0] == c and rest(i + 1, w + 1, 1):
+            return True
+        q = words[w].find(c, at)
+        while q != -1:
+            if rest(i + 1, w, q + 1):
+                return True
+            q = words[w].find(c, q + 1)
+        return False
+
+    return bool(words) and abbr[0] == words[0][0] and rest(1, 0, 1)
 
 
 #: Words that, right after an abbreviation, say it names the subject's disease ('RA patient',
@@ -1283,6 +1348,7 @@ def mention_candidates(lex: Lexicon, facet: str, text: str, strict: bool = True,
             "single_synonym": float(best.n_tokens == 1 and best.kind not in (
                 "label", "curated", "curated_abbreviation")),
             "text_tokens": float(n_tok),
+            "spelt": float(any(m.kind == "spelt" for m in ms)),
         }
         out.append(Candidate(term_id=tid, term_label=info.label, method="mention",
                              matched_text=best.name, match_kind=best.kind, similarity=1.0,

@@ -19,7 +19,8 @@ from harmonize.ground.rules import choices, enabled
 #: Triggers by position, from ``ontologies/words/negation_triggers.tsv`` (rules ``negation``
 #: and ``context_other``).
 _TRIGGERS = choices("negation_triggers", "position",
-                    frozenset({"before", "prefix", "after", "after_no", "other", "no", "list"}))
+                    frozenset({"before", "prefix", "after", "after_no", "other", "other_after",
+                               "no", "list"}))
 
 
 def _triggers(*positions: str) -> tuple[tuple[str, ...], ...]:
@@ -28,6 +29,10 @@ def _triggers(*positions: str) -> tuple[tuple[str, ...], ...]:
 
 #: Phrases that say the disease after them is someone else's or only a risk (ConText).
 OTHER: tuple[tuple[str, ...], ...] = _triggers("other") if enabled("context_other") else ()
+#: Words right after a name that say the sample only resembles the disease, or models it
+#: ('psoriasis-like'): not the sample's disease, and no denial of one either.
+OTHER_AFTER: tuple[tuple[str, ...], ...] = (_triggers("other_after") if enabled("context_other")
+                                            else ())
 #: Words (and phrases) that negate the name right after them, or say it is not the sample's.
 BEFORE: tuple[tuple[str, ...], ...] = _triggers("before", "prefix", "after_no") + OTHER
 #: Of those, the ones that deny a list ("no diabetes, hypertension or cancer"); a prefix
@@ -44,7 +49,7 @@ NO = frozenset(" ".join(t) for t in _triggers("no"))
 #: bag-of-words text has lost its full stops.
 AFTER: tuple[tuple[str, ...], ...] = _triggers("after")
 #: Every word of a trigger: a text with none of them negates nothing.
-TRIGGER_WORDS = frozenset(w for trig in BEFORE + AFTER for w in trig)
+TRIGGER_WORDS = frozenset(w for trig in BEFORE + AFTER + OTHER_AFTER for w in trig)
 #: Rule ``negation`` (off: no name is negated; ``context_other`` still applies).
 _NEGATION = enabled("negation")
 
@@ -66,11 +71,13 @@ def is_negated(toks: Sequence[str], start: int, n_tokens: int) -> bool:
     False
     >>> is_negated("no history of cancer".split(), 3, 1), is_negated("history of mi".split(), 2, 1)
     (True, False)
+    >>> is_negated("psoriasis like inflammation model".split(), 0, 1)  # a likeness
+    True
     """
     end = start + n_tokens
     if _touched_before(toks, start, BEFORE if _NEGATION else OTHER):
         return True
-    for trig in AFTER if _NEGATION else ():
+    for trig in (AFTER if _NEGATION else ()) + OTHER_AFTER:
         k = len(trig)
         if tuple(toks[end:end + k]) == trig:
             return True
@@ -117,5 +124,7 @@ def _touched_before(toks: Sequence[str], start: int,
 
 def says_other(toks: Sequence[str]) -> bool:
     """Whether the text speaks of a disease that is someone else's or only a risk (then a
-    disease field naming nothing else is not known to be healthy either)."""
-    return any(tuple(toks[i:i + len(t)]) == t for t in OTHER for i in range(len(toks)))
+    disease field naming nothing else is not known to be healthy either), or of one the
+    sample only resembles ('psoriasis-like')."""
+    return any(tuple(toks[i:i + len(t)]) == t for t in OTHER + OTHER_AFTER
+               for i in range(len(toks)))
