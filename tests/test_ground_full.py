@@ -887,6 +887,11 @@ def test_a_cell_type_followed_by_derived_is_the_origin(full):
             if a.facet == "cell_type"] == ["CL:0000746"]
     assert [a.term_id for a in full.annotate({"text": "dendritic cell derived blood monocyte"})
             if a.facet == "cell_type"] == ["CL:0000451"]
+    # a chain of origins: the cells made from cells made from stem cells are the sample
+    for value, made in (("iPSC-MSC-derived adipocytes", "CL:0000136"),
+                        ("ESC-NPC derived astrocytes, week 6", "CL:0000127")):
+        assert [a.term_id for a in full.annotate({"cell type": value})
+                if a.facet == "cell_type"] == [made]
 
 
 def test_a_term_under_an_unrelated_key_does_not_outrank_the_source_name(full):

@@ -35,10 +35,16 @@ def derived_cell(text: str) -> str | None:
     ('CL:0000746', 'CL:0000100', None)
     >>> derived_cell("iPSC-CM, day 30"), derived_cell("iPSC clone 3")
     ('CL:0000746', None)
+    >>> derived_cell("iPSC-MSC-derived osteoblasts") is None  # made from cells made from iPSCs
+    True
     """
     if not MADE:
         return None
-    toks = [t for t in tokens(text) if t not in _BETWEEN]
+    words = tokens(text)
+    toks = [t for t in words if t not in _BETWEEN]
     if len(toks) < 2 or len(toks) > MAX_WORDS or toks[0] not in STEM:
         return None
+    at = words.index(toks[1])
+    if at + 1 < len(words) and words[at + 1] in _BETWEEN:
+        return None  # 'iPSC-MSC-derived osteoblasts': the MSCs are an origin too
     return MADE.get(toks[1])

@@ -273,7 +273,12 @@ def _products(out: list[Mention], toks: list[str]) -> list[Mention]:
     mark = next(((i, len(p), after) for i, t in enumerate(toks) if t in _ORIGIN_VERBS
                  for p, after in ORIGIN_PHRASES.items() if tuple(toks[i:i + len(p)]) == p), None)
     if mark is None:
-        return [m for m in out if not _derived_after(m, toks)]
+        # 'iPSC-MSC-derived osteoblasts': every cell named before the last 'derived' that
+        # a cell follows is an origin
+        last = max((m.start for m in out if m.start > 0 and toks[m.start - 1] in _DERIVED),
+                   default=None)
+        return [m for m in out if not _derived_after(m, toks)
+                and (last is None or m.start >= last)]
     i, n, after = mark
     if after == "product":
         return [m for m in out if m.start >= i + n]
