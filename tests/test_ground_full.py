@@ -1005,6 +1005,12 @@ def test_a_whole_value_abbreviation_is_a_narrower_name_the_sample_gives(full):
     ({"tissue": "HNSCC"}, None),  # two organs, neither inside the other
     ({"tissue": "PDAC metastasis"}, None),  # grown away from where it arose
     ({"tissue": "Gaucher disease"}, None),  # no tumour
+    # a tissue value saying only 'tumour': the organ of the tumour another key names
+    ({"tissue": "primary tumour", "diagnosis": "pancreatic ductal adenocarcinoma"},
+     "UBERON:0001264"),
+    ({"tissue": "tumor", "disease": "Gaucher disease"}, None),
+    ({"tissue": "tumor", "cell type": "TILs", "disease": "lung squamous cell carcinoma"},
+     "UBERON:0002048"),
 ])
 def test_a_tumour_named_as_the_tissue_is_in_the_organ_its_names_name(full, attributes, tissue):
     anns = {a.facet: a for a in full.annotate(attributes)}
@@ -1359,3 +1365,26 @@ def test_a_spelt_word_is_no_other_disease_of_its_letters(full):
     # without the name written out, the letters spell nothing
     alone = find_mentions(full.lexicon, "disease", "postmortem cortex group bpd")[0]
     assert not {m.term_id for m in alone} & bipolar
+
+
+def test_capitals_ending_in_a_greek_letter_name_a_protein_not_a_disease(full):
+    """Rule greek_suffix: 'ERa' is ER-alpha (MONDO abbreviates an arthritis 'ERA'); the
+    capitals themselves still count ('SSc', 'IgAN' as MONDO writes them)."""
+    from harmonize.ground.mentions import written_in_capitals
+
+    said = written_in_capitals("T47D ERa TGFb SSc IgAN", modifiers_apart=True)
+    assert {"ssc", "igan"} <= said and not {"era", "tgfb"} & said
+    anns = full.annotate({"source_name": "T47D cells, ERa overexpression"})
+    assert not [a.term_id for a in anns if a.facet == "disease" and a.term_id == "MONDO:0019437"]
+
+
+@pytest.mark.parametrize(("value", "disease"), [
+    ("HDM-allergic asthma", "MONDO:0004784"),  # a house-dust-mite allergy's asthma
+    ("HCV-related cirrhosis", "MONDO:0005155"),  # the virus qualifies the cirrhosis
+    ("HIV-associated nephropathy", "MONDO:0005798"),  # MONDO's own name, read whole
+])
+def test_an_abbreviation_joined_to_a_qualifying_word_names_no_second_disease(full, value,
+                                                                            disease):
+    """Rule hyphen_qualifier: '<ABBR>-<word> <disease>' names the disease after it."""
+    anns = [a for a in full.annotate({"diagnosis": value}) if a.facet == "disease"]
+    assert [a.term_id for a in anns] == [disease]

@@ -95,9 +95,14 @@ def tumour_only(a: Annotation) -> bool:
     """Whether a disease was read, not guessed, from a value that says only that the specimen
     is a tumour ('tissue: tumour', 'sample type: resected tumour'): which tumour, the place the
     sample was taken from says (rule ``disease_of_tissue``)."""
-    words = [w for w in tokens(a.source_text or "") if w not in NOISE_WORDS]
-    return (bool(a.term_id) and a.method not in GUESS_METHODS and bool(words)
-            and all(w in DISEASE_HEADS for w in words))
+    return bool(a.term_id) and a.method not in GUESS_METHODS and says_tumour(a.source_text or "")
+
+
+def says_tumour(text: str) -> bool:
+    """Whether ``text`` says only that the specimen is a tumour ('tumour', 'primary tumor
+    tissue'): every word but noise words is a disease head word."""
+    words = [w for w in tokens(text) if w not in NOISE_WORDS]
+    return bool(words) and all(w in DISEASE_HEADS for w in words)
 
 
 def cell_name_place(facet: str, value: FieldValue) -> bool:
@@ -436,7 +441,8 @@ class Composer:
     def organ_of_tumour(self, values: Iterable[FieldValue],
                         diseases: Iterable[Annotation]) -> Ranked:
         """A ranking of the organ a tumour lies in, when a tissue value or a source name that
-        names no tissue names the tumour ('tissue: PDAC' is the pancreas): the one organ
+        names no tissue names the tumour ('tissue: PDAC' is the pancreas), or a tissue value
+        says only that the sample is the tumour the sample's disease names: the one organ
         most names of the tumour's MONDO term name ('pancreatic ductal carcinoma');
         never for a metastasis, a guessed disease or one not accepted (rule
         ``organ_of_tumour``)."""
@@ -447,9 +453,12 @@ class Composer:
             if (not d.term_id or d.status != "accepted" or not d.candidates
                     or d.method in GUESS_METHODS):
                 continue
+            # the value the tumour was read from, or a tissue value saying only that the
+            # sample is a tumour ('tissue: tumor' beside 'diagnosis: lung adenocarcinoma')
             v = next((v for v in values if v.source_key == d.source_key
                       and v.text == d.source_text and key_role(v.source_key) in ("tissue", "scan")),
-                     None)
+                     None) or next((v for v in values if key_role(v.source_key) == "tissue"
+                                    and says_tumour(v.text)), None)
             if v is None or any(w in SECONDARY_SITE for w in tokens(v.text)):
                 continue
             organ = self._organ_of(d.term_id)

@@ -46,7 +46,8 @@ _ON = {name: enabled(name) for name in (
     "cell_type_code", "sample_code", "cell_line_capitals", "marker_sign", "line_name_case",
     "line_as_written",
     "whole_names_in_values", "plural_abbreviations", "healthy_remarks", "non_word_healthy",
-    "shared_names", "phrase_boundaries", "spelt_abbreviations")}
+    "shared_names", "phrase_boundaries", "spelt_abbreviations", "greek_suffix",
+    "hyphen_qualifier")}
 #: Quantities that look like codes ("48h", "10nm", "5x").
 _UNIT = re.compile(r"^\d+(h|hr|hrs|d|day|days|min|nm|um|mm|ug|ng|ml|x|wk|w|m|s|k|kb|bp|mg|g)$")
 
@@ -129,6 +130,8 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
             i += 1
     if facet == "disease" and out and _ON["spelt_abbreviations"]:
         out = _with_spelt(lex, toks, out)
+    if facet == "disease" and len(out) > 1 and _ON["hyphen_qualifier"]:
+        out = _outside_qualifiers(text, out)
     if facet == "disease":
         out.extend(composed_mentions(lex, text, toks, need_context=strict))
         out = [m for m in out if not _gene_status(m, toks)]
@@ -158,6 +161,26 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
 #: Words a name's abbreviation leaves out ('mgus': monoclonal gammopathy of undetermined
 #: significance).
 _FUNCTION = words("function_words")
+#: An abbreviation joined by a hyphen to a lower-case word ('HDM-allergic', 'EBV-positive').
+_HYPHEN_QUALIFIER = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z0-9]*)-[a-z]+(?![A-Za-z0-9-])")
+_ABBREVIATIONS = frozenset({"abbreviation", "curated_abbreviation"})
+
+
+def _outside_qualifiers(text: str, out: list[Mention]) -> list[Mention]:
+    """``out`` without the abbreviations that qualify the disease named after them (rule
+    ``hyphen_qualifier``): in 'HDM-allergic asthma', 'EBV-positive lymphoma', 'KRAS-mutant
+    lung adenocarcinoma' the abbreviation joined by a hyphen to the next word names an
+    allergen, a virus or a gene of the disease named next, not a second disease; only when
+    that disease is named by a name, not another abbreviation ('ALS-FTD' names two)."""
+    joined = {m.group(1).lower() for m in _HYPHEN_QUALIFIER.finditer(text)}
+    if not joined:
+        return out
+    named = {m.start for m in out if m.kind not in _ABBREVIATIONS}
+    return [m for m in out if not (
+        m.n_tokens == 1 and m.kind in _ABBREVIATIONS and m.name in joined
+        and named & {m.start + 1, m.start + 2})]
+
+
 #: Shortest full name (in characters) an abbreviation of one word may spell ('scz' for
 #: schizophrenia; a short word is no full name of anything).
 _SPELT_MIN_WORD = 7
@@ -369,7 +392,8 @@ def plural_abbreviations(text: str) -> set[str]:
 
 def written_in_capitals(text: str, modifiers_apart: bool = False) -> set[str]:
     """Lower-cased runs of capitals ('AML', 'NPC' of 'NPCs') and words written with capitals
-    inside ('chILD', 'IgAN', 'SSc', 'hESC').
+    inside ('chILD', 'IgAN', 'SSc', 'hESC'), but for capitals ending in a small 'a' or 'b',
+    a protein's Greek letter ('ERa', 'TGFb'; rule ``greek_suffix``).
 
     With ``modifiers_apart`` (disease names), a lower-case prefix before a run of capitals is
     a modifier of that run ('hES': human ES; 'fALS': familial ALS), so the whole word is no
@@ -380,9 +404,13 @@ def written_in_capitals(text: str, modifiers_apart: bool = False) -> set[str]:
     return runs | {w.lower() for w in re.findall(r"[A-Za-z0-9]+", text)
                    if (sum(c.isupper() for c in w) >= 2 or re.search(r"[a-z][A-Z]", w))
                    and not (modifiers_apart and _ON["modifier_prefix"]
-                            and _MODIFIER_PREFIX.match(w))}
+                            and _MODIFIER_PREFIX.match(w))
+                   and not (_ON["greek_suffix"] and _GREEK_SUFFIX.match(w))}
 
 
+#: A protein's name with its Greek letter written as a small Latin one ('ERa', 'TNFa', 'TGFb':
+#: ER-alpha, TNF-alpha, TGF-beta): no abbreviation of a disease ('ERA').
+_GREEK_SUFFIX = re.compile(r"^[A-Z]{2,}[ab]$")
 #: A lower-case modifier of one or two letters before a run of capitals ('hESC', 'fALS').
 _MODIFIER_PREFIX = re.compile(r"^[a-z]{1,2}[A-Z][A-Z0-9]+s?$")
 
