@@ -696,6 +696,10 @@ def test_an_ontology_abbreviation_in_a_title_is_no_disease(full, title):
     ({"disease state": "no evidence of disease"}, "PATO:0000461"),
     ({"description": "family history of breast cancer"}, None),
     ({"disease": "at risk for type 2 diabetes"}, None),   # not known healthy either
+    # 'non' written onto the name denies it too
+    ({"diagnosis": "nonasthmatic"}, "PATO:0000461"),
+    ({"disease state": "nonCOPD"}, "PATO:0000461"),
+    ({"diagnosis": "nonalcoholic steatohepatitis"}, "MONDO:0007027"),  # a name, whole
     # a likeness of a disease is neither the disease nor a denial of it
     ({"description": "keratinocytes in an eczema-like cytokine mix"}, None),
     ({"diagnosis": "sepsis-like"}, None),

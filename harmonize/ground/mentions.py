@@ -47,7 +47,7 @@ _ON = {name: enabled(name) for name in (
     "line_as_written",
     "whole_names_in_values", "plural_abbreviations", "healthy_remarks", "non_word_healthy",
     "shared_names", "phrase_boundaries", "spelt_abbreviations", "greek_suffix",
-    "hyphen_qualifier")}
+    "hyphen_qualifier", "glued_non")}
 #: Quantities that look like codes ("48h", "10nm", "5x").
 _UNIT = re.compile(r"^\d+(h|hr|hrs|d|day|days|min|nm|um|mm|ug|ng|ml|x|wk|w|m|s|k|kb|bp|mg|g)$")
 
@@ -80,11 +80,13 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
     if facet == "cell_line":
         return _cell_line_mentions(lex, text, strict)
     toks = tokens(text)
+    names = lex.names.get(facet, {})
+    if facet == "disease" and _ON["glued_non"]:
+        toks = unglued_non(names, toks)
     defined = defined_abbreviations(text)
     if facet == "disease" and _ON["plural_abbreviations"]:  # 'NPCs', 'MSCs': cells, not a disease
         defined = defined | plural_abbreviations(text)
     upper = written_in_capitals(text, modifiers_apart=facet == "disease")
-    names = lex.names.get(facet, {})
     out: list[Mention] = []
 
     caseless = facet == "disease" and text == text.lower()
@@ -238,6 +240,23 @@ def spells(abbr: str, words: list[str]) -> bool:
         return False
 
     return bool(words) and abbr[0] == words[0][0] and rest(1, 0, 1)
+
+
+def unglued_non(names: dict[str, tuple], toks: list[str]) -> list[str]:
+    """``toks`` with 'non' written onto a disease's name split off it ('nonCF', 'nonIBD',
+    'nondiabetic' as 'non CF'...; rule ``glued_non``), so that the negation rules read it; a
+    word that is itself a name ('nonalcoholic' of a steatohepatitis) stays whole.
+
+    >>> unglued_non({"cf": (), "diabetic": ()}, ["noncf", "nondiabetic", "nonsense", "none"])
+    ['non', 'cf', 'non', 'diabetic', 'nonsense', 'none']
+    """
+    out: list[str] = []
+    for t in toks:
+        if len(t) >= 5 and t.startswith("non") and t not in names and t[3:] in names:
+            out.extend(("non", t[3:]))
+        else:
+            out.append(t)
+    return out
 
 
 #: Words that, right after an abbreviation, say it names the subject's disease ('RA patient',

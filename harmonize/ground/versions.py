@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "33"
-MATCHER_VERSION = "57"
+MATCHER_VERSION = "58"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
