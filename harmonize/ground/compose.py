@@ -277,8 +277,8 @@ class Composer:
         """The ranking with the one disease a text names both in full and by a short word
         spelling that name put first (rule ``spelt_abbreviations``): a GEO sample's bag of
         words carries its series title, which writes out every disease of the study, and
-        its own values, which abbreviate the sample's ('diagnosis: dhf' beside a title
-        naming dengue fever and dengue hemorrhagic fever). A term the top one is narrower
+        its own values, which abbreviate the sample's ('diagnosis: pmf' beside a title
+        naming essential thrombocythemia, polycythemia vera and primary myelofibrosis). A term the top one is narrower
         than is not put above it."""
         if not _ON["spelt_abbreviations"] or not ranked:
             return ranked

@@ -35,7 +35,7 @@ def derived_cell(text: str) -> str | None:
     ('CL:0000746', 'CL:0000100', None)
     >>> derived_cell("iPSC-CM, day 30"), derived_cell("iPSC clone 3")
     ('CL:0000746', None)
-    >>> derived_cell("iPSC-MSC-derived osteoblasts") is None  # made from cells made from iPSCs
+    >>> derived_cell("iPSC-MSC-derived chondrocytes") is None  # made from cells made from iPSCs
     True
     """
     if not MADE:
@@ -46,5 +46,5 @@ def derived_cell(text: str) -> str | None:
         return None
     at = words.index(toks[1])
     if at + 1 < len(words) and words[at + 1] in _BETWEEN:
-        return None  # 'iPSC-MSC-derived osteoblasts': the MSCs are an origin too
+        return None  # 'iPSC-MSC-derived chondrocytes': the MSCs are an origin too
     return MADE.get(toks[1])

@@ -160,17 +160,16 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
     return out, len(toks)
 
 
-#: Words a name's abbreviation leaves out ('mgus': monoclonal gammopathy of undetermined
-#: significance).
+#: Words a name's abbreviation leaves out ('sod': sphincter of Oddi dysfunction).
 _FUNCTION = words("function_words")
-#: An abbreviation joined by a hyphen to a lower-case word ('HDM-allergic', 'EBV-positive').
+#: An abbreviation joined by a hyphen to a lower-case word ('HDM-induced', 'EBV-positive').
 _HYPHEN_QUALIFIER = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z0-9]*)-[a-z]+(?![A-Za-z0-9-])")
 _ABBREVIATIONS = frozenset({"abbreviation", "curated_abbreviation"})
 
 
 def _outside_qualifiers(text: str, out: list[Mention]) -> list[Mention]:
     """``out`` without the abbreviations that qualify the disease named after them (rule
-    ``hyphen_qualifier``): in 'HDM-allergic asthma', 'EBV-positive lymphoma', 'KRAS-mutant
+    ``hyphen_qualifier``): in 'HDM-induced rhinitis', 'EBV-positive lymphoma', 'KRAS-mutant
     lung adenocarcinoma' the abbreviation joined by a hyphen to the next word names an
     allergen, a virus or a gene of the disease named next, not a second disease; only when
     that disease is named by a name, not another abbreviation ('ALS-FTD' names two)."""
@@ -183,7 +182,7 @@ def _outside_qualifiers(text: str, out: list[Mention]) -> list[Mention]:
         and named & {m.start + 1, m.start + 2})]
 
 
-#: Shortest full name (in characters) an abbreviation of one word may spell ('scz' for
+#: Shortest full name (in characters) an abbreviation of one word may spell ('schz' for
 #: schizophrenia; a short word is no full name of anything).
 _SPELT_MIN_WORD = 7
 
@@ -217,10 +216,11 @@ def _with_spelt(lex: Lexicon, toks: list[str], out: list[Mention]) -> list[Menti
 def spells(abbr: str, words: list[str]) -> bool:
     """Whether ``abbr`` spells the name of ``words`` as writers abbreviate: its first letter
     starts the first word, every word gives its initial in order, and the other letters come
-    in order from inside the word being spelt ('dhf' dengue hemorrhagic fever, 'igan' IgA
-    nephropathy, 'scz' schizophrenia); a two-letter word spells only two words' initials.
+    in order from inside the word being spelt ('pmf' primary myelofibrosis, 'cip' chronic
+    intestinal pseudoobstruction, 'schz' schizophrenia); a two-letter word spells only two
+    words' initials.
 
-    >>> spells("bpd", ["bipolar", "disorder"]), spells("pd", ["bipolar", "disorder"])
+    >>> spells("pmf", ["primary", "myelofibrosis"]), spells("mf", ["primary", "myelofibrosis"])
     (True, False)
     """
     if len(abbr) < len(words) or (len(abbr) == 2 and len(words) != 2):
@@ -243,7 +243,7 @@ def spells(abbr: str, words: list[str]) -> bool:
 
 
 def unglued_non(names: dict[str, tuple], toks: list[str]) -> list[str]:
-    """``toks`` with 'non' written onto a disease's name split off it ('nonCF', 'nonIBD',
+    """``toks`` with 'non' written onto a disease's name split off it ('nonCF', 'nonCOPD',
     'nondiabetic' as 'non CF'...; rule ``glued_non``), so that the negation rules read it; a
     word that is itself a name ('nonalcoholic' of a steatohepatitis) stays whole.
 
@@ -315,7 +315,7 @@ def _products(out: list[Mention], toks: list[str]) -> list[Mention]:
     mark = next(((i, len(p), after) for i, t in enumerate(toks) if t in _ORIGIN_VERBS
                  for p, after in ORIGIN_PHRASES.items() if tuple(toks[i:i + len(p)]) == p), None)
     if mark is None:
-        # 'iPSC-MSC-derived osteoblasts': every cell named before the last 'derived' that
+        # 'iPSC-MSC-derived chondrocytes': every cell named before the last 'derived' that
         # a cell follows is an origin
         last = max((m.start for m in out if m.start > 0 and toks[m.start - 1] in _DERIVED),
                    default=None)

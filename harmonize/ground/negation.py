@@ -30,7 +30,7 @@ def _triggers(*positions: str) -> tuple[tuple[str, ...], ...]:
 #: Phrases that say the disease after them is someone else's or only a risk (ConText).
 OTHER: tuple[tuple[str, ...], ...] = _triggers("other") if enabled("context_other") else ()
 #: Words right after a name that say the sample only resembles the disease, or models it
-#: ('psoriasis-like'): not the sample's disease, and no denial of one either.
+#: ('eczema-like'): not the sample's disease, and no denial of one either.
 OTHER_AFTER: tuple[tuple[str, ...], ...] = (_triggers("other_after") if enabled("context_other")
                                             else ())
 #: Words (and phrases) that negate the name right after them, or say it is not the sample's.
@@ -125,6 +125,6 @@ def _touched_before(toks: Sequence[str], start: int,
 def says_other(toks: Sequence[str]) -> bool:
     """Whether the text speaks of a disease that is someone else's or only a risk (then a
     disease field naming nothing else is not known to be healthy either), or of one the
-    sample only resembles ('psoriasis-like')."""
+    sample only resembles ('eczema-like')."""
     return any(tuple(toks[i:i + len(t)]) == t for t in OTHER + OTHER_AFTER
                for i in range(len(toks)))
