@@ -278,8 +278,8 @@ class Composer:
         spelling that name put first (rule ``spelt_abbreviations``): a GEO sample's bag of
         words carries its series title, which writes out every disease of the study, and
         its own values, which abbreviate the sample's ('diagnosis: pmf' beside a title
-        naming essential thrombocythemia, polycythemia vera and primary myelofibrosis). A term the top one is narrower
-        than is not put above it."""
+        naming essential thrombocythemia, polycythemia vera and primary myelofibrosis). A
+        term the top one is narrower than is not put above it."""
         if not _ON["spelt_abbreviations"] or not ranked:
             return ranked
         top = ranked[0][1]

@@ -22,9 +22,9 @@ from harmonize.facets import GROUND_ORDER as FACET_ORDER
 from harmonize.ground.calibrate import MARGIN_CAP, Calibration, load_calibration
 from harmonize.ground.compose import (
     DEEPER_CLASSES,
+    RULE_MARK,
     Composer,
     cell_name_place,
-    RULE_MARK,
     named_as,
     rules_that_took,
     taken_by,

@@ -193,8 +193,8 @@ def _with_spelt(lex: Lexicon, toks: list[str], out: list[Mention]) -> list[Menti
     appends the series title, which writes the study's diseases out, to every sample, whose
     own values name its disease by abbreviation. The word's letters spell the name as
     :func:`spells` says, function words aside; a word that does is no other term the lexicon
-    names so. English
-    words, numbers and the healthy state's names ('hc') are never abbreviations here."""
+    names so. English words, numbers and the healthy state's names ('hc') are never
+    abbreviations here."""
     full = {m.name: m.term_id for m in out
             if not m.nested and (m.n_tokens > 1 or len(m.name) >= _SPELT_MIN_WORD)}
     if not full:
