@@ -398,8 +398,9 @@ def _rule_does(rule: str) -> str:
     from harmonize.ground.rules import registry
 
     found = registry().get(rule)
-    return found.does if found else "a narrower name the sample gives was taken over the " \
-        "broader term ranked first"
+    if found is None:
+        return "a narrower name the sample gives was taken over the broader term ranked first"
+    return found.does
 
 
 def _print_steps(console, steps: dict[str, float]) -> None:

@@ -454,7 +454,7 @@ class Composer:
                     or d.method in GUESS_METHODS):
                 continue
             # the value the tumour was read from, or a tissue value saying only that the
-            # sample is a tumour ('tissue: tumor' beside 'diagnosis: lung adenocarcinoma')
+            # sample is a tumour ('tissue: tumor' beside 'diagnosis: gallbladder carcinoma')
             v = next((v for v in values if v.source_key == d.source_key
                       and v.text == d.source_text and key_role(v.source_key) in ("tissue", "scan")),
                      None) or next((v for v in values if key_role(v.source_key) == "tissue"

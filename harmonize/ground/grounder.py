@@ -471,13 +471,11 @@ class Grounder:
                  rule: str | None = None) -> tuple[Candidate, ...]:
         """The one candidate a rule reads ``text`` as (``rule``: named for explain)."""
         info = self.lexicon.term(term_id)
-        features = {"kind_rank": float(KIND_RANK[kind])}
-        if rule:
-            features[RULE_MARK + rule] = 1.0
         label = info.label if info else ("normal" if term_id == HEALTHY else term_id)
-        return (Candidate(term_id=term_id, term_label=label,
-                          method="rule", matched_text=normalize(text), match_kind=kind,
-                          similarity=1.0, features=features),)
+        c = Candidate(term_id=term_id, term_label=label, method="rule",
+                      matched_text=normalize(text), match_kind=kind, similarity=1.0,
+                      features={"kind_rank": float(KIND_RANK[kind])})
+        return (taken_by(c, rule) if rule else c,)
 
     def embedding_index(self, facet: str) -> tuple[list[str], object]:
         """The names of a facet that are embedded, and their index (built or read from cache)."""
@@ -1317,7 +1315,7 @@ def _normalized(text: str) -> str:
 
 def _rules_of(c: Candidate) -> dict[str, float]:
     """The marks of the rules that took ``c`` (``rule:<name>``), as :func:`taken_by` set them."""
-    return {k: x for k, x in c.features.items() if k.startswith(RULE_MARK)}
+    return {RULE_MARK + rule: 1.0 for rule in rules_that_took(c)}
 
 
 def _with_score(c: Candidate, kclass: str, weights: Mapping[str, float]) -> _Scored:

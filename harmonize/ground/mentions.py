@@ -170,7 +170,7 @@ _ABBREVIATIONS = frozenset({"abbreviation", "curated_abbreviation"})
 def _outside_qualifiers(text: str, out: list[Mention]) -> list[Mention]:
     """``out`` without the abbreviations that qualify the disease named after them (rule
     ``hyphen_qualifier``): in 'HDM-induced rhinitis', 'EBV-positive lymphoma', 'KRAS-mutant
-    lung adenocarcinoma' the abbreviation joined by a hyphen to the next word names an
+    gallbladder carcinoma' the abbreviation joined by a hyphen to the next word names an
     allergen, a virus or a gene of the disease named next, not a second disease; only when
     that disease is named by a name, not another abbreviation ('ALS-FTD' names two)."""
     joined = {m.group(1).lower() for m in _HYPHEN_QUALIFIER.finditer(text)}

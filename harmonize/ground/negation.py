@@ -71,7 +71,7 @@ def is_negated(toks: Sequence[str], start: int, n_tokens: int) -> bool:
     False
     >>> is_negated("no history of cancer".split(), 3, 1), is_negated("history of mi".split(), 2, 1)
     (True, False)
-    >>> is_negated("psoriasis like inflammation model".split(), 0, 1)  # a likeness
+    >>> is_negated("eczema like inflammation model".split(), 0, 1)  # a likeness
     True
     """
     end = start + n_tokens
