@@ -1,0 +1,65 @@
+"""The blind sets kept in ``bench/blind`` are whole, listed, and readable by their benchmark."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+sys.path.insert(0, str(BENCH))
+
+import blind_eval  # noqa: E402  (the benchmark's own reader)
+
+#: The id prefixes each facet's gold may use.
+PREFIXES = {"tissue": ("UBERON:",), "cell_type": ("CL:",), "disease": ("MONDO:", "PATO:"),
+            "cell_line": ("CVCL:",), "sex": ("PATO:",)}
+SAMPLE_TYPES = {"tissue", "cell_line", "primary_cells", "in_vitro_differentiated_cells",
+                "stem_cells", "induced_pluripotent_stem_cells", "organoid"}
+
+
+def _records(name: str) -> list[dict]:
+    with gzip.open(BENCH / "blind" / f"{name}.jsonl.gz", "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+def test_every_set_file_is_listed_and_every_listed_set_has_a_file():
+    listed = {m["set"] for m in blind_eval.manifest()}
+    files = {p.name.removesuffix(".jsonl.gz") for p in (BENCH / "blind").glob("*.jsonl.gz")}
+    assert listed == files
+    assert all(m["status"] in ("read", "never read") for m in blind_eval.manifest())
+
+
+@pytest.mark.parametrize("name", [m["set"] for m in blind_eval.manifest()])
+def test_a_set_s_records_and_gold_are_well_formed(name):
+    records = _records(name)
+    accessions = [r["accession"] for r in records]
+    assert len(accessions) == len(set(accessions))
+    golds = [r for r in records if r.get("gold")]
+    assert golds, f"{name} holds no gold"
+    known = set(accessions)
+    for r in golds:
+        assert set(r.get("members") or ()) <= known  # a series' members are in the file
+        for facet, ids in r["gold"].items():
+            if facet == "sample_type":
+                assert set(ids) <= SAMPLE_TYPES
+            else:
+                assert all(i.startswith(PREFIXES[facet]) for i in ids), (r["accession"], ids)
+
+
+def test_a_row_shows_each_facet_and_bolds_a_never_read_set():
+    result = {"facets": {
+        "tissue": {"n_gold": 3, "strict": {"f1": 0.5}, "hier": {"f1": 0.75},
+                   "calibration": {"ece": 0.1}},
+        "sample_type": {"n_gold": 3, "hit_rate": 0.9, "strict": {"f1": 0.9}},
+        "sex": {"n_gold": 0, "n_negative": 0}}}
+    row = blind_eval.row({"set": "ZZ", "kind": "SRA", "status": "never read"}, result)
+    assert row.startswith("| **ZZ** | SRA, never read | 0.500 / 0.750 / 0.100 | – |")
+    assert row.endswith("| – | 0.900 |")
+    means = blind_eval.means([({"kind": "SRA", "status": "never read"}, result),
+                              ({"kind": "SRA", "status": "read"}, result)])
+    assert means == ["- never-read SRA sets (1): mean strict F1 (sample type: accuracy) "
+                     "tissue 0.500, sample_type 0.900"]
