@@ -158,6 +158,55 @@ def test_another_value_may_name_the_part_of_the_tissue(full, attributes, term):
     assert full.sample_ranking("tissue", attributes)[0]["term_id"] == term  # explain agrees
 
 
+@pytest.mark.parametrize(("attributes", "term"), [
+    # a source name's organ refined by a part another value names with it
+    ({"source_name": "stomach resection", "sampling site": "antrum"}, "UBERON:0001165"),
+    # a key of no known role naming a part of that organ as its whole value
+    ({"tissue": "kidney", "pole": "renal medulla"}, "UBERON:0000362"),
+    ({"tissue": "kidney", "genotype": "renal medulla"}, "UBERON:0002113"),  # says no place
+    ({"tissue": "kidney", "pole": "liver"}, "UBERON:0002113"),  # no part of it
+])
+def test_a_part_named_beside_the_organ_of_a_source_name(full, attributes, term):
+    assert next(a for a in full.annotate(attributes) if a.facet == "tissue").term_id == term
+    assert full.sample_ranking("tissue", attributes)[0]["term_id"] == term  # explain agrees
+
+
+@pytest.mark.parametrize(("attributes", "term"), [
+    ({"source_name": "donor heart", "chamber": "LV"}, "UBERON:0002084"),  # left ventricle
+    ({"tissue": "heart", "chamber": "RA"}, "UBERON:0002078"),  # right atrium, no arthritis
+    ({"source_name": "lobectomy of lung", "lobe": "LLL"}, "UBERON:0008953"),
+    ({"tissue": "kidney", "segment": "PT"}, "UBERON:0004134"),  # proximal tubule
+    ({"tissue": "heart", "batch": "LV"}, "UBERON:0000948"),  # a batch key is not read
+    ({"tissue": "heart", "chamber": "lv"}, "UBERON:0000948"),  # a code is in capitals
+    ({"tissue": "blood", "fraction": "PB"}, "UBERON:0000178"),  # no part of blood spelt so
+])
+def test_a_code_of_capitals_is_the_part_of_the_organ_its_initials_spell(full, attributes, term):
+    assert next(a for a in full.annotate(attributes) if a.facet == "tissue").term_id == term
+
+
+@pytest.mark.parametrize(("attributes", "term"), [
+    ({"source_name": "breast cancer", "histology": "ILC, grade 2"}, "MONDO:0005051"),  # lobular
+    ({"source_name": "breast cancer", "histology": "ILC-like"}, "MONDO:0007254"),  # joined
+    ({"source_name": "breast cancer", "subtype": "ILC"}, "MONDO:0007254"),  # a sample key's
+    ({"source_name": "colitis", "diagnosis": "UC"}, "MONDO:0005101"),  # a name, no code
+])
+def test_a_pathologist_s_code_is_the_kind_of_the_disease_its_initials_spell(full, attributes, term):
+    assert next(a for a in full.annotate(attributes) if a.facet == "disease").term_id == term
+
+
+@pytest.mark.parametrize(("value", "term"), [
+    ("mesoderm", "CL:0000222"), ("epithelium", "CL:0000066"), ("mesenchyme", "CL:0008019"),
+    ("Kidney", None),  # an organ whose name makes no adjective names no cell
+])
+def test_a_tissue_under_a_cell_type_key_is_the_cell_of_its_adjective(full, value, term):
+    assert full.ground_value("cell_type", value, "cell type").term_id == term
+
+
+def test_an_ordinal_in_digits_is_read_as_its_word(full):
+    assert full.ground_value("tissue", "4th ventricle", "tissue").term_id == "UBERON:0002422"
+    assert full.ground_value("tissue", "3rd ventricle", "tissue").term_id == "UBERON:0002286"
+
+
 def test_a_disease_is_named_with_the_organ_a_part_was_taken_from(full):
     anns = {a.facet: a for a in full.annotate({"tissue": "prostate", "zone": "central zone",
                                                "histology": "adenocarcinoma"})}

@@ -25,6 +25,7 @@ from harmonize.ground.memo import MEMO_LIMIT, Memo
 from harmonize.ground.mentions import DISEASE_HEADS, STOPWORDS, find_mentions
 from harmonize.ground.normalize import NOISE_WORDS, PARENTHESIS, normalize, tokens
 from harmonize.ground.rules import enabled, mapping, words
+from harmonize.ground.spelling import english_vocabulary
 from harmonize.models import Annotation, Candidate, FieldValue
 
 #: A ranking: ``(score, candidate, value, features)``, best first (:meth:`Grounder.rank`).
@@ -32,7 +33,7 @@ Ranked = list[tuple[float, Candidate, FieldValue, dict[str, float]]]
 #: The switches of this module's rules, read once.
 _ON = {name: enabled(name) for name in (
     "site_of_tissue", "cell_of_tissue", "skin_of_site", "disease_of_tissue", "cell_of_markers",
-    "kind_of_cell", "part_of_tissue", "kind_of_disease", "kind_in_value", "organ_of_tumour",
+    "kind_of_cell", "part_of_tissue", "part_initials", "kind_initials", "kind_of_disease", "kind_in_value", "organ_of_tumour",
     "disease_of_gene", "spelt_abbreviations")}
 #: A value that may name a signed marker ('CD34+', 'CD38-', 'CD14-positive', 'CD16 negative').
 _SIGNED = re.compile(r"[+-]|positive|negative|dim|bright|\dhi|\dlo|high|low", re.IGNORECASE)
@@ -52,6 +53,19 @@ _LEVEL_WORDS = {"negative": "-", "dim": "dim", "bright": "bright", "high": "high
 #: other things too; there the fitted ranking decides: taking the narrower name in GEO text
 #: lowered tissue strict F1 0.906 -> 0.881 in-sample, 0.897 -> 0.880 in grouped CV).
 DEEPER_CLASSES = ("dedicated", "scan")
+
+#: Rule part_initials: a code of a part of an organ ('RV', 'RUL', 'PZ').
+_INITIALS = re.compile(r"[A-Z]{2,4}")
+#: Rule kind_initials: a code of capitals standing alone in a short value ('PTC, classic'), not
+#: part of a joined name ('U2-OS', 'DS-CA').
+_CODE = re.compile(r"(?<![\w-])[A-Z]{2,4}(?![\w-])")
+#: Rules part_initials, kind_initials: a term with more parts or kinds than this (the brain's
+#: 1,838) has too many synonyms below it for a code to spell one; only labels are read.
+PARTS_SPELT_MAX = 500
+#: Words a part's name leaves out of its initials ('of', 'the').
+_FUNCTION = words("function_words")
+#: An anatomical adjective's noun ('cardiac': heart), also left out of a part's initials.
+_ADJECTIVE_NOUN = {a: normalize(n) for a, n in mapping("anatomy_adjectives").items()}
 
 #: Rule part_of_tissue: the most words of a value that names a part or kind of the sample's
 #: tissue with it ('peripheral zone', 'upper outer quadrant').
@@ -133,6 +147,7 @@ class Composer:
         self._beside: Memo[tuple[str, str, str, tuple[str, ...]], tuple[Candidate, ...]] = Memo(
             memo_limit)
         self._by_gene: Memo[str, dict[str, frozenset[str]]] = Memo(memo_limit)
+        self._descendants: dict[str, list[str]] | None = None
 
     def initialled_kind(self, facet: str, modifier: str, found: list[Candidate]
                         ) -> list[Candidate]:
@@ -194,7 +209,107 @@ class Composer:
         return self._named_beside(
             "tissue", "part_of_tissue", ranked, values, PART_WORDS_MAX,
             ("{v} {n}", "{n} {v}", "{v} of {n}"),
-            lambda other, said: key_role(other.source_key) in ("other", "scan", "tissue"))
+            lambda other, said: key_role(other.source_key) in ("other", "scan", "tissue"),
+            classes=("dedicated", "scan"))
+
+    def part_by_initials(self, ranked: Ranked, values: Iterable[FieldValue]) -> Ranked:
+        """The ranking with the part of the tissue ranked first that another value of the
+        sample, two to four capitals alone (a bracket aside), spells by the initials of its
+        name put first ('source_name: explanted heart' beside 'region: RV' is the right
+        ventricle, 'lung tumour' beside 'lobe: RUL' the right upper lobe, 'prostatectomy'
+        with 'prostate' beside 'zone: PZ' its peripheral zone; rule ``part_initials``):
+        the one UBERON term below it with a name whose words, the tissue's own name and
+        function words aside, begin with those letters in order. Such codes are made so
+        within one organ; alone they name nothing."""
+        return self._initials_below("tissue", "part_initials", ranked, values, whole=True)
+
+    def kind_by_initials(self, ranked: Ranked, values: Iterable[FieldValue]) -> Ranked:
+        """The ranking with the kind of the disease ranked first that a code of capitals in
+        another short value spells by the initials of its name put first ('source_name:
+        thyroid tumour' beside 'histology: PTC' is the papillary thyroid carcinoma, 'breast
+        cancer' beside 'diagnosis: ILC, grade 2' the invasive lobular carcinoma; rule
+        ``kind_initials``): the one MONDO term below it so named, function words aside.
+        Pathologists' codes are made so within one organ's diseases."""
+        return self._initials_below("disease", "kind_initials", ranked, values, whole=False)
+
+    def _initials_below(self, facet: str, rule: str, ranked: Ranked,
+                        values: Iterable[FieldValue], whole: bool) -> Ranked:
+        """The one term below the term ranked first that a code of capitals in another value
+        (the whole value, a bracket aside, with ``whole``; else a word standing alone in a
+        value of three words at most under a key of the facet: a source name's codes name
+        cells and samples too) spells, put
+        first, marked as taken by ``rule``; a code that is a name itself ('UC') is none."""
+        first = _refinable(rule, ranked, ("dedicated", "scan"))
+        if first is None:
+            return ranked
+        _, top, v, _ = first
+        found: dict[str, Candidate] = {}
+        roles = ("other", "scan", facet) if whole else (facet,)
+        for other in values:
+            said = PARENTHESIS.sub(" ", other.text).strip()
+            if other.source_key == v.source_key or key_role(other.source_key) not in roles:
+                continue
+            codes = ([said] if _INITIALS.fullmatch(said) else [] if whole else
+                     _CODE.findall(said) if len(said.split()) <= PART_WORDS_MAX else [])
+            for code in codes:
+                if self.lexicon.lookup(facet, code.lower()):
+                    continue  # a name of its own ('UC'), not a code of a kind
+                for c in self._spelt_below(facet, top.term_id, code.lower()):
+                    found.setdefault(c.term_id, c)
+        return _one_first(ranked, found, rule)
+
+    def _spelt_below(self, facet: str, top: str, letters: str) -> tuple[Candidate, ...]:
+        """The terms below ``top`` whose name spells ``letters`` by its words' initials: the
+        words before an 'of' (what follows says where), function words and, for a tissue,
+        its own name and adjective words aside. Labels first; of the other names, the
+        broadest term so named (the right ventricle, not the 'right cardiac vein' in it),
+        below a term of no more than ``PARTS_SPELT_MAX`` kinds or parts. Memoized."""
+        key = (facet, top, letters, ("initials",))
+        if key not in self._beside:
+            own: set[str] = set()
+            if facet == "tissue":
+                names = {normalize(n) for n in self.lexicon.names_for(facet, top)}
+                own = {w for n in names for w in n.split()} | {
+                    a for a, noun in _ADJECTIVE_NOUN.items() if noun in names}  # 'cardiac'
+            labels: dict[str, Candidate] = {}
+            named: dict[str, Candidate] = {}
+            below = self._below_all(top)
+            for term in below:
+                info = self.lexicon.term(term)
+                label = normalize(info.label) if info else ""
+                for name in self.lexicon.names_for(facet, term):
+                    said = normalize(name)
+                    if self._spells(said, own, letters):
+                        found = {c.term_id: c for c in match_exact(self.lexicon, facet, said)
+                                 if c.term_id == term}
+                        (labels if said == label else named).update(found)
+            depth = {t: len(self.lexicon.ancestors.get(t, ())) for t in named}
+            broadest = {t: c for t, c in named.items() if depth[t] == min(depth.values())}
+            if len(below) > PARTS_SPELT_MAX:
+                broadest = {}  # the brain's parts: too many names spell any code
+            self._beside[key] = tuple((labels or broadest).values())
+        return self._beside[key]
+
+    @staticmethod
+    def _spells(name: str, own: set[str], letters: str) -> bool:
+        """Whether ``name``'s words before an 'of', but ``own`` and function words, have
+        ``letters`` as initials, each a word of four letters or more or an English one (no
+        abbreviation inside a name: 'left avc')."""
+        rest = [w for w in name.split(" of ")[0].split() if w not in own and w not in _FUNCTION]
+        return (len(rest) == len(letters) and "".join(w[0] for w in rest) == letters
+                and all(len(w) > 3 or w in english_vocabulary() for w in rest))
+
+    def _below_all(self, term_id: str) -> list[str]:
+        """Every UBERON or MONDO term below ``term_id`` (the lexicon's ancestors read
+        backwards, once)."""
+        if self._descendants is None:
+            below: dict[str, list[str]] = {}
+            for t, ups in self.lexicon.ancestors.items():
+                if t.startswith(("UBERON:", "MONDO:")):
+                    for a in ups:
+                        below.setdefault(a, []).append(t)
+            self._descendants = below
+        return self._descendants.get(term_id, [])
 
     def kind_of_cell(self, ranked: Ranked, values: Iterable[FieldValue]) -> Ranked:
         """The ranking with the kind of the cell type ranked first that another short value of
@@ -500,13 +615,24 @@ class Composer:
         tissue = next((a for a in annotations if a.facet == "tissue"), None)
         diseases = [a for a in annotations if a.facet == "disease" and a.term_id]
         if (not _ON["disease_of_tissue"] or tissue is None or len(diseases) != 1
-                or not _read_as_named(tissue, "tissue")):
+                or not (_read_as_named(tissue, "tissue") or self._part_of_named(tissue))):
             return annotations
         d = diseases[0]
         if any(w in SECONDARY_SITE for a in (d, tissue) for w in tokens(a.source_text or "")):
             return annotations  # a metastasis in the liver of a colon adenocarcinoma
         at = self._disease_at(d, tissue)
         return annotations if at is None else [at if a is d else a for a in annotations]
+
+    def _part_of_named(self, tissue: Annotation) -> bool:
+        """Whether the tissue is a part of the organ the sample names, taken from a key of no
+        known role ('tumor site: pancreatic head' beside a pancreatic tumour; rule
+        ``part_in_own_key``): the organ is among its candidates."""
+        return (bool(tissue.term_id) and tissue.status == "accepted"
+                and tissue.method not in GUESS_METHODS
+                and key_role(tissue.source_key or "") == "other"
+                and any(c.term_id != tissue.term_id
+                        and self.lexicon.is_ancestor(c.term_id, tissue.term_id or "")
+                        for c in tissue.candidates))
 
     def _disease_at(self, d: Annotation, tissue: Annotation) -> Annotation | None:
         """The disease annotation ``d`` made the term MONDO names with ``tissue``, or None."""

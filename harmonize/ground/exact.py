@@ -6,7 +6,7 @@ import re
 
 from harmonize.ground.lexicon import KIND_RANK, Lexicon
 from harmonize.ground.normalize import compact, fold, normalize, variants
-from harmonize.ground.rules import enabled
+from harmonize.ground.rules import enabled, mapping
 from harmonize.models import Candidate
 
 _CELL_WORDS = re.compile(r"\b(cells?|cell lines?|lines?|human)\b")
@@ -55,16 +55,34 @@ def _with_head_noun(out: dict[str, Candidate], lex: Lexicon, facet: str, text: s
     """A value of one or two words looked up with its facet's head noun after it.
 
     An organ is no cell adjective: "Kidney", "blood", "bone marrow" name tissues, not the CL
-    terms "kidney cell", "blood cell", "bone marrow cell".
+    terms "kidney cell", "blood cell", "bone marrow cell"; a tissue whose adjective names a
+    cell does ("mesoderm": the mesodermal cell, "epithelium": the epithelial cell).
     """
     noun = _HEAD_NOUNS[facet][0]
     norm = normalize(text)
-    if not norm or noun in norm.split() or len(norm.split()) > 2 or (
-            facet == "cell_type" and lex.lookup("tissue", norm)):
+    if not norm or noun in norm.split() or len(norm.split()) > 2:
         return
+    if facet == "cell_type" and lex.lookup("tissue", norm):
+        norm = _adjective(norm)  # 'mesoderm' -> the mesodermal cell; 'kidney' stays an organ
+        if not norm:
+            return
     entries = lex.lookup(facet, f"{norm} {noun}")
     for tid, kind in entries:
         _keep(out, lex, tid, kind, f"{norm} {noun}", stripped=True, n_same=len(entries))
+
+
+def _adjective(norm: str) -> str | None:
+    """A tissue's name with its last word made the adjective English makes of it ('mesoderm'
+    -> 'mesodermal', 'epithelium' -> 'epithelial'; rule ``tissue_adjective``), or None."""
+    head, _, last = norm.rpartition(" ")
+    for noun_end, adjective_end in _ADJECTIVE_ENDS.items():
+        if last.endswith(noun_end):
+            return f"{head} {last[:-len(noun_end)]}{adjective_end}".strip()
+    return None
+
+
+#: Rule tissue_adjective: how a tissue's noun ends and the adjective made of it ends.
+_ADJECTIVE_ENDS = mapping("adjective_endings") if enabled("tissue_adjective") else {}
 
 
 def _keep(out: dict[str, Candidate], lex: Lexicon, tid: str, kind: str, name: str, *,

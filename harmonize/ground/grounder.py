@@ -117,7 +117,7 @@ _ON = {name: enabled(name) for name in (
     "key_named_first", "scanned_sex", "healthy_mentions", "reordered_parts",
     "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample",
     "plural_abbreviations", "modified_names", "strongest_mention", "control_of_study",
-    "line_disease", "respelt_words", "numbered_people")}
+    "line_disease", "respelt_words", "numbered_people", "part_in_own_key")}
 
 
 #: Rule only_negated_healthy: the most words of a value under a key naming any facet
@@ -909,6 +909,7 @@ class Grounder:
             ranked = self._compose.site_of_tissue(facet, ranked)
             ranked = self._compose.organ_at_site(ranked, diseases)
             ranked = self._compose.part_of_tissue(ranked, values)
+            ranked = self._compose.part_by_initials(ranked, values)
         if ranked and facet in MOST_SPECIFIC_FACETS and _ON["deeper_in_sample"]:
             ranked = self._deeper(facet, ranked)
         if ranked and facet == "disease":
@@ -916,6 +917,7 @@ class Grounder:
             ranked = self._compose.kind_in_value(ranked)
             ranked = self._compose.kind_by_gene(ranked, values)
             ranked = self._compose.spelt_first(ranked)
+            ranked = self._compose.kind_by_initials(ranked, values)
         if ranked and facet == "cell_type":
             ranked = self._compose.cell_of_markers(ranked, values)
             ranked = self._compose.kind_of_cell(ranked, values)
@@ -1088,12 +1090,22 @@ class Grounder:
                            and (r[1].match_kind not in WEAK_KINDS
                                 or self._own_whole_name(facet, r[1], top, r[2]))
                            and (key_class(r[2]) in DEEPER_CLASSES
-                                or (facet == "disease" and key_class(r[2]) == "title"))
+                                or (facet == "disease" and key_class(r[2]) == "title")
+                                or self._part_named_alone(facet, r))
                            and not cell_name_place(facet, r[2])
                            and narrower(self.lexicon, top.term_id, r[1].term_id)), None)
             if deeper is None:
                 return ranked
             ranked = [deeper] + [r for r in ranked if r is not deeper]
+
+    def _part_named_alone(self, facet: str,
+                          r: tuple[float, Candidate, FieldValue, dict[str, float]]) -> bool:
+        """Whether a tissue was named by the whole value of a key of no known role ('lobe:
+        left upper lobe', 'tumor site: pancreatic head'): such a key says where in the organ
+        (rule ``part_in_own_key``), as a genotype or treatment key does not."""
+        c, v = r[1], r[2]
+        return (facet == "tissue" and _ON["part_in_own_key"] and c.method == "exact"
+                and key_role(v.source_key) == "other" and key_class(v) == "other")
 
     def _own_whole_name(self, facet: str, c: Candidate, broader: Candidate,
                         value: FieldValue) -> bool:

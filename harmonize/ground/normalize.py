@@ -146,13 +146,15 @@ def tokens(text: str) -> list[str]:
         folded = _MINUS.sub(r"\1 negative ", _POSITIVE.sub(r"\1+", folded))
     # a '+' ends a marker and also separates words ('CD4+CD25+', 'SVZ+caudate')
     flat = _PLUS_JOIN.sub("+ ", _PUNCT.sub(" ", folded))
-    out = [t if t in keep else singular(american(t)) for t in flat.split()]
+    out = [t if t in keep else _ORDINAL.get(t) or singular(american(t)) for t in flat.split()]
     return [_ROMAN.get(t, t) if i and out[i - 1] in _NUMBERED else t for i, t in enumerate(out)]
 
 
 #: "type II alveolar cell", "grade III": a Roman numeral after these words is written in digits.
 _NUMBERED = words("numbering_words") if enabled("roman_numerals") else frozenset()
 _ROMAN = mapping("roman_numerals")
+#: "4th ventricle", "2nd trimester": an ordinal in digits is written as its word.
+_ORDINAL = mapping("ordinals") if enabled("ordinal_words") else {}
 
 
 @lru_cache(maxsize=131_072)

@@ -22,8 +22,8 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "33"
-MATCHER_VERSION = "58"
+LEXICON_VERSION = "34"
+MATCHER_VERSION = "59"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
