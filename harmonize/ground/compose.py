@@ -54,10 +54,10 @@ _LEVEL_WORDS = {"negative": "-", "dim": "dim", "bright": "bright", "high": "high
 #: lowered tissue strict F1 0.906 -> 0.881 in-sample, 0.897 -> 0.880 in grouped CV).
 DEEPER_CLASSES = ("dedicated", "scan")
 
-#: Rule part_initials: a code of a part of an organ ('RV', 'RUL', 'PZ').
+#: Rule part_initials: a code of a part of an organ ('LV', 'LLL', 'TZ').
 _INITIALS = re.compile(r"[A-Z]{2,4}")
-#: Rule kind_initials: a code of capitals standing alone in a short value ('PTC, classic'), not
-#: part of a joined name ('U2-OS', 'DS-CA').
+#: Rule kind_initials: a code of capitals standing alone in a short value ('ILC, grade 2'), not
+#: part of a joined name ('AB-12', 'XY-CD').
 _CODE = re.compile(r"(?<![\w-])[A-Z]{2,4}(?![\w-])")
 #: Rules part_initials, kind_initials: a term with more parts or kinds than this (the brain's
 #: 1,838) has too many synonyms below it for a code to spell one; only labels are read.
@@ -215,9 +215,9 @@ class Composer:
     def part_by_initials(self, ranked: Ranked, values: Iterable[FieldValue]) -> Ranked:
         """The ranking with the part of the tissue ranked first that another value of the
         sample, two to four capitals alone (a bracket aside), spells by the initials of its
-        name put first ('source_name: explanted heart' beside 'region: RV' is the right
-        ventricle, 'lung tumour' beside 'lobe: RUL' the right upper lobe, 'prostatectomy'
-        with 'prostate' beside 'zone: PZ' its peripheral zone; rule ``part_initials``):
+        name put first ('source_name: heart from a transplant' beside 'chamber: LV' is the
+        left ventricle, 'lung lobectomy' beside 'lobe: LLL' the left lower lobe, 'prostate'
+        beside 'zone: TZ' its transition zone; rule ``part_initials``):
         the one UBERON term below it with a name whose words, the tissue's own name and
         function words aside, begin with those letters in order. Such codes are made so
         within one organ; alone they name nothing."""
@@ -226,9 +226,9 @@ class Composer:
     def kind_by_initials(self, ranked: Ranked, values: Iterable[FieldValue]) -> Ranked:
         """The ranking with the kind of the disease ranked first that a code of capitals in
         another short value spells by the initials of its name put first ('source_name:
-        thyroid tumour' beside 'histology: PTC' is the papillary thyroid carcinoma, 'breast
-        cancer' beside 'diagnosis: ILC, grade 2' the invasive lobular carcinoma; rule
-        ``kind_initials``): the one MONDO term below it so named, function words aside.
+        breast cancer' beside 'histology: ILC, grade 2' is the invasive lobular breast
+        carcinoma; rule ``kind_initials``): the one MONDO term below it so named, function
+        words aside.
         Pathologists' codes are made so within one organ's diseases."""
         return self._initials_below("disease", "kind_initials", ranked, values, whole=False)
 
@@ -625,7 +625,7 @@ class Composer:
 
     def _part_of_named(self, tissue: Annotation) -> bool:
         """Whether the tissue is a part of the organ the sample names, taken from a key of no
-        known role ('tumor site: pancreatic head' beside a pancreatic tumour; rule
+        known role ('pole: renal medulla' beside a kidney; rule
         ``part_in_own_key``): the organ is among its candidates."""
         return (bool(tissue.term_id) and tissue.status == "accepted"
                 and tissue.method not in GUESS_METHODS

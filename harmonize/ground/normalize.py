@@ -153,7 +153,7 @@ def tokens(text: str) -> list[str]:
 #: "type II alveolar cell", "grade III": a Roman numeral after these words is written in digits.
 _NUMBERED = words("numbering_words") if enabled("roman_numerals") else frozenset()
 _ROMAN = mapping("roman_numerals")
-#: "4th ventricle", "2nd trimester": an ordinal in digits is written as its word.
+#: "3rd ventricle", "2nd trimester": an ordinal in digits is written as its word.
 _ORDINAL = mapping("ordinals") if enabled("ordinal_words") else {}
 
 
