@@ -202,6 +202,22 @@ def test_a_tissue_under_a_cell_type_key_is_the_cell_of_its_adjective(full, value
     assert full.ground_value("cell_type", value, "cell type").term_id == term
 
 
+@pytest.mark.parametrize(("attributes", "term"), [
+    ({"genotype": "HCT116"}, "CVCL:0291"),  # a distinctive line name alone is the line
+    ({"genotype": "HCT116 -/-"}, None),  # with two alleles it is a gene's state
+    ({"genotype": "HCT116 wt/wt"}, None),
+])
+def test_a_genotype_with_its_alleles_names_no_line(full, attributes, term):
+    line = next((a for a in full.annotate(attributes) if a.facet == "cell_line"), None)
+    assert (line.term_id if line else None) == term
+
+
+def test_a_key_naming_a_stem_cell_line_holds_the_line(full):
+    line = next(a for a in full.annotate({"parental hESC": "H1", "day": "12"})
+                if a.facet == "cell_line")
+    assert line.source_key == "parental hESC" and line.term_id
+
+
 def test_an_ordinal_in_digits_is_read_as_its_word(full):
         assert full.ground_value("tissue", "3rd ventricle", "tissue").term_id == "UBERON:0002286"
 

@@ -105,6 +105,8 @@ _LIST = re.compile(r"\s*(?:;|,|/|\+|&|\band\b)\s*", re.IGNORECASE)
 AFFIRMATIVE = words("affirmative")
 #: Words that start the name of an antibody ('anti-SSA: positive' affirms no disease).
 ANTIBODY_WORDS = words("antibody_words")
+#: Rule genotype_alleles: a genotype written with its two alleles ('-/-', '+/-', 'fl/fl').
+_ALLELES = re.compile(r"(?:[+-]|fl|wt|ko)\s*/\s*(?:[+-]|fl|wt|ko)\b|[+-]\s*/\s*[+-]", re.IGNORECASE)
 #: Rule numbered_people: a disease abbreviation run into a number, as matched ('als 5', 'als7').
 _NUMBERED = re.compile(r"[a-z]+ ?\d+")
 
@@ -117,7 +119,7 @@ _ON = {name: enabled(name) for name in (
     "key_named_first", "scanned_sex", "healthy_mentions", "reordered_parts",
     "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample",
     "plural_abbreviations", "modified_names", "strongest_mention", "control_of_study",
-    "line_disease", "respelt_words", "numbered_people", "part_in_own_key")}
+    "line_disease", "respelt_words", "numbered_people", "part_in_own_key", "genotype_alleles")}
 
 
 #: Rule only_negated_healthy: the most words of a value under a key naming any facet
@@ -281,6 +283,8 @@ class Grounder:
         if facet == "disease" and kclass == "dedicated" and says_no_disease(text):
             return self._healthy(text)  # "disease: none"
         if kclass == "whole":  # genotype, strain, treatment...: a whole distinctive line name
+            if _ON["genotype_alleles"] and _ALLELES.search(text):
+                return ()  # 'ABC1 -/-': a gene's alleles, not a line named like the gene
             return tuple(c for c in match_exact(self.lexicon, facet, text)
                          if distinctive_cell_line(self.lexicon, c.term_id, c.match_kind))
         if facet == "dev_stage" and kclass == "dedicated":
@@ -1322,7 +1326,10 @@ def _value(facet: str, text: str, source_key: str, scanned: bool | None) -> Fiel
 
 @lru_cache(maxsize=200_000)
 def _normalized(text: str) -> str:
-    return normalize(text)
+    """A value's memo key: its lookup form, and its alleles when it writes two ('-/-' is
+    punctuation to :func:`normalize`, but 'ABC1 -/-' names no line; rule ``genotype_alleles``)."""
+    norm = normalize(text)
+    return f"{norm} <alleles>" if "/" in text and _ALLELES.search(text) else norm
 
 
 def _rules_of(c: Candidate) -> dict[str, float]:
