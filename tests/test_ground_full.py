@@ -203,9 +203,9 @@ def test_a_tissue_under_a_cell_type_key_is_the_cell_of_its_adjective(full, value
 
 
 @pytest.mark.parametrize(("attributes", "term"), [
-    ({"genotype": "HCT116"}, "CVCL:0291"),  # a distinctive line name alone is the line
-    ({"genotype": "HCT116 -/-"}, None),  # with two alleles it is a gene's state
-    ({"genotype": "HCT116 wt/wt"}, None),
+    ({"genotype": "NCI-H460"}, "CVCL:0459"),  # a distinctive line name alone is the line
+    ({"genotype": "NCI-H460 -/-"}, None),  # with two alleles it is a gene's state
+    ({"genotype": "NCI-H460 wt/wt"}, None),
 ])
 def test_a_genotype_with_its_alleles_names_no_line(full, attributes, term):
     line = next((a for a in full.annotate(attributes) if a.facet == "cell_line"), None)
