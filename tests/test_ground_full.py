@@ -670,6 +670,15 @@ def test_the_first_part_of_a_value_is_what_it_is(full, facet, value, term):
     assert full.ground_value(facet, value, key).term_id == term
 
 
+def test_a_bracket_after_the_head_names_no_rival_to_it(full):
+    from harmonize.ground.exact import match_exact
+    from harmonize.ground.mentions import head_part
+
+    found = [c for name in ("chorion", "amnion") for c in match_exact(full.lexicon, "tissue", name)]
+    kept = head_part(full.lexicon, "tissue", "chorion (amnion stripped)", found)
+    assert [c.term_label for c in kept] == ["chorion membrane"]
+
+
 def test_sorted_cells_keep_their_tissue_unless_the_sample_says_they_were_made(full):
     """The model types stimulated blood cells as differentiated in vitro (its training labels
     do); their blood stays their tissue unless a value says the cells were differentiated."""

@@ -952,6 +952,8 @@ def qualified_markers(lex: Lexicon, cands: list[Candidate]) -> list[Candidate]:
 #: Where a value's parts end: a remark on a healthy person ("healthy, no medication":
 #: ``healthy_remarks``), a site after what the value is ("synovium, knee": ``head_part``).
 _PARTS = re.compile(r"[,;]|\s[-\u2013]\s")
+#: Where the head of a value ends for ``head_part``: a comma, a semicolon, a dash or a bracket.
+_HEAD_END = re.compile(r"[,;(]|\s[-\u2013]\s")
 
 
 #: Rule organ_of_tissue: a kind of tissue -> the class of organs composed primarily of it.
@@ -969,11 +971,11 @@ def narrower(lex: Lexicon, broader: str, term_id: str) -> bool:
 
 
 def head_part(lex: Lexicon, facet: str, text: str, found: list[Candidate]) -> list[Candidate]:
-    """``found`` without the terms a part after the value's first comma or semicolon names
-    apart from what its first part names: 'synovium, knee' is the synovium, whose site the
-    knee is ('Brain, frontal cortex' keeps the cortex, a part of the brain named first; rule
-    ``head_part``)."""
-    head = _PARTS.split(text, maxsplit=1)[0]
+    """``found`` without the terms a part after the value's first comma, semicolon or bracket
+    names apart from what its first part names: 'synovium, knee' is the synovium, whose site
+    the knee is, 'pleura (lung removed)' the pleura ('Brain, frontal cortex' keeps the
+    cortex, a part of the brain named first; rule ``head_part``)."""
+    head = _HEAD_END.split(text, maxsplit=1)[0]
     if not _ON["head_part"] or head == text or not head.strip():
         return found
     named = {c.term_id for c in match_exact(lex, facet, head)} | {
