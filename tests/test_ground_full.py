@@ -218,6 +218,11 @@ def test_a_key_naming_a_stem_cell_line_holds_the_line(full):
     assert line.source_key == "parental hESC" and line.term_id
 
 
+@pytest.mark.parametrize(("value", "term"), [("PB", "UBERON:0000178"), ("BM", "UBERON:0002371")])
+def test_haematology_s_abbreviations_of_blood_sources(full, value, term):
+    assert full.ground_value("tissue", value, "tissue").term_id == term
+
+
 def test_an_ordinal_in_digits_is_read_as_its_word(full):
         assert full.ground_value("tissue", "3rd ventricle", "tissue").term_id == "UBERON:0002286"
 

@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "34"
+LEXICON_VERSION = "35"
 MATCHER_VERSION = "59"
 
 
