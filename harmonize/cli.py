@@ -377,7 +377,11 @@ def _explain_facet_of_sample(attrs: dict[str, str], facet: str, as_json: bool,
     if any(r["listed"] for r in rows):
         console.print("rule several_diseases: a value listing unrelated diseases gives one "
                       "annotation per disease (rows marked 'list')")
-    for rule in dict.fromkeys(r["taken_by"] for r in rows if r["narrower_taken"]):
+    from harmonize.ground.compose import rules_that_took
+
+    taken = [r["taken_by"] for r in rows if r["narrower_taken"]]  # in the ranking, and after it
+    taken += [rule for a in anns if a.candidates for rule in rules_that_took(a.candidates[0])]
+    for rule in dict.fromkeys(taken):
         console.print(f"rule {rule}: {_rule_does(rule)}")
     if rows:
         t = Table(title="candidates in ranked order: names under the facet's own key first, "

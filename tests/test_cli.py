@@ -256,6 +256,17 @@ def test_explain_says_what_the_rule_that_took_the_term_does():
         in said
 
 
+def test_explain_names_a_rule_that_made_the_annotation_after_the_ranking():
+    """A sex read from an organ only one sex has comes from no ranked value: the rule says so."""
+    from harmonize.ground.rules import registry
+
+    done = run("explain", json.dumps({"tissue": "testis"}), "--facet", "sex", "--no-embeddings")
+    assert done.returncode == 0, done.stderr
+    assert "PATO:0000384" in done.stdout
+    said = " ".join(done.stdout.split())
+    assert "rule sex_of_organ: " + " ".join(registry()["sex_of_organ"].does.split()[:8]) in said
+
+
 def test_explain_of_a_sample_lists_each_disease_a_listing_value_names(tmp_path):
     """A disease value listing unrelated diseases: explain's ranking shows each of them, as
     map annotates them, before the sample's other disease names."""

@@ -223,6 +223,18 @@ def test_haematology_s_abbreviations_of_blood_sources(full, value, term):
     assert full.ground_value("tissue", value, "tissue").term_id == term
 
 
+@pytest.mark.parametrize(("attributes", "sex"), [
+    ({"tissue": "testis"}, "PATO:0000384"),
+    ({"source_name": "uterine cervix biopsy"}, "PATO:0000383"),
+    ({"tissue": "testis", "sex": "female"}, "PATO:0000383"),  # a stated sex is never overridden
+    ({"tissue": "placenta"}, None),  # the fetus's cells too
+    ({"tissue": "liver"}, None),
+])
+def test_an_organ_only_one_sex_has_gives_the_sample_s_sex(full, attributes, sex):
+    found = next((a for a in full.annotate(attributes) if a.facet == "sex" and a.term_id), None)
+    assert (found.term_id if found else None) == sex
+
+
 def test_an_ordinal_in_digits_is_read_as_its_word(full):
         assert full.ground_value("tissue", "3rd ventricle", "tissue").term_id == "UBERON:0002286"
 

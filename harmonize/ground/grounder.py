@@ -85,6 +85,7 @@ from harmonize.ground.mentions import (
     unknown_word,
 )
 from harmonize.ground.normalize import PARENTHESIS, is_null, normalize, tokens
+from harmonize.ground.organ_sex import with_organ_sex
 from harmonize.ground.overrides import REJECT, override_key
 from harmonize.ground.rules import enabled, words
 from harmonize.ground.score import FEATURES, feature_vector, score, score_parts
@@ -544,9 +545,9 @@ class Grounder:
         """
         read = read_legends(attributes)  # 'status: C' beside 'key: C = control, no disease'
         anns = self._annotate_values(self._fields(read, text), library)
-        return self._typed(with_study_controls(  # the study view reads the legends itself
+        return with_organ_sex(self._typed(with_study_controls(  # the study view reads legends
             self, self._line_disease(anns), study_view(attributes, text), study_keys),
-            read, text)
+            read, text), self.lexicon)
 
     def annotate_many(self, samples: Iterable[tuple[Mapping[str, str], str | None,
                                                     Mapping[str, str] | None]],
@@ -564,9 +565,9 @@ class Grounder:
         self.prepare(v for vs in values for v in vs)
         viewed = [study_view(attrs, text) for attrs, text, _ in given]  # reads legends itself
         keys = self.study_keys(viewed, studies, siblings)
-        return [self._typed(with_study_controls(
+        return [with_organ_sex(self._typed(with_study_controls(
                     self, self._line_disease(self._annotate_values(vs, library)), seen, k),
-                    attrs, text)
+                    attrs, text), self.lexicon)
                 for vs, (attrs, text, library), seen, k in zip(values, samples, viewed, keys)]
 
     def study_keys(self, attributes: list[Mapping[str, str]],
