@@ -235,6 +235,16 @@ def test_an_organ_only_one_sex_has_gives_the_sample_s_sex(full, attributes, sex)
     assert (found.term_id if found else None) == sex
 
 
+@pytest.mark.parametrize(("text", "term"), [
+    ("donor 4 blood clinical course spms edss 6 0", "MONDO:0000450"),  # after a key word
+    ("granulosa cell group pcos age 31", "MONDO:0008487"),  # its plural-looking 's' kept
+    ("granulosa cell pcos age 31", None),  # no key word before it: lower case says nothing
+])
+def test_a_lower_case_abbreviation_after_a_key_word_names_the_disease(full, text, term):
+    found = full.ground_value("disease", text, "text")
+    assert (found.term_id if found else None) == term
+
+
 def test_an_ordinal_in_digits_is_read_as_its_word(full):
         assert full.ground_value("tissue", "3rd ventricle", "tissue").term_id == "UBERON:0002286"
 

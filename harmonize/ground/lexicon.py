@@ -216,7 +216,7 @@ _NOT_SPLIT = words("not_split")
 #: Rules of :func:`_name_variants` (``ontologies/rules.tsv``).
 _VARIANT = {name: enabled(f"variant_{name}") for name in (
     "prefix_split", "function_words", "adipose", "glued_cell", "of_reorder",
-    "abbreviation_cell", "cell_noun", "human_prefix")}
+    "abbreviation_cell", "cell_noun", "human_prefix", "caseless_abbreviation")}
 #: Classes whose members are named with the class's head noun after them ('<x> muscle'):
 #: ``ontologies/words/class_heads.tsv`` (rule ``variant_class_head``).
 _CLASS_HEADS = tuple((r["term_id"], r["word"]) for r in table("class_heads")
@@ -420,9 +420,13 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
         if (facet == "cell_type" and "abbreviation" in kind and _VARIANT["human_prefix"]
                 and len(norm) >= 3 and norm.isalnum()):
             spelled.append(f"h{norm}")  # 'hMSC', 'hNPC': the human cells
-        for key in [norm, *_name_variants(norm), *filter(None, spelled)]:
+        # an abbreviation as case-folded text writes it: 'PPMS' is 'ppms', read as a plural
+        # ('ppm') once its capitals are lost (bag-of-words text); still an abbreviation
+        folded = normalize(text.lower()) if (
+            "abbreviation" in kind and _VARIANT["caseless_abbreviation"]) else norm
+        for key in dict.fromkeys([norm, folded, *_name_variants(norm), *filter(None, spelled)]):
             slot = names[facet][key]
-            k = kind if key == norm else "variant"
+            k = kind if key in (norm, folded) else "variant"
             if KIND_RANK.get(k, 0) > KIND_RANK.get(slot.get(tid, ""), -1):
                 slot[tid] = k
 

@@ -262,21 +262,25 @@ def unglued_non(names: dict[str, tuple], toks: list[str]) -> list[str]:
 #: Words that, right after an abbreviation, say it names the subject's disease ('RA patient',
 #: 'UC inflamed', 'MS lesion'); 'post' says so right before it ('post-MI').
 STATE_AFTER = words("state_after")
+#: The last word of a key asking for the subject's disease, right before its abbreviation in
+#: case-folded 'key value' text ('dx ipf', 'phenotype hcm').
+STATE_BEFORE = words("state_before")
 
 
 def _abbreviation_in_context(key: str, entries: tuple[tuple[str, str], ...], toks: list[str],
                              i: int) -> bool:
     """Whether a short abbreviation that running text alone would not trust names a disease
     by the word next to it. Capitals tell 'MI' from 'mi' elsewhere; case-folded bag-of-words
-    text has lost them, and there a disease-state neighbour ('ra patient', 'post mi') is the
-    evidence instead. Never 'control': an 'AD control' is a control."""
+    text has lost them, and there a disease-state neighbour ('ra patient', 'post mi') or the
+    key word before a characteristic's value ('dx ipf') is the evidence instead. Never
+    'control': an 'AD control' is a control."""
     if not _ON["abbreviation_in_context"] or (
             len(key) < 2 or not key.isalpha() or key in STOPWORDS or not any(
                 kind in ("abbreviation", "curated_abbreviation") for _, kind in entries)):
         return False
     after = toks[i + 1] if i + 1 < len(toks) else None
     before = toks[i - 1] if i > 0 else None
-    return after in STATE_AFTER or before == "post"
+    return after in STATE_AFTER or before == "post" or before in STATE_BEFORE
 
 
 #: Words after a gene symbol: an abbreviation they follow names a gene, not a disease

@@ -22,8 +22,8 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "35"
-MATCHER_VERSION = "59"
+LEXICON_VERSION = "36"
+MATCHER_VERSION = "60"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
