@@ -245,6 +245,14 @@ def test_a_lower_case_abbreviation_after_a_key_word_names_the_disease(full, text
     assert (found.term_id if found else None) == term
 
 
+@pytest.mark.parametrize(("attributes", "term"), [
+    ({"tissue": "gastrocnemius", "cell type": "myoblasts"}, "CL:0000515"),  # skeletal muscle's
+    ({"tissue": "gastrocnemius", "cell type": "neurons"}, "CL:0000540"),  # no such cell named
+])
+def test_a_cell_is_named_with_what_its_tissue_lies_in(full, attributes, term):
+    assert next(a for a in full.annotate(attributes) if a.facet == "cell_type").term_id == term
+
+
 def test_an_ordinal_in_digits_is_read_as_its_word(full):
         assert full.ground_value("tissue", "3rd ventricle", "tissue").term_id == "UBERON:0002286"
 

@@ -22,7 +22,7 @@ from harmonize.ground.fields import key_class, key_role, person_code
 from harmonize.ground.genes import genes_named
 from harmonize.ground.lexicon import HEALTHY, Lexicon
 from harmonize.ground.memo import MEMO_LIMIT, Memo
-from harmonize.ground.mentions import DISEASE_HEADS, STOPWORDS, find_mentions
+from harmonize.ground.mentions import DISEASE_HEADS, ORGAN_OF_TISSUE, STOPWORDS, find_mentions
 from harmonize.ground.normalize import NOISE_WORDS, PARENTHESIS, normalize, tokens
 from harmonize.ground.rules import enabled, mapping, words
 from harmonize.ground.spelling import english_vocabulary
@@ -34,7 +34,7 @@ Ranked = list[tuple[float, Candidate, FieldValue, dict[str, float]]]
 _ON = {name: enabled(name) for name in (
     "site_of_tissue", "cell_of_tissue", "skin_of_site", "disease_of_tissue", "cell_of_markers",
     "kind_of_cell", "part_of_tissue", "part_initials", "kind_initials", "kind_of_disease", "kind_in_value", "organ_of_tumour",
-    "disease_of_gene", "spelt_abbreviations")}
+    "disease_of_gene", "spelt_abbreviations", "cell_of_enclosing")}
 #: A value that may name a signed marker ('CD34+', 'CD38-', 'CD14-positive', 'CD16 negative').
 _SIGNED = re.compile(r"[+-]|positive|negative|dim|bright|\dhi|\dlo|high|low", re.IGNORECASE)
 #: A marker with its sign as normalized text writes it: 'cd34+', and 'cd38' before 'negative'.
@@ -193,8 +193,13 @@ class Composer:
                 or top.method in GUESS_METHODS or key_class(v) != "dedicated"
                 or key_role(place.source_key or "") != "tissue"):
             return ranked
-        cell = self.named_together("cell_type", top, placed,
-                                   ("{x} of {y}", "{y} {x}", "{x} of the {y}"))
+        forms = ("{x} of {y}", "{y} {x}", "{x} of the {y}")
+        cell = self.named_together("cell_type", top, placed, forms)
+        if cell is None and _ON["cell_of_enclosing"]:
+            # then what UBERON puts the tissue in or classes it as, nearest first ('vastus
+            # lateralis' beside 'myoblasts': a skeletal muscle myoblast)
+            cell = next((c for p in self._place_names(self._around(place.term_id))
+                         for c in [self.named_together("cell_type", top, p, forms)] if c), None)
         return ranked if cell is None else [(s, taken_by(cell, "cell_of_tissue"), v, f)] + ranked
 
     def part_of_tissue(self, ranked: Ranked, values: Iterable[FieldValue]) -> Ranked:
@@ -675,6 +680,14 @@ class Composer:
             info = self.lexicon.term(t)
             for n in sorted({normalize(n) for n in self.lexicon.names_for("tissue", t)} - {""}):
                 yield Candidate(t, info.label if info else t, "rule", n, "label", 1.0)
+
+    def _around(self, tissue: str) -> list[str]:
+        """:meth:`_enclosing`, each organ class followed by the kind of tissue it is made of
+        (``ontologies/words/organ_of_tissue.tsv``: a named muscle is skeletal muscle tissue)."""
+        out: list[str] = []
+        for t in self._enclosing(tissue):
+            out += [t, *(k for k, organ in ORGAN_OF_TISSUE.items() if organ == t)]
+        return out
 
     def _enclosing(self, tissue: str) -> list[str]:
         """The UBERON terms ``tissue`` lies in or is a kind of, nearest first: a term has more
