@@ -179,6 +179,7 @@ def test_a_part_named_beside_the_organ_of_a_source_name(full, attributes, term):
     ({"tissue": "heart", "batch": "LV"}, "UBERON:0000948"),  # a batch key is not read
     ({"tissue": "heart", "chamber": "lv"}, "UBERON:0000948"),  # a code is in capitals
     ({"tissue": "blood", "fraction": "PB"}, "UBERON:0000178"),  # no part of blood spelt so
+    ({"source_name": "lung lobectomy", "stage": "IB"}, "UBERON:0002048"),  # a tumour's stage
 ])
 def test_a_code_of_capitals_is_the_part_of_the_organ_its_initials_spell(full, attributes, term):
     assert next(a for a in full.annotate(attributes) if a.facet == "tissue").term_id == term
@@ -251,6 +252,14 @@ def test_a_lower_case_abbreviation_after_a_key_word_names_the_disease(full, text
 ])
 def test_a_cell_is_named_with_what_its_tissue_lies_in(full, attributes, term):
     assert next(a for a in full.annotate(attributes) if a.facet == "cell_type").term_id == term
+
+
+@pytest.mark.parametrize(("value", "term"), [
+    ("memory B (CD27+ IgD-)", "CL:0000787"),  # the name before the markers
+    ("myoblasts (passage 3)", "CL:0000056"),
+])
+def test_a_cell_type_is_named_before_its_bracket(full, value, term):
+    assert full.ground_value("cell_type", value, "cell type").term_id == term
 
 
 def test_an_ordinal_in_digits_is_read_as_its_word(full):

@@ -56,6 +56,8 @@ DEEPER_CLASSES = ("dedicated", "scan")
 
 #: Rule part_initials: a code of a part of an organ ('LV', 'LLL', 'TZ').
 _INITIALS = re.compile(r"[A-Z]{2,4}")
+#: A tumour's stage written as a code ('IB', 'IIA', 'IVB'): Roman numerals, a letter after.
+_STAGE_CODE = re.compile(r"[IVX]+[A-C]?")
 #: Rule kind_initials: a code of capitals standing alone in a short value ('ILC, grade 2'), not
 #: part of a joined name ('AB-12', 'XY-CD').
 _CODE = re.compile(r"(?<![\w-])[A-Z]{2,4}(?![\w-])")
@@ -257,8 +259,8 @@ class Composer:
             codes = ([said] if _INITIALS.fullmatch(said) else [] if whole else
                      _CODE.findall(said) if len(said.split()) <= PART_WORDS_MAX else [])
             for code in codes:
-                if self.lexicon.lookup(facet, code.lower()):
-                    continue  # a name of its own ('UC'), not a code of a kind
+                if self.lexicon.lookup(facet, code.lower()) or _STAGE_CODE.fullmatch(code):
+                    continue  # a name of its own ('UC'), or a stage ('IB', 'IIIA'): no kind
                 for c in self._spelt_below(facet, top.term_id, code.lower()):
                     found.setdefault(c.term_id, c)
         return _one_first(ranked, found, rule)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 
 from harmonize.ground.lexicon import KIND_RANK, Lexicon
-from harmonize.ground.normalize import compact, fold, normalize, variants
+from harmonize.ground.normalize import PARENTHESIS, compact, fold, normalize, variants
 from harmonize.ground.rules import enabled, mapping
 from harmonize.models import Candidate
 
 _CELL_WORDS = re.compile(r"\b(cells?|cell lines?|lines?|human)\b")
+#: Rule bracket_remark: a value under its facet's key names what it is before a bracket.
+_BRACKET = enabled("bracket_remark")
 
 
 def match_exact(lex: Lexicon, facet: str, text: str, dedicated: bool = True) -> list[Candidate]:
@@ -29,6 +31,9 @@ def match_exact(lex: Lexicon, facet: str, text: str, dedicated: bool = True) -> 
             break
     if not out and dedicated and facet in _HEAD_NOUNS and enabled(_HEAD_NOUNS[facet][1]):
         _with_head_noun(out, lex, facet, text)
+    bare = PARENTHESIS.sub(" ", text).strip()
+    if not out and dedicated and bare and bare != text and facet == "cell_type" and _BRACKET:
+        return match_exact(lex, facet, bare)  # 'naive B (CD19+ IgD+)': the name, its markers aside
     if not out and facet == "cell_line":
         key = compact(text)
         if key not in lex.compact_names:  # "HEK-293 cells", "HeLa cell line"
