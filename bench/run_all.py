@@ -20,6 +20,7 @@ FULL = [
     ["bench_long_values.py"],
     ["fit_calibration.py", "--out", str(HERE / "out" / "calibration.json")],  # refit, not shipped
     ["eval_dev.py"],
+    ["blind_eval.py"],
     ["cv_eval.py", "--seeds", "8"],
     ["bench_heldout.py"],
     ["bench_sample_type.py", "--repeats", "5"],
@@ -28,6 +29,7 @@ QUICK = [
     ["bench_parse.py", "--sizes", "1000", "--gz", "0", "--out", str(HERE / "out" / "parse.md")],
     ["bench_warehouse.py", "--samples", "20000", "--out", str(HERE / "out" / "warehouse.md")],
     ["eval_dev.py", "--limit", "200", "--no-embeddings", "--out", str(HERE / "out" / "eval.md")],
+    ["blind_eval.py", "--sets", "BA", "--out", str(HERE / "out" / "blind.md")],
     ["bench_long_values.py", "--lengths", "10000", "40000", "--repeat", "1", "--no-huge",
      "--out", str(HERE / "out" / "long_values.md")],
     ["cv_eval.py", "--folds", "2", "--out", str(HERE / "out" / "cv.md")],
