@@ -1,0 +1,86 @@
+"""Turn a writer's blind set into the file ``bench/blind_eval.py`` reads.
+
+    python bench/blind/writing/convert.py WRITER_DIR SET      # -> bench/blind/SET.jsonl.gz
+
+``WRITER_DIR`` holds what a helper session wrote from one of the briefs here: ``records.jsonl``
+(SRA records with ``attributes``; GEO records with ``title``, ``source_name``,
+``characteristics`` and ``description``) or ``series.jsonl`` (GEO series with ``members`` and
+``gold_disease``). A GEO record is mapped as the pipeline reads one: its source name and
+characteristics as attributes, its title and description as text. A series member becomes the
+bag of words txt2onto 1.0 made of a sample's own words (lower case, punctuation and stop words
+dropped, no series title), as the dev series' members are; the series' gold keeps its diseases
+and drops the healthy state, which the dev series' label space does not have.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import sys
+from pathlib import Path
+
+BLIND = Path(__file__).resolve().parents[1]
+STOP = frozenset("a an the and or of in on at to for from with by as is are was were be been "
+                 "this that these those it its into than then there their which who whom whose"
+                 .split())
+HEALTHY = "PATO:0000461"
+
+
+def bag_of_words(*parts: str | None) -> str:
+    """txt2onto's preprocessing: lower case, words and numbers only, stop words dropped."""
+    words = re.findall(r"[a-z0-9]+", " ".join(p for p in parts if p).lower())
+    return " ".join(w for w in words if w not in STOP)
+
+
+def series_records(lines: list[dict]) -> list[dict]:
+    """Member records (input) and series records (gold) of a series set."""
+    out, golds = [], []
+    for s in lines:
+        for m in s["members"]:
+            pairs = [f"{k} {v}" for k, v in (m.get("characteristics") or {}).items()]
+            out.append({"accession": m["accession"], "source": "geo", "series": s["series"],
+                        "attributes": {}, "text": bag_of_words(
+                            m.get("title"), m.get("source_name"), *pairs, m.get("description"))})
+        golds.append({"accession": s["series"], "source": "geo", "series": s["series"],
+                      "attributes": {}, "text": None, "level": "series",
+                      "members": [m["accession"] for m in s["members"]],
+                      "gold": {"disease": [d for d in s["gold_disease"] if d != HEALTHY]}})
+    return out + golds
+
+
+def sample_record(r: dict) -> dict:
+    """One SRA or GEO record with its gold (a single sample type as a list)."""
+    if r.get("source") == "geo" or "source_name" in r:
+        attrs = {"source_name": r["source_name"]} if r.get("source_name") else {}
+        attrs.update(r.get("characteristics") or {})
+        text = "\n".join(p for p in (r.get("title"), r.get("description")) if p and p.strip())
+        rec = {"accession": r["accession"], "source": "geo", "series": r["series"],
+               "attributes": attrs, "text": text or None}
+    else:
+        rec = {"accession": r["accession"], "source": "sra", "series": r.get("series"),
+               "attributes": r["attributes"], "text": r.get("text")}
+    gold = {k: [v] if isinstance(v, str) else v for k, v in r["gold"].items()}
+    return {**rec, "gold": gold}
+
+
+def main(argv: list[str]) -> int:
+    """Command-line entry point."""
+    if len(argv) != 2:
+        print(__doc__)
+        return 2
+    folder, name = Path(argv[0]), argv[1]
+    series = folder / "series.jsonl"
+    source = series if series.is_file() else folder / "records.jsonl"
+    lines = [json.loads(line) for line in source.open(encoding="utf-8") if line.strip()]
+    records = series_records(lines) if source == series else [sample_record(r) for r in lines]
+    with gzip.open(BLIND / f"{name}.jsonl.gz", "wt", encoding="utf-8") as out:
+        for r in records:
+            out.write(json.dumps(r, ensure_ascii=False) + "\n")
+    print(f"{name}: {len(records)} records -> {BLIND / (name + '.jsonl.gz')}; add a row to "
+          f"{BLIND / 'sets.tsv'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
