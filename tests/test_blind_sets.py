@@ -63,3 +63,33 @@ def test_a_row_shows_each_facet_and_bolds_a_never_read_set():
                               ({"kind": "SRA", "status": "read"}, result)])
     assert means == ["- never-read SRA sets (1): mean strict F1 (sample type: accuracy) "
                      "tissue 0.500, sample_type 0.900"]
+
+
+def test_a_writer_s_records_become_a_set_as_the_pipeline_reads_them(tmp_path):
+    sys.path.insert(0, str(BENCH / "blind" / "writing"))
+    import convert  # the converter a new set is added with
+
+    writer = tmp_path / "writer"
+    writer.mkdir()
+    geo = {"accession": "GSMZZ1", "source": "geo", "series": "GSEZZ1", "title": "pt1 tumour",
+           "source_name": "kidney", "characteristics": {"sex": "F"}, "description": "Stage II.",
+           "gold": {"tissue": ["UBERON:0002113"], "sample_type": "tissue"}}
+    (writer / "records.jsonl").write_text(json.dumps(geo) + "\n")
+    assert convert.main([str(writer), "ZZ", str(tmp_path)]) == 0
+    with gzip.open(tmp_path / "ZZ.jsonl.gz", "rt") as fh:
+        rec = json.loads(fh.readline())
+    assert rec["attributes"] == {"source_name": "kidney", "sex": "F"}
+    assert rec["text"] == "pt1 tumour\nStage II."
+    assert rec["gold"]["sample_type"] == ["tissue"]
+
+    series = {"series": "GSEZZ2", "title": "Lupus and controls",
+              "gold_disease": ["MONDO:0007915", "PATO:0000461"],
+              "members": [{"accession": "GSMZZ2", "title": "SLE_1", "source_name": "PBMC",
+                           "characteristics": {"group": "SLE"}, "description": None}]}
+    (writer / "series.jsonl").write_text(json.dumps(series) + "\n")
+    assert convert.main([str(writer), "ZY", str(tmp_path)]) == 0
+    with gzip.open(tmp_path / "ZY.jsonl.gz", "rt") as fh:
+        member, level = (json.loads(line) for line in fh)
+    assert member["text"] == "sle 1 pbmc group sle"  # its own words: no series title
+    assert level["members"] == ["GSMZZ2"]
+    assert level["gold"] == {"disease": ["MONDO:0007915"]}  # no healthy state

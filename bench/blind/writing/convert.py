@@ -1,6 +1,6 @@
 """Turn a writer's blind set into the file ``bench/blind_eval.py`` reads.
 
-    python bench/blind/writing/convert.py WRITER_DIR SET      # -> bench/blind/SET.jsonl.gz
+    python bench/blind/writing/convert.py WRITER_DIR SET [OUT_DIR]   # -> bench/blind/SET.jsonl.gz
 
 ``WRITER_DIR`` holds what a helper session wrote from one of the briefs here: ``records.jsonl``
 (SRA records with ``attributes``; GEO records with ``title``, ``source_name``,
@@ -66,18 +66,19 @@ def sample_record(r: dict) -> dict:
 
 def main(argv: list[str]) -> int:
     """Command-line entry point."""
-    if len(argv) != 2:
+    if len(argv) not in (2, 3):
         print(__doc__)
         return 2
     folder, name = Path(argv[0]), argv[1]
+    out_dir = Path(argv[2]) if len(argv) == 3 else BLIND
     series = folder / "series.jsonl"
     source = series if series.is_file() else folder / "records.jsonl"
     lines = [json.loads(line) for line in source.open(encoding="utf-8") if line.strip()]
     records = series_records(lines) if source == series else [sample_record(r) for r in lines]
-    with gzip.open(BLIND / f"{name}.jsonl.gz", "wt", encoding="utf-8") as out:
+    with gzip.open(out_dir / f"{name}.jsonl.gz", "wt", encoding="utf-8") as out:
         for r in records:
             out.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(f"{name}: {len(records)} records -> {BLIND / (name + '.jsonl.gz')}; add a row to "
+    print(f"{name}: {len(records)} records -> {out_dir / (name + '.jsonl.gz')}; add a row to "
           f"{BLIND / 'sets.tsv'}")
     return 0
 
