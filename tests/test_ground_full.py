@@ -262,6 +262,17 @@ def test_a_cell_type_is_named_before_its_bracket(full, value, term):
     assert full.ground_value("cell_type", value, "cell type").term_id == term
 
 
+@pytest.mark.parametrize(("gate", "term"), [
+    ("Lin- CD34+ CD38-", "CL:0001024"),  # lineage-negative: a sort gate among the markers
+    ("lineage negative CD34+ CD38-", "CL:0001024"),
+    ("Lin- cells, CD34+ CD38-", "CL:0000037"),  # more than markers: not read as markers
+])
+def test_a_lineage_gate_is_one_of_the_markers_of_a_sorted_population(full, gate, term):
+    cell = next(a for a in full.annotate({"cell type": "HSC", "sort gate": gate})
+                if a.facet == "cell_type")
+    assert cell.term_id == term
+
+
 def test_an_ordinal_in_digits_is_read_as_its_word(full):
         assert full.ground_value("tissue", "3rd ventricle", "tissue").term_id == "UBERON:0002286"
 

@@ -44,6 +44,9 @@ _MARKER = re.compile(r"[a-z][a-z0-9]*\d[a-z0-9]*")
 _MARKED = re.compile(r"([a-z][a-z0-9]*?\d[a-z0-9]*?)(\+\+|\+|-|dim|bright|hi|lo)")
 _LEVELS = {"++": "+", "+": "+", "-": "-", "dim": "dim", "bright": "bright", "hi": "high",
            "lo": "low"}
+#: 'Lin-' (lineage markers negative), read 'lin' once normalized: a sort gate among markers, no
+#: marker of a cell type itself ('Lin- CD34+ CD38-').
+_LINEAGE = frozenset({"lin", "lineage"})
 #: Levels that say a marker is expressed (CL's '-positive' is then true of the cell).
 _IMPLY_POSITIVE = ("high", "bright")
 #: Words CL writes after a marker for its level ('CD56-bright', 'CD25-high').
@@ -820,6 +823,9 @@ def only_markers(norm: str) -> bool:
     return bool(toks) and all(
         _run_of_markers(t) or (t in _LEVEL_WORDS and i > 0 and _MARKER.fullmatch(toks[i - 1]))
         or (_MARKER.fullmatch(t) and i + 1 < len(toks) and toks[i + 1] in _LEVEL_WORDS)
+        or (t in _LINEAGE and (i + 1 == len(toks) or toks[i + 1] in _LEVEL_WORDS
+                               or _run_of_markers(toks[i + 1])))
+        or (t in _LEVEL_WORDS and i > 0 and toks[i - 1] in _LINEAGE)
         for i, t in enumerate(toks))
 
 
