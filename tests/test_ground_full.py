@@ -263,7 +263,7 @@ def test_a_cell_type_is_named_before_its_bracket(full, value, term):
 
 
 @pytest.mark.parametrize(("gate", "term"), [
-    ("Lin- CD34+ CD38-", "CL:0001024"),  # lineage-negative: a sort gate among the markers
+    ("CD34+ CD38- Lin-", "CL:0001024"),  # lineage-negative: a sort gate among the markers
     ("lineage negative CD34+ CD38-", "CL:0001024"),
     ("Lin- cells, CD34+ CD38-", "CL:0000037"),  # more than markers: not read as markers
 ])
