@@ -61,10 +61,8 @@ def cell(facet: str, r: dict[str, Any] | None) -> str:
     if not r or not (r.get("n_gold") or r.get("n_negative")):
         return "–"
     f = eval_dev._fmt
-    if facet == "sample_type":
-        return f(r["hit_rate"])
     if facet in FLAT:
-        return f(r["strict"]["f1"])
+        return f(headline(facet, r))
     return f"{f(r['strict']['f1'])} / {f(r['hier']['f1'])} / {f(r['calibration']['ece'])}"
 
 

@@ -33,8 +33,9 @@ Ranked = list[tuple[float, Candidate, FieldValue, dict[str, float]]]
 #: The switches of this module's rules, read once.
 _ON = {name: enabled(name) for name in (
     "site_of_tissue", "cell_of_tissue", "skin_of_site", "disease_of_tissue", "cell_of_markers",
-    "kind_of_cell", "part_of_tissue", "part_initials", "kind_initials", "kind_of_disease", "kind_in_value", "organ_of_tumour",
-    "disease_of_gene", "spelt_abbreviations", "cell_of_enclosing")}
+    "kind_of_cell", "part_of_tissue", "part_initials", "kind_initials", "kind_of_disease",
+    "kind_in_value", "organ_of_tumour", "disease_of_gene", "spelt_abbreviations",
+    "cell_of_enclosing")}
 #: A value that may name a signed marker ('CD34+', 'CD38-', 'CD14-positive', 'CD16 negative').
 _SIGNED = re.compile(r"[+-]|positive|negative|dim|bright|\dhi|\dlo|high|low", re.IGNORECASE)
 #: A marker with its sign as normalized text writes it: 'cd34+', and 'cd38' before 'negative'.
@@ -293,10 +294,11 @@ class Composer:
                         found = {c.term_id: c for c in match_exact(self.lexicon, facet, said)
                                  if c.term_id == term}
                         (labels if said == label else named).update(found)
-            depth = {t: len(self.lexicon.ancestors.get(t, ())) for t in named}
-            broadest = {t: c for t, c in named.items() if depth[t] == min(depth.values())}
-            if len(below) > PARTS_SPELT_MAX:
-                broadest = {}  # the brain's parts: too many names spell any code
+            broadest: dict[str, Candidate] = {}
+            if len(below) <= PARTS_SPELT_MAX:  # the brain's parts: too many names spell any code
+                depth = {t: len(self.lexicon.ancestors.get(t, ())) for t in named}
+                least = min(depth.values(), default=0)
+                broadest = {t: c for t, c in named.items() if depth[t] == least}
             self._beside[key] = tuple((labels or broadest).values())
         return self._beside[key]
 

@@ -27,15 +27,15 @@ import math
 from functools import lru_cache
 
 from harmonize.ground.calibrate import sigmoid
-from harmonize.ground.mentions import has_disease_context
+from harmonize.ground.mentions import ABBREVIATION_KINDS, has_disease_context
 from harmonize.ground.normalize import tokens
 from harmonize.models import Candidate, FieldValue
 
 OTHER_KEY_PRIOR = -1.5
 WEAK_CAP = 0.4
 #: Name kinds that are abbreviations (two letters of one name no whole scanned value trusts).
-SHORT_KINDS = frozenset({"abbreviation", "curated_abbreviation"})
-WEAK_KINDS = frozenset({"abbreviation", "curated_abbreviation", "adjective", "composed"})
+SHORT_KINDS = ABBREVIATION_KINDS
+WEAK_KINDS = ABBREVIATION_KINDS | {"adjective", "composed"}
 #: Methods that guess a term from a similar name rather than find one.
 GUESS_METHODS = frozenset({"fuzzy", "embedding"})
 

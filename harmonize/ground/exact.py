@@ -31,9 +31,10 @@ def match_exact(lex: Lexicon, facet: str, text: str, dedicated: bool = True) -> 
             break
     if not out and dedicated and facet in _HEAD_NOUNS and enabled(_HEAD_NOUNS[facet][1]):
         _with_head_noun(out, lex, facet, text)
-    bare = PARENTHESIS.sub(" ", text).strip()
-    if not out and dedicated and bare and bare != text and facet == "cell_type" and _BRACKET:
-        return match_exact(lex, facet, bare)  # 'naive B (CD19+ IgD+)': the name, its markers aside
+    if not out and dedicated and facet == "cell_type" and _BRACKET and "(" in text:
+        bare = PARENTHESIS.sub(" ", text).strip()
+        if bare and bare != text:  # 'naive B (CD19+ IgD+)': the name, its markers aside
+            return match_exact(lex, facet, bare)
     if not out and facet == "cell_line":
         key = compact(text)
         if key not in lex.compact_names:  # "HEK-293 cells", "HeLa cell line"

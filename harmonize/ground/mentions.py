@@ -164,7 +164,8 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
 _FUNCTION = words("function_words")
 #: An abbreviation joined by a hyphen to a lower-case word ('HDM-induced', 'EBV-positive').
 _HYPHEN_QUALIFIER = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z0-9]*)-[a-z]+(?![A-Za-z0-9-])")
-_ABBREVIATIONS = frozenset({"abbreviation", "curated_abbreviation"})
+#: The kinds of name that are abbreviations (an ontology's, a curated one).
+ABBREVIATION_KINDS = frozenset({"abbreviation", "curated_abbreviation"})
 
 
 def _outside_qualifiers(text: str, out: list[Mention]) -> list[Mention]:
@@ -176,9 +177,9 @@ def _outside_qualifiers(text: str, out: list[Mention]) -> list[Mention]:
     joined = {m.group(1).lower() for m in _HYPHEN_QUALIFIER.finditer(text)}
     if not joined:
         return out
-    named = {m.start for m in out if m.kind not in _ABBREVIATIONS}
+    named = {m.start for m in out if m.kind not in ABBREVIATION_KINDS}
     return [m for m in out if not (
-        m.n_tokens == 1 and m.kind in _ABBREVIATIONS and m.name in joined
+        m.n_tokens == 1 and m.kind in ABBREVIATION_KINDS and m.name in joined
         and named & {m.start + 1, m.start + 2})]
 
 
@@ -276,7 +277,7 @@ def _abbreviation_in_context(key: str, entries: tuple[tuple[str, str], ...], tok
     'control': an 'AD control' is a control."""
     if not _ON["abbreviation_in_context"] or (
             len(key) < 2 or not key.isalpha() or key in STOPWORDS or not any(
-                kind in ("abbreviation", "curated_abbreviation") for _, kind in entries)):
+                kind in ABBREVIATION_KINDS for _, kind in entries)):
         return False
     after = toks[i + 1] if i + 1 < len(toks) else None
     before = toks[i - 1] if i > 0 else None
@@ -754,7 +755,7 @@ def _usable(key: str, n: int, entries: tuple[tuple[str, str], ...], upper: set[s
     """
     if (n == 1 and len(key) == 2 and dedicated and _ON["two_letter_dedicated"] and key in upper
             and key not in STOPWORDS and any(
-                kind in ("abbreviation", "curated_abbreviation") for _, kind in entries)):
+                kind in ABBREVIATION_KINDS for _, kind in entries)):
         return True
     if n == 1 and (len(key) < 3 or key in STOPWORDS or key.isdigit()):
         return False
@@ -946,7 +947,7 @@ def qualified_markers(lex: Lexicon, cands: list[Candidate]) -> list[Candidate]:
     ``marker_qualifier``)."""
     other = [c for c in cands if not _MARKER_NAME.match(c.matched_text)]
     # a name, not an abbreviation: 'PD-1+' names no pyloric dilator neuron
-    named = [c for c in other if c.match_kind not in ("abbreviation", "curated_abbreviation")]
+    named = [c for c in other if c.match_kind not in ABBREVIATION_KINDS]
     if not _ON["marker_qualifier"] or not named or len(other) == len(cands):
         return cands
     return [c for c in cands if c in other

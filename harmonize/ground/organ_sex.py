@@ -21,8 +21,10 @@ from harmonize.models import Annotation, Candidate
 FEMALE, MALE = "PATO:0000383", "PATO:0000384"
 #: UBERON's organisms of one sex, and the sex each is.
 ORGANISM_SEX = {"UBERON:0003100": FEMALE, "UBERON:0003101": MALE}
+#: The rule's switch, read once.
+ON = enabled("sex_of_organ")
 #: Organs of a pregnancy that hold the fetus's cells too: no sex of the sample's.
-SHARED = words("shared_organs") if enabled("sex_of_organ") else frozenset()
+SHARED = words("shared_organs") if ON else frozenset()
 #: Facets whose term may be an organ of one sex.
 PLACES = ("tissue", "origin_tissue")
 
@@ -38,7 +40,7 @@ def organ_sex(lex: Lexicon, term_id: str) -> str | None:
 
 def with_organ_sex(annotations: list[Annotation], lex: Lexicon) -> list[Annotation]:
     """``annotations`` with the sex of the organ sampled added when none is stated."""
-    if not enabled("sex_of_organ") or any(a.facet == "sex" and a.term_id for a in annotations):
+    if not ON or any(a.facet == "sex" and a.term_id for a in annotations):
         return annotations
     place = next((a for f in PLACES for a in annotations
                   if a.facet == f and a.term_id and a.status == "accepted"), None)
