@@ -186,9 +186,9 @@ def test_a_code_of_capitals_is_the_part_of_the_organ_its_initials_spell(full, at
 
 
 @pytest.mark.parametrize(("attributes", "term"), [
-    ({"source_name": "breast cancer", "histology": "ILC, grade 2"}, "MONDO:0005051"),  # lobular
-    ({"source_name": "breast cancer", "histology": "ILC-like"}, "MONDO:0007254"),  # joined
-    ({"source_name": "breast cancer", "subtype": "ILC"}, "MONDO:0007254"),  # a sample key's
+    ({"source_name": "breast tumour", "histology": "ILC, grade 2"}, "MONDO:0005051"),  # lobular
+    ({"source_name": "breast tumour", "histology": "ILC-like"}, "MONDO:0021100"),  # joined
+    ({"source_name": "breast tumour", "subtype": "ILC"}, "MONDO:0021100"),  # a sample key's
     ({"source_name": "colitis", "diagnosis": "UC"}, "MONDO:0005101"),  # a name, no code
 ])
 def test_a_pathologist_s_code_is_the_kind_of_the_disease_its_initials_spell(full, attributes, term):

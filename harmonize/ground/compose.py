@@ -237,7 +237,7 @@ class Composer:
     def kind_by_initials(self, ranked: Ranked, values: Iterable[FieldValue]) -> Ranked:
         """The ranking with the kind of the disease ranked first that a code of capitals in
         another short value spells by the initials of its name put first ('source_name:
-        breast cancer' beside 'histology: ILC, grade 2' is the invasive lobular breast
+        breast tumour' beside 'histology: ILC, grade 2' is the invasive lobular breast
         carcinoma; rule ``kind_initials``): the one MONDO term below it so named, function
         words aside.
         Pathologists' codes are made so within one organ's diseases."""
