@@ -468,3 +468,20 @@ def test_a_small_memo_forgets_values_but_not_answers(annotated):
     memos = {name: len(m) for name, m in vars(small).items() if type(m).__name__ == "Memo"}
     assert len(memos) >= 8 and max(memos.values()) <= 40, memos
     assert max(memos.values()) > 10, "the records should fill the memos"
+
+
+def test_every_term_id_a_word_list_or_the_synonyms_name_is_a_term(grounder):
+    """A mistyped id in a vocabulary file would be silently without effect: each must name a
+    term of the packaged ontologies (``not_a_term.tsv`` names terms taken out of the lexicon,
+    so those must be absent)."""
+    from harmonize.ground import rules
+    from harmonize.ground.lexicon import SYNONYMS_PATH
+
+    term_id = re.compile(r"\b(?:UBERON|CL|MONDO|CVCL|PATO|EFO|HsapDv):\w+")
+    lex, files, unknown = grounder.lexicon, [*sorted(rules.WORDS_DIR.glob("*.tsv")), SYNONYMS_PATH], []
+    for path in files:
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            for tid in [] if line.startswith("#") else term_id.findall(line):
+                if (lex.term(tid) is None) != (path.name == "not_a_term.tsv"):
+                    unknown.append(f"{path.name}:{n} {tid}")
+    assert len(files) > 20 and unknown == []
