@@ -75,22 +75,25 @@ def map_file(grounder, recs: list[dict], cal_of: Callable[[dict], object], pred:
 
 
 def regime_runs(regime: str, rows: list[dict], names: Iterable[str], folds: int,
-                seeds: int) -> list[dict[str, Callable[[dict], object]]]:
-    """For one regime, one ``{file: record -> Calibration}`` per split (one split unless CV)."""
+                seeds: int, judge: fc.HeldOutJudge | None = None
+                ) -> list[dict[str, Callable[[dict], object]]]:
+    """For one regime, one ``{file: record -> Calibration}`` per split (one split unless CV);
+    every fit's kinds of evidence judged on the read blind sets (``judge``), as the shipped
+    one's are."""
     names = list(names)
     if regime == "in":
-        cal = fc.fit(rows)
+        cal = fc.fit(rows, judge=judge)
         return [{n: (lambda r, c=cal: c) for n in names}]
     if regime == "lodo":
         out = {}
         for n in names:
-            cal = fc.fit([r for r in rows if not r["group"].startswith(f"{n}:")])
+            cal = fc.fit([r for r in rows if not r["group"].startswith(f"{n}:")], judge=judge)
             out[n] = (lambda r, c=cal: c)
         return [out]
     runs = []
     for seed in range(seeds):
-        cals = [fc.fit([r for r in rows if fc.fold_of(r["group"], folds, seed) != k])
-                for k in range(folds)]
+        cals = [fc.fit([r for r in rows if fc.fold_of(r["group"], folds, seed) != k],
+                       judge=judge) for k in range(folds)]
         runs.append({n: (lambda r, n=n, s=seed, c=cals: cals_of(c, n, r, folds, s))
                      for n in names})
     return runs
@@ -237,6 +240,7 @@ def evaluate(regimes: Iterable[str] = REGIMES, folds: int = 5, seeds: int = 1,
     grounder = Grounder(lexicon, overrides=load_overrides(), use_embeddings=False,
                         calibration=Calibration())
     rows = fc.rows_of(grounder, fc.load_samples(folder))
+    judge = fc.HeldOutJudge(grounder, fc.read_blind_records())
     names = [n for n in MAPPED_FILES if (folder / n).is_file()]
     records = {n: read_records(folder / n) for n in names}
     work = work or Path(tempfile.mkdtemp(prefix="harmonize-xeval-"))
@@ -246,7 +250,7 @@ def evaluate(regimes: Iterable[str] = REGIMES, folds: int = 5, seeds: int = 1,
         splits: dict[str, list[dict]] = {n: [] for n in names}
         emitted: dict[str, dict] = {}
         types = sample_type_runs(regime, folder, lexicon, folds, seeds)
-        for i, cal_of in enumerate(regime_runs(regime, rows, names, folds, seeds)):
+        for i, cal_of in enumerate(regime_runs(regime, rows, names, folds, seeds, judge)):
             for n in names:
                 pred = work / f"{regime}-{i}-{n}"
                 map_file(grounder, records[n], cal_of[n], pred, map_record, types[i])

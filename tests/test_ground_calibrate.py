@@ -143,6 +143,27 @@ def test_the_cautious_prior_shrinks_evidence_the_fit_never_saw():
     assert Calibration().cautious(0.95, "any")[0] == 0.95  # no fitted prior: unchanged
 
 
+def test_a_facet_judged_on_other_data_has_its_own_prior():
+    """Evidence the dev fit never saw takes its facet's share right on the read blind sets,
+    shrunk to the common prior by the pseudo-count; a facet never judged keeps the prior, and
+    evidence the fit saw often keeps its fitted probability."""
+    cal = Calibration(evidence={"support": {"disease/text/mention/label": 3000},
+                                "prior": 0.8, "pseudo": 30.0,
+                                "held_out": {"disease": [90, 81]}})
+    judged, parts = cal.cautious(0.5, "disease/dedicated/exact/label")
+    assert judged == pytest.approx((81 + 30 * 0.8) / (90 + 30))
+    assert parts["facet_prior"] == pytest.approx(judged) and parts["prior"] == 0.8
+    plain, parts = cal.cautious(0.5, "tissue/dedicated/exact/label")
+    assert plain == pytest.approx(0.8) and "facet_prior" not in parts
+    assert cal.cautious(0.95, "disease/text/mention/label")[0] == pytest.approx(0.95, abs=0.01)
+
+
+def test_the_shipped_fit_judged_every_ontology_facet_on_the_read_blind_sets(shipped):
+    held = shipped.evidence.get("held_out") or {}
+    assert {"tissue", "cell_type", "disease", "cell_line"} <= set(held)
+    assert all(0 < right <= n for n, right in held.values())
+
+
 def test_the_shipped_fit_has_a_cautious_prior_from_held_out_tops():
     """The shipped calibration counts held-out support per kind of evidence."""
     shipped = load_calibration()

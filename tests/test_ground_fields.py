@@ -144,3 +144,40 @@ def test_keys_about_something_else_name_a_line_only_as_a_whole(key, whole):
     ("sample type", "scan"), ("tissue (ch1)", "tissue")])
 def test_geo_field_names_and_bracketed_units_are_not_part_of_the_key(key, role):
     assert key_role(key) == role
+
+
+def _dedicated(attributes: dict[str, str]) -> set[tuple[str, str, str]]:
+    return {(v.facet, v.text, v.source_key) for v in field_values(attributes) if not v.scanned}
+
+
+@pytest.mark.parametrize(("attributes", "expected"), [
+    ({"Gender/Age": "F/71"}, ("sex", "F", "Gender")),
+    ({"age_gender": "34_M"}, ("sex", "M", "gender")),
+    ({"sex, age": "female, 58 years"}, ("sex", "female", "sex")),
+    ({"organ / cell type": "pancreas / ductal cell"}, ("cell_type", "ductal cell", "cell type")),
+])
+def test_a_list_of_keys_is_read_pair_by_pair(attributes, expected):
+    assert expected in _dedicated(attributes)
+
+
+@pytest.mark.parametrize("attributes", [
+    {"Gender/Age": "F"},                 # one value for two keys: which is it?
+    {"Gender/Age": "71 / F / adult"},    # three values for two keys
+    {"donor_sex": "M"},                  # a key the table knows is not a list
+    {"batch/lane": "2/4"},               # no key of a facet: nothing to gain
+])
+def test_a_list_of_keys_stays_whole_when_the_parts_do_not_match(attributes):
+    assert not any(key in attributes.values() for _, _, key in _dedicated(attributes))
+    assert all(key in attributes for _, _, key in
+               {(v.facet, v.text, v.source_key) for v in field_values(attributes)})
+
+
+@pytest.mark.parametrize(("attributes", "expected"), [
+    ({"sex (0 = female, 1 = male)": "0"}, ("sex", "female")),
+    ({"Gender [M=male; F=female]": "M"}, ("sex", "male")),
+    ({"status (1=case, 2=control)": "2"}, None),          # a legend of no facet's key
+    ({"sex (0 = female, 1 = male)": "7"}, ("sex", "7")),  # not a code of the legend
+])
+def test_a_coded_value_is_spelt_out_by_its_keys_legend(attributes, expected):
+    got = {(v.facet, v.text) for v in field_values(attributes) if not v.scanned}
+    assert (expected in got) if expected else not got

@@ -313,6 +313,10 @@ def test_sex_words(grounder):
     ({"co-culture": "male donor fibroblasts", "source_name": "ovarian stroma"}, None),
     ({"title": "patient 3 (F, 54 y)"}, "PATO:0000383"),  # a code beside an age
     ({"description": "biopsy of a 54-year-old M"}, "PATO:0000384"),
+    ({"description": "synovium, 71 y/o F"}, "PATO:0000383"),
+    ({"title": "donor 8, M, 39 y.o."}, "PATO:0000384"),
+    ({"title": "M 12 y/o cells"}, "PATO:0000384"),
+    ({"title": "F12 medium, 3 yrs"}, None),  # a letter and digits in one word: a code
     ({"title": "M1 macrophages 24 h"}, None),  # no age: a code of something else
     ({"title": "F2 generation, 3 weeks"}, None),
 ])

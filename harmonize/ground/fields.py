@@ -40,6 +40,8 @@ DONOR_FACETS = ("sex", "disease", "dev_stage") if enabled("donor_keys") else ()
 _EMBEDDED_PAIRS = enabled("embedded_pairs")
 _PAIRS_AS_ATTRIBUTES = _EMBEDDED_PAIRS and enabled("pairs_as_attributes")
 _WRITTEN_TEXT = enabled("written_text")
+_LISTED_KEYS = enabled("listed_keys")
+_KEY_LEGEND = enabled("key_legend")
 #: The key a line of written free text is read under (a title key: see key_class).
 WRITTEN_TEXT_KEY = "description"
 #: Key classes, strongest evidence first; the grounder uses them as a prior.
@@ -270,9 +272,7 @@ def field_values(attributes: Mapping[str, str], text: str | None = None,
     """
     table = load_field_keys() if table is None else table
     out: list[FieldValue] = []
-    for key, value in attributes.items():
-        if not isinstance(value, str):
-            continue
+    for key, value in _read_keys(attributes, table):
         value, full = bounded(value)
         role = key_role((harmonized or {}).get(key) or key, table)
         if no_value(value, role):
@@ -310,6 +310,76 @@ def field_values(attributes: Mapping[str, str], text: str | None = None,
         if not is_null(text):
             out.extend(_scanned("text", text, full, attributes, table))
     return out
+
+
+def _read_keys(attributes: Mapping[str, str], table: Mapping[str, str]
+               ) -> list[tuple[str, str]]:
+    """The ``(key, value)`` pairs of the attributes as read: a coded value spelt out by the
+    legend its key gives (:func:`legend_value`), and a list of keys with its list of values
+    read pair by pair (:func:`listed_pairs`)."""
+    out: list[tuple[str, str]] = []
+    for key, value in attributes.items():
+        if not isinstance(value, str):
+            continue
+        value = legend_value(key, value) if _KEY_LEGEND else value
+        out.extend(listed_pairs(key, value, table) if _LISTED_KEYS else ((key, value),))
+    return out
+
+
+#: "code=word" entries of a key's legend, inside its brackets ("sex (1=male, 2=female)").
+_LEGEND = re.compile(r"(?:^|[(\[,;/\s])\s*([A-Za-z0-9]{1,3})\s*[=:]\s*([A-Za-z][A-Za-z -]*?)\s*"
+                     r"(?=[,;/)\]]|$)")
+
+
+def legend_value(key: str, value: str) -> str:
+    """``value`` spelt out when it is a code the key's bracketed legend explains (rule
+    ``key_legend``), else ``value``.
+
+    >>> legend_value("sex (1=male, 2=female)", "2"), legend_value("sex", "2")
+    ('female', '2')
+    """
+    code = value.strip()
+    if len(code) > 3 or "=" not in key and ":" not in key:
+        return value
+    for inside in re.findall(r"[(\[]([^()\[\]]*)[)\]]", key):
+        legend = {c.casefold(): w for c, w in _LEGEND.findall(inside)}
+        if len(legend) >= 2 and code.casefold() in legend:
+            return legend[code.casefold()]
+    return value
+
+
+_KEY_LIST = re.compile(r"\s*(?:[/,;&+|]|\band\b)\s*")
+_VALUE_LIST = re.compile(r"\s*[/,;|]\s*")
+
+
+def listed_pairs(key: str, value: str, table: Mapping[str, str]) -> list[tuple[str, str]]:
+    """A key that lists several keys, one of them a facet's, with a value that lists as many
+    values, read as those pairs ('Sex/Age: M/45' is 'Sex: M' and 'Age: 45'; rule
+    ``listed_keys``). A key the table knows stays whole, and so does a value whose parts do not
+    match the key's one to one. Words joined by '_' are a list only when each names a key of
+    its own ('age_gender'; not 'tissue_source').
+
+    >>> listed_pairs("Sex/Age", "M/45", load_field_keys())
+    [('Sex', 'M'), ('Age', '45')]
+    >>> listed_pairs("age_gender", "62_F", load_field_keys())
+    [('age', '62'), ('gender', 'F')]
+    >>> listed_pairs("Sex/Age", "M", load_field_keys())
+    [('Sex/Age', 'M')]
+    """
+    whole = [(key, value)]
+    if norm_key(key) in table:
+        return whole
+    keys = [k for k in _KEY_LIST.split(_BRACKETS.sub("", key).strip()) if k]
+    if len(keys) < 2 and " " not in key.strip():
+        keys = [k for k in key.strip().split("_") if k]
+        if any(key_role(k, table) == "other" for k in keys):
+            return whole
+    if len(keys) < 2 or not any(key_role(k, table) in FACETS for k in keys):
+        return whole
+    values = _VALUE_LIST.split(value.strip())
+    if len(values) != len(keys) and "_" in value and " " not in value.strip():
+        values = value.strip().split("_")
+    return list(zip(keys, values)) if len(values) == len(keys) and all(values) else whole
 
 
 _WRITTEN = re.compile(r"[A-Z.,;:()\n]")

@@ -1255,8 +1255,8 @@ def _sex_named(lex: Lexicon, text: str, codes: bool = False) -> tuple[Candidate,
 
 
 #: A one-letter sex code written beside an age with its unit: "F, 54 y", "(M/45yrs)",
-#: "54-year-old F", "62 yo M" (a bare letter elsewhere is a code of anything).
-_AGE = r"\d{1,3}\s*-?\s*(?:y|yo|yrs?|years?(?:[\s-]*old)?)\b"
+#: "54-year-old F", "62 yo M", "45 y/o M" (a bare letter elsewhere is a code of anything).
+_AGE = r"\d{1,3}\s*-?\s*(?:y/o|y\.o\.?|y|yo|yrs?|years?(?:[\s-]*old)?)(?![A-Za-z])"
 _AGE_SEX = re.compile(rf"(?<![A-Za-z0-9])(?:(?P<a>[MF])\s*[,/;]?\s*{_AGE}"
                       rf"|{_AGE}\s*[,/;]?\s*(?P<b>[MF])(?![A-Za-z0-9]))")
 
