@@ -897,6 +897,13 @@ def test_a_phrase_completed_by_disease_needs_disease_context(full):
     assert [a.term_id for a in anns if a.facet == "disease"] == ["MONDO:0024574"]
 
 
+def test_a_stage_number_completed_by_disease_names_no_disease(full):
+    """'stage 0 disease' is a synonym of carcinoma in situ; a phrase ending in a number is a
+    stage or a grade of anything (a neuropathological or a lung-function staging)."""
+    anns = full.annotate({}, "frontal cortex control subject tau stage 0 diagnosis none")
+    assert not [a for a in anns if a.facet == "disease" and a.term_id == "MONDO:0004647"]
+
+
 @pytest.mark.parametrize(("value", "term"), [
     ("Brain, neocortex", "UBERON:0001950"),        # real SRA tissue values
     ("Brain, cortical plate", "UBERON:0005343"),

@@ -85,6 +85,7 @@ from harmonize.ground.mentions import (
     unknown_word,
 )
 from harmonize.ground.normalize import PARENTHESIS, is_null, normalize, tokens
+from harmonize.ground.donor_sex import with_donor_sex
 from harmonize.ground.organ_sex import with_organ_sex
 from harmonize.ground.overrides import REJECT, override_key
 from harmonize.ground.rules import enabled, words
@@ -558,17 +559,22 @@ class Grounder:
         unseen values are grounded together first (:meth:`prepare`). ``studies`` gives each
         sample's study (``None``: none known): samples of one study read their controls
         together (:mod:`harmonize.ground.controls`), with ``siblings``, the attributes of the
-        study's samples outside this call."""
+        study's samples outside this call, and samples of one donor share the donor's sex
+        (:mod:`harmonize.ground.donor_sex`)."""
         given = list(samples)
+        studies = None if studies is None else list(studies)
         samples = [(read_legends(attrs), text, library) for attrs, text, library in given]
         values = [self._fields(attrs, text) for attrs, text, _ in samples]
         self.prepare(v for vs in values for v in vs)
         viewed = [study_view(attrs, text) for attrs, text, _ in given]  # reads legends itself
         keys = self.study_keys(viewed, studies, siblings)
-        return [with_organ_sex(self._typed(with_study_controls(
+        done = [with_organ_sex(self._typed(with_study_controls(
                     self, self._line_disease(self._annotate_values(vs, library)), seen, k),
                     attrs, text), self.lexicon)
                 for vs, (attrs, text, library), seen, k in zip(values, samples, viewed, keys)]
+        if studies is None:
+            return done
+        return with_donor_sex(done, [attrs for attrs, _, _ in given], studies)
 
     def study_keys(self, attributes: list[Mapping[str, str]],
                    studies: Iterable[str | None] | None,
@@ -1255,8 +1261,10 @@ def _sex_named(lex: Lexicon, text: str, codes: bool = False) -> tuple[Candidate,
 
 
 #: A one-letter sex code written beside an age with its unit: "F, 54 y", "(M/45yrs)",
-#: "54-year-old F", "62 yo M", "45 y/o M" (a bare letter elsewhere is a code of anything).
-_AGE = r"\d{1,3}\s*-?\s*(?:y/o|y\.o\.?|y|yo|yrs?|years?(?:[\s-]*old)?)(?![A-Za-z])"
+#: "54-year-old F", "62 yo M", "45 y/o M", "F, age 39" (a bare letter elsewhere is a code of
+#: anything).
+_AGE = (r"(?:\d{1,3}\s*-?\s*(?:y/o|y\.o\.?|y|yo|yrs?|years?(?:[\s-]*old)?)(?![A-Za-z])"
+        r"|[Aa]ged?:?\s*\d{1,3}(?!\d))")
 _AGE_SEX = re.compile(rf"(?<![A-Za-z0-9])(?:(?P<a>[MF])\s*[,/;]?\s*{_AGE}"
                       rf"|{_AGE}\s*[,/;]?\s*(?P<b>[MF])(?![A-Za-z0-9]))")
 

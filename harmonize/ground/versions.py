@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "36"
-MATCHER_VERSION = "64"
+MATCHER_VERSION = "65"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
