@@ -273,6 +273,20 @@ def test_a_lineage_gate_is_one_of_the_markers_of_a_sorted_population(full, gate,
     assert cell.term_id == term
 
 
+@pytest.mark.parametrize(("attributes", "sex"), [
+    ({"disease": "endometriosis", "tissue": "peritoneum"}, "PATO:0000383"),
+    ({"diagnosis": "prostate adenocarcinoma", "source_name": "bone metastasis"}, "PATO:0000384"),
+    ({"condition": "gestational diabetes", "sample type": "whole blood"}, "PATO:0000383"),
+    ({"condition": "gestational diabetes", "tissue": "umbilical cord blood"}, None),  # the baby's
+    ({"disease": "breast cancer", "tissue": "breast"}, None),  # men have breast cancers too
+    ({"disease": "endometriosis", "tissue": "testis"}, None),  # the two disagree: neither says
+    ({"disease": "ovarian serous carcinoma", "sex": "male"}, "PATO:0000384"),  # stated wins
+])
+def test_a_disease_only_one_sex_has_gives_the_sample_s_sex(full, attributes, sex):
+    found = next((a for a in full.annotate(attributes) if a.facet == "sex" and a.term_id), None)
+    assert (found.term_id if found else None) == sex
+
+
 def test_an_ordinal_in_digits_is_read_as_its_word(full):
         assert full.ground_value("tissue", "3rd ventricle", "tissue").term_id == "UBERON:0002286"
 

@@ -1,12 +1,17 @@
-"""A sample's sex read from an organ only one sex has (rule ``sex_of_organ``).
+"""A sample's sex read from an organ or a disease only one sex has (rules ``sex_of_organ``,
+``sex_of_disease``).
 
 A prostate, a testis or a foreskin is a male's; a uterus, an ovary or a cervix a female's.
 UBERON says so itself: such organs lie in its 'male organism' or 'female organism' (part_of),
-so no list of organs is kept here. A sample that states no sex but whose tissue (or, for a
-cultured sample, the organ it came from) is one of them is of that sex, as surely as the
-tissue was read right: the annotation takes the tissue's confidence. A sex the sample states
-is never overridden, and an organ that holds the fetus's cells as well as the mother's
-(the placenta; ``ontologies/words/shared_organs.tsv``) says neither.
+so no list of organs is kept here. MONDO likewise files endometriosis and ovarian cancer under
+'female reproductive system disorder', preeclampsia under 'pregnancy disorder' and prostate
+cancer under 'male reproductive system disorder' (``ontologies/words/sex_classes.tsv``). A
+sample that states no sex but whose tissue (or, for a cultured sample, the organ it came from)
+or disease is one of them is of that sex, as surely as the tissue or the disease was read
+right: the annotation takes its confidence. A sex the sample states is never overridden; an
+organ and a disease of two sexes say none; and an organ that holds the fetus's cells (the
+placenta, the umbilical cord: ``ontologies/words/shared_organs.tsv``) says neither, nor does a
+pregnancy's disease of a sample taken from it.
 """
 
 from __future__ import annotations
@@ -15,44 +20,63 @@ from dataclasses import replace
 
 from harmonize.ground.compose import taken_by
 from harmonize.ground.lexicon import Lexicon
-from harmonize.ground.rules import enabled, words
+from harmonize.ground.rules import enabled, mapping, words
 from harmonize.models import Annotation, Candidate
 
 FEMALE, MALE = "PATO:0000383", "PATO:0000384"
-#: UBERON's organisms of one sex, and the sex each is.
-ORGANISM_SEX = {"UBERON:0003100": FEMALE, "UBERON:0003101": MALE}
-#: The rule's switch, read once.
+#: The rules' switches, read once.
 ON = enabled("sex_of_organ")
-#: Organs of a pregnancy that hold the fetus's cells too: no sex of the sample's.
-SHARED = words("shared_organs") if ON else frozenset()
+BY_DISEASE = enabled("sex_of_disease")
+#: Ontology classes whose members one sex has, and the sex each is (UBERON organisms, MONDO
+#: disease classes).
+SEX_CLASSES = mapping("sex_classes") if ON or BY_DISEASE else {}
+#: Organs of a pregnancy that hold the fetus's cells: no sex of the sample's.
+SHARED = words("shared_organs") if ON or BY_DISEASE else frozenset()
 #: Facets whose term may be an organ of one sex.
 PLACES = ("tissue", "origin_tissue")
 
 
-def organ_sex(lex: Lexicon, term_id: str) -> str | None:
-    """The sex whose organism ``term_id`` lies in, or None (both, neither, or shared)."""
+def class_sex(lex: Lexicon, term_id: str, prefix: str = "UBERON:") -> str | None:
+    """The sex whose class (of ``prefix``) ``term_id`` lies in, or None (both, neither, or
+    an organ shared with the fetus)."""
     ancestors = lex.ancestors.get(term_id, frozenset())
     if term_id in SHARED or any(a in SHARED for a in ancestors):
         return None
-    found = {sex for organism, sex in ORGANISM_SEX.items() if organism in ancestors}
+    found = {sex for cls, sex in SEX_CLASSES.items()
+             if cls.startswith(prefix) and (cls in ancestors or cls == term_id)}
     return next(iter(found)) if len(found) == 1 else None
 
 
+def organ_sex(lex: Lexicon, term_id: str) -> str | None:
+    """The sex whose organism the UBERON term ``term_id`` lies in, or None."""
+    return class_sex(lex, term_id, "UBERON:")
+
+
 def with_organ_sex(annotations: list[Annotation], lex: Lexicon) -> list[Annotation]:
-    """``annotations`` with the sex of the organ sampled added when none is stated."""
-    if not ON or any(a.facet == "sex" and a.term_id for a in annotations):
+    """``annotations`` with the sex of the organ sampled, or of the sample's disease, added
+    when none is stated."""
+    if not (ON or BY_DISEASE) or any(a.facet == "sex" and a.term_id for a in annotations):
         return annotations
-    place = next((a for f in PLACES for a in annotations
-                  if a.facet == f and a.term_id and a.status == "accepted"), None)
-    sex = organ_sex(lex, place.term_id) if place and place.term_id else None
-    if place is None or sex is None:
+    sure = [a for a in annotations if a.term_id and a.status == "accepted"]
+    places = [a for f in PLACES for a in sure if a.facet == f] if ON else []
+    if any(a.term_id in SHARED or any(s in SHARED for s in lex.ancestors.get(a.term_id, ()))
+           for a in places):
+        return annotations  # the fetus's organ: neither it nor a pregnancy's disease says
+    said = [(a, organ_sex(lex, a.term_id)) for a in places[:1]]
+    if BY_DISEASE:
+        said += [(a, class_sex(lex, a.term_id, "MONDO:")) for a in sure if a.facet == "disease"]
+    sexes = {sex for _, sex in said if sex}
+    if len(sexes) != 1:
         return annotations
+    sex = sexes.pop()
+    source = next(a for a, s in said if s == sex)
+    rule = "sex_of_organ" if source.facet in PLACES else "sex_of_disease"
     info = lex.term(sex)
     label = info.label if info else ("female" if sex == FEMALE else "male")
     cand = taken_by(Candidate(term_id=sex, term_label=label, method="rule",
-                              matched_text=place.term_label or "", match_kind="organ_sex",
-                              similarity=1.0, features={"conf:organ": place.confidence}),
-                    "sex_of_organ")
+                              matched_text=source.term_label or "", match_kind=f"{source.facet}_sex",
+                              similarity=1.0, features={"conf:" + source.facet: source.confidence}),
+                    rule)
     return [*(a for a in annotations if a.facet != "sex"),
-            replace(place, facet="sex", term_id=sex, term_label=label, method="rule",
+            replace(source, facet="sex", term_id=sex, term_label=label, method="rule",
                     candidates=(cand,))]
