@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from functools import lru_cache
 
 from harmonize.ground.compose import taken_by
 from harmonize.ground.fields import key_role, key_words
@@ -30,6 +31,7 @@ MAX_ID_CHARS = 40
 _ID_TAIL = re.compile(r"\s(?:id|ids|identifier|number|no|code|name)$")
 
 
+@lru_cache(maxsize=65_536)
 def donor_key(key: str) -> bool:
     """Whether ``key`` names the person sampled ('individual', 'patient id', 'donor_ID').
 

@@ -367,19 +367,33 @@ def listed_pairs(key: str, value: str, table: Mapping[str, str]) -> list[tuple[s
     [('Sex/Age', 'M')]
     """
     whole = [(key, value)]
-    if norm_key(key) in table:
-        return whole
-    keys = [k for k in _KEY_LIST.split(_BRACKETS.sub("", key).strip()) if k]
-    if len(keys) < 2 and " " not in key.strip():
-        keys = [k for k in key.strip().split("_") if k]
-        if any(key_role(k, table) == "other" for k in keys):
-            return whole
-    if len(keys) < 2 or not any(key_role(k, table) in FACETS for k in keys):
+    keys = (_default_key_list(key) if table is load_field_keys() else _key_list(key, table))
+    if not keys:
         return whole
     values = _VALUE_LIST.split(value.strip())
     if len(values) != len(keys) and "_" in value and " " not in value.strip():
         values = value.strip().split("_")
     return list(zip(keys, values)) if len(values) == len(keys) and all(values) else whole
+
+
+@lru_cache(maxsize=100_000)
+def _default_key_list(key: str) -> tuple[str, ...]:
+    """:func:`_key_list` with the repository's table (memoized: it runs for every attribute)."""
+    return _key_list(key, load_field_keys())
+
+
+def _key_list(key: str, table: Mapping[str, str]) -> tuple[str, ...]:
+    """The keys ``key`` lists, one of them a facet's, or ``()`` when it lists none."""
+    if norm_key(key) in table:
+        return ()
+    keys = [k for k in _KEY_LIST.split(_BRACKETS.sub("", key).strip()) if k]
+    if len(keys) < 2 and " " not in key.strip():
+        keys = [k for k in key.strip().split("_") if k]
+        if any(key_role(k, table) == "other" for k in keys):
+            return ()
+    if len(keys) < 2 or not any(key_role(k, table) in FACETS for k in keys):
+        return ()
+    return tuple(keys)
 
 
 _WRITTEN = re.compile(r"[A-Z.,;:()\n]")
