@@ -22,9 +22,9 @@ def _sexes(grounder, samples, studies):
 
 
 SAMPLES = [
-    ({"source_name": "skin fibroblasts", "individual": "D7"},
+    ({"source_name": "dermal fibroblast culture", "individual": "D7"},
      "Fibroblasts from a forearm biopsy of a 61-year-old woman"),
-    ({"source_name": "reprogrammed iPSC", "individual": "D7"}, None),
+    ({"source_name": "iPSC clone 2", "individual": "D7"}, None),
     ({"source_name": "iPSC-derived cortical neurons", "individual": "D7"}, None),
     ({"source_name": "iPSC-derived cortical neurons", "individual": "D9"}, None),
 ]

@@ -275,7 +275,7 @@ def test_a_lineage_gate_is_one_of_the_markers_of_a_sorted_population(full, gate,
 
 @pytest.mark.parametrize(("attributes", "sex"), [
     ({"disease": "endometriosis", "tissue": "peritoneum"}, "PATO:0000383"),
-    ({"diagnosis": "prostate adenocarcinoma", "source_name": "bone metastasis"}, "PATO:0000384"),
+    ({"diagnosis": "prostate adenocarcinoma", "source_name": "spinal metastasis, resected"}, "PATO:0000384"),
     ({"condition": "gestational diabetes", "sample type": "whole blood"}, "PATO:0000383"),
     ({"condition": "gestational diabetes", "tissue": "umbilical cord blood"}, None),  # the baby's
     ({"disease": "breast cancer", "tissue": "breast"}, None),  # men have breast cancers too

@@ -317,7 +317,7 @@ def test_sex_words(grounder):
     ({"title": "donor 8, M, 39 y.o."}, "PATO:0000384"),
     ({"title": "M 12 y/o cells"}, "PATO:0000384"),
     ({"title": "F12 medium, 3 yrs"}, None),  # a letter and digits in one word: a code
-    ({"description": "donor sex F, age 39"}, "PATO:0000383"),
+    ({"description": "subject 4: sex F, age 58"}, "PATO:0000383"),
     ({"title": "stage M, aged"}, None),  # no age given: 'M' is a code of anything
     ({"title": "M1 macrophages 24 h"}, None),  # no age: a code of something else
     ({"title": "F2 generation, 3 weeks"}, None),

@@ -479,9 +479,11 @@ def test_every_term_id_a_word_list_or_the_synonyms_name_is_a_term(grounder):
 
     term_id = re.compile(r"\b(?:UBERON|CL|MONDO|CVCL|PATO|EFO|HsapDv):\w+")
     lex, files, unknown = grounder.lexicon, [*sorted(rules.WORDS_DIR.glob("*.tsv")), SYNONYMS_PATH], []
+    classes = {a for ups in lex.ancestors.values() for a in ups}  # kept out as names, still classes
     for path in files:
         for n, line in enumerate(path.read_text().splitlines(), 1):
             for tid in [] if line.startswith("#") else term_id.findall(line):
-                if (lex.term(tid) is None) != (path.name == "not_a_term.tsv"):
+                named = lex.term(tid) is not None
+                if (named if path.name == "not_a_term.tsv" else not (named or tid in classes)):
                     unknown.append(f"{path.name}:{n} {tid}")
     assert len(files) > 20 and unknown == []

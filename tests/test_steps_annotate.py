@@ -25,7 +25,7 @@ def test_a_new_calibration_reannotates_but_keeps_the_mapping_cache(tmp_path):
         again = annotate_samples(con, Grounder(lex, use_embeddings=False, calibration=fitted))
         refit = replace(fitted, version=fitted.version + "-refit",
                         platt={**fitted.platt, "tissue": [4.0, 0.0, 0.0]},
-                        evidence={**fitted.evidence, "prior": 0.99})
+                        evidence={**fitted.evidence, "prior": 0.99, "held_out": {}})
         after = annotate_samples(con, Grounder(lex, use_embeddings=False, calibration=refit))
         conf = con.execute("SELECT DISTINCT round(confidence, 3) FROM annotations "
                            "WHERE facet = 'tissue' AND method = 'exact'").fetchall()

@@ -31,6 +31,7 @@ from harmonize.ground.compose import (
 )
 from harmonize.ground.controls import study_disease_keys, study_view, with_study_controls
 from harmonize.ground.derived_cells import derived_cell
+from harmonize.ground.donor_sex import with_donor_sex
 from harmonize.ground.evidence import (
     GUESS_METHODS,
     SHORT_KINDS,
@@ -85,7 +86,6 @@ from harmonize.ground.mentions import (
     unknown_word,
 )
 from harmonize.ground.normalize import PARENTHESIS, is_null, normalize, tokens
-from harmonize.ground.donor_sex import with_donor_sex
 from harmonize.ground.organ_sex import with_organ_sex
 from harmonize.ground.overrides import REJECT, override_key
 from harmonize.ground.rules import enabled, words
@@ -1261,7 +1261,7 @@ def _sex_named(lex: Lexicon, text: str, codes: bool = False) -> tuple[Candidate,
 
 
 #: A one-letter sex code written beside an age with its unit: "F, 54 y", "(M/45yrs)",
-#: "54-year-old F", "62 yo M", "45 y/o M", "F, age 39" (a bare letter elsewhere is a code of
+#: "54-year-old F", "62 yo M", "45 y/o M", "M, aged 52" (a bare letter elsewhere is a code of
 #: anything).
 _AGE = (r"(?:\d{1,3}\s*-?\s*(?:y/o|y\.o\.?|y|yo|yrs?|years?(?:[\s-]*old)?)(?![A-Za-z])"
         r"|[Aa]ged?:?\s*\d{1,3}(?!\d))")

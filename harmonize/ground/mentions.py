@@ -640,7 +640,7 @@ def composed_mentions(lex: Lexicon, text: str, toks: list[str],
             phrase = " ".join(toks[i:i + n])
             if toks[i] in STOPWORDS or toks[i + n - 1].isdigit() or any(
                     phrase in lex.names.get(f, {}) for f in ("tissue", "cell_type")):
-                continue  # a number ends a stage or a grade ('braak stage 0'), not a name
+                continue  # a number ends a stage or a grade ('tau stage 0'), not a name
             key = phrase + " disease"
             entries = names.get(key, ())
             if entries and need_context and not context.says(phrase):
