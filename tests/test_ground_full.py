@@ -287,6 +287,22 @@ def test_a_disease_only_one_sex_has_gives_the_sample_s_sex(full, attributes, sex
     assert (found.term_id if found else None) == sex
 
 
+@pytest.mark.parametrize(("attributes", "line"), [
+    ({"growth protocol": "on a mitotically inactivated MRC-5 feeder layer"}, None),
+    ({"growth protocol": "K562 conditioned medium, 3 days", "cell type": "CD34+ cells"}, None),
+    ({"growth protocol": "IMR-90 cells, feeder-free, mTeSR"}, "CVCL:0347"),  # no feeder: the line
+    ({"growth protocol": "IMR-90 cells in DMEM"}, "CVCL:0347"),
+])
+def test_a_line_grown_as_a_feeder_is_no_line_of_the_sample(full, attributes, line):
+    found = [a.term_id for a in full.annotate(attributes) if a.facet == "cell_line" and a.term_id]
+    assert (found[0] if found else None) == line
+
+
+def test_a_length_is_no_cell_line(full):
+    anns = full.annotate({"tissue": "normal mucosa (taken 10cm from the tumour)"})
+    assert not [a for a in anns if a.facet == "cell_line" and a.term_id]
+
+
 def test_an_ordinal_in_digits_is_read_as_its_word(full):
         assert full.ground_value("tissue", "3rd ventricle", "tissue").term_id == "UBERON:0002286"
 

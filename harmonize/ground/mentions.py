@@ -47,9 +47,14 @@ _ON = {name: enabled(name) for name in (
     "line_as_written",
     "whole_names_in_values", "plural_abbreviations", "healthy_remarks", "non_word_healthy",
     "shared_names", "phrase_boundaries", "spelt_abbreviations", "greek_suffix",
-    "hyphen_qualifier", "glued_non")}
+    "hyphen_qualifier", "glued_non", "feeder_lines")}
 #: Quantities that look like codes ("48h", "10nm", "5x").
-_UNIT = re.compile(r"^\d+(h|hr|hrs|d|day|days|min|nm|um|mm|ug|ng|ml|x|wk|w|m|s|k|kb|bp|mg|g)$")
+_UNIT = re.compile(r"^\d+(h|hr|hrs|d|day|days|min|nm|um|mm|cm|ug|ng|pg|ml|ul|x|wk|w|mo|y|yr|yrs|m|s|"
+                   r"k|kb|bp|mg|g|kg)$")
+#: Words that, after a line's name, make the line a reagent (``feeder_lines``), and the words
+#: after them that say there was none ('feeder-free').
+FEEDER = words("feeder_words") if _ON["feeder_lines"] else frozenset()
+_NO_FEEDER = frozenset({"free", "independent", "less"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -801,12 +806,22 @@ def _cell_line_mentions(lex: Lexicon, text: str,
                     if not strict or distinctive_cell_line(lex, tid, kind)]
             if not good:
                 continue
+            if _feeder(raw, i + n):  # 'on 3T3-J2 feeders': a reagent, not the sample
+                i += n
+                break
             out.extend(Mention(tid, kind, key, i, n, len(entries)) for tid, kind in good)
             i += n
             break
         else:
             i += 1
     return out, len(raw)
+
+
+def _feeder(raw: list[str], end: int) -> bool:
+    """Whether the words after a line's name (ending before ``end``) make it a feeder layer or
+    a conditioned medium (rule ``feeder_lines``), not 'feeder-free'."""
+    return (end < len(raw) and raw[end] in FEEDER
+            and (end + 1 >= len(raw) or raw[end + 1] not in _NO_FEEDER))
 
 
 #: Names shaped like the codes submitters give samples, clones and days ('D13', 'KO-1', 'C14'),

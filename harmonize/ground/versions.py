@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "36"
-MATCHER_VERSION = "66"
+MATCHER_VERSION = "67"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
