@@ -289,7 +289,7 @@ def test_a_disease_only_one_sex_has_gives_the_sample_s_sex(full, attributes, sex
 
 @pytest.mark.parametrize(("attributes", "line"), [
     ({"growth protocol": "on a mitotically inactivated MRC-5 feeder layer"}, None),
-    ({"growth protocol": "K562 conditioned medium, 3 days", "cell type": "CD34+ cells"}, None),
+    ({"growth protocol": "K562 conditioned medium, 3 days", "cell type": "CD34-positive progenitors"}, None),
     ({"growth protocol": "IMR-90 cells, feeder-free, mTeSR"}, "CVCL:0347"),  # no feeder: the line
     ({"growth protocol": "IMR-90 cells in DMEM"}, "CVCL:0347"),
 ])
