@@ -298,6 +298,15 @@ def test_a_line_grown_as_a_feeder_is_no_line_of_the_sample(full, attributes, lin
     assert (found[0] if found else None) == line
 
 
+@pytest.mark.parametrize(("value", "line"), [
+    ("Jurkat, Clone E6-1", "CVCL:0367"),  # the catalogue's name of Cellosaurus's 'Jurkat E6.1'
+    ("jurkat clone E6.1", "CVCL:0367"),
+    ("U-937 clone 2", "CVCL:0007"),       # no line so named: the parent, as before
+])
+def test_a_subclone_written_with_the_word_clone_is_that_subclone(full, value, line):
+    assert full.ground_value("cell_line", value, "cell line").term_id == line
+
+
 def test_a_length_is_no_cell_line(full):
     anns = full.annotate({"tissue": "normal mucosa (taken 10cm from the tumour)"})
     assert not [a for a in anns if a.facet == "cell_line" and a.term_id]

@@ -10,6 +10,9 @@ from harmonize.ground.rules import enabled, mapping
 from harmonize.models import Candidate
 
 _CELL_WORDS = re.compile(r"\b(cells?|cell lines?|lines?|human)\b")
+#: Rule clone_word: 'clone' before a subclone's code, as catalogues write it ('X, clone E6-1'),
+#: which Cellosaurus labels leave out ('X E6.1').
+_CLONE = re.compile(r"\b(clone|cl)\b\.?") if enabled("clone_word") else None
 #: Rule bracket_remark: a value under its facet's key names what it is before a bracket.
 _BRACKET = enabled("bracket_remark")
 
@@ -39,6 +42,8 @@ def match_exact(lex: Lexicon, facet: str, text: str, dedicated: bool = True) -> 
         key = compact(text)
         if key not in lex.compact_names:  # "HEK-293 cells", "HeLa cell line"
             key = compact(_CELL_WORDS.sub(" ", fold(text)))
+        if key not in lex.compact_names and _CLONE is not None:  # "Jurkat, Clone E6-1"
+            key = compact(_CLONE.sub(" ", _CELL_WORDS.sub(" ", fold(text))))
         entries = lex.compact_names.get(key, ()) if len(key) >= 2 else ()
         norm = normalize(text)
         for tid, kind in entries:

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "36"
-MATCHER_VERSION = "67"
+MATCHER_VERSION = "68"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
