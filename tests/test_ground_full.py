@@ -299,7 +299,7 @@ def test_a_line_grown_as_a_feeder_is_no_line_of_the_sample(full, attributes, lin
 
 
 @pytest.mark.parametrize(("value", "line"), [
-    ("Jurkat, Clone E6-1", "CVCL:0367"),  # the catalogue's name of Cellosaurus's 'Jurkat E6.1'
+    ("HeLa, clone S3", "CVCL:0058"),      # catalogue style for Cellosaurus's 'HeLa S3'
     ("jurkat clone E6.1", "CVCL:0367"),
     ("U-937 clone 2", "CVCL:0007"),       # no line so named: the parent, as before
 ])
