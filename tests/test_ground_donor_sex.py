@@ -47,7 +47,7 @@ def test_the_rule_switched_off_shares_nothing(grounder, monkeypatch):
 
 
 @pytest.mark.parametrize(("key", "names_donor"), [
-    ("individual", True), ("patient id", True), ("Subject_ID", True), ("donor", True),
+    ("individual", True), ("participant id", True), ("Subject_ID", True), ("donor", True),
     ("sample id", False), ("cell line", False), ("patient age", False)])
 def test_keys_naming_the_person_sampled(key, names_donor):
     assert donor_key(key) is names_donor

@@ -247,7 +247,7 @@ def test_a_lower_case_abbreviation_after_a_key_word_names_the_disease(full, text
 
 
 @pytest.mark.parametrize(("attributes", "term"), [
-    ({"tissue": "gastrocnemius", "cell type": "myoblasts"}, "CL:0000515"),  # skeletal muscle's
+    ({"tissue": "gastrocnemius", "cell type": "myoblasts"}, "CL:0000515"),  # a named leg muscle's myoblast
     ({"tissue": "gastrocnemius", "cell type": "neurons"}, "CL:0000540"),  # no such cell named
 ])
 def test_a_cell_is_named_with_what_its_tissue_lies_in(full, attributes, term):
@@ -275,10 +275,11 @@ def test_a_lineage_gate_is_one_of_the_markers_of_a_sorted_population(full, gate,
 
 @pytest.mark.parametrize(("attributes", "sex"), [
     ({"disease": "endometriosis", "tissue": "peritoneum"}, "PATO:0000383"),
-    ({"diagnosis": "prostate adenocarcinoma", "source_name": "spinal metastasis, resected"}, "PATO:0000384"),
-    ({"condition": "gestational diabetes", "sample type": "whole blood"}, "PATO:0000383"),
-    ({"condition": "gestational diabetes", "tissue": "umbilical cord blood"}, None),  # the baby's
-    ({"disease": "breast cancer", "tissue": "breast"}, None),  # men have breast cancers too
+    ({"diagnosis": "adenocarcinoma of the prostate", "source_name": "spinal metastasis, resected"},
+     "PATO:0000384"),
+    ({"condition": "gestational diabetes", "specimen": "whole blood"}, "PATO:0000383"),
+    ({"condition": "gestational diabetes", "tissue": "cord blood, at delivery"}, None),  # the baby's
+    ({"disease": "mammary carcinoma", "tissue": "breast"}, None),  # men have breast cancers too
     ({"disease": "endometriosis", "tissue": "testis"}, None),  # the two disagree: neither says
     ({"disease": "ovarian serous carcinoma", "sex": "male"}, "PATO:0000384"),  # stated wins
 ])
@@ -308,7 +309,7 @@ def test_a_subclone_written_with_the_word_clone_is_that_subclone(full, value, li
 
 
 def test_a_length_is_no_cell_line(full):
-    anns = full.annotate({"tissue": "normal mucosa (taken 10cm from the tumour)"})
+    anns = full.annotate({"tissue": "uninvolved mucosa (taken 10cm from the tumour)"})
     assert not [a for a in anns if a.facet == "cell_line" and a.term_id]
 
 

@@ -202,8 +202,8 @@ class Composer:
         forms = ("{x} of {y}", "{y} {x}", "{x} of the {y}")
         cell = self.named_together("cell_type", top, placed, forms)
         if cell is None and _ON["cell_of_enclosing"]:
-            # then what UBERON puts the tissue in or classes it as, nearest first ('vastus
-            # lateralis' beside 'myoblasts': a skeletal muscle myoblast)
+            # then what UBERON puts the tissue in or classes it as, nearest first (a named
+            # muscle beside 'myoblasts': CL's myoblast of the muscle tissue it is made of)
             cell = next((c for p in self._place_names(self._around(place.term_id))
                          for c in [self.named_together("cell_type", top, p, forms)] if c), None)
         return ranked if cell is None else [(s, taken_by(cell, "cell_of_tissue"), v, f)] + ranked
@@ -690,7 +690,7 @@ class Composer:
 
     def _around(self, tissue: str) -> list[str]:
         """:meth:`_enclosing`, each organ class followed by the kind of tissue it is made of
-        (``ontologies/words/organ_of_tissue.tsv``: a named muscle is skeletal muscle tissue)."""
+        (``ontologies/words/organ_of_tissue.tsv``: a named muscle is made of striated muscle)."""
         out: list[str] = []
         for t in self._enclosing(tissue):
             out += [t, *(k for k, organ in ORGAN_OF_TISSUE.items() if organ == t)]

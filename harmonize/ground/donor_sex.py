@@ -33,9 +33,9 @@ _ID_TAIL = re.compile(r"\s(?:id|ids|identifier|number|no|code|name)$")
 
 @lru_cache(maxsize=65_536)
 def donor_key(key: str) -> bool:
-    """Whether ``key`` names the person sampled ('individual', 'patient id', 'donor_ID').
+    """Whether ``key`` names the person sampled ('individual', 'participant id', 'donor_ID').
 
-    >>> donor_key("individual"), donor_key("patient id"), donor_key("sample id")
+    >>> donor_key("individual"), donor_key("participant id"), donor_key("sample id")
     (True, True, False)
     """
     if key_role(key) == "donor":

@@ -279,7 +279,7 @@ def _abbreviation_in_context(key: str, entries: tuple[tuple[str, str], ...], tok
     by the word next to it. Capitals tell 'MI' from 'mi' elsewhere; case-folded bag-of-words
     text has lost them, and there a disease-state neighbour ('ra patient', 'post mi') or the
     key word before a characteristic's value ('dx ipf') is the evidence instead. Never
-    'control': an 'AD control' is a control."""
+    'control': an abbreviation before it names the study's control group."""
     if not _ON["abbreviation_in_context"] or (
             len(key) < 2 or not key.isalpha() or key in STOPWORDS or not any(
                 kind in ABBREVIATION_KINDS for _, kind in entries)):
