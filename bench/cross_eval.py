@@ -78,8 +78,8 @@ def regime_runs(regime: str, rows: list[dict], names: Iterable[str], folds: int,
                 seeds: int, judge: fc.HeldOutJudge | None = None
                 ) -> list[dict[str, Callable[[dict], object]]]:
     """For one regime, one ``{file: record -> Calibration}`` per split (one split unless CV);
-    every fit's kinds of evidence judged on the read blind sets (``judge``), as the shipped
-    one's are."""
+    every fit's facets judged on the read blind sets (``judge``: each facet's prior), as the
+    shipped one's are."""
     names = list(names)
     if regime == "in":
         cal = fc.fit(rows, judge=judge)

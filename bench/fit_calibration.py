@@ -35,6 +35,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import blind_eval
+
 from harmonize.ground import Grounder, load_lexicon, load_overrides
 from harmonize.ground.calibrate import (
     CALIBRATION_PATH,
@@ -105,33 +107,29 @@ def load_samples(eval_dir: Path) -> list[dict]:
     return samples
 
 
-BLIND = Path(__file__).resolve().parent / "blind"
 #: Facets whose emitted annotations on the read blind sets are judged.
 BLIND_FACETS = ("tissue", "cell_type", "disease", "cell_line")
 
 
-def read_blind_records(folder: Path = BLIND) -> list[dict]:
+def read_blind_records(folder: Path = blind_eval.BLIND) -> list[dict]:
     """The records of the keyed blind sets already read (``sets.tsv``: SRA and GEO sets, not
     series sets), each with its gold."""
-    import csv
     import gzip
 
-    manifest = folder / "sets.tsv"
-    if not manifest.is_file():
+    if not (folder / "sets.tsv").is_file():
         return []
-    with manifest.open(encoding="utf-8") as fh:
-        sets = [r["set"] for r in csv.DictReader(fh, delimiter="\t")
-                if r["status"] == "read" and r["kind"] in ("SRA", "GEO")]
     recs = []
-    for name in sets:
-        with gzip.open(folder / f"{name}.jsonl.gz", "rt", encoding="utf-8") as fh:
-            recs += [json.loads(line) for line in fh if line.strip()]
+    for row in blind_eval.manifest(folder):
+        if row["status"] == "read" and row["kind"] in ("SRA", "GEO"):
+            with gzip.open(folder / f"{row['set']}.jsonl.gz", "rt", encoding="utf-8") as fh:
+                recs += [json.loads(line) for line in fh if line.strip()]
     return recs
 
 
 class HeldOutJudge:
     """How often a fit's annotations are right on data it never saw: the read blind sets,
-    written and annotated by others, annotated under the fit as ``harmonize map`` would. They
+    written and annotated by others, each record annotated under the fit on its own
+    (:meth:`Grounder.annotate`: without the study view ``harmonize map`` adds). They
     never fit a ranking weight or a Platt step; ``[n, right]`` of their annotations per facet
     is the prior of that facet's evidence the dev files never held
     (:meth:`Calibration.facet_prior`). Per kind of evidence the shares did not transfer

@@ -41,9 +41,10 @@ def match_exact(lex: Lexicon, facet: str, text: str, dedicated: bool = True) -> 
     if not out and facet == "cell_line":
         key = compact(text)
         if key not in lex.compact_names:  # "HEK-293 cells", "HeLa cell line"
-            key = compact(_CELL_WORDS.sub(" ", fold(text)))
-        if key not in lex.compact_names and _CLONE is not None:  # "HeLa, clone S3"
-            key = compact(_CLONE.sub(" ", _CELL_WORDS.sub(" ", fold(text))))
+            bare = _CELL_WORDS.sub(" ", fold(text))
+            key = compact(bare)
+            if key not in lex.compact_names and _CLONE is not None:  # "HeLa, clone S3"
+                key = compact(_CLONE.sub(" ", bare))
         entries = lex.compact_names.get(key, ()) if len(key) >= 2 else ()
         norm = normalize(text)
         for tid, kind in entries:

@@ -36,20 +36,17 @@ SHARED = words("shared_organs") if ON or BY_DISEASE else frozenset()
 PLACES = ("tissue", "origin_tissue")
 
 
-def class_sex(lex: Lexicon, term_id: str, prefix: str = "UBERON:") -> str | None:
-    """The sex whose class (of ``prefix``) ``term_id`` lies in, or None (both, neither, or
-    an organ shared with the fetus)."""
+def class_sex(lex: Lexicon, term_id: str) -> str | None:
+    """The sex whose class (``SEX_CLASSES``: an organism of one sex, a disease class of one
+    sex) ``term_id`` lies in, or None (both or neither)."""
     ancestors = lex.ancestors.get(term_id, frozenset())
-    if term_id in SHARED or any(a in SHARED for a in ancestors):
-        return None
-    found = {sex for cls, sex in SEX_CLASSES.items()
-             if cls.startswith(prefix) and (cls in ancestors or cls == term_id)}
+    found = {sex for cls, sex in SEX_CLASSES.items() if cls in ancestors or cls == term_id}
     return next(iter(found)) if len(found) == 1 else None
 
 
-def organ_sex(lex: Lexicon, term_id: str) -> str | None:
-    """The sex whose organism the UBERON term ``term_id`` lies in, or None."""
-    return class_sex(lex, term_id, "UBERON:")
+def fetal(lex: Lexicon, term_id: str) -> bool:
+    """Whether ``term_id`` is, or lies in, an organ that holds the fetus's cells."""
+    return term_id in SHARED or any(a in SHARED for a in lex.ancestors.get(term_id, ()))
 
 
 def with_organ_sex(annotations: list[Annotation], lex: Lexicon) -> list[Annotation]:
@@ -59,12 +56,11 @@ def with_organ_sex(annotations: list[Annotation], lex: Lexicon) -> list[Annotati
         return annotations
     sure = [a for a in annotations if a.term_id and a.status == "accepted"]
     places = [a for f in PLACES for a in sure if a.facet == f] if ON else []
-    if any(a.term_id in SHARED or any(s in SHARED for s in lex.ancestors.get(a.term_id, ()))
-           for a in places):
+    if any(fetal(lex, a.term_id) for a in places):
         return annotations  # the fetus's organ: neither it nor a pregnancy's disease says
-    said = [(a, organ_sex(lex, a.term_id)) for a in places[:1]]
+    said = [(a, class_sex(lex, a.term_id)) for a in places[:1]]
     if BY_DISEASE:
-        said += [(a, class_sex(lex, a.term_id, "MONDO:")) for a in sure if a.facet == "disease"]
+        said += [(a, class_sex(lex, a.term_id)) for a in sure if a.facet == "disease"]
     sexes = {sex for _, sex in said if sex}
     if len(sexes) != 1:
         return annotations
