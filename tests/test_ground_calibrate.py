@@ -158,6 +158,17 @@ def test_a_facet_judged_on_other_data_has_its_own_prior():
     assert cal.cautious(0.95, "disease/text/mention/label")[0] == pytest.approx(0.95, abs=0.01)
 
 
+@pytest.mark.parametrize("pair", [[10], [10, 11], [-1, 0], "10/9", [10.5, 9]])
+def test_a_facet_prior_that_is_no_count_is_a_clear_error(tmp_path, pair):
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps({"evidence": {"prior": 0.8, "held_out": {"tissue": pair}}}))
+    with pytest.raises(ConfigError, match=r"calibration.json: evidence.held_out\['tissue'\]"):
+        load_calibration(path)
+    path.write_text(json.dumps({"evidence": {"prior": 0.8, "held_out": {"tissue": [10, 9]}}}))
+    assert load_calibration(path).facet_prior("tissue", 0.8, 30.0) == pytest.approx(
+        (9 + 24) / 40)
+
+
 def test_the_shipped_fit_judged_every_ontology_facet_on_the_read_blind_sets(shipped):
     held = shipped.evidence.get("held_out") or {}
     assert {"tissue", "cell_type", "disease", "cell_line"} <= set(held)

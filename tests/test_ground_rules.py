@@ -153,6 +153,18 @@ def test_a_word_list_value_outside_its_choices_names_the_file_row_and_choices(tm
     assert rules.choices("origin_phrases", "after", frozenset({"origin", "product"}))
 
 
+def test_a_sex_class_naming_no_sex_is_refused(tmp_path):
+    """A class of ``sex_classes.tsv`` whose sex is written out ('female') instead of PATO's id
+    would annotate a term that is no sex: refused, naming the file and the row."""
+    from harmonize.ground.organ_sex import FEMALE, MALE, SEX_CLASSES
+
+    bad = tmp_path / "sex_classes.tsv"
+    bad.write_text("term\tsex\treason\nMONDO:0000001\tfemale\ta class of one sex\n")
+    with pytest.raises(ConfigError, match=r"sex_classes.tsv: row 2: sex 'female' is not one of"):
+        rules._checked(bad, tuple(rules._rows(bad)), "sex", frozenset({FEMALE, MALE}))
+    assert set(SEX_CLASSES.values()) == {FEMALE, MALE}
+
+
 def test_a_mistyped_role_of_a_key_word_is_refused(tmp_path):
     """A key word's role mistyped ('tisue') would make every key ending in it a key of no
     facet, without a word; the list is refused, naming the file and the row."""

@@ -202,6 +202,12 @@ def load_calibration(path: Path | None = None) -> Calibration:
         raw = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise ConfigError(f"calibration file {path} is not valid JSON: {exc}") from exc
+    for facet, pair in ((raw.get("evidence") or {}).get("held_out") or {}).items():
+        if not (isinstance(pair, list) and len(pair) == 2
+                and all(isinstance(x, int) and x >= 0 for x in pair) and pair[1] <= pair[0]):
+            raise ConfigError(f"calibration file {path}: evidence.held_out[{facet!r}] is "
+                              f"{pair!r}, not [n, right] with 0 <= right <= n; refit it with "
+                              f"bench/fit_calibration.py")
     return Calibration(version=str(raw.get("version", "unknown")),
                        accept=float(raw.get("accept", 0.5)),
                        rank_weights=raw.get("rank_weights") or {},

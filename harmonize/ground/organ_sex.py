@@ -20,7 +20,7 @@ from dataclasses import replace
 
 from harmonize.ground.compose import taken_by
 from harmonize.ground.lexicon import Lexicon
-from harmonize.ground.rules import enabled, mapping, words
+from harmonize.ground.rules import choices, enabled, words
 from harmonize.models import Annotation, Candidate
 
 FEMALE, MALE = "PATO:0000383", "PATO:0000384"
@@ -29,7 +29,8 @@ ON = enabled("sex_of_organ")
 BY_DISEASE = enabled("sex_of_disease")
 #: Ontology classes whose members one sex has, and the sex each is (UBERON organisms, MONDO
 #: disease classes).
-SEX_CLASSES = mapping("sex_classes") if ON or BY_DISEASE else {}
+SEX_CLASSES = {r["term"]: r["sex"] for r in choices("sex_classes", "sex", frozenset({FEMALE, MALE}))
+               } if ON or BY_DISEASE else {}
 #: Organs of a pregnancy that hold the fetus's cells: no sex of the sample's.
 SHARED = words("shared_organs") if ON or BY_DISEASE else frozenset()
 #: Facets whose term may be an organ of one sex.
