@@ -57,6 +57,7 @@ from harmonize.ground.infection import given_infection, in_dish, infectious
 from harmonize.ground.legends import read_legends
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
 from harmonize.ground.line_disease import with_line_disease
+from harmonize.ground.line_sex import line_sex, with_line_sex
 from harmonize.ground.memo import MEMO_LIMIT, Memo
 from harmonize.ground.mentions import (
     CONTROL_WORDS,
@@ -196,6 +197,7 @@ class Grounder:
         self._status_keys = StatusKeys(lexicon)
         self._decided: Memo[tuple[str, str, int], Annotation | None] = Memo(memo_limit)
         self._line_read: Memo[str, list[Candidate]] = Memo(memo_limit)
+        self._line_sexes: Memo[str, str | None] = Memo(memo_limit)
 
     # ------------------------------------------------------------------ candidates
     def candidates(self, value: FieldValue, kclass: str | None = None) -> tuple[Candidate, ...] | None:
@@ -546,9 +548,9 @@ class Grounder:
         """
         read = read_legends(attributes)  # 'status: C' beside 'key: C = control, no disease'
         anns = self._annotate_values(self._fields(read, text), library)
-        return with_organ_sex(self._typed(with_study_controls(  # the study view reads legends
+        return self._sexed(self._typed(with_study_controls(  # the study view reads legends
             self, self._line_disease(anns), study_view(attributes, text), study_keys),
-            read, text), self.lexicon)
+            read, text))
 
     def annotate_many(self, samples: Iterable[tuple[Mapping[str, str], str | None,
                                                     Mapping[str, str] | None]],
@@ -568,9 +570,9 @@ class Grounder:
         self.prepare(v for vs in values for v in vs)
         viewed = [study_view(attrs, text) for attrs, text, _ in given]  # reads legends itself
         keys = self.study_keys(viewed, studies, siblings)
-        done = [with_organ_sex(self._typed(with_study_controls(
+        done = [self._sexed(self._typed(with_study_controls(
                     self, self._line_disease(self._annotate_values(vs, library)), seen, k),
-                    attrs, text), self.lexicon)
+                    attrs, text))
                 for vs, (attrs, text, library), seen, k in zip(values, samples, viewed, keys)]
         if studies is None:
             return done
@@ -602,6 +604,24 @@ class Grounder:
             return anns
         return with_line_disease(anns, self.lexicon, self._read_line_words,
                                  self.calibration.accept)
+
+    def _sexed(self, anns: list[Annotation]) -> list[Annotation]:
+        """The sex of the sample's cell line, else of its organ or disease, added when the
+        sample states none (:mod:`harmonize.ground.line_sex`,
+        :mod:`harmonize.ground.organ_sex`)."""
+        return with_organ_sex(with_line_sex(anns, self.lexicon, self._sex_of_line),
+                              self.lexicon)
+
+    def _sex_of_line(self, line_id: str, label: str) -> str | None:
+        """What the ontologies say of a line's sex (memoized per line)."""
+        key = f"{line_id}\t{label}"
+        if key not in self._line_sexes:
+            self._line_sexes[key] = line_sex(
+                self.lexicon, line_id, label,
+                lambda text: next((c.term_id for c in _sex_named(self.lexicon, text)), None),
+                lambda text: [c.term_id for facet in ("tissue", "disease")
+                              for c in match_exact(self.lexicon, facet, text)])
+        return self._line_sexes[key]
 
     def _read_line_words(self, text: str) -> list[Candidate]:
         """The diseases an ontology's words of a line name: the whole text's name, else its

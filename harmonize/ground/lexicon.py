@@ -91,6 +91,8 @@ class Lexicon:
     ancestors: dict[str, frozenset[str]] = field(default_factory=dict)
     #: Per Cellosaurus id, EFO's words for the line's disease (:mod:`line_disease`).
     line_words: dict[str, LineWords] = field(default_factory=dict)
+    #: Per Cellosaurus id, the sex a user-supplied Cellosaurus release gives it (:mod:`line_sex`).
+    line_sexes: dict[str, str] = field(default_factory=dict)
     #: Per MONDO disease, the genes MONDO says cause it (:mod:`genes`).
     causal_genes: dict[str, frozenset[str]] = field(default_factory=dict)
     _words: dict[tuple[str, ...] | None, frozenset[str]] | None = field(
@@ -502,16 +504,19 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
     frozen = {f: {k: _ranked(v) for k, v in d.items()} for f, d in names.items()}
     from harmonize.ground.genes import causal_genes
     from harmonize.ground.line_disease import line_disease_texts  # it reads HEALTHY from here
+    from harmonize.ground.line_sex import cellosaurus_sexes
 
     efo, cvcl = ontologies.get("EFO"), ontologies.get("CVCL")
     line_words = (line_disease_texts(efo, cvcl) if efo and cvcl and enabled("line_disease")
                   else {})
+    line_sexes = (cellosaurus_sexes({t: d.subsets for t, d in cvcl.terms.items() if d.subsets})
+                  if cvcl and enabled("line_sex") else {})
     mondo = ontologies.get("MONDO")
     genes = causal_genes(mondo) if mondo and enabled("disease_of_gene") else {}
     return Lexicon(version=version,
                    ontology_versions={n: o.version for n, o in sorted(ontologies.items())},
                    names=frozen, compact_names={k: _ranked(v) for k, v in compact_names.items()},
-                   terms=terms, ancestors=ancestors, line_words=line_words,
+                   terms=terms, ancestors=ancestors, line_words=line_words, line_sexes=line_sexes,
                    causal_genes={t: g for t, g in genes.items() if t in terms})
 
 

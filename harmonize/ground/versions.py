@@ -22,8 +22,8 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "36"
-MATCHER_VERSION = "68"
+LEXICON_VERSION = "37"
+MATCHER_VERSION = "69"
 
 
 def data_digest(paths: Iterable[Path]) -> str:

@@ -21,6 +21,7 @@ class TermData:
     obsolete: bool = False
     replaced_by: str | None = None
     definition: str = ""  # the term's textual definition (EFO describes its cell lines)
+    subsets: tuple[str, ...] = ()  # the OBO subsets it is in (Cellosaurus: the line's sex)
 
 
 @dataclass(slots=True)

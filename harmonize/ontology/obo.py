@@ -229,5 +229,6 @@ def load_obo(path: str | Path, name: str | None = None, *,
             obsolete=bool(t.obsolete),
             replaced_by=replaced[0] if t.obsolete and replaced else None,
             definition=str(t.definition or ""),
+            subsets=tuple(sorted(t.subsets)),
         )
     return OntologyData(name=prefix, version=version, origin=f"obo:{path}", terms=terms)

@@ -1,0 +1,90 @@
+"""A cell line's sex, as the ontologies record it (rule ``line_sex``).
+
+A sample of a named cell line is of the sex of the person the line came from: a HeLa sample
+is a woman's cells, a LNCaP one a man's, whatever the record says of a donor (usually
+nothing). Cellosaurus records every line's sex; its OBO release files each line in a subset
+named for it (``subset: Female``), which a user-supplied release keeps
+(``ontologies/words/cellosaurus_sexes.tsv`` names the subsets). The packaged Cellosaurus has
+names only, so without a release the line's sex is read from what EFO says of the line of the
+same name (:func:`harmonize.ground.line_disease.line_disease_texts`): its description
+('established from ... a 69-year-old woman') and its classes, when they name an organ or a
+disease only one sex has ('prostate derived', 'cervical carcinoma': the classes of
+:mod:`harmonize.ground.organ_sex`). Every source that says a sex must say the same one.
+
+A sex the sample states is never overridden (a line's Y chromosome may be lost; the record
+may know better); the annotation is as sure as the line was read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+
+from harmonize.ground.compose import taken_by
+from harmonize.ground.line_disease import parent_words
+from harmonize.ground.organ_sex import FEMALE, MALE, class_sex
+from harmonize.ground.rules import choices, enabled
+from harmonize.models import Annotation, Candidate, accepted
+
+ON = enabled("line_sex")
+#: The term ids the ontologies' words of a line name (its organ, its disease), and the sex
+#: a text names (``None``: none, or both).
+ReadTerms = Callable[[str], Iterable[str]]
+ReadSex = Callable[[str], str | None]
+#: EFO writes an organ class of lines as the organ's name and this word ('prostate derived').
+_DERIVED = " derived"
+
+
+def cellosaurus_sexes(subsets: Mapping[str, Iterable[str]]) -> dict[str, str]:
+    """Per Cellosaurus id, the sex its release's subsets give (``subsets``: id -> subset
+    names; a line filed under two sexes, or under none, is left out)."""
+    named = {r["subset"].lower(): r["sex"] for r in choices(
+        "cellosaurus_sexes", "sex", frozenset({FEMALE, MALE}))}
+    out: dict[str, str] = {}
+    for tid, names in subsets.items():
+        sexes = {named[s.lower()] for s in names if s.lower() in named}
+        if len(sexes) == 1:
+            out[tid] = sexes.pop()
+    return out
+
+
+def line_sex(lex, line_id: str, label: str, read_sex: ReadSex, read_terms: ReadTerms
+             ) -> str | None:
+    """The sex of line ``line_id`` (named ``label``): the Cellosaurus release's, else the one
+    sex EFO's description and classes of the line (or of the parent a derived line is named
+    after) all say; ``None`` when they say none or disagree."""
+    if line_id in lex.line_sexes:
+        return lex.line_sexes[line_id]
+    words = lex.line_words.get(line_id) or parent_words(lex, label)
+    if not words:
+        return None
+    classes, description, _ = words
+    said = {read_sex(description)} if description else set()
+    for name in classes:
+        organ = name[:-len(_DERIVED)] if name.endswith(_DERIVED) else name
+        said |= {class_sex(lex, tid) for tid in read_terms(organ)}
+    said.discard(None)
+    return said.pop() if len(said) == 1 else None
+
+
+def with_line_sex(annotations: list[Annotation], lex, sex_of: Callable[[str, str], str | None]
+                  ) -> list[Annotation]:
+    """``annotations`` with the sex of the sample's accepted cell line added when the sample
+    states none (``sex_of(line id, label)``: :func:`line_sex`)."""
+    if not ON or any(a.facet == "sex" and a.term_id for a in annotations):
+        return annotations
+    line = accepted(annotations, "cell_line")
+    if line is None:
+        return annotations
+    sex = sex_of(line.term_id or "", line.term_label or "")
+    if sex is None:
+        return annotations
+    info = lex.term(sex)
+    label = info.label if info else ("female" if sex == FEMALE else "male")
+    cand = taken_by(Candidate(term_id=sex, term_label=label, method="rule",
+                              matched_text=line.term_label or "", match_kind="line_sex",
+                              similarity=1.0, features={"conf:cell_line": line.confidence}),
+                    "line_sex")
+    return [*(a for a in annotations if a.facet != "sex"),
+            replace(line, facet="sex", term_id=sex, term_label=label, method="rule",
+                    candidates=(cand,))]
