@@ -81,6 +81,12 @@ def test_a_writer_s_records_become_a_set_as_the_pipeline_reads_them(tmp_path):
     assert rec["attributes"] == {"source_name": "kidney", "sex": "F"}
     assert rec["text"] == "pt1 tumour\nStage II."
     assert rec["gold"]["sample_type"] == ["tissue"]
+    # the same record as txt2onto's text: values without keys, no word holding a digit
+    assert convert.main([str(writer), "ZX", str(tmp_path), "--text"]) == 0
+    with gzip.open(tmp_path / "ZX.jsonl.gz", "rt") as fh:
+        rec = json.loads(fh.readline())
+    assert (rec["attributes"], rec["text"]) == ({}, "tumour kidney stage ii")
+    assert rec["gold"]["tissue"] == ["UBERON:0002113"]
 
     series = {"series": "GSEZZ2", "title": "Lupus and controls",
               "gold_disease": ["MONDO:0007915", "PATO:0000461"],
@@ -90,6 +96,8 @@ def test_a_writer_s_records_become_a_set_as_the_pipeline_reads_them(tmp_path):
     assert convert.main([str(writer), "ZY", str(tmp_path)]) == 0
     with gzip.open(tmp_path / "ZY.jsonl.gz", "rt") as fh:
         member, level = (json.loads(line) for line in fh)
-    assert member["text"] == "sle 1 pbmc group sle"  # its own words: no series title
+    # its own words as txt2onto writes them: no series title, no key, no 'SLE_1' (a digit)
+    assert member["text"] == "pbmc sle"
     assert level["members"] == ["GSMZZ2"]
     assert level["gold"] == {"disease": ["MONDO:0007915"]}  # no healthy state
+    assert convert.main([str(writer), "ZW", str(tmp_path), "--text"]) == 2  # series are text

@@ -1566,3 +1566,16 @@ def test_an_abbreviation_joined_to_a_qualifying_word_names_no_second_disease(ful
     """Rule hyphen_qualifier: '<ABBR>-<word> <disease>' names the disease after it."""
     anns = [a for a in full.annotate({"diagnosis": value}) if a.facet == "disease"]
     assert [a.term_id for a in anns] == [disease]
+
+
+@pytest.mark.parametrize(("text", "tissue"), [
+    # a bag of words naming the organ and a part of it is of the part
+    ("autopsy brain block locus coeruleus frozen", "UBERON:0002148"),
+    ("surgical kidney specimen renal medulla normal", "UBERON:0000362"),
+    ("whole heart tissue interventricular septum donor", "UBERON:0002094"),
+])
+def test_a_text_naming_an_organ_and_a_part_of_it_is_of_the_part(full, text, tissue):
+    ann = {a.facet: a for a in full.annotate({}, text)}["tissue"]
+    assert ann.term_id == tissue
+    taken = [r for r in full.sample_ranking("tissue", {}, text) if r["narrower_taken"]]
+    assert [(r["term_id"], r["taken_by"]) for r in taken] == [(tissue, "deeper_in_text")]

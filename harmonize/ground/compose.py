@@ -53,9 +53,9 @@ _IMPLY_POSITIVE = ("high", "bright")
 #: Words CL writes after a marker for its level ('CD56-bright', 'CD25-high').
 _LEVEL_WORDS = {"negative": "-", "dim": "dim", "bright": "bright", "high": "high", "low": "low"}
 
-#: Key classes whose narrower names ``deeper_in_sample`` takes (free text and titles name
-#: other things too; there the fitted ranking decides: taking the narrower name in GEO text
-#: lowered tissue strict F1 0.906 -> 0.881 in-sample, 0.897 -> 0.880 in grouped CV).
+#: Key classes whose narrower names ``deeper_in_sample`` takes whatever the term ranked first
+#: was read from (free text and titles name other things too: a narrower name there is taken
+#: over one read from text alike, rule ``deeper_in_text``).
 DEEPER_CLASSES = ("dedicated", "scan")
 
 #: Rule part_initials: a code of a part of an organ ('LV', 'LLL', 'TZ').

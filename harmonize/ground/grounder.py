@@ -122,7 +122,8 @@ _ON = {name: enabled(name) for name in (
     "key_named_first", "scanned_sex", "healthy_mentions", "reordered_parts",
     "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample",
     "plural_abbreviations", "modified_names", "strongest_mention", "control_of_study",
-    "line_disease", "respelt_words", "numbered_people", "part_in_own_key", "genotype_alleles")}
+    "line_disease", "respelt_words", "numbered_people", "part_in_own_key", "genotype_alleles",
+    "deeper_in_text")}
 
 
 #: Rule only_negated_healthy: the most words of a value under a key naming any facet
@@ -1122,12 +1123,17 @@ class Grounder:
                                 or self._own_whole_name(facet, r[1], top, r[2]))
                            and (key_class(r[2]) in DEEPER_CLASSES
                                 or (facet == "disease" and key_class(r[2]) == "title")
-                                or self._part_named_alone(facet, r))
+                                or self._part_named_alone(facet, r)
+                                or _in_text_alike(facet, r[2], ranked[0][2]))
                            and not cell_name_place(facet, r[2])
                            and narrower(self.lexicon, top.term_id, r[1].term_id)), None)
             if deeper is None:
                 return ranked
-            ranked = [deeper] + [r for r in ranked if r is not deeper]
+            rest = [r for r in ranked if r is not deeper]
+            if key_class(deeper[2]) in _TEXT_CLASSES and not (
+                    facet == "disease" or self._part_named_alone(facet, deeper)):
+                deeper = (deeper[0], taken_by(deeper[1], "deeper_in_text"), *deeper[2:])
+            ranked = [deeper] + rest
 
     def _part_named_alone(self, facet: str,
                           r: tuple[float, Candidate, FieldValue, dict[str, float]]) -> bool:
@@ -1243,6 +1249,18 @@ class Grounder:
         return n
 
 
+def _in_text_alike(facet: str, value: FieldValue, top: FieldValue) -> bool:
+    """Whether a narrower name was read, as the term ranked first was, from free text or a
+    title (rule ``deeper_in_text``): a text naming an organ and a part of it ('postmortem
+    brain, substantia nigra pars compacta') is of the part, and the fitted ranking, which
+    prefers an organ's common name, would take the organ. Diseases aside: a text names other
+    people's too."""
+    return (facet != "disease" and _ON["deeper_in_text"]
+            and key_class(value) in _TEXT_CLASSES and key_class(top) in _TEXT_CLASSES)
+
+
+#: Key classes of free text and of titles and descriptions.
+_TEXT_CLASSES = ("text", "title")
 MIXED_SEX = "PATO:0001338"
 FEMALE, MALE = "PATO:0000383", "PATO:0000384"
 

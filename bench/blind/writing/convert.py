@@ -1,6 +1,7 @@
 """Turn a writer's blind set into the file ``bench/blind_eval.py`` reads.
 
     python bench/blind/writing/convert.py WRITER_DIR SET [OUT_DIR]   # -> bench/blind/SET.jsonl.gz
+    python bench/blind/writing/convert.py WRITER_DIR SETt --text     # GEO records as text
 
 ``WRITER_DIR`` holds what a helper session wrote from one of the briefs here: ``records.jsonl``
 (SRA records with ``attributes``; GEO records with ``title``, ``source_name``,
@@ -10,7 +11,8 @@ characteristics as attributes, its title and description as text. A series membe
 bag of words txt2onto 1.0 made of a sample's own words (lower case; punctuation, words with
 digits and stop words dropped; no series title), as the dev series' members are; the series'
 gold keeps its diseases and drops the healthy state, which the dev series' label space does not
-have.
+have. With ``--text`` a GEO set's records become such texts too, their gold kept: the kind of
+the GEO-text dev file (txt2onto 1.0's texts, tissue and cell type gold).
 """
 
 from __future__ import annotations
@@ -42,15 +44,29 @@ def bag_of_words(*parts: str | None) -> str:
                     if len(w) > 1 and w.isalpha() and w.isascii() and w not in STOP)
 
 
+def member_text(m: dict) -> str:
+    """A GEO record as txt2onto's text: its title, source name, the values of its
+    characteristics (not their keys: of the dev files' 7,164 texts one holds 'state', as in
+    'disease state') and its description, as :func:`bag_of_words`."""
+    values = [str(v) for v in (m.get("characteristics") or {}).values()]
+    return bag_of_words(m.get("title"), m.get("source_name"), *values, m.get("description"))
+
+
+def text_record(r: dict) -> dict:
+    """A GEO sample record turned into txt2onto's text (the GEO-text dev file's kind), its
+    gold kept."""
+    gold = {k: [v] if isinstance(v, str) else v for k, v in r["gold"].items()}
+    return {"accession": r["accession"], "source": "geo", "series": r["series"],
+            "attributes": {}, "text": member_text(r), "gold": gold}
+
+
 def series_records(lines: list[dict]) -> list[dict]:
     """Member records (input) and series records (gold) of a series set."""
     out, golds = [], []
     for s in lines:
         for m in s["members"]:
-            pairs = [f"{k} {v}" for k, v in (m.get("characteristics") or {}).items()]
             out.append({"accession": m["accession"], "source": "geo", "series": s["series"],
-                        "attributes": {}, "text": bag_of_words(
-                            m.get("title"), m.get("source_name"), *pairs, m.get("description"))})
+                        "attributes": {}, "text": member_text(m)})
         golds.append({"accession": s["series"], "source": "geo", "series": s["series"],
                       "attributes": {}, "text": None, "level": "series",
                       "members": [m["accession"] for m in s["members"]],
@@ -75,6 +91,8 @@ def sample_record(r: dict) -> dict:
 
 def main(argv: list[str]) -> int:
     """Command-line entry point."""
+    bag = "--text" in argv
+    argv = [a for a in argv if a != "--text"]
     if len(argv) not in (2, 3):
         print(__doc__)
         return 2
@@ -83,7 +101,12 @@ def main(argv: list[str]) -> int:
     series = folder / "series.jsonl"
     source = series if series.is_file() else folder / "records.jsonl"
     lines = [json.loads(line) for line in source.open(encoding="utf-8") if line.strip()]
-    records = series_records(lines) if source == series else [sample_record(r) for r in lines]
+    if bag and (source == series or any(r.get("source") == "sra" for r in lines)):
+        print(f"error: --text turns GEO sample records into text; {source} holds others",
+              file=sys.stderr)
+        return 2
+    records = (series_records(lines) if source == series
+               else [text_record(r) if bag else sample_record(r) for r in lines])
     with gzip.open(out_dir / f"{name}.jsonl.gz", "wt", encoding="utf-8") as out:
         for r in records:
             out.write(json.dumps(r, ensure_ascii=False) + "\n")
