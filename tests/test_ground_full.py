@@ -1579,3 +1579,15 @@ def test_a_text_naming_an_organ_and_a_part_of_it_is_of_the_part(full, text, tiss
     assert ann.term_id == tissue
     taken = [r for r in full.sample_ranking("tissue", {}, text) if r["narrower_taken"]]
     assert [(r["term_id"], r["taken_by"]) for r in taken] == [(tissue, "deeper_in_text")]
+
+
+@pytest.mark.parametrize(("text", "cell_type"), [
+    # the adjective's noun makes the text's mention narrower, where the text places it
+    ("cultured dermal fibroblasts outgrowth from forearm punch biopsy healthy volunteer",
+     "CL:0002551"),
+    # ... without lifting it over the cells the text is of
+    ("ipsc derived motor neurons day sixty reprogrammed from dermal fibroblasts donor",
+     "CL:0000100"),
+])
+def test_an_anatomical_adjective_in_a_text_makes_its_cell_narrower(full, text, cell_type):
+    assert {a.facet: a.term_id for a in full.annotate({}, text)}["cell_type"] == cell_type

@@ -338,9 +338,7 @@ class Grounder:
                 if _ON["modified_names"] and found:  # "clear cell RCC": a kind of RCC
                     found = self._modified(facet, text, found)
                 if _ON["adjective_nouns"] and found:  # "pulmonary fibroblasts": of the lung
-                    found = found + [c for c in self._named_as(facet, noun_phrasings(text))
-                                     if any(self.lexicon.is_ancestor(f.term_id, c.term_id)
-                                            for f in found)]
+                    found = found + self._below(found, self._named_as(facet, noun_phrasings(text)))
                 # a short value naming one lineage means its most specific term, under the
                 # facet's key or a sample key ("Brain, neocortex"; "source_name: Brain,
                 # frontal cortex"); bag-of-words text is left to the fitted ranking
@@ -349,6 +347,9 @@ class Grounder:
                     found = qualified_markers(self.lexicon, found)
                 if len(found) > 1 and facet in ("tissue", "cell_type"):
                     found = head_part(self.lexicon, facet, text, found)  # 'synovium, knee'
+            elif (kclass in ("text", "title") and facet in ("tissue", "cell_type") and found
+                  and _ON["adjective_nouns"]):  # '... dermal fibroblasts ...': of the dermis
+                found = self._made_narrower(found, self._named_as(facet, noun_phrasings(text)))
             if kclass == "dedicated" and facet in MOST_SPECIFIC_FACETS and _ON["respelt"]:
                 found = self._respelt(facet, text, found)
         if kclass in ("title", "other") and _ON["title_abbreviations"]:
@@ -389,6 +390,23 @@ class Grounder:
             if not found and embed and self._embeds(facet, kclass):
                 found = self._embedding(facet, text)
         return tuple(found)
+
+    def _made_narrower(self, found: list[Candidate], more: list[Candidate]) -> list[Candidate]:
+        """``found`` (mentions in a text) with each mention that one of ``more`` is narrower
+        than made that term: the text's 'dermal fibroblasts' is one mention, of a fibroblast
+        of the dermis, where the text places it."""
+        out = []
+        for f in found:
+            below = [c for c in more if self.lexicon.is_ancestor(f.term_id, c.term_id)]
+            c = most_specific(self.lexicon, below)[0] if below else None
+            out.append(f if c is None else replace(
+                f, term_id=c.term_id, term_label=c.term_label, matched_text=c.matched_text))
+        return out
+
+    def _below(self, found: list[Candidate], more: list[Candidate]) -> list[Candidate]:
+        """The candidates of ``more`` narrower than one of ``found``."""
+        return [c for c in more if any(self.lexicon.is_ancestor(f.term_id, c.term_id)
+                                       for f in found)]
 
     def _named_as(self, facet: str, phrasings: list[str]) -> list[Candidate]:
         """Exact candidates of other ways to write a value (:func:`compose.named_as`)."""

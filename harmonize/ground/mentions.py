@@ -1173,23 +1173,32 @@ _NOUNS = {r["word"]: r["noun"] for r in table("anatomy_adjectives")} if enabled(
 
 
 def noun_phrasings(text: str) -> list[str]:
-    """A short value's anatomical adjectives written as the nouns the ontologies use: in place
+    """A value's anatomical adjectives written as the nouns the ontologies use: in place
     ('renal tubular epithelial cells' -> 'kidney tubule epithelial cell') and as CL's
-    'X of Y' ('pulmonary fibroblasts' -> 'fibroblast of lung').
+    'X of Y' ('pulmonary fibroblasts' -> 'fibroblast of lung'); a short value as a whole,
+    any value also as each adjective with the one or two words after it ('dermal fibroblasts
+    from a forearm biopsy' -> 'fibroblast of dermis').
 
     >>> noun_phrasings("gastric mucosa")
     ['stomach mucosa', 'mucosa of stomach']
     >>> noun_phrasings("fibroblasts")
     []
+    >>> noun_phrasings("cultured dermal fibroblasts from a forearm biopsy")[:2]
+    ['dermis fibroblast', 'fibroblast of dermis']
     """
     toks = tokens(text)
     at = [i for i, t in enumerate(toks) if t in _NOUNS]
-    if not at or len(toks) > 6:
+    if not at:
         return []
-    out = [" ".join(_NOUNS.get(t, t) for t in toks)]
-    for i in at:
-        if i < len(toks) - 1:
-            out.append(" ".join(toks[:i] + toks[i + 1:] + ["of", _NOUNS[toks[i]]]))
+    spans = [(0, len(toks))] if len(toks) <= 6 else []
+    spans += [(i, j) for i in at for j in range(i + 2, min(i + 3, len(toks)) + 1)]
+    out = []
+    for start, end in spans:
+        part = toks[start:end]
+        out.append(" ".join(_NOUNS.get(t, t) for t in part))
+        for i, t in enumerate(part[:-1]):
+            if t in _NOUNS:
+                out.append(" ".join(part[:i] + part[i + 1:] + ["of", _NOUNS[t]]))
     return list(dict.fromkeys(out))
 
 
