@@ -105,7 +105,8 @@ def test_lexicon_is_cached_by_version(full):
     ("disease", "familial ALS", "diagnosis", "MONDO:0005144"),
     ("disease", "clear cell RCC", "histology", "MONDO:0005005"),  # not refractory cytopenia
     # ... only where the name ends the value: 'primary' qualifies the cells, not the bronchus
-    ("tissue", "primary bronchial epithelial cells", "source_name", "UBERON:0002185"),
+    # (its epithelium, the adjectives read as nouns; no primary bronchus, UBERON:0002182)
+    ("tissue", "primary bronchial epithelial cells", "source_name", "UBERON:0002031"),
     # a healthy donor described at more length under a disease key
     ("disease", "non-asthmatic control", "disease state", "PATO:0000461"),
     ("disease", "never-smoker control", "diagnosis", "PATO:0000461"),
@@ -1571,7 +1572,7 @@ def test_an_abbreviation_joined_to_a_qualifying_word_names_no_second_disease(ful
 @pytest.mark.parametrize(("text", "tissue"), [
     # a bag of words naming the organ and a part of it is of the part
     ("autopsy brain block locus coeruleus frozen", "UBERON:0002148"),
-    ("surgical kidney specimen renal medulla normal", "UBERON:0000362"),
+    ("resected lung tissue right lower lobe smoker", "UBERON:0002171"),
     ("whole heart tissue interventricular septum donor", "UBERON:0002094"),
 ])
 def test_a_text_naming_an_organ_and_a_part_of_it_is_of_the_part(full, text, tissue):
