@@ -1592,3 +1592,14 @@ def test_a_text_naming_an_organ_and_a_part_of_it_is_of_the_part(full, text, tiss
 ])
 def test_an_anatomical_adjective_in_a_text_makes_its_cell_narrower(full, text, cell_type):
     assert {a.facet: a.term_id for a in full.annotate({}, text)}["cell_type"] == cell_type
+
+
+@pytest.mark.parametrize(("value", "cell_type"), [
+    # CL writes the lineage into a kind's name: the state word finds it among those words
+    ("naive CD8-positive T cells", "CL:0000900"),  # naive thymus-derived CD8+ ab T cell
+    ("memory CD8-positive T-cells", "CL:0000909"),  # CD8+ ab memory T cell
+    # a place the value does not name is no kind of it ('resident' alone: no lung's cells)
+    ("resident memory CD4 T cells", "CL:0000624"),
+])
+def test_a_state_word_names_the_kind_whose_name_holds_it(full, value, cell_type):
+    assert full.ground_value("cell_type", value, "cell type").term_id == cell_type

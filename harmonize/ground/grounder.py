@@ -73,7 +73,9 @@ from harmonize.ground.mentions import (
     healthy_mention,
     mention_candidates,
     modified_abbreviation,
+    is_anatomy_adjective,
     modified_phrasings,
+    modifier_words,
     most_specific,
     narrower,
     noun_phrasings,
@@ -123,7 +125,7 @@ _ON = {name: enabled(name) for name in (
     "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample",
     "plural_abbreviations", "modified_names", "strongest_mention", "control_of_study",
     "line_disease", "respelt_words", "numbered_people", "part_in_own_key", "genotype_alleles",
-    "deeper_in_text")}
+    "deeper_in_text", "kind_by_words")}
 
 
 #: Rule only_negated_healthy: the most words of a value under a key naming any facet
@@ -199,6 +201,9 @@ class Grounder:
         self._decided: Memo[tuple[str, str, int], Annotation | None] = Memo(memo_limit)
         self._line_read: Memo[str, list[Candidate]] = Memo(memo_limit)
         self._line_sexes: Memo[str, str | None] = Memo(memo_limit)
+        self._kinds: Memo[tuple[str, frozenset[str], frozenset[str]], str | None] = Memo(
+            memo_limit)
+        self._terms_of: dict[str, tuple[str, ...]] = {}
 
     # ------------------------------------------------------------------ candidates
     def candidates(self, value: FieldValue, kclass: str | None = None) -> tuple[Candidate, ...] | None:
@@ -427,9 +432,64 @@ class Grounder:
                          and any(self.lexicon.is_ancestor(b, k.term_id) for b in bases)]
                 if kinds:
                     break
+            if not kinds and facet == "cell_type" and _ON["kind_by_words"]:
+                # every modifier word, each a state's ('naive', 'memory'): a place's are read
+                # by adjective_nouns, markers by cell_of_markers, 'X-derived' by derived_origin
+                mods = next(iter(modifier_words(text, c.matched_text)), [])
+                if mods and not any(self._place([w]) or _marker(w) or w == "derived"
+                                    for w in mods):
+                    kinds = self._kind_by_words(facet, c, frozenset(bases), frozenset(mods))
             for k in kinds or [c]:
                 out.setdefault(k.term_id, k)
         return list(out.values())
+
+    def _kind_by_words(self, facet: str, c: Candidate, bases: frozenset[str],
+                       mods: frozenset[str]) -> list[Candidate]:
+        """The one nearest term below ``bases`` with a name holding the modifier words and
+        every word of a name of a base, in any order and with others, but no marker or place
+        the value does not name (rule ``kind_by_words``): CL writes its kinds' lineage into
+        their names ('naive CD4+ T cells' -> naive thymus-derived CD4-positive, alpha-beta T
+        cell; 'memory CD4+ T cells' -> CD4-positive, alpha-beta memory T cell), and 'resident
+        memory' is no lung resident memory T cell. Memoized."""
+        key = (facet, bases, mods)
+        if key not in self._kinds:
+            lex = self.lexicon
+            own = [frozenset(n.split()) for b in bases for n in lex.names_for(facet, b)]
+            below = [t for t in self._facet_terms(facet)
+                     if t not in bases and any(lex.is_ancestor(b, t) for b in bases)
+                     and any(mods | o <= frozenset(n.split())
+                             and not self._says_more(n.split(), mods | o)
+                             for n in lex.names_for(facet, t) for o in own)]
+            near = min((len(lex.ancestors.get(t, ())) for t in below), default=0)
+            nearest = [t for t in below if len(lex.ancestors.get(t, ())) == near]
+            self._kinds[key] = nearest[0] if len(nearest) == 1 else None
+        tid = self._kinds[key]
+        if tid is None:
+            return []
+        info = self.lexicon.term(tid)
+        return [taken_by(replace(c, term_id=tid, term_label=info.label if info else tid),
+                         "kind_by_words")]
+
+    def _says_more(self, name: list[str], said: frozenset[str]) -> bool:
+        """Whether a kind's name adds to the words ``said`` a marker or a place ('lung
+        resident memory T cell', 'CD11c-negative dendritic cell'), which a value not naming
+        them does not say; a place the lineage is named by ('thymus-derived') is no place."""
+        extra = [i for i, w in enumerate(name) if w not in said]
+        return any(_marker(name[i]) or name[i] in _NEGATING for i in extra) or any(
+            self._place(name[i:j]) and name[j:j + 1] != ["derived"]
+            for i in extra for j in range(i + 1, min(i + 3, len(name)) + 1))
+
+    def _place(self, words: list[str]) -> bool:
+        """Whether words name a place: an UBERON name, or an anatomical adjective."""
+        return (bool(self.lexicon.names.get("tissue", {}).get(" ".join(words)))
+                or (len(words) == 1 and is_anatomy_adjective(words[0])))
+
+    def _facet_terms(self, facet: str) -> tuple[str, ...]:
+        """The ids of the terms that have names in ``facet`` (listed once)."""
+        if facet not in self._terms_of:
+            self._terms_of[facet] = tuple({t for entries in self.lexicon.names.get(facet, {})
+                                           .values() for t, _ in entries})
+        return self._terms_of[facet]
 
     def _also_named_as(self, facet: str, phrasings: list[str], found: list[Candidate]
                        ) -> list[Candidate]:
@@ -1277,6 +1337,13 @@ def _in_text_alike(facet: str, value: FieldValue, top: FieldValue) -> bool:
             and key_class(value) in _TEXT_CLASSES and key_class(top) in _TEXT_CLASSES)
 
 
+def _marker(word: str) -> bool:
+    """Whether a normalized word is a marker or a marker's level ('cd38+', 'igd-', 'cd4')."""
+    return word[-1:] in "+-" or any(ch.isdigit() for ch in word)
+
+
+#: Words by which a kind's name says it is not what the modifier says ('non-activated').
+_NEGATING = frozenset({"non", "not", "no", "without"})
 #: Key classes of free text and of titles and descriptions.
 _TEXT_CLASSES = ("text", "title")
 MIXED_SEX = "PATO:0001338"

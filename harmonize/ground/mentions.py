@@ -1172,6 +1172,11 @@ _NOUNS = {r["word"]: r["noun"] for r in table("anatomy_adjectives")} if enabled(
     "adjective_nouns") else {}
 
 
+def is_anatomy_adjective(word: str) -> bool:
+    """Whether ``word`` is an anatomical adjective of ``anatomy_adjectives`` ('dermal')."""
+    return word in _NOUNS
+
+
 def noun_phrasings(text: str) -> list[str]:
     """A value's anatomical adjectives written as the nouns the ontologies use: in place
     ('renal tubular epithelial cells' -> 'kidney tubule epithelial cell') and as CL's
@@ -1206,6 +1211,30 @@ def noun_phrasings(text: str) -> list[str]:
 _GLUE = words("function_words") if enabled("modified_names") else frozenset()
 
 
+def modifier_words(text: str, matched: str) -> list[list[str]]:
+    """The modifier words of a short value around its ``matched`` name, longest first (see
+    :func:`modified_phrasings`).
+
+    >>> modifier_words("naive CD4+ T cells", "cd4+ t cell")
+    [['naive']]
+    """
+    toks = tokens(text)
+    name = matched.split()
+    if not name or len(toks) > 8:
+        return []
+    end = len(toks) - 1 if toks[-1] == "cell" and name[-1] != "cell" else len(toks)
+    at = next((i for i in range(end - len(name) + 1) if toks[i:i + len(name)] == name), None)
+    if at is None:
+        return []
+    after = toks[at + len(name):end]
+    if after:
+        mods = [after] if len(after) <= 2 else []
+    else:
+        before = toks[max(0, at - 3):at]
+        mods = [before[-k:] for k in range(len(before), 0, -1)]
+    return [m for m in mods if m[0] not in _GLUE and m[-1] not in _GLUE]
+
+
 def modified_phrasings(lex: Lexicon, facet: str, text: str, matched: str) -> list[list[str]]:
     """A short value's modifier words written before each name of the terms its ``matched``
     name names, as the ontologies name a kind of a thing: 'clear cell RCC' -> 'clear cell
@@ -1225,24 +1254,10 @@ def modified_phrasings(lex: Lexicon, facet: str, text: str, matched: str) -> lis
     >>> modified_phrasings(lex, "tissue", "spinal cord neurons from a donor", "spinal cord")
     []
     """
-    toks = tokens(text)
-    name = matched.split()
-    if not name or len(toks) > 8:
-        return []
-    end = len(toks) - 1 if toks[-1] == "cell" and name[-1] != "cell" else len(toks)
-    at = next((i for i in range(end - len(name) + 1) if toks[i:i + len(name)] == name), None)
-    if at is None:
-        return []
-    after = toks[at + len(name):end]
-    if after:
-        mods = [after] if len(after) <= 2 else []
-    else:
-        before = toks[max(0, at - 3):at]
-        mods = [before[-k:] for k in range(len(before), 0, -1)]
-    mods = [m for m in mods if m[0] not in _GLUE and m[-1] not in _GLUE]
+    mods = modifier_words(text, matched)
     if not mods:
         return []
-    literal = f" {' '.join(toks)} "
+    literal = f" {' '.join(tokens(text))} "
     names = [n for tid in dict.fromkeys(t for t, _ in lex.lookup(facet, matched))
              for n in lex.names_for(facet, tid)]
     out = []

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "37"
-MATCHER_VERSION = "71"
+MATCHER_VERSION = "72"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
