@@ -1598,6 +1598,7 @@ def test_an_anatomical_adjective_in_a_text_makes_its_cell_narrower(full, text, c
     # CL writes the lineage into a kind's name: the state word finds it among those words
     ("naive CD8-positive T cells", "CL:0000900"),  # naive thymus-derived CD8+ ab T cell
     ("memory CD8-positive T-cells", "CL:0000909"),  # CD8+ ab memory T cell
+    ("CD8+ naive T-cells", "CL:0000900"),  # a marker the kind's name writes alike
     # a place the value does not name is no kind of it ('resident' alone: no lung's cells)
     ("resident memory CD4 T cells", "CL:0000624"),
 ])

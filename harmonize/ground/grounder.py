@@ -433,11 +433,12 @@ class Grounder:
                 if kinds:
                     break
             if not kinds and facet == "cell_type" and _ON["kind_by_words"]:
-                # every modifier word, each a state's ('naive', 'memory'): a place's are read
-                # by adjective_nouns, markers by cell_of_markers, 'X-derived' by derived_origin
-                mods = next(iter(modifier_words(text, c.matched_text)), [])
-                if mods and not any(self._place([w]) or _marker(w) or w == "derived"
-                                    for w in mods):
+                # every word before the name, each a state's ('naive', 'memory') or a marker the
+                # kind's name writes alike ('CD8+ naive T cells'; markers after it are gates,
+                # cell_of_markers's): a place's are read by adjective_nouns, 'X-derived' by
+                # derived_origin
+                mods = next(iter(modifier_words(text, c.matched_text, after=False)), [])
+                if mods and not any(self._place([w]) or w == "derived" for w in mods):
                     kinds = self._kind_by_words(facet, c, frozenset(bases), frozenset(mods))
             for k in kinds or [c]:
                 out.setdefault(k.term_id, k)

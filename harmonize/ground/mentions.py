@@ -1211,9 +1211,10 @@ def noun_phrasings(text: str) -> list[str]:
 _GLUE = words("function_words") if enabled("modified_names") else frozenset()
 
 
-def modifier_words(text: str, matched: str) -> list[list[str]]:
+def modifier_words(text: str, matched: str, after: bool = True) -> list[list[str]]:
     """The modifier words of a short value around its ``matched`` name, longest first (see
-    :func:`modified_phrasings`).
+    :func:`modified_phrasings`); with ``after`` false only words before a name ending the
+    value.
 
     >>> modifier_words("naive CD4+ T cells", "cd4+ t cell")
     [['naive']]
@@ -1226,9 +1227,9 @@ def modifier_words(text: str, matched: str) -> list[list[str]]:
     at = next((i for i in range(end - len(name) + 1) if toks[i:i + len(name)] == name), None)
     if at is None:
         return []
-    after = toks[at + len(name):end]
-    if after:
-        mods = [after] if len(after) <= 2 else []
+    behind = toks[at + len(name):end]
+    if behind:
+        mods = [behind] if len(behind) <= 2 and after else []
     else:
         before = toks[max(0, at - 3):at]
         mods = [before[-k:] for k in range(len(before), 0, -1)]

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "37"
-MATCHER_VERSION = "72"
+MATCHER_VERSION = "73"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
