@@ -1604,3 +1604,12 @@ def test_an_anatomical_adjective_in_a_text_makes_its_cell_narrower(full, text, c
 ])
 def test_a_state_word_names_the_kind_whose_name_holds_it(full, value, cell_type):
     assert full.ground_value("cell_type", value, "cell type").term_id == cell_type
+
+
+@pytest.mark.parametrize(("value", "disease"), [
+    ("HBV-", "PATO:0000461"),  # a minus sign after the name: negative, as 'HBV negative'
+    ("HBV positive", "MONDO:0005344"),
+])
+def test_a_minus_after_a_name_says_negative(full, value, disease):
+    anns = full.annotate({"infection": value, "tissue": "liver"})
+    assert next((a.term_id for a in anns if a.facet == "disease" and a.term_id), None) == disease

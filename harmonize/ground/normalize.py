@@ -106,8 +106,11 @@ def singular(token: str) -> str:
 
 
 _POSITIVE = re.compile(r"\b([a-z]+[0-9]+[a-z]*)[\s-]?positive\b")
-#: a CD marker ended by a minus sign ("CD38-", "CD4-CD8-"): negative, as CL writes it in words
-_MINUS = re.compile(r"\b(cd[0-9]+[a-z]*)-(?=$|[^0-9a-z]|cd[0-9])")
+#: a CD marker ended by a minus sign ("CD38-", "CD4-CD8-"): negative, as CL writes it in words;
+#: so is any word ended by one that ends the value or stands before another word ("HIV-",
+#: "IgD-)", "HCV-, HBV+"), but a prefix whose word comes after ("pre- and post-treatment")
+_MINUS = re.compile(r"\b(cd[0-9]+[a-z]*)-(?=$|[^0-9a-z]|cd[0-9])"
+                    r"|\b([a-z][a-z0-9]+)-(?=\s*$|[),;:/]|\s+(?!and\b|or\b|to\b|&)[a-z0-9(])")
 
 
 #: A remark in parentheses ("Control (never smoked)", "Skin - Sun Exposed (Lower leg)").
@@ -135,6 +138,8 @@ def tokens(text: str) -> list[str]:
     (['alveolar', 'type', '2', 'cell'], ['ipsc', 'cm'], ['cd4+', 'cd25+', 'cell'])
     >>> tokens("CD34+CD38- cells"), tokens("CD4-CD8- T cells")
     (['cd34+', 'cd38', 'negative', 'cell'], ['cd4', 'negative', 'cd8', 'negative', 't', 'cell'])
+    >>> tokens("HIV- donor"), tokens("IgD-"), tokens("pre- and post-treatment")
+    (['hiv', 'negative', 'donor'], ['igd', 'negative'], ['pre', 'and', 'post', 'treatment'])
     """
     shouted = not any(ch.islower() for ch in text) and len(text.split()) > 1
     keep: set[str] | tuple = ()
@@ -143,7 +148,8 @@ def tokens(text: str) -> list[str]:
         text = _ACRONYM_PLURAL.sub(r"\1", text)  # "iPSC-CMs", "DCs": short acronyms in plural
     folded = fold(text)
     if _MARKER_RULE:
-        folded = _MINUS.sub(r"\1 negative ", _POSITIVE.sub(r"\1+", folded))
+        folded = _MINUS.sub(lambda m: f"{m.group(1) or m.group(2)} negative ",
+                            _POSITIVE.sub(r"\1+", folded))
     # a '+' ends a marker and also separates words ('CD4+CD25+', 'SVZ+caudate')
     flat = _PLUS_JOIN.sub("+ ", _PUNCT.sub(" ", folded))
     out = [t if t in keep else _ORDINAL.get(t) or singular(american(t)) for t in flat.split()]

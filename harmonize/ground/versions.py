@@ -22,8 +22,8 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "37"
-MATCHER_VERSION = "73"
+LEXICON_VERSION = "38"
+MATCHER_VERSION = "74"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
