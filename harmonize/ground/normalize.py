@@ -109,8 +109,11 @@ _POSITIVE = re.compile(r"\b([a-z]+[0-9]+[a-z]*)[\s-]?positive\b")
 #: a CD marker ended by a minus sign ("CD38-", "CD4-CD8-"): negative, as CL writes it in words;
 #: so is any word ended by one that ends the value or stands before another word ("HIV-",
 #: "IgD-)", "HCV-, HBV+"), but a prefix whose word comes after ("pre- and post-treatment")
+#: (nor a name whose Greek letter was spelled out after its hyphen: "TNF-α" is "tnf- alpha")
 _MINUS = re.compile(r"\b(cd[0-9]+[a-z]*)-(?=$|[^0-9a-z]|cd[0-9])"
-                    r"|\b([a-z][a-z0-9]+)-(?=\s*$|[),;:/]|\s+(?!and\b|or\b|to\b|&)[a-z0-9(])")
+                    r"|\b([a-z][a-z0-9]+)-(?=\s*$|[),;:/]|\s+(?!(?:"
+                    + "|".join(["and", "or", "to", *sorted(set(_GREEK.values()))])
+                    + r")\b|&)[a-z0-9(])")
 
 
 #: A remark in parentheses ("Control (never smoked)", "Skin - Sun Exposed (Lower leg)").

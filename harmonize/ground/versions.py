@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "38"
+LEXICON_VERSION = "39"
 MATCHER_VERSION = "74"
 
 
