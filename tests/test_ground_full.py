@@ -1613,3 +1613,11 @@ def test_a_state_word_names_the_kind_whose_name_holds_it(full, value, cell_type)
 def test_a_minus_after_a_name_says_negative(full, value, disease):
     anns = full.annotate({"infection": value, "tissue": "liver"})
     assert next((a.term_id for a in anns if a.facet == "disease" and a.term_id), None) == disease
+
+
+@pytest.mark.parametrize(("value", "cell_type"), [
+    ("CD8+ Treg", "CL:0000795"),  # both a CD8+ alpha-beta T cell and a regulatory T cell
+    ("T cells, NK cells", "CL:0000084"),  # a list names several cells, no cell both are
+])
+def test_two_cells_one_value_names_are_the_cell_below_both(full, value, cell_type):
+    assert full.ground_value("cell_type", value, "cell type").term_id == cell_type

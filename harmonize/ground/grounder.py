@@ -125,7 +125,7 @@ _ON = {name: enabled(name) for name in (
     "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample",
     "plural_abbreviations", "modified_names", "strongest_mention", "control_of_study",
     "line_disease", "respelt_words", "numbered_people", "part_in_own_key", "genotype_alleles",
-    "deeper_in_text", "kind_by_words")}
+    "deeper_in_text", "kind_by_words", "meet_of_names")}
 
 
 #: Rule only_negated_healthy: the most words of a value under a key naming any facet
@@ -352,6 +352,9 @@ class Grounder:
                     found = qualified_markers(self.lexicon, found)
                 if len(found) > 1 and facet in ("tissue", "cell_type"):
                     found = head_part(self.lexicon, facet, text, found)  # 'synovium, knee'
+                if (len(found) == 2 and facet == "cell_type" and _ON["meet_of_names"]
+                        and not _LISTING.search(text)):  # 'CD4+ Treg': a cell both names say
+                    found = self._meet(facet, found)
             elif (kclass in ("text", "title") and facet in ("tissue", "cell_type") and found
                   and _ON["adjective_nouns"]):  # '... dermal fibroblasts ...': of the dermis
                 found = self._made_narrower(found, self._named_as(facet, noun_phrasings(text)))
@@ -470,6 +473,31 @@ class Grounder:
         info = self.lexicon.term(tid)
         return [taken_by(replace(c, term_id=tid, term_label=info.label if info else tid),
                          "kind_by_words")]
+
+    def _meet(self, facet: str, found: list[Candidate]) -> list[Candidate]:
+        """Two unrelated cells one short value names, listing nothing ('CD4+ Treg': a
+        CD4-positive alpha-beta T cell, a regulatory T cell) are the one nearest term below
+        both, when there is one
+        (rule ``meet_of_names``: CL's CD4-positive, CD25-positive, alpha-beta regulatory T
+        cell); else both stay for the ranking. Memoized."""
+        a, b = (c.term_id for c in found)
+        lex = self.lexicon
+        if a == b or lex.is_ancestor(a, b) or lex.is_ancestor(b, a):
+            return found
+        key = (facet, frozenset((a, b)), frozenset({"<meet>"}))
+        if key not in self._kinds:
+            below = [t for t in self._facet_terms(facet)
+                     if lex.is_ancestor(a, t) and lex.is_ancestor(b, t)]
+            near = min((len(lex.ancestors.get(t, ())) for t in below), default=0)
+            nearest = [t for t in below if len(lex.ancestors.get(t, ())) == near]
+            self._kinds[key] = nearest[0] if len(nearest) == 1 else None
+        tid = self._kinds[key]
+        if tid is None:
+            return found
+        info = lex.term(tid)
+        best = max(found, key=lambda c: KIND_RANK.get(c.match_kind, 0))
+        return [taken_by(replace(best, term_id=tid, term_label=info.label if info else tid),
+                         "meet_of_names")]
 
     def _says_more(self, name: list[str], said: frozenset[str]) -> bool:
         """Whether a kind's name adds to the words ``said`` a marker or a place ('lung
@@ -1343,6 +1371,8 @@ def _marker(word: str) -> bool:
     return word[-1:] in "+-" or any(ch.isdigit() for ch in word)
 
 
+#: A value listing things ('T cells and NK cells', 'B, T'): its names are several cells.
+_LISTING = re.compile(r"[,;/&]|\b(?:and|or|plus|with|vs)\b", re.IGNORECASE)
 #: Words by which a kind's name says it is not what the modifier says ('non-activated').
 _NEGATING = frozenset({"non", "not", "no", "without"})
 #: Key classes of free text and of titles and descriptions.

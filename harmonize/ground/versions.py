@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "39"
-MATCHER_VERSION = "74"
+MATCHER_VERSION = "75"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
