@@ -1616,7 +1616,7 @@ def test_a_minus_after_a_name_says_negative(full, value, disease):
 
 
 @pytest.mark.parametrize(("value", "cell_type"), [
-    ("CD8+ Treg", "CL:0000795"),  # both a CD8+ alpha-beta T cell and a regulatory T cell
+    ("CD4-positive Tregs", "CL:0000792"),  # a CD4+ alpha-beta T cell, a regulatory T cell
     ("T cells, NK cells", "CL:0000084"),  # a list names several cells, no cell both are
 ])
 def test_two_cells_one_value_names_are_the_cell_below_both(full, value, cell_type):
