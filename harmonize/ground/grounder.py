@@ -353,7 +353,7 @@ class Grounder:
                 if len(found) > 1 and facet in ("tissue", "cell_type"):
                     found = head_part(self.lexicon, facet, text, found)  # 'synovium, knee'
                 if (len(found) == 2 and facet == "cell_type" and _ON["meet_of_names"]
-                        and not _LISTING.search(text)):  # 'CD4+ Treg': a cell both names say
+                        and not _LISTING.search(text)):  # 'CD8-positive Tregs': one cell both name
                     found = self._meet(facet, found)
             elif (kclass in ("text", "title") and facet in ("tissue", "cell_type") and found
                   and _ON["adjective_nouns"]):  # '... dermal fibroblasts ...': of the dermis
@@ -452,8 +452,8 @@ class Grounder:
         """The one nearest term below ``bases`` with a name holding the modifier words and
         every word of a name of a base, in any order and with others, but no marker or place
         the value does not name (rule ``kind_by_words``): CL writes its kinds' lineage into
-        their names ('naive CD4+ T cells' -> naive thymus-derived CD4-positive, alpha-beta T
-        cell; 'memory CD4+ T cells' -> CD4-positive, alpha-beta memory T cell), and 'resident
+        their names ('naive CD8-positive T cells' -> naive thymus-derived CD8-positive, alpha-beta
+        T cell; 'memory CD8-positive T-cells' -> CD8-positive, alpha-beta memory T cell), and 'resident
         memory' is no lung resident memory T cell. Memoized."""
         key = (facet, bases, mods)
         if key not in self._kinds:
@@ -475,7 +475,7 @@ class Grounder:
                          "kind_by_words")]
 
     def _meet(self, facet: str, found: list[Candidate]) -> list[Candidate]:
-        """Two unrelated cells one short value names, listing nothing ('CD4+ Treg': a
+        """Two unrelated cells one short value names, listing nothing ('CD4-positive Tregs': a
         CD4-positive alpha-beta T cell, a regulatory T cell) are the one nearest term below
         both, when there is one
         (rule ``meet_of_names``: CL's CD4-positive, CD25-positive, alpha-beta regulatory T

@@ -1216,7 +1216,7 @@ def modifier_words(text: str, matched: str, after: bool = True) -> list[list[str
     :func:`modified_phrasings`); with ``after`` false only words before a name ending the
     value.
 
-    >>> modifier_words("naive CD4+ T cells", "cd4+ t cell")
+    >>> modifier_words("naive CD8-positive T cells", "cd8+ t cell")
     [['naive']]
     """
     toks = tokens(text)

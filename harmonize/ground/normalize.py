@@ -107,7 +107,7 @@ def singular(token: str) -> str:
 
 _POSITIVE = re.compile(r"\b([a-z]+[0-9]+[a-z]*)[\s-]?positive\b")
 #: a CD marker ended by a minus sign ("CD38-", "CD4-CD8-"): negative, as CL writes it in words;
-#: so is any word ended by one that ends the value or stands before another word ("HIV-",
+#: so is any word ended by one that ends the value or stands before another word ("HCV-",
 #: "IgD-)", "HCV-, HBV+"), but a prefix whose word comes after ("pre- and post-treatment")
 #: (nor a name whose Greek letter was spelled out after its hyphen: "TNF-α" is "tnf- alpha")
 _MINUS = re.compile(r"\b(cd[0-9]+[a-z]*)-(?=$|[^0-9a-z]|cd[0-9])"
@@ -141,8 +141,8 @@ def tokens(text: str) -> list[str]:
     (['alveolar', 'type', '2', 'cell'], ['ipsc', 'cm'], ['cd4+', 'cd25+', 'cell'])
     >>> tokens("CD34+CD38- cells"), tokens("CD4-CD8- T cells")
     (['cd34+', 'cd38', 'negative', 'cell'], ['cd4', 'negative', 'cd8', 'negative', 't', 'cell'])
-    >>> tokens("HIV- donor"), tokens("IgD-"), tokens("pre- and post-treatment")
-    (['hiv', 'negative', 'donor'], ['igd', 'negative'], ['pre', 'and', 'post', 'treatment'])
+    >>> tokens("HCV- donor"), tokens("IgD-"), tokens("pre- and post-treatment")
+    (['hcv', 'negative', 'donor'], ['igd', 'negative'], ['pre', 'and', 'post', 'treatment'])
     """
     shouted = not any(ch.islower() for ch in text) and len(text.split()) > 1
     keep: set[str] | tuple = ()

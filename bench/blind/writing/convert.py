@@ -44,7 +44,7 @@ HEALTHY = "PATO:0000461"
 def bag_of_words(*parts: str | None) -> str:
     """txt2onto's preprocessing as the dev files show it: lower case, punctuation deleted
     within a word ('T-cell' -> 'tcell', 'ATCC/DSMZ' -> 'atccdsmz'), words holding a digit
-    ('MCF-7', 'T2D', 'day 3's '3') and one-letter words dropped, stop words dropped. (Of the
+    ('MCF-7', 'pt12_RA', a day's number) and one-letter words dropped, stop words dropped. (Of the
     dev files' 7,164 txt2onto texts none holds a digit, a one-letter word or 'cd' from a
     'CD34'; 'tcell' is written 244 times, 't cell' never; 'crohn' 144 times, 'crohns' never.
     txt2onto also lemmatizes, 'patients' to 'patient': not done here, the grounder reads
