@@ -1621,3 +1621,9 @@ def test_a_minus_after_a_name_says_negative(full, value, disease):
 ])
 def test_two_cells_one_value_names_are_the_cell_below_both(full, value, cell_type):
     assert full.ground_value("cell_type", value, "cell type").term_id == cell_type
+
+
+def test_a_cell_code_without_its_noun_names_the_cell(full):
+    # the writer left out 'cells' after a code that alone names the cell ('NK')
+    assert full.ground_value("cell_type", "CD57+ NK", "cell type").term_id == "CL:0000623"
+    assert full.ground_value("cell_type", "primary", "cell type").term_id is None  # no code

@@ -125,7 +125,7 @@ _ON = {name: enabled(name) for name in (
     "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample",
     "plural_abbreviations", "modified_names", "strongest_mention", "control_of_study",
     "line_disease", "respelt_words", "numbered_people", "part_in_own_key", "genotype_alleles",
-    "deeper_in_text", "kind_by_words", "meet_of_names")}
+    "deeper_in_text", "kind_by_words", "meet_of_names", "cell_code_noun")}
 
 
 #: Rule only_negated_healthy: the most words of a value under a key naming any facet
@@ -330,6 +330,10 @@ class Grounder:
         if not found:
             found = mention_candidates(self.lexicon, facet, text,
                                        strict=kclass != "dedicated", ordered=kclass != "text")
+            if (not found and facet == "cell_type" and kclass == "dedicated"
+                    and _ON["cell_code_noun"] and _CELL_CODE.search(text)):
+                # 'CD56bright NK', 'CD8 T': a cell's code, its noun left out as in 'NK' alone
+                found = mention_candidates(self.lexicon, facet, f"{text} cells", strict=False)
             if (not found and facet == "disease" and kclass in ("scan", "title")
                     and _ON["healthy_mentions"] and len(text.split()) <= HEALTHY_MENTION_WORDS):
                 healthy = healthy_mention(self.lexicon, text)  # "PBMC, healthy donor"
@@ -1371,6 +1375,8 @@ def _marker(word: str) -> bool:
     return word[-1:] in "+-" or any(ch.isdigit() for ch in word)
 
 
+#: A value ending in a code of capitals for cells ('CD56bright NK', 'naive CD8 T').
+_CELL_CODE = re.compile(r"(?:^|[\s(])[A-Z]{1,4}\s*$")
 #: A value listing things ('T cells and NK cells', 'B, T'): its names are several cells.
 _LISTING = re.compile(r"[,;/&]|\b(?:and|or|plus|with|vs)\b", re.IGNORECASE)
 #: Words by which a kind's name says it is not what the modifier says ('non-activated').
