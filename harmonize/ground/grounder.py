@@ -203,6 +203,7 @@ class Grounder:
         self._line_sexes: Memo[str, str | None] = Memo(memo_limit)
         self._kinds: Memo[tuple[str, frozenset[str], frozenset[str]], str | None] = Memo(
             memo_limit)
+        self._meets: Memo[tuple[str, frozenset[str]], str | None] = Memo(memo_limit)
         self._terms_of: dict[str, tuple[str, ...]] = {}
 
     # ------------------------------------------------------------------ candidates
@@ -456,9 +457,9 @@ class Grounder:
         """The one nearest term below ``bases`` with a name holding the modifier words and
         every word of a name of a base, in any order and with others, but no marker or place
         the value does not name (rule ``kind_by_words``): CL writes its kinds' lineage into
-        their names ('naive CD8-positive T cells' -> naive thymus-derived CD8-positive, alpha-beta
-        T cell; 'memory CD8-positive T-cells' -> CD8-positive, alpha-beta memory T cell), and 'resident
-        memory' is no lung resident memory T cell. Memoized."""
+        their names ('naive CD8-positive T cells' -> naive thymus-derived CD8-positive,
+        alpha-beta T cell; 'memory CD8-positive T-cells' -> CD8-positive, alpha-beta memory T
+        cell), and 'resident memory' is no lung resident memory T cell. Memoized."""
         key = (facet, bases, mods)
         if key not in self._kinds:
             lex = self.lexicon
@@ -468,40 +469,40 @@ class Grounder:
                      and any(mods | o <= frozenset(n.split())
                              and not self._says_more(n.split(), mods | o)
                              for n in lex.names_for(facet, t) for o in own)]
-            near = min((len(lex.ancestors.get(t, ())) for t in below), default=0)
-            nearest = [t for t in below if len(lex.ancestors.get(t, ())) == near]
-            self._kinds[key] = nearest[0] if len(nearest) == 1 else None
+            self._kinds[key] = self._nearest(below)
         tid = self._kinds[key]
-        if tid is None:
-            return []
-        info = self.lexicon.term(tid)
-        return [taken_by(replace(c, term_id=tid, term_label=info.label if info else tid),
-                         "kind_by_words")]
+        return [] if tid is None else [self._as_term(c, tid, "kind_by_words")]
 
     def _meet(self, facet: str, found: list[Candidate]) -> list[Candidate]:
         """Two unrelated cells one short value names, listing nothing ('CD4-positive Tregs': a
         CD4-positive alpha-beta T cell, a regulatory T cell) are the one nearest term below
-        both, when there is one
-        (rule ``meet_of_names``: CL's CD4-positive, CD25-positive, alpha-beta regulatory T
-        cell); else both stay for the ranking. Memoized."""
+        both when there is one (rule ``meet_of_names``: CL's CD4-positive, CD25-positive,
+        alpha-beta regulatory T cell); else both stay for the ranking. Memoized."""
         a, b = (c.term_id for c in found)
         lex = self.lexicon
         if a == b or lex.is_ancestor(a, b) or lex.is_ancestor(b, a):
             return found
-        key = (facet, frozenset((a, b)), frozenset({"<meet>"}))
-        if key not in self._kinds:
-            below = [t for t in self._facet_terms(facet)
-                     if lex.is_ancestor(a, t) and lex.is_ancestor(b, t)]
-            near = min((len(lex.ancestors.get(t, ())) for t in below), default=0)
-            nearest = [t for t in below if len(lex.ancestors.get(t, ())) == near]
-            self._kinds[key] = nearest[0] if len(nearest) == 1 else None
-        tid = self._kinds[key]
+        key = (facet, frozenset((a, b)))
+        if key not in self._meets:
+            self._meets[key] = self._nearest([t for t in self._facet_terms(facet)
+                                              if lex.is_ancestor(a, t) and lex.is_ancestor(b, t)])
+        tid = self._meets[key]
         if tid is None:
             return found
-        info = lex.term(tid)
         best = max(found, key=lambda c: KIND_RANK.get(c.match_kind, 0))
-        return [taken_by(replace(best, term_id=tid, term_label=info.label if info else tid),
-                         "meet_of_names")]
+        return [self._as_term(best, tid, "meet_of_names")]
+
+    def _as_term(self, c: Candidate, term_id: str, rule: str) -> Candidate:
+        """Candidate ``c`` made term ``term_id``, marked as taken by ``rule``."""
+        info = self.lexicon.term(term_id)
+        return taken_by(replace(c, term_id=term_id, term_label=info.label if info else term_id),
+                        rule)
+
+    def _nearest(self, terms: list[str]) -> str | None:
+        """The one term of ``terms`` with the fewest ancestors, ``None`` when none or tied."""
+        depth = {t: len(self.lexicon.ancestors.get(t, ())) for t in terms}
+        near = [t for t in terms if depth[t] == min(depth.values())] if terms else []
+        return near[0] if len(near) == 1 else None
 
     def _says_more(self, name: list[str], said: frozenset[str]) -> bool:
         """Whether a kind's name adds to the words ``said`` a marker or a place ('lung
