@@ -35,3 +35,12 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def full_grounder():
+    """A grounder on the full lexicon from the embedded ontology releases (cached on disk),
+    without embeddings."""
+    from harmonize.ground import Grounder, load_lexicon, load_overrides
+
+    return Grounder(load_lexicon(), overrides=load_overrides(), use_embeddings=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harmonize.ground import Grounder, load_lexicon, load_overrides
+from harmonize.ground import Grounder
 from harmonize.ground.line_disease import line_disease_texts
 from harmonize.ontology.model import OntologyData, TermData
 
@@ -55,8 +55,8 @@ def test_a_name_two_cellosaurus_lines_share_gives_neither():
 @pytest.mark.slow
 class TestFullLexicon:
     @pytest.fixture(scope="class")
-    def full(self) -> Grounder:
-        return Grounder(load_lexicon(), overrides=load_overrides(), use_embeddings=False)
+    def full(self, full_grounder) -> Grounder:
+        return full_grounder
 
     @staticmethod
     def _disease(full: Grounder, attrs: dict[str, str]) -> list[tuple[str | None, str]]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harmonize.ground import Grounder, load_lexicon, load_overrides
+from harmonize.ground import Grounder
 from harmonize.ground.line_sex import cellosaurus_sexes
 from harmonize.ontology.obo import load_obo
 
@@ -27,34 +27,35 @@ def test_a_line_filed_under_both_sexes_gets_neither():
         "CVCL:Y": MALE}
 
 
+def _sex(grounder: Grounder, attrs: dict[str, str]) -> list[tuple[str | None, str | None]]:
+    return [(a.term_id, a.method) for a in grounder.annotate(attrs) if a.facet == "sex"]
+
+
 @pytest.mark.slow
-class TestFullLexicon:
-    @pytest.fixture(scope="class")
-    def full(self) -> Grounder:
-        return Grounder(load_lexicon(), overrides=load_overrides(), use_embeddings=False)
+def test_the_description_of_a_line_names_its_donors_sex(full_grounder):
+    # EFO describes MCF-7 as established from a woman's pleural effusion
+    assert _sex(full_grounder, {"cell line": "MCF-7", "treatment": "vehicle"}) == [
+        (FEMALE, "rule")]
 
-    @staticmethod
-    def _sex(full: Grounder, attrs: dict[str, str]) -> list[tuple[str | None, str | None]]:
-        return [(a.term_id, a.method) for a in full.annotate(attrs) if a.facet == "sex"]
 
-    def test_the_description_of_a_line_names_its_donors_sex(self, full):
-        # EFO describes MCF-7 as established from a woman's pleural effusion
-        assert self._sex(full, {"cell line": "MCF-7", "treatment": "vehicle"}) == [
-            (FEMALE, "rule")]
+@pytest.mark.slow
+def test_a_line_classed_under_an_organ_of_one_sex_is_that_sex(full_grounder):
+    # EFO classes 22Rv1 as a 'prostate derived' line and says nothing of its donor
+    assert _sex(full_grounder, {"cell line": "22Rv1"}) == [(MALE, "rule")]
+    # HeLa: a cervical carcinoma line
+    assert _sex(full_grounder, {"cell_line": "HeLa", "genotype": "wild type"}) == [
+        (FEMALE, "rule")]
 
-    def test_a_line_classed_under_an_organ_of_one_sex_is_that_sex(self, full):
-        # EFO classes 22Rv1 as a 'prostate derived' line and says nothing of its donor
-        assert self._sex(full, {"cell line": "22Rv1"}) == [(MALE, "rule")]
-        # HeLa: a cervical carcinoma line
-        assert self._sex(full, {"cell_line": "HeLa", "genotype": "wild type"}) == [
-            (FEMALE, "rule")]
 
-    def test_a_stated_sex_wins_and_an_unknown_line_says_nothing(self, full):
-        assert self._sex(full, {"cell line": "MCF-7", "sex": "male"}) == [(MALE, "exact")]
-        assert self._sex(full, {"cell line": "A549"}) == []  # EFO says no sex of it
+@pytest.mark.slow
+def test_a_stated_sex_wins_and_an_unknown_line_says_nothing(full_grounder):
+    assert _sex(full_grounder, {"cell line": "MCF-7", "sex": "male"}) == [(MALE, "exact")]
+    assert _sex(full_grounder, {"cell line": "A549"}) == []  # EFO says no sex of it
 
-    def test_the_sex_is_as_sure_as_the_line(self, full):
-        anns = full.annotate({"cell line": "MCF-7"})
-        line, = (a for a in anns if a.facet == "cell_line")
-        sex, = (a for a in anns if a.facet == "sex")
-        assert sex.confidence == line.confidence and sex.source_key == "cell line"
+
+@pytest.mark.slow
+def test_the_sex_is_as_sure_as_the_line(full_grounder):
+    anns = full_grounder.annotate({"cell line": "MCF-7"})
+    line, = (a for a in anns if a.facet == "cell_line")
+    sex, = (a for a in anns if a.facet == "sex")
+    assert sex.confidence == line.confidence and sex.source_key == "cell line"
