@@ -333,7 +333,7 @@ class Grounder:
                                        strict=kclass != "dedicated", ordered=kclass != "text")
             if (not found and facet == "cell_type" and kclass == "dedicated"
                     and _ON["cell_code_noun"] and _CELL_CODE.search(text)):
-                # 'CD56bright NK', 'CD8 T': a cell's code, its noun left out as in 'NK' alone
+                # 'CD57+ NK', 'CD8 T': a cell's code, its noun left out as in 'NK' alone
                 found = mention_candidates(self.lexicon, facet, f"{text} cells", strict=False)
             if (not found and facet == "disease" and kclass in ("scan", "title")
                     and _ON["healthy_mentions"] and len(text.split()) <= HEALTHY_MENTION_WORDS):
@@ -1376,7 +1376,7 @@ def _marker(word: str) -> bool:
     return word[-1:] in "+-" or any(ch.isdigit() for ch in word)
 
 
-#: A value ending in a code of capitals for cells ('CD56bright NK', 'naive CD8 T').
+#: A value ending in a code of capitals for cells ('CD57+ NK', 'naive CD8 T').
 _CELL_CODE = re.compile(r"(?:^|[\s(])[A-Z]{1,4}\s*$")
 #: A value listing things ('T cells and NK cells', 'B, T'): its names are several cells.
 _LISTING = re.compile(r"[,;/&]|\b(?:and|or|plus|with|vs)\b", re.IGNORECASE)
