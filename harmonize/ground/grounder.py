@@ -20,6 +20,7 @@ from functools import lru_cache
 from harmonize.facets import EMBED_FACETS, EMBED_LABELS_ONLY, MOST_SPECIFIC_FACETS, RULE_FACETS
 from harmonize.facets import GROUND_ORDER as FACET_ORDER
 from harmonize.ground.calibrate import MARGIN_CAP, Calibration, load_calibration
+from harmonize.ground.cell_kinds import CellKinds
 from harmonize.ground.compose import (
     DEEPER_CLASSES,
     RULE_MARK,
@@ -73,7 +74,6 @@ from harmonize.ground.mentions import (
     healthy_mention,
     mention_candidates,
     modified_abbreviation,
-    is_anatomy_adjective,
     modified_phrasings,
     modifier_words,
     most_specific,
@@ -125,7 +125,7 @@ _ON = {name: enabled(name) for name in (
     "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample",
     "plural_abbreviations", "modified_names", "strongest_mention", "control_of_study",
     "line_disease", "respelt_words", "numbered_people", "part_in_own_key", "genotype_alleles",
-    "deeper_in_text", "kind_by_words", "meet_of_names", "cell_code_noun")}
+    "deeper_in_text", "kind_by_words", "cell_code_noun")}
 
 
 #: Rule only_negated_healthy: the most words of a value under a key naming any facet
@@ -201,10 +201,7 @@ class Grounder:
         self._decided: Memo[tuple[str, str, int], Annotation | None] = Memo(memo_limit)
         self._line_read: Memo[str, list[Candidate]] = Memo(memo_limit)
         self._line_sexes: Memo[str, str | None] = Memo(memo_limit)
-        self._kinds: Memo[tuple[str, frozenset[str], frozenset[str]], str | None] = Memo(
-            memo_limit)
-        self._meets: Memo[tuple[str, frozenset[str]], str | None] = Memo(memo_limit)
-        self._terms_of: dict[str, tuple[str, ...]] = {}
+        self._cells = CellKinds(lexicon, memo_limit)
 
     # ------------------------------------------------------------------ candidates
     def candidates(self, value: FieldValue, kclass: str | None = None) -> tuple[Candidate, ...] | None:
@@ -357,9 +354,8 @@ class Grounder:
                     found = qualified_markers(self.lexicon, found)
                 if len(found) > 1 and facet in ("tissue", "cell_type"):
                     found = head_part(self.lexicon, facet, text, found)  # 'synovium, knee'
-                if (len(found) == 2 and facet == "cell_type" and _ON["meet_of_names"]
-                        and not _LISTING.search(text)):  # 'CD8-positive Tregs': one cell both name
-                    found = self._meet(facet, found)
+                if len(found) == 2 and facet == "cell_type":  # 'CD8-positive Tregs'
+                    found = self._cells.meet(facet, found, text)
             elif (kclass in ("text", "title") and facet in ("tissue", "cell_type") and found
                   and _ON["adjective_nouns"]):  # '... dermal fibroblasts ...': of the dermis
                 found = self._made_narrower(found, self._named_as(facet, noun_phrasings(text)))
@@ -446,84 +442,12 @@ class Grounder:
                 # cell_of_markers's): a place's are read by adjective_nouns, 'X-derived' by
                 # derived_origin
                 mods = next(iter(modifier_words(text, c.matched_text, after=False)), [])
-                if mods and not any(self._place([w]) or w == "derived" for w in mods):
-                    kinds = self._kind_by_words(facet, c, frozenset(bases), frozenset(mods))
+                if mods and not any(self._cells.place([w]) or w == "derived" for w in mods):
+                    kinds = self._cells.kind_by_words(facet, c, frozenset(bases),
+                                                      frozenset(mods))
             for k in kinds or [c]:
                 out.setdefault(k.term_id, k)
         return list(out.values())
-
-    def _kind_by_words(self, facet: str, c: Candidate, bases: frozenset[str],
-                       mods: frozenset[str]) -> list[Candidate]:
-        """The one nearest term below ``bases`` with a name holding the modifier words and
-        every word of a name of a base, in any order and with others, but no marker or place
-        the value does not name (rule ``kind_by_words``): CL writes its kinds' lineage into
-        their names ('naive CD8-positive T cells' -> naive thymus-derived CD8-positive,
-        alpha-beta T cell; 'memory CD8-positive T-cells' -> CD8-positive, alpha-beta memory T
-        cell), and 'resident memory' is no lung resident memory T cell. Memoized."""
-        key = (facet, bases, mods)
-        if key not in self._kinds:
-            lex = self.lexicon
-            own = [frozenset(n.split()) for b in bases for n in lex.names_for(facet, b)]
-            below = [t for t in self._facet_terms(facet)
-                     if t not in bases and any(lex.is_ancestor(b, t) for b in bases)
-                     and any(mods | o <= frozenset(n.split())
-                             and not self._says_more(n.split(), mods | o)
-                             for n in lex.names_for(facet, t) for o in own)]
-            self._kinds[key] = self._nearest(below)
-        tid = self._kinds[key]
-        return [] if tid is None else [self._as_term(c, tid, "kind_by_words")]
-
-    def _meet(self, facet: str, found: list[Candidate]) -> list[Candidate]:
-        """Two unrelated cells one short value names, listing nothing ('CD4-positive Tregs': a
-        CD4-positive alpha-beta T cell, a regulatory T cell) are the one nearest term below
-        both when there is one (rule ``meet_of_names``: CL's CD4-positive, CD25-positive,
-        alpha-beta regulatory T cell); else both stay for the ranking. Memoized."""
-        a, b = (c.term_id for c in found)
-        lex = self.lexicon
-        if a == b or lex.is_ancestor(a, b) or lex.is_ancestor(b, a):
-            return found
-        key = (facet, frozenset((a, b)))
-        if key not in self._meets:
-            self._meets[key] = self._nearest([t for t in self._facet_terms(facet)
-                                              if lex.is_ancestor(a, t) and lex.is_ancestor(b, t)])
-        tid = self._meets[key]
-        if tid is None:
-            return found
-        best = max(found, key=lambda c: KIND_RANK.get(c.match_kind, 0))
-        return [self._as_term(best, tid, "meet_of_names")]
-
-    def _as_term(self, c: Candidate, term_id: str, rule: str) -> Candidate:
-        """Candidate ``c`` made term ``term_id``, marked as taken by ``rule``."""
-        info = self.lexicon.term(term_id)
-        return taken_by(replace(c, term_id=term_id, term_label=info.label if info else term_id),
-                        rule)
-
-    def _nearest(self, terms: list[str]) -> str | None:
-        """The one term of ``terms`` with the fewest ancestors, ``None`` when none or tied."""
-        depth = {t: len(self.lexicon.ancestors.get(t, ())) for t in terms}
-        near = [t for t in terms if depth[t] == min(depth.values())] if terms else []
-        return near[0] if len(near) == 1 else None
-
-    def _says_more(self, name: list[str], said: frozenset[str]) -> bool:
-        """Whether a kind's name adds to the words ``said`` a marker or a place ('lung
-        resident memory T cell', 'CD11c-negative dendritic cell'), which a value not naming
-        them does not say; a place the lineage is named by ('thymus-derived') is no place."""
-        extra = [i for i, w in enumerate(name) if w not in said]
-        return any(_marker(name[i]) or name[i] in _NEGATING for i in extra) or any(
-            self._place(name[i:j]) and name[j:j + 1] != ["derived"]
-            for i in extra for j in range(i + 1, min(i + 3, len(name)) + 1))
-
-    def _place(self, words: list[str]) -> bool:
-        """Whether words name a place: an UBERON name, or an anatomical adjective."""
-        return (bool(self.lexicon.names.get("tissue", {}).get(" ".join(words)))
-                or (len(words) == 1 and is_anatomy_adjective(words[0])))
-
-    def _facet_terms(self, facet: str) -> tuple[str, ...]:
-        """The ids of the terms that have names in ``facet`` (listed once)."""
-        if facet not in self._terms_of:
-            self._terms_of[facet] = tuple({t for entries in self.lexicon.names.get(facet, {})
-                                           .values() for t, _ in entries})
-        return self._terms_of[facet]
 
     def _also_named_as(self, facet: str, phrasings: list[str], found: list[Candidate]
                        ) -> list[Candidate]:
@@ -1371,17 +1295,8 @@ def _in_text_alike(facet: str, value: FieldValue, top: FieldValue) -> bool:
             and key_class(value) in _TEXT_CLASSES and key_class(top) in _TEXT_CLASSES)
 
 
-def _marker(word: str) -> bool:
-    """Whether a normalized word is a marker or a marker's level ('cd38+', 'igd-', 'cd4')."""
-    return word[-1:] in "+-" or any(ch.isdigit() for ch in word)
-
-
 #: A value ending in a code of capitals for cells ('CD57+ NK', 'naive CD8 T').
 _CELL_CODE = re.compile(r"(?:^|[\s(])[A-Z]{1,4}\s*$")
-#: A value listing things ('T cells and NK cells', 'B, T'): its names are several cells.
-_LISTING = re.compile(r"[,;/&]|\b(?:and|or|plus|with|vs)\b", re.IGNORECASE)
-#: Words by which a kind's name says it is not what the modifier says ('non-activated').
-_NEGATING = frozenset({"non", "not", "no", "without"})
 #: Key classes of free text and of titles and descriptions.
 _TEXT_CLASSES = ("text", "title")
 MIXED_SEX = "PATO:0001338"
