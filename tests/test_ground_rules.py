@@ -165,6 +165,19 @@ def test_a_sex_class_naming_no_sex_is_refused(tmp_path):
     assert set(SEX_CLASSES.values()) == {FEMALE, MALE}
 
 
+def test_a_cellosaurus_sex_subset_naming_no_sex_is_refused(tmp_path):
+    """A row of ``cellosaurus_sexes.tsv`` whose sex is written out instead of PATO's id would
+    give every line of that subset a sex that is no term: refused, naming the file and row."""
+    from harmonize.ground.line_sex import cellosaurus_sexes
+    from harmonize.ground.organ_sex import FEMALE, MALE
+
+    bad = tmp_path / "cellosaurus_sexes.tsv"
+    bad.write_text("subset\tsex\treason\nFemale\tPATO:0000383\tok\nMale\tmale\ttypo\n")
+    with pytest.raises(ConfigError, match=r"cellosaurus_sexes.tsv: row 3: sex 'male' is not"):
+        rules._checked(bad, tuple(rules._rows(bad)), "sex", frozenset({FEMALE, MALE}))
+    assert cellosaurus_sexes({"CVCL:X": ("Male",)}) == {"CVCL:X": MALE}  # the shipped list
+
+
 def test_a_mistyped_role_of_a_key_word_is_refused(tmp_path):
     """A key word's role mistyped ('tisue') would make every key ending in it a key of no
     facet, without a word; the list is refused, naming the file and the row."""

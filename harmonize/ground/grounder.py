@@ -1166,8 +1166,7 @@ class Grounder:
             if deeper is None:
                 return ranked
             rest = [r for r in ranked if r is not deeper]
-            if key_class(deeper[2]) in _TEXT_CLASSES and not (
-                    facet == "disease" or self._part_named_alone(facet, deeper)):
+            if _in_text_alike(facet, deeper[2], ranked[0][2]):  # no other way let it in
                 deeper = (deeper[0], taken_by(deeper[1], "deeper_in_text"), *deeper[2:])
             ranked = [deeper] + rest
 

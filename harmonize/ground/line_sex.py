@@ -18,13 +18,15 @@ may know better); the annotation is as sure as the line was read.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from harmonize.ground.compose import taken_by
 from harmonize.ground.line_disease import parent_words
-from harmonize.ground.organ_sex import FEMALE, MALE, class_sex
+from harmonize.ground.organ_sex import FEMALE, MALE, class_sex, with_sex_of
 from harmonize.ground.rules import choices, enabled
-from harmonize.models import Annotation, Candidate, accepted
+from harmonize.models import Annotation, accepted
+
+if TYPE_CHECKING:
+    from harmonize.ground.lexicon import Lexicon
 
 ON = enabled("line_sex")
 #: The term ids the ontologies' words of a line name (its organ, its disease), and the sex
@@ -48,7 +50,7 @@ def cellosaurus_sexes(subsets: Mapping[str, Iterable[str]]) -> dict[str, str]:
     return out
 
 
-def line_sex(lex, line_id: str, label: str, read_sex: ReadSex, read_terms: ReadTerms
+def line_sex(lex: Lexicon, line_id: str, label: str, read_sex: ReadSex, read_terms: ReadTerms
              ) -> str | None:
     """The sex of line ``line_id`` (named ``label``): the Cellosaurus release's, else the one
     sex EFO's description and classes of the line (or of the parent a derived line is named
@@ -67,8 +69,8 @@ def line_sex(lex, line_id: str, label: str, read_sex: ReadSex, read_terms: ReadT
     return said.pop() if len(said) == 1 else None
 
 
-def with_line_sex(annotations: list[Annotation], lex, sex_of: Callable[[str, str], str | None]
-                  ) -> list[Annotation]:
+def with_line_sex(annotations: list[Annotation], lex: Lexicon,
+                  sex_of: Callable[[str, str], str | None]) -> list[Annotation]:
     """``annotations`` with the sex of the sample's accepted cell line added when the sample
     states none (``sex_of(line id, label)``: :func:`line_sex`)."""
     if not ON or any(a.facet == "sex" and a.term_id for a in annotations):
@@ -77,14 +79,5 @@ def with_line_sex(annotations: list[Annotation], lex, sex_of: Callable[[str, str
     if line is None:
         return annotations
     sex = sex_of(line.term_id or "", line.term_label or "")
-    if sex is None:
-        return annotations
-    info = lex.term(sex)
-    label = info.label if info else ("female" if sex == FEMALE else "male")
-    cand = taken_by(Candidate(term_id=sex, term_label=label, method="rule",
-                              matched_text=line.term_label or "", match_kind="line_sex",
-                              similarity=1.0, features={"conf:cell_line": line.confidence}),
-                    "line_sex")
-    return [*(a for a in annotations if a.facet != "sex"),
-            replace(line, facet="sex", term_id=sex, term_label=label, method="rule",
-                    candidates=(cand,))]
+    return annotations if sex is None else with_sex_of(annotations, lex, line, sex, "line_sex",
+                                                       "line_sex")

@@ -68,10 +68,17 @@ def with_organ_sex(annotations: list[Annotation], lex: Lexicon) -> list[Annotati
     sex = sexes.pop()
     source = next(a for a, s in said if s == sex)
     rule = "sex_of_organ" if source.facet in PLACES else "sex_of_disease"
+    return with_sex_of(annotations, lex, source, sex, rule, f"{source.facet}_sex")
+
+
+def with_sex_of(annotations: list[Annotation], lex: Lexicon, source: Annotation, sex: str,
+                rule: str, match_kind: str) -> list[Annotation]:
+    """``annotations`` with ``sex`` as the sample's sex, read by ``rule`` from the annotation
+    ``source`` (an organ, a disease, a cell line), at its confidence and from its value."""
     info = lex.term(sex)
     label = info.label if info else ("female" if sex == FEMALE else "male")
     cand = taken_by(Candidate(term_id=sex, term_label=label, method="rule",
-                              matched_text=source.term_label or "", match_kind=f"{source.facet}_sex",
+                              matched_text=source.term_label or "", match_kind=match_kind,
                               similarity=1.0, features={"conf:" + source.facet: source.confidence}),
                     rule)
     return [*(a for a in annotations if a.facet != "sex"),
