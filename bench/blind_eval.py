@@ -97,6 +97,31 @@ def means(rows: list[tuple[dict[str, str], dict[str, Any]]]) -> list[str]:
     return out
 
 
+def pooled(rows: list[tuple[dict[str, str], dict[str, Any]]]) -> list[str]:
+    """ECE over the never-read keyed sets (SRA, GEO) pooled: every emitted annotation of a facet
+    in one reliability curve, from the kit's per-bin counts (``[lower, n, mean confidence,
+    share right]``), with the mean confidence and share right beside it."""
+    keyed = [res for m, res in rows if m["status"] == "never read" and m["kind"] in ("SRA", "GEO")]
+    out = []
+    for facet in FACETS:
+        bins: dict[float, list[float]] = {}
+        for res in keyed:
+            for lower, n, conf, right in (res["facets"].get(facet, {}).get("calibration") or {}
+                                          ).get("bins") or ():
+                b = bins.setdefault(lower, [0.0, 0.0, 0.0])
+                b[0] += n
+                b[1] += n * conf
+                b[2] += n * right
+        total = sum(b[0] for b in bins.values())
+        if total:
+            ece = sum(abs(b[1] - b[2]) for b in bins.values()) / total
+            conf = sum(b[1] for b in bins.values()) / total
+            right = sum(b[2] for b in bins.values()) / total
+            out.append(f"{facet} {ece:.3f} (n {int(total)}, confidence {conf:.3f}, right "
+                       f"{right:.3f})")
+    return [f"- never-read keyed sets ({len(keyed)}), pooled ECE: " + "; ".join(out)] if out else []
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -136,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     buf.write("| set | kind | " + " | ".join(FACETS) + " |\n|---|---|"
               + "---|" * len(FACETS) + "\n")
     buf.write("\n".join(row(m, res) for m, res in done) + "\n\n")
-    buf.write("\n".join(means(done)) + "\n")
+    buf.write("\n".join(means(done) + pooled(done)) + "\n")
     if args.json:
         args.json.write_text(json.dumps({m["set"]: res for m, res in done}, indent=1))
     if not args.keep:

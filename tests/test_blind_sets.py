@@ -65,6 +65,19 @@ def test_a_row_shows_each_facet_and_bolds_a_never_read_set():
                      "tissue 0.500, sample_type 0.900"]
 
 
+def test_never_read_keyed_sets_pool_their_reliability_bins():
+    """Pooled ECE: the bins of the never-read SRA and GEO sets added up, the read sets and the
+    series aside (one set over-confident in a bin, the other under: they do not cancel)."""
+    def res(bins):
+        return {"facets": {"tissue": {"calibration": {"bins": bins}}}}
+    rows = [({"kind": "SRA", "status": "never read"}, res([[0.9, 10, 0.95, 0.75]])),
+            ({"kind": "GEO", "status": "never read"}, res([[0.5, 10, 0.55, 0.75]])),
+            ({"kind": "SRA", "status": "read"}, res([[0.9, 100, 0.95, 0.0]])),
+            ({"kind": "GEO series", "status": "never read"}, res([[0.9, 100, 0.95, 0.0]]))]
+    assert blind_eval.pooled(rows) == ["- never-read keyed sets (2), pooled ECE: tissue 0.200 "
+                                       "(n 20, confidence 0.750, right 0.750)"]
+
+
 def test_a_writer_s_records_become_a_set_as_the_pipeline_reads_them(tmp_path):
     sys.path.insert(0, str(BENCH / "blind" / "writing"))
     import convert  # the converter a new set is added with
