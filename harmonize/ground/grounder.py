@@ -33,6 +33,7 @@ from harmonize.ground.compose import (
 from harmonize.ground.controls import study_disease_keys, study_view, with_study_controls
 from harmonize.ground.derived_cells import derived_cell
 from harmonize.ground.donor_sex import with_donor_sex
+from harmonize.ground.group_words import GroupWords, with_group_diseases
 from harmonize.ground.evidence import (
     GUESS_METHODS,
     SHORT_KINDS,
@@ -202,6 +203,7 @@ class Grounder:
         self._line_read: Memo[str, list[Candidate]] = Memo(memo_limit)
         self._line_sexes: Memo[str, str | None] = Memo(memo_limit)
         self._cells = CellKinds(lexicon, memo_limit)
+        self._groups = GroupWords(lexicon)
 
     # ------------------------------------------------------------------ candidates
     def candidates(self, value: FieldValue, kclass: str | None = None) -> tuple[Candidate, ...] | None:
@@ -613,7 +615,14 @@ class Grounder:
                 for vs, (attrs, text, library), seen, k in zip(values, samples, viewed, keys)]
         if studies is None:
             return done
-        return with_donor_sex(done, [attrs for attrs, _, _ in given], studies)
+        done = with_donor_sex(done, [attrs for attrs, _, _ in given], studies)
+        return with_group_diseases(done, [(attrs, text) for attrs, text, _ in given], studies,
+                                   self._groups, self.group_confidence())
+
+    def group_confidence(self) -> float:
+        """The confidence of a disease read from a study's group word (rule
+        ``group_abbreviation``): the cautious prior of evidence the fit never saw."""
+        return self.calibration.cautious(0.5, "disease/group/abbreviation")[0]
 
     def study_keys(self, attributes: list[Mapping[str, str]],
                    studies: Iterable[str | None] | None,

@@ -1,0 +1,157 @@
+"""A study's groups named by abbreviations: the disease a word that tells the study's samples
+apart abbreviates, chosen by the organs the study samples (rule ``group_abbreviation``).
+
+Samples name their group in their own short words: 'IPF' on five of a study's samples,
+'control' on the rest. Alone, a short word of bag-of-words text is no evidence: it is as often
+a unit, a reagent, a gene or a sample code, and one abbreviation stands for many diseases.
+Within a study two things tell more. A word that some of the study's samples carry and others
+do not is how the study tells its groups apart. And the study's own organs say which of the
+diseases the word abbreviates is meant: MONDO files each disease under the classes of the
+organs it afflicts ('kidney disorder', 'skin disorder'), UBERON each sampled tissue under the
+organs it is part of. A word the ontologies give as the abbreviation of exactly one disease of
+an organ the study samples is read as that disease on the samples that carry it and name no
+disease of their own ('IPF' beside lung explants; 'AD' beside brain is Alzheimer disease,
+beside skin nothing, MONDO giving no disease of the skin that abbreviation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from harmonize.ground.compose import taken_by
+from harmonize.ground.lexicon import HEALTHY, Lexicon
+from harmonize.ground.mentions import ABBREVIATION_KINDS, STOPWORDS
+from harmonize.ground.normalize import tokens
+from harmonize.ground.rules import enabled, words
+from harmonize.ground.spelling import english_vocabulary, listed_words
+from harmonize.models import Annotation, Candidate
+
+#: The rule's switch, read once.
+ON = enabled("group_abbreviation")
+#: Last words of MONDO's classes of the diseases of one organ ('kidney disorder').
+ORGAN_CLASS_HEADS = words("organ_class_heads") if ON else frozenset()
+#: Shortest and longest group word read; a study needs this many samples, a group this many.
+MIN_LETTERS, MAX_LETTERS = 2, 6
+MIN_STUDY, MIN_GROUP = 3, 2
+
+
+class GroupWords:
+    """Which disease a study's group word names, for one lexicon (its indexes built once)."""
+
+    def __init__(self, lexicon: Lexicon):
+        self.lexicon = lexicon
+        self._organs: dict[str, frozenset[str]] = {}
+
+    def expansions(self, word: str) -> frozenset[str]:
+        """The diseases the ontologies (or ``synonyms.tsv``) give ``word`` as abbreviation."""
+        return frozenset(tid for tid, kind in self.lexicon.lookup("disease", word)
+                         if kind in ABBREVIATION_KINDS and tid != HEALTHY)
+
+    def organs(self, disease: str) -> frozenset[str]:
+        """The UBERON terms MONDO's organ classes above ``disease`` name ('lung disorder'),
+        the narrowest of each line: not 'respiratory system' beside 'lung' (a system holds
+        many organs; gastric cancer is a disease of the stomach, not of every organ of the
+        digestive system)."""
+        known = self._organs.get(disease)
+        if known is None:
+            lex = self.lexicon
+            found: set[str] = set()
+            for tid in lex.ancestors.get(disease, frozenset()) | {disease}:
+                info = lex.term(tid)
+                ws = info.label.lower().split() if info else []
+                if len(ws) >= 2 and ws[-1] in ORGAN_CLASS_HEADS:
+                    found.update(t for t, _ in lex.lookup("tissue", " ".join(ws[:-1])))
+            known = self._organs[disease] = frozenset(
+                o for o in found if not any(lex.is_ancestor(o, x) for x in found))
+        return known
+
+    def places(self, tissues: Iterable[str]) -> frozenset[str]:
+        """The tissues and every term they are part of or a kind of."""
+        out: set[str] = set()
+        for t in tissues:
+            out.add(t)
+            out.update(self.lexicon.ancestors.get(t, ()))
+        return frozenset(out)
+
+    def disease_of(self, word: str, places: frozenset[str]) -> str | None:
+        """The one disease ``word`` abbreviates of an organ among ``places``, else None."""
+        kept = [d for d in self.expansions(word) if self.organs(d) & places]
+        return kept[0] if len(kept) == 1 else None
+
+    def candidate_word(self, word: str) -> bool:
+        """Whether ``word`` may be a group's abbreviation: short letters, no English or listed
+        word, no name of a tissue or cell type."""
+        lex = self.lexicon
+        return (MIN_LETTERS <= len(word) <= MAX_LETTERS and word.isalpha()
+                and word not in english_vocabulary() and word not in STOPWORDS
+                and word not in listed_words()
+                and not lex.lookup("tissue", word) and not lex.lookup("cell_type", word))
+
+
+def _words_of(attributes: Mapping[str, str], text: str | None) -> dict[str, tuple[str, str]]:
+    """Each word of a sample's values and text -> the (key, value) it was first read in."""
+    out: dict[str, tuple[str, str]] = {}
+    pairs = [(k, v) for k, v in attributes.items() if isinstance(v, str)]
+    if text:
+        pairs.append(("text", text))
+    for key, value in pairs:
+        for w in tokens(value):
+            out.setdefault(w, (key, value))
+    return out
+
+
+def with_group_diseases(annotations: Sequence[list[Annotation]],
+                        samples: Sequence[tuple[Mapping[str, str], str | None]],
+                        studies: Sequence[str | None], reader: GroupWords,
+                        confidence: float) -> list[list[Annotation]]:
+    """``annotations`` (one list per sample) with the disease a study's group word names
+    added, at ``confidence``, to the samples that carry the word and name no disease."""
+    out = [list(a) for a in annotations]
+    if not ON:
+        return out
+    members: dict[str, list[int]] = {}
+    for i, study in enumerate(studies):
+        if study:
+            members.setdefault(study, []).append(i)
+    for study, idx in members.items():
+        if len(idx) < MIN_STUDY:
+            continue
+        said = {i: _words_of(*samples[i]) for i in idx}
+        places = reader.places(a.term_id for i in idx for a in out[i]
+                               if a.facet == "tissue" and a.term_id)
+        if not places:
+            continue
+        counts: dict[str, int] = {}
+        for i in idx:
+            for w in said[i]:
+                counts[w] = counts.get(w, 0) + 1
+        for word, n in sorted(counts.items()):
+            if not MIN_GROUP <= n < len(idx) or not reader.candidate_word(word):
+                continue
+            disease = reader.disease_of(word, places)
+            if disease is None:
+                continue
+            for i in idx:
+                if word in said[i] and not any(a.facet == "disease" and a.term_id
+                                               for a in out[i]):
+                    out[i] = _with_disease(out[i], reader.lexicon, disease, word,
+                                           said[i][word], confidence)
+    return out
+
+
+def _with_disease(anns: list[Annotation], lex: Lexicon, disease: str, word: str,
+                  source: tuple[str, str], confidence: float) -> list[Annotation]:
+    """``anns`` with ``disease`` read from ``word`` of the value ``source``."""
+    info = lex.term(disease)
+    label = info.label if info else disease
+    cand = taken_by(Candidate(term_id=disease, term_label=label, method="rule",
+                              matched_text=word, match_kind="group_abbreviation",
+                              similarity=1.0), "group_abbreviation")
+    key, value = source
+    ann = Annotation("disease", disease, label, confidence, "rule",
+                     "accepted" if confidence >= 0.5 else "needs_review", key, value,
+                     (cand,), lex.version)
+    return [a for a in anns if a.facet != "disease"] + [ann]
+
+
+__all__ = ["GroupWords", "with_group_diseases"]

@@ -1,0 +1,58 @@
+"""A study's group word read as the disease it abbreviates, chosen by the study's organs."""
+
+from __future__ import annotations
+
+import pytest
+
+from harmonize.ground import group_words
+from harmonize.ground.group_words import GroupWords
+
+IPF, BPD, LUNG = "MONDO:0800504", "MONDO:0019091", "UBERON:0002048"
+
+
+def _diseases(grounder, texts, studies):
+    anns = grounder.annotate_many([({}, t, None) for t in texts], studies=studies)
+    return [next((a.term_id for a in s if a.facet == "disease" and a.term_id), None)
+            for s in anns]
+
+
+def _study(place: str, word: str) -> list[str]:
+    return [f"{place} wedge resection {word} replicate",
+            f"{place} wedge resection {word} replicate",
+            f"{place} wedge resection {word} replicate",
+            f"{place} wedge resection unaffected replicate",
+            f"{place} wedge resection unaffected replicate"]
+
+
+def test_a_group_word_is_the_disease_of_the_studys_organ(full_grounder):
+    got = _diseases(full_grounder, _study("lung", "ipf"), ["S1"] * 5)
+    assert got[:3] == [IPF] * 3
+    assert IPF not in got[3:]
+
+
+def test_the_studys_organ_chooses_what_an_abbreviation_stands_for(full_grounder):
+    # 'BPD': bronchopulmonary dysplasia (a lung disorder) or borderline personality disorder
+    lung = _diseases(full_grounder, _study("lung", "bpd"), ["S1"] * 5)
+    brain = _diseases(full_grounder, _study("temporal cortex", "bpd"), ["S1"] * 5)
+    assert lung[:3] == [BPD] * 3
+    assert brain == [None] * 5  # MONDO files the personality disorder under no organ
+
+
+def test_a_word_on_every_sample_or_outside_a_study_names_no_group(full_grounder):
+    every = [t.replace("unaffected", "ipf") for t in _study("lung", "ipf")]
+    assert IPF not in _diseases(full_grounder, every, ["S1"] * 5)
+    assert IPF not in _diseases(full_grounder, _study("lung", "ipf"), None)
+    assert IPF not in _diseases(full_grounder, _study("lung", "ipf"), ["A", "B", "C", "D", "E"])
+
+
+def test_the_rule_switched_off_reads_no_group_word(full_grounder, monkeypatch):
+    monkeypatch.setattr(group_words, "ON", False)
+    assert IPF not in _diseases(full_grounder, _study("lung", "ipf"), ["S1"] * 5)
+
+
+def test_a_diseases_organs_are_the_organ_classes_above_it(full_grounder):
+    reader = GroupWords(full_grounder.lexicon)
+    assert LUNG in reader.organs(IPF)
+    assert reader.disease_of("ipf", reader.places([LUNG])) == IPF
+    assert reader.disease_of("ipf", reader.places(["UBERON:0002097"])) is None  # skin
+    assert not reader.candidate_word("lung") and not reader.candidate_word("replicate")
