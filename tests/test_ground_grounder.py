@@ -343,6 +343,17 @@ def test_a_karyotype_gives_the_chromosomal_sex(grounder, value, want):
 
 
 @pytest.mark.parametrize("attrs, want", [
+    ({"description": "an embryonic stem cell line (46,XX) kept on feeders"}, "PATO:0000383"),
+    ({"title": "clone 4, 46, XY, passage 30"}, "PATO:0000384"),
+    ({"description": "a 47,XXY line"}, None),  # not a normal karyotype
+    ({"description": "batch 146,XY"}, None),  # part of a longer number
+])
+def test_a_karyotype_written_in_text_gives_the_chromosomal_sex(grounder, attrs, want):
+    got = [a for a in grounder.annotate(attrs) if a.facet == "sex" and a.term_id]
+    assert (got[0].term_id if got else None) == want
+
+
+@pytest.mark.parametrize("attrs, want", [
     ({"source_name": "PBMC, healthy donor"}, ["PATO:0000461"]),
     ({"title": "Healthy control 3, whole blood"}, ["PATO:0000461"]),
     ({"cohort": "healthy adult volunteer donors"}, ["PATO:0000461"]),

@@ -126,7 +126,7 @@ _ON = {name: enabled(name) for name in (
     "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample",
     "plural_abbreviations", "modified_names", "strongest_mention", "control_of_study",
     "line_disease", "respelt_words", "numbered_people", "part_in_own_key", "genotype_alleles",
-    "deeper_in_text", "kind_by_words", "cell_code_noun")}
+    "deeper_in_text", "kind_by_words", "cell_code_noun", "written_karyotype")}
 
 
 #: Rule only_negated_healthy: the most words of a value under a key naming any facet
@@ -1335,6 +1335,9 @@ def _sex_named(lex: Lexicon, text: str, codes: bool = False) -> tuple[Candidate,
         ids = {tid: code for code in {m.group("a") or m.group("b")
                                       for m in _AGE_SEX.finditer(text)}
                for tid, _ in lex.lookup("sex", code.lower()) if tid in (FEMALE, MALE)}
+    if not ids and not codes and _ON["written_karyotype"]:  # "an hESC line (46,XX)"
+        ids = {tid: m.group(1) for m in _KARYOTYPE.finditer(text)
+               for tid, _ in lex.lookup("sex", m.group(1).lower()) if tid in (FEMALE, MALE)}
     if len(ids) != 1:
         return ()
     (tid, word), = ids.items()
@@ -1351,6 +1354,9 @@ _AGE = (r"(?:\d{1,3}\s*-?\s*(?:y/o|y\.o\.?|y|yo|yrs?|years?(?:[\s-]*old)?)(?![A-
         r"|[Aa]ged?:?\s*\d{1,3}(?!\d))")
 _AGE_SEX = re.compile(rf"(?<![A-Za-z0-9])(?:(?P<a>[MF])\s*[,/;]?\s*{_AGE}"
                       rf"|{_AGE}\s*[,/;]?\s*(?P<b>[MF])(?![A-Za-z0-9]))")
+#: A normal karyotype written out ('46,XX', '46, XY'): the chromosomal sex (rule
+#: written_karyotype); the sex chromosomes alone are read so only under a sex key.
+_KARYOTYPE = re.compile(r"(?<![\w.])46\s*,?\s*(X[XY])(?![A-Za-z0-9])", re.IGNORECASE)
 
 
 def _line_word(word: str) -> bool:
