@@ -483,3 +483,27 @@ def test_an_organoid_derived_from_what_a_donor_gave_was_grown_not_made(value, ma
     not that cells were differentiated in a dish; from stem cells it does."""
     assert made_in_dish({"source_name": value}, grown=True) is made
     assert made_in_dish({"source_name": value})  # a non-organoid 'derived' still counts
+
+
+def test_a_sample_typed_a_line_by_its_cells_alone_keeps_its_tissue(grounder, monkeypatch):
+    """The model may call primary cells a line from their kind; only a sample that says it is
+    a line (a line named, a value under a cell-line key) has its organ as origin."""
+    from harmonize.ground import sample_type
+    from harmonize.ground.sample_type import model_of
+
+    raw = json.loads(MODEL_PATH.read_text())
+    bias = [20.0 if c == "cell_line" else 0.0 for c in raw["classes"]]
+    grounder.sample_type_model = model_of({**raw, "intercept": bias})
+    try:
+        cells = by_facet(grounder.annotate({"source_name": "cells grown out of a breast biopsy",
+                                            "tissue": "breast"}))
+        line = by_facet(grounder.annotate({"cell line": "an invented line", "tissue": "breast"}))
+        assert cells[FACET].term_id == line[FACET].term_id == "cell_line"
+        assert cells["tissue"].term_id == BREAST and ORIGIN_FACET not in cells
+        assert line[ORIGIN_FACET].term_id == BREAST and "tissue" not in line
+        monkeypatch.setattr(sample_type, "_LINE_SAID", False)
+        cells = by_facet(grounder.annotate({"source_name": "cells grown out of a breast biopsy",
+                                            "tissue": "breast"}))
+        assert cells[ORIGIN_FACET].term_id == BREAST
+    finally:
+        grounder.sample_type_model = None

@@ -322,7 +322,8 @@ def with_sample_type(annotations: list[Annotation], attributes: Mapping[str, str
         st = replace(st, status="needs_review")  # a type the model was never judged on
     dead = post_mortem(read)
     # a curator's type is taken as said; the model's needs the sample's word for it
-    made = (st.method == "curated" or st.term_id not in SAID_MADE
+    said = SAID_MADE | {"cell_line"} if _LINE_SAID else SAID_MADE
+    made = (st.method == "curated" or st.term_id not in said
             or made_in_dish(read, annotations, grown=st.term_id == "organoid"))
     out = [replace(a, facet=ORIGIN_FACET)
            if keyed and made and moves_to_origin(a, st.term_id, st.status, dead) else a
@@ -338,6 +339,10 @@ def with_sample_type(annotations: list[Annotation], attributes: Mapping[str, str
 #: CELLxGENE's tissue of an organoid is the organ it models); one made from stem cells or a line
 #: has that organ as its origin only.
 SAID_MADE = frozenset({"in_vitro_differentiated_cells", "stem_cells", "organoid"})
+#: Rule line_said: a sample the model types a cell line by its cells' kind alone ('HUVEC',
+#: 'hepatic stellate cells', as often primary cells) keeps its tissue unless it names a line
+#: (a line named, a value under a cell-line key, a word saying it is one).
+_LINE_SAID = enabled("line_said")
 #: Word groups (``ontologies/sample_type_words.tsv``) that say so; not the ``culture`` words:
 #: primary cells are stimulated, treated and transfected too ('LPS 4h', 'anti-CD3/CD28').
 MADE_GROUPS = frozenset({"differentiation", "esc", "ipsc", "line", "organoid", "pluripotent"})
