@@ -56,3 +56,12 @@ def test_a_diseases_organs_are_the_organ_classes_above_it(full_grounder):
     assert reader.disease_of("ipf", reader.places([LUNG])) == IPF
     assert reader.disease_of("ipf", reader.places(["UBERON:0002097"])) is None  # skin
     assert not reader.candidate_word("lung") and not reader.candidate_word("replicate")
+
+
+def test_a_named_muscle_is_of_the_tissue_it_is_made_of(full_grounder):
+    """UBERON puts a named muscle in no is_a or part_of line with skeletal muscle tissue, the
+    place MONDO's muscle disorders name; the muscle is composed of it."""
+    reader = GroupWords(full_grounder.lexicon)
+    muscle = [t for t, _ in full_grounder.lexicon.lookup("tissue", "gastrocnemius")]
+    assert "UBERON:0001134" in reader.places(muscle)  # skeletal muscle tissue
+    assert reader.disease_of("dmd", reader.places(muscle)) == "MONDO:0010679"  # Duchenne

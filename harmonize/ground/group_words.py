@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from harmonize.ground.compose import taken_by
 from harmonize.ground.lexicon import HEALTHY, Lexicon
-from harmonize.ground.mentions import ABBREVIATION_KINDS, STOPWORDS
+from harmonize.ground.mentions import ABBREVIATION_KINDS, ORGAN_OF_TISSUE, STOPWORDS
 from harmonize.ground.normalize import tokens
 from harmonize.ground.rules import enabled, words
 from harmonize.ground.spelling import english_vocabulary, listed_words
@@ -66,12 +66,15 @@ class GroupWords:
         return known
 
     def places(self, tissues: Iterable[str]) -> frozenset[str]:
-        """The tissues and every term they are part of or a kind of."""
+        """The tissues, every term they are part of or a kind of, and the kind of tissue an
+        organ among them is composed primarily of (a named muscle is skeletal muscle tissue:
+        ``words/organ_of_tissue.tsv``)."""
         out: set[str] = set()
         for t in tissues:
             out.add(t)
             out.update(self.lexicon.ancestors.get(t, ()))
-        return frozenset(out)
+        return frozenset(out | {tissue for tissue, organ in ORGAN_OF_TISSUE.items()
+                                if organ in out})
 
     def disease_of(self, word: str, places: frozenset[str]) -> str | None:
         """The one disease ``word`` abbreviates of an organ among ``places``, else None."""
