@@ -65,3 +65,12 @@ def test_a_named_muscle_is_of_the_tissue_it_is_made_of(full_grounder):
     muscle = [t for t, _ in full_grounder.lexicon.lookup("tissue", "gastrocnemius")]
     assert "UBERON:0001134" in reader.places(muscle)  # skeletal muscle tissue
     assert reader.disease_of("dmd", reader.places(muscle)) == "MONDO:0010679"  # Duchenne
+
+
+def test_an_english_word_may_name_a_group_but_a_unit_never(full_grounder):
+    brain = _diseases(full_grounder, _study("temporal cortex", "ad"), ["S1"] * 5)
+    skin = _diseases(full_grounder, _study("forearm skin", "ad"), ["S1"] * 5)
+    assert brain[:3] == ["MONDO:0004975"] * 3  # Alzheimer disease
+    assert "MONDO:0004975" not in skin  # MONDO gives 'AD' no disease of the skin
+    # "6 mm" on some samples: "mm" is no Miyoshi myopathy, a disease of the nervous system too
+    assert _diseases(full_grounder, _study("spinal cord", "mm"), ["S1"] * 5) == [None] * 5

@@ -23,13 +23,15 @@ from harmonize.ground.lexicon import HEALTHY, Lexicon
 from harmonize.ground.mentions import ABBREVIATION_KINDS, ORGAN_OF_TISSUE, STOPWORDS
 from harmonize.ground.normalize import tokens
 from harmonize.ground.rules import enabled, words
-from harmonize.ground.spelling import english_vocabulary, listed_words
+from harmonize.ground.spelling import listed_words
 from harmonize.models import Annotation, Candidate
 
 #: The rule's switch, read once.
 ON = enabled("group_abbreviation")
 #: Last words of MONDO's classes of the diseases of one organ ('kidney disorder').
 ORGAN_CLASS_HEADS = words("organ_class_heads") if ON else frozenset()
+#: Units of measure bag-of-words text leaves without their numbers ('mm', 'ngml').
+UNITS = words("units") if ON else frozenset()
 #: Shortest and longest group word read; a study needs this many samples, a group this many.
 MIN_LETTERS, MAX_LETTERS = 2, 6
 MIN_STUDY, MIN_GROUP = 3, 2
@@ -82,11 +84,12 @@ class GroupWords:
         return kept[0] if len(kept) == 1 else None
 
     def candidate_word(self, word: str) -> bool:
-        """Whether ``word`` may be a group's abbreviation: short letters, no English or listed
-        word, no name of a tissue or cell type."""
+        """Whether ``word`` may be a group's abbreviation: short letters, no unit, function
+        word or listed word, no name of a tissue or cell type. An English word may be one
+        ('AD', 'UC'): the study's organs decide."""
         lex = self.lexicon
         return (MIN_LETTERS <= len(word) <= MAX_LETTERS and word.isalpha()
-                and word not in english_vocabulary() and word not in STOPWORDS
+                and word not in UNITS and word not in STOPWORDS
                 and word not in listed_words()
                 and not lex.lookup("tissue", word) and not lex.lookup("cell_type", word))
 
