@@ -74,3 +74,11 @@ def test_an_english_word_may_name_a_group_but_a_unit_never(full_grounder):
     assert "MONDO:0004975" not in skin  # MONDO gives 'AD' no disease of the skin
     # "6 mm" on some samples: "mm" is no Miyoshi myopathy, a disease of the nervous system too
     assert _diseases(full_grounder, _study("spinal cord", "mm"), ["S1"] * 5) == [None] * 5
+
+
+def test_a_disease_of_no_organ_is_read_where_its_word_is_its_only_reading(full_grounder):
+    reader = GroupWords(full_grounder.lexicon)
+    blood = reader.places(["UBERON:0000178"])
+    assert not reader.organs("MONDO:0018076")  # tuberculosis: MONDO names no organ
+    assert reader.disease_of("tb", blood) == "MONDO:0018076"
+    assert reader.disease_of("bpd", blood) is None  # two readings, neither of the blood

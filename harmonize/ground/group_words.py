@@ -11,7 +11,9 @@ organs it afflicts ('kidney disorder', 'skin disorder'), UBERON each sampled tis
 organs it is part of. A word the ontologies give as the abbreviation of exactly one disease of
 an organ the study samples is read as that disease on the samples that carry it and name no
 disease of their own ('IPF' beside lung explants; 'AD' beside brain is Alzheimer disease,
-beside skin nothing, MONDO giving no disease of the skin that abbreviation).
+beside skin nothing, MONDO giving no disease of the skin that abbreviation). A word that
+abbreviates one disease only, which MONDO files under no organ (an infection), is read
+wherever it tells the groups apart.
 """
 
 from __future__ import annotations
@@ -79,8 +81,13 @@ class GroupWords:
                                 if organ in out})
 
     def disease_of(self, word: str, places: frozenset[str]) -> str | None:
-        """The one disease ``word`` abbreviates of an organ among ``places``, else None."""
-        kept = [d for d in self.expansions(word) if self.organs(d) & places]
+        """The one disease ``word`` abbreviates of an organ among ``places``; else the one
+        disease it abbreviates at all when MONDO files that under no organ (an infection, a
+        syndrome of the whole body: nothing the study's organs could contradict); else None."""
+        found = self.expansions(word)
+        kept = [d for d in found if self.organs(d) & places]
+        if not kept and len(found) == 1 and not self.organs(next(iter(found))):
+            kept = list(found)
         return kept[0] if len(kept) == 1 else None
 
     def candidate_word(self, word: str) -> bool:
