@@ -35,6 +35,8 @@ ALSO_DISEASE = (frozenset({"cell_type", "tissue", "cell_line"}) if enabled("also
 #: A key naming the person sampled ("donor", "patient", "subject": role ``donor`` in the key
 #: table) is read for what is said of that person: "donor: healthy male", "patient: 61 y, AML".
 DONOR_FACETS = ("sex", "disease", "dev_stage") if enabled("donor_keys") else ()
+#: What a person key never names: the sample's tissue or cell type.
+PLACE_FACETS = ("tissue", "cell_type")
 #: "key: value" pairs inside a scanned value are read (rules ``embedded_pairs`` and
 #: ``pairs_as_attributes``).
 _EMBEDDED_PAIRS = enabled("embedded_pairs")
@@ -281,9 +283,10 @@ def field_values(attributes: Mapping[str, str], text: str | None = None,
             if is_age_key(key) and (stage_of(value) or names_a_stage(value)):
                 out.append(FieldValue("dev_stage", value, key, scanned=False, full_length=full))
             continue
-        if role == "donor":  # see key_class: how each facet reads it
+        if role == "donor":  # see key_class: how each facet reads it; the person is no
+            # tissue or cell type ('donor: co-cultured with liver cells' names neither)
             out.extend(FieldValue(f, value, key, scanned=True, full_length=full)
-                       for f in SCAN_FACETS)
+                       for f in SCAN_FACETS if not DONOR_FACETS or f not in PLACE_FACETS)
             continue
         if role in FACETS:
             out.append(FieldValue(role, value, key, scanned=False, full_length=full))
