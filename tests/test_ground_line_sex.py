@@ -59,3 +59,26 @@ def test_the_sex_is_as_sure_as_the_line(full_grounder):
     line, = (a for a in anns if a.facet == "cell_line")
     sex, = (a for a in anns if a.facet == "sex")
     assert sex.confidence == line.confidence and sex.source_key == "cell line"
+
+
+def test_a_lines_sex_stated_on_one_sample_of_a_study_holds_for_the_others(full_grounder):
+    from harmonize.ground import line_sex
+
+    # a line whose sex the packaged ontologies do not say
+    samples = [({"cell line": "A549", "sex": "male", "treatment": "none"}, None),
+               ({"cell line": "A549", "treatment": "drug A"}, None),
+               ({"cell line": "A549", "treatment": "drug B"}, None)]
+
+    def sexes(studies):
+        anns = full_grounder.annotate_many([(a, t, None) for a, t in samples], studies=studies)
+        return [next((a.term_id for a in s if a.facet == "sex" and a.term_id), None)
+                for s in anns]
+
+    assert sexes(["S1"] * 3) == ["PATO:0000384"] * 3
+    assert sexes(["S1", "S2", "S2"])[1:] == [None, None]  # never across studies
+    original = line_sex.STATED_ON
+    line_sex.STATED_ON = False
+    try:
+        assert sexes(["S1"] * 3)[1:] == [None, None]
+    finally:
+        line_sex.STATED_ON = original

@@ -59,7 +59,7 @@ from harmonize.ground.infection import given_infection, in_dish, infectious
 from harmonize.ground.legends import read_legends
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
 from harmonize.ground.line_disease import with_line_disease
-from harmonize.ground.line_sex import line_sex, with_line_sex
+from harmonize.ground.line_sex import line_sex, with_line_sex, with_stated_line_sex
 from harmonize.ground.memo import MEMO_LIMIT, Memo
 from harmonize.ground.mentions import (
     CONTROL_WORDS,
@@ -615,7 +615,9 @@ class Grounder:
                 for vs, (attrs, text, library), seen, k in zip(values, samples, viewed, keys)]
         if studies is None:
             return done
-        done = with_donor_sex(done, [attrs for attrs, _, _ in given], studies)
+        done = with_stated_line_sex(
+            with_donor_sex(done, [attrs for attrs, _, _ in given], studies), self.lexicon,
+            studies)
         return with_group_diseases(done, [(attrs, text) for attrs, text, _ in given], studies,
                                    self._groups, self.group_confidence())
 

@@ -17,7 +17,8 @@ may know better); the annotation is as sure as the line was read.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from harmonize.ground.line_disease import parent_words
@@ -81,3 +82,42 @@ def with_line_sex(annotations: list[Annotation], lex: Lexicon,
     sex = sex_of(line.term_id or "", line.term_label or "")
     return annotations if sex is None else with_sex_of(annotations, lex, line, sex, "line_sex",
                                                        "line_sex")
+
+
+#: Rule stated_line_sex: a line's sex as the study's samples of it state it.
+STATED_ON = enabled("stated_line_sex")
+
+
+def with_stated_line_sex(annotations: Sequence[list[Annotation]], lex: Lexicon,
+                         studies: Sequence[str | None]) -> list[list[Annotation]]:
+    """``annotations`` (one list per sample) with the sex the samples of a cell line in one
+    study state added to the study's samples of that line that state none (rule
+    ``stated_line_sex``): a line is one person's cells, and a submitter often writes its sex on
+    one sample and not the next. Only a sex the samples state themselves counts (not one a rule
+    read from the line, an organ or a disease), only when every such sample states the same,
+    and never across studies (another submitter's slip must not travel: a colon line written
+    'female' once); as sure as the line and the surest of those sexes."""
+    out = [list(a) for a in annotations]
+    if not STATED_ON:
+        return out
+    lines: dict[tuple[str, str], list[int]] = {}
+    for i, (anns, study) in enumerate(zip(out, studies)):
+        line = accepted(anns, "cell_line")
+        if study and line is not None and line.term_id:
+            lines.setdefault((study, line.term_id), []).append(i)
+    for members in lines.values():
+        stated = [a for i in members for a in out[i] if a.facet == "sex" and a.term_id
+                  and a.status == "accepted" and a.method != "rule"
+                  and a.term_id in (FEMALE, MALE)]
+        if not stated or len({a.term_id for a in stated}) != 1:
+            continue
+        surest = max(stated, key=lambda a: a.confidence)
+        for i in members:
+            if any(a.facet == "sex" and a.term_id for a in out[i]):
+                continue
+            line = accepted(out[i], "cell_line")
+            if line is not None:
+                source = replace(line, confidence=min(line.confidence, surest.confidence))
+                out[i] = with_sex_of(out[i], lex, source, surest.term_id or "",
+                                     "stated_line_sex", "stated_line_sex")
+    return out

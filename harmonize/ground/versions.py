@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "39"
-MATCHER_VERSION = "83"
+MATCHER_VERSION = "84"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
