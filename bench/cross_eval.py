@@ -2,7 +2,7 @@
 
 For every dev file of ``../shared/eval`` and every facet it has gold for, three figures side by
 side, each scored by the kit's own ``score.py`` on ``harmonize map`` output
-(:func:`harmonize.mapping.map_record`):
+(:func:`harmonize.mapping.map_batch`, a study's samples together):
 
 * ``in``   in-sample: every fitted part (ranking weights, confidence model, emit thresholds,
   the sample-type model) fitted on all dev files, then the dev files mapped with it. What a dev table shows;
@@ -60,18 +60,26 @@ def read_records(path: Path) -> list[dict]:
 
 
 def map_file(grounder, recs: list[dict], cal_of: Callable[[dict], object], pred: Path,
-             map_record, type_of: Callable[[dict], object] | None = None) -> None:
+             map_batch, type_of: Callable[[dict], object] | None = None) -> None:
     """Write ``harmonize map`` output for ``recs``, each mapped with the calibration
     ``cal_of(record)`` and the sample-type model ``type_of(record)`` (default: the shipped
-    one; series-level records are scored through their members)."""
+    one; series-level records are scored through their members). The records mapped with the
+    same parts are mapped together, as ``harmonize map`` maps a file (``map_batch``: a study's
+    samples read together); a grouped fold holds whole studies, so no study is split."""
+    samples = [r for r in recs if not r.get("members")]
+    batches: dict[tuple[int, int], tuple[object, object, list[dict]]] = {}
+    for r in samples:
+        cal, model = cal_of(r), (type_of(r) if type_of else None)
+        batches.setdefault((id(cal), id(model)), (cal, model, []))[2].append(r)
+    mapped: dict[int, dict] = {}
+    for cal, model, batch in batches.values():
+        grounder.calibration = cal
+        grounder.sample_type_model = model
+        inputs = [{k: r[k] for k in eval_dev.INPUT_FIELDS if k in r} for r in batch]
+        mapped.update(zip(map(id, batch), map_batch(inputs, grounder)))
     with pred.open("w", encoding="utf-8") as out:
-        for r in recs:
-            if r.get("members"):
-                continue
-            grounder.calibration = cal_of(r)
-            grounder.sample_type_model = type_of(r) if type_of else None
-            inp = {k: r[k] for k in eval_dev.INPUT_FIELDS if k in r}
-            out.write(json.dumps(map_record(inp, grounder)) + "\n")
+        for r in samples:
+            out.write(json.dumps(mapped[id(r)]) + "\n")
 
 
 def regime_runs(regime: str, rows: list[dict], names: Iterable[str], folds: int,
@@ -232,7 +240,7 @@ def evaluate(regimes: Iterable[str] = REGIMES, folds: int = 5, seeds: int = 1,
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from harmonize.ground import Grounder, load_lexicon, load_overrides
     from harmonize.ground.calibrate import Calibration
-    from harmonize.mapping import map_record
+    from harmonize.mapping import map_batch
 
     folder = eval_folder or eval_dev.eval_dir()
     lexicon = load_lexicon()
@@ -253,7 +261,7 @@ def evaluate(regimes: Iterable[str] = REGIMES, folds: int = 5, seeds: int = 1,
         for i, cal_of in enumerate(regime_runs(regime, rows, names, folds, seeds, judge)):
             for n in names:
                 pred = work / f"{regime}-{i}-{n}"
-                map_file(grounder, records[n], cal_of[n], pred, map_record, types[i])
+                map_file(grounder, records[n], cal_of[n], pred, map_batch, types[i])
                 res = eval_dev.run_score(folder / "score.py", folder / n, pred)
                 figures = summarize(res)
                 for facet, e in study_ece(n.removesuffix(".jsonl"), records[n], pred).items():

@@ -4,7 +4,7 @@ The committed ``ontologies/calibration.json`` is fitted on every dev file, so th
 ``eval_dev.py`` are in-sample. Here the dev samples are split into ``--folds`` folds by series
 (GEO) or submitter group (BioSample); for each fold the calibration is fitted on the other
 folds exactly as ``fit_calibration.py`` does, the held-out records are mapped with it through
-:func:`harmonize.mapping.map_record`, and the out-of-fold predictions of every fold are scored
+:func:`harmonize.mapping.map_batch`, and the out-of-fold predictions of every fold are scored
 together by the kit's ``score.py``. Those are the figures to expect on unseen samples.
 
     .venv/bin/python bench/cv_eval.py               # 5 folds, writes bench/results/cv.md
@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import cross_eval
 import eval_dev
 import fit_calibration as fc
 
@@ -38,7 +39,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "cv.md"
 
 
 def one_split(grounder, rows: list[dict], folder: Path, work: Path, folds: int, seed: int,
-              map_record) -> dict[str, dict]:
+              map_batch) -> dict[str, dict]:
     """Out-of-fold predictions of every dev file for one split; ``{file: score.py result}``."""
     cals = [fc.fit([r for r in rows if fc.fold_of(r["group"], folds, seed) != k])
             for k in range(folds)]
@@ -49,14 +50,9 @@ def one_split(grounder, rows: list[dict], folder: Path, work: Path, folds: int, 
             continue
         recs = [json.loads(line) for line in gold.open(encoding="utf-8") if line.strip()]
         pred = work / f"pred-{seed}-{name}"
-        with pred.open("w", encoding="utf-8") as out:
-            for r in recs:
-                if r.get("members"):
-                    continue  # series-level: scored through its members
-                fold = fc.fold_of(fc.record_group(name, r), folds, seed)
-                grounder.calibration = cals[fold]
-                inp = {k: r[k] for k in eval_dev.INPUT_FIELDS if k in r}
-                out.write(json.dumps(map_record(inp, grounder)) + "\n")
+        cross_eval.map_file(  # series-level records are scored through their members
+            grounder, recs, lambda r, n=name: cals[fc.fold_of(fc.record_group(n, r), folds, seed)],
+            pred, map_batch)
         results[name.removesuffix(".jsonl")] = eval_dev.run_score(folder / "score.py", gold, pred)
     return results
 
@@ -125,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from harmonize.ground import Grounder, load_lexicon, load_overrides
     from harmonize.ground.calibrate import Calibration
-    from harmonize.mapping import map_record
+    from harmonize.mapping import map_batch
 
     t0 = time.perf_counter()
     lexicon = load_lexicon()
@@ -135,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = fc.rows_of(grounder, fc.load_samples(folder))
     work = args.keep or Path(tempfile.mkdtemp(prefix="harmonize-cv-"))
     work.mkdir(parents=True, exist_ok=True)
-    runs = [one_split(grounder, rows, folder, work, args.folds, seed, map_record)
+    runs = [one_split(grounder, rows, folder, work, args.folds, seed, map_batch)
             for seed in range(args.seeds)]
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)

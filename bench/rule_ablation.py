@@ -99,7 +99,7 @@ def worker(folds: int, seeds: int, out: Path, facets: set[str] | None = None) ->
 
     from harmonize.ground import Grounder, load_lexicon, load_overrides
     from harmonize.ground.calibrate import Calibration
-    from harmonize.mapping import map_record
+    from harmonize.mapping import map_batch
 
     folder = eval_dev.eval_dir(None)
     lexicon = load_lexicon()
@@ -109,7 +109,7 @@ def worker(folds: int, seeds: int, out: Path, facets: set[str] | None = None) ->
     rows = fc.rows_of(grounder, fc.load_samples(folder))
     work = Path(tempfile.mkdtemp(prefix="harmonize-ablation-"))
     try:
-        runs = [cv_eval.one_split(grounder, rows, folder, work, folds, seed, map_record)
+        runs = [cv_eval.one_split(grounder, rows, folder, work, folds, seed, map_batch)
                 for seed in range(seeds)]
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -137,6 +137,18 @@ def attribute_text(value: Any) -> str | None:
     return None
 
 
+def map_batch(records: list[dict[str, Any]], grounder: Grounder,
+              min_confidence: float | None = None,
+              with_candidates: bool = False) -> list[dict[str, Any]]:
+    """Annotate well-formed records together, as ``harmonize map`` does a file's: the samples
+    of one study read their controls, a donor's or a line's sex and their groups' words
+    together (:meth:`Grounder.annotate_many` with each record's study)."""
+    found = grounder.annotate_many([_inputs(rec) for rec in records],
+                                   studies=[study_of(rec) for rec in records])
+    return [_result(rec, anns, grounder, min_confidence, with_candidates)
+            for rec, anns in zip(records, found)]
+
+
 def map_records(records: Iterable[dict[str, Any]], grounder: Grounder,
                 min_confidence: float | None = None,
                 with_candidates: bool = False) -> Iterator[dict[str, Any]]:
@@ -162,12 +174,10 @@ def map_jsonl(in_path_or_fh: str | Path | IO[str], out_fh: IO[str], grounder: Gr
         for chunk in _chunks(fh):
             parsed = [_parse_line(line, n) for n, line in chunk]
             ok = [rec for rec, err in parsed if not err]
-            found = iter(grounder.annotate_many((_inputs(rec) for rec in ok),
-                                                studies=[study_of(rec) for rec in ok]))
-            for rec, err in parsed:
+            found = iter(map_batch(ok, grounder, min_confidence, with_candidates))
+            for _, err in parsed:
                 stats.lines += 1
-                result = err or _result(rec, next(found), grounder, min_confidence,
-                                        with_candidates)
+                result = err or next(found)
                 if "error" in result:
                     stats.errors += 1
                 for a in result.get("annotations", ()):

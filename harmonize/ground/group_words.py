@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from harmonize.ground.compose import taken_by
 from harmonize.ground.lexicon import HEALTHY, Lexicon
+from harmonize.ground.memo import MEMO_LIMIT, Memo
 from harmonize.ground.mentions import ABBREVIATION_KINDS, ORGAN_OF_TISSUE, STOPWORDS
 from harmonize.ground.normalize import tokens
 from harmonize.ground.rules import enabled, words
@@ -42,9 +43,12 @@ MIN_STUDY, MIN_GROUP = 3, 2
 class GroupWords:
     """Which disease a study's group word names, for one lexicon (its indexes built once)."""
 
-    def __init__(self, lexicon: Lexicon):
+    def __init__(self, lexicon: Lexicon, memo_limit: int = MEMO_LIMIT):
         self.lexicon = lexicon
         self._organs: dict[str, frozenset[str]] = {}
+        # per distinct value and word, bounded: every batch a long run maps asks again
+        self._words: Memo[str, tuple[str, ...]] = Memo(memo_limit)
+        self._candidates: Memo[str, bool] = Memo(memo_limit)
 
     def expansions(self, word: str) -> frozenset[str]:
         """The diseases the ontologies (or ``synonyms.tsv``) give ``word`` as abbreviation."""
@@ -92,25 +96,32 @@ class GroupWords:
 
     def candidate_word(self, word: str) -> bool:
         """Whether ``word`` may be a group's abbreviation: short letters, no unit, function
-        word or listed word, no name of a tissue or cell type. An English word may be one
-        ('AD', 'UC'): the study's organs decide."""
-        lex = self.lexicon
-        return (MIN_LETTERS <= len(word) <= MAX_LETTERS and word.isalpha()
+        word or listed word, no name of a tissue or cell type, an abbreviation of some disease.
+        An English word may be one ('AD', 'UC'): the study's organs decide."""
+        known = self._candidates.get(word)
+        if known is None:
+            lex = self.lexicon
+            known = self._candidates[word] = (
+                MIN_LETTERS <= len(word) <= MAX_LETTERS and word.isalpha()
                 and word not in UNITS and word not in STOPWORDS
-                and word not in listed_words()
+                and word not in listed_words() and bool(self.expansions(word))
                 and not lex.lookup("tissue", word) and not lex.lookup("cell_type", word))
+        return known
 
-
-def _words_of(attributes: Mapping[str, str], text: str | None) -> dict[str, tuple[str, str]]:
-    """Each word of a sample's values and text -> the (key, value) it was first read in."""
-    out: dict[str, tuple[str, str]] = {}
-    pairs = [(k, v) for k, v in attributes.items() if isinstance(v, str)]
-    if text:
-        pairs.append(("text", text))
-    for key, value in pairs:
-        for w in tokens(value):
-            out.setdefault(w, (key, value))
-    return out
+    def words_of(self, attributes: Mapping[str, str], text: str | None
+                 ) -> dict[str, tuple[str, str]]:
+        """Each word of a sample's values and text -> the (key, value) it was first read in."""
+        out: dict[str, tuple[str, str]] = {}
+        pairs = [(k, v) for k, v in attributes.items() if isinstance(v, str)]
+        if text:
+            pairs.append(("text", text))
+        for key, value in pairs:
+            said = self._words.get(value)
+            if said is None:
+                said = self._words[value] = tuple(dict.fromkeys(tokens(value)))
+            for w in said:
+                out.setdefault(w, (key, value))
+        return out
 
 
 def with_group_diseases(annotations: Sequence[list[Annotation]],
@@ -129,18 +140,18 @@ def with_group_diseases(annotations: Sequence[list[Annotation]],
     for study, idx in members.items():
         if len(idx) < MIN_STUDY:
             continue
-        said = {i: _words_of(*samples[i]) for i in idx}
-        places = reader.places(a.term_id for i in idx for a in out[i]
-                               if a.facet == "tissue" and a.term_id)
-        if not places:
-            continue
+        said = {i: reader.words_of(*samples[i]) for i in idx}
         counts: dict[str, int] = {}
         for i in idx:
             for w in said[i]:
                 counts[w] = counts.get(w, 0) + 1
-        for word, n in sorted(counts.items()):
-            if not MIN_GROUP <= n < len(idx) or not reader.candidate_word(word):
-                continue
+        group_words = sorted(w for w, n in counts.items()
+                             if MIN_GROUP <= n < len(idx) and reader.candidate_word(w))
+        places = reader.places(a.term_id for i in idx for a in out[i]
+                               if a.facet == "tissue" and a.term_id) if group_words else None
+        if not places:
+            continue
+        for word in group_words:
             disease = reader.disease_of(word, places)
             if disease is None:
                 continue
