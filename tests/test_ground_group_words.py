@@ -82,3 +82,12 @@ def test_a_disease_of_no_organ_is_read_where_its_word_is_its_only_reading(full_g
     assert not reader.organs("MONDO:0018076")  # tuberculosis: MONDO names no organ
     assert reader.disease_of("tb", blood) == "MONDO:0018076"
     assert reader.disease_of("bpd", blood) is None  # two readings, neither of the blood
+
+
+def test_a_record_that_says_nothing_makes_no_word_a_group_word(full_grounder):
+    """A series-level record mapped beside its members (no values, no text) is no sample
+    without the word: a word on every sample stays the study's constant."""
+    every = [t.replace("unaffected", "ipf") for t in _study("lung", "ipf")]
+    anns = full_grounder.annotate_many([({}, t, None) for t in every] + [({}, None, None)],
+                                       studies=["S1"] * 6)
+    assert not any(a.facet == "disease" and a.term_id == IPF for s in anns for a in s)

@@ -137,10 +137,11 @@ def with_group_diseases(annotations: Sequence[list[Annotation]],
     for i, study in enumerate(studies):
         if study:
             members.setdefault(study, []).append(i)
-    for study, idx in members.items():
+    for study, given in members.items():
+        said = {i: reader.words_of(*samples[i]) for i in given}
+        idx = [i for i in given if said[i]]  # a record that says nothing is no group's
         if len(idx) < MIN_STUDY:
             continue
-        said = {i: reader.words_of(*samples[i]) for i in idx}
         counts: dict[str, int] = {}
         for i in idx:
             for w in said[i]:
