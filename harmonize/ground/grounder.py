@@ -619,7 +619,8 @@ class Grounder:
             with_donor_sex(done, [attrs for attrs, _, _ in given], studies), self.lexicon,
             studies)
         return with_group_diseases(done, [(attrs, text) for attrs, text, _ in given], studies,
-                                   self._groups, self.group_confidence())
+                                   self._groups, self.group_confidence(),
+                                   self.calibration.accept)
 
     def group_confidence(self) -> float:
         """The confidence of a disease read from a study's group word (rule

@@ -127,9 +127,10 @@ class GroupWords:
 def with_group_diseases(annotations: Sequence[list[Annotation]],
                         samples: Sequence[tuple[Mapping[str, str], str | None]],
                         studies: Sequence[str | None], reader: GroupWords,
-                        confidence: float) -> list[list[Annotation]]:
+                        confidence: float, accept: float) -> list[list[Annotation]]:
     """``annotations`` (one list per sample) with the disease a study's group word names
-    added, at ``confidence``, to the samples that carry the word and name no disease."""
+    added, at ``confidence`` (accepted from ``accept`` up), to the samples that carry the word
+    and name no disease."""
     out = [list(a) for a in annotations]
     if not ON:
         return out
@@ -160,12 +161,13 @@ def with_group_diseases(annotations: Sequence[list[Annotation]],
                 if word in said[i] and not any(a.facet == "disease" and a.term_id
                                                for a in out[i]):
                     out[i] = _with_disease(out[i], reader.lexicon, disease, word,
-                                           said[i][word], confidence)
+                                           said[i][word], confidence, accept)
     return out
 
 
 def _with_disease(anns: list[Annotation], lex: Lexicon, disease: str, word: str,
-                  source: tuple[str, str], confidence: float) -> list[Annotation]:
+                  source: tuple[str, str], confidence: float, accept: float
+                  ) -> list[Annotation]:
     """``anns`` with ``disease`` read from ``word`` of the value ``source``."""
     info = lex.term(disease)
     label = info.label if info else disease
@@ -174,7 +176,7 @@ def _with_disease(anns: list[Annotation], lex: Lexicon, disease: str, word: str,
                               similarity=1.0), "group_abbreviation")
     key, value = source
     ann = Annotation("disease", disease, label, confidence, "rule",
-                     "accepted" if confidence >= 0.5 else "needs_review", key, value,
+                     "accepted" if confidence >= accept else "needs_review", key, value,
                      (cand,), lex.version)
     return [a for a in anns if a.facet != "disease"] + [ann]
 
