@@ -19,6 +19,7 @@ from functools import lru_cache
 from harmonize.ground.compose import taken_by
 from harmonize.ground.fields import key_role, key_words
 from harmonize.ground.normalize import is_null
+from harmonize.ground.organ_sex import agreed_sex, states_sex
 from harmonize.ground.rules import enabled, words
 from harmonize.models import Annotation
 
@@ -68,13 +69,11 @@ def with_donor_sex(annotations: Sequence[list[Annotation]],
         if who is not None:
             donors.setdefault((study or "", who[0], who[1].casefold()), []).append(i)
     for (_, key, _), members in donors.items():
-        stated = [a for i in members for a in out[i]
-                  if a.facet == "sex" and a.term_id and a.status == "accepted"]
-        if len(members) < 2 or not stated or len({a.term_id for a in stated}) != 1:
+        surest = agreed_sex(out, members) if len(members) > 1 else None
+        if surest is None:
             continue
-        surest = max(stated, key=lambda a: a.confidence)
         for i in members:
-            if any(a.facet == "sex" and a.term_id for a in out[i]):
+            if states_sex(out[i]):
                 continue
             value = attributes[i][key]
             cands = tuple(taken_by(c, "donor_sex_in_study") for c in surest.candidates[:1])

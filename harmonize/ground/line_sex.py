@@ -22,7 +22,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from harmonize.ground.line_disease import parent_words
-from harmonize.ground.organ_sex import FEMALE, MALE, class_sex, with_sex_of
+from harmonize.ground.organ_sex import (
+    FEMALE,
+    MALE,
+    agreed_sex,
+    class_sex,
+    states_sex,
+    with_sex_of,
+)
 from harmonize.ground.rules import choices, enabled
 from harmonize.models import Annotation, accepted
 
@@ -74,7 +81,7 @@ def with_line_sex(annotations: list[Annotation], lex: Lexicon,
                   sex_of: Callable[[str, str], str | None]) -> list[Annotation]:
     """``annotations`` with the sex of the sample's accepted cell line added when the sample
     states none (``sex_of(line id, label)``: :func:`line_sex`)."""
-    if not ON or any(a.facet == "sex" and a.term_id for a in annotations):
+    if not ON or states_sex(annotations):
         return annotations
     line = accepted(annotations, "cell_line")
     if line is None:
@@ -100,23 +107,18 @@ def with_stated_line_sex(annotations: Sequence[list[Annotation]], lex: Lexicon,
     out = [list(a) for a in annotations]
     if not STATED_ON:
         return out
-    lines: dict[tuple[str, str], list[int]] = {}
+    lines: dict[tuple[str, str], list[tuple[int, Annotation]]] = {}
     for i, (anns, study) in enumerate(zip(out, studies)):
         line = accepted(anns, "cell_line")
         if study and line is not None and line.term_id:
-            lines.setdefault((study, line.term_id), []).append(i)
+            lines.setdefault((study, line.term_id), []).append((i, line))
     for members in lines.values():
-        stated = [a for i in members for a in out[i] if a.facet == "sex" and a.term_id
-                  and a.status == "accepted" and a.method != "rule"
-                  and a.term_id in (FEMALE, MALE)]
-        if not stated or len({a.term_id for a in stated}) != 1:
+        surest = agreed_sex(out, [i for i, _ in members],
+                            lambda a: a.method != "rule" and a.term_id in (FEMALE, MALE))
+        if surest is None:
             continue
-        surest = max(stated, key=lambda a: a.confidence)
-        for i in members:
-            if any(a.facet == "sex" and a.term_id for a in out[i]):
-                continue
-            line = accepted(out[i], "cell_line")
-            if line is not None:
+        for i, line in members:
+            if not states_sex(out[i]):
                 source = replace(line, confidence=min(line.confidence, surest.confidence))
                 out[i] = with_sex_of(out[i], lex, source, surest.term_id or "",
                                      "stated_line_sex", "stated_line_sex")

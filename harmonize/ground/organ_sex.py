@@ -16,6 +16,7 @@ pregnancy's disease of a sample taken from it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from harmonize.ground.compose import taken_by
@@ -53,7 +54,7 @@ def fetal(lex: Lexicon, term_id: str) -> bool:
 def with_organ_sex(annotations: list[Annotation], lex: Lexicon) -> list[Annotation]:
     """``annotations`` with the sex of the organ sampled, or of the sample's disease, added
     when none is stated."""
-    if not (ON or BY_DISEASE) or any(a.facet == "sex" and a.term_id for a in annotations):
+    if not (ON or BY_DISEASE) or states_sex(annotations):
         return annotations
     sure = [a for a in annotations if a.term_id and a.status == "accepted"]
     places = [a for f in PLACES for a in sure if a.facet == f] if ON else []
@@ -84,3 +85,21 @@ def with_sex_of(annotations: list[Annotation], lex: Lexicon, source: Annotation,
     return [*(a for a in annotations if a.facet != "sex"),
             replace(source, facet="sex", term_id=sex, term_label=label, method="rule",
                     candidates=(cand,))]
+
+
+def agreed_sex(annotations: Sequence[list[Annotation]], members: Sequence[int],
+               counts: Callable[[Annotation], bool] = lambda a: True) -> Annotation | None:
+    """The surest accepted sex annotation among the samples ``members`` (those ``counts``
+    lets speak) when every one of them states the same sex; ``None`` when none states one or
+    they disagree (rules ``donor_sex_in_study``, ``stated_line_sex``)."""
+    stated = [a for i in members for a in annotations[i]
+              if a.facet == "sex" and a.term_id and a.status == "accepted" and counts(a)]
+    if not stated or len({a.term_id for a in stated}) != 1:
+        return None
+    return max(stated, key=lambda a: a.confidence)
+
+
+def states_sex(annotations: list[Annotation]) -> bool:
+    """Whether a sample's annotations name a sex."""
+    return any(a.facet == "sex" and a.term_id for a in annotations)
+
