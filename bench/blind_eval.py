@@ -97,11 +97,13 @@ def means(rows: list[tuple[dict[str, str], dict[str, Any]]]) -> list[str]:
     return out
 
 
-def pooled(rows: list[tuple[dict[str, str], dict[str, Any]]]) -> list[str]:
-    """ECE over the never-read keyed sets (SRA, GEO) pooled: every emitted annotation of a facet
-    in one reliability curve, from the kit's per-bin counts (``[lower, n, mean confidence,
-    share right]``), with the mean confidence and share right beside it."""
-    keyed = [res for m, res in rows if m["status"] == "never read" and m["kind"] in ("SRA", "GEO")]
+def pooled(rows: list[tuple[dict[str, str], dict[str, Any]]],
+           status: str = "never read") -> list[str]:
+    """ECE over the keyed sets (SRA, GEO) of one ``status`` pooled: every emitted annotation of
+    a facet in one reliability curve, from the kit's per-bin counts (``[lower, n, mean
+    confidence, share right]``), with the mean confidence and share right beside it. The read
+    sets' line is what each facet's prior was fitted to (``bench/fit_calibration.py``)."""
+    keyed = [res for m, res in rows if m["status"] == status and m["kind"] in ("SRA", "GEO")]
     out = []
     for facet in FACETS:
         bins: dict[float, list[float]] = {}
@@ -119,7 +121,8 @@ def pooled(rows: list[tuple[dict[str, str], dict[str, Any]]]) -> list[str]:
             right = sum(b[2] for b in bins.values()) / total
             out.append(f"{facet} {ece:.3f} (n {int(total)}, confidence {conf:.3f}, right "
                        f"{right:.3f})")
-    return [f"- never-read keyed sets ({len(keyed)}), pooled ECE: " + "; ".join(out)] if out else []
+    label = status.replace(" ", "-")
+    return [f"- {label} keyed sets ({len(keyed)}), pooled ECE: " + "; ".join(out)] if out else []
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     buf.write("| set | kind | " + " | ".join(FACETS) + " |\n|---|---|"
               + "---|" * len(FACETS) + "\n")
     buf.write("\n".join(row(m, res) for m, res in done) + "\n\n")
-    buf.write("\n".join(means(done) + pooled(done)) + "\n")
+    buf.write("\n".join(means(done) + pooled(done) + pooled(done, "read")) + "\n")
     if args.json:
         args.json.write_text(json.dumps({m["set"]: res for m, res in done}, indent=1))
     if not args.keep:

@@ -76,6 +76,8 @@ def test_never_read_keyed_sets_pool_their_reliability_bins():
             ({"kind": "GEO series", "status": "never read"}, res([[0.9, 100, 0.95, 0.0]]))]
     assert blind_eval.pooled(rows) == ["- never-read keyed sets (2), pooled ECE: tissue 0.200 "
                                        "(n 20, confidence 0.750, right 0.750)"]
+    assert blind_eval.pooled(rows, "read") == ["- read keyed sets (1), pooled ECE: tissue 0.950 "
+                                               "(n 100, confidence 0.950, right 0.000)"]
 
 
 def test_a_writer_s_records_become_a_set_as_the_pipeline_reads_them(tmp_path):

@@ -408,7 +408,7 @@ class Grounder:
         of the dermis, where the text places it."""
         out = []
         for f in found:
-            below = [c for c in more if self.lexicon.is_ancestor(f.term_id, c.term_id)]
+            below = self._below([f], more)
             c = most_specific(self.lexicon, below)[0] if below else None
             out.append(f if c is None else replace(
                 f, term_id=c.term_id, term_label=c.term_label, matched_text=c.matched_text))
