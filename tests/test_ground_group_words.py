@@ -91,3 +91,30 @@ def test_a_record_that_says_nothing_makes_no_word_a_group_word(full_grounder):
     anns = full_grounder.annotate_many([({}, t, None) for t in every] + [({}, None, None)],
                                        studies=["S1"] * 6)
     assert not any(a.facet == "disease" and a.term_id == IPF for s in anns for a in s)
+
+
+PCOS = "MONDO:0008487"
+
+
+def _cells(word: str) -> list[str]:
+    return [f"cumulus granulosa cells oocyte retrieval {word} replicate"] * 3 + \
+           ["cumulus granulosa cells oocyte retrieval unaffected replicate"] * 2
+
+
+def test_a_study_of_cells_reads_a_long_group_word_of_its_bag_of_words(full_grounder):
+    # no tissue read, so no organ chooses: a word of three letters or more that is no English
+    # word and abbreviates one disease (the broadest of one lineage) is read
+    got = _diseases(full_grounder, _cells("pcos"), ["S1"] * 5)
+    assert got[:3] == [PCOS] * 3 and PCOS not in got[3:]
+
+
+def test_a_study_of_cells_reads_no_short_word_and_no_written_title(full_grounder):
+    assert _diseases(full_grounder, _cells("ns"), ["S1"] * 5) == [None] * 5
+    samples = [({"source_name": "cumulus granulosa cells"}, f"PCOS_{i}\nOocyte retrieval", None)
+               for i in range(3)] + \
+              [({"source_name": "cumulus granulosa cells"}, f"CTRL_{i}\nOocyte retrieval", None)
+               for i in range(2)]
+    anns = full_grounder.annotate_many(samples, studies=["S1"] * 5)
+    assert not any(a.facet == "disease" and a.term_id == PCOS and a.method == "rule"
+                   and "group_abbreviation" in str(a.candidates[0].features)
+                   for s in anns for a in s)

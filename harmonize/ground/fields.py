@@ -368,15 +368,57 @@ def listed_pairs(key: str, value: str, table: Mapping[str, str]) -> list[tuple[s
     [('age', '62'), ('gender', 'F')]
     >>> listed_pairs("Sex/Age", "M", load_field_keys())
     [('Sex/Age', 'M')]
+
+    An age and a sex written as one code ('62M', '55 F', 'F/34y'; rule ``age_sex_code``) are
+    read apart under a key listing both; under a key naming the person sampled only an adult's
+    age written first is ('M2', '12F' may be a donor's number), and the key keeps its value (a
+    donor's code also names the donor):
+
+    >>> listed_pairs("age/sex", "62M", load_field_keys())
+    [('age', '62'), ('sex', 'M')]
+    >>> listed_pairs("patient", "70/M", load_field_keys())
+    [('patient', '70/M'), ('sex', 'M'), ('age', '70')]
     """
     whole = [(key, value)]
     keys = (_default_key_list(key) if table is load_field_keys() else _key_list(key, table))
+    code = age_sex_code(value) if _AGE_SEX_CODE else None
     if not keys:
+        if code and key_role(key, table) == "donor" and _ADULT_CODE.match(value.strip()):
+            return [*whole, ("sex", code[1]), ("age", code[0])]
         return whole
     values = _VALUE_LIST.split(value.strip())
     if len(values) != len(keys) and "_" in value and " " not in value.strip():
         values = value.strip().split("_")
-    return list(zip(keys, values)) if len(values) == len(keys) and all(values) else whole
+    if len(values) == len(keys) and all(values):
+        return list(zip(keys, values))
+    roles = [key_role(k, table) for k in keys]
+    if code and len(keys) == 2 and "sex" in roles:
+        return [(k, code[1] if r == "sex" else code[0]) for k, r in zip(keys, roles)]
+    return whole
+
+
+#: An age and a sex letter written as one code, either way round ('62M', '62 y/F', 'M45').
+_AGE_SEX = re.compile(r"^(\d{1,3})\s*(?:y|yo|yr|yrs|years?)?\s*[/,;-]?\s*([mf])$", re.I)
+_SEX_AGE = re.compile(r"^([mf])\s*[/,;-]?\s*(\d{1,3})\s*(?:y|yo|yr|yrs|years?)?$", re.I)
+_AGE_SEX_CODE = enabled("age_sex_code")
+#: The code a person key's value may be: an adult's age first, then the letter.
+_ADULT_CODE = re.compile(r"^(?:1[89]|[2-9]\d|1[01]\d)\D")
+
+
+def age_sex_code(value: str) -> tuple[str, str] | None:
+    """``(age, sex letter)`` of a value that is an age and a sex written as one code, or None.
+
+    >>> age_sex_code("62M"), age_sex_code("F/34y"), age_sex_code("5F"), age_sex_code("M2")
+    (('62', 'M'), ('34', 'F'), ('5', 'F'), ('2', 'M'))
+    >>> age_sex_code("P62M"), age_sex_code("62"), age_sex_code("M")
+    (None, None, None)
+    """
+    v = value.strip()
+    m = _AGE_SEX.match(v)
+    if m:
+        return m.group(1), m.group(2).upper()
+    m = _SEX_AGE.match(v)
+    return (m.group(2), m.group(1).upper()) if m else None
 
 
 @lru_cache(maxsize=100_000)

@@ -65,6 +65,7 @@ from harmonize.ground.mentions import (
     CONTROL_WORDS,
     DISEASE_HEADS,
     LINE_WORDS,
+    SCATTERED_FACETS,
     STOPWORDS,
     distinctive_cell_line,
     ends_in_control,
@@ -86,6 +87,7 @@ from harmonize.ground.mentions import (
     qualified_markers,
     reordered_parts,
     ruled_out_word,
+    scattered_names,
     set_aside,
     unknown_word,
 )
@@ -97,6 +99,7 @@ from harmonize.ground.score import FEATURES, feature_vector, score, score_parts
 from harmonize.ground.spelling import Speller, english_vocabulary, listed_words
 from harmonize.ground.stages import stage_of
 from harmonize.ground.status_keys import StatusKeys
+from harmonize.ground.title_sex import with_title_sex
 from harmonize.models import FACETS, Annotation, Candidate, FieldValue, accepted
 
 EMBED_MIN_SIMILARITY = 0.80
@@ -348,6 +351,12 @@ class Grounder:
                     found = self._modified(facet, text, found)
                 if _ON["adjective_nouns"] and found:  # "pulmonary fibroblasts": of the lung
                     found = found + self._below(found, self._named_as(facet, noun_phrasings(text)))
+                if facet in SCATTERED_FACETS and found:  # 'skin, upper arm': upper arm skin
+                    # ... below a term whose part the value does not name itself ('Brain -
+                    # Nucleus accumbens (basal ganglia)' is no 'basal nucleus')
+                    leaves = [f for f in found if not self._below([f], found)]
+                    found = found + self._below(leaves, self._named_as(
+                        facet, scattered_names(self.lexicon, facet, text)))
                 # a short value naming one lineage means its most specific term, under the
                 # facet's key or a sample key ("Brain, neocortex"; "source_name: Brain,
                 # frontal cortex"); bag-of-words text is left to the fitted ranking
@@ -618,9 +627,17 @@ class Grounder:
         done = with_stated_line_sex(
             with_donor_sex(done, [attrs for attrs, _, _ in given], studies), self.lexicon,
             studies)
+        done = with_title_sex(done, [(attrs, text) for attrs, text, _ in given], studies,
+                              self.title_sex_confidence(), self.calibration.accept,
+                              self.lexicon.version)
         return with_group_diseases(done, [(attrs, text) for attrs, text, _ in given], studies,
                                    self._groups, self.group_confidence(),
                                    self.calibration.accept)
+
+    def title_sex_confidence(self) -> float:
+        """The confidence of a sex read from a study's title codes (rule ``title_sex_code``):
+        the cautious prior of evidence the fit never saw."""
+        return self.calibration.cautious(0.5, "sex/title/code")[0]
 
     def group_confidence(self) -> float:
         """The confidence of a disease read from a study's group word (rule

@@ -21,12 +21,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from harmonize.ground.compose import taken_by
+from harmonize.ground.fields import written
 from harmonize.ground.lexicon import HEALTHY, Lexicon
 from harmonize.ground.memo import MEMO_LIMIT, Memo
 from harmonize.ground.mentions import ABBREVIATION_KINDS, ORGAN_OF_TISSUE, STOPWORDS
 from harmonize.ground.normalize import tokens
 from harmonize.ground.rules import enabled, words
-from harmonize.ground.spelling import listed_words
+from harmonize.ground.spelling import english_vocabulary, listed_words
 from harmonize.models import Annotation, Candidate
 
 #: The rule's switch, read once.
@@ -38,6 +39,9 @@ UNITS = words("units") if ON else frozenset()
 #: Shortest and longest group word read; a study needs this many samples, a group this many.
 MIN_LETTERS, MAX_LETTERS = 2, 6
 MIN_STUDY, MIN_GROUP = 3, 2
+#: Shortest group word read in a study whose organs are unknown ('NS' and 'LN' were never
+#: smokers and lean donors in sample titles; 'RA' is as often retinoic acid).
+MIN_ORGANLESS = 3
 
 
 class GroupWords:
@@ -87,12 +91,22 @@ class GroupWords:
     def disease_of(self, word: str, places: frozenset[str]) -> str | None:
         """The one disease ``word`` abbreviates of an organ among ``places``; else the one
         disease it abbreviates at all when MONDO files that under no organ (an infection, a
-        syndrome of the whole body: nothing the study's organs could contradict); else None."""
+        syndrome of the whole body: nothing the study's organs could contradict); else None.
+        A study whose tissue is unread (sorted or cultured cells) has no organs to choose by:
+        there a word of ``MIN_ORGANLESS`` letters or more that is no English word is read as
+        the one disease it abbreviates (:func:`with_group_diseases` asks this only of words
+        read in bag-of-words text). Expansions of one lineage ('PCOS': the syndrome and its
+        numbered forms) are the broadest of them."""
         found = self.expansions(word)
-        kept = [d for d in found if self.organs(d) & places]
-        if not kept and len(found) == 1 and not self.organs(next(iter(found))):
-            kept = list(found)
-        return kept[0] if len(kept) == 1 else None
+        if not places:
+            kept = list(found) if (len(word) >= MIN_ORGANLESS
+                                   and word not in english_vocabulary()) else []
+        else:
+            kept = [d for d in found if self.organs(d) & places]
+            if not kept and len(found) == 1 and not self.organs(next(iter(found))):
+                kept = list(found)
+        heads = [d for d in kept if all(d == o or self.lexicon.is_ancestor(d, o) for o in kept)]
+        return heads[0] if len(heads) == 1 else None
 
     def candidate_word(self, word: str) -> bool:
         """Whether ``word`` may be a group's abbreviation: short letters, no unit, function
@@ -149,10 +163,16 @@ def with_group_diseases(annotations: Sequence[list[Annotation]],
                 counts[w] = counts.get(w, 0) + 1
         group_words = sorted(w for w, n in counts.items()
                              if MIN_GROUP <= n < len(idx) and reader.candidate_word(w))
-        places = reader.places(a.term_id for i in idx for a in out[i]
-                               if a.facet == "tissue" and a.term_id) if group_words else None
-        if not places:
+        if not group_words:
             continue
+        places = reader.places(a.term_id for i in idx for a in out[i]
+                               if a.facet == "tissue" and a.term_id)
+        if not places:  # no organ to choose by: only words of bag-of-words text, where a
+            # submitter's titles and keys are gone ('VAT_LN_08', 'depot: VAT' of an adipose
+            # depot; 'NS', never smokers)
+            group_words = [w for w in group_words if all(
+                said[i][w][0] == "text" and not written(said[i][w][1])
+                for i in idx if w in said[i])]
         for word in group_words:
             disease = reader.disease_of(word, places)
             if disease is None:

@@ -47,7 +47,7 @@ _ON = {name: enabled(name) for name in (
     "line_as_written",
     "whole_names_in_values", "plural_abbreviations", "healthy_remarks", "non_word_healthy",
     "shared_names", "phrase_boundaries", "spelt_abbreviations", "greek_suffix",
-    "hyphen_qualifier", "glued_non", "feeder_lines")}
+    "hyphen_qualifier", "glued_non", "feeder_lines", "scattered_names")}
 #: Quantities that look like codes ("48h", "10nm", "5x").
 _UNIT = re.compile(r"^\d+(h|hr|hrs|d|day|days|min|nm|um|mm|cm|ug|ng|pg|ml|ul|x|wk|w|mo|y|yr|yrs|m|s|"
                    r"k|kb|bp|mg|g|kg)$")
@@ -1205,6 +1205,62 @@ def noun_phrasings(text: str) -> list[str]:
             if t in _NOUNS:
                 out.append(" ".join(part[:i] + part[i + 1:] + ["of", _NOUNS[t]]))
     return list(dict.fromkeys(out))
+
+
+#: Facets whose names are read scattered in a value (``scattered_names``): places. A cell's
+#: name scattered in a value named a narrower kind than the value's cell as often as not.
+SCATTERED_FACETS = ("tissue",)
+#: Per lexicon and facet, each multi-word name under its rarest word, with its words.
+_SCATTER: dict[tuple[int, str], dict[str, list[tuple[str, frozenset[str]]]]] = {}
+#: A scattered name has this many words (besides function words), at most.
+_SCATTER_WORDS = 4
+
+
+def scattered_names(lex: Lexicon, facet: str, text: str) -> list[str]:
+    """Names of ``facet`` whose words all stand in ``text``, apart or in another order (rule
+    ``scattered_names``): a submitter names a part of an organ in words set apart ('skin punch
+    biopsy, upper inner arm': upper arm skin; 'lymph node, inguinal': inguinal lymph node). The
+    caller keeps only those narrower than a term the value names itself, so a name is never
+    made of words about other things; it reads values, not a bag of words (whose gold, in the
+    GEO-text dev file, names whole organs).
+
+    >>> from harmonize.ground.lexicon import Lexicon
+    >>> lex = Lexicon("v", {}, {"tissue": {"upper arm skin": (("T:1", "label"),)}}, {}, {})
+    >>> scattered_names(lex, "tissue", "skin biopsy of the upper inner arm")
+    ['upper arm skin']
+    >>> scattered_names(lex, "tissue", "upper arm skin")  # written together: a mention
+    []
+    """
+    if not _ON["scattered_names"]:
+        return []
+    index = _scatter_index(lex, facet)
+    toks = tokens(text)
+    have = set(toks)
+    joined = f" {' '.join(toks)} "
+    return [name for w in sorted(have) for name, ws in index.get(w, ())
+            if ws <= have and f" {name} " not in joined]
+
+
+def _scatter_index(lex: Lexicon, facet: str) -> dict[str, list[tuple[str, frozenset[str]]]]:
+    """:data:`_SCATTER` of one lexicon and facet, built on first use: names of two to
+    ``_SCATTER_WORDS`` words that are not abbreviations, each under its rarest word."""
+    key = (id(lex), facet)
+    index = _SCATTER.get(key)
+    if index is not None:
+        return index
+    names = {n: frozenset(w for w in n.split() if w not in _FUNCTION)
+             for n, entries in lex.names.get(facet, {}).items()
+             if any(kind not in ABBREVIATION_KINDS for _, kind in entries)}
+    names = {n: ws for n, ws in names.items() if 2 <= len(ws) <= _SCATTER_WORDS}
+    freq: dict[str, int] = {}
+    for ws in names.values():
+        for w in ws:
+            freq[w] = freq.get(w, 0) + 1
+    index = {}
+    for n, ws in names.items():
+        index.setdefault(min(ws, key=lambda w: (freq[w], w)), []).append((n, ws))
+    _SCATTER[key] = index
+    return index
 
 
 #: Words a modifier never starts or ends with ("of", "and"...): ``modified_names``.
