@@ -44,3 +44,14 @@ def full_grounder():
     from harmonize.ground import Grounder, load_lexicon, load_overrides
 
     return Grounder(load_lexicon(), overrides=load_overrides(), use_embeddings=False)
+
+
+@pytest.fixture(scope="session")
+def study_sexes(full_grounder):
+    """Each sample's sex (a PATO id or None) when ``samples``, ``(attributes, text)`` pairs,
+    are read together, each of the study ``studies`` gives (None: no study known)."""
+    def sexes(samples, studies):
+        anns = full_grounder.annotate_many([(a, t, None) for a, t in samples], studies=studies)
+        return [next((a.term_id for a in s if a.facet == "sex" and a.term_id), None)
+                for s in anns]
+    return sexes

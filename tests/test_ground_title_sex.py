@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from harmonize.ground import Grounder, load_lexicon, load_overrides
 from harmonize.ground import fields, title_sex
 from harmonize.ground.compose import rules_that_took
 from harmonize.ground.fields import listed_pairs, load_field_keys
 from harmonize.ground.title_sex import coded_sexes, title_of
 
 FEMALE, MALE = "PATO:0000383", "PATO:0000384"
-
-
-@pytest.fixture(scope="module")
-def grounder() -> Grounder:
-    return Grounder(load_lexicon(), overrides=load_overrides(), use_embeddings=False)
-
-
-def _sexes(grounder, samples, studies):
-    anns = grounder.annotate_many([(a, t, None) for a, t in samples], studies=studies)
-    return [next((a.term_id for a in s if a.facet == "sex" and a.term_id), None) for s in anns]
 
 
 CELLS = {"source_name": "nasal epithelial cells, brushing"}
@@ -30,26 +19,26 @@ TITLED = [(CELLS, "NE-07-M\nBrushings of the inferior turbinate"),
           (CELLS, "NE-15-M\nBrushings of the inferior turbinate")]
 
 
-def test_a_letter_coding_sex_in_every_title_gives_each_sample_its_sex(grounder):
-    assert _sexes(grounder, TITLED, ["S1"] * 4) == [MALE, FEMALE, FEMALE, MALE]
+def test_a_letter_coding_sex_in_every_title_gives_each_sample_its_sex(study_sexes):
+    assert study_sexes(TITLED, ["S1"] * 4) == [MALE, FEMALE, FEMALE, MALE]
 
 
-def test_a_title_sex_is_a_rule_reading_at_a_cautious_confidence(grounder):
-    anns = grounder.annotate_many([(a, t, None) for a, t in TITLED], studies=["S1"] * 4)
+def test_a_title_sex_is_a_rule_reading_at_a_cautious_confidence(full_grounder):
+    anns = full_grounder.annotate_many([(a, t, None) for a, t in TITLED], studies=["S1"] * 4)
     sex = next(a for a in anns[0] if a.facet == "sex")
     assert sex.method == "rule" and sex.source_text == "NE-07-M"
     assert rules_that_took(sex.candidates[0]) == ("title_sex_code",)
     assert sex.confidence < 0.95
 
 
-def test_no_sex_from_titles_of_one_letter_too_few_or_contradicted(grounder):
+def test_no_sex_from_titles_of_one_letter_too_few_or_contradicted(study_sexes):
     one = [(a, t.replace("-F\n", "-M\n")) for a, t in TITLED]
-    assert _sexes(grounder, one, ["S1"] * 4) == [None] * 4  # 'M' alone codes nothing
-    assert _sexes(grounder, TITLED[:3], ["S1"] * 3) == [None] * 3
+    assert study_sexes(one, ["S1"] * 4) == [None] * 4  # 'M' alone codes nothing
+    assert study_sexes(TITLED[:3], ["S1"] * 3) == [None] * 3
     stated = TITLED[:3] + [({**CELLS, "sex": "female"}, TITLED[3][1])]
-    assert _sexes(grounder, stated, ["S1"] * 4) == [None, None, None, FEMALE]
-    assert _sexes(grounder, TITLED, ["S1", "S1", "S2", "S2"]) == [None] * 4
-    assert _sexes(grounder, TITLED, None) == [None] * 4  # no study known
+    assert study_sexes(stated, ["S1"] * 4) == [None, None, None, FEMALE]
+    assert study_sexes(TITLED, ["S1", "S1", "S2", "S2"]) == [None] * 4
+    assert study_sexes(TITLED, None) == [None] * 4  # no study known
 
 
 def test_a_trio_code_is_not_a_sex():
@@ -67,9 +56,9 @@ def test_the_title_is_a_title_key_or_the_texts_first_short_line():
     assert title_of({}, "w " * 60) is None
 
 
-def test_the_rule_switched_off_reads_no_title(grounder, monkeypatch):
+def test_the_rule_switched_off_reads_no_title(study_sexes, monkeypatch):
     monkeypatch.setattr(title_sex, "ON", False)
-    assert _sexes(grounder, TITLED, ["S1"] * 4) == [None] * 4
+    assert study_sexes(TITLED, ["S1"] * 4) == [None] * 4
 
 
 @pytest.mark.parametrize(("key", "value", "pairs"), [
@@ -85,8 +74,8 @@ def test_an_age_and_a_sex_written_as_one_code(key, value, pairs):
     assert listed_pairs(key, value, load_field_keys()) == pairs
 
 
-def test_a_patients_code_gives_the_sample_its_sex(grounder):
-    anns = grounder.annotate({"tissue": "oral tongue", "patient": "55F"})
+def test_a_patients_code_gives_the_sample_its_sex(full_grounder):
+    anns = full_grounder.annotate({"tissue": "oral tongue", "patient": "55F"})
     assert [a.term_id for a in anns if a.facet == "sex"] == [FEMALE]
 
 
