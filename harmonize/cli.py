@@ -222,7 +222,12 @@ def map_cmd(input_path: str, output: str, no_embeddings: bool, candidates: bool)
                    "(default: the facet's own key; try source_name, title or text).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 @click.option("--no-embeddings", is_flag=True, help="Skip the embedding matcher.")
-def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings: bool) -> None:
+@click.option("--in", "in_path", default=None, metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False),
+              help="A `harmonize map` input file: TEXT is then the accession of one of its "
+                   "records, read with the other samples of its study.")
+def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings: bool,
+            in_path: str | None) -> None:
     """Show the candidates for a text and the parts of each score.
 
     \b
@@ -233,12 +238,19 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
       harmonize explain '{"cell line": "MCF-7", "tissue": "breast"}' --facet sample_type
       harmonize explain "iPSC-derived cardiomyocytes" --facet sample_type --key source_name
       harmonize explain '{"cell type": "PBMC", "cell subpopulation": "T cells"}' --facet cell_type
+      harmonize explain GSM1234567 --facet sex --in samples.jsonl
 
     TEXT is one value, or a whole sample as a JSON object of attributes: then every value
     read for the facet competes, and the table shows the key each candidate came from and
     what ordered them. For sample_type TEXT is always a whole sample (one value is read
-    under --key, default source_name).
+    under --key, default source_name). With --in, TEXT is an accession of FILE: the sample
+    is read with the other samples of its study, as `harmonize map` reads it, so a reading
+    of the study (a sex its titles code, a donor's or a line's sex, its groups' words, its
+    controls) shows with the rule that made it.
     """
+    if in_path is not None:
+        _explain_in_study(in_path, text, facet, as_json, no_embeddings)
+        return
     import json as _json
 
     from rich.console import Console
@@ -310,6 +322,50 @@ def explain(text: str, facet: str, key: str | None, as_json: bool, no_embeddings
                        key=lambda kv: -abs(kv[1]))
         console.print(f"#{i} {c.term_id} score {c.score:.2f} = "
                       + "  ".join(f"{k} {v:+.2f}" for k, v in parts))
+
+
+def _explain_in_study(in_path: str, accession: str, facet: str, as_json: bool,
+                      no_embeddings: bool) -> None:
+    """`explain ACCESSION --in FILE`: one facet of a record as `map` reads it in its study."""
+    import json as _json
+
+    from rich.console import Console
+
+    from harmonize.ground.compose import rules_that_took
+    from harmonize.mapping import annotations_in_study, map_batch, study_of, study_records
+    from harmonize.steps.engine import load_engine
+
+    try:
+        records = study_records(in_path, accession)
+    except LookupError as exc:
+        raise click.ClickException(f"{exc}; give an accession the file holds") from exc
+    engine = load_engine(use_embeddings=not no_embeddings)
+    anns = [a for a in annotations_in_study(records, engine.grounder) if a.facet == facet]
+    emitted = [a for a in map_batch(records, engine.grounder)[0]["annotations"]
+               if a["facet"] == facet]
+    study = study_of(records[0])
+    read = (f"read with {len(records) - 1} other sample(s) of study {study!r}" if study
+            else "the record names no study: read alone")
+    out = [{"annotation": a.to_json(), "rules": list(rules_that_took(a.candidates[0]))
+            if a.candidates else [], "confidence_steps": a.confidence_steps()} for a in anns]
+    if as_json:
+        click.echo(_json.dumps({"accession": accession, "facet": facet, "study": study,
+                                "study_samples": len(records), "annotations": out,
+                                "emitted": emitted}, indent=1))
+        return
+    console = Console()
+    console.print(f"[bold]{accession}[/bold] as {facet}, {read}")
+    if not anns:
+        console.print("no annotation: nothing in the record or its study names one")
+    for a, o in zip(anns, out):
+        console.print(f"{a.term_id or 'unmapped'} {a.term_label or ''} confidence "
+                      f"{a.confidence:.2f} ({a.method}, {a.status}) from {a.source_key!r}: "
+                      f"{a.source_text[:200]!r}")
+        if o["rules"]:
+            console.print("rules that made it: " + ", ".join(o["rules"]))
+        _print_steps(console, o["confidence_steps"])
+    shown = ", ".join(f"{e['term_id'] or 'unmapped'} ({e['status']})" for e in emitted)
+    console.print(f"`harmonize map` writes: {shown or 'nothing'}")
 
 
 def _explain_sample(text: str, key: str | None, as_json: bool, no_embeddings: bool) -> None:

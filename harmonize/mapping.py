@@ -198,6 +198,33 @@ def map_jsonl(in_path_or_fh: str | Path | IO[str], out_fh: IO[str], grounder: Gr
     return stats
 
 
+def study_records(path: str | Path, accession: str) -> list[dict[str, Any]]:
+    """The well-formed records of ``path`` (a ``harmonize map`` input file) of the study of the
+    record ``accession``, that record first (itself alone when it names no study); a
+    :class:`LookupError` naming the file when no line holds it."""
+    records = []
+    with Path(path).open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if line.strip():
+                rec, error = _parse_line(line, n)
+                if error is None:
+                    records.append(rec)
+    target = next((r for r in records if r["accession"] == accession), None)
+    if target is None:
+        raise LookupError(f"{path}: no record with accession {accession!r}")
+    study = study_of(target)
+    return [target] + ([r for r in records if r is not target and study_of(r) == study]
+                       if study else [])
+
+
+def annotations_in_study(records: list[dict[str, Any]], grounder: Grounder) -> list[Annotation]:
+    """The annotations of ``records[0]`` read with the other records of its study, as
+    ``harmonize map`` reads a file (a study's controls, a donor's, a line's or a title code's
+    sex, its groups' words): what a value explained alone cannot show."""
+    return grounder.annotate_many([_inputs(r) for r in records],
+                                  studies=[study_of(r) for r in records])[0]
+
+
 def study_of(record: dict[str, Any]) -> str | None:
     """The study a record belongs to (its ``series``, else its ``study``), or ``None``."""
     for key in ("series", "study"):

@@ -243,6 +243,29 @@ def test_explain_of_a_whole_sample_agrees_with_map(tmp_path):
     assert "finer" in table and "CL:0002248" in table
 
 
+def test_explain_in_a_file_shows_a_reading_of_the_study_map_makes(tmp_path):
+    """With --in, an accession is read with the other samples of its study: a sex its titles
+    code shows with the rule that made it and agrees with map; a sample alone gets none."""
+    titles = ["NE-07-M", "NE-11-F", "NE-12-F", "NE-15-M"]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({
+        "accession": f"X{i}", "series": "S1", "text": f"{t}\nBrushings of the turbinate",
+        "attributes": {"source_name": "nasal epithelial cells, brushing"}}) + "\n"
+        for i, t in enumerate(titles)))
+    done = run("explain", "X1", "--facet", "sex", "--in", str(src), "--no-embeddings", "--json")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["study_samples"] == 4
+    assert [a["rules"] for a in out["annotations"]] == [["title_sex_code"]]
+    mapped = run("map", str(src), "-o", "-", "--no-embeddings").stdout.splitlines()
+    sex = [a["term_id"] for a in json.loads(mapped[1])["annotations"] if a["facet"] == "sex"]
+    assert [e["term_id"] for e in out["emitted"]] == sex == ["PATO:0000383"]
+    table = run("explain", "X1", "--facet", "sex", "--in", str(src), "--no-embeddings").stdout
+    assert "title_sex_code" in table and "3 other sample(s)" in table
+    missing = run("explain", "X9", "--facet", "sex", "--in", str(src), "--no-embeddings")
+    assert missing.returncode == 1 and "no record with accession 'X9'" in missing.stderr
+
+
 def test_explain_says_what_the_rule_that_took_the_term_does():
     """The rule that put a narrower term first is told in its registry's words."""
     from harmonize.ground.rules import registry
