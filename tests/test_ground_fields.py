@@ -26,6 +26,8 @@ from harmonize.ground.fields import (
     ("sex", "sex"), ("gender", "sex"), ("developmental stage", "dev_stage"),
     ("dev_stage", "dev_stage"), ("age group", "dev_stage"), ("library_strategy", "assay"),
     ("characteristics: tissue", "tissue"), ("tissue_ch1", "tissue"),
+    ("tumor site", "tissue"), ("collection site", "tissue"), ("fat depot", "tissue"),
+    ("child", "donor"), ("proband", "donor"),
 ])
 def test_dedicated_keys(key, facet):
     assert key_role(key) == facet
