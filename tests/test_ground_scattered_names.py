@@ -21,10 +21,10 @@ def _tissue(grounder, attributes, text=None):
 
 
 @pytest.mark.parametrize(("attributes", "text", "label"), [
-    ({"source_name": "skin punch biopsy, upper inner arm"}, None, "upper arm skin"),
+    ({"source_name": "skin, left upper arm"}, None, "upper arm skin"),
     ({"tissue": "lymph node, inguinal"}, None, "inguinal lymph node"),
     ({"tissue": "kidney, medulla"}, None, "renal medulla"),
-    ({"source_name": "thyroid, contralateral lobe"}, None, "lobe of thyroid gland"),
+    ({"source_name": "thyroid gland, left lobe"}, None, "lobe of thyroid gland"),
 ])
 def test_a_narrower_name_in_words_set_apart_is_read(grounder, attributes, text, label):
     assert _tissue(grounder, attributes, text) == label
@@ -47,7 +47,7 @@ def test_a_name_written_together_is_a_mention_not_a_scattered_name():
 
 
 def test_the_rule_switched_off_keeps_the_broader_term(monkeypatch):
-    value = {"source_name": "skin biopsy, upper inner arm"}
+    value = {"source_name": "skin sample, upper arm region"}
     fresh = Grounder(load_lexicon(), overrides=load_overrides(), use_embeddings=False)
     assert _tissue(fresh, value) == "upper arm skin"
     monkeypatch.setitem(mentions._ON, "scattered_names", False)

@@ -369,15 +369,15 @@ def listed_pairs(key: str, value: str, table: Mapping[str, str]) -> list[tuple[s
     >>> listed_pairs("Sex/Age", "M", load_field_keys())
     [('Sex/Age', 'M')]
 
-    An age and a sex written as one code ('62M', '55 F', 'F/34y'; rule ``age_sex_code``) are
+    An age and a sex written as one code ('58M', '47 F', 'F/34y'; rule ``age_sex_code``) are
     read apart under a key listing both; under a key naming the person sampled only an adult's
     age written first is ('M2', '12F' may be a donor's number), and the key keeps its value (a
     donor's code also names the donor):
 
-    >>> listed_pairs("age/sex", "62M", load_field_keys())
-    [('age', '62'), ('sex', 'M')]
-    >>> listed_pairs("patient", "70/M", load_field_keys())
-    [('patient', '70/M'), ('sex', 'M'), ('age', '70')]
+    >>> listed_pairs("age/sex", "58M", load_field_keys())
+    [('age', '58'), ('sex', 'M')]
+    >>> listed_pairs("patient", "66/M", load_field_keys())
+    [('patient', '66/M'), ('sex', 'M'), ('age', '66')]
     """
     whole = [(key, value)]
     keys = (_default_key_list(key) if table is load_field_keys() else _key_list(key, table))
@@ -397,7 +397,7 @@ def listed_pairs(key: str, value: str, table: Mapping[str, str]) -> list[tuple[s
     return whole
 
 
-#: An age and a sex letter written as one code, either way round ('62M', '62 y/F', 'M45').
+#: An age and a sex letter written as one code, either way round ('58M', '58 y/F', 'M45').
 _AGE_SEX = re.compile(r"^(\d{1,3})\s*(?:y|yo|yr|yrs|years?)?\s*[/,;-]?\s*([mf])$", re.I)
 _SEX_AGE = re.compile(r"^([mf])\s*[/,;-]?\s*(\d{1,3})\s*(?:y|yo|yr|yrs|years?)?$", re.I)
 _AGE_SEX_CODE = enabled("age_sex_code")
@@ -408,9 +408,9 @@ _ADULT_CODE = re.compile(r"^(?:1[89]|[2-9]\d|1[01]\d)\D")
 def age_sex_code(value: str) -> tuple[str, str] | None:
     """``(age, sex letter)`` of a value that is an age and a sex written as one code, or None.
 
-    >>> age_sex_code("62M"), age_sex_code("F/34y"), age_sex_code("5F"), age_sex_code("M2")
-    (('62', 'M'), ('34', 'F'), ('5', 'F'), ('2', 'M'))
-    >>> age_sex_code("P62M"), age_sex_code("62"), age_sex_code("M")
+    >>> age_sex_code("58M"), age_sex_code("F/34y"), age_sex_code("5F"), age_sex_code("M2")
+    (('58', 'M'), ('34', 'F'), ('5', 'F'), ('2', 'M'))
+    >>> age_sex_code("P58M"), age_sex_code("62"), age_sex_code("M")
     (None, None, None)
     """
     v = value.strip()

@@ -1218,15 +1218,15 @@ _SCATTER_WORDS = 4
 
 def scattered_names(lex: Lexicon, facet: str, text: str) -> list[str]:
     """Names of ``facet`` whose words all stand in ``text``, apart or in another order (rule
-    ``scattered_names``): a submitter names a part of an organ in words set apart ('skin punch
-    biopsy, upper inner arm': upper arm skin; 'lymph node, inguinal': inguinal lymph node). The
+    ``scattered_names``): a submitter names a part of an organ in words set apart ('skin, left
+    upper arm': upper arm skin; 'lymph node, inguinal': inguinal lymph node). The
     caller keeps only those narrower than a term the value names itself, so a name is never
     made of words about other things; it reads values, not a bag of words (whose gold, in the
     GEO-text dev file, names whole organs).
 
     >>> from harmonize.ground.lexicon import Lexicon
     >>> lex = Lexicon("v", {}, {"tissue": {"upper arm skin": (("T:1", "label"),)}}, {}, {})
-    >>> scattered_names(lex, "tissue", "skin biopsy of the upper inner arm")
+    >>> scattered_names(lex, "tissue", "skin of the left upper arm")
     ['upper arm skin']
     >>> scattered_names(lex, "tissue", "upper arm skin")  # written together: a mention
     []

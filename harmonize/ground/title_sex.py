@@ -1,6 +1,6 @@
 """A sex a study codes in its sample titles (rule ``title_sex_code``).
 
-Submitters often name samples by a code whose parts are the design: 'AM_NS_03_M',
+Submitters often name samples by a code whose parts are the design: 'BX_K_04_M',
 'P7-tumour-F', 'ctrl.2.M'. When, in every titled sample of a study, the part at one place of the
 title (counted from its start or from its end) is a lone 'M' or 'F', both letters occur, and no
 sample states a sex the letter contradicts, that part is the donor's sex: samples that state
@@ -46,7 +46,7 @@ def coded_sexes(titles: Sequence[str]) -> list[str] | None:
     """Per title, the sex its coded place gives, or None when no one place of every title is
     a lone 'M' or 'F' with both letters among them (or two such places disagree).
 
-    >>> coded_sexes(["AM_NS_03_M", "AM_NS_05_F", "AM_S_02_M", "AM_S_08_F"]) == [MALE, FEMALE, MALE, FEMALE]
+    >>> coded_sexes(["BX_K_04_M", "BX_K_09_F", "BX_L_01_M", "BX_L_06_F"]) == [MALE, FEMALE, MALE, FEMALE]
     True
     >>> coded_sexes(["T1_M", "T2_M", "T3_M", "T4_M"]) is None  # one letter codes nothing
     True
