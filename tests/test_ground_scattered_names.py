@@ -24,7 +24,7 @@ def _tissue(grounder, attributes, text=None):
     ({"source_name": "skin, left upper arm"}, None, "upper arm skin"),
     ({"tissue": "lymph node, inguinal"}, None, "inguinal lymph node"),
     ({"tissue": "kidney, medulla"}, None, "renal medulla"),
-    ({"source_name": "thyroid gland, left lobe"}, None, "lobe of thyroid gland"),
+    ({"source_name": "thyroid gland, left lobe"}, None, "left lobe of thyroid gland"),
 ])
 def test_a_narrower_name_in_words_set_apart_is_read(grounder, attributes, text, label):
     assert _tissue(grounder, attributes, text) == label
