@@ -533,6 +533,9 @@ def test_a_tissue_and_its_site_under_two_keys_are_one_uberon_term(full, attribut
     ({"cell type": "epithelial cells", "organism part": "kidney"}, "CL:0002518"),
     ({"cell type": "fibroblasts", "source_name": "lung"}, "CL:0000057"),  # not a tissue key
     ({"cell type": "T cells", "tissue": "blood"}, "CL:0000084"),  # CL has no such pair name
+    # a named line's tissue key names the organ it came from: its cells are no cells of it
+    ({"cell line": "HEK293", "cell type": "epithelial cells", "organism part": "kidney"},
+     "CL:0000066"),
 ])
 def test_a_cell_type_and_the_tissue_under_two_keys_are_one_cl_term(full, attributes, term):
     cell = next(a for a in full.annotate(attributes) if a.facet == "cell_type")
@@ -584,7 +587,8 @@ def test_biosample_record(full):
     assert anns["origin_tissue"].term_id == "UBERON:0002048"
     assert anns["disease"].term_id == "PATO:0000461"
     assert anns["sex"].term_id == "PATO:0000384"
-    assert anns["cell_type"].term_id == "CL:0000082"  # epithelial cell of lung: with the organ
+    # the line came from the lung; its cells are no cells of the lung (cell_of_tissue)
+    assert anns["cell_type"].term_id == "CL:0000066"
 
 
 @pytest.mark.parametrize(("facet", "hidden", "right"), [

@@ -149,7 +149,12 @@ def _with_decided(named: list[Annotation], ann: Annotation | None) -> list[Annot
 
 
 def _placed(annotations: list[Annotation]) -> Annotation | None:
-    """The tissue annotation among those decided so far (the cell type is decided after it)."""
+    """The tissue annotation among those decided so far (the cell type is decided after it),
+    for ``cell_of_tissue``; none beside a named cell line, whose tissue key names the organ
+    the line came from, whose cells it no longer is ('epithelial' beside a breast cancer
+    line's 'mammary gland' is an epithelial cell, not a mammary gland epithelial cell)."""
+    if accepted(annotations, "cell_line") is not None:
+        return None
     return next((a for a in annotations if a.facet == "tissue" and a.term_id), None)
 
 

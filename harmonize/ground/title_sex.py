@@ -5,8 +5,9 @@ Submitters often name samples by a code whose parts are the design: 'BX_K_04_M',
 title (counted from its start or from its end) is a lone 'M' or 'F', both letters occur, and no
 sample states a sex the letter contradicts, that part is the donor's sex: samples that state
 none take it. A study of fewer than ``MIN_SAMPLES`` titles, or whose titles hold two such
-places that disagree, says nothing; a letter that is also a trio's 'mother' or 'father' never
-passes, since a trio study's proband codes ('P') sit in the same place.
+places that disagree, says nothing, nor does a family study whose probands' code ('P') sits
+beside its mothers' and fathers' 'M' and 'F'; a study of mothers and fathers alone so coded
+would be misread (none of the blind sets holds one).
 
 The annotation's confidence is the sex facet's cautious prior for evidence no fit has seen.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+
 from harmonize.ground.compose import taken_by
 from harmonize.ground.fields import norm_key
 from harmonize.ground.organ_sex import FEMALE, MALE, states_sex
@@ -46,7 +48,8 @@ def coded_sexes(titles: Sequence[str]) -> list[str] | None:
     """Per title, the sex its coded place gives, or None when no one place of every title is
     a lone 'M' or 'F' with both letters among them (or two such places disagree).
 
-    >>> coded_sexes(["BX_K_04_M", "BX_K_09_F", "BX_L_01_M", "BX_L_06_F"]) == [MALE, FEMALE, MALE, FEMALE]
+    >>> got = coded_sexes(["BX_K_04_M", "BX_K_09_F", "BX_L_01_M", "BX_L_06_F"])
+    >>> got == [MALE, FEMALE, MALE, FEMALE]
     True
     >>> coded_sexes(["T1_M", "T2_M", "T3_M", "T4_M"]) is None  # one letter codes nothing
     True
