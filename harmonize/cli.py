@@ -332,7 +332,7 @@ def _explain_in_study(in_path: str, accession: str, facet: str, as_json: bool,
     from rich.console import Console
 
     from harmonize.ground.compose import rules_that_took
-    from harmonize.mapping import annotations_in_study, map_batch, study_of, study_records
+    from harmonize.mapping import annotations_in_study, study_of, study_records
     from harmonize.steps.engine import load_engine
 
     try:
@@ -340,12 +340,12 @@ def _explain_in_study(in_path: str, accession: str, facet: str, as_json: bool,
     except LookupError as exc:
         raise click.ClickException(f"{exc}; give an accession the file holds") from exc
     engine = load_engine(use_embeddings=not no_embeddings)
-    anns = [a for a in annotations_in_study(records, engine.grounder) if a.facet == facet]
-    emitted = [a for a in map_batch(records, engine.grounder)[0]["annotations"]
-               if a["facet"] == facet]
+    read, written = annotations_in_study(records, engine.grounder)
+    anns = [a for a in read if a.facet == facet]
+    emitted = [a for a in written["annotations"] if a["facet"] == facet]
     study = study_of(records[0])
-    read = (f"read with {len(records) - 1} other sample(s) of study {study!r}" if study
-            else "the record names no study: read alone")
+    with_whom = (f"read with {len(records) - 1} other sample(s) of study {study!r}" if study
+                 else "the record names no study: read alone")
     out = [{"annotation": a.to_json(), "rules": list(rules_that_took(a.candidates[0]))
             if a.candidates else [], "confidence_steps": a.confidence_steps()} for a in anns]
     if as_json:
@@ -354,7 +354,7 @@ def _explain_in_study(in_path: str, accession: str, facet: str, as_json: bool,
                                 "emitted": emitted}, indent=1))
         return
     console = Console()
-    console.print(f"[bold]{accession}[/bold] as {facet}, {read}")
+    console.print(f"[bold]{accession}[/bold] as {facet}, {with_whom}")
     if not anns:
         console.print("no annotation: nothing in the record or its study names one")
     for a, o in zip(anns, out):

@@ -16,6 +16,7 @@ can still see them.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -143,10 +144,14 @@ def map_batch(records: list[dict[str, Any]], grounder: Grounder,
     """Annotate well-formed records together, as ``harmonize map`` does a file's: the samples
     of one study read their controls, a donor's or a line's sex and their groups' words
     together (:meth:`Grounder.annotate_many` with each record's study)."""
-    found = grounder.annotate_many([_inputs(rec) for rec in records],
-                                   studies=[study_of(rec) for rec in records])
     return [_result(rec, anns, grounder, min_confidence, with_candidates)
-            for rec, anns in zip(records, found)]
+            for rec, anns in zip(records, _read_together(records, grounder))]
+
+
+def _read_together(records: list[dict[str, Any]], grounder: Grounder) -> list[list[Annotation]]:
+    """Each record's annotations, the records of one study read together."""
+    return grounder.annotate_many([_inputs(rec) for rec in records],
+                                  studies=[study_of(rec) for rec in records])
 
 
 def map_records(records: Iterable[dict[str, Any]], grounder: Grounder,
@@ -168,7 +173,7 @@ def map_jsonl(in_path_or_fh: str | Path | IO[str], out_fh: IO[str], grounder: Gr
     stats = MapStats()
     start = time.perf_counter()
     own = isinstance(in_path_or_fh, (str, Path))
-    fh = open(in_path_or_fh, encoding="utf-8") if own else in_path_or_fh
+    fh = _open_jsonl(in_path_or_fh) if own else in_path_or_fh
     bar = _progress(progress)
     try:
         for chunk in _chunks(fh):
@@ -200,29 +205,43 @@ def map_jsonl(in_path_or_fh: str | Path | IO[str], out_fh: IO[str], grounder: Gr
 
 def study_records(path: str | Path, accession: str) -> list[dict[str, Any]]:
     """The well-formed records of ``path`` (a ``harmonize map`` input file) of the study of the
-    record ``accession``, that record first (itself alone when it names no study); a
-    :class:`LookupError` naming the file when no line holds it."""
-    records = []
-    with Path(path).open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if line.strip():
-                rec, error = _parse_line(line, n)
-                if error is None:
-                    records.append(rec)
-    target = next((r for r in records if r["accession"] == accession), None)
-    if target is None:
-        raise LookupError(f"{path}: no record with accession {accession!r}")
+    record ``accession``, that record first (itself alone when it names no study), read in two
+    passes so that only the study is held; a :class:`LookupError` naming the file when no
+    well-formed line holds it (and how many lines were malformed)."""
+    found = next(((n, rec) for n, rec, err in _records(path)
+                  if err is None and rec["accession"] == accession), None)
+    if found is None:
+        bad = sum(1 for _, _, err in _records(path) if err is not None)
+        skipped = f" ({bad} malformed line(s) skipped)" if bad else ""
+        raise LookupError(f"{path}: no record with accession {accession!r}{skipped}")
+    at, target = found
     study = study_of(target)
-    return [target] + ([r for r in records if r is not target and study_of(r) == study]
-                       if study else [])
+    return [target] + ([rec for n, rec, err in _records(path)
+                        if err is None and n != at and study_of(rec) == study] if study else [])
 
 
-def annotations_in_study(records: list[dict[str, Any]], grounder: Grounder) -> list[Annotation]:
+def annotations_in_study(records: list[dict[str, Any]], grounder: Grounder
+                         ) -> tuple[list[Annotation], dict[str, Any]]:
     """The annotations of ``records[0]`` read with the other records of its study, as
     ``harmonize map`` reads a file (a study's controls, a donor's, a line's or a title code's
-    sex, its groups' words): what a value explained alone cannot show."""
-    return grounder.annotate_many([_inputs(r) for r in records],
-                                  studies=[study_of(r) for r in records])[0]
+    sex, its groups' words): what a value explained alone cannot show; and the output line
+    ``harmonize map`` writes of them."""
+    anns = _read_together(records, grounder)[0]
+    return anns, _result(records[0], anns, grounder, None, False)
+
+
+def _records(path: str | Path) -> Iterator[tuple[int, dict[str, Any], dict[str, Any] | None]]:
+    """``(line number, record, error result or None)`` of every non-blank line of a file."""
+    with _open_jsonl(path) as fh:
+        for n, line in enumerate(fh, 1):
+            if line.strip():
+                yield (n, *_parse_line(line, n))
+
+
+def _open_jsonl(path: str | Path) -> IO[str]:
+    """A JSONL input file opened as UTF-8 text; a byte that is no UTF-8 is kept as an escape
+    (:func:`_parse_line` reports its line), so one bad line does not end the read."""
+    return open(path, encoding="utf-8", errors="surrogateescape")
 
 
 def study_of(record: dict[str, Any]) -> str | None:
@@ -267,9 +286,16 @@ def _study_hint(line: str) -> str | None:
     return study_of(rec) if isinstance(rec, dict) else None
 
 
+#: A byte no UTF-8 decoder read, as :func:`_open_jsonl` keeps it.
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
 def _parse_line(line: str, n: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """``(record, None)`` for one input line, or ``({}, error result naming the line)`` (not
-    JSON, no ``accession``, ``attributes`` not an object)."""
+    JSON, no ``accession``, ``attributes`` not an object, a byte that is no UTF-8)."""
+    if _UNDECODED.search(line):
+        return {}, {"accession": None, "line": n,
+                    "error": f"line {n}: not UTF-8 text; write the file as UTF-8"}
     try:
         rec = json.loads(line)
     except json.JSONDecodeError as exc:

@@ -157,6 +157,21 @@ def test_map_reports_malformed_lines_and_maps_the_rest(tmp_path):
     assert out[2]["annotations"][0]["term_id"] == "PATO:0000383"
 
 
+def test_map_quarantines_a_line_that_is_not_utf8_and_maps_the_rest(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b'{"accession": "S1", "attributes": {"sex": "male"}}\n'
+                    b'{"accession": "S2", "attributes": {"tissue": "f\xe9mur"}}\n'
+                    b'{"accession": "S3", "attributes": {"sex": "female"}}\n')
+    proc = run("map", str(src), "-o", "-", "--no-embeddings")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "in.jsonl: 1 malformed line(s)" in proc.stderr.strip().splitlines()[-1]
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert out[1] == {"accession": None, "line": 2,
+                      "error": "line 2: not UTF-8 text; write the file as UTF-8"}
+    sex = [a["term_id"] for a in out[2]["annotations"] if a["facet"] == "sex"]
+    assert sex == ["PATO:0000383"]
+
+
 @pytest.mark.parametrize("command", [["backfill", "{data}"], ["renormalize"],
                                      ["nightly", "--snapshot", "{snap}"]])
 def test_flow_commands_check_the_warehouse_before_starting(tmp_path, data_dir, snapshot_dir,
@@ -264,6 +279,13 @@ def test_explain_in_a_file_shows_a_reading_of_the_study_map_makes(tmp_path):
     assert "title_sex_code" in table and "3 other sample(s)" in table
     missing = run("explain", "X9", "--facet", "sex", "--in", str(src), "--no-embeddings")
     assert missing.returncode == 1 and "no record with accession 'X9'" in missing.stderr
+    with src.open("ab") as fh:  # a line that is no UTF-8, another that is no JSON
+        fh.write(b'{"accession": "X9", "text": "NE-\xff"}\n{"accession": \n')
+    bad = run("explain", "X9", "--facet", "sex", "--in", str(src), "--no-embeddings")
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    assert "no record with accession 'X9' (2 malformed line(s) skipped)" in bad.stderr
+    again = run("explain", "X1", "--facet", "sex", "--in", str(src), "--no-embeddings", "--json")
+    assert json.loads(again.stdout)["study_samples"] == 4  # the good lines are still read
 
 
 def test_explain_says_what_the_rule_that_took_the_term_does():

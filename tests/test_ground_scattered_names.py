@@ -7,7 +7,7 @@ import pytest
 
 from harmonize.ground import Grounder, load_lexicon, load_overrides
 from harmonize.ground import mentions
-from harmonize.ground.mentions import scattered_names
+from harmonize.ground.mentions import scatter_index, scattered_names
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +41,9 @@ def test_a_bag_of_words_is_left_to_the_ranking(grounder):
 
 
 def test_a_name_written_together_is_a_mention_not_a_scattered_name():
-    lex = load_lexicon()
-    assert "inguinal lymph node" not in scattered_names(lex, "tissue", "inguinal lymph node")
-    assert "inguinal lymph node" in scattered_names(lex, "tissue", "lymph node inguinal")
+    index = scatter_index(load_lexicon(), "tissue")
+    assert "inguinal lymph node" not in scattered_names(index, "inguinal lymph node")
+    assert "inguinal lymph node" in scattered_names(index, "lymph node inguinal")
 
 
 def test_the_rule_switched_off_keeps_the_broader_term(monkeypatch):

@@ -67,6 +67,7 @@ from harmonize.ground.mentions import (
     LINE_WORDS,
     SCATTERED_FACETS,
     STOPWORDS,
+    ScatterIndex,
     distinctive_cell_line,
     ends_in_control,
     find_mentions,
@@ -87,6 +88,7 @@ from harmonize.ground.mentions import (
     qualified_markers,
     reordered_parts,
     ruled_out_word,
+    scatter_index,
     scattered_names,
     set_aside,
     unknown_word,
@@ -212,6 +214,7 @@ class Grounder:
         self._line_sexes: Memo[str, str | None] = Memo(memo_limit)
         self._cells = CellKinds(lexicon, memo_limit)
         self._groups = GroupWords(lexicon)
+        self._scattered: dict[str, ScatterIndex] = {}  # per facet, built on first use
 
     # ------------------------------------------------------------------ candidates
     def candidates(self, value: FieldValue, kclass: str | None = None) -> tuple[Candidate, ...] | None:
@@ -361,7 +364,7 @@ class Grounder:
                     # Nucleus accumbens (basal ganglia)' is no 'basal nucleus')
                     leaves = [f for f in found if not self._below([f], found)]
                     found = found + self._below(leaves, self._named_as(
-                        facet, scattered_names(self.lexicon, facet, text)))
+                        facet, scattered_names(self._scatter_index(facet), text)))
                 # a short value naming one lineage means its most specific term, under the
                 # facet's key or a sample key ("Brain, neocortex"; "source_name: Brain,
                 # frontal cortex"); bag-of-words text is left to the fitted ranking
@@ -415,6 +418,13 @@ class Grounder:
             if not found and embed and self._embeds(facet, kclass):
                 found = self._embedding(facet, text)
         return tuple(found)
+
+    def _scatter_index(self, facet: str) -> ScatterIndex:
+        """:func:`scatter_index` of a facet of this grounder's lexicon, built on first use."""
+        index = self._scattered.get(facet)
+        if index is None:
+            index = self._scattered[facet] = scatter_index(self.lexicon, facet)
+        return index
 
     def _made_narrower(self, found: list[Candidate], more: list[Candidate]) -> list[Candidate]:
         """``found`` (mentions in a text) with each mention that one of ``more`` is narrower

@@ -1210,30 +1210,29 @@ def noun_phrasings(text: str) -> list[str]:
 #: Facets whose names are read scattered in a value (``scattered_names``): places. A cell's
 #: name scattered in a value named a narrower kind than the value's cell as often as not.
 SCATTERED_FACETS = ("tissue",)
-#: Per lexicon and facet, each multi-word name under its rarest word, with its words.
-_SCATTER: dict[tuple[int, str], dict[str, list[tuple[str, frozenset[str]]]]] = {}
 #: A scattered name has this many words (besides function words), at most.
 _SCATTER_WORDS = 4
+#: Each multi-word name of a facet under its rarest word, with its words (:func:`scatter_index`).
+ScatterIndex = dict[str, list[tuple[str, frozenset[str]]]]
 
 
-def scattered_names(lex: Lexicon, facet: str, text: str) -> list[str]:
-    """Names of ``facet`` whose words all stand in ``text``, apart or in another order (rule
-    ``scattered_names``): a submitter names a part of an organ in words set apart ('skin, left
-    upper arm': upper arm skin; 'lymph node, inguinal': inguinal lymph node). The
-    caller keeps only those narrower than a term the value names itself, so a name is never
-    made of words about other things; it reads values, not a bag of words (whose gold, in the
-    GEO-text dev file, names whole organs).
+def scattered_names(index: ScatterIndex, text: str) -> list[str]:
+    """Names of a facet (``index``: :func:`scatter_index`) whose words all stand in ``text``,
+    apart or in another order (rule ``scattered_names``): a submitter names a part of an organ
+    in words set apart ('skin, left upper arm': upper arm skin; 'lymph node, inguinal': inguinal
+    lymph node). The caller keeps only those narrower than a term the value names itself, so a
+    name is never made of words about other things; it reads values, not a bag of words (whose
+    gold, in the GEO-text dev file, names whole organs).
 
     >>> from harmonize.ground.lexicon import Lexicon
     >>> lex = Lexicon("v", {}, {"tissue": {"upper arm skin": (("T:1", "label"),)}}, {}, {})
-    >>> scattered_names(lex, "tissue", "skin of the left upper arm")
+    >>> scattered_names(scatter_index(lex, "tissue"), "skin of the left upper arm")
     ['upper arm skin']
-    >>> scattered_names(lex, "tissue", "upper arm skin")  # written together: a mention
+    >>> scattered_names(scatter_index(lex, "tissue"), "upper arm skin")  # a mention
     []
     """
     if not _ON["scattered_names"]:
         return []
-    index = _scatter_index(lex, facet)
     toks = tokens(text)
     have = set(toks)
     joined = f" {' '.join(toks)} "
@@ -1241,13 +1240,9 @@ def scattered_names(lex: Lexicon, facet: str, text: str) -> list[str]:
             if ws <= have and f" {name} " not in joined]
 
 
-def _scatter_index(lex: Lexicon, facet: str) -> dict[str, list[tuple[str, frozenset[str]]]]:
-    """:data:`_SCATTER` of one lexicon and facet, built on first use: names of two to
-    ``_SCATTER_WORDS`` words that are not abbreviations, each under its rarest word."""
-    key = (id(lex), facet)
-    index = _SCATTER.get(key)
-    if index is not None:
-        return index
+def scatter_index(lex: Lexicon, facet: str) -> ScatterIndex:
+    """The names of ``facet`` of two to ``_SCATTER_WORDS`` words that are not abbreviations,
+    each under its rarest word, for :func:`scattered_names` (the grounder builds it once)."""
     names = {n: frozenset(w for w in n.split() if w not in _FUNCTION)
              for n, entries in lex.names.get(facet, {}).items()
              if any(kind not in ABBREVIATION_KINDS for _, kind in entries)}
@@ -1256,10 +1251,9 @@ def _scatter_index(lex: Lexicon, facet: str) -> dict[str, list[tuple[str, frozen
     for ws in names.values():
         for w in ws:
             freq[w] = freq.get(w, 0) + 1
-    index = {}
+    index: ScatterIndex = {}
     for n, ws in names.items():
         index.setdefault(min(ws, key=lambda w: (freq[w], w)), []).append((n, ws))
-    _SCATTER[key] = index
     return index
 
 
