@@ -340,10 +340,10 @@ def _explain_in_study(in_path: str, accession: str, facet: str, as_json: bool,
     except LookupError as exc:
         raise click.ClickException(f"{exc}; give an accession the file holds") from exc
     engine = load_engine(use_embeddings=not no_embeddings)
-    read, written = annotations_in_study(records, engine.grounder)
+    read, written = annotations_in_study(records, accession, engine.grounder)
     anns = [a for a in read if a.facet == facet]
     emitted = [a for a in written["annotations"] if a["facet"] == facet]
-    study = study_of(records[0])
+    study = study_of(next(r for r in records if r["accession"] == accession))
     with_whom = (f"read with {len(records) - 1} other sample(s) of study {study!r}" if study
                  else "the record names no study: read alone")
     out = [{"annotation": a.to_json(), "rules": list(rules_that_took(a.candidates[0]))

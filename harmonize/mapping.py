@@ -204,38 +204,37 @@ def map_jsonl(in_path_or_fh: str | Path | IO[str], out_fh: IO[str], grounder: Gr
 
 
 def study_records(path: str | Path, accession: str) -> list[dict[str, Any]]:
-    """The well-formed records of ``path`` (a ``harmonize map`` input file) of the study of the
-    record ``accession``, that record first (itself alone when it names no study), read in two
-    passes so that only the study is held; a :class:`LookupError` naming the file when no
-    well-formed line holds it (and how many lines were malformed)."""
-    found = next(((n, rec) for n, rec, err in _records(path)
-                  if err is None and rec["accession"] == accession), None)
-    if found is None:
-        bad = sum(1 for _, _, err in _records(path) if err is not None)
-        skipped = f" ({bad} malformed line(s) skipped)" if bad else ""
-        raise LookupError(f"{path}: no record with accession {accession!r}{skipped}")
-    at, target = found
-    study = study_of(target)
-    return [target] + ([rec for n, rec, err in _records(path)
-                        if err is None and n != at and study_of(rec) == study] if study else [])
-
-
-def annotations_in_study(records: list[dict[str, Any]], grounder: Grounder
-                         ) -> tuple[list[Annotation], dict[str, Any]]:
-    """The annotations of ``records[0]`` read with the other records of its study, as
-    ``harmonize map`` reads a file (a study's controls, a donor's, a line's or a title code's
-    sex, its groups' words): what a value explained alone cannot show; and the output line
-    ``harmonize map`` writes of them."""
-    anns = _read_together(records, grounder)[0]
-    return anns, _result(records[0], anns, grounder, None, False)
-
-
-def _records(path: str | Path) -> Iterator[tuple[int, dict[str, Any], dict[str, Any] | None]]:
-    """``(line number, record, error result or None)`` of every non-blank line of a file."""
+    """The well-formed records of ``path`` (a ``harmonize map`` input file) that ``map`` reads
+    together with the record ``accession``: those of its study in the stretch of lines it
+    grounds at once (a study's run of lines, up to ``MAX_CHUNK``), in file order; the record
+    alone when it names no study. The file is streamed a stretch at a time, as ``map`` reads
+    it. A :class:`LookupError` naming the file when no well-formed line holds the record (and
+    how many lines were malformed)."""
+    bad = 0
     with _open_jsonl(path) as fh:
-        for n, line in enumerate(fh, 1):
-            if line.strip():
-                yield (n, *_parse_line(line, n))
+        for chunk in _chunks(fh):
+            parsed = [_parse_line(line, n) for n, line in chunk]
+            target = next((rec for rec, err in parsed
+                           if err is None and rec["accession"] == accession), None)
+            if target is None:
+                bad += sum(err is not None for _, err in parsed)
+                continue
+            study = study_of(target)
+            return [rec for rec, err in parsed if err is None and (
+                rec is target or (study is not None and study_of(rec) == study))]
+    skipped = f" ({bad} malformed line(s) skipped)" if bad else ""
+    raise LookupError(f"{path}: no record with accession {accession!r}{skipped}")
+
+
+def annotations_in_study(records: list[dict[str, Any]], accession: str, grounder: Grounder
+                         ) -> tuple[list[Annotation], dict[str, Any]]:
+    """The annotations of the record ``accession`` read with the other ``records`` of its
+    study, as ``harmonize map`` reads a file (a study's controls, a donor's, a line's or a
+    title code's sex, its groups' words): what a value explained alone cannot show; and the
+    output line ``harmonize map`` writes of them."""
+    at = next(i for i, rec in enumerate(records) if rec["accession"] == accession)
+    anns = _read_together(records, grounder)[at]
+    return anns, _result(records[at], anns, grounder, None, False)
 
 
 def _open_jsonl(path: str | Path) -> IO[str]:

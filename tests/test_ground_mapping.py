@@ -147,3 +147,23 @@ def test_an_embedding_guess_under_review_is_a_suggestion_not_a_prediction(ground
     assert got["tissue"]["candidates"][0]["term_id"] == "UBERON:0002107"
     assert got["cell_type"]["term_id"] == "CL:0000182"
     assert got["disease"]["term_id"] == "MONDO:0005359"
+
+
+def test_explain_reads_the_stretch_of_the_study_map_reads(tmp_path):
+    """``explain --in`` reads a record with the records ``map`` grounds with it: the lines of
+    its study in the same stretch, not lines of that study much further down the file."""
+    from harmonize.mapping import CHUNK, study_records
+
+    def line(acc: str, study: str) -> str:
+        return json.dumps({"accession": acc, "series": study, "text": "liver"}) + "\n"
+
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join([line(f"A{i}", "S1") for i in range(3)]
+                           + [line(f"B{i}", "S2") for i in range(CHUNK)]
+                           + ["{not json\n"]
+                           + [line(f"A{i}", "S1") for i in range(3, 5)]))
+    assert [r["accession"] for r in study_records(src, "A1")] == ["A0", "A1", "A2"]
+    assert [r["accession"] for r in study_records(src, "A4")] == ["A3", "A4"]
+    assert len(study_records(src, "B7")) == CHUNK
+    with pytest.raises(LookupError, match=r"in\.jsonl: no record with accession 'Z1' \(1 malformed"):
+        study_records(src, "Z1")

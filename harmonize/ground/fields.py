@@ -397,9 +397,18 @@ def listed_pairs(key: str, value: str, table: Mapping[str, str]) -> list[tuple[s
     return whole
 
 
+#: The unit of an age in years, as submitters write it ('y', 'yo', 'y/o', 'yrs', 'years old').
+_YEARS = r"(?:y/o|y\.o\.?|y|yo|yrs?|years?(?:[\s-]*old)?)"
 #: An age and a sex letter written as one code, either way round ('58M', '58 y/F', 'M45').
-_AGE_SEX = re.compile(r"^(\d{1,3})\s*(?:y|yo|yr|yrs|years?)?\s*[/,;-]?\s*([mf])$", re.I)
-_SEX_AGE = re.compile(r"^([mf])\s*[/,;-]?\s*(\d{1,3})\s*(?:y|yo|yr|yrs|years?)?$", re.I)
+_AGE_SEX = re.compile(rf"^(\d{{1,3}})\s*{_YEARS}?\s*[/,;-]?\s*([mf])$", re.I)
+_SEX_AGE = re.compile(rf"^([mf])\s*[/,;-]?\s*(\d{{1,3}})\s*{_YEARS}?$", re.I)
+#: A one-letter sex code written beside an age with its unit, in a longer text: "F, 54 y",
+#: "(M/45yrs)", "54-year-old F", "62 yo M", "M, aged 52" (a bare letter elsewhere is a code of
+#: anything).
+_AGE_IN_TEXT = (rf"(?:\d{{1,3}}\s*-?\s*{_YEARS}(?![A-Za-z])"
+                r"|[Aa]ged?:?\s*\d{1,3}(?!\d))")
+_SEX_BESIDE_AGE = re.compile(rf"(?<![A-Za-z0-9])(?:(?P<a>[MF])\s*[,/;]?\s*{_AGE_IN_TEXT}"
+                             rf"|{_AGE_IN_TEXT}\s*[,/;]?\s*(?P<b>[MF])(?![A-Za-z0-9]))")
 _AGE_SEX_CODE = enabled("age_sex_code")
 #: The code a person key's value may be: an adult's age first, then the letter.
 _ADULT_CODE = re.compile(r"^(?:1[89]|[2-9]\d|1[01]\d)\D")
@@ -419,6 +428,17 @@ def age_sex_code(value: str) -> tuple[str, str] | None:
         return m.group(1), m.group(2).upper()
     m = _SEX_AGE.match(v)
     return (m.group(2), m.group(1).upper()) if m else None
+
+
+def sex_letters_beside_age(text: str) -> set[str]:
+    """The sex letters a longer text writes beside an age with its unit.
+
+    >>> sorted(sex_letters_beside_age("patient 3 (F, 54 y); donor 62 yo M"))
+    ['F', 'M']
+    >>> sex_letters_beside_age("M2 clone, day 5"), sex_letters_beside_age("F 54")
+    (set(), set())
+    """
+    return {m.group("a") or m.group("b") for m in _SEX_BESIDE_AGE.finditer(text)}
 
 
 @lru_cache(maxsize=100_000)

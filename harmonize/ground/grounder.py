@@ -52,6 +52,7 @@ from harmonize.ground.fields import (
     no_value,
     person_code,
     says_no_disease,
+    sex_letters_beside_age,
     specimen_key,
 )
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
@@ -1367,8 +1368,7 @@ def _sex_named(lex: Lexicon, text: str, codes: bool = False) -> tuple[Candidate,
            if (codes or len(word) > 2) and not _capital_code(word, text)
            for tid, _ in lex.lookup("sex", word) if tid in (FEMALE, MALE)}
     if not ids and not codes:  # "patient 3 (F, 54 y)", "54-year-old M": a code beside an age
-        ids = {tid: code for code in {m.group("a") or m.group("b")
-                                      for m in _AGE_SEX.finditer(text)}
+        ids = {tid: code for code in sex_letters_beside_age(text)
                for tid, _ in lex.lookup("sex", code.lower()) if tid in (FEMALE, MALE)}
     if not ids and not codes and _ON["written_karyotype"]:  # "an hESC line (46,XX)"
         ids = {tid: m.group(1) for m in _KARYOTYPE.finditer(text)
@@ -1382,13 +1382,6 @@ def _sex_named(lex: Lexicon, text: str, codes: bool = False) -> tuple[Candidate,
                       features={"kind_rank": float(KIND_RANK["curated"])}),)
 
 
-#: A one-letter sex code written beside an age with its unit: "F, 54 y", "(M/45yrs)",
-#: "54-year-old F", "62 yo M", "45 y/o M", "M, aged 52" (a bare letter elsewhere is a code of
-#: anything).
-_AGE = (r"(?:\d{1,3}\s*-?\s*(?:y/o|y\.o\.?|y|yo|yrs?|years?(?:[\s-]*old)?)(?![A-Za-z])"
-        r"|[Aa]ged?:?\s*\d{1,3}(?!\d))")
-_AGE_SEX = re.compile(rf"(?<![A-Za-z0-9])(?:(?P<a>[MF])\s*[,/;]?\s*{_AGE}"
-                      rf"|{_AGE}\s*[,/;]?\s*(?P<b>[MF])(?![A-Za-z0-9]))")
 #: A normal karyotype written out ('46,XX', '46, XY'): the chromosomal sex (rule
 #: written_karyotype); the sex chromosomes alone are read so only under a sex key.
 _KARYOTYPE = re.compile(r"(?<![\w.])46\s*,?\s*(X[XY])(?![A-Za-z0-9])", re.IGNORECASE)
