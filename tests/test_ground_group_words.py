@@ -118,3 +118,14 @@ def test_a_study_of_cells_reads_no_short_word_and_no_written_title(full_grounder
     assert not any(a.facet == "disease" and a.term_id == PCOS and a.method == "rule"
                    and "group_abbreviation" in str(a.candidates[0].features)
                    for s in anns for a in s)
+
+
+def test_a_word_that_abbreviates_a_cell_type_too_names_a_group_of_other_cells(full_grounder):
+    # 'PD' is also the abbreviation CL gives a crustacean's pyloric dilator neuron; no sample of
+    # a study of cortex is read as one, so the study's organ chooses Parkinson disease
+    parkinson = "MONDO:0005180"
+    reader = GroupWords(full_grounder.lexicon)
+    assert reader.cells_abbreviated("pd") and reader.candidate_word("pd")
+    got = _diseases(full_grounder, _study("cingulate cortex", "pd"), ["S1"] * 5)
+    assert got[:3] == [parkinson] * 3 and parkinson not in got[3:]
+    assert not reader.cells_abbreviated("ipf")

@@ -110,8 +110,9 @@ class GroupWords:
 
     def candidate_word(self, word: str) -> bool:
         """Whether ``word`` may be a group's abbreviation: short letters, no unit, function
-        word or listed word, no name of a tissue or cell type, an abbreviation of some disease.
-        An English word may be one ('AD', 'UC'): the study's organs decide."""
+        word or listed word, no name of a tissue, no name of a cell type but by abbreviation
+        (:meth:`cells_abbreviated` is checked against the study), an abbreviation of some
+        disease. An English word may be one ('AD', 'UC'): the study's organs decide."""
         known = self._candidates.get(word)
         if known is None:
             lex = self.lexicon
@@ -119,8 +120,16 @@ class GroupWords:
                 MIN_LETTERS <= len(word) <= MAX_LETTERS and word.isalpha()
                 and word not in UNITS and word not in STOPWORDS
                 and word not in listed_words() and bool(self.expansions(word))
-                and not lex.lookup("tissue", word) and not lex.lookup("cell_type", word))
+                and not lex.lookup("tissue", word)
+                and all(kind in ABBREVIATION_KINDS for _, kind in lex.lookup("cell_type", word)))
         return known
+
+    def cells_abbreviated(self, word: str) -> frozenset[str]:
+        """The cell types the ontologies give ``word`` as abbreviation: a group word of a study
+        none of whose samples is read as one of them ('PD' abbreviates a crustacean's neuron as
+        well as Parkinson disease)."""
+        return frozenset(tid for tid, kind in self.lexicon.lookup("cell_type", word)
+                         if kind in ABBREVIATION_KINDS)
 
     def words_of(self, attributes: Mapping[str, str], text: str | None
                  ) -> dict[str, tuple[str, str]]:
@@ -173,7 +182,10 @@ def with_group_diseases(annotations: Sequence[list[Annotation]],
             group_words = [w for w in group_words if all(
                 said[i][w][0] == "text" and not written(said[i][w][1])
                 for i in idx if w in said[i])]
+        cells = {a.term_id for i in idx for a in out[i] if a.facet == "cell_type" and a.term_id}
         for word in group_words:
+            if reader.cells_abbreviated(word) & cells:  # the word names the study's cells
+                continue
             disease = reader.disease_of(word, places)
             if disease is None:
                 continue
