@@ -531,7 +531,10 @@ def test_a_tissue_and_its_site_under_two_keys_are_one_uberon_term(full, attribut
     ({"cell type": "fibroblasts", "tissue": "lung"}, "CL:0002553"),     # fibroblast of lung
     ({"cell type": "keratinocytes", "tissue": "foreskin"}, "CL:1001606"),
     ({"cell type": "epithelial cells", "organism part": "kidney"}, "CL:0002518"),
-    ({"cell type": "fibroblasts", "source_name": "lung"}, "CL:0000057"),  # not a tissue key
+    ({"cell type": "fibroblasts", "source_name": "lung"}, "CL:0002553"),  # any value's tissue
+    ({"source_name": "fibroblasts", "tissue": "lung"}, "CL:0000057"),  # cells of a source name
+    ({"source_name": "lung fibroblasts, primary"}, "CL:0002553"),
+    ({"source_name": "fibroblasts"}, "CL:0000057"),
     ({"cell type": "T cells", "tissue": "blood"}, "CL:0000084"),  # CL has no such pair name
     # a named line's tissue key names the organ it came from: its cells are no cells of it
     ({"cell line": "HEK293", "cell type": "epithelial cells", "organism part": "kidney"},

@@ -190,14 +190,15 @@ class Composer:
         """The ranking with the cell type named with the sample's tissue put first, when CL
         names the two together below the cell type ('cell type: fibroblasts' beside 'tissue:
         lung' is a fibroblast of lung; 'keratinocytes' beside 'foreskin' a foreskin
-        keratinocyte). Both from a value under their facet's own key, neither a guess."""
+        keratinocyte). The cell type from a value under its own key, the tissue from any of
+        the sample's values ('source: knee joint replacement' beside 'cell type: articular
+        chondrocytes'), neither a guess."""
         if not ranked or not _ON["cell_of_tissue"]:
             return ranked
         s, top, v, f = ranked[0]
         placed = place.candidates[0] if place.candidates else None
         if (placed is None or place.method in GUESS_METHODS or not place.term_id
-                or top.method in GUESS_METHODS or key_class(v) != "dedicated"
-                or key_role(place.source_key or "") != "tissue"):
+                or top.method in GUESS_METHODS or key_class(v) != "dedicated"):
             return ranked
         forms = ("{x} of {y}", "{y} {x}", "{x} of the {y}")
         cell = self.named_together("cell_type", top, placed, forms)
