@@ -918,6 +918,11 @@ def test_negated_diseases(full, attrs, disease):
     ({"title": "RA treated ES cells day 4"}, None),
     ({"source_name": "UC-MSC passage 3"}, None),
     ({"source_name": "UC"}, None),   # real BioSample: umbilical cord MSCs, donor UC0025
+    # pathology's and the TCGA's codes MONDO lacks
+    ({"histology": "IDC", "tissue": "breast"}, "MONDO:0004953"),
+    ({"histological type": "ILC"}, "MONDO:0005051"),
+    ({"project": "TCGA-KIRC"}, "MONDO:0005005"),
+    ({"diagnosis": "SZ"}, "MONDO:0005090"),
 ])
 def test_usual_disease_abbreviations(full, attrs, disease):
     """Curated abbreviations; two letters count only in capitals on a disease field, or next to
@@ -1187,6 +1192,7 @@ def test_a_whole_value_abbreviation_is_a_narrower_name_the_sample_gives(full):
 
 @pytest.mark.parametrize(("attributes", "tissue"), [
     ({"tissue": "PDAC"}, "UBERON:0001264"),  # most of its names say pancreas
+    ({"tissue": "hepatocellular carcinoma"}, "UBERON:0002107"),  # its codes ('LIHC') no names
     ({"source_name": "ccRCC", "tissue": "tumour"}, "UBERON:0002113"),
     ({"tissue": "leiomyosarcoma"}, None),  # 'not uterine' names no organ it lies in
     ({"tissue": "HNSCC"}, None),  # two organs, neither inside the other

@@ -22,7 +22,13 @@ from harmonize.ground.fields import key_class, key_role, person_code
 from harmonize.ground.genes import genes_named
 from harmonize.ground.lexicon import HEALTHY, Lexicon
 from harmonize.ground.memo import MEMO_LIMIT, Memo
-from harmonize.ground.mentions import DISEASE_HEADS, ORGAN_OF_TISSUE, STOPWORDS, find_mentions
+from harmonize.ground.mentions import (
+    ABBREVIATION_KINDS,
+    DISEASE_HEADS,
+    ORGAN_OF_TISSUE,
+    STOPWORDS,
+    find_mentions,
+)
 from harmonize.ground.normalize import NOISE_WORDS, PARENTHESIS, normalize, tokens
 from harmonize.ground.rules import enabled, mapping, words
 from harmonize.ground.spelling import english_vocabulary
@@ -601,11 +607,14 @@ class Composer:
 
     def _organ_of(self, disease: str) -> str | None:
         """The organ more than :data:`ORGAN_NAMES_SHARE` of a tumour's names name (the
-        narrowest when several lie on one lineage: 'lung' over 'pair of lungs'), or None."""
+        narrowest when several lie on one lineage: 'lung' over 'pair of lungs'), or None. Its
+        abbreviations are no names of an organ ('HCC', 'LIHC') and do not count."""
         if disease not in self._organ:
             found: str | None = None
             if any(self.lexicon.is_ancestor(c, disease) for c in TUMOUR_CLASSES):
-                names = self.lexicon.names_for("disease", disease)
+                names = [n for n in self.lexicon.names_for("disease", disease)
+                         if not all(kind in ABBREVIATION_KINDS for t, kind
+                                    in self.lexicon.lookup("disease", n) if t == disease)]
                 counts: dict[str, int] = {}
                 for name in names:
                     organs = {m.term_id for m in find_mentions(  # not 'non-uterine'
