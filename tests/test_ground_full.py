@@ -225,6 +225,18 @@ def test_haematology_s_abbreviations_of_blood_sources(full, value, term):
     assert full.ground_value("tissue", value, "tissue").term_id == term
 
 
+@pytest.mark.parametrize(("attributes", "term"), [
+    ({"tissue": "LV"}, "UBERON:0002084"),                 # cardiology's left ventricle
+    ({"biopsy location": "TI"}, "UBERON:0002116"),        # endoscopy's terminal ileum
+    ({"brain region": "SN"}, "UBERON:0002038"),
+    ({"tissue": "RUL, distant normal"}, "UBERON:0002170"),
+    ({"depot": "SAT"}, "UBERON:0002190"),
+])
+def test_anatomy_s_usual_abbreviations(full, attributes, term):
+    tissue = next(a for a in full.annotate(attributes) if a.facet == "tissue")
+    assert tissue.term_id == term
+
+
 @pytest.mark.parametrize(("attributes", "sex"), [
     ({"tissue": "testis"}, "PATO:0000384"),
     ({"source_name": "uterine cervix biopsy"}, "PATO:0000383"),
