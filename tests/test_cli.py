@@ -248,8 +248,10 @@ def test_explain_of_a_whole_sample_agrees_with_map(tmp_path):
     src.write_text(json.dumps({"accession": "A", "attributes": sample}) + "\n")
     mapped = run("map", str(src), "-o", "-", "--no-embeddings")
     cell = next(a for a in json.loads(mapped.stdout)["annotations"] if a["facet"] == "cell_type")
-    assert [a["term_id"] for a in out["annotations"]] == [cell["term_id"]] == ["CL:0000100"]
-    first, second = out["ranking"][:2]
+    # the motor neurons of the finer key, named with the organoid's spinal cord (cell_of_tissue)
+    assert [a["term_id"] for a in out["annotations"]] == [cell["term_id"]] == ["CL:0011001"]
+    first = out["ranking"][0]
+    second = next(r for r in out["ranking"] if r["source_key"] != first["source_key"])
     assert (first["source_key"], first["finer_key"]) == ("cell subpopulation", True)
     assert (second["source_key"], second["finer_key"], second["by_facet_key"]) == (
         "cell type", False, True)
