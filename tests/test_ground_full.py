@@ -119,7 +119,7 @@ def test_lexicon_is_cached_by_version(full):
     # a name that also names a narrower term names the broader one
     ("disease", "idiopathic PD", "diagnosis", "MONDO:0005180"),
     ("tissue", "lung", "tissue", "UBERON:0002048"),  # ... unless it is the narrower's label
-    ("tissue", "SN", "brain region", None),  # no teleost supraneural bone in a person
+    ("tissue", "SN", "brain region", "UBERON:0002038"),  # substantia nigra, no teleost bone
     # a CD marker's minus sign is CL's "-negative"
     ("cell_type", "CD34+ CD38- hematopoietic stem cells", "cell type", "CL:0001024"),
 ])
@@ -178,7 +178,7 @@ def test_a_part_named_beside_the_organ_of_a_source_name(full, attributes, term):
     ({"source_name": "lobectomy of lung", "lobe": "LLL"}, "UBERON:0008953"),
     ({"tissue": "kidney", "segment": "PT"}, "UBERON:0004134"),  # proximal tubule
     ({"tissue": "heart", "batch": "LV"}, "UBERON:0000948"),  # a batch key is not read
-    ({"tissue": "heart", "chamber": "lv"}, "UBERON:0000948"),  # a code is in capitals
+    ({"tissue": "heart", "chamber": "lv"}, "UBERON:0002084"),  # cardiology's LV, a whole value
     ({"tissue": "blood", "fraction": "PB"}, "UBERON:0000178"),  # no part of blood spelt so
     ({"source_name": "lung lobectomy", "stage": "IB"}, "UBERON:0002048"),  # a tumour's stage
 ])
@@ -189,7 +189,7 @@ def test_a_code_of_capitals_is_the_part_of_the_organ_its_initials_spell(full, at
 @pytest.mark.parametrize(("attributes", "term"), [
     ({"source_name": "breast tumour", "histology": "ILC, grade 2"}, "MONDO:0005051"),  # lobular
     ({"source_name": "breast tumour", "histology": "ILC-like"}, "MONDO:0021100"),  # joined
-    ({"source_name": "breast tumour", "subtype": "ILC"}, "MONDO:0021100"),  # a sample key's
+    ({"source_name": "breast tumour", "subtype": "ILC"}, "MONDO:0005051"),  # pathology's ILC
     ({"source_name": "colitis", "diagnosis": "UC"}, "MONDO:0005101"),  # a name, no code
 ])
 def test_a_pathologist_s_code_is_the_kind_of_the_disease_its_initials_spell(full, attributes, term):
@@ -199,6 +199,8 @@ def test_a_pathologist_s_code_is_the_kind_of_the_disease_its_initials_spell(full
 @pytest.mark.parametrize(("value", "term"), [
     ("mesoderm", "CL:0000222"), ("epithelium", "CL:0000066"), ("mesenchyme", "CL:0008019"),
     ("Kidney", None),  # an organ whose name makes no adjective names no cell
+    ("definitive endoderm", "CL:0000223"),  # a kind of endoderm: the endodermal cell
+    ("renal cortex", None),  # a part of the kidney, whose name makes no adjective
 ])
 def test_a_tissue_under_a_cell_type_key_is_the_cell_of_its_adjective(full, value, term):
     assert full.ground_value("cell_type", value, "cell type").term_id == term
@@ -223,6 +225,17 @@ def test_a_key_naming_a_stem_cell_line_holds_the_line(full):
 @pytest.mark.parametrize(("value", "term"), [("PB", "UBERON:0000178"), ("BM", "UBERON:0002371")])
 def test_haematology_s_abbreviations_of_blood_sources(full, value, term):
     assert full.ground_value("tissue", value, "tissue").term_id == term
+
+
+@pytest.mark.parametrize(("value", "term"), [
+    ("BMMC", "CL:0010004"),                  # bone marrow mononuclear cells, as PBMC are blood's
+    ("MDM, M2-polarized", "CL:0000235"),     # monocyte-derived macrophages
+    ("primary RPTEC", "CL:0002306"),         # the primary-cell vendors' codes
+    ("HAoSMC", "CL:0002539"),
+    ("SSEA4+ spermatogonia", "CL:0000020"),  # a Latin plural inside a longer value
+])
+def test_cells_by_their_usual_codes_and_plurals(full, value, term):
+    assert full.ground_value("cell_type", value, "cell type").term_id == term
 
 
 @pytest.mark.parametrize(("attributes", "term"), [
@@ -359,7 +372,8 @@ def test_a_modifier_s_letters_are_the_initials_of_the_kind_it_names(full, value,
     ({"cell type": "B cells", "subset": "naive"}, "CL:0000788"),
     ({"cell type": "B cells", "treatment": "LPS"}, "CL:0000236"),  # names no kind
     ({"cell type": "B cells", "source_name": "B-cell"}, "CL:0000236"),  # the cell itself
-    ({"cell type": "fibroblasts", "source_name": "lung"}, "CL:0000057"),  # a place is no kind
+    # a place is no kind, but the cell of that place (cell_of_tissue)
+    ({"cell type": "fibroblasts", "source_name": "lung"}, "CL:0002553"),
     # the cell type named in a source name is refined alike
     ({"source_name": "blood-derived macrophages", "activation": "M1 (IFN-g, 24 h)"},
      "CL:0000863"),

@@ -74,13 +74,25 @@ def _with_head_noun(out: dict[str, Candidate], lex: Lexicon, facet: str, text: s
     norm = normalize(text)
     if not norm or noun in norm.split() or len(norm.split()) > 2:
         return
+    whole = norm
     if facet == "cell_type" and lex.lookup("tissue", norm):
         norm = _adjective(norm)  # 'mesoderm' -> the mesodermal cell; 'kidney' stays an organ
         if not norm:
             return
     entries = lex.lookup(facet, f"{norm} {noun}")
+    if not entries and facet == "cell_type" and " " in whole and _kind_of_last(lex, whole):
+        norm = norm.rpartition(" ")[2]  # 'definitive endoderm', a kind of endoderm: its cell
+        entries = lex.lookup(facet, f"{norm} {noun}")
     for tid, kind in entries:
         _keep(out, lex, tid, kind, f"{norm} {noun}", stripped=True, n_same=len(entries))
+
+
+def _kind_of_last(lex: Lexicon, norm: str) -> bool:
+    """Whether a two-word tissue name names a kind or part of the tissue its last word names
+    ('definitive endoderm' of endoderm), so that the last word's cell is the value's too."""
+    last = norm.rpartition(" ")[2]
+    return any(lex.is_ancestor(b, a) for a, _ in lex.lookup("tissue", norm)
+               for b, _ in lex.lookup("tissue", last) if a != b)
 
 
 def _adjective(norm: str) -> str | None:
