@@ -1258,6 +1258,11 @@ def test_an_abbreviation_before_tumour_words_is_the_whole_value(full):
     assert {a.facet: a.term_id for a in anns}["disease"] == "MONDO:0005086"
     other = full.annotate({"source_name": "renal tumour", "tissue": "RCC margin"})
     assert {a.facet: a.term_id for a in other}["disease"] == "MONDO:0021163"
+    # a sample's number after it is no other word: 'LUSC-2 tumour' is the second LUSC sample
+    numbered = full.annotate({"source_name": "lung tumour", "title": "LUSC-2 tumour"})
+    assert {a.facet: a.term_id for a in numbered}["disease"] == "MONDO:0005097"
+    named = full.annotate({"source_name": "lung tumour", "title": "LUSC patient tumour"})
+    assert {a.facet: a.term_id for a in named}["disease"] == "MONDO:0021117"
 
 
 def test_british_spellings_find_the_american_labels(full):

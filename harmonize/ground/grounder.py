@@ -1237,14 +1237,17 @@ class Grounder:
 
     def _name_and_heads(self, facet: str, c: Candidate, text: str) -> bool:
         """Whether ``text`` is ``c``'s name followed by class words of tumours that ``c`` is a
-        kind of ('RCC tumours': tumours that are renal cell carcinomas), so the name is
-        the whole value as much as 'RCC' alone would be."""
+        kind of ('RCC tumours': tumours that are renal cell carcinomas) or by the sample's
+        number ('LUSC-2 tumor'), so the name is the whole value as much as 'RCC' alone
+        would be."""
         words, name = text.split(), c.matched_text.split()
         if facet != "disease" or not name or words[:len(name)] != name:
             return False
         rest = words[len(name):]
         return bool(rest) and all(
-            any(self._kind_of(c.term_id, cls) for cls in DISEASE_HEADS.get(w, ())) for w in rest)
+            any(ch.isdigit() for ch in w)
+            or any(self._kind_of(c.term_id, cls) for cls in DISEASE_HEADS.get(w, ()))
+            for w in rest)
 
     def _kind_of(self, term_id: str, class_name: str) -> bool:
         """Whether ``term_id`` is, or falls under, a disease class the lexicon names so."""

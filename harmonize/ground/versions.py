@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "40"
-MATCHER_VERSION = "91"
+MATCHER_VERSION = "92"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
