@@ -343,7 +343,7 @@ def _explain_in_study(in_path: str, accession: str, facet: str, as_json: bool,
     read, written = annotations_in_study(records, accession, engine.grounder)
     anns = [a for a in read if a.facet == facet]
     emitted = [a for a in written["annotations"] if a["facet"] == facet]
-    study = study_of(next(r for r in records if r["accession"] == accession))
+    study = study_of(records[0])  # every record read with it is of its study
     with_whom = (f"read with {len(records) - 1} other sample(s) of study {study!r}" if study
                  else "the record names no study: read alone")
     out = [{"annotation": a.to_json(), "rules": list(rules_that_took(a.candidates[0]))

@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from harmonize.ground.compose import taken_by
+from harmonize.ground.fields import TITLE_KEYS as TEXT_KEYS
 from harmonize.ground.fields import norm_key
 from harmonize.ground.organ_sex import FEMALE, MALE, states_sex
 from harmonize.ground.rules import enabled
@@ -26,8 +27,9 @@ from harmonize.models import Annotation, Candidate
 ON = enabled("title_sex_code")
 #: The letters read, and the sex each codes.
 LETTERS = {"m": MALE, "f": FEMALE}
-#: Keys holding a sample's title (an SRA BioSample's); a GEO record's is its text's first line.
-TITLE_KEYS = frozenset({"title", "sample title"})
+#: Keys holding a sample's title (an SRA BioSample's): the title keys of ``title_keys.tsv``,
+#: not its description keys; a GEO record's title is its text's first line.
+TITLE_KEYS = frozenset(k for k in TEXT_KEYS if "title" in k.split())
 #: A study codes a sex in its titles only when at least this many samples are titled.
 MIN_SAMPLES = 4
 #: A title is one short line; longer text is a description or a bag of words.
