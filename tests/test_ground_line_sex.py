@@ -1,4 +1,5 @@
-"""A cell line's sex: a Cellosaurus release's sex subsets, else what EFO says of the line."""
+"""A cell line's sex: a Cellosaurus release's sex subsets, the listed sexes of common lines,
+else what EFO says of the line."""
 
 from __future__ import annotations
 
@@ -27,6 +28,28 @@ def test_a_line_filed_under_both_sexes_gets_neither():
         "CVCL:Y": MALE}
 
 
+def test_every_listed_line_is_a_packaged_cellosaurus_line_of_that_name():
+    from harmonize.ground.rules import table
+    from harmonize.ontology.snapshot import load_snapshot
+
+    cvcl = load_snapshot("CVCL")
+    rows = table("line_sexes")
+    assert len(rows) > 200
+    assert len({r["line"] for r in rows}) == len(rows)
+    for row in rows:
+        assert cvcl.terms[row["line"]].label == row["name"], row
+        assert row["sex"] in (FEMALE, MALE), row
+
+
+def test_a_release_sex_overrides_a_listed_one(monkeypatch):
+    from harmonize.ground import line_sex
+
+    listed = line_sex.listed_sexes(["CVCL:0030", "CVCL:0023", "CVCL:NONE"])
+    assert listed == {"CVCL:0030": FEMALE, "CVCL:0023": MALE}  # HeLa, A-549; unknown ids out
+    release = cellosaurus_sexes({"CVCL:0023": ("Female",)})
+    assert {**listed, **release}["CVCL:0023"] == FEMALE
+
+
 def _sex(grounder: Grounder, attrs: dict[str, str]) -> list[tuple[str | None, str | None]]:
     return [(a.term_id, a.method) for a in grounder.annotate(attrs) if a.facet == "sex"]
 
@@ -48,9 +71,22 @@ def test_a_line_classed_under_an_organ_of_one_sex_is_that_sex(full_grounder):
 
 
 @pytest.mark.slow
+def test_a_listed_line_and_a_line_derived_from_it_have_its_sex(full_grounder):
+    # A-549 and K-562 have no sex in EFO's words; Cellosaurus records them male and female
+    assert _sex(full_grounder, {"cell line": "A549"}) == [(MALE, "rule")]
+    assert _sex(full_grounder, {"cell line": "A549-ACE2"}) == [(MALE, "rule")]
+    assert _sex(full_grounder, {"cell line": "K562 Cas9"}) == [(FEMALE, "rule")]
+    # a derivative whose tag Cellosaurus writes in brackets
+    assert _sex(full_grounder, {"cell line": "MCF-7 Cas9"}) == [(FEMALE, "rule")]
+    # an embryonic stem cell line by its common name
+    assert _sex(full_grounder, {"cell line": "H9 hESC"}) == [(FEMALE, "rule")]
+
+
+@pytest.mark.slow
 def test_a_stated_sex_wins_and_an_unknown_line_says_nothing(full_grounder):
     assert _sex(full_grounder, {"cell line": "MCF-7", "sex": "male"}) == [(MALE, "exact")]
-    assert _sex(full_grounder, {"cell line": "A549"}) == []  # EFO says no sex of it
+    # neither listed nor sexed by EFO
+    assert _sex(full_grounder, {"cell line": "NCI-H2228"}) == []
 
 
 @pytest.mark.slow
@@ -64,10 +100,10 @@ def test_the_sex_is_as_sure_as_the_line(full_grounder):
 def test_a_lines_sex_stated_on_one_sample_of_a_study_holds_for_the_others(full_grounder):
     from harmonize.ground import line_sex
 
-    # a line whose sex the packaged ontologies do not say
-    samples = [({"cell line": "A549", "sex": "male", "treatment": "none"}, None),
-               ({"cell line": "A549", "treatment": "drug A"}, None),
-               ({"cell line": "A549", "treatment": "drug B"}, None)]
+    # a line whose sex neither the packaged ontologies nor the listed sexes say
+    samples = [({"cell line": "NCI-H2228", "sex": "male", "treatment": "none"}, None),
+               ({"cell line": "NCI-H2228", "treatment": "drug A"}, None),
+               ({"cell line": "NCI-H2228", "treatment": "drug B"}, None)]
 
     def sexes(studies):
         anns = full_grounder.annotate_many([(a, t, None) for a, t in samples], studies=studies)

@@ -504,12 +504,13 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
     frozen = {f: {k: _ranked(v) for k, v in d.items()} for f, d in names.items()}
     from harmonize.ground.genes import causal_genes
     from harmonize.ground.line_disease import line_disease_texts  # it reads HEALTHY from here
-    from harmonize.ground.line_sex import cellosaurus_sexes
+    from harmonize.ground.line_sex import cellosaurus_sexes, listed_sexes
 
     efo, cvcl = ontologies.get("EFO"), ontologies.get("CVCL")
     line_words = (line_disease_texts(efo, cvcl) if efo and cvcl and enabled("line_disease")
                   else {})
-    line_sexes = (cellosaurus_sexes({t: d.subsets for t, d in cvcl.terms.items() if d.subsets})
+    line_sexes = ({**listed_sexes(cvcl.terms),
+                   **cellosaurus_sexes({t: d.subsets for t, d in cvcl.terms.items() if d.subsets})}
                   if cvcl and enabled("line_sex") else {})
     mondo = ontologies.get("MONDO")
     genes = causal_genes(mondo) if mondo and enabled("disease_of_gene") else {}

@@ -11,9 +11,9 @@ grounder reads them as disease text when a sample's line is decided (:func:`line
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from harmonize.ground.lexicon import HEALTHY
 from harmonize.ground.normalize import compact
@@ -23,10 +23,12 @@ if TYPE_CHECKING:
     from harmonize.ground.lexicon import Lexicon
     from harmonize.ontology.model import OntologyData
 
+T = TypeVar("T")
+
 #: An EFO class of cell lines named by what they have in common ('lung cancer cell line').
 LINE_CLASS = re.compile(r"(.+?) cell lines?", re.IGNORECASE)
 #: Where Cellosaurus joins a derived line's tag to its parent's name (kept by ``split``).
-_SEPARATOR = re.compile(r"([\s/_-]+)")
+_SEPARATOR = re.compile(r"([\s/_()-]+)")
 #: A line's name as EFO writes it ('MCF-7 cell'), the word 'cell' aside.
 _CELL_SUFFIX = re.compile(r"\s+cells?$", re.IGNORECASE)
 #: A disease with more descendants than this names no line's disease ('cancer': every line of
@@ -173,17 +175,23 @@ def _diseases(lex: Lexicon, found: list[Candidate]) -> list[Candidate] | None:
 
 
 def parent_words(lex: Lexicon, label: str) -> LineWords | None:
-    """The words of the line a derived line EFO does not know is named after: Cellosaurus
-    names a derivative '<parent> <tag>', '<parent>-<tag>' or '<parent>/<tag>' ('K-562 Cas9',
-    'A549-ACE2', 'HeLa/GFP'); the longest leading part that is one line's label EFO knows
-    (three characters at least) gives its words."""
+    """The words of the line a derived line EFO does not know is named after (see
+    :func:`parent_line`)."""
+    return parent_line(lex, label, lex.line_words)
+
+
+def parent_line(lex: Lexicon, label: str, known: Mapping[str, T]) -> T | None:
+    """What ``known`` holds for the line a derived line is named after: Cellosaurus names a
+    derivative '<parent> <tag>', '<parent>-<tag>', '<parent>/<tag>' or '<parent>(<tag>)'
+    ('K-562 Cas9', 'A549-ACE2', 'HeLa/GFP', 'MCF7(Cas9)'); the longest leading part that is one line's label ``known`` has
+    (three characters at least) gives it."""
     parts = _SEPARATOR.split(label)  # names and the separators between them
     for n in range((len(parts) + 1) // 2 - 1, 0, -1):  # leading names, the longest first
         key = compact("".join(parts[:n * 2 - 1]))
         if len(key) < 3:
             break
         ids = {tid for tid, kind in lex.compact_names.get(key, ()) if kind == "label"}
-        if len(ids) == 1 and (found := lex.line_words.get(next(iter(ids)))):
+        if len(ids) == 1 and (found := known.get(next(iter(ids)))) is not None:
             return found
     return None
 

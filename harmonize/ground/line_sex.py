@@ -5,8 +5,9 @@ is a woman's cells, a LNCaP one a man's, whatever the record says of a donor (us
 nothing). Cellosaurus records every line's sex; its OBO release files each line in a subset
 named for it (``subset: Female``), which a user-supplied release keeps
 (``ontologies/words/cellosaurus_sexes.tsv`` names the subsets). The packaged Cellosaurus has
-names only, so without a release the line's sex is read from what EFO says of the line of the
-same name (:func:`harmonize.ground.line_disease.line_disease_texts`): its description
+names only, so without a release the sex Cellosaurus records for widely used lines is shipped
+as data (``ontologies/words/line_sexes.tsv``, also for a derived line named after one), and
+any other line's sex is read from what EFO says of the line of the same name (:func:`harmonize.ground.line_disease.line_disease_texts`): its description
 ('established from ... a 69-year-old woman') and its classes, when they name an organ or a
 disease only one sex has ('prostate derived', 'cervical carcinoma': the classes of
 :mod:`harmonize.ground.organ_sex`). Every source that says a sex must say the same one.
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from harmonize.ground.line_disease import parent_words
+from harmonize.ground.line_disease import parent_line, parent_words
 from harmonize.ground.organ_sex import (
     FEMALE,
     MALE,
@@ -58,14 +59,26 @@ def cellosaurus_sexes(subsets: Mapping[str, Iterable[str]]) -> dict[str, str]:
     return out
 
 
+def listed_sexes(known: Iterable[str]) -> dict[str, str]:
+    """Per Cellosaurus id, the sex ``line_sexes.tsv`` lists for it (only ids in ``known``, the
+    Cellosaurus loaded: a row of another release's id must not name a line it does not have)."""
+    ids = set(known)
+    return {r["line"]: r["sex"] for r in choices("line_sexes", "sex", frozenset({FEMALE, MALE}))
+            if r["line"] in ids}
+
+
 def line_sex(lex: Lexicon, line_id: str, label: str, read_sex: ReadSex, read_terms: ReadTerms
              ) -> str | None:
-    """The sex of line ``line_id`` (named ``label``): the Cellosaurus release's, else the one
-    sex EFO's description and classes of the line (or of the parent a derived line is named
-    after) all say; ``None`` when they say none or disagree."""
+    """The sex of line ``line_id`` (named ``label``): the Cellosaurus release's or the listed
+    one, else the one sex EFO's description and classes of the line say, else those of the
+    parent a derived line is named after (its listed sex first); ``None`` when they say none
+    or disagree."""
     if line_id in lex.line_sexes:
         return lex.line_sexes[line_id]
-    words = lex.line_words.get(line_id) or parent_words(lex, label)
+    words = lex.line_words.get(line_id)
+    if not words and (parent := parent_line(lex, label, lex.line_sexes)) is not None:
+        return parent
+    words = words or parent_words(lex, label)
     if not words:
         return None
     classes, description, _ = words

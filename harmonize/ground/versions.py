@@ -22,8 +22,8 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "40"
-MATCHER_VERSION = "92"
+LEXICON_VERSION = "41"
+MATCHER_VERSION = "93"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
