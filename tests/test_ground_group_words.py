@@ -38,11 +38,23 @@ def test_the_studys_organ_chooses_what_an_abbreviation_stands_for(full_grounder)
     assert brain == [None] * 5  # MONDO files the personality disorder under no organ
 
 
-def test_a_word_on_every_sample_or_outside_a_study_names_no_group(full_grounder):
-    every = [t.replace("unaffected", "ipf") for t in _study("lung", "ipf")]
-    assert IPF not in _diseases(full_grounder, every, ["S1"] * 5)
+def test_a_word_outside_a_study_names_no_group(full_grounder):
     assert IPF not in _diseases(full_grounder, _study("lung", "ipf"), None)
     assert IPF not in _diseases(full_grounder, _study("lung", "ipf"), ["A", "B", "C", "D", "E"])
+
+
+def test_a_word_on_every_sample_is_the_studys_disease_only_by_its_organ(full_grounder,
+                                                                         monkeypatch):
+    every = [t.replace("unaffected", "ipf") for t in _study("lung", "ipf")]
+    assert _diseases(full_grounder, every, ["S1"] * 5) == [IPF] * 5
+    # beside no organ a word every sample carries is no evidence (a lab's code, a platform)
+    cells = [f"sorted cells ipf replicate {i}" for i in "abcde"]
+    assert IPF not in _diseases(full_grounder, cells, ["S1"] * 5)
+    # nor one whose only disease is of another organ than the study's
+    brain = [t.replace("unaffected", "ipf") for t in _study("temporal cortex", "ipf")]
+    assert IPF not in _diseases(full_grounder, brain, ["S1"] * 5)
+    monkeypatch.setattr(group_words, "THEME_ON", False)
+    assert IPF not in _diseases(full_grounder, every, ["S1"] * 5)
 
 
 def test_the_rule_switched_off_reads_no_group_word(full_grounder, monkeypatch):
@@ -84,10 +96,17 @@ def test_a_disease_of_no_organ_is_read_where_its_word_is_its_only_reading(full_g
     assert reader.disease_of("bpd", blood) is None  # two readings, neither of the blood
 
 
-def test_a_record_that_says_nothing_makes_no_word_a_group_word(full_grounder):
+def test_a_record_that_says_nothing_makes_no_word_a_group_word(full_grounder, monkeypatch):
     """A series-level record mapped beside its members (no values, no text) is no sample
-    without the word: a word on every sample stays the study's constant."""
+    without the word: a word on every sample stays the study's constant, read only as the
+    study's theme."""
     every = [t.replace("unaffected", "ipf") for t in _study("lung", "ipf")]
+    anns = full_grounder.annotate_many([({}, t, None) for t in every] + [({}, None, None)],
+                                       studies=["S1"] * 6)
+    got = [next((a.term_id for a in s if a.facet == "disease" and a.term_id), None)
+           for s in anns]
+    assert got == [IPF] * 5 + [None]
+    monkeypatch.setattr(group_words, "THEME_ON", False)
     anns = full_grounder.annotate_many([({}, t, None) for t in every] + [({}, None, None)],
                                        studies=["S1"] * 6)
     assert not any(a.facet == "disease" and a.term_id == IPF for s in anns for a in s)

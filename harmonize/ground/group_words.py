@@ -32,6 +32,8 @@ from harmonize.models import Annotation, Candidate
 
 #: The rule's switch, read once.
 ON = enabled("group_abbreviation")
+#: Rule theme_abbreviation: a word on every sample of a study, read by the study's organs.
+THEME_ON = ON and enabled("theme_abbreviation")
 #: Last words of MONDO's classes of the diseases of one organ ('kidney disorder').
 ORGAN_CLASS_HEADS = words("organ_class_heads") if ON else frozenset()
 #: Units of measure bag-of-words text leaves without their numbers ('mm', 'ngml').
@@ -108,6 +110,13 @@ class GroupWords:
         heads = [d for d in kept if all(d == o or self.lexicon.is_ancestor(d, o) for o in kept)]
         return heads[0] if len(heads) == 1 else None
 
+    def organ_disease(self, word: str, places: frozenset[str]) -> str | None:
+        """The one disease ``word`` abbreviates of an organ among ``places`` (the broadest of
+        one lineage), or None: no fallback to a disease of no organ."""
+        kept = [d for d in self.expansions(word) if self.organs(d) & places]
+        heads = [d for d in kept if all(d == o or self.lexicon.is_ancestor(d, o) for o in kept)]
+        return heads[0] if len(heads) == 1 else None
+
     def candidate_word(self, word: str) -> bool:
         """Whether ``word`` may be a group's abbreviation: short letters, no unit, function
         word or listed word, no name of a tissue, no name of a cell type but by abbreviation
@@ -170,12 +179,16 @@ def with_group_diseases(annotations: Sequence[list[Annotation]],
         for i in idx:
             for w in said[i]:
                 counts[w] = counts.get(w, 0) + 1
-        group_words = sorted(w for w, n in counts.items()
-                             if MIN_GROUP <= n < len(idx) and reader.candidate_word(w))
-        if not group_words:
-            continue
         places = reader.places(a.term_id for i in idx for a in out[i]
                                if a.facet == "tissue" and a.term_id)
+        group_words = sorted(w for w, n in counts.items()
+                             if MIN_GROUP <= n < len(idx) and reader.candidate_word(w))
+        themes = sorted(w for w, n in counts.items()
+                        if THEME_ON and places and n == len(idx) and reader.candidate_word(w)
+                        and reader.organ_disease(w, places) is not None)
+        group_words += themes
+        if not group_words:
+            continue
         if not places:  # no organ to choose by: only words of bag-of-words text, where a
             # submitter's titles and keys are gone ('VAT_LN_08', 'depot: VAT' of an adipose
             # depot; 'NS', never smokers)
