@@ -55,7 +55,7 @@ def test_map_jsonl_contract(grounder, tmp_path):
         assert 0.0 <= a["confidence"] <= 1.0
     samn1 = {a["facet"]: a["term_id"] for a in got[4]["annotations"]}
     assert samn1 == {"cell_line": "CVCL:0045", "disease": "PATO:0000461",
-                     "sample_type": "cell_line"}
+                     "sample_type": "cell_line", "sex": "PATO:0000383"}  # HEK293: a girl's
     assert got[5]["annotations"] == []
 
 
