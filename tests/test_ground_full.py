@@ -1030,6 +1030,10 @@ def test_a_disease_field_listing_several_diseases(full, value, terms):
     ({"hiv status": "negative"}, None),              # a denial says nothing more
     ({"smoker": "yes"}, None),                       # the key names no disease
     ({"her2 status": "positive"}, None),
+    ({"asthma": "yes, treated"}, "MONDO:0004979"),        # the answer before a remark
+    ({"asthma": "no (never diagnosed)"}, None),
+    ({"asthma severity": "moderate"}, "MONDO:0004979"),     # a severity affirms it too
+    ({"pain severity": "mild"}, None),                      # a key naming no disease
 ])
 def test_a_key_naming_a_disease_affirmed_by_its_value(full, attrs, disease):
     found = [a for a in full.annotate(attrs) if a.facet == "disease" and a.term_id]
@@ -1037,6 +1041,17 @@ def test_a_key_naming_a_disease_affirmed_by_its_value(full, attrs, disease):
     if disease:
         key, value = next(iter(attrs.items()))
         assert found[0].source_text == f"{key}: {value}" and found[0].status == "accepted"
+
+
+@pytest.mark.parametrize(("attrs", "disease"), [
+    ({"histology": "SCC", "anatomic site": "oral tongue"}, "tongue squamous cell carcinoma"),
+    ({"histology": "ADC", "tissue": "lung"}, "lung adenocarcinoma"),
+    ({"diagnosis": "NAFL"}, "metabolic dysfunction-associated steatotic liver disease"),
+])
+def test_a_pathologists_abbreviation_is_read_with_the_organ(full, attrs, disease):
+    found = [a for a in full.annotate(attrs) if a.facet == "disease" and a.term_id]
+    assert [a.term_label for a in found] == [disease]
+    assert found[0].status == "accepted"
 
 
 def test_a_mixed_case_abbreviation_is_no_word(full):

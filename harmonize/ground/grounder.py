@@ -115,6 +115,13 @@ RESPELT_FACETS = frozenset({"tissue", "cell_type", "disease"})
 _LIST = re.compile(r"\s*(?:;|,|/|\+|&|\band\b)\s*", re.IGNORECASE)
 #: Values that affirm what their key names ("hiv status: positive").
 AFFIRMATIVE = words("affirmative")
+#: Where a value's answer ends and a remark on it begins ("yes, stage III", "yes (biopsy)").
+_REMARK = re.compile(r"\s*[,;(]")
+
+
+def _answer(text: str) -> str:
+    """A value's answer, before any remark after a comma, semicolon or bracket."""
+    return _REMARK.split(text.strip().lower(), maxsplit=1)[0].strip()
 #: Words that start the name of an antibody ('anti-SSA: positive' affirms no disease).
 ANTIBODY_WORDS = words("antibody_words")
 #: Rule genotype_alleles: a genotype written with its two alleles ('-/-', '+/-', 'fl/fl').
@@ -800,11 +807,12 @@ class Grounder:
                        source_length=value.full_length)
 
     def _affirmed(self, value: FieldValue) -> FieldValue:
-        """"hiv status: positive", "diabetes: yes": a key naming a disease, affirmed by its
-        value, is read as a disease field holding "key: value" (a denial is left alone; a key
-        naming an antibody, 'anti-SSA', is no disease)."""
+        """"hiv status: positive", "diabetes: yes", "endometriosis: yes, stage III",
+        "covid-19 severity: severe": a key naming a disease, affirmed by its value (its answer
+        before a remark), is read as a disease field holding "key: value" (a denial is left
+        alone; a key naming an antibody, 'anti-SSA', is no disease)."""
         if (not _ON["affirmed_key"] or not value.scanned
-                or value.text.strip().lower() not in AFFIRMATIVE
+                or _answer(value.text) not in AFFIRMATIVE
                 or key_class(value) not in ("scan", "other")
                 or next(iter(tokens(value.source_key)), "") in ANTIBODY_WORDS):
             return value  # 'anti-SSA: positive': an antibody, not the amyloidosis 'SSA' is
