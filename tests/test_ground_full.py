@@ -1685,3 +1685,27 @@ def test_a_cell_code_without_its_noun_names_the_cell(full):
     # the writer left out 'cells' after a code that alone names the cell ('NK')
     assert full.ground_value("cell_type", "CD57+ NK", "cell type").term_id == "CL:0000623"
     assert full.ground_value("cell_type", "primary", "cell type").term_id is None  # no code
+
+
+@pytest.mark.parametrize(("attrs", "tissue"), [
+    ({"biopsy site": "sigmoid", "diagnosis": "ulcerative colitis"}, "sigmoid colon"),
+    ({"anatomic site": "antrum", "diagnosis": "gastric cancer"}, "pyloric antrum"),
+    ({"site": "apex", "diagnosis": "dilated cardiomyopathy"}, "apex of heart"),
+    ({"tissue": "lesional", "diagnosis": "psoriasis"}, None),  # no part of the skin so named
+    ({"biopsy site": "unknown", "diagnosis": "ulcerative colitis"}, None),  # never the organ
+    ({"biopsy site": "sigmoid", "diagnosis": "healthy"}, None),
+])
+def test_a_site_word_names_a_part_of_the_organ_of_the_samples_disease(full, attrs, tissue):
+    """Rule part_of_disease_organ: the organ MONDO files the disease under and a word under a
+    tissue key that names nothing alone name one part of it together."""
+    found = [a.term_label for a in full.annotate(attrs) if a.facet == "tissue" and a.term_id]
+    assert found == ([tissue] if tissue else [])
+
+
+def test_a_site_word_beside_a_disease_names_nothing_with_the_rule_off(full, monkeypatch):
+    from harmonize.ground import compose
+
+    monkeypatch.setitem(compose._ON, "part_of_disease_organ", False)
+    attrs = {"biopsy site": "sigmoid", "diagnosis": "UC"}
+    assert full.annotate(attrs) != []
+    assert not [a for a in full.annotate(attrs) if a.facet == "tissue" and a.term_id]

@@ -30,6 +30,7 @@ from harmonize.ground.mentions import (
     find_mentions,
 )
 from harmonize.ground.normalize import NOISE_WORDS, PARENTHESIS, normalize, tokens
+from harmonize.ground.organs import disease_organs
 from harmonize.ground.rules import enabled, mapping, words
 from harmonize.ground.spelling import english_vocabulary
 from harmonize.models import Annotation, Candidate, FieldValue
@@ -41,7 +42,7 @@ _ON = {name: enabled(name) for name in (
     "site_of_tissue", "cell_of_tissue", "skin_of_site", "disease_of_tissue", "cell_of_markers",
     "kind_of_cell", "part_of_tissue", "part_initials", "kind_initials", "kind_of_disease",
     "kind_in_value", "organ_of_tumour", "disease_of_gene", "spelt_abbreviations",
-    "cell_of_enclosing")}
+    "cell_of_enclosing", "part_of_disease_organ")}
 #: A value that may name a signed marker ('CD34+', 'CD38-', 'CD14-positive', 'CD16 negative').
 _SIGNED = re.compile(r"[+-]|positive|negative|dim|bright|\dhi|\dlo|high|low", re.IGNORECASE)
 #: A marker with its sign as normalized text writes it: 'cd34+', and 'cd38' before 'negative'.
@@ -82,6 +83,8 @@ _ADJECTIVE_NOUN = {a: normalize(n) for a, n in mapping("anatomy_adjectives").ite
 #: Rule part_of_tissue: the most words of a value that names a part or kind of the sample's
 #: tissue with it ('peripheral zone', 'upper outer quadrant').
 PART_WORDS_MAX = 3
+#: How a part's name joins its organ's: '<part> <organ>', '<organ> <part>', '<part> of <organ>'.
+_PART_FORMS = ("{v} {n}", "{n} {v}", "{v} of {n}")
 #: Rule kind_of_disease: a variant's code after a gene's name ('g2019s', 'r403q', 'v600e'):
 #: letters and digits mixed; a sample's number ('CRC 01') is no variant.
 _VARIANT = re.compile(r"(?=[a-z0-9]*[a-z])(?=[a-z0-9]*\d)[a-z0-9]{3,}")
@@ -153,6 +156,7 @@ class Composer:
         self._at: Memo[tuple[str, str, str], Candidate | None] = Memo(memo_limit)
         self._agnostic: Memo[str, bool] = Memo(memo_limit)
         self._organ: Memo[str, str | None] = Memo(memo_limit)
+        self._disease_organs: dict[str, frozenset[str]] = {}
         self._placed: dict[str, list[tuple[str, str]]] | None = None
         self._marked: dict[frozenset[str], list[tuple[str, str]]] | None = None
         self._signs: Memo[tuple[str, bool], frozenset[str]] = Memo(memo_limit)
@@ -226,7 +230,7 @@ class Composer:
         male' is no kind of gonad); not after another rule refined the tissue."""
         return self._named_beside(
             "tissue", "part_of_tissue", ranked, values, PART_WORDS_MAX,
-            ("{v} {n}", "{n} {v}", "{v} of {n}"),
+            _PART_FORMS,
             lambda other, said: key_role(other.source_key) in ("other", "scan", "tissue"),
             classes=("dedicated", "scan"))
 
@@ -603,6 +607,38 @@ class Composer:
             c = taken_by(replace(top, term_id=info.id, term_label=info.label,
                                  matched_text=normalize(info.label)), "organ_of_tumour")
             return [(top.score, c, v, dict(c.features))]
+        return []
+
+    def part_of_disease_organ(self, values: Iterable[FieldValue],
+                              diseases: Iterable[Annotation]) -> Ranked:
+        """A ranking of the part of the organ the sample's disease afflicts that a short value
+        under a tissue key names with the organ's name, when no tissue is read ('biopsy site:
+        sigmoid' beside 'diagnosis: ulcerative colitis' is the sigmoid colon; 'anatomic site:
+        antrum' beside a gastric cancer the pyloric antrum): the one UBERON term below the
+        organs MONDO files the accepted disease under (:func:`disease_organs`), named '<value>
+        <organ>', '<organ> <value>' or '<value> of <organ>' (rule ``part_of_disease_organ``).
+        The organ alone is never read: the disease says what is ill, not what was sampled."""
+        if not _ON["part_of_disease_organ"]:
+            return []
+        sites = [v for v in values if key_role(v.source_key) == "tissue"]
+        for d in diseases if sites else ():
+            if (not d.term_id or d.term_id == HEALTHY or d.status != "accepted"
+                    or not d.candidates or d.method in GUESS_METHODS):
+                continue
+            found: dict[str, tuple[Candidate, FieldValue]] = {}
+            for organ in sorted(disease_organs(self.lexicon, d.term_id, self._disease_organs)):
+                names = self.lexicon.names_for("tissue", organ)
+                for v in sites:
+                    said = normalize(PARENTHESIS.sub(" ", v.text))
+                    if said and len(said.split()) <= PART_WORDS_MAX:
+                        for c in self._below("tissue", organ, names, said, _PART_FORMS):
+                            found.setdefault(c.term_id, (c, v))
+            if len(found) == 1:
+                part, v = next(iter(found.values()))
+                top = d.candidates[0]
+                c = taken_by(replace(top, term_id=part.term_id, term_label=part.term_label,
+                                     matched_text=part.matched_text), "part_of_disease_organ")
+                return [(top.score, c, v, dict(c.features))]
         return []
 
     def _organ_of(self, disease: str) -> str | None:

@@ -1026,6 +1026,8 @@ class Grounder:
         leader = ranked[0][1] if ranked else None
         if not ranked and facet == "tissue":  # 'tissue: PDAC' is the pancreas
             ranked = self._compose.organ_of_tumour(values, diseases)
+        if not ranked and facet == "tissue":  # 'biopsy site: sigmoid' of a colitis
+            ranked = self._compose.part_of_disease_organ(values, diseases)
         if ranked and facet == "tissue":
             ranked = self._compose.site_of_tissue(facet, ranked)
             ranked = self._compose.organ_at_site(ranked, diseases)

@@ -26,6 +26,7 @@ from harmonize.ground.lexicon import HEALTHY, Lexicon
 from harmonize.ground.memo import MEMO_LIMIT, Memo
 from harmonize.ground.mentions import ABBREVIATION_KINDS, ORGAN_OF_TISSUE, STOPWORDS
 from harmonize.ground.normalize import tokens
+from harmonize.ground.organs import disease_organs
 from harmonize.ground.rules import enabled, words
 from harmonize.ground.spelling import english_vocabulary, listed_words
 from harmonize.models import Annotation, Candidate
@@ -34,8 +35,6 @@ from harmonize.models import Annotation, Candidate
 ON = enabled("group_abbreviation")
 #: Rule theme_abbreviation: a word on every sample of a study, read by the study's organs.
 THEME_ON = ON and enabled("theme_abbreviation")
-#: Last words of MONDO's classes of the diseases of one organ ('kidney disorder').
-ORGAN_CLASS_HEADS = words("organ_class_heads") if ON else frozenset()
 #: Units of measure bag-of-words text leaves without their numbers ('mm', 'ngml').
 UNITS = words("units") if ON else frozenset()
 #: Shortest and longest group word read; a study needs this many samples, a group this many.
@@ -62,22 +61,8 @@ class GroupWords:
                          if kind in ABBREVIATION_KINDS and tid != HEALTHY)
 
     def organs(self, disease: str) -> frozenset[str]:
-        """The UBERON terms MONDO's organ classes above ``disease`` name ('lung disorder'),
-        the narrowest of each line: not 'respiratory system' beside 'lung' (a system holds
-        many organs; gastric cancer is a disease of the stomach, not of every organ of the
-        digestive system)."""
-        known = self._organs.get(disease)
-        if known is None:
-            lex = self.lexicon
-            found: set[str] = set()
-            for tid in lex.ancestors.get(disease, frozenset()) | {disease}:
-                info = lex.term(tid)
-                ws = info.label.lower().split() if info else []
-                if len(ws) >= 2 and ws[-1] in ORGAN_CLASS_HEADS:
-                    found.update(t for t, _ in lex.lookup("tissue", " ".join(ws[:-1])))
-            known = self._organs[disease] = frozenset(
-                o for o in found if not any(lex.is_ancestor(o, x) for x in found))
-        return known
+        """The organs MONDO files ``disease`` under (:func:`disease_organs`)."""
+        return disease_organs(self.lexicon, disease, self._organs)
 
     def places(self, tissues: Iterable[str]) -> frozenset[str]:
         """The tissues, every term they are part of or a kind of, and the kind of tissue an

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "41"
-MATCHER_VERSION = "96"
+MATCHER_VERSION = "97"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
