@@ -117,11 +117,6 @@ _LIST = re.compile(r"\s*(?:;|,|/|\+|&|\band\b)\s*", re.IGNORECASE)
 AFFIRMATIVE = words("affirmative")
 #: Where a value's answer ends and a remark on it begins ("yes, stage III", "yes (biopsy)").
 _REMARK = re.compile(r"\s*[,;(]")
-
-
-def _answer(text: str) -> str:
-    """A value's answer, before any remark after a comma, semicolon or bracket."""
-    return _REMARK.split(text.strip().lower(), maxsplit=1)[0].strip()
 #: Words that start the name of an antibody ('anti-SSA: positive' affirms no disease).
 ANTIBODY_WORDS = words("antibody_words")
 #: Rule genotype_alleles: a genotype written with its two alleles ('-/-', '+/-', 'fl/fl').
@@ -171,6 +166,11 @@ def _placed(annotations: list[Annotation]) -> Annotation | None:
 #: a candidate with its logit and its feature values (in :data:`FEATURES` order: a tuple is a
 #: third of a dict's memory, and the memo keeps one per candidate of every distinct value)
 _Scored = tuple[float, Candidate, tuple[float, ...]]
+
+
+def _answer(text: str) -> str:
+    """A value's answer, before any remark after a comma, semicolon or bracket."""
+    return _REMARK.split(text.strip().lower(), maxsplit=1)[0].strip()
 
 
 class Grounder:

@@ -85,20 +85,22 @@ class GroupWords:
         read in bag-of-words text). Expansions of one lineage ('PCOS': the syndrome and its
         numbered forms) are the broadest of them."""
         found = self.expansions(word)
-        if not places:
-            kept = list(found) if (len(word) >= MIN_ORGANLESS
-                                   and word not in english_vocabulary()) else []
-        else:
-            kept = [d for d in found if self.organs(d) & places]
-            if not kept and len(found) == 1 and not self.organs(next(iter(found))):
-                kept = list(found)
-        heads = [d for d in kept if all(d == o or self.lexicon.is_ancestor(d, o) for o in kept)]
-        return heads[0] if len(heads) == 1 else None
+        if places:
+            organ = self.organ_disease(word, places)
+            if organ is not None or len(found) != 1 or self.organs(next(iter(found))):
+                return organ
+            return next(iter(found))  # one disease, of no organ
+        kept = list(found) if (len(word) >= MIN_ORGANLESS
+                               and word not in english_vocabulary()) else []
+        return self._broadest(kept)
 
     def organ_disease(self, word: str, places: frozenset[str]) -> str | None:
         """The one disease ``word`` abbreviates of an organ among ``places`` (the broadest of
         one lineage), or None: no fallback to a disease of no organ."""
-        kept = [d for d in self.expansions(word) if self.organs(d) & places]
+        return self._broadest([d for d in self.expansions(word) if self.organs(d) & places])
+
+    def _broadest(self, kept: list[str]) -> str | None:
+        """The one term of ``kept`` that all others lie below, or None."""
         heads = [d for d in kept if all(d == o or self.lexicon.is_ancestor(d, o) for o in kept)]
         return heads[0] if len(heads) == 1 else None
 

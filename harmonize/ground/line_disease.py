@@ -183,8 +183,8 @@ def parent_words(lex: Lexicon, label: str) -> LineWords | None:
 def parent_line(lex: Lexicon, label: str, known: Mapping[str, T]) -> T | None:
     """What ``known`` holds for the line a derived line is named after: Cellosaurus names a
     derivative '<parent> <tag>', '<parent>-<tag>', '<parent>/<tag>' or '<parent>(<tag>)'
-    ('K-562 Cas9', 'A549-ACE2', 'HeLa/GFP', 'MCF7(Cas9)'); the longest leading part that is one line's label ``known`` has
-    (three characters at least) gives it."""
+    ('K-562 Cas9', 'A549-ACE2', 'HeLa/GFP', 'MCF7(Cas9)'); the longest leading part that is
+    one line's label ``known`` has (three characters at least) gives it."""
     parts = _SEPARATOR.split(label)  # names and the separators between them
     for n in range((len(parts) + 1) // 2 - 1, 0, -1):  # leading names, the longest first
         key = compact("".join(parts[:n * 2 - 1]))

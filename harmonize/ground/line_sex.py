@@ -7,7 +7,8 @@ named for it (``subset: Female``), which a user-supplied release keeps
 (``ontologies/words/cellosaurus_sexes.tsv`` names the subsets). The packaged Cellosaurus has
 names only, so without a release the sex Cellosaurus records for widely used lines is shipped
 as data (``ontologies/words/line_sexes.tsv``, also for a derived line named after one), and
-any other line's sex is read from what EFO says of the line of the same name (:func:`harmonize.ground.line_disease.line_disease_texts`): its description
+any other line's sex is read from what EFO says of the line of the same name
+(:func:`harmonize.ground.line_disease.line_disease_texts`): its description
 ('established from ... a 69-year-old woman') and its classes, when they name an organ or a
 disease only one sex has ('prostate derived', 'cervical carcinoma': the classes of
 :mod:`harmonize.ground.organ_sex`). Every source that says a sex must say the same one.
