@@ -347,7 +347,8 @@ def _explain_in_study(in_path: str, accession: str, facet: str, as_json: bool,
     with_whom = (f"read with {len(records) - 1} other sample(s) of study {study!r}" if study
                  else "the record names no study: read alone")
     out = [{"annotation": a.to_json(), "rules": list(rules_that_took(a.candidates[0]))
-            if a.candidates else [], "confidence_steps": a.confidence_steps()} for a in anns]
+            if a.candidates else [], "read_from": _read_from(a),
+            "confidence_steps": a.confidence_steps()} for a in anns]
     if as_json:
         click.echo(_json.dumps({"accession": accession, "facet": facet, "study": study,
                                 "study_samples": len(records), "annotations": out,
@@ -363,6 +364,8 @@ def _explain_in_study(in_path: str, accession: str, facet: str, as_json: bool,
                       f"{a.source_text[:200]!r}")
         if o["rules"]:
             console.print("rules that made it: " + ", ".join(o["rules"]))
+        if o["read_from"]:
+            console.print(f"line_sex read it from {o['read_from']}")
         _print_steps(console, o["confidence_steps"])
     shown = ", ".join(f"{e['term_id'] or 'unmapped'} ({e['status']})" for e in emitted)
     console.print(f"`harmonize map` writes: {shown or 'nothing'}")
@@ -439,6 +442,9 @@ def _explain_facet_of_sample(attrs: dict[str, str], facet: str, as_json: bool,
     taken += [rule for a in anns if a.candidates for rule in rules_that_took(a.candidates[0])]
     for rule in dict.fromkeys(taken):
         console.print(f"rule {rule}: {_rule_does(rule)}")
+    for a in anns:
+        if said := _read_from(a):
+            console.print(f"line_sex read it from {said}")
     if rows:
         t = Table(title="candidates in ranked order: names under the facet's own key first, "
                         "a finer key's ('cell subtype') before the plain one, then by score")
@@ -451,6 +457,14 @@ def _explain_facet_of_sample(attrs: dict[str, str], facet: str, as_json: bool,
             t.add_row(str(i), r["term_id"], r["term_label"],
                       f"{r['source_key']} ({r['key_class']})", own, f"{r['score']:.2f}{prior}")
         console.print(t)
+
+
+def _read_from(a) -> str | None:
+    """Where a rule read an annotation, in words, when the rule says (a line's sex: a
+    Cellosaurus release or the shipped list, EFO, or the line it was derived from)."""
+    from harmonize.ground.line_sex import source_said
+
+    return source_said(a.candidates[0].match_kind) if a.candidates else None
 
 
 def _rule_does(rule: str) -> str:

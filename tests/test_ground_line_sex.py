@@ -118,3 +118,36 @@ def test_a_lines_sex_stated_on_one_sample_of_a_study_holds_for_the_others(full_g
         assert sexes(["S1"] * 3)[1:] == [None, None]
     finally:
         line_sex.STATED_ON = original
+
+
+@pytest.mark.slow
+def test_a_lines_sex_says_where_it_was_read(full_grounder):
+    from harmonize.ground.line_sex import source_said
+
+    def kind(line):
+        sex, = (a for a in full_grounder.annotate({"cell line": line}) if a.facet == "sex")
+        return sex.candidates[0].match_kind
+
+    assert kind("A549") == "line_sex_cellosaurus"       # the shipped list
+    assert kind("K562 Cas9") == "line_sex_parent_cellosaurus"
+    assert kind("C-4-II") == "line_sex_efo"              # EFO: a cervical carcinoma line
+    assert "line_sexes.tsv" in source_said("line_sex_cellosaurus")
+    assert source_said("exact") is None
+
+
+def test_explain_says_where_a_lines_sex_was_read(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from harmonize.cli import cli
+
+    src = tmp_path / "s.jsonl"
+    src.write_text(json.dumps({"accession": "L1", "series": "S1", "text": None,
+                               "attributes": {"cell line": "A549", "treatment": "vehicle"}}))
+    got = CliRunner().invoke(cli, ["explain", "L1", "--facet", "sex", "--in", str(src),
+                                   "--json", "--no-embeddings"])
+    assert got.exit_code == 0, got.output
+    found, = json.loads(got.output)["annotations"]
+    assert found["annotation"]["term_id"] == MALE
+    assert "Cellosaurus" in found["read_from"]

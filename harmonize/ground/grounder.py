@@ -60,7 +60,7 @@ from harmonize.ground.infection import given_infection, in_dish, infectious
 from harmonize.ground.legends import read_legends
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
 from harmonize.ground.line_disease import with_line_disease
-from harmonize.ground.line_sex import line_sex, with_line_sex, with_stated_line_sex
+from harmonize.ground.line_sex import LineSex, line_sex, with_line_sex, with_stated_line_sex
 from harmonize.ground.memo import MEMO_LIMIT, Memo
 from harmonize.ground.mentions import (
     CONTROL_WORDS,
@@ -219,7 +219,7 @@ class Grounder:
         self._status_keys = StatusKeys(lexicon)
         self._decided: Memo[tuple[str, str, int], Annotation | None] = Memo(memo_limit)
         self._line_read: Memo[str, list[Candidate]] = Memo(memo_limit)
-        self._line_sexes: Memo[str, str | None] = Memo(memo_limit)
+        self._line_sexes: Memo[str, LineSex | None] = Memo(memo_limit)
         self._cells = CellKinds(lexicon, memo_limit)
         self._groups = GroupWords(lexicon)
         self._scattered: dict[str, ScatterIndex] = {}  # per facet, built on first use
@@ -701,8 +701,8 @@ class Grounder:
         return with_organ_sex(with_line_sex(anns, self.lexicon, self._sex_of_line),
                               self.lexicon)
 
-    def _sex_of_line(self, line_id: str, label: str) -> str | None:
-        """What the ontologies say of a line's sex (memoized per line)."""
+    def _sex_of_line(self, line_id: str, label: str) -> LineSex | None:
+        """What the ontologies say of a line's sex, and where (memoized per line)."""
         key = f"{line_id}\t{label}"
         if key not in self._line_sexes:
             self._line_sexes[key] = line_sex(

@@ -68,18 +68,33 @@ def listed_sexes(known: Iterable[str]) -> dict[str, str]:
             if r["line"] in ids}
 
 
+#: Where a line's sex was read (the match kind of its annotation after ``line_sex_``), as
+#: ``harmonize explain`` says it.
+SOURCES = {
+    "cellosaurus": "the sex Cellosaurus records for the line (a release you supplied, else the "
+                   "shipped list ontologies/words/line_sexes.tsv)",
+    "efo": "what EFO says of the line (its description, or a class of one sex)",
+    "parent_cellosaurus": "the sex Cellosaurus records for the line it was derived from (a "
+                          "release you supplied, else the shipped list)",
+    "parent_efo": "what EFO says of the line it was derived from",
+}
+#: A line's sex and where it was read (a key of :data:`SOURCES`).
+LineSex = tuple[str, str]
+
+
 def line_sex(lex: Lexicon, line_id: str, label: str, read_sex: ReadSex, read_terms: ReadTerms
-             ) -> str | None:
-    """The sex of line ``line_id`` (named ``label``): the Cellosaurus release's or the listed
-    one, else the one sex EFO's description and classes of the line say, else those of the
-    parent a derived line is named after (its listed sex first); ``None`` when they say none
-    or disagree."""
+             ) -> LineSex | None:
+    """The sex of line ``line_id`` (named ``label``) and where it was read: the Cellosaurus
+    release's or the listed one, else the one sex EFO's description and classes of the line
+    say, else those of the parent a derived line is named after (its listed sex first);
+    ``None`` when they say none or disagree."""
     if line_id in lex.line_sexes:
-        return lex.line_sexes[line_id]
-    words = lex.line_words.get(line_id)
-    if not words and (parent := parent_line(lex, label, lex.line_sexes)) is not None:
-        return parent
-    words = words or parent_words(lex, label)
+        return lex.line_sexes[line_id], "cellosaurus"
+    words, source = lex.line_words.get(line_id), "efo"
+    if not words:
+        if (parent := parent_line(lex, label, lex.line_sexes)) is not None:
+            return parent, "parent_cellosaurus"
+        words, source = parent_words(lex, label), "parent_efo"
     if not words:
         return None
     classes, description, _ = words
@@ -88,21 +103,31 @@ def line_sex(lex: Lexicon, line_id: str, label: str, read_sex: ReadSex, read_ter
         organ = name[:-len(_DERIVED)] if name.endswith(_DERIVED) else name
         said |= {class_sex(lex, tid) for tid in read_terms(organ)}
     said.discard(None)
-    return said.pop() if len(said) == 1 else None
+    return (said.pop(), source) if len(said) == 1 else None
 
 
 def with_line_sex(annotations: list[Annotation], lex: Lexicon,
-                  sex_of: Callable[[str, str], str | None]) -> list[Annotation]:
+                  sex_of: Callable[[str, str], LineSex | None]) -> list[Annotation]:
     """``annotations`` with the sex of the sample's accepted cell line added when the sample
-    states none (``sex_of(line id, label)``: :func:`line_sex`)."""
+    states none (``sex_of(line id, label)``: :func:`line_sex`); its match kind says where the
+    sex was read (``line_sex_<source>``)."""
     if not ON or states_sex(annotations):
         return annotations
     line = accepted(annotations, "cell_line")
     if line is None:
         return annotations
-    sex = sex_of(line.term_id or "", line.term_label or "")
-    return annotations if sex is None else with_sex_of(annotations, lex, line, sex, "line_sex",
-                                                       "line_sex")
+    found = sex_of(line.term_id or "", line.term_label or "")
+    if found is None:
+        return annotations
+    sex, source = found
+    return with_sex_of(annotations, lex, line, sex, "line_sex", f"line_sex_{source}")
+
+
+def source_said(match_kind: str) -> str | None:
+    """Where a line's sex was read, in words, from its annotation's match kind (None for
+    another kind)."""
+    prefix = "line_sex_"
+    return SOURCES.get(match_kind[len(prefix):]) if match_kind.startswith(prefix) else None
 
 
 #: Rule stated_line_sex: a line's sex as the study's samples of it state it.
