@@ -620,7 +620,9 @@ class Composer:
         The organ alone is never read: the disease says what is ill, not what was sampled."""
         if not _ON["part_of_disease_organ"]:
             return []
-        sites = [v for v in values if key_role(v.source_key) == "tissue"]
+        sites = [(v, said) for v in values if key_role(v.source_key) == "tissue"
+                 for said in [normalize(PARENTHESIS.sub(" ", v.text))]
+                 if said and len(said.split()) <= PART_WORDS_MAX]
         for d in diseases if sites else ():
             if (not d.term_id or d.term_id == HEALTHY or d.status != "accepted"
                     or not d.candidates or d.method in GUESS_METHODS):
@@ -628,11 +630,9 @@ class Composer:
             found: dict[str, tuple[Candidate, FieldValue]] = {}
             for organ in sorted(disease_organs(self.lexicon, d.term_id, self._disease_organs)):
                 names = self.lexicon.names_for("tissue", organ)
-                for v in sites:
-                    said = normalize(PARENTHESIS.sub(" ", v.text))
-                    if said and len(said.split()) <= PART_WORDS_MAX:
-                        for c in self._below("tissue", organ, names, said, _PART_FORMS):
-                            found.setdefault(c.term_id, (c, v))
+                for v, said in sites:
+                    for c in self._below("tissue", organ, names, said, _PART_FORMS):
+                        found.setdefault(c.term_id, (c, v))
             if len(found) == 1:
                 part, v = next(iter(found.values()))
                 top = d.candidates[0]

@@ -166,27 +166,29 @@ def with_group_diseases(annotations: Sequence[list[Annotation]],
         for i in idx:
             for w in said[i]:
                 counts[w] = counts.get(w, 0) + 1
-        places = reader.places(a.term_id for i in idx for a in out[i]
-                               if a.facet == "tissue" and a.term_id)
         group_words = sorted(w for w, n in counts.items()
                              if MIN_GROUP <= n < len(idx) and reader.candidate_word(w))
         themes = sorted(w for w, n in counts.items()
-                        if THEME_ON and places and n == len(idx) and reader.candidate_word(w)
-                        and reader.organ_disease(w, places) is not None)
-        group_words += themes
-        if not group_words:
+                        if THEME_ON and n == len(idx) and reader.candidate_word(w))
+        if not group_words and not themes:
             continue
-        if not places:  # no organ to choose by: only words of bag-of-words text, where a
-            # submitter's titles and keys are gone ('VAT_LN_08', 'depot: VAT' of an adipose
-            # depot; 'NS', never smokers)
+        places = reader.places(a.term_id for i in idx for a in out[i]
+                               if a.facet == "tissue" and a.term_id)
+        if not places:  # no organ to choose by: no theme, and only words of bag-of-words
+            # text, where a submitter's titles and keys are gone ('VAT_LN_08', 'depot: VAT'
+            # of an adipose depot; 'NS', never smokers)
+            themes = []
             group_words = [w for w in group_words if all(
                 said[i][w][0] == "text" and not written(said[i][w][1])
                 for i in idx if w in said[i])]
         cells = {a.term_id for i in idx for a in out[i] if a.facet == "cell_type" and a.term_id}
-        for word in group_words:
+        for word in group_words + themes:
             if reader.cells_abbreviated(word) & cells:  # the word names the study's cells
                 continue
-            disease = reader.disease_of(word, places)
+            # a theme only by the study's organs; a group's word also as its one disease
+            # of no organ
+            disease = (reader.organ_disease(word, places) if word in themes
+                       else reader.disease_of(word, places))
             if disease is None:
                 continue
             for i in idx:
