@@ -178,6 +178,21 @@ def test_a_cellosaurus_sex_subset_naming_no_sex_is_refused(tmp_path):
     assert cellosaurus_sexes({"CVCL:X": ("Male",)}) == {"CVCL:X": MALE}  # the shipped list
 
 
+def test_a_listed_line_sex_naming_no_sex_is_refused(tmp_path):
+    """A row of ``line_sexes.tsv`` whose sex is written out instead of PATO's id would give
+    every sample of that line a sex that is no term: refused, naming the file and row; nothing
+    is read from the file then."""
+    from harmonize.ground.line_sex import listed_sexes
+    from harmonize.ground.organ_sex import FEMALE, MALE
+
+    bad = tmp_path / "line_sexes.tsv"
+    bad.write_text("line\tname\tsex\treason\nCVCL:0030\tHeLa\tPATO:0000383\tok\n"
+                   "CVCL:0023\tA-549\tmale\ttypo\n")
+    with pytest.raises(ConfigError, match=r"line_sexes.tsv: row 3: sex 'male' is not"):
+        rules._checked(bad, tuple(rules._rows(bad)), "sex", frozenset({FEMALE, MALE}))
+    assert listed_sexes(["CVCL:0023"]) == {"CVCL:0023": MALE}  # the shipped list
+
+
 def test_a_mistyped_role_of_a_key_word_is_refused(tmp_path):
     """A key word's role mistyped ('tisue') would make every key ending in it a key of no
     facet, without a word; the list is refused, naming the file and the row."""
