@@ -1709,3 +1709,25 @@ def test_a_site_word_beside_a_disease_names_nothing_with_the_rule_off(full, monk
     attrs = {"biopsy site": "sigmoid", "diagnosis": "UC"}
     assert full.annotate(attrs) != []
     assert not [a for a in full.annotate(attrs) if a.facet == "tissue" and a.term_id]
+
+
+@pytest.mark.parametrize(("attrs", "tissue"), [
+    ({"sample type": "plasma"}, "blood plasma"),
+    ({"sample": "EDTA plasma", "diagnosis": "pancreatic cancer"}, "blood plasma"),
+    ({"source_name": "bone marrow plasma cells"}, "bone marrow"),  # the cells' place
+    ({"cell type": "CD138+ plasma cells"}, None),  # B cells, not the blood plasma
+    ({"source_name": "plasma membrane fraction"}, None),
+])
+def test_plasma_is_the_blood_plasma_only_when_no_cell_or_membrane_follows(full, attrs, tissue):
+    """The curated 'plasma' (a plasma or cell-free RNA sample) and rule compound_nouns."""
+    found = [a.term_label for a in full.annotate(attrs) if a.facet == "tissue" and a.term_id]
+    assert found == ([tissue] if tissue else [])
+
+
+def test_plasma_cells_name_the_blood_plasma_with_compound_nouns_off(full, monkeypatch):
+    from harmonize.ground import mentions
+
+    monkeypatch.setitem(mentions._ON, "compound_nouns", False)
+    attrs = {"source_name": "sorted plasma cells, tonsil donor 7"}
+    found = {a.term_label for a in full.annotate(attrs) if a.facet == "tissue" and a.term_id}
+    assert "blood plasma" in found

@@ -39,7 +39,7 @@ _ON = {name: enabled(name) for name in (
     "marker_qualifier", "head_part", "healthy_person", "nested_names", "organ_of_tissue",
     "defined_abbreviations", "capitals_for_abbreviations", "two_letter_dedicated",
     "abbreviation_in_context", "gene_status", "not_truncations",
-    "bypass_surgery", "organ_in_negated_disease", "derived_origin", "stage_outside_cell_types",
+    "bypass_surgery", "compound_nouns", "organ_in_negated_disease", "derived_origin", "stage_outside_cell_types",
     "non_prefix", "inside_disease_name",
     "composed_disease", "disease_phrase", "disease_context", "modifier_prefix",
     "misspelled_disease", "root_terms", "cell_line_units", "cell_line_other_facet",
@@ -150,6 +150,8 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
         out = _not_truncations(out, toks)
     if facet == "tissue":  # 'gastric bypass', 'coronary artery bypass': a surgery
         out = [m for m in out if not _ON["bypass_surgery"] or _word_after(m, toks) != "bypass"]
+        if _ON["compound_nouns"]:  # 'plasma cells': B cells, not the blood plasma
+            out = [m for m in out if (m.name, _word_after(m, toks)) not in _COMPOUNDS]
         if out and _REAGENTS:  # 'medium with 5% horse serum': a culture supplement
             out = _outside_reagents(toks, out)
         if negation and out:
@@ -268,6 +270,8 @@ def unglued_non(names: dict[str, tuple], toks: list[str]) -> list[str]:
 #: Words that, right after an abbreviation, say it names the subject's disease ('RA patient',
 #: 'UC inflamed', 'MS lesion'); 'post' says so right before it ('post-MI').
 STATE_AFTER = words("state_after")
+#: Rule compound_nouns: (tissue word, word after it) naming something else ('plasma cells').
+_COMPOUNDS = frozenset((r["word"], r["after"]) for r in table("compound_nouns"))
 #: The last word of a key asking for the subject's disease, right before its abbreviation in
 #: case-folded 'key value' text ('dx ipf', 'phenotype hcm').
 STATE_BEFORE = words("state_before")

@@ -22,8 +22,8 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "41"
-MATCHER_VERSION = "97"
+LEXICON_VERSION = "42"
+MATCHER_VERSION = "98"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
