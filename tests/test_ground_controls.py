@@ -226,7 +226,11 @@ def test_a_sample_code_holding_a_control_word_is_a_control(grounder, value, code
     ("NX", False),  # letters the disease has nowhere
     ("nbc", False),  # a code is written in capitals
 ])
-def test_a_code_negating_the_study_disease_by_its_letters_is_healthy(grounder, code, healthy):
+def test_a_code_negating_the_study_disease_by_its_letters_is_healthy(grounder, code, healthy,
+                                                                      monkeypatch):
+    from harmonize.ground import controls
+
+    monkeypatch.setattr(controls, "CONTRAST_ON", False)  # this rule alone (see contrast_group)
     case, coded = grounder.annotate_many(
         [CASE, ({"source_name": "breast biopsy", "group": code}, None, None)],
         studies=["S1", "S1"])
@@ -280,3 +284,45 @@ def test_study_keys_with_other_codes_are_not_equal(grounder):
     assert first == same and hash(first) == hash(same)
     assert first != other
     assert first != frozenset({"group"})  # a plain set of the keys has no codes
+
+
+def _contrast(grounder, case, other, studies=("S1", "S1")):
+    return grounder.annotate_many([(case, None, None), (other, None, None)],
+                                  studies=list(studies))
+
+
+@pytest.mark.parametrize(("other", "healthy"), [
+    ({"source_name": "breast biopsy", "group": "reduction mammoplasty"}, True),
+    ({"source_name": "breast biopsy", "group": "tamoxifen 24h"}, False),  # a treated arm
+    ({"source_name": "breast biopsy", "group": "n/a"}, False),  # a placeholder
+    ({"source_name": "breast biopsy", "group": "NX"}, True),  # a code alone: the other arm
+    ({"source_name": "breast biopsy", "treatment": "reduction mammoplasty"}, False),  # no group key
+])
+def test_a_group_naming_no_disease_beside_a_disease_is_the_comparison_group(grounder, other,
+                                                                              healthy):
+    """Rule contrast_group: the study's other arm under its group key is the healthy state."""
+    case, got = _contrast(grounder, CASE[0], other)
+    assert diseases(case) == ["MONDO:0007254"]
+    assert diseases(got) == ([HEALTHY] if healthy else [])
+    if healthy:
+        ann = next(a for a in got if a.facet == "disease")
+        assert (ann.source_key, ann.source_text, ann.method) == (
+            "group", other["group"], "rule")
+        assert ann.candidates[0].features["rule:contrast_group"] == 1.0
+        assert ann.confidence == grounder.contrast_confidence()
+
+
+def test_a_specimen_key_and_another_study_give_no_comparison_group(grounder):
+    case = {"source_name": "breast biopsy", "histology": "breast cancer"}
+    benign = {"source_name": "breast biopsy", "histology": "benign"}
+    assert diseases(_contrast(grounder, case, benign)[1]) == []  # the specimen, not the donor
+    other = {"source_name": "breast biopsy", "group": "reduction mammoplasty"}
+    assert diseases(_contrast(grounder, CASE[0], other, ("S1", "S2"))[1]) == []
+
+
+def test_no_comparison_group_with_contrast_group_off(grounder, monkeypatch):
+    from harmonize.ground import controls
+
+    monkeypatch.setattr(controls, "CONTRAST_ON", False)
+    other = {"source_name": "breast biopsy", "group": "lean donor"}
+    assert diseases(_contrast(grounder, CASE[0], other)[1]) == []

@@ -373,8 +373,10 @@ def test_a_healthy_donor_named_in_a_longer_value(grounder, attrs, want):
     ({"organism part": "T lymphocytes"}, "cell_type", "CL:0000084"),
     ({"cell type": "liver"}, "tissue", "UBERON:0002107"),  # a tissue under a cell-type key
     ({"tissue": "liver", "cell type": "fibroblast"}, "cell_type", "CL:0000057"),  # own key wins
-    ({"cell type": "plasma"}, "cell_type", "CL:0000786"),  # the adjective under its own key...
-    ({"source_name": "plasma"}, "cell_type", None),  # ...not elsewhere: blood plasma
+    ({"cell type": "plasma cells"}, "cell_type", "CL:0000786"),
+    ({"cell type": "plasma"}, "cell_type", None),  # as 'blood': the blood plasma, no cell
+    ({"cell type": "plasma"}, "tissue", "UBERON:0001969"),
+    ({"source_name": "plasma"}, "cell_type", None),
     ({"tissue": "plasma"}, "cell_type", None),
 ])
 def test_cell_types_under_tissue_keys_and_back(grounder, attrs, facet, want):

@@ -53,10 +53,12 @@ def test_the_cache_version_follows_the_key_table(tmp_path, monkeypatch):
 
 def test_a_control_added_later_reads_its_study_from_the_warehouse(tmp_path):
     """Only the new sample is annotated; its series' case, already stored, makes its bare
-    "control" the healthy state."""
+    "control" the healthy state (a treated arm, written with its dose, stays unknown: rule
+    contrast_group reads an arm naming nothing else as the comparison group)."""
     from harmonize.ground.lexicon import HEALTHY
 
-    _, stats, got, _ = _two_passes(tmp_path, 7000, ["breast cancer", "tamoxifen"], ["control"])
+    _, stats, got, _ = _two_passes(tmp_path, 7000, ["breast cancer", "tamoxifen 10 uM"],
+                                   ["control"])
     assert stats.samples == 1
     assert got == {"GSM7001": "MONDO:0007254", "GSM7003": HEALTHY}
 

@@ -28,7 +28,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from harmonize.ground.compose import taken_by
-from harmonize.ground.fields import TITLE_KEYS, norm_key, sample_pairs, specimen_key, written
+from harmonize.ground.fields import (
+    TITLE_KEYS,
+    key_role,
+    norm_key,
+    sample_pairs,
+    specimen_key,
+    written,
+)
 from harmonize.ground.legends import read_legends
 from harmonize.ground.lexicon import HEALTHY
 from harmonize.ground.mentions import (
@@ -39,8 +46,8 @@ from harmonize.ground.mentions import (
     ruled_out_word,
 )
 from harmonize.ground.negation import AFTER, BEFORE
-from harmonize.ground.normalize import normalize
-from harmonize.ground.rules import enabled
+from harmonize.ground.normalize import is_null, normalize
+from harmonize.ground.rules import enabled, words
 from harmonize.models import Annotation
 
 if TYPE_CHECKING:
@@ -52,6 +59,10 @@ TITLE_ON = ON and enabled("title_controls")
 CODES_ON = ON and enabled("control_codes")
 TITLE_CODES_ON = TITLE_ON and enabled("title_codes")
 NEGATED_CODES_ON = ON and enabled("negated_codes")
+CONTRAST_ON = ON and enabled("contrast_group")
+#: Rule contrast_group: keys naming a study's groups besides the disease keys
+#: (``words/group_keys.tsv``; a source name, a title or a treatment names other things).
+GROUP_KEYS = words("group_keys")
 #: An identifier longer than this is no sample code.
 MAX_CODE_CHARS = 40
 _LETTERS = re.compile(r"[A-Za-z]+")
@@ -128,20 +139,22 @@ class StudyKeys(frozenset):
     group codes that negate that disease, as ``(key, value)`` pairs (:func:`negates`)."""
 
     codes: frozenset[tuple[str, str]] = frozenset()
+    contrast: frozenset[str] = frozenset()
 
     def __eq__(self, other: object) -> bool:
-        """Equal keys and equal codes (a plain frozenset has none)."""
+        """Equal keys, codes and group axes (a plain frozenset has none)."""
         if not isinstance(other, frozenset):
             return NotImplemented
         return (frozenset.__eq__(self, other)
-                and self.codes == getattr(other, "codes", frozenset()))
+                and self.codes == getattr(other, "codes", frozenset())
+                and self.contrast == getattr(other, "contrast", frozenset()))
 
     def __ne__(self, other: object) -> bool:
         equal = self.__eq__(other)
         return equal if equal is NotImplemented else not equal
 
     def __hash__(self) -> int:
-        return hash((frozenset(self), self.codes))
+        return hash((frozenset(self), self.codes, self.contrast))
 
 
 def study_disease_keys(grounder: Grounder,
@@ -160,7 +173,30 @@ def study_disease_keys(grounder: Grounder,
     codes = negated_codes(grounder, samples) if NEGATED_CODES_ON else frozenset()
     keys = StudyKeys(out | {k for k, _ in codes})
     keys.codes = codes
+    if CONTRAST_ON:
+        keys.contrast = contrast_keys(grounder, samples)
     return keys
+
+
+def group_axis(key: str) -> bool:
+    """Whether a key names a study's groups: a disease key (not one of the specimen's) or one
+    of ``words/group_keys.tsv`` ('group', 'condition', 'phenotype')."""
+    n = norm_key(key)
+    return not specimen_key(key) and (n in GROUP_KEYS or key_role(key) == "disease")
+
+
+def contrast_keys(grounder: Grounder, samples: list[Mapping[str, str]]) -> frozenset[str]:
+    """The group keys (:func:`group_axis`) under which some samples of a study name a disease
+    and others name none (rule ``contrast_group``)."""
+    named: set[str] = set()
+    unnamed: set[str] = set()
+    for attrs in samples:
+        for k, v in sample_pairs(attrs):
+            if not group_axis(k):
+                continue
+            tid = _names(grounder, k, v)
+            (named if tid not in (None, HEALTHY) else unnamed).add(norm_key(k))
+    return frozenset(named & unnamed)
 
 
 def negated_codes(grounder: Grounder, samples: list[Mapping[str, str]]
@@ -280,7 +316,8 @@ def with_study_controls(grounder: Grounder, anns: list[Annotation],
     names no disease: a control word there is the healthy state, and any other value is read
     as a disease field, as its study reads it ("group: PD" beside "group: control": a two-letter
     abbreviation a scanned key does not trust alone)."""
-    if not ON or not keys or any(a.facet == "disease" and a.term_id for a in anns):
+    contrast = getattr(keys, "contrast", frozenset())
+    if not ON or not (keys or contrast) or any(a.facet == "disease" and a.term_id for a in anns):
         return anns
     # a named line's samples are coded by what was done to them, not by a donor's group
     line = any(a.facet == "cell_line" and a.term_id for a in anns)
@@ -321,7 +358,43 @@ def with_study_controls(grounder: Grounder, anns: list[Annotation],
                     "negated_codes" if negated else "study_controls")
             ann = replace(ann, candidates=(taken_by(top, rule), *ann.candidates[1:]))
         return [a for a in anns if not (a.facet == "disease" and a.term_id is None)] + [ann]
+    if contrast - keys and not line:  # a study naming its control has no other healthy arm
+        return _contrasted(grounder, anns, attributes, contrast - keys)
     return anns
+
+
+def _contrasted(grounder: Grounder, anns: list[Annotation], attributes: Mapping[str, str],
+                contrast: frozenset[str]) -> list[Annotation]:
+    """``anns`` with the healthy state read from a value under a study's group key that names
+    no disease where the study's other samples name one ('condition: normotensive' beside
+    'condition: preeclampsia'; rule ``contrast_group``): the study's comparison group. Not
+    under a key holding the study's own control word ('group: control' beside 'group:
+    tamoxifen': the other arms may be treated patients; the caller leaves those keys out). Not a
+    placeholder ('n/a'), nor a dose or a time ('tamoxifen 24h': a treated arm), nor a value
+    holding a code the lexicon gives some disease ('early PE': a disease it cannot tell). A
+    code alone counts ('PN' beside 'ALS': pathologically normal)."""
+    for key, value in sample_pairs(attributes):
+        if (norm_key(key) not in contrast or is_null(value) or _DIGIT.search(value)
+                or _names(grounder, key, value)):
+            continue
+        if any(grounder.lexicon.lookup("disease", normalize(code))
+               for code in _CAPITALS.findall(value)):
+            continue
+        ann = grounder.decide_value("disease", CONTROL_NAME, "disease")
+        if ann is None or ann.term_id != HEALTHY:
+            return anns
+        top = ann.candidates[0] if ann.candidates else None
+        ann = replace(ann, source_key=key, source_text=value, method="rule",
+                      confidence=grounder.contrast_confidence(),
+                      candidates=(taken_by(top, "contrast_group"), *ann.candidates[1:])
+                      if top is not None else ())
+        return [a for a in anns if not (a.facet == "disease" and a.term_id is None)] + [ann]
+    return anns
+
+
+_DIGIT = re.compile(r"\d")
+#: A code of capitals in a value ('PE' of 'early-onset PE').
+_CAPITALS = re.compile(r"(?<![A-Za-z])[A-Z][A-Za-z]*[A-Z](?![A-Za-z])")
 
 
 def _names(grounder: Grounder, key: str, value: str) -> str | None:

@@ -667,6 +667,11 @@ class Grounder:
         ``group_abbreviation``): the cautious prior of evidence the fit never saw."""
         return self.calibration.cautious(0.5, "disease/group/abbreviation")[0]
 
+    def contrast_confidence(self) -> float:
+        """The confidence of the healthy state read from a study's comparison group (rule
+        ``contrast_group``): the cautious prior of evidence the fit never saw."""
+        return self.calibration.cautious(0.5, "disease/group/contrast")[0]
+
     def study_keys(self, attributes: list[Mapping[str, str]],
                    studies: Iterable[str | None] | None,
                    siblings: Mapping[str, list[Mapping[str, str]]] | None = None

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "42"
-MATCHER_VERSION = "98"
+MATCHER_VERSION = "99"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
