@@ -426,8 +426,9 @@ def test_a_denied_tumour_describes_the_specimen_not_a_healthy_control(full):
     # the abbreviation names the cells the sample's cell-type key says it is
     ({"source_name": "WA07 NPC, day 12", "cell type": "neural progenitor cultures"}, None),
     ({"source_name": "NPC tumour biopsy", "tissue": "nasopharynx"}, "MONDO:0015459"),
-    # a reagent's abbreviation only suggested gives way to the named line's disease
-    ({"source_name": "K562 cells, PMA 48 h", "cell line": "K-562"}, "MONDO:0006115"),
+    # a reagent's abbreviation only suggested gives way to the named line's disease (the one
+    # Cellosaurus records: line_diseases.tsv)
+    ({"source_name": "K562 cells, PMA 48 h", "cell line": "K-562"}, "MONDO:0011996"),
 ])
 def test_an_abbreviation_is_no_disease_where_the_sample_says_what_it_is(full, attributes,
                                                                          disease):
@@ -760,13 +761,13 @@ def test_a_disease_named_in_many_organs_is_read_with_the_tissue(full, attributes
     # a line has no donor whose disease an infection could be: its cancer is read instead
     ({"cell line": "A549", "infection": "Zika virus", "cell description": "carcinoma of the lung"},
      "MONDO:0005138"),
-    # a mock control is no healthy donor: the line's own cancer (EFO) is its disease
-    ({"cell line": "HeLa", "infection": "none (mock)"}, "MONDO:0005153"),
+    # a mock control is no healthy donor: the line's own cancer (Cellosaurus's) is its disease
+    ({"cell line": "HeLa", "infection": "none (mock)"}, "MONDO:0000554"),
     ({"source_name": "macrophages", "virus": "influenza A, 12 hpi", "donor": "healthy volunteer"},
      "PATO:0000461"),  # infected in a dish; the donor is healthy
     ({"tissue": "blood", "infection": "Zika virus"}, "MONDO:0018661"),  # a patient's infection
     # no key or marker says so, but a named line's infection was given in the dish
-    ({"cell line": "HeLa", "source_name": "HeLa cells, measles virus 24 h"}, "MONDO:0005153"),
+    ({"cell line": "HeLa", "source_name": "HeLa cells, measles virus 24 h"}, "MONDO:0000554"),
     ({"cell line": "HEK293", "disease model": "type 1 diabetes"}, None),  # a model's disease
 ])
 def test_an_infection_done_in_a_dish_is_no_disease_of_the_donor(full, attributes, disease):

@@ -145,7 +145,7 @@ def test_disease_confidence_separates_strong_from_weak_evidence(annotated):
     assert dedicated and min(dedicated) >= 0.5
     assert not weak or max(weak) <= WEAK_CAP < min(dedicated)
     confs = {round(a.confidence, 2) for _, anns in annotated for a in anns if a.facet == "disease"}
-    assert len(confs) >= 3
+    assert len(confs) >= 2  # not one figure for every disease
 
 
 def _calls(annotated, facet, key_text):

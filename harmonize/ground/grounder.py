@@ -694,10 +694,16 @@ class Grounder:
     def _line_disease(self, anns: list[Annotation]) -> list[Annotation]:
         """The disease of the sample's cell line added when the sample names none (rule
         ``line_disease``, :mod:`harmonize.ground.line_disease`)."""
-        if not _ON["line_disease"] or not self.lexicon.line_words:
+        if not _ON["line_disease"] or not (self.lexicon.line_words
+                                           or self.lexicon.line_diseases):
             return anns
         return with_line_disease(anns, self.lexicon, self._read_line_words,
-                                 self.calibration.accept)
+                                 self.calibration.accept, self.listed_line_confidence())
+
+    def listed_line_confidence(self) -> float:
+        """The confidence of a line's disease from the shipped list (rule
+        ``line_disease_listed``): the cautious prior of evidence the fit never saw."""
+        return self.calibration.cautious(0.5, "disease/line/cellosaurus")[0]
 
     def _sexed(self, anns: list[Annotation]) -> list[Annotation]:
         """The sex of the sample's cell line, else of its organ or disease, added when the

@@ -93,6 +93,9 @@ class Lexicon:
     line_words: dict[str, LineWords] = field(default_factory=dict)
     #: Per Cellosaurus id, the sex a user-supplied Cellosaurus release gives it (:mod:`line_sex`).
     line_sexes: dict[str, str] = field(default_factory=dict)
+    #: Per Cellosaurus id, the MONDO disease ``line_diseases.tsv`` lists (rule
+    #: ``line_disease_listed``).
+    line_diseases: dict[str, str] = field(default_factory=dict)
     #: Per MONDO disease, the genes MONDO says cause it (:mod:`genes`).
     causal_genes: dict[str, frozenset[str]] = field(default_factory=dict)
     _words: dict[tuple[str, ...] | None, frozenset[str]] | None = field(
@@ -503,7 +506,10 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
         _drop_site_synonyms(names)
     frozen = {f: {k: _ranked(v) for k, v in d.items()} for f, d in names.items()}
     from harmonize.ground.genes import causal_genes
-    from harmonize.ground.line_disease import line_disease_texts  # it reads HEALTHY from here
+    from harmonize.ground.line_disease import (  # they read HEALTHY from here
+        line_disease_texts,
+        listed_diseases,
+    )
     from harmonize.ground.line_sex import cellosaurus_sexes, listed_sexes
 
     efo, cvcl = ontologies.get("EFO"), ontologies.get("CVCL")
@@ -513,11 +519,14 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
                    **cellosaurus_sexes({t: d.subsets for t, d in cvcl.terms.items() if d.subsets})}
                   if cvcl and enabled("line_sex") else {})
     mondo = ontologies.get("MONDO")
+    line_diseases = (listed_diseases(cvcl.terms, mondo.terms)
+                     if cvcl and mondo and enabled("line_disease") else {})
     genes = causal_genes(mondo) if mondo and enabled("disease_of_gene") else {}
     return Lexicon(version=version,
                    ontology_versions={n: o.version for n, o in sorted(ontologies.items())},
                    names=frozen, compact_names={k: _ranked(v) for k, v in compact_names.items()},
                    terms=terms, ancestors=ancestors, line_words=line_words, line_sexes=line_sexes,
+                   line_diseases=line_diseases,
                    causal_genes={t: g for t, g in genes.items() if t in terms})
 
 

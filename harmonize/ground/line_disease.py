@@ -11,12 +11,13 @@ grounder reads them as disease text when a sample's line is decided (:func:`line
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
 from harmonize.ground.lexicon import HEALTHY
 from harmonize.ground.normalize import compact
+from harmonize.ground.rules import enabled, table
 from harmonize.models import Annotation, Candidate, accepted
 
 if TYPE_CHECKING:
@@ -46,6 +47,19 @@ ReadDiseases = Callable[[str], list[Candidate]]
 CONFIDENCE = 0.4
 #: What a disease read from the ontologies' words of a line matches as (shown by explain).
 MATCH_KIND = "line_disease"
+#: What a disease the shipped list gives a line (or the line it was derived from) matches as.
+LISTED_KIND = "line_disease_cellosaurus"
+
+
+def listed_diseases(lines: Iterable[str], diseases: Iterable[str]) -> dict[str, str]:
+    """Per Cellosaurus id, the disease ``line_diseases.tsv`` lists for it (rule
+    ``line_disease_listed``): only ids in ``lines`` and diseases in ``diseases``, the
+    ontologies loaded (a row of another release's id must not name a line it lacks)."""
+    if not enabled("line_disease_listed"):
+        return {}
+    lines, diseases = set(lines), set(diseases)
+    return {r["line"]: r["disease"] for r in table("line_diseases")
+            if r["line"] in lines and r["disease"] in diseases}
 
 
 #: What EFO says of one line: the names of its classes without 'cell line', closest first,
@@ -129,11 +143,13 @@ def _finest(lex: Lexicon, under: list[Candidate], derived: tuple[str, ...],
 
 
 def with_line_disease(annotations: list[Annotation], lex: Lexicon, read: ReadDiseases,
-                      accept: float) -> list[Annotation]:
+                      accept: float, listed_confidence: float = CONFIDENCE) -> list[Annotation]:
     """``annotations`` plus the disease of the sample's accepted cell line when the sample
-    names no disease (nor the healthy state) itself, at :data:`CONFIDENCE` (accepted from
-    ``accept`` up); a disease only suggested from an abbreviation inside a longer value gives
-    way to it, unless it is that disease or a kind of it."""
+    names no disease (nor the healthy state) itself: the one the shipped list gives the line
+    (``line_diseases.tsv``, at ``listed_confidence``), else the one EFO's words of it name (at
+    :data:`CONFIDENCE`), accepted from ``accept`` up; a disease only suggested from an
+    abbreviation inside a longer value gives way to it, unless it is that disease or a kind of
+    it."""
     line = accepted(annotations, "cell_line")
     if line is None:
         return annotations
@@ -143,18 +159,34 @@ def with_line_disease(annotations: list[Annotation], lex: Lexicon, read: ReadDis
     if any(a.facet == "disease" and (a.term_id or a.status == "rejected") and a not in guessed
            for a in annotations):
         return annotations
-    said = lex.line_words.get(line.term_id or "") or parent_words(lex, line.term_label or "")
-    top = line_disease(lex, said, read) if said else None
+    top, kind, conf = _listed(lex, line, listed_confidence)
+    if top is None:
+        said = lex.line_words.get(line.term_id or "") or parent_words(lex, line.term_label or "")
+        top, kind, conf = (line_disease(lex, said, read) if said else None), MATCH_KIND, CONFIDENCE
     if top is None or any(g.term_id == top.term_id or lex.is_ancestor(top.term_id, g.term_id or "")
                           for g in guessed):
         return annotations  # the guess is the line's disease, or a kind of it ('HNSCC line')
-    cand = replace(top, method="rule", match_kind=MATCH_KIND, similarity=1.0, score=0.0,
-                   features={"line_disease": 1.0, "conf:line_disease": CONFIDENCE})
-    status = "accepted" if CONFIDENCE >= accept else "needs_review"
+    cand = replace(top, method="rule", match_kind=kind, similarity=1.0, score=0.0,
+                   features={"line_disease": 1.0, "conf:line_disease": conf})
+    status = "accepted" if conf >= accept else "needs_review"
     return [*(a for a in annotations if a not in guessed),
-            Annotation("disease", top.term_id, top.term_label, CONFIDENCE, "rule", status,
+            Annotation("disease", top.term_id, top.term_label, conf, "rule", status,
                        line.source_key, line.source_text, (cand,), line.lexicon_version,
                        line.source_length)]
+
+
+def _listed(lex: Lexicon, line: Annotation, confidence: float
+            ) -> tuple[Candidate | None, str, float]:
+    """The disease the shipped list gives the line, or the line it was derived from ('K-562
+    Cas9'), as a candidate: ``(candidate, match kind, confidence)``; ``(None, ...)`` unlisted."""
+    tid = lex.line_diseases.get(line.term_id or "") or parent_line(
+        lex, line.term_label or "", lex.line_diseases)
+    info = lex.term(tid) if tid else None
+    if info is None:
+        return None, LISTED_KIND, confidence
+    cand = Candidate(term_id=tid, term_label=info.label, method="rule",
+                     matched_text=line.term_label or "", match_kind=LISTED_KIND, similarity=1.0)
+    return cand, LISTED_KIND, confidence
 
 
 def _guessed(a: Annotation) -> bool:

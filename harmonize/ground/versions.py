@@ -22,8 +22,8 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "42"
-MATCHER_VERSION = "99"
+LEXICON_VERSION = "43"
+MATCHER_VERSION = "100"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
