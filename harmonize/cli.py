@@ -365,7 +365,7 @@ def _explain_in_study(in_path: str, accession: str, facet: str, as_json: bool,
         if o["rules"]:
             console.print("rules that made it: " + ", ".join(o["rules"]))
         if o["read_from"]:
-            console.print(f"line_sex read it from {o['read_from']}")
+            console.print(f"the line's {facet} was read from {o['read_from']}")
         _print_steps(console, o["confidence_steps"])
     shown = ", ".join(f"{e['term_id'] or 'unmapped'} ({e['status']})" for e in emitted)
     console.print(f"`harmonize map` writes: {shown or 'nothing'}")
@@ -444,7 +444,7 @@ def _explain_facet_of_sample(attrs: dict[str, str], facet: str, as_json: bool,
         console.print(f"rule {rule}: {_rule_does(rule)}")
     for a in anns:
         if said := _read_from(a):
-            console.print(f"line_sex read it from {said}")
+            console.print(f"the line's {a.facet} was read from {said}")
     if rows:
         t = Table(title="candidates in ranked order: names under the facet's own key first, "
                         "a finer key's ('cell subtype') before the plain one, then by score")
@@ -460,11 +460,13 @@ def _explain_facet_of_sample(attrs: dict[str, str], facet: str, as_json: bool,
 
 
 def _read_from(a) -> str | None:
-    """Where a rule read an annotation, in words, when the rule says (a line's sex: a
-    Cellosaurus release or the shipped list, EFO, or the line it was derived from)."""
-    from harmonize.ground.line_sex import source_said
+    """Where a rule read an annotation, in words, when the rule says (a line's sex or disease:
+    a Cellosaurus release or the shipped list, EFO, or the line it was derived from)."""
+    from harmonize.ground.line_disease import source_said as disease_said
+    from harmonize.ground.line_sex import source_said as sex_said
 
-    return source_said(a.candidates[0].match_kind) if a.candidates else None
+    kind = a.candidates[0].match_kind if a.candidates else ""
+    return sex_said(kind) or disease_said(kind) if kind else None
 
 
 def _rule_does(rule: str) -> str:

@@ -49,6 +49,19 @@ CONFIDENCE = 0.4
 MATCH_KIND = "line_disease"
 #: What a disease the shipped list gives a line (or the line it was derived from) matches as.
 LISTED_KIND = "line_disease_cellosaurus"
+#: Where a line's disease was read, by its annotation's match kind, as ``harmonize explain``
+#: says it.
+SOURCES = {
+    LISTED_KIND: "the disease Cellosaurus records for the line, or for the line it was derived "
+                 "from (the shipped list ontologies/words/line_diseases.tsv)",
+    MATCH_KIND: "what EFO says of the line (its classes and its description)",
+}
+
+
+def source_said(match_kind: str) -> str | None:
+    """Where a line's disease was read, in words, from its annotation's match kind (None for
+    another kind)."""
+    return SOURCES.get(match_kind)
 
 
 def listed_diseases(lines: Iterable[str], diseases: Iterable[str]) -> dict[str, str]:
