@@ -1732,3 +1732,13 @@ def test_plasma_cells_name_the_blood_plasma_with_compound_nouns_off(full, monkey
     attrs = {"source_name": "sorted plasma cells, tonsil donor 7"}
     found = {a.term_label for a in full.annotate(attrs) if a.facet == "tissue" and a.term_id}
     assert "blood plasma" in found
+
+
+def test_a_comparison_group_is_no_value_holding_a_disease_code(full):
+    """Rule contrast_group: 'relapsed MM' (a code the lexicon gives a disease, which a group key
+    does not trust alone) is no comparison group; 'age-matched donor' beside it is."""
+    study = [({"tissue": "bone marrow", "group": g}, None, None)
+             for g in ("multiple myeloma", "relapsed MM", "age-matched donor")]
+    got = [[a.term_id for a in anns if a.facet == "disease" and a.term_id]
+           for anns in full.annotate_many(study, studies=["S9"] * 3)]
+    assert got == [["MONDO:0009693"], [], ["PATO:0000461"]]

@@ -371,8 +371,8 @@ def _contrasted(grounder: Grounder, anns: list[Annotation], attributes: Mapping[
     under a key holding the study's own control word ('group: control' beside 'group:
     tamoxifen': the other arms may be treated patients; the caller leaves those keys out). Not a
     placeholder ('n/a'), nor a dose or a time ('tamoxifen 24h': a treated arm), nor a value
-    holding a code the lexicon gives some disease ('early PE': a disease it cannot tell). A
-    code alone counts ('PN' beside 'ALS': pathologically normal)."""
+    holding a code the lexicon gives some disease ('relapsed MM', which a group key does not
+    trust alone). A code alone counts ('PN' beside 'ALS': pathologically normal)."""
     for key, value in sample_pairs(attributes):
         if (norm_key(key) not in contrast or is_null(value) or _DIGIT.search(value)
                 or _names(grounder, key, value)):
@@ -393,7 +393,7 @@ def _contrasted(grounder: Grounder, anns: list[Annotation], attributes: Mapping[
 
 
 _DIGIT = re.compile(r"\d")
-#: A code of capitals in a value ('PE' of 'early-onset PE').
+#: A code of capitals in a value ('MM' of 'relapsed MM').
 _CAPITALS = re.compile(r"(?<![A-Za-z])[A-Z][A-Za-z]*[A-Z](?![A-Za-z])")
 
 
