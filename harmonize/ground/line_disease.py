@@ -172,7 +172,7 @@ def with_line_disease(annotations: list[Annotation], lex: Lexicon, read: ReadDis
     if any(a.facet == "disease" and (a.term_id or a.status == "rejected") and a not in guessed
            for a in annotations):
         return annotations
-    top, kind, conf = _listed(lex, line, listed_confidence)
+    top, kind, conf = _listed(lex, line), LISTED_KIND, listed_confidence
     if top is None:
         said = lex.line_words.get(line.term_id or "") or parent_words(lex, line.term_label or "")
         top, kind, conf = (line_disease(lex, said, read) if said else None), MATCH_KIND, CONFIDENCE
@@ -188,18 +188,16 @@ def with_line_disease(annotations: list[Annotation], lex: Lexicon, read: ReadDis
                        line.source_length)]
 
 
-def _listed(lex: Lexicon, line: Annotation, confidence: float
-            ) -> tuple[Candidate | None, str, float]:
+def _listed(lex: Lexicon, line: Annotation) -> Candidate | None:
     """The disease the shipped list gives the line, or the line it was derived from ('K-562
-    Cas9'), as a candidate: ``(candidate, match kind, confidence)``; ``(None, ...)`` unlisted."""
+    Cas9'), as a candidate (``None``: unlisted)."""
     tid = lex.line_diseases.get(line.term_id or "") or parent_line(
         lex, line.term_label or "", lex.line_diseases)
     info = lex.term(tid) if tid else None
     if info is None:
-        return None, LISTED_KIND, confidence
-    cand = Candidate(term_id=tid, term_label=info.label, method="rule",
+        return None
+    return Candidate(term_id=tid, term_label=info.label, method="rule",
                      matched_text=line.term_label or "", match_kind=LISTED_KIND, similarity=1.0)
-    return cand, LISTED_KIND, confidence
 
 
 def _guessed(a: Annotation) -> bool:
