@@ -136,25 +136,3 @@ class TestFullLexicon:
         # classed as a normal line: its description's papilloma virus is no disease of it
         assert self._disease(full, {"cell line": "RWPE-1"}) == []
 
-
-def test_explain_names_where_a_lines_disease_was_read(tmp_path):
-    """The listed line's disease: `explain --in` says it is Cellosaurus's, from the shipped list."""
-    import json
-
-    from click.testing import CliRunner
-
-    from harmonize.cli import cli
-
-    src = tmp_path / "s.jsonl"
-    src.write_text(json.dumps({"accession": "L1", "series": "S1", "text": None,
-                               "attributes": {"cell line": "HepG2", "treatment": "vehicle"}}))
-    got = CliRunner().invoke(cli, ["explain", "L1", "--facet", "disease", "--in", str(src),
-                                   "--json", "--no-embeddings"])
-    assert got.exit_code == 0, got.output
-    found, = json.loads(got.output)["annotations"]
-    assert found["annotation"]["term_label"] == "hepatoblastoma"
-    assert "line_diseases.tsv" in found["read_from"]
-    text = CliRunner().invoke(cli, ["explain", "L1", "--facet", "disease", "--in", str(src),
-                                    "--no-embeddings"])
-    assert "the line's disease was read from the disease Cellosaurus records" in " ".join(
-        text.output.split())

@@ -135,7 +135,14 @@ def test_a_lines_sex_says_where_it_was_read(full_grounder):
     assert source_said("exact") is None
 
 
-def test_explain_says_where_a_lines_sex_was_read(tmp_path):
+@pytest.mark.parametrize(("line", "facet", "term", "source"), [
+    ("A549", "sex", MALE, "line_sexes.tsv"),
+    ("HepG2", "disease", "MONDO:0018666", "line_diseases.tsv"),  # a hepatoblastoma
+])
+def test_explain_says_where_a_lines_sex_or_disease_was_read(tmp_path, line, facet, term,
+                                                             source):
+    """`explain --in` names the shipped list a line's sex or disease was read from, in its
+    JSON (``read_from``) and in words."""
     import json
 
     from click.testing import CliRunner
@@ -144,10 +151,12 @@ def test_explain_says_where_a_lines_sex_was_read(tmp_path):
 
     src = tmp_path / "s.jsonl"
     src.write_text(json.dumps({"accession": "L1", "series": "S1", "text": None,
-                               "attributes": {"cell line": "A549", "treatment": "vehicle"}}))
-    got = CliRunner().invoke(cli, ["explain", "L1", "--facet", "sex", "--in", str(src),
-                                   "--json", "--no-embeddings"])
+                               "attributes": {"cell line": line, "treatment": "vehicle"}}))
+    args = ["explain", "L1", "--facet", facet, "--in", str(src), "--no-embeddings"]
+    got = CliRunner().invoke(cli, [*args, "--json"])
     assert got.exit_code == 0, got.output
     found, = json.loads(got.output)["annotations"]
-    assert found["annotation"]["term_id"] == MALE
-    assert "Cellosaurus" in found["read_from"]
+    assert found["annotation"]["term_id"] == term
+    assert "Cellosaurus" in found["read_from"] and source in found["read_from"]
+    words = " ".join(CliRunner().invoke(cli, args).output.split())
+    assert f"the line's {facet} was read from" in words
