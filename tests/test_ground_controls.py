@@ -301,6 +301,8 @@ def _contrast(grounder, case, other, studies=("S1", "S1")):
 def test_a_group_naming_no_disease_beside_a_disease_is_the_comparison_group(grounder, other,
                                                                               healthy):
     """Rule contrast_group: the study's other arm under its group key is the healthy state."""
+    from harmonize.ground import controls
+
     case, got = _contrast(grounder, CASE[0], other)
     assert diseases(case) == ["MONDO:0007254"]
     assert diseases(got) == ([HEALTHY] if healthy else [])
@@ -309,7 +311,7 @@ def test_a_group_naming_no_disease_beside_a_disease_is_the_comparison_group(grou
         assert (ann.source_key, ann.source_text, ann.method) == (
             "group", other["group"], "rule")
         assert ann.candidates[0].features["rule:contrast_group"] == 1.0
-        assert ann.confidence == grounder.contrast_confidence()
+        assert ann.confidence == grounder.prior_confidence(controls.CONTRAST_EVIDENCE)
 
 
 def test_a_specimen_key_and_another_study_give_no_comparison_group(grounder):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harmonize.ground import Grounder
-from harmonize.ground.line_disease import line_disease_texts
+from harmonize.ground.line_disease import LISTED_EVIDENCE, line_disease_texts
 from harmonize.ontology.model import OntologyData, TermData
 
 
@@ -90,7 +90,7 @@ class TestFullLexicon:
         ann, = [a for a in full.annotate({"cell line": "A549-ACE2"}) if a.facet == "disease"]
         assert ann.term_id == "MONDO:0005061"
         assert ann.candidates[0].match_kind == "line_disease_cellosaurus"
-        assert ann.confidence == full.listed_line_confidence()
+        assert ann.confidence == full.prior_confidence(LISTED_EVIDENCE)
 
     def test_without_the_list_a_line_has_what_efo_says(self, efo):
         assert self._disease(efo, {"cell line": "A549"})[0][0] != "MONDO:0005061"

@@ -63,6 +63,8 @@ CONTRAST_ON = ON and enabled("contrast_group")
 #: Rule contrast_group: keys naming a study's groups besides the disease keys
 #: (``words/group_keys.tsv``; a source name, a title or a treatment names other things).
 GROUP_KEYS = words("group_keys")
+#: The kind of evidence a comparison group is (its confidence: the cautious prior of the kind).
+CONTRAST_EVIDENCE = "disease/group/contrast"
 #: An identifier longer than this is no sample code.
 MAX_CODE_CHARS = 40
 _LETTERS = re.compile(r"[A-Za-z]+")
@@ -351,13 +353,9 @@ def with_study_controls(grounder: Grounder, anns: list[Annotation],
         if ann is None or ann.term_id is None or (ann.term_id == HEALTHY and not negated and (
                 not is_control(grounder, value) or specimen_key(key))):
             continue  # a normal specimen ('tissue type: Normal') is no healthy donor
-        ann = replace(ann, method="rule")  # the warehouse keeps the method, not the features
-        if ann.candidates:  # explain shows why a bare "control" became healthy
-            top = ann.candidates[0]
-            rule = ("title_codes" if coded is not None else
-                    "negated_codes" if negated else "study_controls")
-            ann = replace(ann, candidates=(taken_by(top, rule), *ann.candidates[1:]))
-        return [a for a in anns if not (a.facet == "disease" and a.term_id is None)] + [ann]
+        rule = ("title_codes" if coded is not None else
+                "negated_codes" if negated else "study_controls")
+        return _taken(anns, ann, rule)
     if contrast - keys and not line:  # a study naming its control has no other healthy arm
         return _contrasted(grounder, anns, attributes, contrast - keys)
     return anns
@@ -383,13 +381,20 @@ def _contrasted(grounder: Grounder, anns: list[Annotation], attributes: Mapping[
         ann = grounder.decide_value("disease", CONTROL_NAME, "disease")
         if ann is None or ann.term_id != HEALTHY:
             return anns
-        top = ann.candidates[0] if ann.candidates else None
-        ann = replace(ann, source_key=key, source_text=value, method="rule",
-                      confidence=grounder.contrast_confidence(),
-                      candidates=(taken_by(top, "contrast_group"), *ann.candidates[1:])
-                      if top is not None else ())
-        return [a for a in anns if not (a.facet == "disease" and a.term_id is None)] + [ann]
+        conf = grounder.prior_confidence(CONTRAST_EVIDENCE)
+        status = "accepted" if conf >= grounder.calibration.accept else "needs_review"
+        return _taken(anns, replace(ann, source_key=key, source_text=value, confidence=conf,
+                                    status=status), "contrast_group")
     return anns
+
+
+def _taken(anns: list[Annotation], ann: Annotation, rule: str) -> list[Annotation]:
+    """``anns`` with the disease ``ann`` that ``rule`` read in place of an unmapped one: its
+    method 'rule' (the warehouse keeps the method, not the features) and its top candidate
+    marked, so that explain shows why it became the healthy state."""
+    ann = replace(ann, method="rule", candidates=(
+        (taken_by(ann.candidates[0], rule), *ann.candidates[1:]) if ann.candidates else ()))
+    return [a for a in anns if not (a.facet == "disease" and a.term_id is None)] + [ann]
 
 
 _DIGIT = re.compile(r"\d")

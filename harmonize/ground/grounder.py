@@ -33,7 +33,7 @@ from harmonize.ground.compose import (
 from harmonize.ground.controls import study_disease_keys, study_view, with_study_controls
 from harmonize.ground.derived_cells import derived_cell
 from harmonize.ground.donor_sex import with_donor_sex
-from harmonize.ground.group_words import GroupWords, with_group_diseases
+from harmonize.ground.group_words import GROUP_EVIDENCE, GroupWords, with_group_diseases
 from harmonize.ground.evidence import (
     GUESS_METHODS,
     SHORT_KINDS,
@@ -59,7 +59,7 @@ from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
 from harmonize.ground.infection import given_infection, in_dish, infectious
 from harmonize.ground.legends import read_legends
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
-from harmonize.ground.line_disease import with_line_disease
+from harmonize.ground.line_disease import LISTED_EVIDENCE, with_line_disease
 from harmonize.ground.line_sex import LineSex, line_sex, with_line_sex, with_stated_line_sex
 from harmonize.ground.memo import MEMO_LIMIT, Memo
 from harmonize.ground.mentions import (
@@ -102,7 +102,7 @@ from harmonize.ground.score import FEATURES, feature_vector, score, score_parts
 from harmonize.ground.spelling import Speller, english_vocabulary, listed_words
 from harmonize.ground.stages import stage_of
 from harmonize.ground.status_keys import StatusKeys
-from harmonize.ground.title_sex import with_title_sex
+from harmonize.ground.title_sex import TITLE_SEX_EVIDENCE, with_title_sex
 from harmonize.models import FACETS, Annotation, Candidate, FieldValue, accepted
 
 EMBED_MIN_SIMILARITY = 0.80
@@ -651,26 +651,17 @@ class Grounder:
             with_donor_sex(done, [attrs for attrs, _, _ in given], studies), self.lexicon,
             studies)
         done = with_title_sex(done, [(attrs, text) for attrs, text, _ in given], studies,
-                              self.title_sex_confidence(), self.calibration.accept,
+                              self.prior_confidence(TITLE_SEX_EVIDENCE), self.calibration.accept,
                               self.lexicon.version)
         return with_group_diseases(done, [(attrs, text) for attrs, text, _ in given], studies,
-                                   self._groups, self.group_confidence(),
+                                   self._groups, self.prior_confidence(GROUP_EVIDENCE),
                                    self.calibration.accept)
 
-    def title_sex_confidence(self) -> float:
-        """The confidence of a sex read from a study's title codes (rule ``title_sex_code``):
-        the cautious prior of evidence the fit never saw."""
-        return self.calibration.cautious(0.5, "sex/title/code")[0]
-
-    def group_confidence(self) -> float:
-        """The confidence of a disease read from a study's group word (rule
-        ``group_abbreviation``): the cautious prior of evidence the fit never saw."""
-        return self.calibration.cautious(0.5, "disease/group/abbreviation")[0]
-
-    def contrast_confidence(self) -> float:
-        """The confidence of the healthy state read from a study's comparison group (rule
-        ``contrast_group``): the cautious prior of evidence the fit never saw."""
-        return self.calibration.cautious(0.5, "disease/group/contrast")[0]
+    def prior_confidence(self, kind: str) -> float:
+        """The confidence of a reading whose kind of evidence the fit never saw (a study's
+        title codes, group words or comparison group; a line's listed disease): the cautious
+        prior of that kind (:meth:`Calibration.cautious`)."""
+        return self.calibration.cautious(0.5, kind)[0]
 
     def study_keys(self, attributes: list[Mapping[str, str]],
                    studies: Iterable[str | None] | None,
@@ -698,12 +689,7 @@ class Grounder:
                                            or self.lexicon.line_diseases):
             return anns
         return with_line_disease(anns, self.lexicon, self._read_line_words,
-                                 self.calibration.accept, self.listed_line_confidence())
-
-    def listed_line_confidence(self) -> float:
-        """The confidence of a line's disease from the shipped list (rule
-        ``line_disease_listed``): the cautious prior of evidence the fit never saw."""
-        return self.calibration.cautious(0.5, "disease/line/cellosaurus")[0]
+                                 self.calibration.accept, self.prior_confidence(LISTED_EVIDENCE))
 
     def _sexed(self, anns: list[Annotation]) -> list[Annotation]:
         """The sex of the sample's cell line, else of its organ or disease, added when the

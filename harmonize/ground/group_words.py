@@ -35,6 +35,8 @@ from harmonize.models import Annotation, Candidate
 ON = enabled("group_abbreviation")
 #: Rule theme_abbreviation: a word on every sample of a study, read by the study's organs.
 THEME_ON = ON and enabled("theme_abbreviation")
+#: The kind of evidence a group's word is (its confidence: the cautious prior of the kind).
+GROUP_EVIDENCE = "disease/group/abbreviation"
 #: Units of measure bag-of-words text leaves without their numbers ('mm', 'ngml').
 UNITS = words("units") if ON else frozenset()
 #: Shortest and longest group word read; a study needs this many samples, a group this many.

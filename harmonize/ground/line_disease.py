@@ -49,6 +49,8 @@ CONFIDENCE = 0.4
 MATCH_KIND = "line_disease"
 #: What a disease the shipped list gives a line (or the line it was derived from) matches as.
 LISTED_KIND = "line_disease_cellosaurus"
+#: The kind of evidence a listed line's disease is (its confidence: the cautious prior of it).
+LISTED_EVIDENCE = "disease/line/cellosaurus"
 #: Where a line's disease was read, by its annotation's match kind, as ``harmonize explain``
 #: says it.
 SOURCES = {
@@ -156,7 +158,7 @@ def _finest(lex: Lexicon, under: list[Candidate], derived: tuple[str, ...],
 
 
 def with_line_disease(annotations: list[Annotation], lex: Lexicon, read: ReadDiseases,
-                      accept: float, listed_confidence: float = CONFIDENCE) -> list[Annotation]:
+                      accept: float, listed_confidence: float) -> list[Annotation]:
     """``annotations`` plus the disease of the sample's accepted cell line when the sample
     names no disease (nor the healthy state) itself: the one the shipped list gives the line
     (``line_diseases.tsv``, at ``listed_confidence``), else the one EFO's words of it name (at

@@ -149,10 +149,8 @@ def find_mentions(lex: Lexicon, facet: str, text: str, strict: bool = True,
                    if not is_negated(toks, m.start, m.n_tokens) and m.start not in listed]
     if facet in ("tissue", "cell_type") and out:
         out = _not_truncations(out, toks)
-    if facet == "tissue":  # 'gastric bypass', 'coronary artery bypass': a surgery
-        out = [m for m in out if not _ON["bypass_surgery"] or _word_after(m, toks) != "bypass"]
-        if _ON["compound_nouns"]:  # 'plasma cells': B cells, not the blood plasma
-            out = [m for m in out if (m.name, _word_after(m, toks)) not in _COMPOUNDS]
+    if facet == "tissue":
+        out = [m for m in out if not _names_other_thing(m, toks)]
         if out and _REAGENTS:  # 'medium with 5% horse serum': a culture supplement
             out = _outside_reagents(toks, out)
         if negation and out:
@@ -403,6 +401,15 @@ def _outside_reagents(toks: list[str], out: list[Mention]) -> list[Mention]:
         return out
     inside = _Spans(spans)
     return [m for m in out if not inside.holds(m)]
+
+
+def _names_other_thing(m: Mention, toks: list[str]) -> bool:
+    """Whether a tissue's name and the word after it name something else: a surgery ('gastric
+    bypass'; rule ``bypass_surgery``) or a compound noun ('plasma cells', B cells; rule
+    ``compound_nouns``)."""
+    after = _word_after(m, toks)
+    return ((_ON["bypass_surgery"] and after == "bypass")
+            or (_ON["compound_nouns"] and (m.name, after) in _COMPOUNDS))
 
 
 def _word_after(m: Mention, toks: list[str]) -> str | None:

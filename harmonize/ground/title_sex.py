@@ -25,6 +25,8 @@ from harmonize.ground.rules import enabled
 from harmonize.models import Annotation, Candidate
 
 ON = enabled("title_sex_code")
+#: The kind of evidence a study's title code is (its confidence: the cautious prior of the kind).
+TITLE_SEX_EVIDENCE = "sex/title/code"
 #: The letters read, and the sex each codes.
 LETTERS = {"m": MALE, "f": FEMALE}
 #: Keys holding a sample's title (an SRA BioSample's): the title keys of ``title_keys.tsv``,
