@@ -221,3 +221,29 @@ def test_a_bare_dash_in_the_cell_nouns_list_is_refused_naming_the_list():
     assert cell_noun_endings(["precursor", "-cyte", "-blast"]) == ("blast", "cyte")
     with pytest.raises(ConfigError, match=r"cell_nouns.tsv: a '-' row names no ending"):
         cell_noun_endings(["progenitor", "-"])
+
+
+def test_a_listed_line_disease_written_as_a_name_is_refused(tmp_path):
+    """A row of ``line_diseases.tsv`` whose disease is a name, not MONDO's id, would give that
+    line no disease without a word: refused, naming the file and row; the shipped list reads."""
+    from harmonize.ground.line_disease import listed_diseases
+
+    bad = tmp_path / "line_diseases.tsv"
+    bad.write_text("line\tname\tdisease\tlabel\treason\n"
+                   "CVCL:0023\tA-549\tMONDO:0005061\tlung adenocarcinoma\tok\n"
+                   "CVCL:0027\tHep-G2\thepatoblastoma\thepatoblastoma\ttypo\n")
+    with pytest.raises(ConfigError, match=r"line_diseases.tsv: row 3: disease 'hepatoblastoma' "
+                                          r"is not a MONDO id"):
+        rules._identified(bad, tuple(rules._rows(bad)), "disease", "MONDO")
+    with pytest.raises(ConfigError, match=r"row 2: line 'A-549' is not a CVCL id"):
+        rules._identified(bad, ({"line": "A-549"},), "line", "CVCL")
+    assert listed_diseases(["CVCL:0023"], ["MONDO:0005061"]) == {"CVCL:0023": "MONDO:0005061"}
+
+
+def test_a_compound_noun_without_its_word_after_is_refused(tmp_path):
+    """A row of ``compound_nouns.tsv`` with no word after the tissue's would never match:
+    refused, naming the file, the row and the column."""
+    bad = tmp_path / "compound_nouns.tsv"
+    bad.write_text("word\tafter\treason\nplasma\tcells\tok\nplasma\t\tforgotten\n")
+    with pytest.raises(ConfigError, match=r"compound_nouns.tsv: row 3: after is empty"):
+        rules._filled(bad, tuple(rules._rows(bad)), ("word", "after"))

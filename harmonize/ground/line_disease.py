@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from harmonize.ground.lexicon import HEALTHY
 from harmonize.ground.normalize import compact
-from harmonize.ground.rules import enabled, table
+from harmonize.ground.rules import enabled, identified
 from harmonize.models import Annotation, Candidate, accepted
 
 if TYPE_CHECKING:
@@ -69,11 +69,17 @@ def source_said(match_kind: str) -> str | None:
 def listed_diseases(lines: Iterable[str], diseases: Iterable[str]) -> dict[str, str]:
     """Per Cellosaurus id, the disease ``line_diseases.tsv`` lists for it (rule
     ``line_disease_listed``): only ids in ``lines`` and diseases in ``diseases``, the
-    ontologies loaded (a row of another release's id must not name a line it lacks)."""
+    ontologies loaded (a row of another release's id must not name a line it lacks).
+
+    Raises:
+        ConfigError: a row whose line or disease is no Cellosaurus or MONDO id (a name
+            written there), naming the file and the row.
+    """
     if not enabled("line_disease_listed"):
         return {}
     lines, diseases = set(lines), set(diseases)
-    return {r["line"]: r["disease"] for r in table("line_diseases")
+    identified("line_diseases", "line", "CVCL")
+    return {r["line"]: r["disease"] for r in identified("line_diseases", "disease", "MONDO")
             if r["line"] in lines and r["disease"] in diseases}
 
 

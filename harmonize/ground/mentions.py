@@ -23,7 +23,7 @@ from harmonize.ground.exact import match_exact
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
 from harmonize.ground.negation import BEFORE, TRIGGER_WORDS, denied_lists, is_negated, says_other
 from harmonize.ground.normalize import PARENTHESIS, fold, normalize, tokens
-from harmonize.ground.rules import choices, enabled, mapping, table, words
+from harmonize.ground.rules import choices, enabled, filled, mapping, table, words
 from harmonize.ground.spelling import english_vocabulary
 from harmonize.models import Candidate
 
@@ -270,7 +270,7 @@ def unglued_non(names: dict[str, tuple], toks: list[str]) -> list[str]:
 #: 'UC inflamed', 'MS lesion'); 'post' says so right before it ('post-MI').
 STATE_AFTER = words("state_after")
 #: Rule compound_nouns: (tissue word, word after it) naming something else ('plasma cells').
-_COMPOUNDS = frozenset((r["word"], r["after"]) for r in table("compound_nouns"))
+_COMPOUNDS = frozenset((r["word"], r["after"]) for r in filled("compound_nouns", "word", "after"))
 #: The last word of a key asking for the subject's disease, right before its abbreviation in
 #: case-folded 'key value' text ('dx ipf', 'phenotype hcm').
 STATE_BEFORE = words("state_before")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -134,6 +135,26 @@ def filled(name: str, *columns: str) -> tuple[dict[str, str], ...]:
         ConfigError: a row with one of them empty, naming the file, the row and the column.
     """
     return _filled(WORDS_DIR / f"{name}.tsv", table(name), columns)
+
+
+def identified(name: str, column: str, prefix: str) -> tuple[dict[str, str], ...]:
+    """The rows of ``ontologies/words/<name>.tsv`` whose ``column`` must hold an id of the
+    ontology ``prefix`` ('MONDO:0005061'; a label written there would name no term).
+
+    Raises:
+        ConfigError: a row holding another value, naming the file, the row and the prefix.
+    """
+    return _identified(WORDS_DIR / f"{name}.tsv", table(name), column, prefix)
+
+
+def _identified(path: Path, rows: tuple[dict[str, str], ...], column: str, prefix: str
+                ) -> tuple[dict[str, str], ...]:
+    pattern = re.compile(rf"{re.escape(prefix)}:\w+")
+    for i, row in enumerate(rows, 2):
+        if not pattern.fullmatch(row.get(column) or ""):
+            raise ConfigError(f"{path}: row {i}: {column} {row.get(column)!r} is not a "
+                              f"{prefix} id ({prefix}:...)")
+    return rows
 
 
 def _filled(path: Path, rows: tuple[dict[str, str], ...], columns: tuple[str, ...]
