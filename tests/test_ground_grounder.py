@@ -409,3 +409,28 @@ def test_library_texts_give_the_assay(grounder):
                              {"library_strategy": "RNA-Seq", "library_source": "TRANSCRIPTOMIC"})
     assay = [a for a in anns if a.facet == "assay"]
     assert assay and all(a.term_id and a.term_id.startswith("EFO:") for a in assay)
+
+
+def test_a_study_repeating_its_values_is_decided_once_per_facet(lex, grounder):
+    """Samples that share their tissue and disease values share those decisions (the decision
+    memo: a donor id differs, so the facets it is read for are decided per sample), and get
+    what a new grounder gives each of them alone."""
+    samples = [{"tissue": "liver", "disease": "AML", "donor": f"D{i}", "batch": f"B{i % 3}"}
+               for i in range(12)]
+    together = [grounder.annotate(s) for s in samples]
+    decided = [key[0] for key in grounder._decisions]
+    for s, anns in zip(samples, together):
+        assert Grounder(lex, use_embeddings=False, calibration=Calibration()).annotate(s) == anns
+    assert {a.term_id for a in together[0]} >= {"UBERON:0002107", "MONDO:0018874"}
+    assert decided.count("tissue") == 1 and decided.count("disease") == 12, decided
+
+
+def test_a_grounders_overrides_are_fixed_when_it_is_made(lex):
+    """The memos hold decisions made with the overrides: a grounder's cannot change under
+    them (a run reads new curator decisions by making a new grounder)."""
+    g = Grounder(lex, use_embeddings=False, overrides={("tissue", "hepatic thing"): "UBERON:0002107"},
+                 calibration=Calibration())
+    with pytest.raises(TypeError):
+        g.overrides[("tissue", "kidny")] = "UBERON:0002113"  # type: ignore[index]
+    assert next(a.term_id for a in g.annotate({"tissue": "hepatic thing"})
+                if a.facet == "tissue") == "UBERON:0002107"

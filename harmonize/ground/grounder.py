@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
+from types import MappingProxyType
 
 from harmonize.facets import EMBED_FACETS, EMBED_LABELS_ONLY, MOST_SPECIFIC_FACETS, RULE_FACETS
 from harmonize.facets import GROUND_ORDER as FACET_ORDER
@@ -146,6 +147,22 @@ NEGATED_SCAN_WORDS = 3
 HEALTHY_MENTION_WORDS = 20
 
 
+#: A memo miss (``None`` is a decision: nothing named).
+_UNSEEN = object()
+
+
+def _context(a: Annotation | None) -> tuple[object, ...] | None:
+    """What a decision reads of another annotation of the sample (the tissue beside a cell
+    type, a disease beside a tissue): its fields and its first candidate's, for a memo key."""
+    if a is None:
+        return None
+    top = a.candidates[0] if a.candidates else None
+    return (a.facet, a.term_id, a.confidence, a.method, a.status, a.source_key, a.source_text,
+            a.source_length, None if top is None else (
+                top.term_id, top.method, top.matched_text, top.match_kind, top.similarity,
+                top.score, tuple(sorted(top.features.items()))))
+
+
 def _with_decided(named: list[Annotation], ann: Annotation | None) -> list[Annotation]:
     """The diseases a value listing several names, and the one decided from the rest when it
     is none of them (as :meth:`Grounder._annotate_values` keeps them)."""
@@ -197,7 +214,9 @@ class Grounder:
         self.sample_type = sample_type
         #: the sample-type model (None: the shipped one); a benchmark sets a held-out fit
         self.sample_type_model = None
-        self.overrides = dict(overrides or {})
+        # read-only: the memos hold decisions made with these (a run reads new curator
+        # decisions by making a new grounder, as :mod:`harmonize.steps.engine` does)
+        self.overrides: Mapping[tuple[str, str], str] = MappingProxyType(dict(overrides or {}))
         self.use_embeddings = use_embeddings
         self.use_fuzzy = use_fuzzy
         self.model = model
@@ -218,6 +237,7 @@ class Grounder:
         self._speller = Speller(lexicon, listed_words() | STOPWORDS, english_vocabulary(), memo_limit)
         self._status_keys = StatusKeys(lexicon)
         self._decided: Memo[tuple[str, str, int], Annotation | None] = Memo(memo_limit)
+        self._decisions: Memo[tuple[object, ...], Annotation | None] = Memo(memo_limit)
         self._line_read: Memo[str, list[Candidate]] = Memo(memo_limit)
         self._line_sexes: Memo[str, LineSex | None] = Memo(memo_limit)
         self._cells = CellKinds(lexicon, memo_limit)
@@ -228,8 +248,7 @@ class Grounder:
     def candidates(self, value: FieldValue, kclass: str | None = None) -> tuple[Candidate, ...] | None:
         """Candidates for one field value; ``None`` when a curator rejected the text.
 
-        Overrides are looked up before the memo and never memoized, so a decision loaded after
-        a value was cached (``harmonize curate``) still wins.
+        Overrides are looked up before the memo and never memoized.
         """
         if self.overrides:
             override = self.overrides.get(override_key(value.facet, value.text))
@@ -1048,6 +1067,21 @@ class Grounder:
     def _decide(self, facet: str, values: Iterable[FieldValue],
                 place: Annotation | None = None, diseases: Iterable[Annotation] = (),
                 dish: bool = False) -> Annotation | None:
+        """The annotation ``values`` give ``facet`` (memoized by the values, what the rules
+        read of the sample's tissue and diseases, and the calibration: the samples of a study
+        mostly repeat one another's values; the overrides are fixed when the grounder is made)."""
+        values = tuple(values)
+        diseases = tuple(diseases)
+        key = (facet, values, _context(place), tuple(map(_context, diseases)), dish,
+               id(self.calibration))
+        found = self._decisions.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            found = self._decisions[key] = self._decide_now(facet, values, place, diseases, dish)
+        return found
+
+    def _decide_now(self, facet: str, values: Iterable[FieldValue],
+                    place: Annotation | None = None, diseases: Iterable[Annotation] = (),
+                    dish: bool = False) -> Annotation | None:
         values = list(values)
         ranked, leader, rejected = self._chosen(facet, values, place, diseases, dish)
         if not ranked:
