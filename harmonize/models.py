@@ -193,7 +193,8 @@ class Candidate:
     match_kind: str  # label | exact_synonym | related_synonym | curated | abbreviation ...
     similarity: float  # 0..1 raw similarity of the method
     score: float = 0.0  # ranking score (before calibration)
-    features: dict[str, float] = field(default_factory=dict)
+    #: not hashed (a dict), so an annotation can key a memo; still compared
+    features: dict[str, float] = field(default_factory=dict, hash=False)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict."""

@@ -62,7 +62,7 @@ from harmonize.ground.legends import read_legends
 from harmonize.ground.lexicon import HEALTHY, KIND_RANK, Lexicon
 from harmonize.ground.line_disease import LISTED_EVIDENCE, with_line_disease
 from harmonize.ground.line_sex import LineSex, line_sex, with_line_sex, with_stated_line_sex
-from harmonize.ground.memo import MEMO_LIMIT, Memo
+from harmonize.ground.memo import DECISION_LIMIT, MEMO_LIMIT, Memo
 from harmonize.ground.mentions import (
     CONTROL_WORDS,
     DISEASE_HEADS,
@@ -151,18 +151,6 @@ HEALTHY_MENTION_WORDS = 20
 _UNSEEN = object()
 
 
-def _context(a: Annotation | None) -> tuple[object, ...] | None:
-    """What a decision reads of another annotation of the sample (the tissue beside a cell
-    type, a disease beside a tissue): its fields and its first candidate's, for a memo key."""
-    if a is None:
-        return None
-    top = a.candidates[0] if a.candidates else None
-    return (a.facet, a.term_id, a.confidence, a.method, a.status, a.source_key, a.source_text,
-            a.source_length, None if top is None else (
-                top.term_id, top.method, top.matched_text, top.match_kind, top.similarity,
-                top.score, tuple(sorted(top.features.items()))))
-
-
 def _with_decided(named: list[Annotation], ann: Annotation | None) -> list[Annotation]:
     """The diseases a value listing several names, and the one decided from the rest when it
     is none of them (as :meth:`Grounder._annotate_values` keeps them)."""
@@ -237,7 +225,8 @@ class Grounder:
         self._speller = Speller(lexicon, listed_words() | STOPWORDS, english_vocabulary(), memo_limit)
         self._status_keys = StatusKeys(lexicon)
         self._decided: Memo[tuple[str, str, int], Annotation | None] = Memo(memo_limit)
-        self._decisions: Memo[tuple[object, ...], Annotation | None] = Memo(memo_limit)
+        self._decisions: Memo[tuple[object, ...], Annotation | None] = Memo(
+            min(memo_limit, DECISION_LIMIT))
         self._line_read: Memo[str, list[Candidate]] = Memo(memo_limit)
         self._line_sexes: Memo[str, LineSex | None] = Memo(memo_limit)
         self._cells = CellKinds(lexicon, memo_limit)
@@ -1067,13 +1056,13 @@ class Grounder:
     def _decide(self, facet: str, values: Iterable[FieldValue],
                 place: Annotation | None = None, diseases: Iterable[Annotation] = (),
                 dish: bool = False) -> Annotation | None:
-        """The annotation ``values`` give ``facet`` (memoized by the values, what the rules
-        read of the sample's tissue and diseases, and the calibration: the samples of a study
-        mostly repeat one another's values; the overrides are fixed when the grounder is made)."""
+        """The annotation ``values`` give ``facet`` (memoized by the values, the sample's tissue
+        and diseases the rules read, and the calibration: the samples of a study mostly repeat
+        one another's values, and their tissue and diseases are then this memo's own answers;
+        the overrides are fixed when the grounder is made)."""
         values = tuple(values)
         diseases = tuple(diseases)
-        key = (facet, values, _context(place), tuple(map(_context, diseases)), dish,
-               id(self.calibration))
+        key = (facet, values, place, diseases, dish, id(self.calibration))
         found = self._decisions.get(key, _UNSEEN)
         if found is _UNSEEN:
             found = self._decisions[key] = self._decide_now(facet, values, place, diseases, dish)

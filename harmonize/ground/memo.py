@@ -20,6 +20,10 @@ V = TypeVar("V")
 #: Entries per memo. At ~0.5 KB per candidate + scored entry this keeps a grounder's memos
 #: to a few hundred MB; the dev files and a day of NCBI records have fewer distinct values.
 MEMO_LIMIT = 250_000
+#: Entries of the memo of decisions (a facet's values -> its annotation, ~1 KB each): the last
+#: few thousand samples' decisions, the span a study's samples come in; a value that no other
+#: sample shares ('donor: 7731') makes a decision no other sample asks for again.
+DECISION_LIMIT = 50_000
 
 
 class Memo(dict[K, V]):
