@@ -222,6 +222,13 @@ def test_a_key_naming_a_stem_cell_line_holds_the_line(full):
     assert line.source_key == "parental hESC" and line.term_id
 
 
+@pytest.mark.parametrize(("value", "term"), [
+    ("placental villi, term delivery", "UBERON:0007106"),  # the chorion's villi
+    ("placenta", "UBERON:0001987")])
+def test_the_villi_of_a_placenta_are_chorionic(full, value, term):
+    assert full.ground_value("tissue", value, "tissue").term_id == term
+
+
 @pytest.mark.parametrize(("value", "term"), [("PB", "UBERON:0000178"), ("BM", "UBERON:0002371")])
 def test_haematology_s_abbreviations_of_blood_sources(full, value, term):
     assert full.ground_value("tissue", value, "tissue").term_id == term
@@ -229,6 +236,8 @@ def test_haematology_s_abbreviations_of_blood_sources(full, value, term):
 
 @pytest.mark.parametrize(("value", "term"), [
     ("BMMC", "CL:0010004"),                  # bone marrow mononuclear cells, as PBMC are blood's
+    ("BM-MNCs", "CL:0010004"),               # the same, written with the marrow's initials
+    ("FLS, passage 4", "CL:0002301"),        # fibroblast-like synoviocytes
     ("MDM, M2-polarized", "CL:0000235"),     # monocyte-derived macrophages
     ("primary RPTEC", "CL:0002306"),         # the primary-cell vendors' code
     ("SSEA4+ spermatogonia", "CL:0000020"),  # a Latin plural inside a longer value

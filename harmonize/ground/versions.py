@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "43"
+LEXICON_VERSION = "44"
 MATCHER_VERSION = "100"
 
 
