@@ -370,6 +370,7 @@ def test_keys_ending_in_a_place_word_are_tissue_keys_unless_the_place_is_elsewhe
 @pytest.mark.parametrize(("value", "term"), [
     ("fALS", "MONDO:0005144"), ("jALS", "MONDO:0017593"),  # familial, juvenile
     ("c9FTLD", "MONDO:0017276"),  # 'c9' is no initial: the bare disease
+    ("fALS (SOD1 A4V)", "MONDO:0005144"), ("jALS, onset 14 y", "MONDO:0017593"),  # a remark after
 ])
 def test_a_modifier_s_letters_are_the_initials_of_the_kind_it_names(full, value, term):
     assert full.ground_value("disease", value, "disease state").term_id == term

@@ -412,11 +412,13 @@ class Grounder:
             # what it is without ("non-diabetic islets")
             return self._healthy(text)
         if kclass == "dedicated":
-            bare = (modified_abbreviation(text) if facet == "disease" and not found
+            # the value's answer, before a remark ('fALS (SOD1 A4V)', 'sALS, onset 55 y')
+            head = _REMARK.split(text.strip(), maxsplit=1)[0].strip()
+            bare = (modified_abbreviation(head) if facet == "disease" and not found
                     and _ON["modified_abbreviation"] else None)
             if bare:  # "fALS", "c9FTLD": a kind of the disease the bare abbreviation names
                 found = self._compose.initialled_kind(
-                    facet, text.strip()[:-len(bare)],
+                    facet, head[:-len(bare)],
                     list(self._match(facet, bare, kclass, embed=False)))
             if not found and _ON["only_negated_healthy"] and only_negated(
                     self.lexicon, facet, text, dedicated=True):
