@@ -137,11 +137,9 @@ class HeldOutJudge:
 
     def __init__(self, grounder: Grounder, records: list[dict]) -> None:
         self.grounder, self.records = grounder, records
-        self._judged: list[Calibration] = []  # alive while the grounder's memo knows their ids
 
     def __call__(self, cal: Calibration) -> dict[str, list[int]]:
         before, self.grounder.calibration = self.grounder.calibration, cal
-        self._judged.append(cal)
         held: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         try:
             for r in self.records:

@@ -434,3 +434,21 @@ def test_a_grounders_overrides_are_fixed_when_it_is_made(lex):
         g.overrides[("tissue", "kidny")] = "UBERON:0002113"  # type: ignore[index]
     assert next(a.term_id for a in g.annotate({"tissue": "hepatic thing"})
                 if a.facet == "tissue") == "UBERON:0002107"
+
+
+def test_a_decision_is_remembered_per_calibration(lex):
+    """A grounder whose calibration is swapped (a benchmark fold's fit) decides again under
+    the new one, as a new grounder with that calibration does, even when the old one is
+    freed and the new one might take its place in memory (and so its id)."""
+    sample = {"tissue": "liver"}
+    g = Grounder(lex, use_embeddings=False, calibration=Calibration())
+    first = g.annotate(sample)
+    for _ in range(3):
+        g.calibration = Calibration(accept=0.9999)  # above what an exact name gets here
+        swapped = g.annotate(sample)
+        assert swapped == Grounder(lex, use_embeddings=False,
+                                   calibration=Calibration(accept=0.9999)).annotate(sample)
+        assert [a.status for a in first if a.facet == "tissue"] == ["accepted"]
+        assert [a.status for a in swapped if a.facet == "tissue"] == ["needs_review"]
+        g.calibration = Calibration()
+        assert g.annotate(sample) == first

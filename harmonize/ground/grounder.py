@@ -151,6 +151,23 @@ HEALTHY_MENTION_WORDS = 20
 _UNSEEN = object()
 
 
+class _Same:
+    """An object as part of a memo key: equal only to itself, and kept alive by the key, so
+    no other object takes its id while the memo holds the entry (a benchmark swaps the
+    grounder's calibration for each fold's)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: object) -> None:
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.obj is self.obj
+
+
 def _with_decided(named: list[Annotation], ann: Annotation | None) -> list[Annotation]:
     """The diseases a value listing several names, and the one decided from the rest when it
     is none of them (as :meth:`Grounder._annotate_values` keeps them)."""
@@ -224,7 +241,7 @@ class Grounder:
         self._compose = Composer(lexicon, memo_limit)
         self._speller = Speller(lexicon, listed_words() | STOPWORDS, english_vocabulary(), memo_limit)
         self._status_keys = StatusKeys(lexicon)
-        self._decided: Memo[tuple[str, str, int], Annotation | None] = Memo(memo_limit)
+        self._decided: Memo[tuple[str, str, bool, _Same], Annotation | None] = Memo(memo_limit)
         self._decisions: Memo[tuple[object, ...], Annotation | None] = Memo(
             min(memo_limit, DECISION_LIMIT))
         self._line_read: Memo[str, list[Candidate]] = Memo(memo_limit)
@@ -804,7 +821,7 @@ class Grounder:
         value = _value(facet, text, key, scanned=False)  # bounded like every value
         if self.overrides and override_key(facet, value.text) in self.overrides:
             return self._decide(facet, [value])
-        memo_key = (facet, _normalized(value.text), specimen_key(key), id(self.calibration))
+        memo_key = (facet, _normalized(value.text), specimen_key(key), _Same(self.calibration))
         if memo_key not in self._decided:
             self._decided[memo_key] = self._decide(facet, [value])
         ann = self._decided[memo_key]
@@ -1064,7 +1081,7 @@ class Grounder:
         the overrides are fixed when the grounder is made)."""
         values = tuple(values)
         diseases = tuple(diseases)
-        key = (facet, values, place, diseases, dish, id(self.calibration))
+        key = (facet, values, place, diseases, dish, _Same(self.calibration))
         found = self._decisions.get(key, _UNSEEN)
         if found is _UNSEEN:
             found = self._decisions[key] = self._decide_now(facet, values, place, diseases, dish)
