@@ -817,10 +817,9 @@ class Grounder:
         """The annotation ``{key: text}`` gives read as a field of ``facet`` (memoized by the
         normalized text, whether the key describes the specimen, the one way a field's key
         changes its reading, and the calibration: the study-controls stage asks it of every
-        pair of every sample; a curator's decision is never memoized)."""
+        pair of every sample; the overrides, looked up by the same normalized text, are fixed
+        when the grounder is made)."""
         value = _value(facet, text, key, scanned=False)  # bounded like every value
-        if self.overrides and override_key(facet, value.text) in self.overrides:
-            return self._decide(facet, [value])
         memo_key = (facet, _normalized(value.text), specimen_key(key), _Same(self.calibration))
         if memo_key not in self._decided:
             self._decided[memo_key] = self._decide(facet, [value])
