@@ -55,6 +55,7 @@ from harmonize.ground.fields import (
     says_no_disease,
     sex_letters_beside_age,
     specimen_key,
+    whole_value_only,
 )
 from harmonize.ground.fuzzy import SUGGEST_CUTOFF, FuzzyIndex
 from harmonize.ground.infection import given_infection, in_dish, infectious
@@ -135,13 +136,18 @@ _ON = {name: enabled(name) for name in (
     "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample",
     "plural_abbreviations", "modified_names", "strongest_mention", "control_of_study",
     "line_disease", "respelt_words", "numbered_people", "part_in_own_key", "genotype_alleles",
-    "deeper_in_text", "kind_by_words", "cell_code_noun", "written_karyotype")}
+    "deeper_in_text", "kind_by_words", "cell_code_noun", "written_karyotype",
+    "unknown_key_health")}
 
 
 #: Rule only_negated_healthy: the most words of a value under a key naming any facet
 #: ('group', 'status') that names only diseases it denies, and no tissue or cell (a longer
 #: one says other things).
 NEGATED_SCAN_WORDS = 3
+#: Key classes whose values are read for a healthy donor in words ("PBMC, healthy donor"):
+#: source names and titles; with rule unknown_key_health also a key of no known role
+#: ('smoking status: healthy smoker', 'neonatal status: healthy term newborn').
+_HEALTH_CLASSES = ("scan", "title", "other") if _ON["unknown_key_health"] else ("scan", "title")
 #: A value longer than this tells of a study, not of its donor: 'healthy' there ('the colonic
 #: microbiota of three healthy adults') is no healthy state of the sample.
 HEALTHY_MENTION_WORDS = 20
@@ -378,10 +384,12 @@ class Grounder:
                     and _ON["cell_code_noun"] and _CELL_CODE.search(text)):
                 # 'CD57+ NK', 'CD8 T': a cell's code, its noun left out as in 'NK' alone
                 found = mention_candidates(self.lexicon, facet, f"{text} cells", strict=False)
-            if (not found and facet == "disease" and kclass in ("scan", "title")
+            if (not found and facet == "disease" and kclass in _HEALTH_CLASSES
                     and _ON["healthy_mentions"] and len(text.split()) <= HEALTHY_MENTION_WORDS):
                 healthy = healthy_mention(self.lexicon, text)  # "PBMC, healthy donor"
                 found = list(self._healthy(healthy)) if healthy else []
+                if kclass == "other":  # 'smoking status: healthy smoker'
+                    found = [taken_by(c, "unknown_key_health") for c in found]
             if (kclass in ("dedicated", "scan") and facet in MOST_SPECIFIC_FACETS
                     and _ON["most_specific"]):
                 if _ON["reordered_parts"]:  # "Colon - Sigmoid": the sigmoid colon
@@ -989,6 +997,12 @@ class Grounder:
                 scored = tuple(s for s in scored if s[1].match_kind != "abbreviation")
             if facet == "disease" and _ON["numbered_people"]:
                 scored = self._person_code(v, kclass, scored, weights)
+            if facet == "disease" and kclass == "other" and whole_value_only(v.source_key):
+                # 'treatment: serum from healthy donors': the donors of a reagent, not the
+                # sample's (rule unknown_key_health reads the others: 'smoking status: healthy
+                # smoker')
+                scored = tuple(s for s in scored
+                               if "unknown_key_health" not in rules_that_took(s[1]))
             if facet == "disease" and specimen_key(v.source_key):
                 # 'histology: normal' beside a tumour: the tissue is normal, not the donor
                 scored = tuple(s for s in scored if s[1].term_id != HEALTHY)

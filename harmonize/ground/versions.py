@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "44"
-MATCHER_VERSION = "101"
+MATCHER_VERSION = "102"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
