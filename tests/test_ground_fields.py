@@ -27,7 +27,7 @@ from harmonize.ground.fields import (
     ("dev_stage", "dev_stage"), ("age group", "dev_stage"), ("library_strategy", "assay"),
     ("characteristics: tissue", "tissue"), ("tissue_ch1", "tissue"),
     ("tumor site", "tissue"), ("collection site", "tissue"), ("fat depot", "tissue"),
-    ("child", "donor"), ("proband", "donor"),
+    ("child", "donor"), ("proband", "donor"), ("SMTS", "tissue"), ("SMTSD", "tissue"),
 ])
 def test_dedicated_keys(key, facet):
     assert key_role(key) == facet

@@ -711,7 +711,8 @@ def test_a_line_followed_by_what_it_is_under_a_cell_line_key(full, value, term):
     ({"anatomical site": "back", "diagnosis": "cutaneous melanoma"}, "UBERON:0001068"),
     ({"body site": "elbow", "condition": "healthy"}, "UBERON:0001461"),  # no skin disorder said
     ({"body site": "elbow", "condition": "gout"}, "UBERON:0001461"),  # not a skin disorder
-    ({"tissue": "synovium", "disease": "psoriatic arthritis"}, "UBERON:0007616"),  # no site
+    # no skin site: a sampled synovium is a joint's synovial membrane
+    ({"tissue": "synovium", "disease": "psoriatic arthritis"}, "UBERON:0002018"),
 ])
 def test_a_body_site_of_a_skin_disorder_is_its_skin(full, attributes, tissue):
     anns = {a.facet: a for a in full.annotate(attributes)}
@@ -798,8 +799,17 @@ def test_a_relative_alone_is_no_healthy_donor(full):
     assert full.ground_value("disease", "affected sibling", "disease").term_id is None
 
 
+@pytest.mark.parametrize(("attributes", "tissue"), [
+    ({"SMTS": "Nerve", "SMTSD": "Nerve - Tibial"}, "UBERON:0001323"),
+    ({"SMTS": "Adipose Tissue", "SMTSD": "Adipose - Subcutaneous"}, "UBERON:0002190"),
+    ({"SMTS": "Colon"}, "UBERON:0001155"),
+])
+def test_gtex_tissue_attributes_give_the_detailed_site(full, attributes, tissue):
+    assert [a.term_id for a in full.annotate(attributes) if a.facet == "tissue"] == [tissue]
+
+
 @pytest.mark.parametrize(("facet", "value", "term"), [
-    ("tissue", "synovium, knee", "UBERON:0007616"),  # the knee is where the synovium is
+    ("tissue", "synovium, knee", "UBERON:0002018"),  # the knee is where the synovium is
     ("tissue", "Brain, frontal cortex", "UBERON:0001870"),  # a part of the brain: kept
     ("tissue", "skin, forearm", "UBERON:0003403"),  # named together as UBERON does
     ("cell_type", "fibroblasts, lung", "CL:0002553"),
