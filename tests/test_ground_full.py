@@ -7,6 +7,7 @@ import re
 import pytest
 
 from harmonize.ground import Grounder, load_lexicon, load_overrides
+from harmonize.ground.compose import rules_that_took
 from harmonize.ground.evidence import WEAK_CAP
 from harmonize.ground.fields import key_role
 from harmonize.ground.lexicon import cache_dir
@@ -1762,3 +1763,23 @@ def test_a_comparison_group_is_no_value_holding_a_disease_code(full):
     got = [[a.term_id for a in anns if a.facet == "disease" and a.term_id]
            for anns in full.annotate_many(study, studies=["S9"] * 3)]
     assert got == [["MONDO:0009693"], [], ["PATO:0000461"]]
+
+
+def test_a_control_sampled_at_a_patients_site_is_the_same_skin(full):
+    """'body site: forearm' beside psoriasis is the skin of forearm; a healthy control of the
+    same study at the site written alike is that skin too, one of another study stays the
+    site, and so does a control sampled at another site."""
+    samples = [({"body site": "forearm", "condition": "psoriasis"}, None, None),
+               ({"body site": "Forearm", "condition": "healthy"}, None, None),
+               ({"body site": "thigh", "condition": "healthy"}, None, None)]
+
+    def tissues(studies):
+        return [[a.term_id for a in anns if a.facet == "tissue"]
+                for anns in full.annotate_many(samples, studies=studies)]
+
+    forearm_skin, forearm, thigh = "UBERON:0003403", "UBERON:0002386", "UBERON:0000376"
+    assert tissues(["S"] * 3) == [[forearm_skin], [forearm_skin], [thigh]]
+    assert tissues(["S", "T", "T"]) == [[forearm_skin], [forearm], [thigh]]
+    rules = full.annotate_many(samples, studies=["S"] * 3)[1]
+    top = next(a for a in rules if a.facet == "tissue").candidates[0]
+    assert "site_in_study" in rules_that_took(top)

@@ -104,6 +104,7 @@ from harmonize.ground.score import FEATURES, feature_vector, score, score_parts
 from harmonize.ground.spelling import Speller, english_vocabulary, listed_words
 from harmonize.ground.stages import stage_of
 from harmonize.ground.status_keys import StatusKeys
+from harmonize.ground.study_sites import with_study_sites
 from harmonize.ground.title_sex import TITLE_SEX_EVIDENCE, with_title_sex
 from harmonize.models import FACETS, Annotation, Candidate, FieldValue, accepted
 
@@ -685,6 +686,7 @@ class Grounder:
         done = with_stated_line_sex(
             with_donor_sex(done, [attrs for attrs, _, _ in given], studies), self.lexicon,
             studies)
+        done = with_study_sites(done, studies)
         done = with_title_sex(done, [(attrs, text) for attrs, text, _ in given], studies,
                               self.prior_confidence(TITLE_SEX_EVIDENCE), self.calibration.accept,
                               self.lexicon.version)
