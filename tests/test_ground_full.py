@@ -52,7 +52,7 @@ def test_lexicon_is_cached_by_version(full):
     ("tissue", "synovial membrane", "tissue", "UBERON:0002018"),  # UBERON: Latin names only
     ("cell_type", "syncytiotrophoblast", "cell type", "CL:0000525"),  # a noun for the cell
     ("tissue", "subcutaneous adipose", "tissue", "UBERON:0002190"),  # adjective as noun
-    ("cell_type", "hematopoietic stem and progenitor cells", "cell type", "CL:0000037"),
+    ("cell_type", "hematopoietic stem and progenitor cells", "cell type", "CL:0008001"),
     ("tissue", "Colon - Sigmoid", "tissue", "UBERON:0001159"),  # organ - qualifier
     ("tissue", "Artery - Tibial", "source_name", "UBERON:0007610"),
     ("tissue", "Skin - Sun Exposed (Lower leg)", "tissue", "UBERON:0004264"),
@@ -65,14 +65,16 @@ def test_lexicon_is_cached_by_version(full):
     ("tissue", "DRG neurons", "source_name", "UBERON:0000044"),
     ("tissue", "vastus medialis muscle", "tissue", "UBERON:0001380"),  # muscles named '<x> muscle'
     # CL names cells by their markers: the one such term below the cell read otherwise
-    ("cell_type", "CD34+CD38- HSPCs", "cell type", "CL:0001024"),
+    ("cell_type", "CD34+CD38- HSCs", "cell type", "CL:0001024"),
+    # stem and progenitor cells: CL's hematopoietic precursor cell, above both
+    ("cell_type", "CD34+CD38- HSPCs", "cell type", "CL:0008001"),
     ("cell_type", "CD14+CD16- monocytes", "cell type", "CL:0002057"),
     ("cell_type", "CD4+CD25+ Treg", "cell type", "CL:0000792"),
     ("cell_type", "CD4+CD45RA+ T cells", "cell type", "CL:0000624"),  # no such CL term: as read
     ("tissue", "biceps femoris muscle", "tissue", "UBERON:0001374"),
     ("cell_type", "iPSC-CMs", "cell type", "CL:0000746"),
     ("cell_type", "alveolar type II cells", "cell type", "CL:0002063"),
-    ("cell_type", "CD34+ cells", "cell type", "CL:0000037"),
+    ("cell_type", "CD34+ cells", "cell type", "CL:0008001"),
     ("cell_type", "OPCs", "cell type", "CL:0002453"),
     ("cell_type", "CD14+", "cell fraction", "CL:0001054"),  # a marker alone names its cells
     ("cell_type", "Treg", "cell_subtype", "CL:0000815"),
@@ -1401,7 +1403,7 @@ def test_an_organoid_from_a_biopsy_keeps_its_organ(full):
 @pytest.mark.parametrize(("facet", "attributes", "rule"), [
     ("tissue", {"tissue": "skin", "body site": "forearm"}, "site_of_tissue"),
     ("tissue", {"tissue": "kidney", "source_name": "renal cortex"}, "deeper_in_sample"),
-    ("cell_type", {"cell type": "CD34+CD38- HSPCs"}, "cell_of_markers"),
+    ("cell_type", {"cell type": "HSC", "sort gate": "CD34+ CD38-"}, "cell_of_markers"),
 ])
 def test_explain_names_the_rule_that_took_a_narrower_name(full, facet, attributes, rule):
     rows = full.sample_ranking(facet, attributes)
