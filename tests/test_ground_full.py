@@ -1785,3 +1785,12 @@ def test_a_control_sampled_at_a_patients_site_is_the_same_skin(full):
     rules = full.annotate_many(samples, studies=["S"] * 3)[1]
     top = next(a for a in rules if a.facet == "tissue").candidates[0]
     assert "site_in_study" in rules_that_took(top)
+
+
+@pytest.mark.parametrize(("attributes", "disease"), [
+    ({"diagnosis": "knee osteoarthritis"}, "MONDO:0005416"),  # MONDO: 'osteoarthritis, knee'
+    ({"diagnosis": "hip osteoarthritis"}, "MONDO:0006629"),
+    ({"diagnosis": "osteoarthritis"}, "MONDO:0005178"),
+])
+def test_a_disease_mondo_names_inverted_is_read_in_the_usual_order(full, attributes, disease):
+    assert [a.term_id for a in full.annotate(attributes) if a.facet == "disease"] == [disease]

@@ -221,7 +221,8 @@ _NOT_SPLIT = words("not_split")
 #: Rules of :func:`_name_variants` (``ontologies/rules.tsv``).
 _VARIANT = {name: enabled(f"variant_{name}") for name in (
     "prefix_split", "function_words", "adipose", "glued_cell", "of_reorder",
-    "abbreviation_cell", "cell_noun", "human_prefix", "caseless_abbreviation")}
+    "abbreviation_cell", "cell_noun", "human_prefix", "caseless_abbreviation",
+    "comma_inverted")}
 #: Classes whose members are named with the class's head noun after them ('<x> muscle'):
 #: ``ontologies/words/class_heads.tsv`` (rule ``variant_class_head``).
 _CLASS_HEADS = tuple((r["term_id"], r["word"]) for r in table("class_heads")
@@ -320,6 +321,24 @@ def _name_variants(norm: str) -> list[str]:
         if 1 <= len(head) <= 3 and 1 <= len(place) <= 2 and place[0] not in ("a", "an"):
             out.append(" ".join(place + head))
     return out
+
+
+def _comma_inverted(text: str) -> str | None:
+    """A disease name written inverted, as indexes write them ('osteoarthritis, knee'), in
+    the order samples use ('knee osteoarthritis'): one comma, a qualifier of one or two
+    words after it, at most four words before it, no digits.
+
+    >>> _comma_inverted("osteoarthritis, knee"), _comma_inverted("syncope, familial vasovagal")
+    ('knee osteoarthritis', 'familial vasovagal syncope')
+    >>> _comma_inverted("deafness, autosomal dominant 1"), _comma_inverted("diabetes")
+    (None, None)
+    """
+    if text.count(",") != 1 or any(c.isdigit() for c in text):
+        return None
+    head, qualifier = (normalize(part) for part in text.split(","))
+    if not head or not 1 <= len(qualifier.split()) <= 2 or len(head.split()) > 4:
+        return None
+    return f"{qualifier} {head}"
 
 
 #: A trailing qualifier of kind ('(disease)'), a taxon that includes humans ('(sensu
@@ -429,7 +448,10 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
         # ('ppm') once its capitals are lost (bag-of-words text); still an abbreviation
         folded = normalize(text.lower()) if (
             "abbreviation" in kind and _VARIANT["caseless_abbreviation"]) else norm
-        for key in dict.fromkeys([norm, folded, *_name_variants(norm), *filter(None, spelled)]):
+        inverted = _comma_inverted(text) if (facet == "disease" and kind == "label"
+                                             and _VARIANT["comma_inverted"]) else None
+        for key in dict.fromkeys([norm, folded, *_name_variants(norm), *filter(None, spelled),
+                                  *filter(None, [inverted])]):
             slot = names[facet][key]
             k = kind if key in (norm, folded) else "variant"
             if KIND_RANK.get(k, 0) > KIND_RANK.get(slot.get(tid, ""), -1):

@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "46"
+LEXICON_VERSION = "48"
 MATCHER_VERSION = "102"
 
 
