@@ -294,12 +294,12 @@ def test_explain_says_what_the_rule_that_took_the_term_does():
     """The rule that put a narrower term first is told in its registry's words."""
     from harmonize.ground.rules import registry
 
-    sample = {"disease": "frontotemporal dementia", "genotype": "GRN R493X/+"}
-    done = run("explain", json.dumps(sample), "--facet", "disease", "--no-embeddings")
+    sample = {"body site": "elbow", "condition": "psoriasis"}
+    done = run("explain", json.dumps(sample), "--facet", "tissue", "--no-embeddings")
     assert done.returncode == 0, done.stderr
-    assert "MONDO:0011842" in done.stdout  # the GRN form of frontotemporal dementia
+    assert "UBERON:0001517" in done.stdout  # the skin of elbow
     said = " ".join(done.stdout.split())
-    assert "rule disease_of_gene: " + " ".join(registry()["disease_of_gene"].does.split()[:8]) \
+    assert "rule skin_of_site: " + " ".join(registry()["skin_of_site"].does.split()[:8]) \
         in said
 
 

@@ -19,7 +19,6 @@ from itertools import chain, pairwise
 from harmonize.ground.evidence import GUESS_METHODS, SHORT_KINDS
 from harmonize.ground.exact import match_exact
 from harmonize.ground.fields import key_class, key_role, person_code
-from harmonize.ground.genes import genes_named
 from harmonize.ground.lexicon import HEALTHY, Lexicon
 from harmonize.ground.memo import MEMO_LIMIT, Memo
 from harmonize.ground.mentions import (
@@ -41,7 +40,7 @@ Ranked = list[tuple[float, Candidate, FieldValue, dict[str, float]]]
 _ON = {name: enabled(name) for name in (
     "site_of_tissue", "cell_of_tissue", "skin_of_site", "disease_of_tissue", "cell_of_markers",
     "kind_of_cell", "part_of_tissue", "part_initials", "kind_initials", "kind_of_disease",
-    "kind_in_value", "organ_of_tumour", "disease_of_gene", "spelt_abbreviations",
+    "kind_in_value", "organ_of_tumour", "spelt_abbreviations",
     "cell_of_enclosing", "part_of_disease_organ")}
 #: A value that may name a signed marker ('CD34+', 'CD38-', 'CD14-positive', 'CD16 negative').
 _SIGNED = re.compile(r"[+-]|positive|negative|dim|bright|\dhi|\dlo|high|low", re.IGNORECASE)
@@ -162,7 +161,6 @@ class Composer:
         self._signs: Memo[tuple[str, bool], frozenset[str]] = Memo(memo_limit)
         self._beside: Memo[tuple[str, str, str, tuple[str, ...]], tuple[Candidate, ...]] = Memo(
             memo_limit)
-        self._by_gene: Memo[str, dict[str, frozenset[str]]] = Memo(memo_limit)
         self._descendants: dict[str, list[str]] | None = None
 
     def initialled_kind(self, facet: str, modifier: str, found: list[Candidate]
@@ -382,35 +380,6 @@ class Composer:
                  for c in self._below("disease", top.term_id, names, head, ("{v} {n}",))}
         return _one_first(ranked, found, "kind_in_value")
 
-    def kind_by_gene(self, ranked: Ranked, values: Iterable[FieldValue]) -> Ranked:
-        """The ranking with the form of the disease ranked first that a gene the sample names
-        causes put first ('disease: frontotemporal dementia' beside 'genotype: GRN R493X/+' is
-        MONDO's GRN form, whose definition names a mutation in the GRN gene as its basis;
-        rule ``disease_of_gene``): the one MONDO term below it, or the deepest of one
-        lineage, that MONDO says one of the named genes causes. The disease read from a
-        value under its own key or a sample key; the genes from any value of the sample but
-        a person's code, written as symbols (:func:`genes.genes_named`) that name no disease
-        themselves."""
-        first = _refinable("disease_of_gene", ranked, DEEPER_CLASSES)
-        if first is None:
-            return ranked
-        _, top, v, _ = first
-        forms = self._forms_by_gene(top.term_id)
-        if not forms:
-            return ranked
-        # a person's code is no gene ('individual: ALS5' is the fifth patient), nor is a
-        # symbol that is itself a name of a disease (the abbreviation decides)
-        named = {g for g in genes_named(
-            (x.text for x in [v, *values] if person_code(x) is None), forms)
-            if not self.lexicon.lookup("disease", normalize(g))}
-        ids = {t for g in named for t in forms[g]}
-        deepest = {t for t in ids if not any(self.lexicon.is_ancestor(t, o) for o in ids)}
-        found = {t: c for t in deepest
-                 if (info := self.lexicon.term(t)) is not None
-                 for c in [Candidate(t, info.label, "rule", info.label, "label", 1.0,
-                                     top.score)]}
-        return _one_first(ranked, found, "disease_of_gene")
-
     def spelt_first(self, ranked: Ranked) -> Ranked:
         """The ranking with the one disease a text names both in full and by a short word
         spelling that name put first (rule ``spelt_abbreviations``): a GEO sample's bag of
@@ -425,17 +394,6 @@ class Composer:
         if top.term_id in found or any(self.lexicon.is_ancestor(t, top.term_id) for t in found):
             return ranked
         return _one_first(ranked, found, "spelt_abbreviations")
-
-    def _forms_by_gene(self, term_id: str) -> dict[str, frozenset[str]]:
-        """Per gene symbol, the MONDO terms below ``term_id`` it causes (memoized)."""
-        if term_id not in self._by_gene:
-            forms: dict[str, set[str]] = {}
-            for t, genes in self.lexicon.causal_genes.items():
-                if self.lexicon.is_ancestor(term_id, t):
-                    for g in genes:
-                        forms.setdefault(g, set()).add(t)
-            self._by_gene[term_id] = {g: frozenset(ts) for g, ts in forms.items()}
-        return self._by_gene[term_id]
 
     def _named_beside(self, facet: str, rule: str, ranked: Ranked, values: Iterable[FieldValue],
                       most_words: int, forms: tuple[str, ...],

@@ -1077,7 +1077,6 @@ class Grounder:
         if ranked and facet == "disease":
             ranked = self._compose.kind_of_disease(ranked, values)
             ranked = self._compose.kind_in_value(ranked)
-            ranked = self._compose.kind_by_gene(ranked, values)
             ranked = self._compose.spelt_first(ranked)
             ranked = self._compose.kind_by_initials(ranked, values)
         if ranked and facet == "cell_type":

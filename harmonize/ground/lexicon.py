@@ -96,8 +96,6 @@ class Lexicon:
     #: Per Cellosaurus id, the MONDO disease ``line_diseases.tsv`` lists (rule
     #: ``line_disease_listed``).
     line_diseases: dict[str, str] = field(default_factory=dict)
-    #: Per MONDO disease, the genes MONDO says cause it (:mod:`genes`).
-    causal_genes: dict[str, frozenset[str]] = field(default_factory=dict)
     _words: dict[tuple[str, ...] | None, frozenset[str]] | None = field(
         default=None, repr=False, compare=False)
     _by_term: dict[str, dict[str, tuple[str, ...]]] | None = field(
@@ -527,7 +525,6 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
     if enabled("drop_site_synonyms"):
         _drop_site_synonyms(names)
     frozen = {f: {k: _ranked(v) for k, v in d.items()} for f, d in names.items()}
-    from harmonize.ground.genes import causal_genes
     from harmonize.ground.line_disease import (  # they read HEALTHY from here
         line_disease_texts,
         listed_diseases,
@@ -543,13 +540,11 @@ def build_lexicon(ontologies: Mapping[str, OntologyData],
     mondo = ontologies.get("MONDO")
     line_diseases = (listed_diseases(cvcl.terms, mondo.terms)
                      if cvcl and mondo and enabled("line_disease") else {})
-    genes = causal_genes(mondo) if mondo and enabled("disease_of_gene") else {}
     return Lexicon(version=version,
                    ontology_versions={n: o.version for n, o in sorted(ontologies.items())},
                    names=frozen, compact_names={k: _ranked(v) for k, v in compact_names.items()},
                    terms=terms, ancestors=ancestors, line_words=line_words, line_sexes=line_sexes,
-                   line_diseases=line_diseases,
-                   causal_genes={t: g for t, g in genes.items() if t in terms})
+                   line_diseases=line_diseases)
 
 
 def _adjective_variants(names: dict[str, dict[str, dict[str, str]]],

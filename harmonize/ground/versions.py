@@ -22,8 +22,8 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "48"
-MATCHER_VERSION = "102"
+LEXICON_VERSION = "49"
+MATCHER_VERSION = "103"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
