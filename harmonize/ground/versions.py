@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-LEXICON_VERSION = "49"
+LEXICON_VERSION = "50"
 MATCHER_VERSION = "103"
 
 
