@@ -1788,3 +1788,22 @@ def test_a_control_sampled_at_a_patients_site_is_the_same_skin(full):
 ])
 def test_a_disease_mondo_names_inverted_is_read_in_the_usual_order(full, attributes, disease):
     assert [a.term_id for a in full.annotate(attributes) if a.facet == "disease"] == [disease]
+
+
+@pytest.mark.parametrize(("sample", "tissue"), [
+    # the organ an organoid's epithelium lines, named beside it, is the organoid's tissue
+    ({"text": "colonic epithelial organoids derived from sigmoid colon biopsies"},
+     "UBERON:0001159"),
+    ({"source_name": "colon epithelial organoids", "tissue": "sigmoid colon"}, "UBERON:0001159"),
+    # no organoid: the epithelium read stays; an organ it does not line is no rival
+    ({"text": "colonic epithelium scraped from a sigmoid colon resection"}, None),
+    ({"text": "colonic epithelial organoids, co-cultured with lung fibroblasts"},
+     "UBERON:0000397"),
+])
+def test_an_organoids_tissue_is_the_organ_its_epithelium_lines(full, sample, tissue):
+    attrs = {k: v for k, v in sample.items() if k != "text"}
+    got = [a.term_id for a in full.annotate(attrs, sample.get("text")) if a.facet == "tissue"]
+    if tissue is None:
+        assert got and got[0] != "UBERON:0001159"
+    else:
+        assert got == [tissue]
