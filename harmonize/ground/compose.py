@@ -18,7 +18,7 @@ from itertools import chain, pairwise
 
 from harmonize.ground.evidence import GUESS_METHODS, SHORT_KINDS
 from harmonize.ground.exact import match_exact
-from harmonize.ground.fields import key_class, key_role, person_code
+from harmonize.ground.fields import key_class, key_role
 from harmonize.ground.lexicon import HEALTHY, Lexicon
 from harmonize.ground.memo import MEMO_LIMIT, Memo
 from harmonize.ground.mentions import (
