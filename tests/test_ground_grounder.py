@@ -364,7 +364,7 @@ def test_a_karyotype_written_in_text_gives_the_chromosomal_sex(grounder, attrs, 
     ({"source_name": "PBMC, healthy donor", "disease state": "AML"}, ["MONDO:0018874"]),
     # under a key of no known role, as in a source name
     ({"recruitment arm": "healthy volunteer 12"}, ["PATO:0000461"]),
-    ({"smoking history": "healthy ex-smoker"}, ["PATO:0000461"]),
+    ({"tobacco use": "healthy ex-smoker"}, ["PATO:0000461"]),
     # a reagent's donors, not the sample's
     ({"treatment": "conditioned medium from healthy donor cells"}, []),
     ({"genotype": "Healthy"}, ["PATO:0000461"]),  # the whole value: the donor's state
