@@ -41,13 +41,14 @@ def organ_of_organoid(annotations: list[Annotation], lexicon: Lexicon,
         return annotations
     tissue = annotations[at]
     top = tissue.term_id or ""
-    if EPITHELIUM not in lexicon.ancestors.get(top, ()) or not says_organoid(texts):
-        return annotations
     info = lexicon.term(top)
+    if (info is None or EPITHELIUM not in lexicon.ancestors.get(top, ())
+            or not says_organoid(texts)):
+        return annotations
     for c in tissue.candidates[1:]:
         if EPITHELIUM in lexicon.ancestors.get(c.term_id, ()) or c.term_id == EPITHELIUM:
             continue
-        if info is not None and _lines(lexicon, top, c.term_id, info.depth):
+        if _lines(lexicon, top, c.term_id, info.depth):
             out = list(annotations)
             rest = tuple(x for x in tissue.candidates if x.term_id != c.term_id)
             out[at] = replace(tissue, term_id=c.term_id, term_label=c.term_label,
