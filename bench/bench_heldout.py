@@ -60,9 +60,7 @@ def held_out_synonyms(lexicon, facet: str, n: int, seed: int, part: int = EVAL_P
 
 def ground_with(grounder, facet: str, query: str, cands):
     """The annotation of ``<facet>: <query>`` when ``cands`` are its only candidates."""
-    from harmonize.ground.normalize import normalize
-
-    grounder.preload([{"facet": facet, "key_class": "dedicated", "norm_text": normalize(query),
+    grounder.preload([{"facet": facet, "key_class": "dedicated", "text": query,
                        "lexicon_version": grounder.lexicon.version, "rejected": False,
                        "candidates": [c.to_json() for c in cands]}])
     return grounder.ground_value(facet, query, KEY[facet])

@@ -1807,3 +1807,20 @@ def test_an_organoids_tissue_is_the_organ_its_epithelium_lines(full, sample, tis
         assert got and got[0] != "UBERON:0001159"
     else:
         assert got == [tissue]
+
+
+def _read(grounder, key, text):
+    return sorted((a.facet, a.term_id) for a in grounder.annotate({key: text}))
+
+
+@pytest.mark.parametrize(("key", "first", "then"), [
+    ("disease", "NPC", "NPCs"), ("disease", "NPCs", "NPC"), ("disease", "NPCs", "npcs"),
+    ("genotype", "NCI-H460 -/-", "NCI-H460"), ("genotype", "NCI-H460", "NCI-H460 -/-")])
+def test_a_spelling_reads_the_same_whatever_was_read_before(full, key, first, then):
+    """Two spellings of one lookup form may read differently (capitals, plurals, alleles):
+    what a grounder met first must not decide for the other."""
+    alone = _read(Grounder(full.lexicon, use_embeddings=False), key, then)
+    shared = Grounder(full.lexicon, use_embeddings=False)
+    _read(shared, key, first)
+    assert _read(shared, key, then) == alone
+    assert alone != _read(Grounder(full.lexicon, use_embeddings=False), key, first)

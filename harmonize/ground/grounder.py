@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from functools import lru_cache
 from types import MappingProxyType
 
 from harmonize.facets import EMBED_FACETS, EMBED_LABELS_ONLY, MOST_SPECIFIC_FACETS, RULE_FACETS
@@ -269,7 +268,7 @@ class Grounder:
             if override is not None:
                 return self._curated(override, value.text)
         kclass = kclass or key_class(value)
-        key = (value.facet, kclass, _normalized(value.text))
+        key = (value.facet, kclass, value.text)
         if key in self._memo:
             return self._memo[key]
         found = self._match(value.facet, value.text, kclass)
@@ -278,8 +277,10 @@ class Grounder:
 
     @staticmethod
     def memo_key(value: FieldValue) -> tuple[str, str, str]:
-        """The memo key of a field value: (facet, key class, normalized text)."""
-        return value.facet, key_class(value), _normalized(value.text)
+        """The memo key of a field value: (facet, key class, text as written). Not the
+        normalized text: the matchers read capitals and plurals ('NPCs' are cells, 'NPC' may
+        be a carcinoma), so two spellings of one lookup form may read differently."""
+        return value.facet, key_class(value), value.text
 
     def is_grounded(self, value: FieldValue) -> bool:
         """True when the value's candidates are already memoized (or preloaded)."""
@@ -307,7 +308,7 @@ class Grounder:
                                    and override_key(v.facet, v.text) in self.overrides):
                 continue
             kclass = key_class(v)
-            key = (v.facet, kclass, _normalized(v.text))
+            key = (v.facet, kclass, v.text)
             if key in self._memo or key in pending.get(v.facet, ()):
                 continue
             n += 1
@@ -827,12 +828,12 @@ class Grounder:
 
     def decide_value(self, facet: str, text: str, key: str) -> Annotation | None:
         """The annotation ``{key: text}`` gives read as a field of ``facet`` (memoized by the
-        normalized text, whether the key describes the specimen, the one way a field's key
+        text as written, whether the key describes the specimen, the one way a field's key
         changes its reading, and the calibration: the study-controls stage asks it of every
-        pair of every sample; the overrides, looked up by the same normalized text, are fixed
-        when the grounder is made)."""
+        pair of every sample; the overrides, looked up by the normalized text, are fixed when
+        the grounder is made)."""
         value = _value(facet, text, key, scanned=False)  # bounded like every value
-        memo_key = (facet, _normalized(value.text), specimen_key(key), _Same(self.calibration))
+        memo_key = (facet, value.text, specimen_key(key), _Same(self.calibration))
         if memo_key not in self._decided:
             self._decided[memo_key] = self._decide(facet, [value])
         ann = self._decided[memo_key]
@@ -943,7 +944,7 @@ class Grounder:
         """Near names kept with an unmapped value for a curator (memoized)."""
         if not self.use_fuzzy:
             return ()
-        key = (facet, _normalized(text))
+        key = (facet, normalize(text))
         if key not in self._suggest:
             self._suggest[key] = tuple(self._fuzzy.match(facet, text, cutoff=SUGGEST_CUTOFF,
                                                          spelling_only=False))
@@ -1376,10 +1377,10 @@ class Grounder:
         return sorted(out, key=lambda c: -c.score)
 
     def cache_items(self) -> list[dict]:
-        """The memo as JSON-ready rows (facet, key_class, norm_text, lexicon_version, ...)."""
+        """The memo as JSON-ready rows (facet, key_class, text, lexicon_version, ...)."""
         rows = []
-        for (facet, kclass, norm), cands in self._memo.items():
-            rows.append({"facet": facet, "key_class": kclass, "norm_text": norm,
+        for (facet, kclass, text), cands in self._memo.items():
+            rows.append({"facet": facet, "key_class": kclass, "text": text,
                          "lexicon_version": self.lexicon.version, "rejected": cands is None,
                          "candidates": [c.to_json() for c in cands or ()]})
         return rows
@@ -1392,7 +1393,7 @@ class Grounder:
                 continue
             cands = None if row.get("rejected") else tuple(
                 Candidate(**c) for c in row.get("candidates") or ())
-            self._memo[(row["facet"], row["key_class"], row["norm_text"])] = cands
+            self._memo[(row["facet"], row["key_class"], row["text"])] = cands
             n += 1
         return n
 
@@ -1517,14 +1518,6 @@ def _value(facet: str, text: str, source_key: str, scanned: bool | None) -> Fiel
         scanned = key_role(source_key) not in (facet, "other", "skip")
     text, full = bounded(text)
     return FieldValue(facet, text, source_key, scanned=scanned, full_length=full)
-
-
-@lru_cache(maxsize=200_000)
-def _normalized(text: str) -> str:
-    """A value's memo key: its lookup form, and its alleles when it writes two ('-/-' is
-    punctuation to :func:`normalize`, but 'ABC1 -/-' names no line; rule ``genotype_alleles``)."""
-    norm = normalize(text)
-    return f"{norm} <alleles>" if "/" in text and _ALLELES.search(text) else norm
 
 
 def _rules_of(c: Candidate) -> dict[str, float]:

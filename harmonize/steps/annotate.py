@@ -1,7 +1,7 @@
 """Ground the raw layer: every sample's attributes -> annotations, through the mapping cache.
 
 Distinct values are grounded once per lexicon version: the grounder memoizes candidates by
-(facet, key class, normalized text) and the memo is persisted in ``mapping_cache``, so
+(facet, key class, text as written) and the memo is persisted in ``mapping_cache``, so
 re-annotating millions of samples costs a dictionary lookup per value.
 """
 
@@ -156,8 +156,8 @@ def cache_version(grounder: object) -> str:
 
 
 def cache_key(row: dict) -> tuple[str, str]:
-    """Warehouse ``mapping_cache`` key of a grounder memo row: (facet, "key_class|norm_text")."""
-    return row["facet"], f"{row['key_class']}|{row['norm_text']}"
+    """Warehouse ``mapping_cache`` key of a grounder memo row: (facet, "key_class|text")."""
+    return row["facet"], f"{row['key_class']}|{row['text']}"
 
 
 def _batches(samples, size: int = 5000):

@@ -63,7 +63,7 @@ def ground_on_worker(values: Sequence[ValueTuple], overrides: Sequence[tuple[str
         grounder.candidates(value)  # type: ignore[attr-defined]
         wanted.add(Grounder.memo_key(value))
     return [row for row in grounder.cache_items()  # type: ignore[attr-defined]
-            if (row["facet"], row["key_class"], row["norm_text"]) in wanted]
+            if (row["facet"], row["key_class"], row["text"]) in wanted]
 
 
 def overrides_payload(grounder: object) -> list[tuple[str, str, str]]:
