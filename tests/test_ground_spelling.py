@@ -80,3 +80,33 @@ def test_a_word_several_known_words_are_near_gives_a_reading_for_each():
         ("retinol pigment epithelium", frozenset({"retinol"}))]
     assert sp.readings("Heathy") == []  # nothing near here
 
+
+
+@pytest.mark.parametrize(("word", "right"), [
+    ("pancreascultured", "pancreas cultured"),  # a hyphen dropped: two known words
+    ("culturedfibroblast", "cultured fibroblast"),
+    ("healthyvolunteer", None),                 # neither part a word of the names
+    ("pancreasxyz", None),                      # a part no one knows
+    ("fibroblastpancreas", "fibroblast pancreas"),
+])
+def test_two_known_words_run_together_are_read_apart(speller, word, right):
+    assert speller.apart(word) == right
+    assert speller.correct(word) is None  # no keystroke away from one known word
+
+
+def test_a_word_that_runs_together_two_ways_is_left_alone():
+    lex = _lexicon(tissue=["pancreas", "panc", "reasbone", "bone"])
+    speller = Speller(lex)
+    assert speller.apart("pancreasbone") is None  # panc reasbone, pancreas bone
+
+
+@pytest.mark.parametrize("word", ["antipancreas", "pancreatopancreas", "fibroblastpin"])
+def test_a_prefix_a_combining_form_or_a_short_second_part_makes_one_word(word):
+    lex = _lexicon(tissue=["pancreas", "pancreato", "fibroblast", "pin"])
+    assert Speller(lex, more_words={"anti"}).apart(word) is None
+
+
+def test_respell_reads_a_run_together_word_as_its_parts(speller):
+    assert speller.respell("whole pancreascultured cells") is None  # only when asked
+    out = speller.respell("whole pancreascultured cells", apart=True)
+    assert out == ("whole pancreas cultured cells", frozenset({"pancreas", "cultured"}))

@@ -113,6 +113,10 @@ EMBED_KINDS = frozenset({"label", "curated", "healthy"})
 #: Facets whose values are read again with their misspelt words written right (rule
 #: respelt_words, :mod:`harmonize.ground.spelling`).
 RESPELT_FACETS = frozenset({"tissue", "cell_type", "disease"})
+#: Rule run_together_words (read through respelt_words): a tissue only. The word glued to
+#: another is mostly where cells came from ('marrowderived', 'pbmcsorted', 'hescderived'):
+#: the tissue writers give, but no cell type the sample is.
+APART_FACETS = frozenset({"tissue"})
 #: Separators between the diseases a disease field lists ("with" is not one: "AML with
 #: maturation" is one disease).
 _LIST = re.compile(r"\s*(?:;|,|/|\+|&|\band\b)\s*", re.IGNORECASE)
@@ -333,7 +337,7 @@ class Grounder:
             # 'hepatocelular carcinoma', 'heathy donor'; 'retinl pigment epithelium': of the
             # words it may misspell, the one naming a term here
             named = []
-            for right, fixed in self._speller.readings(text):
+            for right, fixed in self._speller.readings(text, apart=facet in APART_FACETS):
                 again = self._read(facet, right, kclass, embed)
                 if any(fixed & set(c.matched_text.split()) for c in again):
                     named.append(again)

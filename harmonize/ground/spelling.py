@@ -17,6 +17,16 @@ left alone when short (a letter left out: six letters at least; any other edit: 
 with capitals inside (gene symbols, abbreviations), or changed at its first letter or its last
 ('chondrogenesis' is no achondrogenesis, 'hypoxic' no hypoxia) but for a doubled last letter.
 The grounder takes the respelt reading only when it names a term by a respelt word.
+
+Words run together (rule ``run_together_words``): text that lost its hyphens ('bone
+marrow-derived' as 'bone marrowderived', as txt2onto's bag-of-words text is made) holds words
+no name knows that are two known words written as one. Such a word, when no keystroke makes it
+a known word, is read as its two parts when it splits one way only into two known words (the first of
+three letters or more, the second of four), one of them a word of the tissue, cell-type or
+disease names ('marrowderived': marrow derived; 'cordblood': cord blood). A prefix or a
+combining form ending in 'o' makes one word with the rest ('antiinflammatory',
+'microvasculature', 'tubulointerstitium': ``words/word_prefixes.tsv``). The grounder reads a tissue so
+(:data:`harmonize.ground.grounder.APART_FACETS`).
 """
 
 from __future__ import annotations
@@ -29,7 +39,7 @@ from pathlib import Path
 from harmonize.ground.lexicon import Lexicon
 from harmonize.ground.memo import MEMO_LIMIT, Memo
 from harmonize.ground.normalize import tokens
-from harmonize.ground.rules import WORDS_DIR, words
+from harmonize.ground.rules import WORDS_DIR, enabled, words
 
 #: Facets whose names give the words a misspelt word may stand for.
 TARGET_FACETS = ("tissue", "cell_type", "disease")
@@ -43,6 +53,12 @@ MAX_READINGS = 3
 _WORD = re.compile(r"[A-Za-z]+")
 #: The letters an edit may put in.
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
+#: Rule run_together_words: the shortest first and second part of a word written together
+#: from two ('rpechoroid'; 'hairpin' is no hair pin), and the prefixes that make one word
+#: with the rest ('antiinflammatory').
+MIN_PART, MIN_SECOND = 3, 4
+SPLIT_ON = enabled("run_together_words")
+PREFIXES = words("word_prefixes") if SPLIT_ON else frozenset()
 
 
 class Speller:
@@ -61,10 +77,13 @@ class Speller:
                              else dict.fromkeys(known_words))
         self._targets: dict[str, None] | None = None
         self._memo: Memo[str, tuple[str, ...]] = Memo(memo_limit)
+        self._apart: Memo[str, str | None] = Memo(memo_limit)
 
-    def respell(self, text: str) -> tuple[str, frozenset[str]] | None:
+    def respell(self, text: str, apart: bool = False) -> tuple[str, frozenset[str]] | None:
         """``text`` with its misspelt words written right, and those words (normalized), or
-        ``None`` when none is. A word with a capital first keeps it ('Heathy' -> 'Healthy')."""
+        ``None`` when none is. A word with a capital first keeps it ('Heathy' -> 'Healthy').
+        With ``apart``, a word no keystroke makes known is also read as the two words it runs
+        together (:meth:`apart`)."""
         fixed: set[str] = set()
 
         def fix(m: re.Match[str]) -> str:
@@ -72,6 +91,8 @@ class Speller:
             if not self._judged(w):
                 return w
             right = self.correct(w.lower())
+            if right is None and apart:
+                right = self.apart(w.lower())
             if right is None:
                 return w
             fixed.add(right)
@@ -80,11 +101,11 @@ class Speller:
         out = _WORD.sub(fix, text)
         return (out, frozenset(tokens(" ".join(fixed)))) if fixed else None
 
-    def readings(self, text: str) -> list[tuple[str, frozenset[str]]]:
+    def readings(self, text: str, apart: bool = False) -> list[tuple[str, frozenset[str]]]:
         """:meth:`respell`'s reading, or when one word may misspell a few known words
         ('retinl': retinal or retinol), one reading per word it may be: the caller keeps
         the one that names a term by its respelt word ('retinal pigment epithelium')."""
-        one = self.respell(text)
+        one = self.respell(text, apart)
         if one is not None:
             return [one]
         words = [w for w in _WORD.findall(text) if self._judged(w)]
@@ -124,6 +145,32 @@ class Speller:
             return True
         toks = tokens(word)
         return not toks or all(self.lexicon.knows_word(t) or t in self._more for t in toks)
+
+    def apart(self, word: str) -> str | None:
+        """``word`` (lower case, no keystroke from a known word) as the two known words it
+        is written together from ('marrowderived': 'marrow derived'), when it splits so one
+        way only and one part is a word of the names; else ``None``. Memoized."""
+        if word in self._apart:
+            return self._apart[word]
+        found = None
+        if SPLIT_ON and not self._known(word) and not self.candidates(word):
+            parts = self._parts(word)
+            found = parts[0] if len(parts) == 1 else None
+        self._apart[word] = found
+        return found
+
+    def _parts(self, word: str) -> list[str]:
+        """Every split of ``word`` into two known words, one of them a word of the names."""
+        splits = []
+        for i in range(MIN_PART, len(word) - MIN_SECOND + 1):
+            a, b = word[:i], word[i:]
+            if a in PREFIXES or a.endswith("o"):  # one word: 'antiinflammatory'
+                continue
+            if (self._known(a) and self._known(b)
+                    and (self.lexicon.knows_word(a, TARGET_FACETS)
+                         or self.lexicon.knows_word(b, TARGET_FACETS))):
+                splits.append(f"{a} {b}")
+        return splits
 
     def _targets_of(self) -> dict[str, None]:
         """The words a misspelt word may stand for (built on first use)."""
