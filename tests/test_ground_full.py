@@ -1824,3 +1824,17 @@ def test_a_spelling_reads_the_same_whatever_was_read_before(full, key, first, th
     _read(shared, key, first)
     assert _read(shared, key, then) == alone
     assert alone != _read(Grounder(full.lexicon, use_embeddings=False), key, first)
+
+
+@pytest.mark.parametrize(("attributes", "term", "status"), [
+    ({"tissue": "skin", "diagnosis": "AD"}, "MONDO:0004980", "accepted"),  # atopic dermatitis
+    ({"tissue": "frontal cortex", "diagnosis": "AD"}, "MONDO:0004975", "accepted"),
+    ({"tissue": "lung", "diagnosis": "BPD"}, "MONDO:0019091", "accepted"),  # the lung's
+    ({"tissue": "blood", "diagnosis": "AD"}, "MONDO:0004975", "accepted"),  # MONDO's own
+    ({"tissue": "kidney biopsy", "diagnosis": "LN"}, "MONDO:0005556", "accepted"),
+    ({"tissue": "breast", "diagnosis": "LN"}, "MONDO:0002486", "accepted"),  # MONDO's own
+])
+def test_an_abbreviation_of_several_diseases_is_the_one_of_the_sample_s_organ(
+        full, attributes, term, status):
+    disease = next(a for a in full.annotate(attributes) if a.facet == "disease")
+    assert (disease.term_id, disease.status) == (term, status)

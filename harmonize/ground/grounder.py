@@ -97,6 +97,7 @@ from harmonize.ground.mentions import (
 )
 from harmonize.ground.normalize import PARENTHESIS, is_null, normalize, tokens
 from harmonize.ground.organoids import organ_of_organoid
+from harmonize.ground.organ_abbreviations import with_organ_abbreviation
 from harmonize.ground.organ_sex import with_organ_sex
 from harmonize.ground.overrides import REJECT, override_key
 from harmonize.ground.rules import enabled, words
@@ -804,6 +805,7 @@ class Grounder:
                 continue
             out.append(ann)
         out = self._compose.diseases_at_tissue(self._cell_abbreviations(out))
+        out = with_organ_abbreviation(out, self._groups, self.calibration.accept)
         out = organ_of_organoid(out, self.lexicon, (v.text for v in field_vals))
         if library:
             assay = _assay(library)

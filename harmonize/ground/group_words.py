@@ -27,7 +27,7 @@ from harmonize.ground.memo import MEMO_LIMIT, Memo
 from harmonize.ground.mentions import ABBREVIATION_KINDS, ORGAN_OF_TISSUE, STOPWORDS
 from harmonize.ground.normalize import tokens
 from harmonize.ground.organs import disease_organs
-from harmonize.ground.rules import enabled, words
+from harmonize.ground.rules import enabled, table, words
 from harmonize.ground.spelling import english_vocabulary, listed_words
 from harmonize.models import Annotation, Candidate
 
@@ -35,6 +35,11 @@ from harmonize.models import Annotation, Candidate
 ON = enabled("group_abbreviation")
 #: Rule theme_abbreviation: a word on every sample of a study, read by the study's organs.
 THEME_ON = ON and enabled("theme_abbreviation")
+#: Rule organ_abbreviation: abbreviation -> the diseases it names beside their organ only.
+ORGAN_BOUND: dict[str, frozenset[str]] = {}
+for _row in table("organ_abbreviations") if enabled("organ_abbreviation") else ():
+    ORGAN_BOUND[_row["abbreviation"]] = ORGAN_BOUND.get(
+        _row["abbreviation"], frozenset()) | {_row["term_id"]}
 #: The kind of evidence a group's word is (its confidence: the cautious prior of the kind).
 GROUP_EVIDENCE = "disease/group/abbreviation"
 #: Units of measure bag-of-words text leaves without their numbers ('mm', 'ngml').
@@ -61,6 +66,11 @@ class GroupWords:
         """The diseases the ontologies (or ``synonyms.tsv``) give ``word`` as abbreviation."""
         return frozenset(tid for tid, kind in self.lexicon.lookup("disease", word)
                          if kind in ABBREVIATION_KINDS and tid != HEALTHY)
+
+    def all_expansions(self, word: str) -> frozenset[str]:
+        """:meth:`expansions` and the diseases ``word`` abbreviates beside their organ only
+        (``words/organ_abbreviations.tsv``, rule ``organ_abbreviation``)."""
+        return self.expansions(word) | ORGAN_BOUND.get(word, frozenset())
 
     def organs(self, disease: str) -> frozenset[str]:
         """The organs MONDO files ``disease`` under (:func:`disease_organs`)."""
@@ -98,8 +108,9 @@ class GroupWords:
 
     def organ_disease(self, word: str, places: frozenset[str]) -> str | None:
         """The one disease ``word`` abbreviates of an organ among ``places`` (the broadest of
-        one lineage), or None: no fallback to a disease of no organ."""
-        return self._broadest([d for d in self.expansions(word) if self.organs(d) & places])
+        one lineage; the abbreviations of a field's own organ counted), or None: no fallback
+        to a disease of no organ."""
+        return self._broadest([d for d in self.all_expansions(word) if self.organs(d) & places])
 
     def _broadest(self, kept: list[str]) -> str | None:
         """The one term of ``kept`` that all others lie below, or None."""
@@ -117,7 +128,7 @@ class GroupWords:
             known = self._candidates[word] = (
                 MIN_LETTERS <= len(word) <= MAX_LETTERS and word.isalpha()
                 and word not in UNITS and word not in STOPWORDS
-                and word not in listed_words() and bool(self.expansions(word))
+                and word not in listed_words() and bool(self.all_expansions(word))
                 and not lex.lookup("tissue", word)
                 and all(kind in ABBREVIATION_KINDS for _, kind in lex.lookup("cell_type", word)))
         return known

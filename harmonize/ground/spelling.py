@@ -205,11 +205,17 @@ class Speller:
         return sorted(e for e in edits if e in targets)
 
 
+#: Word lists of abbreviations of ontology terms, no lab or English words: an abbreviation
+#: there stays one a study's group may be named by (rule ``group_abbreviation``).
+NOT_WORDS = frozenset({"organ_abbreviations"})
+
+
 @cache
 def listed_words() -> frozenset[str]:
     """Every word of the project's word lists (``ontologies/words``): lab and English words
     the ontologies' names may lack ('volunteer', 'untreated'), known and correct."""
     return frozenset(w for path in sorted(WORDS_DIR.glob("*.tsv"))
+                     if path.stem not in NOT_WORDS
                      for entry in words(path.stem) for w in tokens(entry) if w.isalpha())
 
 
