@@ -1838,3 +1838,13 @@ def test_an_abbreviation_of_several_diseases_is_the_one_of_the_sample_s_organ(
         full, attributes, term, status):
     disease = next(a for a in full.annotate(attributes) if a.facet == "disease")
     assert (disease.term_id, disease.status) == (term, status)
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("postmortem brain dlpfc", "UBERON:0009834"),  # a part of the organ named in words
+    ("postmortem brain", "UBERON:0000955"),
+])
+def test_an_abbreviation_in_text_of_a_part_of_the_organ_named_beside_it_is_that_part(
+        full, text, term):
+    tissue = next(a for a in full.annotate({}, text) if a.facet == "tissue")
+    assert tissue.term_id == term

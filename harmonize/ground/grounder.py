@@ -35,6 +35,7 @@ from harmonize.ground.derived_cells import derived_cell
 from harmonize.ground.donor_sex import with_donor_sex
 from harmonize.ground.group_words import GROUP_EVIDENCE, GroupWords, with_group_diseases
 from harmonize.ground.evidence import (
+    ABBREVIATION_KINDS,
     GUESS_METHODS,
     SHORT_KINDS,
     WEAK_KINDS,
@@ -140,6 +141,7 @@ _ON = {name: enabled(name) for name in (
     "only_negated_healthy", "line_alone", "affirmed_key", "several_diseases",
     "key_named_first", "scanned_sex", "healthy_mentions", "reordered_parts",
     "healthy_anatomy", "adjective_nouns", "tied_choice", "deeper_in_sample",
+    "part_abbreviated_in_text",
     "plural_abbreviations", "modified_names", "strongest_mention", "control_of_study",
     "line_disease", "respelt_words", "numbered_people", "part_in_own_key", "genotype_alleles",
     "deeper_in_text", "kind_by_words", "cell_code_noun", "written_karyotype",
@@ -1273,7 +1275,8 @@ class Grounder:
             top = ranked[0][1]
             deeper = next((r for r in ranked[1:] if r[1].method not in GUESS_METHODS
                            and (r[1].match_kind not in WEAK_KINDS
-                                or self._own_whole_name(facet, r[1], top, r[2]))
+                                or self._own_whole_name(facet, r[1], top, r[2])
+                                or _abbreviated_part(facet, r, ranked[0]))
                            and (key_class(r[2]) in DEEPER_CLASSES
                                 or (facet == "disease" and key_class(r[2]) == "title")
                                 or self._part_named_alone(facet, r)
@@ -1402,6 +1405,18 @@ class Grounder:
             self._memo[(row["facet"], row["key_class"], row["text"])] = cands
             n += 1
         return n
+
+
+def _abbreviated_part(facet: str, r: tuple[float, Candidate, FieldValue, dict[str, float]],
+                      first: tuple[float, Candidate, FieldValue, dict[str, float]]) -> bool:
+    """Whether ``r`` was read by an abbreviation in the same free text that names the term
+    ranked first in full (rule ``part_abbreviated_in_text``): an abbreviation inside a text is
+    weak alone ('dlpfc' may be a code), but one naming a part of the organ the text names in
+    words ('postmortem brain dlpfc grey matter') is that part. The caller checks it is
+    narrower."""
+    return (_ON["part_abbreviated_in_text"] and r[1].match_kind in ABBREVIATION_KINDS
+            and first[1].match_kind not in WEAK_KINDS and r[2].text == first[2].text
+            and _in_text_alike(facet, r[2], first[2]))
 
 
 def _in_text_alike(facet: str, value: FieldValue, top: FieldValue) -> bool:
