@@ -1848,3 +1848,14 @@ def test_an_abbreviation_in_text_of_a_part_of_the_organ_named_beside_it_is_that_
         full, text, term):
     tissue = next(a for a in full.annotate({}, text) if a.facet == "tissue")
     assert tissue.term_id == term
+
+
+@pytest.mark.parametrize(("attributes", "text", "term"), [
+    ({"tissue": "skin", "body site": "forearm"}, None, "UBERON:0003403"),  # skin of forearm
+    ({}, "skin punch biopsy skin lower back", "UBERON:0009014"),  # lower back skin
+    ({"tissue": "skin"}, None, "UBERON:0002097"),
+])
+def test_a_sample_naming_the_skin_and_a_body_site_is_of_the_skin_there(
+        full, attributes, text, term):
+    tissue = next(a for a in full.annotate(attributes, text) if a.facet == "tissue")
+    assert tissue.term_id == term

@@ -39,6 +39,7 @@ Ranked = list[tuple[float, Candidate, FieldValue, dict[str, float]]]
 #: The switches of this module's rules, read once.
 _ON = {name: enabled(name) for name in (
     "site_of_tissue", "cell_of_tissue", "skin_of_site", "disease_of_tissue", "cell_of_markers",
+    "organ_at_named_site",
     "kind_of_cell", "part_of_tissue", "part_initials", "kind_initials", "kind_of_disease",
     "kind_in_value", "organ_of_tumour", "spelt_abbreviations",
     "cell_of_enclosing", "part_of_disease_organ")}
@@ -109,6 +110,8 @@ TUMOUR_CLASSES = words("specimen_diseases")
 ORGAN_NAMES_SHARE = 0.5
 #: Rule skin_of_site: disease class -> the organ its samples at a body site are of.
 ORGAN_OF_DISEASE: dict[str, str] = mapping("organ_of_disease")
+#: Rule organ_at_named_site: the organs that cover body regions (the skin).
+COVERING_ORGANS = frozenset(ORGAN_OF_DISEASE.values())
 
 
 def _read_as_named(a: Annotation, facet: str) -> bool:
@@ -532,6 +535,30 @@ class Composer:
                                              ("{y} of {x}", "{x} {y}", "{y} of the {x}"))
                     if at is not None:
                         return [(s, taken_by(at, "skin_of_site"), v, f)] + ranked
+        return ranked
+
+    def organ_at_named_site(self, ranked: Ranked) -> Ranked:
+        """The ranking with an organ's part at a body site put first when the sample names
+        both, the organ or the site ranked first ('skin punch biopsy, lower back' is the skin
+        of the lower back; 'tissue: skin' beside 'body site: forearm'): UBERON names the two
+        together below the site, as :meth:`organ_at_site` reads a skin disorder's site (rule
+        ``organ_at_named_site``; the organs that cover body regions of
+        ``words/organ_of_disease.tsv``)."""
+        if not ranked or not _ON["organ_at_named_site"]:
+            return ranked
+        named = [r for r in ranked if r[1].method not in GUESS_METHODS]
+        organs = [r for r in named if r[1].term_id in COVERING_ORGANS]
+        if not organs or ranked[0][1].method in GUESS_METHODS:
+            return ranked
+        s, _, v, f = ranked[0]
+        for organ in organs[:1]:
+            for r in named:
+                if r is organ or not (r is ranked[0] or organ is ranked[0]):
+                    continue
+                at = self.named_together("tissue", r[1], organ[1],
+                                         ("{y} of {x}", "{x} {y}", "{y} of the {x}"))
+                if at is not None:
+                    return [(s, taken_by(at, "organ_at_named_site"), r[2], f)] + ranked
         return ranked
 
     def organ_of_tumour(self, values: Iterable[FieldValue],
