@@ -1859,3 +1859,13 @@ def test_a_sample_naming_the_skin_and_a_body_site_is_of_the_skin_there(
         full, attributes, text, term):
     tissue = next(a for a in full.annotate(attributes, text) if a.facet == "tissue")
     assert tissue.term_id == term
+
+
+@pytest.mark.parametrize(("value", "term"), [
+    ("MDM, M2-polarized", "CL:0000890"),  # a code in the value names the kind
+    ("B cells, memory", "CL:0000787"),
+    ("MDM", "CL:0000235"),
+])
+def test_a_word_of_a_cell_type_s_own_value_names_its_kind(full, value, term):
+    cell = next(a for a in full.annotate({"cell type": value}) if a.facet == "cell_type")
+    assert cell.term_id == term

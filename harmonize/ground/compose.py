@@ -41,7 +41,7 @@ _ON = {name: enabled(name) for name in (
     "site_of_tissue", "cell_of_tissue", "skin_of_site", "disease_of_tissue", "cell_of_markers",
     "organ_at_named_site",
     "kind_of_cell", "part_of_tissue", "part_initials", "kind_initials", "kind_of_disease",
-    "kind_in_value", "organ_of_tumour", "spelt_abbreviations",
+    "kind_in_value", "cell_kind_in_value", "organ_of_tumour", "spelt_abbreviations",
     "cell_of_enclosing", "part_of_disease_organ")}
 #: A value that may name a signed marker ('CD34+', 'CD38-', 'CD14-positive', 'CD16 negative').
 _SIGNED = re.compile(r"[+-]|positive|negative|dim|bright|\dhi|\dlo|high|low", re.IGNORECASE)
@@ -361,14 +361,19 @@ class Composer:
             lambda other, said: key_role(other.source_key) in ("other", "scan"),
             first_word=True)
 
-    def kind_in_value(self, ranked: Ranked) -> Ranked:
-        """The ranking with the kind of the disease ranked first that another word of its own
+    def kind_in_value(self, ranked: Ranked, facet: str = "disease") -> Ranked:
+        """The ranking with the kind of the term ranked first that another word of its own
         value names with it put first ('paralysis agitans, LRRK2 carrier' and 'hypertrophic
-        cardiomyopathy (MYH7 mutation)' are MONDO's LRRK2 and MYH7 forms): the one MONDO term
-        below it named '<word> <a name of it>', from a value of a few words under the
-        disease's own key or a sample key; the words of the name itself, numbers and
-        function words aside."""
-        first = _refinable("kind_in_value", ranked, DEEPER_CLASSES)
+        cardiomyopathy (MYH7 mutation)' are MONDO's LRRK2 and MYH7 forms; rule
+        ``kind_in_value``; of a cell type, 'MDM, M2-polarized' is an M2 macrophage, rule
+        ``cell_kind_in_value``, as ``kind_of_cell`` reads 'polarization: M2' beside it): the
+        one term below it named '<word> <a name of it>', from a value of a few words under
+        the facet's own key or a sample key; the words of the name itself, numbers and
+        function words aside (and words under three letters for a disease: a cell's kinds
+        are named by codes, 'M2', a disease's by genes; and for a cell, the words of places:
+        :meth:`_places_word`)."""
+        rule = "kind_in_value" if facet == "disease" else "cell_kind_in_value"
+        first = _refinable(rule, ranked, DEEPER_CLASSES)
         if first is None:
             return ranked
         _, top, v, _ = first
@@ -376,12 +381,22 @@ class Composer:
         if not 1 < len(said) <= OWN_WORDS_MAX:
             return ranked
         named = set(top.matched_text.split())
+        shortest = 3 if facet == "disease" else 2
         heads = dict.fromkeys(w for w in said if w not in named and w not in STOPWORDS
-                              and len(w) >= 3 and not w.isdigit())
-        names = self.lexicon.names_for("disease", top.term_id)
+                              and len(w) >= shortest and not w.isdigit()
+                              and (facet == "disease" or not w.isalpha()
+                                   or not self._places_word(w)))
+        names = self.lexicon.names_for(facet, top.term_id)
         found = {c.term_id: c for head in heads
-                 for c in self._below("disease", top.term_id, names, head, ("{v} {n}",))}
-        return _one_first(ranked, found, "kind_in_value")
+                 for c in self._below(facet, top.term_id, names, head, ("{v} {n}",))}
+        return _one_first(ranked, found, rule)
+
+    def _places_word(self, word: str) -> bool:
+        """Whether ``word`` (letters only: a code such as 'M2' is a kind's) is a word of a
+        tissue's names ('hippocampal', 'breast'): a cell named with it is the cell of a
+        place, which ``cell_of_tissue`` reads from the sample's tissue, not a kind
+        ('hippocampal dentate gyrus granule neurons')."""
+        return self.lexicon.knows_word(word, ("tissue",))
 
     def spelt_first(self, ranked: Ranked) -> Ranked:
         """The ranking with the one disease a text names both in full and by a short word

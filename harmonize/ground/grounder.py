@@ -1094,6 +1094,7 @@ class Grounder:
         if ranked and facet == "cell_type":
             ranked = self._compose.cell_of_markers(ranked, values)
             ranked = self._compose.kind_of_cell(ranked, values)
+            ranked = self._compose.kind_in_value(ranked, "cell_type")
         if ranked and place is not None:
             ranked = self._compose.cell_of_tissue(ranked, place)
         return ranked, leader, rejected
