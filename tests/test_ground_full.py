@@ -241,7 +241,7 @@ def test_haematology_s_abbreviations_of_blood_sources(full, value, term):
     ("BMMC", "CL:0010004"),                  # bone marrow mononuclear cells, as PBMC are blood's
     ("BM-MNCs", "CL:0010004"),               # the same, written with the marrow's initials
     ("FLS, passage 4", "CL:0002301"),        # fibroblast-like synoviocytes
-    ("MDM, M2-polarized", "CL:0000235"),     # monocyte-derived macrophages
+    ("MDM, M2-polarized", "CL:0000890"),     # monocyte-derived macrophages, of kind M2
     ("primary RPTEC", "CL:0002306"),         # the primary-cell vendors' code
     ("SSEA4+ spermatogonia", "CL:0000020"),  # a Latin plural inside a longer value
 ])

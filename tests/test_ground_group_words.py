@@ -32,10 +32,14 @@ def test_a_group_word_is_the_disease_of_the_studys_organ(full_grounder):
 
 def test_the_studys_organ_chooses_what_an_abbreviation_stands_for(full_grounder):
     # 'BPD': bronchopulmonary dysplasia (a lung disorder) or borderline personality disorder
+    # or, beside the brain, bipolar disorder (psychiatry's abbreviation, which MONDO lacks:
+    # words/organ_abbreviations.tsv); MONDO files the personality disorder under no organ
     lung = _diseases(full_grounder, _study("lung", "bpd"), ["S1"] * 5)
     brain = _diseases(full_grounder, _study("temporal cortex", "bpd"), ["S1"] * 5)
+    blood = _diseases(full_grounder, _study("blood", "bpd"), ["S1"] * 5)
     assert lung[:3] == [BPD] * 3
-    assert brain == [None] * 5  # MONDO files the personality disorder under no organ
+    assert brain[:3] == ["MONDO:0004985"] * 3
+    assert blood == [None] * 5  # no organ tells them apart
 
 
 def test_a_word_outside_a_study_names_no_group(full_grounder):
