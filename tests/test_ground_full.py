@@ -1869,3 +1869,14 @@ def test_a_sample_naming_the_skin_and_a_body_site_is_of_the_skin_there(
 def test_a_word_of_a_cell_type_s_own_value_names_its_kind(full, value, term):
     cell = next(a for a in full.annotate({"cell type": value}) if a.facet == "cell_type")
     assert cell.term_id == term
+
+
+@pytest.mark.parametrize(("attributes", "text", "term"), [
+    ({"cell type": "dermal fibroblasts", "body site": "forearm"}, None, "UBERON:0003403"),
+    ({}, "dermal fibroblasts forearm punch biopsy", "UBERON:0003403"),
+    ({"tissue": "forearm", "cell type": "myoblasts"}, None, "UBERON:0002386"),  # no skin word
+])
+def test_an_adjective_of_the_skin_beside_a_body_site_names_the_skin_there(
+        full, attributes, text, term):
+    tissue = next(a for a in full.annotate(attributes, text) if a.facet == "tissue")
+    assert tissue.term_id == term

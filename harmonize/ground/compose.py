@@ -39,7 +39,7 @@ Ranked = list[tuple[float, Candidate, FieldValue, dict[str, float]]]
 #: The switches of this module's rules, read once.
 _ON = {name: enabled(name) for name in (
     "site_of_tissue", "cell_of_tissue", "skin_of_site", "disease_of_tissue", "cell_of_markers",
-    "organ_at_named_site",
+    "organ_at_named_site", "organ_adjective_at_site",
     "kind_of_cell", "part_of_tissue", "part_initials", "kind_initials", "kind_of_disease",
     "kind_in_value", "cell_kind_in_value", "organ_of_tumour", "spelt_abbreviations",
     "cell_of_enclosing", "part_of_disease_organ")}
@@ -552,29 +552,52 @@ class Composer:
                         return [(s, taken_by(at, "skin_of_site"), v, f)] + ranked
         return ranked
 
-    def organ_at_named_site(self, ranked: Ranked) -> Ranked:
+    def organ_at_named_site(self, ranked: Ranked, values: Iterable[FieldValue] = ()) -> Ranked:
         """The ranking with an organ's part at a body site put first when the sample names
         both, the organ or the site ranked first ('skin punch biopsy, lower back' is the skin
         of the lower back; 'tissue: skin' beside 'body site: forearm'): UBERON names the two
         together below the site, as :meth:`organ_at_site` reads a skin disorder's site (rule
         ``organ_at_named_site``; the organs that cover body regions of
-        ``words/organ_of_disease.tsv``)."""
-        if not ranked or not _ON["organ_at_named_site"]:
+        ``words/organ_of_disease.tsv``). An adjective of the organ or of a part of it in the
+        sample's ``values`` names it too, beside the site ranked first ('dermal fibroblasts,
+        forearm': the skin of forearm; rule ``organ_adjective_at_site``)."""
+        if not ranked or not _ON["organ_at_named_site"] or ranked[0][1].method in GUESS_METHODS:
             return ranked
         named = [r for r in ranked if r[1].method not in GUESS_METHODS]
-        organs = [r for r in named if r[1].term_id in COVERING_ORGANS]
-        if not organs or ranked[0][1].method in GUESS_METHODS:
+        organ = next((r for r in named if r[1].term_id in COVERING_ORGANS), None)
+        if organ is not None:  # the site ranked first, or any site beside the organ first
+            names, sites = [organ[1]], [r for r in named if r is not organ and (
+                r is ranked[0] or organ is ranked[0])]
+        elif _ON["organ_adjective_at_site"]:
+            names, sites = self._organs_by_adjective(values), [ranked[0]]
+        else:
             return ranked
-        s, _, v, f = ranked[0]
-        for organ in organs[:1]:
-            for r in named:
-                if r is organ or not (r is ranked[0] or organ is ranked[0]):
-                    continue
-                at = self.named_together("tissue", r[1], organ[1],
+        s, _, _, f = ranked[0]
+        for r in sites:
+            for name in names:
+                at = self.named_together("tissue", r[1], name,
                                          ("{y} of {x}", "{x} {y}", "{y} of the {x}"))
                 if at is not None:
-                    return [(s, taken_by(at, "organ_at_named_site"), r[2], f)] + ranked
+                    rule = "organ_at_named_site" if organ is not None else "organ_adjective_at_site"
+                    return [(s, taken_by(at, rule), r[2], f)] + ranked
         return ranked
+
+    def _organs_by_adjective(self, values: Iterable[FieldValue]) -> list[Candidate]:
+        """The covering organs an anatomical adjective of the values names, itself or a part
+        of it ('cutaneous': the skin; 'dermal': the dermis, part of the skin), as candidates
+        named by their label."""
+        said = {w for v in values for w in tokens(v.text)}
+        out = []
+        for organ in sorted(COVERING_ORGANS):
+            info = self.lexicon.term(organ)
+            for word in sorted(said & _ADJECTIVE_NOUN.keys()):
+                nouns = {t for t, _ in self.lexicon.lookup("tissue", _ADJECTIVE_NOUN[word])}
+                if info and any(t == organ or self.lexicon.is_ancestor(organ, t)
+                                for t in nouns):
+                    out += [Candidate(organ, info.label, "rule", name, "label", 1.0)
+                            for name in sorted(self.lexicon.names_for("tissue", organ))]
+                    break
+        return out
 
     def organ_of_tumour(self, values: Iterable[FieldValue],
                         diseases: Iterable[Annotation]) -> Ranked:

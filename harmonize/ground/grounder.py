@@ -1081,7 +1081,7 @@ class Grounder:
         if ranked and facet == "tissue":
             ranked = self._compose.site_of_tissue(facet, ranked)
             ranked = self._compose.organ_at_site(ranked, diseases)
-            ranked = self._compose.organ_at_named_site(ranked)
+            ranked = self._compose.organ_at_named_site(ranked, values)
             ranked = self._compose.part_of_tissue(ranked, values)
             ranked = self._compose.part_by_initials(ranked, values)
         if ranked and facet in MOST_SPECIFIC_FACETS and _ON["deeper_in_sample"]:
