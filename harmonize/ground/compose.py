@@ -393,9 +393,9 @@ class Composer:
 
     def _places_word(self, word: str) -> bool:
         """Whether ``word`` (letters only: a code such as 'M2' is a kind's) is a word of a
-        tissue's names ('hippocampal', 'breast'): a cell named with it is the cell of a
-        place, which ``cell_of_tissue`` reads from the sample's tissue, not a kind
-        ('hippocampal dentate gyrus granule neurons')."""
+        tissue's names ('renal', 'lung'): a cell named with it is the cell of a place,
+        which ``cell_of_tissue`` reads from the sample's tissue, not a kind ('renal
+        proximal tubule cells, cultured')."""
         return self.lexicon.knows_word(word, ("tissue",))
 
     def spelt_first(self, ranked: Ranked) -> Ranked:

@@ -24,8 +24,8 @@ no name knows that are two known words written as one. Such a word, when no keys
 a known word, is read as its two parts when it splits one way only into two known words (the first of
 three letters or more, the second of four), one of them a word of the tissue, cell-type or
 disease names ('marrowderived': marrow derived; 'cordblood': cord blood). A prefix or a
-combining form ending in 'o' makes one word with the rest ('antiinflammatory',
-'microvasculature', 'tubulointerstitium': ``words/word_prefixes.tsv``). The grounder reads a tissue so
+combining form ending in 'o' makes one word with the rest ('antiviral', 'microenvironment',
+'tubulointerstitium': ``words/word_prefixes.tsv``). The grounder reads a tissue so
 (:data:`harmonize.ground.grounder.APART_FACETS`).
 """
 
@@ -54,8 +54,8 @@ _WORD = re.compile(r"[A-Za-z]+")
 #: The letters an edit may put in.
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 #: Rule run_together_words: the shortest first and second part of a word written together
-#: from two ('rpechoroid'; 'hairpin' is no hair pin), and the prefixes that make one word
-#: with the rest ('antiinflammatory').
+#: from two ('rpechoroid'; 'earwax' stays one word), and the prefixes that make one word
+#: with the rest ('antiviral').
 MIN_PART, MIN_SECOND = 3, 4
 SPLIT_ON = enabled("run_together_words")
 PREFIXES = words("word_prefixes") if SPLIT_ON else frozenset()
@@ -164,7 +164,7 @@ class Speller:
         splits = []
         for i in range(MIN_PART, len(word) - MIN_SECOND + 1):
             a, b = word[:i], word[i:]
-            if a in PREFIXES or a.endswith("o"):  # one word: 'antiinflammatory'
+            if a in PREFIXES or a.endswith("o"):  # one word: 'antiviral'
                 continue
             if (self._known(a) and self._known(b)
                     and (self.lexicon.knows_word(a, TARGET_FACETS)
