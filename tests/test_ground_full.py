@@ -1828,7 +1828,7 @@ def test_a_spelling_reads_the_same_whatever_was_read_before(full, key, first, th
 
 @pytest.mark.parametrize(("attributes", "term", "status"), [
     ({"tissue": "skin", "diagnosis": "AD"}, "MONDO:0004980", "accepted"),  # atopic dermatitis
-    ({"tissue": "frontal cortex", "diagnosis": "AD"}, "MONDO:0004975", "accepted"),
+    ({"tissue": "temporal lobe", "diagnosis": "AD"}, "MONDO:0004975", "accepted"),
     ({"tissue": "lung", "diagnosis": "BPD"}, "MONDO:0019091", "accepted"),  # the lung's
     ({"tissue": "blood", "diagnosis": "AD"}, "MONDO:0004975", "accepted"),  # MONDO's own
     ({"tissue": "kidney biopsy", "diagnosis": "LN"}, "MONDO:0005556", "accepted"),
@@ -1872,8 +1872,8 @@ def test_a_word_of_a_cell_type_s_own_value_names_its_kind(full, value, term):
 
 
 @pytest.mark.parametrize(("attributes", "text", "term"), [
-    ({"cell type": "dermal fibroblasts", "body site": "forearm"}, None, "UBERON:0003403"),
-    ({}, "dermal fibroblasts forearm punch biopsy", "UBERON:0003403"),
+    ({"cell type": "cutaneous fibroblasts", "body site": "thigh"}, None, "UBERON:0004262"),
+    ({}, "dermal cells upper arm punch biopsy", "UBERON:0004263"),  # upper arm skin
     ({"tissue": "forearm", "cell type": "myoblasts"}, None, "UBERON:0002386"),  # no skin word
 ])
 def test_an_adjective_of_the_skin_beside_a_body_site_names_the_skin_there(

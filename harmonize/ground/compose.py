@@ -165,6 +165,7 @@ class Composer:
         self._beside: Memo[tuple[str, str, str, tuple[str, ...]], tuple[Candidate, ...]] = Memo(
             memo_limit)
         self._descendants: dict[str, list[str]] | None = None
+        self._adjective_organs: dict[str, frozenset[str]] | None = None
 
     def initialled_kind(self, facet: str, modifier: str, found: list[Candidate]
                         ) -> list[Candidate]:
@@ -559,8 +560,8 @@ class Composer:
         together below the site, as :meth:`organ_at_site` reads a skin disorder's site (rule
         ``organ_at_named_site``; the organs that cover body regions of
         ``words/organ_of_disease.tsv``). An adjective of the organ or of a part of it in the
-        sample's ``values`` names it too, beside the site ranked first ('dermal fibroblasts,
-        forearm': the skin of forearm; rule ``organ_adjective_at_site``)."""
+        sample's ``values`` names it too, beside the site ranked first ('cutaneous cells,
+        thigh': the upper leg skin; rule ``organ_adjective_at_site``)."""
         if not ranked or not _ON["organ_at_named_site"] or ranked[0][1].method in GUESS_METHODS:
             return ranked
         named = [r for r in ranked if r[1].method not in GUESS_METHODS]
@@ -584,20 +585,24 @@ class Composer:
 
     def _organs_by_adjective(self, values: Iterable[FieldValue]) -> list[Candidate]:
         """The covering organs an anatomical adjective of the values names, itself or a part
-        of it ('cutaneous': the skin; 'dermal': the dermis, part of the skin), as candidates
-        named by their label."""
-        said = {w for v in values for w in tokens(v.text)}
-        out = []
-        for organ in sorted(COVERING_ORGANS):
-            info = self.lexicon.term(organ)
-            for word in sorted(said & _ADJECTIVE_NOUN.keys()):
-                nouns = {t for t, _ in self.lexicon.lookup("tissue", _ADJECTIVE_NOUN[word])}
-                if info and any(t == organ or self.lexicon.is_ancestor(organ, t)
-                                for t in nouns):
-                    out += [Candidate(organ, info.label, "rule", name, "label", 1.0)
-                            for name in sorted(self.lexicon.names_for("tissue", organ))]
-                    break
-        return out
+        of it ('cutaneous': the skin; 'dermal': the dermis, part of the skin), as candidates,
+        one per name of the organ."""
+        covered = self._covered_by_adjective()
+        organs = sorted({o for v in values for w in tokens(v.text) for o in covered.get(w, ())})
+        return [Candidate(o, info.label, "rule", name, "label", 1.0) for o in organs
+                if (info := self.lexicon.term(o)) is not None
+                for name in sorted(self.lexicon.names_for("tissue", o))]
+
+    def _covered_by_adjective(self) -> dict[str, frozenset[str]]:
+        """Each anatomical adjective -> the covering organs it names, itself or a part of
+        it (built on first use: the tissue ranking asks for every sample)."""
+        if self._adjective_organs is None:
+            lex = self.lexicon
+            self._adjective_organs = {
+                word: found for word, noun in _ADJECTIVE_NOUN.items()
+                if (found := frozenset(o for o in COVERING_ORGANS for t, _ in lex.lookup(
+                    "tissue", noun) if t == o or lex.is_ancestor(o, t)))}
+        return self._adjective_organs
 
     def organ_of_tumour(self, values: Iterable[FieldValue],
                         diseases: Iterable[Annotation]) -> Ranked:

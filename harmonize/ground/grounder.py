@@ -116,7 +116,7 @@ EMBED_KINDS = frozenset({"label", "curated", "healthy"})
 #: respelt_words, :mod:`harmonize.ground.spelling`).
 RESPELT_FACETS = frozenset({"tissue", "cell_type", "disease"})
 #: Rule run_together_words (read through respelt_words): a tissue only. The word glued to
-#: another is mostly where cells came from ('marrowderived', 'pbmcsorted', 'hescderived'):
+#: another is mostly where cells came from ('tonsilderived', 'pbmcsorted', 'hescderived'):
 #: the tissue writers give, but no cell type the sample is.
 APART_FACETS = frozenset({"tissue"})
 #: Separators between the diseases a disease field lists ("with" is not one: "AML with

@@ -50,12 +50,12 @@ def with_organ_abbreviation(annotations: list[Annotation], reader: GroupWords,
         if top.match_kind not in ABBREVIATION_KINDS or len(reader.all_expansions(
                 top.matched_text)) < 2:
             continue
+        lex = reader.lexicon
         chosen = reader.organ_disease(top.matched_text, reader.places([tissue.term_id]))
-        info = reader.lexicon.term(chosen or "")
+        info = lex.term(chosen or "")
         tied = top.features.get("conf:tied", 1.0)
         if chosen is None or info is None or (chosen == ann.term_id and tied == 1.0):
             continue
-        lex = reader.lexicon
         if chosen != ann.term_id and (lex.is_ancestor(chosen, ann.term_id)
                                       or lex.is_ancestor(ann.term_id, chosen)):
             continue  # one lineage: the form ranked first stays ('RCC', clear cell or not)

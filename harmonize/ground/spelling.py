@@ -18,12 +18,12 @@ with capitals inside (gene symbols, abbreviations), or changed at its first lett
 ('chondrogenesis' is no achondrogenesis, 'hypoxic' no hypoxia) but for a doubled last letter.
 The grounder takes the respelt reading only when it names a term by a respelt word.
 
-Words run together (rule ``run_together_words``): text that lost its hyphens ('bone
-marrow-derived' as 'bone marrowderived', as txt2onto's bag-of-words text is made) holds words
-no name knows that are two known words written as one. Such a word, when no keystroke makes it
-a known word, is read as its two parts when it splits one way only into two known words (the first of
-three letters or more, the second of four), one of them a word of the tissue, cell-type or
-disease names ('marrowderived': marrow derived; 'cordblood': cord blood). A prefix or a
+Words run together (rule ``run_together_words``): text that lost its hyphens
+('tonsil-derived' as 'tonsilderived', as txt2onto's bag-of-words text is made) holds words no
+name knows that are two known words written as one. Such a word, when no keystroke makes it a
+known word, is read as its two parts when it splits one way only into two known words (the
+first of three letters or more, the second of four), one of them a word of the tissue,
+cell-type or disease names ('tonsilderived': tonsil derived; 'cordblood': cord blood). A prefix or a
 combining form ending in 'o' makes one word with the rest ('antiviral', 'microenvironment',
 'tubulointerstitium': ``words/word_prefixes.tsv``). The grounder reads a tissue so
 (:data:`harmonize.ground.grounder.APART_FACETS`).
@@ -148,7 +148,7 @@ class Speller:
 
     def apart(self, word: str) -> str | None:
         """``word`` (lower case, no keystroke from a known word) as the two known words it
-        is written together from ('marrowderived': 'marrow derived'), when it splits so one
+        is written together from ('tonsilderived': 'tonsil derived'), when it splits so one
         way only and one part is a word of the names; else ``None``. Memoized."""
         if word in self._apart:
             return self._apart[word]
