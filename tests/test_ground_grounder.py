@@ -294,6 +294,21 @@ def test_cache_items_round_trip(lex, grounder):
     assert Grounder(lex, use_embeddings=False).preload(stale) == 0
 
 
+def test_a_memo_row_of_another_shape_is_named(lex, grounder):
+    from harmonize.errors import ParseError
+
+    grounder.ground_value("tissue", "vastus lateralis muscle", "tissue")
+    items = grounder.cache_items()
+    # rows written before the memo was keyed by the text as written held 'norm_text'
+    old = [{("norm_text" if k == "text" else k): v for k, v in i.items()} for i in items]
+    with pytest.raises(ParseError, match=r"^memo row 1 \('tissue', 'dedicated'\): .*'text'.*"
+                                         r"ground its values again"):
+        Grounder(lex, use_embeddings=False).preload(old)
+    odd = [dict(items[0], candidates=[{"term": "UBERON:0001377"}])]
+    with pytest.raises(ParseError, match="memo row 1"):
+        Grounder(lex, use_embeddings=False).preload(odd)
+
+
 def test_sex_words(grounder):
     anns = {a.facet: a.term_id for a in grounder.annotate({"sex": "F", "gender": "Male"})}
     assert anns["sex"] in ("PATO:0000383", "PATO:0000384")

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from types import MappingProxyType
 
+from harmonize.errors import ParseError
 from harmonize.facets import EMBED_FACETS, EMBED_LABELS_ONLY, MOST_SPECIFIC_FACETS, RULE_FACETS
 from harmonize.facets import GROUND_ORDER as FACET_ORDER
 from harmonize.ground.calibrate import MARGIN_CAP, Calibration, load_calibration
@@ -1397,14 +1398,26 @@ class Grounder:
         return rows
 
     def preload(self, items: Iterable[Mapping]) -> int:
-        """Fill the memo from :meth:`cache_items` rows of the same lexicon version."""
+        """Fill the memo from :meth:`cache_items` rows of the same lexicon version.
+
+        Raises:
+            ParseError: a row of another shape (rows written before the memo was keyed by the
+                text as written hold ``norm_text``), naming the row and what to do.
+        """
         n = 0
-        for row in items:
+        for i, row in enumerate(items, 1):
             if row.get("lexicon_version") != self.lexicon.version:
                 continue
-            cands = None if row.get("rejected") else tuple(
-                Candidate(**c) for c in row.get("candidates") or ())
-            self._memo[(row["facet"], row["key_class"], row["text"])] = cands
+            try:
+                cands = None if row.get("rejected") else tuple(
+                    Candidate(**c) for c in row.get("candidates") or ())
+                key = (row["facet"], row["key_class"], row["text"])
+            except (KeyError, TypeError) as exc:
+                raise ParseError(
+                    f"memo row {i} ({row.get('facet')!r}, {row.get('key_class')!r}): "
+                    f"not a Grounder.cache_items() row of this version (missing or unknown "
+                    f"field {exc}); ground its values again instead of preloading it") from None
+            self._memo[key] = cands
             n += 1
         return n
 

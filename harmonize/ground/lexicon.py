@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import gc
 import hashlib
+import logging
 import os
 import pickle
 import re
@@ -38,6 +39,8 @@ from harmonize.ground.rules import enabled, synonym_group, table, words
 from harmonize.ground.rules import fingerprint as rules_fingerprint
 from harmonize.ontology.model import OntologyData
 from harmonize.resources import ONTOLOGIES_DIR
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from harmonize.ground.line_disease import LineWords
@@ -629,6 +632,7 @@ def load_lexicon(*, rebuild: bool = False, directory: Path | None = None,
         >>> lex.lookup("tissue", "liver")  # doctest: +SKIP
         (('UBERON:0002107', 'label'),)
     """
+    from harmonize.ground.listed_ids import listed_files, unknown_ids
     from harmonize.ground.sources import load_ontologies, source_fingerprint
 
     version = lexicon_version(source_fingerprint(), synonyms_path)
@@ -650,6 +654,8 @@ def load_lexicon(*, rebuild: bool = False, directory: Path | None = None,
     with progress.task("building the ontology lexicon (once; cached)", total=2,
                        unit="steps") as bar:
         ontologies = load_ontologies()
+        for problem in unknown_ids(ontologies, dict.fromkeys([*listed_files(), synonyms_path])):
+            log.warning(problem)
         bar.advance()
         lex = build_lexicon(ontologies, read_synonyms(synonyms_path), version=version)
         bar.advance()
