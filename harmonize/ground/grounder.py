@@ -32,6 +32,7 @@ from harmonize.ground.compose import (
     taken_by,
 )
 from harmonize.ground.controls import study_disease_keys, study_view, with_study_controls
+from harmonize.ground.denied_groups import with_denied_diseases
 from harmonize.ground.derived_cells import derived_cell
 from harmonize.ground.donor_sex import with_donor_sex
 from harmonize.ground.group_words import GROUP_EVIDENCE, GroupWords, with_group_diseases
@@ -39,6 +40,7 @@ from harmonize.ground.evidence import (
     ABBREVIATION_KINDS,
     GUESS_METHODS,
     SHORT_KINDS,
+    WEAK_CAP,
     WEAK_KINDS,
     adjust_confidence,
     evidence_kind,
@@ -700,9 +702,12 @@ class Grounder:
         done = with_title_sex(done, [(attrs, text) for attrs, text, _ in given], studies,
                               self.prior_confidence(TITLE_SEX_EVIDENCE), self.calibration.accept,
                               self.lexicon.version)
-        return with_group_diseases(done, [(attrs, text) for attrs, text, _ in given], studies,
-                                   self._groups, self.prior_confidence(GROUP_EVIDENCE),
-                                   self.calibration.accept)
+        pairs = [(attrs, text) for attrs, text, _ in given]
+        done = with_group_diseases(done, pairs, studies, self._groups,
+                                   self.prior_confidence(GROUP_EVIDENCE), self.calibration.accept)
+        return with_denied_diseases(done, pairs, studies, self._groups,
+                                    min(self.prior_confidence(GROUP_EVIDENCE), WEAK_CAP),
+                                    self.calibration.accept)
 
     def prior_confidence(self, kind: str) -> float:
         """The confidence of a reading whose kind of evidence the fit never saw (a study's

@@ -104,15 +104,15 @@ class GroupWords:
             return next(iter(found))  # one disease, of no organ
         kept = list(found) if (len(word) >= MIN_ORGANLESS
                                and word not in english_vocabulary()) else []
-        return self._broadest(kept)
+        return self.broadest(kept)
 
     def organ_disease(self, word: str, places: frozenset[str]) -> str | None:
         """The one disease ``word`` abbreviates of an organ among ``places`` (the broadest of
         one lineage; the abbreviations of a field's own organ counted), or None: no fallback
         to a disease of no organ."""
-        return self._broadest([d for d in self.all_expansions(word) if self.organs(d) & places])
+        return self.broadest([d for d in self.all_expansions(word) if self.organs(d) & places])
 
-    def _broadest(self, kept: list[str]) -> str | None:
+    def broadest(self, kept: list[str]) -> str | None:
         """The one term of ``kept`` that all others lie below, or None."""
         heads = [d for d in kept if all(d == o or self.lexicon.is_ancestor(d, o) for o in kept)]
         return heads[0] if len(heads) == 1 else None
@@ -207,20 +207,20 @@ def with_group_diseases(annotations: Sequence[list[Annotation]],
             for i in idx:
                 if word in said[i] and not any(a.facet == "disease" and a.term_id
                                                for a in out[i]):
-                    out[i] = _with_disease(out[i], reader.lexicon, disease, word,
-                                           said[i][word], confidence, accept)
+                    out[i] = disease_annotation(out[i], reader.lexicon, disease, word,
+                                                said[i][word], confidence, accept)
     return out
 
 
-def _with_disease(anns: list[Annotation], lex: Lexicon, disease: str, word: str,
-                  source: tuple[str, str], confidence: float, accept: float
-                  ) -> list[Annotation]:
-    """``anns`` with ``disease`` read from ``word`` of the value ``source``."""
+def disease_annotation(anns: list[Annotation], lex: Lexicon, disease: str, word: str,
+                       source: tuple[str, str], confidence: float, accept: float,
+                       rule: str = "group_abbreviation") -> list[Annotation]:
+    """``anns`` with their disease replaced by ``disease``, read by ``rule`` from ``word`` of
+    the value ``source``."""
     info = lex.term(disease)
     label = info.label if info else disease
     cand = taken_by(Candidate(term_id=disease, term_label=label, method="rule",
-                              matched_text=word, match_kind="group_abbreviation",
-                              similarity=1.0), "group_abbreviation")
+                              matched_text=word, match_kind=rule, similarity=1.0), rule)
     key, value = source
     ann = Annotation("disease", disease, label, confidence, "rule",
                      "accepted" if confidence >= accept else "needs_review", key, value,
@@ -228,4 +228,4 @@ def _with_disease(anns: list[Annotation], lex: Lexicon, disease: str, word: str,
     return [a for a in anns if a.facet != "disease"] + [ann]
 
 
-__all__ = ["GroupWords", "with_group_diseases"]
+__all__ = ["GroupWords", "disease_annotation", "with_group_diseases"]

@@ -44,6 +44,8 @@ LIST_JOINERS = frozenset(" ".join(t) for t in _triggers("list"))
 #: they affirm ("history of MI", "diagnosis of AML").
 NEED_NO = frozenset(_triggers("after_no"))
 NO = frozenset(" ".join(t) for t in _triggers("no"))
+#: Prefixes that negate the one name right after them ('non-CF').
+PREFIXES: tuple[tuple[str, ...], ...] = _triggers("prefix")
 #: Words that negate the name right before them ("HIV negative", "tumor free"). Words that
 #: often open the next sentence ("Excluded were...", "Absent in...") are left out: GEO
 #: bag-of-words text has lost its full stops.
