@@ -173,6 +173,25 @@ def test_a_part_named_beside_the_organ_of_a_source_name(full, attributes, term):
     assert full.sample_ranking("tissue", attributes)[0]["term_id"] == term  # explain agrees
 
 
+@pytest.mark.parametrize(("attributes", "text", "term"), [
+    # a part of the keyed organ that the description names is the part sampled
+    ({"source_name": "skeletal muscle"}, "Needle biopsy from the gastrocnemius, subject 12",
+     "UBERON:0001388"),
+    ({"source_name": "brain"}, "Frozen block of the putamen, subject 12", "UBERON:0001874"),
+    # a place inside a name of cells is the cells' kind, not the part sampled
+    ({"tissue": "kidney cortex"}, "cultured tubule epithelial cells of the cortex",
+     "UBERON:0001225"),
+    ({"source_name": "brain"}, "Frozen block, subject 12", "UBERON:0000955"),
+])
+def test_a_part_the_description_names_refines_the_keyed_organ(full, attributes, text, term):
+    assert next(a for a in full.annotate(attributes, text) if a.facet == "tissue"
+                ).term_id == term
+    assert full.sample_ranking("tissue", attributes, text)[0]["term_id"] == term
+    if term in ("UBERON:0001388", "UBERON:0001874"):
+        (ann,) = [a for a in full.annotate(attributes, text) if a.facet == "tissue"]
+        assert "rule:part_in_description" in ann.candidates[0].features
+
+
 @pytest.mark.parametrize(("attributes", "term"), [
     ({"source_name": "heart from a transplant", "chamber": "LV"}, "UBERON:0002084"),  # left ventricle
     ({"tissue": "heart", "chamber": "RA"}, "UBERON:0002078"),  # right atrium, no arthritis

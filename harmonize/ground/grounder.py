@@ -147,7 +147,7 @@ _ON = {name: enabled(name) for name in (
     "part_abbreviated_in_text",
     "plural_abbreviations", "modified_names", "strongest_mention", "control_of_study",
     "line_disease", "respelt_words", "numbered_people", "part_in_own_key", "genotype_alleles",
-    "deeper_in_text", "kind_by_words", "cell_code_noun", "written_karyotype",
+    "deeper_in_text", "part_in_description", "kind_by_words", "cell_code_noun", "written_karyotype",
     "unknown_key_health")}
 
 
@@ -1288,7 +1288,9 @@ class Grounder:
                            and (key_class(r[2]) in DEEPER_CLASSES
                                 or (facet == "disease" and key_class(r[2]) == "title")
                                 or self._part_named_alone(facet, r)
-                                or _in_text_alike(facet, r[2], ranked[0][2]))
+                                or _in_text_alike(facet, r[2], ranked[0][2])
+                                or (_part_in_description(facet, r[2], ranked[0][2])
+                                    and not self._names_cells(r[1], r[2])))
                            and not cell_name_place(facet, r[2])
                            and narrower(self.lexicon, top.term_id, r[1].term_id)), None)
             if deeper is None:
@@ -1296,7 +1298,20 @@ class Grounder:
             rest = [r for r in ranked if r is not deeper]
             if _in_text_alike(facet, deeper[2], ranked[0][2]):  # no other way let it in
                 deeper = (deeper[0], taken_by(deeper[1], "deeper_in_text"), *deeper[2:])
+            elif _part_in_description(facet, deeper[2], ranked[0][2]):
+                deeper = (deeper[0], taken_by(deeper[1], "part_in_description"), *deeper[2:])
             ranked = [deeper] + rest
+
+    def _names_cells(self, c: Candidate, value: FieldValue) -> bool:
+        """Whether the text names the place ``c`` was read from only inside a name of cells
+        ('renal proximal tubule epithelial cells'): a kind of cell, not the part sampled."""
+        toks, name = tokens(value.text), c.matched_text.split()
+        for i in range(len(toks) - len(name) + 1):
+            if toks[i:i + len(name)] == name:
+                after = toks[i + len(name):i + len(name) + 3]
+                return any(self.lexicon.lookup("cell_type", " ".join(after[:k]))
+                           for k in range(1, len(after) + 1))
+        return False
 
     def _part_named_alone(self, facet: str,
                           r: tuple[float, Candidate, FieldValue, dict[str, float]]) -> bool:
@@ -1437,6 +1452,16 @@ def _abbreviated_part(facet: str, r: tuple[float, Candidate, FieldValue, dict[st
     return (_ON["part_abbreviated_in_text"] and r[1].match_kind in ABBREVIATION_KINDS
             and first[1].match_kind not in WEAK_KINDS and r[2].text == first[2].text
             and _in_text_alike(facet, r[2], first[2]))
+
+
+def _part_in_description(facet: str, value: FieldValue, top: FieldValue) -> bool:
+    """Whether a narrower tissue was read from a title or description while the organ ranked
+    first came from a keyed value (rule ``part_in_description``): 'source_name: brain' beside
+    a description of a block of the putamen is the putamen. A description names other places
+    too ('compared with the putamen'), but a part of the organ the sample's own values name
+    is mostly where it was taken."""
+    return (facet == "tissue" and _ON["part_in_description"]
+            and key_class(value) in _TEXT_CLASSES and key_class(top) in DEEPER_CLASSES)
 
 
 def _in_text_alike(facet: str, value: FieldValue, top: FieldValue) -> bool:
