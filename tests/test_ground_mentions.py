@@ -63,6 +63,11 @@ def test_name_inside_its_ancestors_name_is_not_a_mention(lex):
     ("non small cell lung cancer", 0, 5, False),        # the trigger is part of the name
     ("non muscle invasive bladder cancer", 3, 2, False),  # a trigger must touch the name
     ("ulcerative colitis excluded", 0, 2, False),        # may open the next sentence
+    # 'no history of', 'no evidence of' with their function words dropped (bag of words)
+    ("volunteer history gout", 2, 1, True),
+    ("donor evidence nephritis", 2, 1, True),
+    ("history of gout", 2, 1, False),                    # written out, it affirms
+    ("twelve year history gout", 3, 1, False),           # a duration affirms
 ])
 def test_negation_needs_a_touching_trigger(text, start, n, negated):
     from harmonize.ground.negation import is_negated

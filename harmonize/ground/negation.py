@@ -20,7 +20,7 @@ from harmonize.ground.rules import choices, enabled
 #: and ``context_other``).
 _TRIGGERS = choices("negation_triggers", "position",
                     frozenset({"before", "prefix", "after", "after_no", "other", "other_after",
-                               "no", "list"}))
+                               "no", "list", "affirm"}))
 
 
 def _triggers(*positions: str) -> tuple[tuple[str, ...], ...]:
@@ -50,6 +50,8 @@ PREFIXES: tuple[tuple[str, ...], ...] = _triggers("prefix")
 #: often open the next sentence ("Excluded were...", "Absent in...") are left out: GEO
 #: bag-of-words text has lost its full stops.
 AFTER: tuple[tuple[str, ...], ...] = _triggers("after")
+#: Phrases ending in a trigger that affirm the name right after them ('year history').
+AFFIRM: tuple[tuple[str, ...], ...] = _triggers("affirm")
 #: Every word of a trigger: a text with none of them negates nothing.
 TRIGGER_WORDS = frozenset(w for trig in BEFORE + AFTER + OTHER_AFTER for w in trig)
 #: Rule ``negation`` (off: no name is negated; ``context_other`` still applies).
@@ -73,11 +75,16 @@ def is_negated(toks: Sequence[str], start: int, n_tokens: int) -> bool:
     False
     >>> is_negated("no history of cancer".split(), 3, 1), is_negated("history of mi".split(), 2, 1)
     (True, False)
+    >>> is_negated("donor history gout".split(), 2, 1)  # 'no history of' as bag of words
+    True
+    >>> is_negated("year history gout".split(), 2, 1)  # 'a 12-year history of'
+    False
     >>> is_negated("eczema like inflammation model".split(), 0, 1)  # a likeness
     True
     """
     end = start + n_tokens
-    if _touched_before(toks, start, BEFORE if _NEGATION else OTHER):
+    if _touched_before(toks, start, BEFORE if _NEGATION else OTHER) and not (
+            _NEGATION and _touched_before(toks, start, AFFIRM)):
         return True
     for trig in (AFTER if _NEGATION else ()) + OTHER_AFTER:
         k = len(trig)
