@@ -192,6 +192,20 @@ def test_a_part_the_description_names_refines_the_keyed_organ(full, attributes, 
         assert "rule:part_in_description" in ann.candidates[0].features
 
 
+@pytest.mark.parametrize(("attributes", "text", "term"), [
+    # the source name says what the cells are; the description, what they were made from
+    ({"source_name": "macrophages"},
+     "CD14+ monocytes were purified from donated blood and cultured for a week", "CL:0000235"),
+    # with no cell type of its own keys, the description's is read
+    ({"donor": "D7"}, "CD14+ monocytes were purified from donated blood", "CL:0001054"),
+])
+def test_the_sample_s_own_keys_name_its_cells_before_its_description(full, attributes, text,
+                                                                    term):
+    assert next(a for a in full.annotate(attributes, text) if a.facet == "cell_type"
+                ).term_id == term
+    assert full.sample_ranking("cell_type", attributes, text)[0]["term_id"] == term
+
+
 @pytest.mark.parametrize(("attributes", "term"), [
     ({"source_name": "heart from a transplant", "chamber": "LV"}, "UBERON:0002084"),  # left ventricle
     ({"tissue": "heart", "chamber": "RA"}, "UBERON:0002078"),  # right atrium, no arthritis

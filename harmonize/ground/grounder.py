@@ -1459,7 +1459,8 @@ def _part_in_description(facet: str, value: FieldValue, top: FieldValue) -> bool
     first came from a keyed value (rule ``part_in_description``): 'source_name: brain' beside
     a description of a block of the putamen is the putamen. A description names other places
     too ('compared with the putamen'), but a part of the organ the sample's own values name
-    is mostly where it was taken."""
+    is mostly where it was taken. (A narrower cell type there was tried too: on the blind
+    sets it named the spinal motor neurons their writers call motor neurons, nothing else.)"""
     return (facet == "tissue" and _ON["part_in_description"]
             and key_class(value) in _TEXT_CLASSES and key_class(top) in DEEPER_CLASSES)
 
@@ -1535,14 +1536,22 @@ def _capital_code(word: str, text: str) -> bool:
 
 
 def _order(facet: str, item: tuple[float, Candidate, FieldValue, dict[str, float]]
-           ) -> tuple[bool, bool, float, float, str]:
+           ) -> tuple[bool, bool, bool, float, float, str]:
     """Sort key of a ranked ``(score, candidate, value, features)``: best first. Among names
     under the facet's own keys, one under a key for a finer division ('cell subtype') names
-    the subset the sample is."""
+    the subset the sample is. A cell type its title or description names ranks after those
+    the sample's values name (rule ``sample_keys_first``): a description tells what the cells
+    were made from as often as what they are."""
     s, c, v, _ = item
     named = _named_by_key(facet, c, v)
     return (not named, not (named and finer_key(v.source_key)),
+            facet in _SAMPLE_KEYS_FIRST and key_class(v) == "title",
             -(s + key_prior(facet, key_class(v))), -KIND_RANK.get(c.match_kind, 0), c.term_id)
+
+
+#: Rule sample_keys_first: facets whose terms a title or description names rank after those
+#: the sample's values name.
+_SAMPLE_KEYS_FIRST = ("cell_type",) if enabled("sample_keys_first") else ()
 
 
 def _ranking_row(facet: str, score_: float, c: Candidate, v: FieldValue, *,
