@@ -10,15 +10,21 @@ names it, and a denied 'diabetic' or 'demented' says the study's cases have some
 disease, not which. The denial is read by the negation rules' own triggers
 (``words/negation_triggers.tsv``: a prefix, or a word after the name); a denied tumour
 describes a specimen, not a control ('tumour-free margin': ``words/specimen_diseases.tsv``),
-and a study whose samples already name the disease, or a broader or narrower one, needs
-nothing read for it.
+and a study whose samples name a disease of their own needs nothing read for it (its
+cases are named; a control's denial is then a detail of that donor: 'non-diabetic donor' in a
+study of liver tumours).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from harmonize.ground.group_words import MIN_STUDY, GroupWords, disease_annotation
+from harmonize.ground.group_words import (
+    MIN_STUDY,
+    GroupWords,
+    disease_annotation,
+    study_members,
+)
 from harmonize.ground.lexicon import HEALTHY
 from harmonize.ground.mentions import ABBREVIATION_KINDS, SPECIMEN_DISEASES, unglued_non
 from harmonize.ground.negation import AFTER, PREFIXES
@@ -80,39 +86,26 @@ def with_denied_diseases(annotations: Sequence[list[Annotation]],
     out = [list(a) for a in annotations]
     if not ON:
         return out
-    members: dict[str, list[int]] = {}
-    for i, study in enumerate(studies):
-        if study:
-            members.setdefault(study, []).append(i)
     lex = reader.lexicon
-    for given in members.values():
-        if len(given) < MIN_STUDY:
-            continue
-        named = {i for i in given if _names_disease(out[i])}
+    for given in study_members(studies).values():
+        if len(given) < MIN_STUDY or any(_names_disease(out[i], healthy=False) for i in given):
+            continue  # a study naming its cases' disease: a denial is a donor's detail
         # a control may already be read as healthy ('non-diabetic donor')
-        denied = {i: denied_words(reader, *samples[i]) for i in given
-                  if not _names_disease(out[i], healthy=False)}
-        words = {w for d in denied.values() for w in d}
-        if not words:
-            continue
+        denied = {i: denied_words(reader, *samples[i]) for i in given}
+        named = {i for i in given if _names_disease(out[i])}
         places = reader.places(a.term_id for i in given for a in out[i]
                                if a.facet == "tissue" and a.term_id)
-        study_diseases = {a.term_id for i in given for a in out[i]
-                          if a.facet == "disease" and a.term_id and a.term_id != HEALTHY}
-        for word in sorted(words):
+        for word in sorted({w for d in denied.values() for w in d}):
             disease = denied_disease(reader, word, places)
-            if disease is None or any(
-                    d == disease or lex.is_ancestor(d, disease) or lex.is_ancestor(disease, d)
-                    for d in study_diseases):
+            cases = [i for i in given if i not in named and word not in denied[i]
+                     and _says_something(samples[i])]
+            if disease is None or not cases:
                 continue
             source = next(d[word] for d in denied.values() if word in d)
-            for i in given:
-                if i not in named and word not in denied.get(i, {}) and _says_something(
-                        samples[i]):
-                    out[i] = disease_annotation(out[i], lex, disease, word, source, confidence,
-                                                accept, "denied_by_controls")
-            named |= {i for i in given if _names_disease(out[i])}
-            study_diseases.add(disease)
+            for i in cases:
+                out[i] = disease_annotation(out[i], lex, disease, word, source, confidence,
+                                            accept, "denied_by_controls")
+            break  # the study's one disease
     return out
 
 

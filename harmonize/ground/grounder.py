@@ -1458,11 +1458,17 @@ def _part_in_description(facet: str, value: FieldValue, top: FieldValue) -> bool
     """Whether a narrower tissue was read from a title or description while the organ ranked
     first came from a keyed value (rule ``part_in_description``): 'source_name: brain' beside
     a description of a block of the putamen is the putamen. A description names other places
-    too ('compared with the putamen'), but a part of the organ the sample's own values name
-    is mostly where it was taken. (A narrower cell type there was tried too: on the blind
+    too, but a part of the organ the sample's own values name is mostly where it was taken;
+    not in a text that sets places against each other ('compared with the putamen':
+    ``words/comparison_words.tsv``). (A narrower cell type there was tried too: on the blind
     sets it named the spinal motor neurons their writers call motor neurons, nothing else.)"""
     return (facet == "tissue" and _ON["part_in_description"]
-            and key_class(value) in _TEXT_CLASSES and key_class(top) in DEEPER_CLASSES)
+            and key_class(value) in _TEXT_CLASSES and key_class(top) in DEEPER_CLASSES
+            and not _COMPARISON.intersection(tokens(value.text)))
+
+
+#: Rule part_in_description: words setting one place against another ('compared with').
+_COMPARISON = words("comparison_words") if enabled("part_in_description") else frozenset()
 
 
 def _in_text_alike(facet: str, value: FieldValue, top: FieldValue) -> bool:

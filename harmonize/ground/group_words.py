@@ -166,11 +166,7 @@ def with_group_diseases(annotations: Sequence[list[Annotation]],
     out = [list(a) for a in annotations]
     if not ON:
         return out
-    members: dict[str, list[int]] = {}
-    for i, study in enumerate(studies):
-        if study:
-            members.setdefault(study, []).append(i)
-    for study, given in members.items():
+    for given in study_members(studies).values():
         said = {i: reader.words_of(*samples[i]) for i in given}
         idx = [i for i in given if said[i]]  # a record that says nothing is no group's
         if len(idx) < MIN_STUDY:
@@ -212,6 +208,15 @@ def with_group_diseases(annotations: Sequence[list[Annotation]],
     return out
 
 
+def study_members(studies: Sequence[str | None]) -> dict[str, list[int]]:
+    """The positions of each known study's samples, in order."""
+    members: dict[str, list[int]] = {}
+    for i, study in enumerate(studies):
+        if study:
+            members.setdefault(study, []).append(i)
+    return members
+
+
 def disease_annotation(anns: list[Annotation], lex: Lexicon, disease: str, word: str,
                        source: tuple[str, str], confidence: float, accept: float,
                        rule: str = "group_abbreviation") -> list[Annotation]:
@@ -228,4 +233,4 @@ def disease_annotation(anns: list[Annotation], lex: Lexicon, disease: str, word:
     return [a for a in anns if a.facet != "disease"] + [ann]
 
 
-__all__ = ["GroupWords", "disease_annotation", "with_group_diseases"]
+__all__ = ["GroupWords", "disease_annotation", "study_members", "with_group_diseases"]
