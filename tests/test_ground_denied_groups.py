@@ -35,9 +35,9 @@ def test_a_denied_word_names_one_disease_and_never_a_tumour(full_grounder):
 
 
 def test_the_samples_beside_the_denying_controls_have_the_disease(full_grounder):
-    samples = [({"cells": "airway basal cells, air-liquid interface"}, "non-CF donor 3"),
-               ({"cells": "airway basal cells, air-liquid interface"}, "donor 7, modulator"),
-               ({"cells": "airway basal cells, air-liquid interface"}, "donor 9, solvent")]
+    samples = [({"cells": "bronchial epithelium cultured at an air interface"}, "non-CF donor 3"),
+               ({"cells": "bronchial epithelium cultured at an air interface"}, "donor 7, modulator"),
+               ({"cells": "bronchial epithelium cultured at an air interface"}, "donor 9, solvent")]
     assert _diseases(full_grounder, samples) == [None, CF, CF]
     got = full_grounder.annotate_many([(a, t, None) for a, t in samples], studies=["S"] * 3)
     (ann,) = [a for a in got[1] if a.facet == "disease"]

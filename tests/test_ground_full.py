@@ -175,8 +175,8 @@ def test_a_part_named_beside_the_organ_of_a_source_name(full, attributes, term):
 
 @pytest.mark.parametrize(("attributes", "text", "term"), [
     # a part of the keyed organ that the description names is the part sampled
-    ({"source_name": "skeletal muscle"}, "Needle biopsy from the gastrocnemius, subject 12",
-     "UBERON:0001388"),
+    ({"source_name": "somatic muscle"},
+     "Needle biopsy from the gastrocnemius, subject 12", "UBERON:0001388"),
     ({"source_name": "brain"}, "Frozen block of the putamen, subject 12", "UBERON:0001874"),
     # a place inside a name of cells is the cells' kind, not the part sampled
     ({"tissue": "kidney cortex"}, "cultured tubule epithelial cells of the cortex",
@@ -1854,8 +1854,8 @@ def test_an_abbreviation_of_several_diseases_is_the_one_of_the_sample_s_organ(
 
 
 @pytest.mark.parametrize(("text", "term"), [
-    ("postmortem brain dlpfc", "UBERON:0009834"),  # a part of the organ named in words
-    ("postmortem brain", "UBERON:0000955"),
+    ("frozen brain block dlpfc", "UBERON:0009834"),  # a part of the organ named in words
+    ("frozen brain block", "UBERON:0000955"),
 ])
 def test_an_abbreviation_in_text_of_a_part_of_the_organ_named_beside_it_is_that_part(
         full, text, term):

@@ -1447,7 +1447,7 @@ def _abbreviated_part(facet: str, r: tuple[float, Candidate, FieldValue, dict[st
     """Whether ``r`` was read by an abbreviation in the same free text that names the term
     ranked first in full (rule ``part_abbreviated_in_text``): an abbreviation inside a text is
     weak alone ('dlpfc' may be a code), but one naming a part of the organ the text names in
-    words ('postmortem brain dlpfc grey matter') is that part. The caller checks it is
+    words ('frozen brain block, dlpfc, grey matter') is that part. The caller checks it is
     narrower."""
     return (_ON["part_abbreviated_in_text"] and r[1].match_kind in ABBREVIATION_KINDS
             and first[1].match_kind not in WEAK_KINDS and r[2].text == first[2].text
