@@ -1283,6 +1283,9 @@ def test_a_whole_value_abbreviation_is_a_narrower_name_the_sample_gives(full):
     # and, in MONDO, its late-onset form too
     shared = full.annotate({"disease": "PD", "source_name": "PD"})
     assert {a.facet: a.term_id for a in shared}["disease"] == "MONDO:0005180"
+    # nor in running text, where the fitted ranking would prefer the deeper of the two
+    text = full.annotate({}, "midbrain block from a pd patient, frozen")
+    assert {a.facet: a.term_id for a in text}["disease"] == "MONDO:0005180"
 
 
 @pytest.mark.parametrize(("attributes", "tissue"), [

@@ -944,6 +944,26 @@ def _cell_type_code(lex: Lexicon, key: str) -> bool:
     return _ON["cell_type_code"] and f"{key} cell" in lex.names.get("cell_type", {})
 
 
+def _own_words(lex: Lexicon, by_term: dict[str, list[Mention]]) -> dict[str, list[Mention]]:
+    """Mentions by term without the narrower terms named only by abbreviations that name an
+    ancestor as strongly (rule ``shared_names``, as :func:`most_specific` for a value): in text
+    'PD', which MONDO gives Parkinson disease and its late-onset form, names the disease, and
+    the narrower term is no second mention beside it that the ranking would prefer."""
+    rank = KIND_RANK.get
+    spans: dict[tuple[int, int], list[tuple[str, int]]] = {}
+    for tid, ms in by_term.items():
+        for m in ms:
+            spans.setdefault((m.start, m.n_tokens), []).append((tid, rank(m.kind, 0)))
+
+    def shared(tid: str, m: Mention) -> bool:
+        own = rank(m.kind, 0)
+        return m.kind in ABBREVIATION_KINDS and any(o != tid and r >= own and lex.is_ancestor(o, tid)
+                   for o, r in spans[(m.start, m.n_tokens)])
+
+    return {tid: ms for tid, ms in by_term.items()
+            if not all(shared(tid, m) for m in ms)}
+
+
 def most_specific(lex: Lexicon, cands: list[Candidate]) -> list[Candidate]:
     """Drop each candidate that is an ancestor of another one (the curation convention for a
     value such as "Brain, neocortex"). A narrower term found only by the very name that also
@@ -1479,6 +1499,8 @@ def mention_candidates(lex: Lexicon, facet: str, text: str, strict: bool = True,
     by_term: dict[str, list[Mention]] = {}
     for m in mentions:
         by_term.setdefault(m.term_id, []).append(m)
+    if _ON["shared_names"] and len(by_term) > 1:
+        by_term = _own_words(lex, by_term)
     term_ids = list(by_term)
     n_terms = len(term_ids)
     above = _above_others(lex, term_ids)
