@@ -1310,6 +1310,22 @@ def test_a_tumour_named_as_the_tissue_is_in_the_organ_its_names_name(full, attri
         assert full.sample_ranking("tissue", attributes)[0]["term_id"] == tissue  # explain agrees
 
 
+@pytest.mark.parametrize(("attributes", "text", "tissue"), [
+    ({}, "pdac tumour snap frozen resection", "UBERON:0001264"),  # a bag of words
+    ({"title": "PDAC tumour, snap-frozen"}, None, "UBERON:0001264"),
+    ({}, "pdac tumour metastasis snap frozen", None),  # grown away from its organ
+    ({"cell line": "PANC-1"}, "pdac tumour cells", None),  # a line, grown in a dish
+    ({}, "pdac patient snap frozen", None),  # no word says the specimen is the tumour
+])
+def test_free_text_naming_a_tumour_specimen_is_in_the_tumours_organ(full, attributes, text,
+                                                                     tissue):
+    """Rule tumour_in_text: organ_of_tumour for a title, description or bag of words."""
+    anns = {a.facet: a for a in full.annotate(attributes, text)}
+    assert (anns["tissue"].term_id if "tissue" in anns else None) == tissue
+    if tissue:
+        assert anns["tissue"].candidates[0].features["rule:organ_of_tumour"] == 1.0
+
+
 @pytest.mark.parametrize(("attributes", "tissue"), [
     ({"tissue": "skeletal muscle tissue; soleus"}, "UBERON:0001389"),  # named after the head
     ({"tissue": "skeletal muscle tissue", "source_name": "gastrocnemius biopsy"},

@@ -42,7 +42,7 @@ _ON = {name: enabled(name) for name in (
     "organ_at_named_site", "organ_adjective_at_site",
     "kind_of_cell", "part_of_tissue", "part_initials", "kind_initials", "kind_of_disease",
     "kind_in_value", "cell_kind_in_value", "organ_of_tumour", "spelt_abbreviations",
-    "cell_of_enclosing", "part_of_disease_organ")}
+    "cell_of_enclosing", "part_of_disease_organ", "tumour_in_text")}
 #: A value that may name a signed marker ('CD34+', 'CD38-', 'CD14-positive', 'CD16 negative').
 _SIGNED = re.compile(r"[+-]|positive|negative|dim|bright|\dhi|\dlo|high|low", re.IGNORECASE)
 #: A marker with its sign as normalized text writes it: 'cd34+', and 'cd38' before 'negative'.
@@ -106,6 +106,8 @@ _DISEASE_FORMS = ("{y} {x}", "{x} of {y}", "{x} of the {y}")
 SECONDARY_SITE = words("secondary_site")
 #: Rule organ_of_tumour: the MONDO classes of tumours (a tumour lies in an organ).
 TUMOUR_CLASSES = words("specimen_diseases")
+#: Words of free text saying the specimen is a tumour (rule ``tumour_in_text``).
+TUMOUR_WORDS = words("tumour_words")
 #: Rule organ_of_tumour: the share of a tumour's names that must name its organ (more than).
 ORGAN_NAMES_SHARE = 0.5
 #: Rule skin_of_site: disease class -> the organ its samples at a body site are of.
@@ -605,7 +607,7 @@ class Composer:
         return self._adjective_organs
 
     def organ_of_tumour(self, values: Iterable[FieldValue],
-                        diseases: Iterable[Annotation]) -> Ranked:
+                        diseases: Iterable[Annotation], dish: bool = False) -> Ranked:
         """A ranking of the organ a tumour lies in, when a tissue value or a source name that
         names no tissue names the tumour ('tissue: PDAC' is the pancreas), or a tissue value
         says only that the sample is the tumour the sample's disease names: the one organ
@@ -625,6 +627,12 @@ class Composer:
                       and v.text == d.source_text and key_role(v.source_key) in ("tissue", "scan")),
                      None) or next((v for v in values if key_role(v.source_key) == "tissue"
                                     and says_tumour(v.text)), None)
+            if v is None and not dish and _ON["tumour_in_text"]:
+                # free text that names the tumour and says the specimen is one ('NSCLC tumor,
+                # fresh resection'); never a line's, grown in a dish far from its organ
+                v = next((v for v in values if v.source_key == d.source_key
+                          and v.text == d.source_text and key_class(v) in ("text", "title")
+                          and TUMOUR_WORDS.intersection(tokens(v.text))), None)
             if v is None or any(w in SECONDARY_SITE for w in tokens(v.text)):
                 continue
             organ = self._organ_of(d.term_id)

@@ -1081,7 +1081,7 @@ class Grounder:
             ranked = [r for r in ranked if not infectious(self.lexicon, r[1].term_id)]
         leader = ranked[0][1] if ranked else None
         if not ranked and facet == "tissue":  # 'tissue: PDAC' is the pancreas
-            ranked = self._compose.organ_of_tumour(values, diseases)
+            ranked = self._compose.organ_of_tumour(values, diseases, dish)
         if not ranked and facet == "tissue":  # 'biopsy site: sigmoid' of a colitis
             ranked = self._compose.part_of_disease_organ(values, diseases)
         if ranked and facet == "tissue":
