@@ -1912,3 +1912,14 @@ def test_an_adjective_of_the_skin_beside_a_body_site_names_the_skin_there(
         full, attributes, text, term):
     tissue = next(a for a in full.annotate(attributes, text) if a.facet == "tissue")
     assert tissue.term_id == term
+
+
+@pytest.mark.parametrize(("attributes", "text"), [
+    ({"source_name": "BAL", "cell type": "alveolar macrophages"}, None),
+    ({"tissue": "bronchoalveolar lavage fluid"}, None),
+    ({}, "alveolar macrophages bronchoalveolar lavage smoker"),  # a bag of words
+])
+def test_a_bronchoalveolar_lavage_is_a_sample_of_the_lung(full, attributes, text):
+    """A curated name: the packaged UBERON has no term for the lavage, washed out of a lung."""
+    anns = {a.facet: a for a in full.annotate(attributes, text)}
+    assert anns["tissue"].term_id == "UBERON:0002048"
