@@ -1923,3 +1923,10 @@ def test_a_bronchoalveolar_lavage_is_a_sample_of_the_lung(full, attributes, text
     """A curated name: the packaged UBERON has no term for the lavage, washed out of a lung."""
     anns = {a.facet: a for a in full.annotate(attributes, text)}
     assert anns["tissue"].term_id == "UBERON:0002048"
+
+
+def test_cardiac_progenitors_are_cls_cardiac_muscle_progenitor_cells(full):
+    """A curated name: differentiation protocols leave out CL's 'muscle'."""
+    anns = {a.facet: a for a in full.annotate({"cell type": "cardiac progenitors",
+                                               "cell line": "H1"})}
+    assert anns["cell_type"].term_id == "CL:0000513"
