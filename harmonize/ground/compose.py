@@ -627,7 +627,9 @@ class Composer:
                       and v.text == d.source_text and key_role(v.source_key) in ("tissue", "scan")),
                      None) or next((v for v in values if key_role(v.source_key) == "tissue"
                                     and says_tumour(v.text)), None)
+            rule = "organ_of_tumour"
             if v is None and not dish and _ON["tumour_in_text"]:
+                rule = "tumour_in_text"
                 # free text that names the tumour and says the specimen is one ('NSCLC tumor,
                 # fresh resection'); never a line's, grown in a dish far from its organ
                 v = next((v for v in values if v.source_key == d.source_key
@@ -641,7 +643,7 @@ class Composer:
                 continue
             top = d.candidates[0]
             c = taken_by(replace(top, term_id=info.id, term_label=info.label,
-                                 matched_text=normalize(info.label)), "organ_of_tumour")
+                                 matched_text=normalize(info.label)), rule)
             return [(top.score, c, v, dict(c.features))]
         return []
 
