@@ -32,6 +32,7 @@ from harmonize.ground.fields import key_role, norm_key
 from harmonize.ground.lexicon import HEALTHY
 from harmonize.ground.line_disease import from_line
 from harmonize.ground.normalize import is_null, normalize
+from harmonize.ground.rules import enabled
 from harmonize.models import Annotation
 from harmonize.resources import ONTOLOGIES_DIR
 
@@ -66,6 +67,8 @@ AT_ROLE_GROUPS = ("primary", "differentiation", "stem", "ipsc", "esc", "tissue",
 #: Word groups read by rules, not by the model ('is_tissue': a tissue value saying the sample
 #: is tissue keeps its tissue annotation on a cultured-looking sample).
 RULE_GROUPS = ("is_tissue", "not_differentiated")
+#: Rule organoid_keys: a key naming organoids says, with any value, the sample is one.
+ORGANOID_KEYS = enabled("organoid_keys")
 #: Key word groups read by rules ('post_mortem': a cause of death or post-mortem interval key
 #: says the sample is post-mortem material, whose organ stays its tissue).
 RULE_GROUPS_KEY = ("post_mortem",)
@@ -286,6 +289,8 @@ def _attribute_features(key: str, value: str) -> tuple[str, ...]:
         out.append("key:source_name")
     out += [f"keyword:{g}" for g in key_hits(key, value) - set(RULE_GROUPS_KEY)]
     hits = word_hits(value) - set(RULE_GROUPS)
+    if ORGANOID_KEYS and "organoid" in word_hits(key):  # 'organoid type: tumour (PDO)'
+        hits = hits | {"organoid"}
     out += [f"word:{g}" for g in hits]
     if role in ("cell_line", "cell_type"):
         out += [f"word:{g}@{role}" for g in hits & set(AT_ROLE_GROUPS)]

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_VERSION = "50"
-MATCHER_VERSION = "119"
+MATCHER_VERSION = "120"
 
 
 def data_digest(paths: Iterable[Path]) -> str:
