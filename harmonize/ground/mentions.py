@@ -957,8 +957,9 @@ def _own_words(lex: Lexicon, by_term: dict[str, list[Mention]]) -> dict[str, lis
 
     def shared(tid: str, m: Mention) -> bool:
         own = rank(m.kind, 0)
-        return m.kind in ABBREVIATION_KINDS and any(o != tid and r >= own and lex.is_ancestor(o, tid)
-                   for o, r in spans[(m.start, m.n_tokens)])
+        return m.kind in ABBREVIATION_KINDS and any(
+            o != tid and r >= own and lex.is_ancestor(o, tid)
+            for o, r in spans[(m.start, m.n_tokens)])
 
     return {tid: ms for tid, ms in by_term.items()
             if not all(shared(tid, m) for m in ms)}
