@@ -1931,3 +1931,15 @@ def test_cardiac_progenitors_are_cls_cardiac_muscle_progenitor_cells(full):
     anns = {a.facet: a for a in full.annotate({"cell type": "cardiac progenitors",
                                                "cell line": "H1"})}
     assert anns["cell_type"].term_id == "CL:0000513"
+
+
+@pytest.mark.parametrize(("attributes", "tissue"), [
+    ({"source_name": "placenta, villous tissue"}, "UBERON:0007106"),
+    ({"tissue": "placental villous tissue", "condition": "growth restriction"}, "UBERON:0007106"),
+    ({"tissue": "placenta"}, "UBERON:0001987"),  # the organ alone stays the organ
+])
+def test_a_placentas_villous_tissue_is_its_chorionic_villi(full, attributes, tissue):
+    """A curated name: UBERON files the villi under the chorion, so no part rule finds them
+    as a part of the placenta."""
+    assert {a.facet: a for a in full.annotate(attributes)}["tissue"].term_id == tissue
+
