@@ -260,7 +260,7 @@ def test_a_key_naming_organoids_says_the_sample_is_one(grounder):
     """Rule organoid_keys: the word is in the key, not the value ('organoid type: tumour')."""
     st = by_facet(grounder.annotate({"organoid type": "tumour", "source": "gastric resection"}))
     assert st[FACET].term_id == "organoid" and st[FACET].method == "rule"
-    plain = by_facet(grounder.annotate({"sample type": "tumour", "source": "gastric resection"}))
+    plain = by_facet(grounder.annotate({"specimen": "tumour", "source": "gastric resection"}))
     assert plain[FACET].term_id != "organoid"
     assert not by_facet(grounder.annotate({"organoid type": "N/A", "source": "gastric resection"}
                                           ))[FACET].term_id == "organoid"  # no value, no word

@@ -944,25 +944,29 @@ def _cell_type_code(lex: Lexicon, key: str) -> bool:
     return _ON["cell_type_code"] and f"{key} cell" in lex.names.get("cell_type", {})
 
 
+def _named_broader(lex: Lexicon, tid: str, kind: str,
+                   rivals: Iterable[tuple[str, str]]) -> bool:
+    """Whether the words that name ``tid`` (as a match of ``kind``) also name an ancestor of it,
+    as strongly: one of ``rivals``, the (term, match kind) pairs the same words found (rule
+    ``shared_names``). 'lung' is the label of the lung and only a synonym of the pair of
+    lungs, so it names the lung in a stronger way than its ancestor."""
+    own = KIND_RANK.get(kind, 0)
+    return any(o != tid and KIND_RANK.get(k, 0) >= own and lex.is_ancestor(o, tid)
+               for o, k in rivals)
+
+
 def _own_words(lex: Lexicon, by_term: dict[str, list[Mention]]) -> dict[str, list[Mention]]:
     """Mentions by term without the narrower terms named only by abbreviations that name an
     ancestor as strongly (rule ``shared_names``, as :func:`most_specific` for a value): in text
     'PD', which MONDO gives Parkinson disease and its late-onset form, names the disease, and
     the narrower term is no second mention beside it that the ranking would prefer."""
-    rank = KIND_RANK.get
-    spans: dict[tuple[int, int], list[tuple[str, int]]] = {}
+    spans: dict[tuple[int, int], list[tuple[str, str]]] = {}
     for tid, ms in by_term.items():
         for m in ms:
-            spans.setdefault((m.start, m.n_tokens), []).append((tid, rank(m.kind, 0)))
-
-    def shared(tid: str, m: Mention) -> bool:
-        own = rank(m.kind, 0)
-        return m.kind in ABBREVIATION_KINDS and any(
-            o != tid and r >= own and lex.is_ancestor(o, tid)
-            for o, r in spans[(m.start, m.n_tokens)])
-
-    return {tid: ms for tid, ms in by_term.items()
-            if not all(shared(tid, m) for m in ms)}
+            spans.setdefault((m.start, m.n_tokens), []).append((tid, m.kind))
+    return {tid: ms for tid, ms in by_term.items() if not all(
+        m.kind in ABBREVIATION_KINDS
+        and _named_broader(lex, tid, m.kind, spans[(m.start, m.n_tokens)]) for m in ms)}
 
 
 def most_specific(lex: Lexicon, cands: list[Candidate]) -> list[Candidate]:
@@ -971,15 +975,11 @@ def most_specific(lex: Lexicon, cands: list[Candidate]) -> list[Candidate]:
     names its ancestor, as strongly, is no narrower reading ('PD' names Parkinson disease and,
     in MONDO, its late-onset form too): the broader term stays (rule ``shared_names``)."""
     if _ON["shared_names"]:
-        named: dict[str, list[Candidate]] = {}
+        named: dict[str, list[tuple[str, str]]] = {}
         for c in cands:
-            named.setdefault(c.matched_text, []).append(c)
-        rank = KIND_RANK.get
-        # ... unless the name is the narrower term's own in a stronger way ('lung' is the
-        # label of the lung and only a synonym of the pair of lungs)
-        cands = [c for c in cands if not any(
-            o.term_id != c.term_id and lex.is_ancestor(o.term_id, c.term_id)
-            and rank(o.match_kind, 0) >= rank(c.match_kind, 0) for o in named[c.matched_text])]
+            named.setdefault(c.matched_text, []).append((c.term_id, c.match_kind))
+        cands = [c for c in cands if not _named_broader(lex, c.term_id, c.match_kind,
+                                                         named[c.matched_text])]
     above = _above_others(lex, {c.term_id for c in cands})
     return [c for c in cands if c.term_id not in above]
 
